@@ -1,0 +1,119 @@
+"""The closed vocabularies of lumbar radiograph reading: vertebrae, corners, disc levels, films.
+
+Public functions accept ``str | Enum`` and normalise once: ``Vertebra("L4")``, ``Corner("anterior_inferior")``,
+``DiscLevel("L4-L5")``, ``Film("flexion")``. Unknown names raise ``ValueError`` listing the valid ones.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class _Vocabulary(str, Enum):
+    def __str__(self) -> str:
+        return self.value
+
+    @classmethod
+    def _missing_(cls, value: object) -> _Vocabulary | None:
+        if isinstance(value, str):
+            wanted = value.strip().replace(" ", "_").replace("/", "-")
+            for member in cls:
+                if member.value.lower() == wanted.lower() or member.name.lower() == wanted.lower():
+                    return member
+        valid = ", ".join(m.value for m in cls)
+        raise ValueError(f"{value!r} is not a valid {cls.__name__}; valid: {valid}")
+
+
+class Vertebra(_Vocabulary):
+    """Vertebrae read on a lateral lumbar film, cranial to caudal."""
+
+    T12 = "T12"
+    L1 = "L1"
+    L2 = "L2"
+    L3 = "L3"
+    L4 = "L4"
+    L5 = "L5"
+    S1 = "S1"
+
+    @property
+    def index(self) -> int:
+        """Position cranial to caudal (T12 = 0)."""
+        return list(Vertebra).index(self)
+
+    @property
+    def corners(self) -> tuple[Corner, ...]:
+        """The corners read on this vertebra: four, or the two superior ones on S1."""
+        if self is Vertebra.S1:
+            return (Corner.ANTERIOR_SUPERIOR, Corner.POSTERIOR_SUPERIOR)
+        return tuple(Corner)
+
+
+class Corner(_Vocabulary):
+    """Vertebral body corners on a lateral film."""
+
+    ANTERIOR_SUPERIOR = "anterior_superior"
+    POSTERIOR_SUPERIOR = "posterior_superior"
+    ANTERIOR_INFERIOR = "anterior_inferior"
+    POSTERIOR_INFERIOR = "posterior_inferior"
+
+    @property
+    def label(self) -> str:
+        """Human label, e.g. 'posterior-inferior'."""
+        return self.value.replace("_", "-")
+
+
+class DiscLevel(_Vocabulary):
+    """Intervertebral disc levels, named by the upper and lower vertebra."""
+
+    T12_L1 = "T12-L1"
+    L1_L2 = "L1-L2"
+    L2_L3 = "L2-L3"
+    L3_L4 = "L3-L4"
+    L4_L5 = "L4-L5"
+    L5_S1 = "L5-S1"
+
+    @property
+    def upper(self) -> Vertebra:
+        return Vertebra(self.value.split("-")[0])
+
+    @property
+    def lower(self) -> Vertebra:
+        return Vertebra(self.value.split("-")[1])
+
+    @classmethod
+    def between(cls, upper: Vertebra | str, lower: Vertebra | str) -> DiscLevel:
+        return cls(f"{Vertebra(upper).value}-{Vertebra(lower).value}")
+
+    @classmethod
+    def _missing_(cls, value: object) -> DiscLevel | None:
+        # Accept the common spellings L4-5, L4/5, L4L5 and L4/L5.
+        if isinstance(value, str):
+            text = value.strip().upper().replace("/", "-").replace(" ", "")
+            if "-" not in text and len(text) == 4:
+                text = text[:2] + "-" + text[2:]
+            upper, _, lower = text.partition("-")
+            if upper and lower.isdigit():
+                region = {"L5": "S", "T12": "L"}.get(upper, upper[:1])
+                lower = region + lower
+            for member in cls:
+                if member.value == f"{upper}-{lower}":
+                    return member
+        valid = ", ".join(m.value for m in cls)
+        raise ValueError(f"{value!r} is not a valid DiscLevel; valid: {valid}")
+
+
+class Film(_Vocabulary):
+    """Which lateral film: the neutral standing film or a dynamic (flexion/extension) one."""
+
+    NEUTRAL = "neutral"
+    FLEXION = "flexion"
+    EXTENSION = "extension"
+
+
+LUMBAR_LEVELS: tuple[DiscLevel, ...] = (
+    DiscLevel.L1_L2,
+    DiscLevel.L2_L3,
+    DiscLevel.L3_L4,
+    DiscLevel.L4_L5,
+    DiscLevel.L5_S1,
+)
