@@ -10,7 +10,7 @@ DEMO   := demo_output
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -e ".[test,napari,gui-test]"
 	@touch $(STAMP)
 
 demo: $(STAMP)

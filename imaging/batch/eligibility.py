@@ -1,0 +1,92 @@
+"""Eligibility per subject while the endpoint table streams past: ``eligibility.csv``.
+
+Rows arrive study by study, subjects contiguous. The rows of the protocol's eligibility visit
+(measures, and grades as rows with a ``grade`` code) are kept for the current subject only; when
+the next subject starts, :func:`imaging.protocol.eligibility.evaluate_subject` rules on the
+finished one. The table has one row per subject x rule (columns of
+:func:`imaging.protocol.eligibility.eligibility_table`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from imaging.protocol.eligibility import (
+    GRADE_COLUMNS,
+    MEASURE_COLUMNS,
+    eligibility_table,
+    evaluate_subject,
+)
+from imaging.protocol.model import Protocol
+
+ELIGIBILITY_COLUMNS = (
+    "subject",
+    "visit",
+    "rule",
+    "role",
+    "kind",
+    "verdict",
+    "values",
+    "reason",
+    "subject_verdict",
+    "subject_reason",
+    "text",
+)
+
+
+class EligibilityWriter:
+    """Collect one subject's eligibility-visit rows at a time; write all verdicts on close."""
+
+    def __init__(self, path: Path, protocol: Protocol) -> None:
+        self.path = path
+        self.protocol = protocol
+        self._subject: str | None = None
+        self._parts: list[pd.DataFrame] = []
+        self._tables: list[pd.DataFrame] = []
+
+    def add(self, subject: str, visit: str, rows: pd.DataFrame) -> None:
+        """Offer one study's endpoint rows (any visit; only the eligibility visit is kept)."""
+        if subject != self._subject:
+            self._flush()
+            self._subject = subject
+        if visit == self.protocol.eligibility_visit and not rows.empty:
+            self._parts.append(rows)
+
+    def close(self) -> int:
+        """Evaluate the last subject and write the table; returns the number of subjects."""
+        self._flush()
+        table = (
+            pd.concat(self._tables, ignore_index=True)
+            if self._tables
+            else pd.DataFrame(columns=list(ELIGIBILITY_COLUMNS))
+        )
+        temporary = self.path.with_name(f".{self.path.name}.tmp")
+        table.to_csv(temporary, index=False, columns=list(ELIGIBILITY_COLUMNS))
+        temporary.replace(self.path)
+        return int(table["subject"].nunique()) if len(table) else 0
+
+    def _flush(self) -> None:
+        if self._subject is None or not self.protocol.rules:
+            return
+        rows = pd.concat(self._parts, ignore_index=True) if self._parts else pd.DataFrame()
+        grades, measures = split_grades(rows)
+        result = evaluate_subject(self.protocol, self._subject, grades, measures)
+        self._tables.append(eligibility_table([result]))
+        self._parts = []
+
+
+def split_grades(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Endpoint rows -> (grades in the eligibility module's columns, measure rows)."""
+    if rows.empty:
+        return (
+            pd.DataFrame(columns=list(GRADE_COLUMNS)),
+            pd.DataFrame(columns=[*MEASURE_COLUMNS, "reader", "note"]),
+        )
+    if "grade" in rows.columns:
+        graded = rows["grade"].fillna("").astype(str) != ""
+    else:
+        graded = pd.Series(False, index=rows.index)
+    grades = rows[graded].rename(columns={"measure": "item", "grade": "code"})
+    return grades[list(GRADE_COLUMNS)], rows[~graded]

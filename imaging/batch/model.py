@@ -1,0 +1,96 @@
+"""The records the batch passes around: failures, file digests, one study's result.
+
+All are plain frozen dataclasses of strings and numbers, so they pickle to worker processes and
+dask workers and back, and serialise to JSON for the per-study result files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+FAILURE_COLUMNS: tuple[str, ...] = ("file", "subject", "visit", "reason")
+
+
+@dataclass(frozen=True, order=True)
+class Failure:
+    """One thing the batch could not compute, and why.
+
+    ``file`` is the image (or landmark file) concerned, empty when the whole study is; ``reason``
+    starts with a short kind (``not-dicom``, ``no landmarks``, ``uncalibrated``, ...), a colon and
+    the explanation with its fix.
+    """
+
+    file: str
+    subject: str
+    visit: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Failure:
+        return cls(**{name: str(data.get(name) or "") for name in FAILURE_COLUMNS})
+
+
+@dataclass(frozen=True)
+class FileDigest:
+    """A file's SHA-256 with the size and modification time it had when hashed.
+
+    A later run reuses the digest when size and ``mtime_ns`` are unchanged (as ``git`` and
+    ``make`` do) and hashes the file again otherwise.
+    """
+
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str
+
+    @classmethod
+    def of(cls, path: str | os.PathLike[str]) -> FileDigest:
+        """Hash ``path`` now (reads the whole file)."""
+        stat = Path(path).stat()
+        with Path(path).open("rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        return cls(str(path), stat.st_size, stat.st_mtime_ns, digest)
+
+    def still_matches(self) -> bool:
+        """True when the file still has the recorded size and modification time."""
+        try:
+            stat = Path(self.path).stat()
+        except OSError:
+            return False
+        return stat.st_size == self.size and stat.st_mtime_ns == self.mtime_ns
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FileDigest:
+        return cls(str(data["path"]), int(data["size"]), int(data["mtime_ns"]), str(data["sha256"]))
+
+
+@dataclass(frozen=True)
+class StudyResult:
+    """What one study's task returns: endpoint rows, failures, and the digests of its files."""
+
+    study_id: str
+    subject: str
+    visit: str
+    rows: pd.DataFrame
+    failures: tuple[Failure, ...] = ()
+    files: tuple[FileDigest, ...] = ()
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        """``ok``, ``partial`` (some rows and some failures) or ``failed`` (no rows)."""
+        if not self.failures:
+            return "ok"
+        return "partial" if len(self.rows) else "failed"

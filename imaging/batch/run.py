@@ -1,0 +1,250 @@
+"""Run a batch: plan the studies, compute the changed ones on an executor, write the outputs.
+
+The flow, each step streaming:
+
+1. :func:`imaging.batch.plan.plan_batch` scans the archive and pairs images with landmarks and
+   grades: one :class:`~imaging.batch.task.StudyTask` per subject x visit, plus failures for files
+   that belong to no study (not DICOM, truncated, ...).
+2. Studies whose recipe and files are unchanged since their stored result are skipped (unless
+   ``force``); the others go to the executor, at most ``max_in_flight`` at a time, and each
+   result is written to ``OUT/studies/`` as soon as it arrives.
+3. The stored results are read back one study at a time, in subject and protocol-visit order, into
+   ``endpoints.csv`` / ``endpoints.parquet``; eligibility is evaluated per subject as its rows
+   pass; ``failures.csv`` and ``provenance.json`` close the run.
+
+Nothing one study does stops the others: a study's failures are rows of the failures table, and a
+task that raises (a bug, a worker killed) becomes a failure of that study, which is not stored and
+so is recomputed on the next run.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from imaging.batch import provenance
+from imaging.batch.eligibility import EligibilityWriter
+from imaging.batch.executors import InProcessExecutor
+from imaging.batch.model import Failure, FileDigest, StudyResult
+from imaging.batch.plan import Plan, plan_batch
+from imaging.batch.progress import Progress, SilentProgress
+from imaging.batch.results import ResultStore
+from imaging.batch.tables import EndpointWriter, write_failures
+from imaging.batch.task import StudyTask, run_study
+from imaging.errors import SpineEndpointsError
+from imaging.protocol.loader import load_protocol
+from imaging.protocol.model import Protocol
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """What to compute and where to write it (the command line's arguments)."""
+
+    archive: Path
+    out: Path
+    landmarks: Path | None = None
+    store_url: str | None = None
+    grades: Path | None = None
+    protocol: Path | None = None
+    force: bool = False
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """Counts and output paths of a finished batch."""
+
+    out: Path
+    studies: int
+    computed: int
+    skipped: int
+    failures: int
+    rows: int
+    execution: str
+    files: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def exit_status(self) -> int:
+        """0 when everything was computed, 1 when the failures table has rows."""
+        return 1 if self.failures else 0
+
+
+def run_batch(
+    options: BatchOptions,
+    executor: Executor | None = None,
+    *,
+    max_in_flight: int = 1,
+    execution: str = "in-process",
+    progress: Progress | None = None,
+    command: Sequence[str] | None = None,
+) -> BatchSummary:
+    """Run the batch of ``options`` on ``executor`` (in-process when None); see the module doc."""
+    started = provenance.now()
+    progress = progress or SilentProgress()
+    executor = executor or InProcessExecutor()
+    out = Path(options.out)
+    store = ResultStore(out)
+    protocol = load_protocol(options.protocol)
+    plan = plan_batch(options.archive, protocol, options.landmarks, options.grades, options.store_url)
+
+    progress.start(len(plan.tasks), f"batch on {execution}")
+    task_failures: list[Failure] = []
+    computed = skipped = 0
+    try:
+        pending = []
+        for task in plan.tasks:
+            recipe = task.recipe_hash()
+            if not options.force and store.is_current(task.study_id, recipe, task.files):
+                skipped += 1
+                progress.advance(task.label, "unchanged, skipped")
+            else:
+                pending.append((task, recipe))
+        for task, outcome in _compute(executor, pending, max(1, max_in_flight)):
+            if isinstance(outcome, StudyResult):
+                store.save(outcome, task.recipe_hash())
+                computed += 1
+                progress.advance(task.label, _status_text(outcome))
+            else:
+                store.remove(task.study_id)
+                task_failures.append(
+                    Failure("", task.subject, task.visit, f"error: {outcome}")
+                )
+                progress.advance(task.label, f"error: {outcome}")
+    finally:
+        progress.close()
+
+    summary = _write_outputs(out, plan, protocol, store, task_failures)
+    record = provenance.build(
+        started=started,
+        finished=provenance.now(),
+        command=command if command is not None else sys.argv,
+        options={
+            "force": options.force,
+            "archive": str(Path(options.archive).resolve()),
+            "out": str(out.resolve()),
+        },
+        execution=execution,
+        protocol=protocol_record(protocol, options.protocol),
+        inputs=plan.inputs,
+        images=summary["digests"],
+        counts={
+            "studies": len(plan.tasks),
+            "computed": computed,
+            "skipped": skipped,
+            "failures": summary["failures"],
+            "endpoint_rows": summary["rows"],
+        },
+    )
+    files = dict(summary["files"])
+    files["provenance"] = provenance.write(record, out / "provenance.json")
+    return BatchSummary(
+        out=out,
+        studies=len(plan.tasks),
+        computed=computed,
+        skipped=skipped,
+        failures=summary["failures"],
+        rows=summary["rows"],
+        execution=execution,
+        files=files,
+    )
+
+
+def _compute(
+    executor: Executor, pending: list[tuple[StudyTask, str]], max_in_flight: int
+) -> Iterator[tuple[StudyTask, StudyResult | str]]:
+    """Submit tasks keeping at most ``max_in_flight`` running; yield each outcome as it comes.
+
+    The outcome is the result, or a one-line description of the exception the task raised.
+    """
+    queue = iter(pending)
+    in_flight: dict[Future[StudyResult], StudyTask] = {}
+
+    def fill() -> None:
+        while len(in_flight) < max_in_flight:
+            item = next(queue, None)
+            if item is None:
+                return
+            in_flight[executor.submit(run_study, item[0])] = item[0]
+
+    fill()
+    while in_flight:
+        done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+        for future in done:
+            task = in_flight.pop(future)
+            error = future.exception()
+            if error is None:
+                yield task, future.result()
+            else:  # a bug or a lost worker: this study fails, the batch goes on
+                yield task, f"{type(error).__name__}: {error}"
+        fill()
+
+
+def _status_text(result: StudyResult) -> str:
+    if result.status == "ok":
+        return f"ok, {len(result.rows)} rows"
+    return f"{result.status}, {len(result.rows)} rows, {len(result.failures)} failure(s)"
+
+
+def _write_outputs(
+    out: Path,
+    plan: Plan,
+    protocol: Protocol,
+    store: ResultStore,
+    task_failures: list[Failure],
+) -> dict[str, Any]:
+    failures: list[Failure] = [*plan.failures, *task_failures]
+    digests: list[FileDigest] = []
+    eligibility = EligibilityWriter(out / "eligibility.csv", protocol)
+    with EndpointWriter(out, protocol.baseline_visit) as writer:
+        for task in plan.tasks:
+            record = store.load(task.study_id)
+            if record is None:
+                continue
+            rows = store.rows(record)
+            writer.add(task.subject, task.visit, rows)
+            eligibility.add(task.subject, task.visit, rows)
+            failures.extend(store.failures(record))
+            digests.extend(store.digests(record))
+    eligibility.close()
+    count = write_failures(failures, out / "failures.csv")
+    return {
+        "failures": count,
+        "rows": writer.rows_written,
+        "digests": digests,
+        "files": {
+            "endpoints_csv": writer.csv_path,
+            "endpoints_parquet": writer.parquet_path,
+            "failures": out / "failures.csv",
+            "eligibility": out / "eligibility.csv",
+        },
+    }
+
+
+def protocol_record(protocol: Protocol, path: Path | None) -> dict[str, Any]:
+    """The protocol as the provenance and the report need it."""
+    source = provenance.file_entry(protocol.source) if protocol.source else None
+    return {
+        "id": protocol.id,
+        "name": protocol.name,
+        "file": source if source else (str(path) if path else None),
+        "visits": [visit.id for visit in protocol.visits],
+        "visit_labels": {visit.id: visit.label for visit in protocol.visits},
+        "baseline_visit": protocol.baseline_visit,
+        "target_level": protocol.target_level,
+        "thresholds": dict(protocol.thresholds),
+    }
+
+
+def read_rows(out: Path) -> pd.DataFrame:
+    """The endpoint table a batch wrote in ``out`` (Parquet)."""
+    path = Path(out) / "endpoints.parquet"
+    if not path.exists():
+        raise SpineEndpointsError(
+            "no endpoints.parquet", path=out, fix="Run `spine-endpoints batch` with --out here."
+        )
+    return pd.read_parquet(path)

@@ -1,0 +1,179 @@
+"""One study's work: load its films, measure its landmark sets, add its grades.
+
+A :class:`StudyTask` holds only plain values (paths, corner coordinates, grade codes, thresholds),
+so it pickles to a worker process or a dask worker; :func:`run_study` is a module-level function
+for the same reason. It never raises for bad input: every file, landmark set or film that cannot
+be used becomes a :class:`~imaging.batch.model.Failure` of the study, and the rest is computed.
+
+Uncalibrated films: their angles, indexes and percentages are computed; their millimetre rows
+stay in the table with an empty value and the reason in ``note`` (as :mod:`imaging.endpoints`
+gives them), and the failures table gets one ``uncalibrated: ...`` row per such film.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from imaging import __version__
+from imaging.anatomy import Film
+from imaging.batch.measure import MeasureSettings, grade_rows, measure_study
+from imaging.batch.model import Failure, FileDigest, StudyResult
+from imaging.batch.open_film import OpenedFilm, failure_kind, open_film
+from imaging.errors import SpineEndpointsError
+from imaging.geometry.landmarks import LandmarkPoint, Landmarks
+
+Point = tuple[str, str, float, float, str]
+"""(vertebra, corner, row, col, where it was read, e.g. ``"line 12"``)."""
+
+
+@dataclass(frozen=True)
+class FilmRead:
+    """One reader's corners on one film, as given in the landmark source.
+
+    ``image`` is what the landmark source says (a path or a SOPInstanceUID; reported as
+    ``source_image``); ``path`` is the file found for it, empty when none was.
+    """
+
+    image: str
+    path: str
+    film: str
+    reader: str
+    points: tuple[Point, ...]
+    origin: str = ""
+    not_found: str = ""
+    """Where the image was looked for, when ``path`` is empty."""
+
+
+@dataclass(frozen=True)
+class GradeEntry:
+    """One grade: ``item`` (``pfirrmann``, ``modic_cranial``, ...) at ``level`` by ``reader``."""
+
+    level: str
+    item: str
+    code: str
+    reader: str
+    numeric: float | None = None
+    """The grade as a number when its scale is ordinal (Pfirrmann 3 -> 3.0), else None."""
+
+
+@dataclass(frozen=True)
+class StudyTask:
+    """Everything one subject x visit needs; ``images`` are the study's radiograph files."""
+
+    study_id: str
+    subject: str
+    visit: str
+    images: tuple[tuple[str, str], ...]
+    """(path, film) of every radiograph of the study, landmarked or not."""
+    reads: tuple[FilmRead, ...] = ()
+    grades: tuple[GradeEntry, ...] = ()
+    settings: MeasureSettings = field(default_factory=MeasureSettings)
+    software: str = __version__
+
+    @property
+    def label(self) -> str:
+        return f"{self.subject} {self.visit}"
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The image files whose content the result depends on."""
+        return tuple(sorted({path for path, _ in self.images} | {r.path for r in self.reads if r.path}))
+
+    def recipe_hash(self) -> str:
+        """SHA-256 of everything but the files' content: landmarks, grades, settings, version."""
+        text = json.dumps(asdict(self), sort_keys=True, default=str, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def run_study(task: StudyTask) -> StudyResult:
+    """Compute one study (see the module docstring); never raises for bad input."""
+    started = time.perf_counter()
+    failures: list[Failure] = []
+
+    def fail(file: str, reason: str) -> None:
+        failures.append(Failure(file, task.subject, task.visit, reason))
+
+    digests: list[FileDigest] = []
+    opened: dict[str, OpenedFilm | None] = {}
+    for path in task.files:
+        try:
+            digests.append(FileDigest.of(path))
+            opened[path] = open_film(path)
+        except OSError as error:
+            opened[path] = None
+            fail(path, f"unreadable: {error.strerror or error}")
+        except SpineEndpointsError as error:
+            opened[path] = None
+            fail(path, f"{failure_kind(error)}: {error}")
+
+    landmarks: list[Landmarks] = []
+    for read in task.reads:
+        if not read.path:
+            fail(read.image, f"image not found: looked in {read.not_found}")
+            continue
+        film = opened.get(read.path)
+        if film is None:
+            continue  # its failure is already recorded
+        try:
+            landmarks.append(_landmarks(task, read, film))
+        except (SpineEndpointsError, ValueError) as error:
+            fail(read.path, f"landmarks: {error}")
+            continue
+        if not film.calibration.has_millimetres:
+            fail(
+                read.path,
+                f"uncalibrated: the {read.film} film has no pixel spacing "
+                f"({film.calibration.detail}); its millimetre measures are left empty, its "
+                "angles and ratios are computed. Supply a calibration to get millimetres",
+            )
+
+    read_paths = {r.path for r in task.reads}
+    for path, film_name in task.images:
+        if path not in read_paths and opened.get(path) is not None:
+            fail(
+                path,
+                f"no landmarks: no corners were read on this {film_name or 'radiograph'} film. "
+                "Read it (napari plugin) or add its rows to the landmark file",
+            )
+
+    frames: list[pd.DataFrame] = []
+    try:
+        frames.append(measure_study(landmarks, task.settings))
+    except SpineEndpointsError as error:
+        fail("", f"landmarks: {error}")
+    frames.append(grade_rows(task.subject, task.visit, task.grades))
+    parts = [frame for frame in frames if len(frame)]
+    rows = pd.concat(parts, ignore_index=True) if parts else frames[-1]
+    summary: dict[str, Any] = {
+        "films": len(task.images),
+        "landmark_sets": len(landmarks),
+        "grades": len(task.grades),
+        "seconds": round(time.perf_counter() - started, 4),
+    }
+    return StudyResult(
+        task.study_id, task.subject, task.visit, rows, tuple(failures), tuple(digests), summary
+    )
+
+
+def _landmarks(task: StudyTask, read: FilmRead, film: OpenedFilm) -> Landmarks:
+    points = [LandmarkPoint(v, c, row, col, where) for v, c, row, col, where in read.points]
+    return Landmarks.from_points(
+        points,
+        film=Film(read.film),
+        calibration=film.calibration,
+        image=read.image,
+        subject=task.subject,
+        visit=task.visit,
+        reader=read.reader,
+        anterior_direction=film.anterior_direction,
+        origin=read.origin or None,
+    )
+
+
+__all__ = ["FilmRead", "GradeEntry", "StudyTask", "run_study"]

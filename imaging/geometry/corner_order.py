@@ -1,0 +1,235 @@
+"""The rules that make a set of vertebral corners anatomically possible on a lateral film.
+
+A lateral film may show the patient facing left or right, and may be rotated, so "anterior" and
+"superior" are decided from the spine itself, in physical space ((row, col) times the pixel
+spacing; the pixel grid when uncalibrated):
+
+1. Spine axis. The cranial direction is the unit vector from the centroid of the most caudal
+   labelled vertebra to the centroid of the most cranial one (centroid = mean of its placed
+   corners). With a single vertebra the film is taken as upright (cranial = decreasing row).
+2. Anterior side. For every endplate with both corners placed, the anterior corner must lie on
+   the same side of the spine axis (``sign(cross(anterior - posterior, cranial))``, the film's
+   *facing*) as on every other endplate of the film. The side is the one given by
+   ``anterior_direction`` (e.g. from (0020,0020) *Patient Orientation*) when known, otherwise
+   the majority of endplates; endplates on the other side have anterior and posterior swapped.
+3. Superior above inferior. For each vertebra and side (anterior, posterior) with both corners
+   placed, the superior corner lies cranial of the inferior one along the spine axis.
+4. Outline. A vertebra with all four corners traces anterior-superior, posterior-superior,
+   posterior-inferior, anterior-inferior as a convex outline turning the way the film faces
+   (a crossing outline means two corners are swapped).
+5. Vertebra order. Vertebra centroids lie in anatomical order along the spine axis.
+
+Coordinates are (row, col); ``cross(a, b) = a_row * b_col - a_col * b_row``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import NoReturn
+
+from imaging.anatomy import Corner, Vertebra
+
+Point = tuple[float, float]
+CornerKey = tuple[Vertebra, Corner]
+Fail = Callable[[str, Sequence[CornerKey], str], NoReturn]
+
+_ENDPLATES = (
+    ("superior", Corner.ANTERIOR_SUPERIOR, Corner.POSTERIOR_SUPERIOR),
+    ("inferior", Corner.ANTERIOR_INFERIOR, Corner.POSTERIOR_INFERIOR),
+)
+_ENDPLATE_CORNERS = {name: (anterior, posterior) for name, anterior, posterior in _ENDPLATES}
+_WALLS = (
+    ("anterior", Corner.ANTERIOR_SUPERIOR, Corner.ANTERIOR_INFERIOR),
+    ("posterior", Corner.POSTERIOR_SUPERIOR, Corner.POSTERIOR_INFERIOR),
+)
+_OUTLINE = (
+    Corner.ANTERIOR_SUPERIOR,
+    Corner.POSTERIOR_SUPERIOR,
+    Corner.POSTERIOR_INFERIOR,
+    Corner.ANTERIOR_INFERIOR,
+)
+
+
+@dataclass(frozen=True)
+class SpineOrientation:
+    """How the spine lies on the film."""
+
+    cranial: Point
+    """Unit (row, col) vector toward the head."""
+    facing: int | None
+    """+1: anterior toward increasing col (head up); -1: toward decreasing col; None: unknown."""
+
+
+def _cross(a: Point, b: Point) -> float:
+    return a[0] * b[1] - a[1] * b[0]
+
+
+def _minus(a: Point, b: Point) -> Point:
+    return (a[0] - b[0], a[1] - b[1])
+
+
+def _centroid(points: Sequence[Point]) -> Point:
+    return (
+        sum(p[0] for p in points) / len(points),
+        sum(p[1] for p in points) / len(points),
+    )
+
+
+def _names(vertebrae: Sequence[Vertebra]) -> str:
+    return ", ".join(v.value for v in sorted(set(vertebrae), key=lambda v: v.index))
+
+
+def check_corner_order(
+    corners: Mapping[Vertebra, Mapping[Corner, Point]],
+    *,
+    anterior_direction: Point | None,
+    fail: Fail,
+) -> SpineOrientation:
+    """Apply rules 1-5 to corners in physical (row, col) space; ``fail`` raises on a violation."""
+    cranial = _spine_axis(corners, fail)
+    facing = _check_anterior_side(corners, cranial, anterior_direction, fail)
+    _check_superior_cranial(corners, cranial, fail)
+    if facing is not None:
+        _check_outlines(corners, facing, fail)
+    _check_vertebra_order(corners, cranial, fail)
+    return SpineOrientation(cranial, facing)
+
+
+def _spine_axis(corners: Mapping[Vertebra, Mapping[Corner, Point]], fail: Fail) -> Point:
+    vertebrae = sorted(corners, key=lambda v: v.index)
+    if len(vertebrae) < 2:
+        return (-1.0, 0.0)
+    top = _centroid(list(corners[vertebrae[0]].values()))
+    bottom = _centroid(list(corners[vertebrae[-1]].values()))
+    axis = _minus(top, bottom)
+    length = math.hypot(*axis)
+    if length == 0:
+        keys = [(v, c) for v in (vertebrae[0], vertebrae[-1]) for c in corners[v]]
+        fail(
+            f"{vertebrae[0]} and {vertebrae[-1]} are placed at the same position",
+            keys,
+            "Check the vertebra labels: each vertebra has its own corners.",
+        )
+    return (axis[0] / length, axis[1] / length)
+
+
+def _check_anterior_side(
+    corners: Mapping[Vertebra, Mapping[Corner, Point]],
+    cranial: Point,
+    anterior_direction: Point | None,
+    fail: Fail,
+) -> int | None:
+    sides: list[tuple[int, Vertebra, str]] = []
+    for vertebra, placed in corners.items():
+        for endplate, anterior, posterior in _ENDPLATES:
+            if anterior in placed and posterior in placed:
+                value = _cross(_minus(placed[anterior], placed[posterior]), cranial)
+                if value == 0:
+                    fail(
+                        f"{vertebra} {endplate} endplate runs along the spine axis, so its "
+                        "anterior and posterior corners cannot be told apart",
+                        [(vertebra, anterior), (vertebra, posterior)],
+                        "Check that the corner names match the positions.",
+                    )
+                sides.append((1 if value > 0 else -1, vertebra, endplate))
+    hint: int | None = None
+    if anterior_direction is not None and any(anterior_direction):
+        value = _cross(anterior_direction, cranial)
+        hint = None if value == 0 else (1 if value > 0 else -1)
+    if not sides:
+        return hint
+    votes = sum(side for side, _, _ in sides)
+    if hint is not None:
+        facing = hint
+    elif votes != 0:
+        facing = 1 if votes > 0 else -1
+    else:
+        one = _names([v for s, v, _ in sides if s > 0])
+        other = _names([v for s, v, _ in sides if s < 0])
+        keys = [(v, c) for _, v, _ in sides for c in Corner if c in corners[v]]
+        fail(
+            f"cannot tell anterior from posterior: the anterior corners of {one} lie on one side "
+            f"of the spine and those of {other} on the other",
+            keys,
+            "Swap the anterior and posterior corner names of the vertebrae that are wrong.",
+        )
+    wrong = [(v, e) for s, v, e in sides if s != facing]
+    if wrong and len(wrong) == len(sides) and hint is not None:
+        fail(
+            "every anterior corner lies on the posterior side given by the image orientation "
+            "(0020,0020) Patient Orientation",
+            [],
+            "Swap anterior and posterior in the corner names, or correct the image's "
+            "Patient Orientation.",
+        )
+    if wrong:
+        vertebra, endplate = wrong[0]
+        right = _names([v for s, v, _ in sides if s == facing]) or "the image orientation"
+        anterior, posterior = _ENDPLATE_CORNERS[endplate]
+        fail(
+            f"{vertebra} anterior and posterior corners are swapped: its {endplate} endplate's "
+            f"anterior corner lies on the posterior side compared with {right}",
+            [(vertebra, anterior), (vertebra, posterior)],
+            f"Swap {vertebra} {anterior.value} and {posterior.value}.",
+        )
+    return facing
+
+
+def _check_superior_cranial(
+    corners: Mapping[Vertebra, Mapping[Corner, Point]], cranial: Point, fail: Fail
+) -> None:
+    for vertebra, placed in corners.items():
+        for side, superior, inferior in _WALLS:
+            if superior in placed and inferior in placed:
+                offset = _minus(placed[superior], placed[inferior])
+                if offset[0] * cranial[0] + offset[1] * cranial[1] <= 0:
+                    fail(
+                        f"{vertebra} {superior.value} is not cranial of {inferior.value} along "
+                        f"the spine: superior and inferior corners swapped on its {side} side",
+                        [(vertebra, superior), (vertebra, inferior)],
+                        f"Swap {vertebra} {superior.value} and {inferior.value}.",
+                    )
+
+
+def _check_outlines(
+    corners: Mapping[Vertebra, Mapping[Corner, Point]], facing: int, fail: Fail
+) -> None:
+    for vertebra, placed in corners.items():
+        if not all(c in placed for c in _OUTLINE):
+            continue
+        outline = [placed[c] for c in _OUTLINE]
+        turns = [
+            _cross(
+                _minus(outline[(i + 1) % 4], outline[i]),
+                _minus(outline[(i + 2) % 4], outline[(i + 1) % 4]),
+            )
+            for i in range(4)
+        ]
+        if not all(turn * facing > 0 for turn in turns):
+            fail(
+                f"{vertebra} corners do not outline a vertebral body (anterior_superior, "
+                "posterior_superior, posterior_inferior, anterior_inferior cross or fold)",
+                [(vertebra, c) for c in _OUTLINE],
+                "Two corners are swapped or misplaced: check each corner's name.",
+            )
+
+
+def _check_vertebra_order(
+    corners: Mapping[Vertebra, Mapping[Corner, Point]], cranial: Point, fail: Fail
+) -> None:
+    vertebrae = sorted(corners, key=lambda v: v.index)
+    heights = []
+    for vertebra in vertebrae:
+        centre = _centroid(list(corners[vertebra].values()))
+        heights.append(centre[0] * cranial[0] + centre[1] * cranial[1])
+    for upper, lower, h_upper, h_lower in zip(
+        vertebrae, vertebrae[1:], heights, heights[1:], strict=False
+    ):
+        if h_upper <= h_lower:
+            fail(
+                f"{upper} is not cranial of {lower} along the spine: vertebra labels swapped?",
+                [(v, c) for v in (upper, lower) for c in corners[v]],
+                f"Check which vertebra is {upper} and which is {lower}.",
+            )

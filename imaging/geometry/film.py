@@ -1,0 +1,165 @@
+"""Every disc and vertebral body measure of one film, with what is missing and why.
+
+:func:`film_geometry` gathers the corners of a :class:`~imaging.geometry.landmarks.Landmarks` into
+per-level arrays and runs the vectorised measures of :mod:`imaging.geometry.discs` and
+:mod:`imaging.geometry.height_loss` once for all levels. Lengths are in mm when the film is
+calibrated and in pixels otherwise (``millimetres`` says which; callers must not report pixel
+lengths as mm). Levels L1-L2 to L5-S1 and vertebrae L1 to L5 are always present (missing corners
+are listed); T12-L1 and T12 only when T12 was read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+from numpy.typing import NDArray
+
+from imaging.anatomy import LUMBAR_LEVELS, Corner, DiscLevel, Vertebra
+from imaging.geometry.discs import (
+    disc_heights,
+    segmental_angle,
+    translation,
+    vertebral_body_heights,
+)
+from imaging.geometry.height_loss import HeightLossRule, height_loss_vs_adjacent
+from imaging.geometry.landmarks import Landmarks
+
+FloatArray = NDArray[np.float64]
+
+_AS, _PS, _AI, _PI = (
+    Corner.ANTERIOR_SUPERIOR,
+    Corner.POSTERIOR_SUPERIOR,
+    Corner.ANTERIOR_INFERIOR,
+    Corner.POSTERIOR_INFERIOR,
+)
+_ALL_FOUR = (("upper", _AI), ("upper", _PI), ("lower", _AS), ("lower", _PS))
+DISC_MEASURE_CORNERS: Mapping[str, tuple[tuple[str, Corner], ...]] = MappingProxyType(
+    {
+        "disc_height_anterior": (("upper", _AI), ("lower", _AS)),
+        "disc_height_posterior": (("upper", _PI), ("lower", _PS)),
+        "disc_height_mean": _ALL_FOUR,
+        "disc_height_middle": _ALL_FOUR,
+        "disc_height_index": _ALL_FOUR,
+        "height_loss_vs_adjacent_pct": _ALL_FOUR,
+        "segmental_angle": _ALL_FOUR,
+        "translation": (("upper", _PI), ("lower", _AS), ("lower", _PS)),
+        "translation_pct_depth": (("upper", _PI), ("lower", _AS), ("lower", _PS)),
+    }
+)
+"""The corners each disc measure needs, of the upper and the lower vertebra."""
+BODY_MEASURE_CORNERS: Mapping[str, tuple[Corner, ...]] = MappingProxyType(
+    {"anterior_height": (_AS, _AI), "posterior_height": (_PS, _PI)}
+)
+"""The corners each vertebral body measure needs."""
+
+
+@dataclass(frozen=True)
+class FilmGeometry:
+    """The measures of one film, arrays aligned with ``levels`` / ``vertebrae``."""
+
+    levels: tuple[DiscLevel, ...]
+    vertebrae: tuple[Vertebra, ...]
+    disc: Mapping[str, FloatArray]
+    """Measure name -> values per level (NaN when not computable)."""
+    body: Mapping[str, FloatArray]
+    """``anterior_height`` / ``posterior_height`` -> values per vertebra."""
+    missing: Mapping[tuple[str, str], tuple[str, ...]]
+    """(level or vertebra name, measure) -> missing corners such as ``"L5 posterior_inferior"``."""
+    references: Mapping[DiscLevel, tuple[DiscLevel, ...]]
+    """Reference discs used for each level's height loss."""
+    millimetres: bool
+    """True when lengths are mm; False when they are pixels of an uncalibrated film."""
+
+    def value(self, level: DiscLevel, measure: str) -> float:
+        """One disc measure of one level (NaN when not computable or not a level of the film)."""
+        if level not in self.levels:
+            return float("nan")
+        return float(self.disc[measure][self.levels.index(level)])
+
+
+def film_geometry(landmarks: Landmarks, height_loss: HeightLossRule | None = None) -> FilmGeometry:
+    """All disc and vertebral body measures of one film."""
+    rule = height_loss or HeightLossRule()
+    spacing = landmarks.calibration.pixel_spacing or (1.0, 1.0)
+    levels = tuple(
+        level for level in DiscLevel if level in LUMBAR_LEVELS or level.upper in landmarks.vertebrae
+    )
+    upper = [level.upper for level in levels]
+    lower = [level.lower for level in levels]
+    ua, up = landmarks.array(upper, _AI), landmarks.array(upper, _PI)
+    la, lp = landmarks.array(lower, _AS), landmarks.array(lower, _PS)
+
+    heights = disc_heights(ua, up, la, lp, spacing)
+    angle = segmental_angle(ua, up, la, lp, spacing, facing=landmarks.facing)
+    shift = translation(up, la, lp, spacing)
+
+    all_levels = tuple(DiscLevel)
+    all_means = np.full(len(all_levels), np.nan)
+    for i, level in enumerate(levels):
+        all_means[all_levels.index(level)] = heights.mean[i]
+    loss = height_loss_vs_adjacent(all_means, all_levels, rule)
+    positions = [all_levels.index(level) for level in levels]
+    references = {
+        level: tuple(
+            ref for ref, used in zip(all_levels, loss.references[0, position], strict=True) if used
+        )
+        for level, position in zip(levels, positions, strict=True)
+    }
+    disc = {
+        "disc_height_anterior": heights.anterior,
+        "disc_height_posterior": heights.posterior,
+        "disc_height_mean": heights.mean,
+        "disc_height_middle": heights.middle,
+        "disc_height_index": heights.index,
+        "height_loss_vs_adjacent_pct": loss.loss_pct[0, positions],
+        "segmental_angle": angle,
+        "translation": shift.distance,
+        "translation_pct_depth": shift.pct_depth,
+    }
+
+    vertebrae = tuple(
+        v
+        for v in Vertebra
+        if v is not Vertebra.S1 and (v is not Vertebra.T12 or v in landmarks.vertebrae)
+    )
+    body = vertebral_body_heights(
+        landmarks.array(vertebrae, _AS),
+        landmarks.array(vertebrae, _PS),
+        landmarks.array(vertebrae, _AI),
+        landmarks.array(vertebrae, _PI),
+        spacing,
+    )
+
+    missing: dict[tuple[str, str], tuple[str, ...]] = {}
+    for level in levels:
+        ends = {"upper": level.upper, "lower": level.lower}
+        for measure, needed in DISC_MEASURE_CORNERS.items():
+            absent = tuple(
+                f"{ends[end]} {corner.value}"
+                for end, corner in needed
+                if landmarks.point(ends[end], corner) is None
+            )
+            if absent:
+                missing[(level.value, measure)] = absent
+    for vertebra in vertebrae:
+        for measure, corners in BODY_MEASURE_CORNERS.items():
+            absent = tuple(
+                f"{vertebra} {c.value}" for c in corners if landmarks.point(vertebra, c) is None
+            )
+            if absent:
+                missing[(vertebra.value, measure)] = absent
+
+    return FilmGeometry(
+        levels=levels,
+        vertebrae=vertebrae,
+        disc=MappingProxyType(disc),
+        body=MappingProxyType(
+            {"anterior_height": body.anterior, "posterior_height": body.posterior}
+        ),
+        missing=MappingProxyType(missing),
+        references=MappingProxyType(references),
+        millimetres=landmarks.calibration.has_millimetres,
+    )

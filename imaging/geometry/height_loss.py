@@ -1,0 +1,157 @@
+"""Disc height loss against adjacent discs, with the reference levels reported.
+
+``loss % = 100 * (1 - h / mean(h of the reference discs))`` where ``h`` is the mean disc height
+(shared/reference/spine-imaging.md section 4). By default the reference discs of a level are the
+nearest cranial and the nearest caudal levels that are measured and not excluded; L5-S1 has no
+caudal disc, so it uses the cranial one only. A rule can instead name the reference levels of a
+level explicitly; those of them that are measured are used. No published standard fixes this rule
+(disc height increases craniocaudally in only 36-55% of normal spines), so it is configuration.
+
+Vectorised over films: heights have shape ``(films, levels)`` with the levels in anatomical
+order and NaN where a level is not measured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import NamedTuple
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from imaging.anatomy import DiscLevel
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class HeightLossRule:
+    """Which discs a level is compared with, and when the loss is flagged.
+
+    ``exclude``: levels never used as references (e.g. known degenerated discs).
+    ``reference_levels``: explicit references per level, replacing the nearest-neighbour rule for
+    that level. ``threshold_pct`` and ``inclusive``: the flag is raised when the loss is
+    ``>= threshold_pct`` (``inclusive=True``, the DLBP trial's ">=20%") or ``> threshold_pct``.
+    """
+
+    exclude: frozenset[DiscLevel] = frozenset()
+    reference_levels: Mapping[DiscLevel, tuple[DiscLevel, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    threshold_pct: float = 20.0
+    inclusive: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "exclude", frozenset(DiscLevel(v) for v in self.exclude))
+        explicit: dict[DiscLevel, tuple[DiscLevel, ...]] = {}
+        for level, references in self.reference_levels.items():
+            key = DiscLevel(level)
+            refs = tuple(DiscLevel(r) for r in references)
+            if key in refs:
+                raise ValueError(f"disc level {key} cannot be its own reference level")
+            explicit[key] = refs
+        object.__setattr__(self, "reference_levels", MappingProxyType(explicit))
+        if not np.isfinite(self.threshold_pct):
+            raise ValueError(f"threshold_pct must be a finite number, got {self.threshold_pct!r}")
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        exclude: Iterable[DiscLevel | str] = (),
+        reference_levels: Mapping[DiscLevel | str, Iterable[DiscLevel | str]] | None = None,
+        threshold_pct: float = 20.0,
+        inclusive: bool = True,
+    ) -> HeightLossRule:
+        """Build from strings such as ``"L4-5"``; raises ValueError for unknown levels."""
+        explicit = {
+            DiscLevel(level): tuple(DiscLevel(r) for r in refs)
+            for level, refs in (reference_levels or {}).items()
+        }
+        return cls(
+            frozenset(DiscLevel(v) for v in exclude),
+            MappingProxyType(explicit),
+            float(threshold_pct),
+            inclusive,
+        )
+
+    def flag(self, loss_pct: ArrayLike) -> FloatArray:
+        """1.0 where the loss meets the threshold, 0.0 where not, NaN where unknown."""
+        loss = np.asarray(loss_pct, dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            hit = loss >= self.threshold_pct if self.inclusive else loss > self.threshold_pct
+        return np.where(np.isfinite(loss), hit.astype(np.float64), np.nan)
+
+    def describe(self) -> str:
+        """E.g. 'height loss >= 20%'."""
+        return f"height loss {'>=' if self.inclusive else '>'} {self.threshold_pct:g}%"
+
+
+class HeightLoss(NamedTuple):
+    loss_pct: FloatArray
+    """Shape (films, levels); NaN where the level or all of its references are not measured."""
+    references: BoolArray
+    """Shape (films, levels, levels): ``references[f, i, j]`` when level j is a reference of i."""
+
+
+def height_loss_vs_adjacent(
+    mean_heights: ArrayLike, levels: Sequence[DiscLevel], rule: HeightLossRule | None = None
+) -> HeightLoss:
+    """Height loss of every level of every film against its reference discs.
+
+    ``mean_heights``: shape ``(films, len(levels))`` (or ``(len(levels),)`` for one film), mean
+    disc heights in any unit (the loss is a ratio), NaN when not measured. ``levels`` in
+    anatomical order, cranial to caudal, adjacent levels next to each other.
+    """
+    rule = rule or HeightLossRule()
+    heights = np.atleast_2d(np.asarray(mean_heights, dtype=np.float64))
+    count = len(levels)
+    if heights.shape[1] != count:
+        raise ValueError(f"mean_heights has {heights.shape[1]} levels, expected {count}")
+    order = [level.lower.index for level in levels]
+    if order != sorted(order) or len(set(order)) != count:
+        raise ValueError("levels must be in anatomical order, cranial to caudal, each once")
+
+    excluded = np.array([level in rule.exclude for level in levels])
+    usable = np.isfinite(heights) & ~excluded
+    position = np.arange(count)
+    # Nearest usable level strictly cranial (-1 when none) and strictly caudal (count when none).
+    cranial = np.maximum.accumulate(np.where(usable, position, -1), axis=1)
+    cranial = np.concatenate([np.full((len(heights), 1), -1), cranial[:, :-1]], axis=1)
+    caudal = np.minimum.accumulate(np.where(usable, position, count)[:, ::-1], axis=1)[:, ::-1]
+    caudal = np.concatenate([caudal[:, 1:], np.full((len(heights), 1), count)], axis=1)
+
+    references = np.zeros((len(heights), count, count), dtype=bool)
+    films = np.arange(len(heights))[:, None]
+    rows = np.broadcast_to(position, heights.shape)
+    has_cranial = cranial >= 0
+    references[films, rows, np.where(has_cranial, cranial, 0)] |= has_cranial
+    has_caudal = caudal < count
+    references[films, rows, np.where(has_caudal, caudal, 0)] |= has_caudal
+
+    index_of = {level: i for i, level in enumerate(levels)}
+    for level, explicit in rule.reference_levels.items():
+        if level not in index_of:
+            continue
+        i = index_of[level]
+        references[:, i, :] = False
+        for reference in explicit:
+            if reference in index_of:
+                j = index_of[reference]
+                references[:, i, j] = np.isfinite(heights[:, j])
+
+    counts = references.sum(axis=2)
+    totals = np.where(references, heights[:, None, :], 0.0).sum(axis=2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        reference_mean = np.where(counts > 0, totals / counts, np.nan)
+        loss = 100.0 * (1.0 - heights / reference_mean)
+    return HeightLoss(loss, references)
+
+
+def reference_names(references: ArrayLike, levels: Sequence[DiscLevel]) -> str:
+    """``"L3-L4;L5-S1"`` from one row of :attr:`HeightLoss.references` (shape ``(levels,)``)."""
+    mask = np.asarray(references, dtype=bool)
+    return ";".join(level.value for level, used in zip(levels, mask, strict=True) if used)

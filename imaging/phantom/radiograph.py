@@ -1,0 +1,311 @@
+"""Render a lateral lumbar radiograph of a phantom: pixels plus the exact corners in pixels.
+
+Projection: the mid-sagittal plane is magnified by SID/SOD onto a detector of square pixels of
+``imager_pixel_spacing_mm``, so one pixel is ``imager_pixel_spacing_mm / magnification`` mm in the
+patient (what the DICOM file's (0018,1164) / (0018,1114) give back). The image is a log-processed
+"for presentation" film, MONOCHROME2 (bone bright): soft-tissue torso, iliac wings, vertebral bodies
+with a cortical rim and trabecular texture, simple posterior elements, sacrum; then focal-spot blur,
+quantum (Poisson) noise, detector blur and mild edge enhancement. Anterior is to the image's left,
+caudal down. Corners are (row, col) with pixel centres at integers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import ndimage
+
+from imaging.anatomy import Corner, Film, Vertebra
+from imaging.phantom.construction import (
+    PlacedVertebra,
+    SpinePose,
+    build_pose,
+    posterior_elements,
+    sacral_segments,
+)
+from imaging.phantom.raster import (
+    Array,
+    Grid,
+    coverage,
+    ellipse_sdf,
+    rounded_sdf,
+    smooth_noise,
+)
+from imaging.phantom.spec import PhantomSpec
+from imaging.phantom.truth import level_measures, lordosis_deg, vertebra_heights
+
+PixelCorners = dict[Vertebra, dict[Corner, tuple[float, float]]]
+
+# Attenuation (log units after processing) of each tissue, per unit of coverage.
+_TRABECULAR = 0.30
+_CORTEX = 0.32
+_CORTEX_MM = 1.2
+_POSTERIOR = 0.09
+_POSTERIOR_CORTEX = 0.08
+_CORNER_RADIUS_MM = 1.8
+# Fixed map from processed attenuation to stored values, as a fraction of the full range.
+_DISPLAY_LOW, _DISPLAY_HIGH = -0.1, 2.4
+
+
+@dataclass(frozen=True)
+class RadiographSetup:
+    """Acquisition and processing of one lateral film (all lengths in mm).
+
+    ``photons`` is the mean number of quanta per pixel of the unattenuated beam (it sets the
+    noise); ``blur_sigma_px`` the focal-spot and detector blur; ``position_jitter_mm`` how far the
+    spine may sit from the centre of the field (drawn per film from the render's generator).
+    """
+
+    rows: int = 704
+    columns: int = 512
+    imager_pixel_spacing_mm: float = 0.4
+    source_image_distance_mm: float = 1150.0
+    source_object_distance_mm: float = 1000.0
+    bits_stored: int = 12
+    photons: float = 6000.0
+    blur_sigma_px: float = 0.9
+    edge_enhancement: float = 0.35
+    position_jitter_mm: float = 6.0
+
+    def __post_init__(self) -> None:
+        if not (64 <= self.rows <= 4096 and 64 <= self.columns <= 4096):
+            raise ValueError(f"rows and columns must be 64-4096, got {self.rows}x{self.columns}")
+        if self.bits_stored not in (10, 12, 14, 16):
+            raise ValueError(f"bits_stored must be 10, 12, 14 or 16, got {self.bits_stored}")
+        if not 0 < self.source_object_distance_mm <= self.source_image_distance_mm:
+            raise ValueError(
+                "source_object_distance_mm must be positive and at most "
+                "source_image_distance_mm (magnification >= 1)"
+            )
+        if not (self.imager_pixel_spacing_mm > 0 and self.photons > 0 and self.blur_sigma_px >= 0):
+            raise ValueError("spacing and photons must be positive, blur_sigma_px >= 0")
+
+    @property
+    def magnification(self) -> float:
+        """SID / SOD: (0018,1114) Estimated Radiographic Magnification Factor."""
+        return self.source_image_distance_mm / self.source_object_distance_mm
+
+    @property
+    def patient_spacing_mm(self) -> float:
+        """Size of a pixel in the mid-sagittal plane."""
+        return self.imager_pixel_spacing_mm / self.magnification
+
+    @classmethod
+    def random(cls, rng: np.random.Generator) -> RadiographSetup:
+        """Random plausible acquisition: magnification 1.08-1.25, 0.3-0.45 mm pixels, noise, blur."""
+        spacing = float(rng.uniform(0.3, 0.45))
+        sid = float(rng.uniform(1000.0, 1800.0))
+        magnification = float(rng.uniform(1.08, 1.25))
+        field_mm = (280.0, 205.0)
+        return cls(
+            rows=int(round(field_mm[0] / spacing)),
+            columns=int(round(field_mm[1] / spacing)),
+            imager_pixel_spacing_mm=spacing,
+            source_image_distance_mm=sid,
+            source_object_distance_mm=sid / magnification,
+            bits_stored=int(rng.choice([12, 14])),
+            photons=float(rng.uniform(2000.0, 12000.0)),
+            blur_sigma_px=float(rng.uniform(0.5, 1.6)),
+            edge_enhancement=float(rng.uniform(0.0, 0.6)),
+            position_jitter_mm=10.0,
+        )
+
+
+@dataclass(frozen=True)
+class RenderedRadiograph:
+    """One rendered film: stored values, exact landmarks, and what produced them."""
+
+    film: Film
+    pixels: NDArray[np.uint16]
+    corners_px: PixelCorners
+    setup: RadiographSetup
+    pose: SpinePose
+    grid: Grid
+    window_center: float
+    window_width: float
+
+    @property
+    def pixel_spacing_mm(self) -> tuple[float, float]:
+        """(row, col) mm per pixel in the patient plane (magnification-corrected)."""
+        spacing = self.setup.patient_spacing_mm
+        return (spacing, spacing)
+
+    def measures(self, calibrated: bool = True) -> dict[str, Any]:
+        """Ground-truth measures of this film; lengths None when ``calibrated`` is False."""
+        spacing = self.pixel_spacing_mm if calibrated else None
+        return {
+            "levels": level_measures(self.corners_px, spacing),
+            "vertebrae": vertebra_heights(self.corners_px, spacing),
+            "lumbar_lordosis_deg": lordosis_deg(self.corners_px),
+        }
+
+
+def render_radiograph(
+    spec: PhantomSpec,
+    film: Film | str,
+    setup: RadiographSetup | None = None,
+    rng: np.random.Generator | None = None,
+) -> RenderedRadiograph:
+    """Render one lateral film of ``spec`` (deterministic for a given ``rng`` state)."""
+    film = Film(film)
+    setup = setup or RadiographSetup()
+    rng = rng if rng is not None else np.random.default_rng(0)
+    pose = build_pose(spec, film)
+    grid = _place_grid(pose, spec, setup, rng)
+    attenuation = _attenuation(pose, grid, rng)
+    if setup.blur_sigma_px > 0:
+        attenuation = ndimage.gaussian_filter(attenuation, setup.blur_sigma_px)
+    heel = 1.0 + 0.08 * (np.arange(setup.rows) / setup.rows - 0.5)[:, None]
+    expected = setup.photons * heel * np.exp(-attenuation)
+    counts = np.maximum(rng.poisson(expected), 1).astype(np.float64)
+    processed = -np.log(counts / (setup.photons * heel))
+    processed = ndimage.gaussian_filter(processed, 0.5)
+    if setup.edge_enhancement > 0:
+        background = ndimage.gaussian_filter(processed, 12.0)
+        processed = processed + setup.edge_enhancement * (processed - background)
+    top = 2**setup.bits_stored - 1
+    scaled = (processed - _DISPLAY_LOW) / (_DISPLAY_HIGH - _DISPLAY_LOW) * top
+    pixels = np.clip(np.rint(scaled), 0, top).astype(np.uint16)
+    corners = _corners_px(pose, spec, grid)
+    centre, width = _window(pixels, corners)
+    return RenderedRadiograph(film, pixels, corners, setup, pose, grid, centre, width)
+
+
+def _corners_px(pose: SpinePose, spec: PhantomSpec, grid: Grid) -> PixelCorners:
+    corners_mm = pose.corners_mm()
+    return {
+        v: {c: grid.to_pixel(*corners_mm[v][c]) for c in corners_mm[v]}
+        for v in spec.landmarked_vertebrae
+    }
+
+
+def _place_grid(
+    pose: SpinePose, spec: PhantomSpec, setup: RadiographSetup, rng: np.random.Generator
+) -> Grid:
+    """Centre the landmarked spine (and its posterior elements) in the field, with jitter."""
+    spacing = setup.patient_spacing_mm
+    points = np.array(
+        [p for v in spec.landmarked_vertebrae for p in pose.corners_mm()[v].values()]
+    )
+    low, high = points.min(axis=0), points.max(axis=0)
+    centre = (low + high) / 2 + np.array([0.0, 22.0])  # room for the posterior elements
+    centre = centre + rng.uniform(-1.0, 1.0, size=2) * setup.position_jitter_mm
+    size_mm = np.array([setup.rows - 1, setup.columns - 1]) * spacing
+    origin = centre - size_mm / 2
+    # Keep every landmark at least 12 mm inside the field.
+    margin = 12.0
+    origin = np.minimum(origin, low - margin)
+    origin = np.maximum(origin, high + margin - size_mm)
+    if np.any(low - margin < origin) or np.any(high + margin > origin + size_mm):
+        raise ValueError(
+            f"the landmarked spine ({high[0] - low[0]:.0f} x {high[1] - low[1]:.0f} mm) does not "
+            f"fit a {size_mm[0]:.0f} x {size_mm[1]:.0f} mm field; use more rows/columns or "
+            "larger pixels"
+        )
+    return Grid(setup.rows, setup.columns, spacing, (float(origin[0]), float(origin[1])))
+
+
+def _attenuation(pose: SpinePose, grid: Grid, rng: np.random.Generator) -> Array:
+    shape = (grid.rows, grid.columns)
+    px = grid.spacing_mm
+    out = _soft_tissue(pose, grid, rng)
+    trabecular = 1.0 + 0.22 * smooth_noise(rng, shape, (2.2, 0.8)) + 0.1 * smooth_noise(
+        rng, shape, 6.0
+    )
+    s1 = pose.vertebrae[Vertebra.S1]
+    bodies: list[tuple[PlacedVertebra, float]] = [(p, 1.0) for p in pose.vertebrae.values()]
+    bodies += [(p, 0.85) for p in sacral_segments(s1)]
+    for placed, density in bodies:
+        _add_body(out, placed, grid, trabecular, density)
+    for vertebra, placed in pose.vertebrae.items():
+        if vertebra is Vertebra.S1:
+            continue
+        for outline in posterior_elements(placed).values():
+            _add_shell(out, outline, grid, _POSTERIOR, _POSTERIOR_CORTEX, 1.0, trabecular)
+    _add_iliac_wings(out, s1, grid, px)
+    return out
+
+
+def _add_body(
+    out: Array, placed: PlacedVertebra, grid: Grid, texture: Array, density: float
+) -> None:
+    outline = list(placed.corners_mm.values())
+    outline = [outline[i] for i in (0, 1, 3, 2)]  # AS, PS, PI, AI: around the body
+    _add_shell(out, outline, grid, _TRABECULAR * density, _CORTEX * density, _CORTEX_MM, texture)
+
+
+def _add_shell(
+    out: Array,
+    outline: list[tuple[float, float]],
+    grid: Grid,
+    interior: float,
+    cortex: float,
+    cortex_mm: float,
+    texture: Array,
+) -> None:
+    """Add a bony shape: textured interior plus a denser rim ``cortex_mm`` thick."""
+    window = grid.window(outline, 3.0)
+    if window is None:
+        return
+    block, rr, cc = window
+    sdf = rounded_sdf(rr, cc, outline, _CORNER_RADIUS_MM)
+    inside = coverage(sdf, grid.spacing_mm)
+    core = coverage(sdf + cortex_mm, grid.spacing_mm)
+    out[block] += interior * inside * texture[block] + cortex * (inside - core)
+
+
+def _soft_tissue(pose: SpinePose, grid: Grid, rng: np.random.Generator) -> Array:
+    """Torso seen from the side: lateral path length through an elliptical trunk, bowel gas."""
+    posterior_walls = np.array(
+        [
+            pose.vertebrae[v].corners_mm[c]
+            for v in pose.vertebrae
+            for c in (Corner.POSTERIOR_SUPERIOR, Corner.POSTERIOR_INFERIOR)
+        ]
+    )
+    order = np.argsort(posterior_walls[:, 0])
+    row_mm = grid.origin_mm[0] + np.arange(grid.rows) * grid.spacing_mm
+    col_mm = grid.origin_mm[1] + np.arange(grid.columns) * grid.spacing_mm
+    wall = np.interp(row_mm, posterior_walls[order, 0], posterior_walls[order, 1])
+    wall = ndimage.gaussian_filter1d(wall, 40.0 / grid.spacing_mm, mode="nearest")
+    skin = wall + 92.0  # the back's skin, behind muscles and fat
+    half_depth = 125.0
+    depth = (col_mm[None, :] - (skin[:, None] - half_depth)) / half_depth
+    path = np.clip(1.0 - depth**4, 0.0, 1.0) ** 0.25
+    tissue = 1.05 * path + 0.04 * smooth_noise(rng, path.shape, 25.0)
+    gas = smooth_noise(rng, path.shape, 9.0)
+    anterior = np.clip((wall[:, None] - 45.0 - col_mm[None, :]) / 20.0, 0.0, 1.0)
+    tissue -= 0.12 * np.clip(gas - 1.2, 0.0, 1.0) * anterior
+    return np.clip(tissue, 0.0, None)
+
+
+def _add_iliac_wings(out: Array, s1: PlacedVertebra, grid: Grid, px: float) -> None:
+    """Both iliac wings, slightly offset by beam divergence, over the lumbosacral junction."""
+    ps = s1.corners_mm[Corner.POSTERIOR_SUPERIOR]
+    for offset in (0.0, 4.0):
+        centre = (ps[0] + 18.0 + offset, ps[1] + 12.0 + offset)
+        axes = (62.0, 44.0)
+        points = [(centre[0] - axes[0], centre[1] - axes[1]), (centre[0] + axes[0], centre[1] + axes[1])]
+        window = grid.window(points, 3.0)
+        if window is None:
+            continue
+        block, rr, cc = window
+        sdf = ellipse_sdf(rr, cc, centre, axes)
+        inside = coverage(sdf, px)
+        rim = inside - coverage(sdf + 1.5, px)
+        out[block] += 0.05 * inside + 0.04 * rim
+
+
+def _window(pixels: NDArray[np.uint16], corners: Mapping[Vertebra, Any]) -> tuple[float, float]:
+    """Window centre and width that show bone and disc: from the spine region's percentiles."""
+    points = np.array([p for c in corners.values() for p in c.values()])
+    r0, c0 = np.maximum(points.min(axis=0).astype(int), 0)
+    r1, c1 = points.max(axis=0).astype(int) + 1
+    low, high = np.percentile(pixels[r0:r1, c0:c1], [1.0, 99.5])
+    width = max(float(high - low) * 1.15, 1.0)
+    return float(math.floor((low + high) / 2)), float(math.ceil(width))

@@ -1,0 +1,262 @@
+"""The committed sample studies (``sample_dicom/``): three subjects of the DLBP trial, three visits.
+
+- DLBP-001: L4-L5 degenerated (Pfirrmann 4, Modic I at both endplates), height loss against the
+  adjacent discs 30% -> 34% -> 38% across visits, stable motion: meets the imaging entry criteria.
+- DLBP-002: L4-L5 unstable on the dynamic films (translation range of motion 4.5-4.7 mm),
+  otherwise moderate (Pfirrmann 3, Modic II, 12% height loss): excluded.
+- DLBP-003: healthy (Pfirrmann 1-2, Modic 0, no height loss, normal motion): not eligible.
+
+Storage varies on purpose (see :data:`STORAGE`): MONOCHROME1, RLE / JPEG-LS / JPEG 2000 lossless,
+implicit VR, 14-bit films, Pixel Spacing equal to Imager Pixel Spacing, one film without any
+spacing and one visit without (0012,0050) Clinical Trial Time Point ID.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import json
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from imaging.anatomy import DiscLevel, Film
+from imaging.phantom.mr import MRSetup
+from imaging.phantom.radiograph import RadiographSetup
+from imaging.phantom.readme import write_readme
+from imaging.phantom.spec import PhantomSpec, SegmentMotion
+from imaging.phantom.study import FilmOptions, SeriesOptions, StudySpec, write_study
+from imaging.phantom.writer import GENERATOR_VERSION, TrialContext
+
+SAMPLE_SEED = 20250113
+READER = "ground-truth"
+
+VISITS: tuple[tuple[str, str, str, int], ...] = (
+    ("baseline", "BASELINE", "Baseline", 0),
+    ("month_6", "M06", "Month 6", 182),
+    ("month_12", "M12", "Month 12", 365),
+)
+"""(protocol visit id, (0012,0050) time point ID, (0012,0051) description, days from baseline)."""
+
+SUBJECTS: dict[str, dict[str, Any]] = {
+    "DLBP-001": {"number": 1, "baseline": datetime.date(2025, 1, 13), "sex": "F"},
+    "DLBP-002": {"number": 2, "baseline": datetime.date(2025, 2, 10), "sex": "M"},
+    "DLBP-003": {"number": 3, "baseline": datetime.date(2025, 3, 10), "sex": "F"},
+}
+
+# (subject, visit) -> ((neutral, flexion, extension) transfer syntaxes, (T2, T1) transfer syntaxes)
+STORAGE: dict[tuple[str, str], tuple[tuple[str, str, str], tuple[str, str]]] = {
+    ("DLBP-001", "baseline"): (("explicit", "rle", "jpeg-ls"), ("jpeg-ls", "jpeg2000")),
+    ("DLBP-001", "month_6"): (("jpeg2000", "jpeg-ls", "rle"), ("rle", "jpeg-ls")),
+    ("DLBP-001", "month_12"): (("jpeg-ls", "jpeg2000", "explicit"), ("jpeg2000", "rle")),
+    ("DLBP-002", "baseline"): (("explicit", "jpeg-ls", "rle"), ("jpeg2000", "jpeg-ls")),
+    ("DLBP-002", "month_6"): (("rle", "jpeg2000", "jpeg-ls"), ("jpeg-ls", "jpeg-ls")),
+    ("DLBP-002", "month_12"): (("jpeg-ls", "rle", "jpeg2000"), ("rle", "jpeg2000")),
+    ("DLBP-003", "baseline"): (("jpeg-ls", "jpeg-ls", "jpeg2000"), ("jpeg-ls", "implicit")),
+    ("DLBP-003", "month_6"): (("rle", "jpeg2000", "jpeg-ls"), ("jpeg2000", "jpeg-ls")),
+    ("DLBP-003", "month_12"): (("jpeg2000", "explicit", "rle"), ("jpeg-ls", "rle")),
+}
+MONOCHROME1_FILM = ("DLBP-002", "baseline", Film.NEUTRAL)
+UNCALIBRATED_FILM = ("DLBP-003", "month_12", Film.FLEXION)
+NO_TIME_POINT_VISIT = ("DLBP-003", "month_6")
+# DLBP-003's month 6 visit is a week late: visits must then be found from the study date.
+LATE_DAYS = {("DLBP-003", "month_6"): 7}
+
+
+def subject_anatomy(number: int) -> PhantomSpec:
+    """A subject's own healthy spine: the average one with sizes and angles varied a little."""
+    rng = np.random.default_rng([SAMPLE_SEED, number])
+    base = PhantomSpec.normal()
+    size = float(rng.uniform(0.94, 1.06))
+    shapes = {
+        v: replace(
+            s,
+            depth_mm=s.depth_mm * size * float(rng.uniform(0.98, 1.02)),
+            anterior_height_mm=s.anterior_height_mm * size * float(rng.uniform(0.98, 1.02)),
+            posterior_height_mm=s.posterior_height_mm * size * float(rng.uniform(0.98, 1.02)),
+        )
+        for v, s in base.vertebrae.items()
+    }
+    discs = {
+        level: replace(
+            disc,
+            height_mm=disc.height_mm * size * float(rng.uniform(0.96, 1.04)),
+            angle_deg=disc.angle_deg + float(rng.uniform(-1.5, 1.5)),
+            translation_mm=disc.translation_mm + float(rng.uniform(-0.3, 0.3)),
+        )
+        for level, disc in base.discs.items()
+    }
+    return replace(
+        base, vertebrae=shapes, discs=discs, sacral_slope_deg=float(rng.uniform(34.0, 42.0))
+    )
+
+
+def _l45_height(spec: PhantomSpec, loss_pct: float) -> float:
+    """The L4-L5 mean height giving ``loss_pct`` against the mean of L3-L4 and L5-S1."""
+    reference = (spec.discs[DiscLevel.L3_L4].height_mm + spec.discs[DiscLevel.L5_S1].height_mm) / 2
+    return (1.0 - loss_pct / 100.0) * reference
+
+
+def _dlbp_001(spec: PhantomSpec, visit: int) -> PhantomSpec:
+    return spec.with_disc(
+        "L4-L5",
+        height_mm=_l45_height(spec, (30.0, 34.0, 38.0)[visit]),
+        angle_deg=8.0 - 0.5 * visit,
+        pfirrmann=4,
+        modic_cranial="I",
+        modic_caudal="I",
+        motion=SegmentMotion(-2.5, 2.5, 0.5, -0.4),
+    )
+
+
+def _dlbp_002(spec: PhantomSpec, visit: int) -> PhantomSpec:
+    return spec.with_disc(
+        "L4-L5",
+        height_mm=_l45_height(spec, 12.0),
+        pfirrmann=3,
+        modic_cranial="II",
+        modic_caudal="II",
+        motion=SegmentMotion(-6.5, 5.0, 2.6 + 0.1 * visit, -1.9),
+    )
+
+
+def _dlbp_003(spec: PhantomSpec, visit: int) -> PhantomSpec:
+    spec = spec.with_disc("L4-L5", height_mm=_l45_height(spec, -4.0), pfirrmann=2)
+    return spec.with_disc("L5-S1", pfirrmann=2)
+
+
+SCENARIOS: dict[str, Callable[[PhantomSpec, int], PhantomSpec]] = {
+    "DLBP-001": _dlbp_001,
+    "DLBP-002": _dlbp_002,
+    "DLBP-003": _dlbp_003,
+}
+
+RADIOGRAPH_SETUPS: dict[str, RadiographSetup] = {
+    "DLBP-001": RadiographSetup(),
+    "DLBP-002": RadiographSetup(
+        source_image_distance_mm=1200.0, source_object_distance_mm=1000.0, bits_stored=14
+    ),
+    "DLBP-003": RadiographSetup(
+        imager_pixel_spacing_mm=0.42, source_image_distance_mm=1120.0, photons=9000.0
+    ),
+}
+
+
+def sample_studies() -> list[StudySpec]:
+    """Every committed study, in subject then visit order."""
+    studies = []
+    for subject, info in SUBJECTS.items():
+        anatomy = subject_anatomy(info["number"])
+        for index, (visit, time_point, description, days) in enumerate(VISITS):
+            days += LATE_DAYS.get((subject, visit), 0)
+            has_time_point = (subject, visit) != NO_TIME_POINT_VISIT
+            context = TrialContext(
+                subject_id=subject,
+                visit=visit,
+                study_date=info["baseline"] + datetime.timedelta(days=days),
+                seed=SAMPLE_SEED + 100 * info["number"] + index,
+                time_point_id=time_point if has_time_point else None,
+                time_point_description=description if has_time_point else None,
+                patient_sex=info["sex"],
+            )
+            film_syntaxes, series_syntaxes = STORAGE[(subject, visit)]
+            films = []
+            for film, syntax in zip(Film, film_syntaxes, strict=True):
+                key = (subject, visit, film)
+                spacing = "imager+pixel" if subject == "DLBP-003" else "imager"
+                films.append(
+                    FilmOptions(
+                        film,
+                        syntax,
+                        photometric="MONOCHROME1" if key == MONOCHROME1_FILM else "MONOCHROME2",
+                        spacing="none" if key == UNCALIBRATED_FILM else spacing,
+                    )
+                )
+            series = tuple(
+                SeriesOptions(sequence, syntax)
+                for sequence, syntax in zip(("T2", "T1"), series_syntaxes, strict=True)
+            )
+            studies.append(
+                StudySpec(
+                    context=context,
+                    phantom=SCENARIOS[subject](anatomy, index),
+                    films=tuple(films),
+                    series=series,
+                    radiograph_setup=RADIOGRAPH_SETUPS[subject],
+                    mr_setup=MRSetup(),
+                    days_from_baseline=days,
+                )
+            )
+    return studies
+
+
+def write_samples(out: Path | str) -> list[dict[str, Any]]:
+    """Write every sample study, the combined index, the user-format CSVs and the README."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    truths = [write_study(study, out) for study in sample_studies()]
+    index = {
+        "generator_version": GENERATOR_VERSION,
+        "seed": SAMPLE_SEED,
+        "subjects": {
+            subject: {
+                "scenario": _SUMMARIES[subject],
+                "baseline_expected": next(
+                    t["expected"] for t in truths if t["subject"] == subject
+                    and t["visit"] == "baseline"
+                ),
+            }
+            for subject in SUBJECTS
+        },
+        "studies": truths,
+    }  # fmt: skip
+    (out / "ground_truth.json").write_text(json.dumps(index, indent=1) + "\n")
+    write_landmarks_csv(truths, out / "landmarks.csv")
+    write_grades_csv(truths, out / "grades.csv")
+    write_readme(index, out / "README.md")
+    return truths
+
+
+_SUMMARIES = {
+    "DLBP-001": "L4-L5 degenerated, height loss 30/34/38%, Pfirrmann 4, Modic I, stable: eligible",
+    "DLBP-002": "L4-L5 unstable (translation ROM > 3 mm), Pfirrmann 3, Modic II: excluded",
+    "DLBP-003": "healthy: Pfirrmann 1-2, Modic 0, no height loss, normal motion: not eligible",
+}
+
+
+def write_landmarks_csv(truths: list[dict[str, Any]], path: Path) -> None:
+    """``subject,visit,film,image,vertebra,corner,row,col,reader`` for every radiograph."""
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(
+            ["subject", "visit", "film", "image", "vertebra", "corner", "row", "col", "reader"]
+        )
+        for truth in truths:
+            for image in truth["images"]:
+                if image["modality"] != "DX":
+                    continue
+                for vertebra, corners in image["corners"].items():
+                    for corner, point in corners.items():
+                        writer.writerow(
+                            [truth["subject"], truth["visit"], image["film"], image["file"],
+                             vertebra, corner, repr(point["row"]), repr(point["col"]), READER]
+                        )  # fmt: skip
+
+
+def write_grades_csv(truths: list[dict[str, Any]], path: Path) -> None:
+    """``subject,visit,level,reader,pfirrmann,modic_cranial,modic_caudal,comment``."""
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(
+            ["subject", "visit", "level", "reader", "pfirrmann", "modic_cranial", "modic_caudal",
+             "comment"]
+        )  # fmt: skip
+        for truth in truths:
+            for level, grade in truth["grades"].items():
+                writer.writerow(
+                    [truth["subject"], truth["visit"], level, READER, grade["pfirrmann"],
+                     grade["modic_cranial"], grade["modic_caudal"], "phantom ground truth"]
+                )  # fmt: skip

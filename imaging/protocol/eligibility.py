@@ -1,0 +1,322 @@
+"""Evaluate a protocol's imaging eligibility rules per subject, from grades and measures.
+
+Inputs are tidy tables (pandas DataFrames):
+
+* grades: one row per graded value, columns ``subject, visit, level, item, code, reader`` and
+  optionally ``role`` (``adjudicator`` reads decide when present);
+* measures: the endpoint table of :mod:`imaging.endpoints`, columns ``subject, visit, level,
+  measure, value, unit`` (plus ``reader``, ``note``, ``reference_levels`` when present).
+
+Each rule gives ``pass``, ``fail`` or ``not evaluable`` with the values it used. For an inclusion
+rule "pass" means its condition holds; for an exclusion rule "pass" means the excluding finding is
+absent. Several readers: an adjudicator's grade decides; otherwise readers must agree (a
+disagreement is "not evaluable: adjudication needed"); measures are averaged over readers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+
+from imaging.protocol.model import (
+    COMPARISONS,
+    GradeRule,
+    InstabilityRule,
+    Match,
+    MeasureRule,
+    Protocol,
+    Role,
+    Rule,
+)
+
+GRADE_COLUMNS = ("subject", "visit", "level", "item", "code", "reader")
+MEASURE_COLUMNS = ("subject", "visit", "level", "measure", "value", "unit")
+
+
+class Verdict(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    NOT_EVALUABLE = "not evaluable"
+
+
+class SubjectVerdict(StrEnum):
+    ELIGIBLE = "eligible"
+    NOT_ELIGIBLE = "not eligible"
+    NOT_EVALUABLE = "not evaluable"
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """One rule for one subject: the verdict, the values it rests on and why."""
+
+    rule_id: str
+    role: Role
+    kind: str
+    text: str
+    verdict: Verdict
+    values: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SubjectEligibility:
+    subject: str
+    visit: str
+    verdict: SubjectVerdict
+    results: tuple[RuleResult, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """A rule's condition: True, False or None (cannot tell), with values and reason."""
+
+    holds: bool | None
+    values: str
+    reason: str
+
+
+def _combine(outcomes: Sequence[_Outcome], match: Match, what: str) -> _Outcome:
+    values = "; ".join(o.values for o in outcomes if o.values)
+    if match is Match.ANY:
+        if any(o.holds is True for o in outcomes):
+            return _Outcome(True, values, f"{what}: met")
+        missing = [o.reason for o in outcomes if o.holds is None]
+        if missing:
+            return _Outcome(None, values, "; ".join(missing))
+        return _Outcome(False, values, f"{what}: not met")
+    if any(o.holds is False for o in outcomes):
+        return _Outcome(False, values, f"{what}: not met everywhere")
+    missing = [o.reason for o in outcomes if o.holds is None]
+    if missing:
+        return _Outcome(None, values, "; ".join(missing))
+    return _Outcome(True, values, f"{what}: met everywhere")
+
+
+def _check_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"the {what} table lacks columns {missing}")
+
+
+class _SubjectData:
+    """One subject's rows at the eligibility visit."""
+
+    def __init__(
+        self, protocol: Protocol, subject: str, grades: pd.DataFrame, measures: pd.DataFrame
+    ):
+        visit = protocol.eligibility_visit
+        self.grades = grades[(grades["subject"] == subject) & (grades["visit"] == visit)]
+        self.measures = measures[(measures["subject"] == subject) & (measures["visit"] == visit)]
+
+    def grade(self, item: str, level: str) -> tuple[str | None, str]:
+        """The consolidated grade code and who gave it, or (None, why not)."""
+        rows = self.grades[(self.grades["item"] == item) & (self.grades["level"] == level)]
+        rows = rows[rows["code"].notna() & (rows["code"].astype(str) != "")]
+        if rows.empty:
+            return None, f"{level} {item}: not graded"
+        if "role" in rows.columns and (rows["role"] == "adjudicator").any():
+            rows = rows[rows["role"] == "adjudicator"]
+        codes = sorted(set(rows["code"].astype(str)))
+        readers = ", ".join(sorted(set(rows["reader"].astype(str))))
+        if len(codes) == 1:
+            return codes[0], readers
+        opinions = ", ".join(f"{r}: {c}" for r, c in zip(rows["reader"], rows["code"], strict=True))
+        return None, f"{level} {item}: readers disagree ({opinions}); adjudication needed"
+
+    def measure(self, measure: str, level: str) -> tuple[float | None, str]:
+        """The reader-averaged value, or (None, why not)."""
+        rows = self.measures[
+            (self.measures["measure"] == measure) & (self.measures["level"] == level)
+        ]
+        values = pd.to_numeric(rows["value"], errors="coerce").astype(float)
+        finite = values[np.isfinite(values)]
+        if finite.empty:
+            notes = ""
+            if "note" in rows.columns:
+                notes = "; ".join(
+                    sorted({str(n) for n in rows["note"] if isinstance(n, str) and n})
+                )
+            why = f" ({notes})" if notes else ""
+            return None, f"{level} {measure}: not measured{why}"
+        readers = len(finite)
+        how = f"mean of {readers} readers" if readers > 1 else ""
+        return float(finite.mean()), how
+
+
+def _grade_rule(rule: GradeRule, data: _SubjectData) -> _Outcome:
+    outcomes = []
+    for level in rule.levels:
+        for item in rule.items:
+            code, detail = data.grade(item, level)
+            if code is None:
+                outcomes.append(_Outcome(None, "", detail))
+            else:
+                outcomes.append(_Outcome(code in rule.values, f"{level} {item} {code}", ""))
+    allowed = ", ".join(rule.values)
+    return _combine(outcomes, rule.match, f"{rule.match} of the grades in [{allowed}]")
+
+
+def _measure_rule(rule: MeasureRule, data: _SubjectData) -> _Outcome:
+    outcomes = []
+    for level in rule.levels:
+        value, detail = data.measure(rule.measure, level)
+        if value is None:
+            outcomes.append(_Outcome(None, "", detail))
+            continue
+        text = f"{level} {rule.measure} {value:.2f}{(' ' + rule.unit) if rule.unit else ''}"
+        if detail:
+            text += f" ({detail})"
+        outcomes.append(_Outcome(rule.holds(value), text, ""))
+    unit = f" {rule.unit}" if rule.unit else ""
+    return _combine(
+        outcomes, rule.match, f"{rule.measure} {rule.comparison} {rule.threshold:g}{unit}"
+    )
+
+
+def _instability_rule(rule: InstabilityRule, data: _SubjectData) -> _Outcome:
+    outcomes = []
+    for level in rule.levels:
+        translation, why_t = data.measure(rule.translation_measure, level)
+        angle, why_a = data.measure(rule.angle_measure, level)
+        parts = []
+        if translation is not None:
+            parts.append(f"translation ROM {translation:.2f} mm")
+        if angle is not None:
+            parts.append(f"angular ROM {angle:.2f} deg")
+        text = f"{level} {', '.join(parts)}" if parts else ""
+        exceeds = (translation is not None and translation > rule.translation_mm) or (
+            angle is not None and angle > rule.angle_deg
+        )
+        if exceeds:
+            outcomes.append(_Outcome(True, text, ""))
+        elif translation is None or angle is None:
+            why = "; ".join(w for v, w in ((translation, why_t), (angle, why_a)) if v is None)
+            outcomes.append(_Outcome(None, text, why))
+        else:
+            outcomes.append(_Outcome(False, text, ""))
+    what = f"translation ROM > {rule.translation_mm:g} mm or angular ROM > {rule.angle_deg:g} deg"
+    return _combine(outcomes, Match.ANY, what)
+
+
+def _condition(rule: Rule, data: _SubjectData) -> _Outcome:
+    if isinstance(rule, GradeRule):
+        return _grade_rule(rule, data)
+    if isinstance(rule, MeasureRule):
+        return _measure_rule(rule, data)
+    if isinstance(rule, InstabilityRule):
+        return _instability_rule(rule, data)
+    parts = [(part.id, _condition(part, data)) for part in rule.rules]
+    values = "; ".join(o.values for _, o in parts if o.values)
+    met = [name for name, o in parts if o.holds is True]
+    if met:
+        return _Outcome(True, values, f"met by {', '.join(met)}")
+    unknown = [f"{name}: {o.reason}" for name, o in parts if o.holds is None]
+    if unknown:
+        return _Outcome(None, values, "; ".join(unknown))
+    return _Outcome(False, values, "none of " + ", ".join(name for name, _ in parts) + " met")
+
+
+def _verdict(role: Role, holds: bool | None) -> Verdict:
+    if holds is None:
+        return Verdict.NOT_EVALUABLE
+    return Verdict.PASS if holds is (role is Role.INCLUSION) else Verdict.FAIL
+
+
+def evaluate_subject(
+    protocol: Protocol, subject: str, grades: pd.DataFrame, measures: pd.DataFrame
+) -> SubjectEligibility:
+    """Every eligibility rule of ``protocol`` for one subject, at its eligibility visit."""
+    data = _SubjectData(protocol, subject, grades, measures)
+    results = []
+    for rule in protocol.rules:
+        outcome = _condition(rule, data)
+        kind = rule.kind
+        if isinstance(rule, MeasureRule):
+            kind = next(k for k, c in COMPARISONS.items() if c == rule.comparison)
+        results.append(
+            RuleResult(
+                rule_id=rule.id,
+                role=rule.role,
+                kind=kind,
+                text=rule.text,
+                verdict=_verdict(rule.role, outcome.holds),
+                values=outcome.values,
+                reason=outcome.reason,
+            )
+        )
+    failed = [r.rule_id for r in results if r.verdict is Verdict.FAIL]
+    unknown = [r.rule_id for r in results if r.verdict is Verdict.NOT_EVALUABLE]
+    if failed:
+        verdict, reason = SubjectVerdict.NOT_ELIGIBLE, "fails " + ", ".join(failed)
+    elif unknown:
+        verdict, reason = SubjectVerdict.NOT_EVALUABLE, "cannot evaluate " + ", ".join(unknown)
+    else:
+        verdict, reason = SubjectVerdict.ELIGIBLE, "meets every imaging criterion"
+    return SubjectEligibility(subject, protocol.eligibility_visit, verdict, tuple(results), reason)
+
+
+def evaluate_eligibility(
+    protocol: Protocol,
+    grades: pd.DataFrame | None = None,
+    measures: pd.DataFrame | None = None,
+    subjects: Iterable[str] | None = None,
+) -> list[SubjectEligibility]:
+    """Evaluate every subject found in ``grades`` or ``measures`` (or the ``subjects`` given)."""
+    grades = pd.DataFrame(columns=list(GRADE_COLUMNS)) if grades is None else grades
+    measures = pd.DataFrame(columns=list(MEASURE_COLUMNS)) if measures is None else measures
+    _check_columns(grades, GRADE_COLUMNS, "grades")
+    _check_columns(measures, MEASURE_COLUMNS, "measures")
+    grades = grades.assign(visit=grades["visit"].map(lambda v: _visit_id(protocol, v)))
+    measures = measures.assign(visit=measures["visit"].map(lambda v: _visit_id(protocol, v)))
+    if subjects is None:
+        found = set(grades["subject"].astype(str)) | set(measures["subject"].astype(str))
+        subjects = sorted(found)
+    return [evaluate_subject(protocol, s, grades, measures) for s in subjects]
+
+
+def _visit_id(protocol: Protocol, name: object) -> object:
+    try:
+        return protocol.visit(str(name)).id
+    except ValueError:
+        return name
+
+
+def eligibility_table(results: Iterable[SubjectEligibility]) -> pd.DataFrame:
+    """One row per subject x rule: ``subject, visit, rule, role, kind, verdict, values, reason,
+    subject_verdict, subject_reason, text``."""
+    rows = [
+        {
+            "subject": s.subject,
+            "visit": s.visit,
+            "rule": r.rule_id,
+            "role": r.role.value,
+            "kind": r.kind,
+            "verdict": r.verdict.value,
+            "values": r.values,
+            "reason": r.reason,
+            "subject_verdict": s.verdict.value,
+            "subject_reason": s.reason,
+            "text": r.text,
+        }
+        for s in results
+        for r in s.results
+    ]
+    columns = [
+        "subject",
+        "visit",
+        "rule",
+        "role",
+        "kind",
+        "verdict",
+        "values",
+        "reason",
+        "subject_verdict",
+        "subject_reason",
+        "text",
+    ]
+    return pd.DataFrame(rows, columns=columns)

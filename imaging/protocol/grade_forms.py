@@ -1,0 +1,224 @@
+"""Grade forms: the CSV that paper forms are typed into, checked against a protocol.
+
+Columns: ``subject, visit, level, reader``, one column per grading item of the protocol (the DLBP
+trial: ``pfirrmann, modic_cranial, modic_caudal``), and an optional ``comment``. One row per
+subject x visit x level x reader. An empty cell means "not graded"; a row must carry a grade or a
+comment. Visits may be written as the visit id or one of its time point ids, levels as ``L4-5`` or
+``L4-L5``, grades as any accepted spelling (``IV`` or ``4``); they are stored and exported in
+canonical form. Reading checks every row and reports every bad one with its line number; it
+returns nothing unless all rows are good.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import pandas as pd
+
+from imaging.errors import FileAccessError, GradeValueError
+from imaging.protocol.model import Protocol
+
+KEY_COLUMNS = ("subject", "visit", "level", "reader")
+
+
+@dataclass(frozen=True)
+class GradeRow:
+    """One form row in canonical form. ``grades`` holds (item, code) for non-empty cells."""
+
+    subject: str
+    visit: str
+    level: str
+    reader: str
+    grades: tuple[tuple[str, str], ...] = ()
+    comment: str = ""
+    line: int | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.subject, self.visit, self.level, self.reader)
+
+    def code(self, item: str) -> str | None:
+        return dict(self.grades).get(item)
+
+
+def columns(protocol: Protocol) -> list[str]:
+    """The CSV header for ``protocol``."""
+    return [*KEY_COLUMNS, *(i.name for i in protocol.items), "comment"]
+
+
+def check_row(
+    protocol: Protocol, cells: dict[str, str], line: int | None = None
+) -> tuple[GradeRow | None, list[str]]:
+    """Validate one row of cells; returns the row or the list of problems."""
+    problems: list[str] = []
+    values = {k: (v or "").strip() for k, v in cells.items()}
+    for name in ("subject", "reader"):
+        if not values.get(name):
+            problems.append(f"{name} is empty")
+    visit = level = ""
+    try:
+        visit = protocol.visit(values.get("visit", "")).id
+    except ValueError as error:
+        problems.append(str(error))
+    try:
+        level = protocol.level(values.get("level", ""))
+    except ValueError as error:
+        problems.append(str(error))
+    grades: list[tuple[str, str]] = []
+    for item in protocol.items:
+        text = values.get(item.name, "")
+        if not text:
+            continue
+        if level and level not in item.levels:
+            problems.append(f"{item.name} {text!r}: {item.name} is not read at {level}")
+            continue
+        try:
+            grades.append((item.name, item.scale.grade(text).code))
+        except ValueError as error:
+            problems.append(f"{item.name}: {error}")
+    comment = values.get("comment", "")
+    if not problems and not grades and not comment:
+        problems.append("no grade and no comment: give the grades, or say in comment why not")
+    if problems:
+        return None, problems
+    row = GradeRow(
+        subject=values["subject"],
+        visit=visit,
+        level=level,
+        reader=values["reader"],
+        grades=tuple(grades),
+        comment=comment,
+        line=line,
+    )
+    return row, []
+
+
+def parse_grade_csv(stream: TextIO, protocol: Protocol, path: str = "<grades>") -> list[GradeRow]:
+    """Read and check every row; raises :class:`GradeValueError` listing all bad lines."""
+    reader = csv.DictReader(stream)
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    if not header:
+        raise GradeValueError([(1, "the file is empty: expected a header line")], path=path)
+    reader.fieldnames = header
+    expected = columns(protocol)
+    missing = [c for c in expected if c not in header and c != "comment"]
+    unknown = [c for c in header if c not in expected]
+    header_problems: list[tuple[int | None, str]] = []
+    if missing:
+        header_problems.append((1, f"missing columns {missing}; expected {', '.join(expected)}"))
+    if unknown:
+        header_problems.append(
+            (1, f"unknown columns {unknown}; protocol {protocol.id} reads {', '.join(expected)}")
+        )
+    if header_problems:
+        raise GradeValueError(header_problems, path=path)
+
+    rows: list[GradeRow] = []
+    problems: list[tuple[int | None, str]] = []
+    seen: dict[tuple[str, str, str, str], int] = {}
+    for cells in reader:
+        line = reader.line_num
+        if None in cells:
+            problems.append((line, f"more cells than the {len(header)} columns of the header"))
+            continue
+        if not any((v or "").strip() for v in cells.values()):
+            continue
+        row, row_problems = check_row(protocol, cells, line)
+        problems.extend((line, p) for p in row_problems)
+        if row is None:
+            continue
+        if row.key in seen:
+            problems.append(
+                (line, f"{' '.join(row.key)} is graded twice (also on line {seen[row.key]})")
+            )
+            continue
+        seen[row.key] = line
+        rows.append(row)
+    if problems:
+        raise GradeValueError(problems, path=path)
+    if not rows:
+        raise GradeValueError([(None, "no grade rows after the header")], path=path)
+    return rows
+
+
+def read_grade_csv(path: str | Path, protocol: Protocol) -> list[GradeRow]:
+    """Read a grade CSV file (UTF-8, with or without BOM); see :func:`parse_grade_csv`."""
+    try:
+        with Path(path).open(encoding="utf-8-sig", newline="") as stream:
+            return parse_grade_csv(stream, protocol, str(path))
+    except FileNotFoundError:
+        raise FileAccessError("no such file", path=path, fix="Check the path.") from None
+    except UnicodeDecodeError as error:
+        raise FileAccessError(
+            f"not UTF-8 text ({error.reason})", path=path, fix="Save the CSV as UTF-8."
+        ) from None
+
+
+def sort_key(protocol: Protocol) -> Callable[[GradeRow], tuple[str, int, int, str, str]]:
+    """Order rows by subject, visit and level (protocol order), then reader."""
+
+    def key(row: GradeRow) -> tuple[str, int, int, str, str]:
+        return (
+            row.subject,
+            protocol.visit_index(row.visit),
+            protocol.level_index(row.level),
+            row.level,
+            row.reader,
+        )
+
+    return key
+
+
+def write_grade_csv(rows: Iterable[GradeRow], protocol: Protocol, out: TextIO | str | Path) -> None:
+    """Write rows in canonical form, sorted by subject, visit, level (protocol order), reader."""
+    ordered = sorted(rows, key=sort_key(protocol))
+    header = columns(protocol)
+    if isinstance(out, str | Path):
+        with Path(out).open("w", encoding="utf-8", newline="") as stream:
+            _write(stream, header, ordered)
+    else:
+        _write(out, header, ordered)
+
+
+def _write(stream: TextIO, header: Sequence[str], rows: Sequence[GradeRow]) -> None:
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        grades = dict(row.grades)
+        writer.writerow(
+            [row.subject, row.visit, row.level, row.reader]
+            + [grades.get(name, "") for name in header[len(KEY_COLUMNS) : -1]]
+            + [row.comment]
+        )
+
+
+def grade_csv_text(rows: Iterable[GradeRow], protocol: Protocol) -> str:
+    buffer = io.StringIO()
+    write_grade_csv(rows, protocol, buffer)
+    return buffer.getvalue()
+
+
+def long_grades(rows: Iterable[GradeRow], role: str = "primary") -> pd.DataFrame:
+    """One row per graded value: ``subject, visit, level, item, code, reader, role`` (the grades
+    table :func:`imaging.protocol.eligibility.evaluate_eligibility` takes)."""
+    records = [
+        {
+            "subject": row.subject,
+            "visit": row.visit,
+            "level": row.level,
+            "item": item,
+            "code": code,
+            "reader": row.reader,
+            "role": role,
+        }
+        for row in rows
+        for item, code in row.grades
+    ]
+    return pd.DataFrame(
+        records, columns=["subject", "visit", "level", "item", "code", "reader", "role"]
+    )

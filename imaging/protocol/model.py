@@ -1,0 +1,391 @@
+"""The trial protocol as data: visits, levels read, grading items, thresholds, eligibility rules.
+
+Every class is a frozen dataclass that validates itself on construction, so a :class:`Protocol`
+in hand is consistent (visit ids unique, rules refer to items and levels that exist, rule values
+are grades of the right scale). Days are whole days relative to the protocol's anchor (day 0 is
+the treatment day). Levels are disc levels in the spelling of :class:`imaging.anatomy.DiscLevel`
+(``L4-L5``) or, for other sites (sacroiliac joints, vertebral corners), the names the protocol
+declares.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import ClassVar
+
+from imaging.anatomy import DiscLevel
+from imaging.errors import ProtocolError
+from imaging.protocol.scales import Scale
+
+_TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+RESERVED_COLUMNS = frozenset({"subject", "visit", "level", "reader", "comment"})
+
+
+def normalise_level(text: str) -> str:
+    """``"L4-5"``, ``"l4/5"`` -> ``"L4-L5"``; other site names keep their spelling, trimmed."""
+    try:
+        return DiscLevel(text).value
+    except ValueError:
+        return " ".join(str(text).split())
+
+
+def _token(value: str, what: str, key: str) -> str:
+    if not _TOKEN.match(value):
+        raise ProtocolError(
+            f"{what} {value!r} must start with a letter or digit and use only letters, digits, "
+            "'_', '-' and '.'",
+            key=key,
+        )
+    return value
+
+
+class Role(StrEnum):
+    """Inclusion: the subject must meet the condition. Exclusion: the subject must not."""
+
+    INCLUSION = "inclusion"
+    EXCLUSION = "exclusion"
+
+
+class Match(StrEnum):
+    """Over several items or levels: the condition holds for ``any`` one of them or ``all``."""
+
+    ANY = "any"
+    ALL = "all"
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A scheduled visit: nominal ``day`` and a window of ``window_before``/``window_after`` days.
+
+    ``time_point_ids`` are the (0012,0050) *Clinical Trial Time Point ID* values that name this
+    visit in DICOM files (matched ignoring case; the visit id itself always matches).
+    """
+
+    id: str
+    label: str
+    day: int
+    window_before: int = 0
+    window_after: int = 0
+    time_point_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _token(self.id, "visit id", "id")
+        for name in ("window_before", "window_after"):
+            if getattr(self, name) < 0:
+                raise ProtocolError(
+                    f"visit {self.id!r}: {name} must be 0 or more days, got {getattr(self, name)}",
+                    key=name,
+                )
+
+    @property
+    def first_day(self) -> int:
+        return self.day - self.window_before
+
+    @property
+    def last_day(self) -> int:
+        return self.day + self.window_after
+
+    def in_window(self, day: int) -> bool:
+        return self.first_day <= day <= self.last_day
+
+    def window_text(self) -> str:
+        return f"day {self.first_day} to {self.last_day} (nominal {self.day})"
+
+    def matches(self, name: str) -> bool:
+        wanted = " ".join(str(name).split()).upper()
+        return wanted in {v.upper() for v in (self.id, *self.time_point_ids)}
+
+
+@dataclass(frozen=True)
+class GradingItem:
+    """One graded field per level, e.g. ``pfirrmann`` or ``modic_cranial``; also a CSV column."""
+
+    name: str
+    scale: Scale
+    levels: tuple[str, ...]
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        _token(self.name, "item name", "name")
+        if self.name in RESERVED_COLUMNS:
+            raise ProtocolError(
+                f"item name {self.name!r} is a reserved column name "
+                f"({', '.join(sorted(RESERVED_COLUMNS))})",
+                key="name",
+            )
+        if not self.levels:
+            raise ProtocolError(f"item {self.name!r} has no levels", key="levels")
+
+
+@dataclass(frozen=True)
+class _Rule:
+    id: str
+    role: Role
+    text: str
+
+    kind: ClassVar[str] = ""
+
+    def __post_init__(self) -> None:
+        _token(self.id, "rule id", "id")
+        object.__setattr__(self, "role", Role(self.role))
+
+
+@dataclass(frozen=True)
+class GradeRule(_Rule):
+    """``grade_in``: the grade of ``items`` at ``levels`` is one of ``values`` (any/all)."""
+
+    items: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
+    values: tuple[str, ...] = ()
+    match: Match = Match.ANY
+
+    kind: ClassVar[str] = "grade_in"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "match", Match(self.match))
+        for name in ("items", "levels", "values"):
+            if not getattr(self, name):
+                raise ProtocolError(f"rule {self.id!r} needs {name}", key=name)
+
+
+COMPARISONS = {
+    "measure_at_least": ">=",
+    "measure_above": ">",
+    "measure_at_most": "<=",
+    "measure_below": "<",
+}
+
+
+@dataclass(frozen=True)
+class MeasureRule(_Rule):
+    """``measure_at_least`` and friends: ``measure`` at ``levels`` compared with ``threshold``."""
+
+    measure: str = ""
+    levels: tuple[str, ...] = ()
+    comparison: str = ">="
+    threshold: float = 0.0
+    unit: str = ""
+    match: Match = Match.ANY
+
+    kind: ClassVar[str] = "measure"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "match", Match(self.match))
+        if self.comparison not in COMPARISONS.values():
+            raise ProtocolError(f"rule {self.id!r}: unknown comparison {self.comparison!r}")
+        if not self.measure or not self.levels:
+            raise ProtocolError(f"rule {self.id!r} needs a measure and levels", key="measure")
+
+    def holds(self, value: float) -> bool:
+        return {
+            ">=": value >= self.threshold,
+            ">": value > self.threshold,
+            "<=": value <= self.threshold,
+            "<": value < self.threshold,
+        }[self.comparison]
+
+
+@dataclass(frozen=True)
+class InstabilityRule(_Rule):
+    """``instability``: at any of ``levels``, translation ROM > ``translation_mm`` or angular
+    ROM > ``angle_deg`` on the flexion/extension films (measures ``translation_rom``,
+    ``angular_rom``)."""
+
+    levels: tuple[str, ...] = ()
+    translation_mm: float = 3.0
+    angle_deg: float = 15.0
+
+    kind: ClassVar[str] = "instability"
+    translation_measure: ClassVar[str] = "translation_rom"
+    angle_measure: ClassVar[str] = "angular_rom"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.levels:
+            raise ProtocolError(f"rule {self.id!r} needs levels", key="levels")
+        if self.translation_mm <= 0 or self.angle_deg <= 0:
+            raise ProtocolError(
+                f"rule {self.id!r}: instability thresholds must be positive", key="translation_mm"
+            )
+
+
+@dataclass(frozen=True)
+class AnyOfRule(_Rule):
+    """``any_of``: the condition holds when any of the sub-rules' conditions holds."""
+
+    rules: tuple[GradeRule | MeasureRule | InstabilityRule, ...] = ()
+
+    kind: ClassVar[str] = "any_of"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if len(self.rules) < 2:
+            raise ProtocolError(f"rule {self.id!r}: any_of needs two or more rules", key="rules")
+
+
+Rule = GradeRule | MeasureRule | InstabilityRule | AnyOfRule
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """A trial's imaging protocol; consistent once constructed.
+
+    ``anchor`` names day 0: ``treatment`` (the treatment date when known; otherwise the subject's
+    baseline study is taken to be at the baseline visit's nominal day). ``blinded_reading`` hides
+    visit names and dates from readers' worklists.
+    """
+
+    id: str
+    name: str
+    visits: tuple[Visit, ...]
+    levels: tuple[str, ...]
+    items: tuple[GradingItem, ...]
+    baseline_visit: str
+    target_level: str | None = None
+    registration: str = ""
+    description: str = ""
+    thresholds: tuple[tuple[str, float], ...] = ()
+    height_loss_references: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    eligibility_visit: str = ""
+    rules: tuple[Rule, ...] = ()
+    blinded_reading: bool = True
+    source: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        _token(self.id, "protocol id", "id")
+        if not self.visits:
+            raise ProtocolError("a protocol needs at least one visit", key="visits")
+        ids = [v.id for v in self.visits]
+        for index, visit in enumerate(self.visits):
+            if visit.id in ids[:index]:
+                raise ProtocolError(
+                    f"visit id {visit.id!r} is used twice", key=f"visits[{index}].id"
+                )
+        self._check_level_list(self.levels, "reading.levels")
+        if self.target_level is not None and self.target_level not in self.levels:
+            raise ProtocolError(
+                f"target level {self.target_level!r} is not among the levels read", key="target"
+            )
+        names = [i.name for i in self.items]
+        for index, item in enumerate(self.items):
+            if item.name in names[:index]:
+                raise ProtocolError(
+                    f"item {item.name!r} is declared twice", key=f"items[{index}].name"
+                )
+            self._check_level_list(item.levels, f"items[{index}].levels")
+        if not self.eligibility_visit:
+            object.__setattr__(self, "eligibility_visit", self.baseline_visit)
+        for key, visit_id in (
+            ("baseline_visit", self.baseline_visit),
+            ("eligibility.visit", self.eligibility_visit),
+        ):
+            if visit_id not in ids:
+                raise ProtocolError(
+                    f"{key} {visit_id!r} is not a visit",
+                    key=key,
+                    fix=f"Visits: {', '.join(ids)}.",
+                )
+        for level, references in self.height_loss_references:
+            self._check_level_list((level, *references), "measurement.height_loss_references")
+        rule_ids = [r.id for r in self.rules]
+        for index, rule in enumerate(self.rules):
+            key = f"eligibility.rules[{index}]"
+            if rule.id in rule_ids[:index]:
+                raise ProtocolError(f"rule id {rule.id!r} is used twice", key=f"{key}.id")
+            for part in rule.rules if isinstance(rule, AnyOfRule) else (rule,):
+                self._check_rule(part, key)
+
+    def _check_level_list(self, levels: tuple[str, ...], key: str) -> None:
+        for level in levels:
+            if level != normalise_level(level):
+                raise ProtocolError(f"level {level!r} is not normalised", key=key)
+        if key != "reading.levels":
+            unknown = [lv for lv in levels if lv not in self.levels]
+            if unknown:
+                raise ProtocolError(
+                    f"levels {unknown} are not among the levels read ({', '.join(self.levels)})",
+                    key=key,
+                )
+        elif len(set(levels)) != len(levels) or not levels:
+            raise ProtocolError("levels must be listed once each, at least one", key=key)
+
+    def _check_rule(
+        self, rule: GradeRule | MeasureRule | InstabilityRule | AnyOfRule, key: str
+    ) -> None:
+        if isinstance(rule, AnyOfRule):
+            raise ProtocolError(f"rule {rule.id!r}: any_of rules cannot nest", key=key)
+        self._check_level_list(rule.levels, key)
+        if isinstance(rule, GradeRule):
+            for name in rule.items:
+                item = self.item(name)
+                bad = [v for v in rule.values if v not in item.scale.codes]
+                if bad:
+                    raise ProtocolError(
+                        f"rule {rule.id!r}: {bad} are not grades of {item.scale.name} "
+                        f"(item {name!r}); valid: {item.scale.valid_text()}",
+                        key=f"{key}.values",
+                    )
+                outside = [lv for lv in rule.levels if lv not in item.levels]
+                if outside:
+                    raise ProtocolError(
+                        f"rule {rule.id!r}: item {name!r} is not read at {outside}",
+                        key=f"{key}.levels",
+                    )
+
+    # --- look-ups ------------------------------------------------------------------------------
+    def visit(self, name: str) -> Visit:
+        """The visit named by its id or one of its time point ids (any case), or ValueError."""
+        for visit in self.visits:
+            if visit.matches(name):
+                return visit
+        raise ValueError(
+            f"{name!r} is not a visit of protocol {self.id}; visits: "
+            + ", ".join(v.id for v in self.visits)
+        )
+
+    @property
+    def baseline(self) -> Visit:
+        return self.visit(self.baseline_visit)
+
+    def visit_index(self, visit_id: str) -> int:
+        return [v.id for v in self.visits].index(visit_id)
+
+    def item(self, name: str) -> GradingItem:
+        for item in self.items:
+            if item.name == name:
+                return item
+        raise ProtocolError(
+            f"{name!r} is not a grading item of protocol {self.id}; items: "
+            + ", ".join(i.name for i in self.items),
+            key="items",
+        )
+
+    def level(self, text: str) -> str:
+        """The read level written ``text`` (``L4-5`` -> ``L4-L5``), or ValueError."""
+        level = normalise_level(text)
+        for known in self.levels:
+            if known.upper() == level.upper():
+                return known
+        raise ValueError(
+            f"{text!r} is not a level read in protocol {self.id}; levels: {', '.join(self.levels)}"
+        )
+
+    def level_index(self, level: str) -> int:
+        return self.levels.index(level) if level in self.levels else len(self.levels)
+
+    @property
+    def scales(self) -> tuple[Scale, ...]:
+        seen: dict[str, Scale] = {}
+        for item in self.items:
+            seen.setdefault(item.scale.id, item.scale)
+        return tuple(seen.values())
+
+    def threshold(self, name: str) -> float:
+        for key, value in self.thresholds:
+            if key == name:
+                return value
+        raise KeyError(name)

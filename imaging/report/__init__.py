@@ -1,0 +1,30 @@
+"""The batch report: an endpoint table -> one self-contained HTML page with embedded plots.
+
+``write_report(out_dir)`` reads what ``spine-endpoints batch`` wrote in ``out_dir`` and writes
+``out_dir/report.html``: per subject, disc height and height loss over visits at each level, ROM at
+each visit, Pfirrmann and Modic over visits; cohort change from baseline by visit; the eligibility
+summary; the failures; provenance.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from imaging.report.data import ReportData, ReportInputError, load
+from imaging.report.page import render
+
+__all__ = ["ReportData", "ReportInputError", "load", "render", "write_report"]
+
+
+def write_report(out_dir: str | Path, path: str | Path | None = None) -> Path:
+    """Write the HTML report of a batch output folder; returns its path.
+
+    ``path`` defaults to ``out_dir/report.html``. Raises :class:`ReportInputError` when the folder
+    has no endpoint table.
+    """
+    data = load(out_dir)
+    target = Path(path) if path is not None else Path(out_dir) / "report.html"
+    temporary = target.with_name(f".{target.name}.tmp")
+    temporary.write_text(render(data), encoding="utf-8")
+    temporary.replace(target)
+    return target

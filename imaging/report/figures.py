@@ -1,0 +1,230 @@
+"""The report's plots, drawn with matplotlib's object API (no pyplot state) and returned as PNG.
+
+Visits are categorical on the x axis in protocol order; each disc level keeps one colour in every
+plot, the trial's target level drawn thicker. A value missing at a visit (not read, or refused for
+want of calibration) is a gap in the line, never a zero.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from imaging.anatomy import DiscLevel
+from imaging.report.data import ReportData
+
+LEVEL_COLOURS = dict(
+    zip(
+        [level.value for level in DiscLevel],
+        ["#7f7f7f", "#1f77b4", "#2ca02c", "#9467bd", "#d62728", "#ff7f0e"],
+        strict=True,
+    )
+)
+PFIRRMANN_TICKS = (1, 2, 3, 4, 5)
+PFIRRMANN_LABELS = ("I", "II", "III", "IV", "V")
+FILM_PREFERENCE = ("neutral", "", "flexion", "extension")
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One measure to plot: its name in the table, a title, the axis unit and a threshold."""
+
+    measure: str
+    title: str
+    unit: str
+    threshold: float | None = None
+    threshold_label: str = ""
+
+
+def panels(data: ReportData) -> tuple[Panel, ...]:
+    """The per-subject panels, thresholds from the protocol recorded in the provenance."""
+    loss = data.threshold("height_loss_pct", 20.0)
+    angle = data.threshold("angular_rom_deg", 15.0)
+    slip = data.threshold("translation_rom_mm", 3.0)
+    return (
+        Panel("disc_height_mean", "Disc height (mean of anterior and posterior)", "mm"),
+        Panel(
+            "height_loss_vs_adjacent_pct",
+            "Height loss against adjacent discs",
+            "%",
+            loss,
+            f"entry criterion {loss:g}%",
+        ),
+        Panel("angular_rom", "Angular ROM (flexion - extension)", "degrees", angle, f"{angle:g}°"),
+        Panel("translation_rom", "Translation ROM", "mm", slip, f"{slip:g} mm"),
+        Panel("pfirrmann", "Pfirrmann grade (T2 MRI)", "grade"),
+    )
+
+
+def measure_by_visit(table: pd.DataFrame, measure: str, visits: Sequence[str]) -> pd.DataFrame:
+    """Values of one measure as a visit x level frame (visits in order, NaN where missing).
+
+    When a measure was taken on several films of a visit the neutral film wins; several readers
+    are averaged.
+    """
+    rows = table[table["measure"] == measure]
+    if rows.empty:
+        return pd.DataFrame(index=list(visits))
+    rank = {film: i for i, film in enumerate(FILM_PREFERENCE)}
+    rows = rows.assign(_rank=rows["film"].map(lambda f: rank.get(f, len(rank))))
+    best = rows.groupby(["visit", "level"])["_rank"].transform("min")
+    rows = rows[rows["_rank"] == best]
+    frame = rows.pivot_table(index="visit", columns="level", values="value", aggfunc="mean")
+    levels = sorted(frame.columns, key=level_key)
+    return frame.reindex(index=list(visits), columns=levels)
+
+
+def subject_figure(data: ReportData, subject: str) -> bytes | None:
+    """Per-subject measures over visits, one panel per measure; None when nothing to plot."""
+    table = data.endpoints[data.endpoints["subject"] == subject]
+    chosen = [(p, measure_by_visit(table, p.measure, data.visits)) for p in panels(data)]
+    chosen = [(p, f) for p, f in chosen if f.notna().to_numpy().any()]
+    if not chosen:
+        return None
+    columns = 2
+    rows = (len(chosen) + columns - 1) // columns
+    figure = Figure(figsize=(11, 3.3 * rows), layout="constrained")
+    figure.suptitle(f"Subject {subject}", fontsize=14, fontweight="bold")
+    axes = figure.subplots(rows, columns, squeeze=False).ravel()
+    for axis, (panel, frame) in zip(axes, chosen, strict=False):
+        _plot_levels(axis, frame, panel, data.target_level)
+    for axis in axes[len(chosen) :]:
+        axis.set_visible(False)
+    return _png(figure)
+
+
+def cohort_figure(data: ReportData) -> bytes | None:
+    """Change from baseline by visit at the target level: each subject thin, the mean bold."""
+    level = data.target_level or _most_common_level(data.endpoints)
+    if level is None or not data.visits:
+        return None
+    baseline = data.visits[0]
+    chosen = []
+    for panel in panels(data):
+        changes = change_from_baseline(data.endpoints, panel.measure, level, data.visits)
+        if changes.notna().to_numpy().any():
+            chosen.append((panel, changes))
+    if not chosen:
+        return None
+    figure = Figure(figsize=(11, 3.3 * ((len(chosen) + 1) // 2)), layout="constrained")
+    figure.suptitle(
+        f"Change from {baseline} at {level}, all subjects (bold: mean, whiskers: ±1 SD)",
+        fontsize=13,
+        fontweight="bold",
+    )
+    axes = figure.subplots((len(chosen) + 1) // 2, 2, squeeze=False).ravel()
+    positions = np.arange(len(data.visits))
+    for axis, (panel, changes) in zip(axes, chosen, strict=False):
+        for subject in changes.columns:
+            axis.plot(positions, changes[subject], color="#9e9e9e", lw=0.9, marker=".", alpha=0.8)
+        mean, spread = changes.mean(axis=1), changes.std(axis=1, ddof=1)
+        axis.errorbar(
+            positions,
+            mean,
+            yerr=spread.fillna(0),
+            color=LEVEL_COLOURS.get(level, "black"),
+            lw=2.6,
+            marker="o",
+            capsize=4,
+        )
+        axis.axhline(0, color="black", lw=0.8)
+        count = changes.notna().sum(axis=1)
+        labels = [f"{visit}\nn={n}" for visit, n in zip(data.visits, count, strict=True)]
+        _style_axis(axis, f"{panel.title}: change", delta_unit(panel.unit), labels)
+        if panel.unit == "grade":
+            axis.yaxis.set_major_locator(MaxNLocator(integer=True))
+    for axis in axes[len(chosen) :]:
+        axis.set_visible(False)
+    return _png(figure)
+
+
+def change_from_baseline(
+    table: pd.DataFrame, measure: str, level: str, visits: Sequence[str]
+) -> pd.DataFrame:
+    """Visit x subject frame of ``value - value at the first visit`` for one measure and level."""
+    rows = table[(table["measure"] == measure) & (table["level"] == level)]
+    if rows.empty or not visits:
+        return pd.DataFrame(index=list(visits))
+    per_subject = {
+        subject: measure_by_visit(group, measure, visits).get(level)
+        for subject, group in rows.groupby("subject")
+    }
+    frame = pd.DataFrame({s: v for s, v in per_subject.items() if v is not None})
+    frame = frame.reindex(index=list(visits))
+    return frame - frame.iloc[0]
+
+
+def _plot_levels(axis: Axes, frame: pd.DataFrame, panel: Panel, target: str | None) -> None:
+    positions = np.arange(len(frame.index))
+    # Grades are few discrete values: offset the levels a little so that equal grades stay visible.
+    offsets = np.linspace(-0.12, 0.12, len(frame.columns)) if panel.unit == "grade" else None
+    for index, level in enumerate(frame.columns):
+        values = frame[level].to_numpy(dtype=float)
+        if offsets is not None:
+            values = values + offsets[index]
+        if not np.isfinite(values).any():
+            continue
+        is_target = level == target
+        axis.plot(
+            positions,
+            values,
+            color=LEVEL_COLOURS.get(level, "black"),
+            lw=2.8 if is_target else 1.3,
+            marker="o",
+            ms=6 if is_target else 4,
+            label=f"{level} (target)" if is_target else level,
+            zorder=3 if is_target else 2,
+        )
+    if panel.threshold is not None:
+        axis.axhline(panel.threshold, color="#b22222", ls="--", lw=1)
+        axis.annotate(
+            panel.threshold_label,
+            (1, panel.threshold),
+            xycoords=("axes fraction", "data"),
+            xytext=(-4, 3),
+            textcoords="offset points",
+            ha="right",
+            fontsize=8,
+            color="#b22222",
+        )
+    if panel.measure == "pfirrmann":
+        axis.set_yticks(PFIRRMANN_TICKS, PFIRRMANN_LABELS)
+        axis.set_ylim(0.5, 5.5)
+    _style_axis(axis, panel.title, panel.unit, list(frame.index))
+    axis.legend(fontsize=8, ncols=2, loc="best", frameon=False)
+
+
+def _style_axis(axis: Axes, title: str, unit: str, visits: Sequence[str]) -> None:
+    axis.set_title(title, fontsize=11, loc="left")
+    axis.set_ylabel(unit)
+    axis.set_xticks(np.arange(len(visits)), [str(v) for v in visits], rotation=25, ha="right")
+    axis.set_xlim(-0.4, max(len(visits) - 0.6, 0.4))
+    axis.grid(axis="y", color="#e0e0e0", lw=0.8)
+    axis.spines[["top", "right"]].set_visible(False)
+
+
+def delta_unit(unit: str) -> str:
+    return {"%": "percentage points", "grade": "grades"}.get(unit, unit)
+
+
+def level_key(level: str) -> int:
+    names = [member.value for member in DiscLevel]
+    return names.index(level) if level in names else len(names)
+
+
+def _most_common_level(table: pd.DataFrame) -> str | None:
+    levels = table.loc[table["level"] != "", "level"]
+    return None if levels.empty else str(levels.value_counts().index[0])
+
+
+def _png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=90)
+    return buffer.getvalue()

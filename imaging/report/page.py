@@ -1,0 +1,275 @@
+"""Assemble the report as one self-contained HTML page: inline CSS, PNGs as base64 data URIs.
+
+No script, no external file, no font download: the page reads the same from an e-mail attachment,
+a file share or an archive years later, without spine-endpoints installed.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+
+from imaging.report import figures
+from imaging.report.data import ReportData
+
+CSS = """
+body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1d1d1d;
+       max-width: 1100px; margin: 2em auto; padding: 0 1em; line-height: 1.45; }
+h1 { font-size: 1.7em; margin-bottom: 0.2em; }
+h2 { border-bottom: 2px solid #d0d7de; padding-bottom: 0.2em; margin-top: 2em; }
+h3 { margin-top: 1.6em; }
+.meta { color: #555; font-size: 0.92em; }
+table { border-collapse: collapse; margin: 0.6em 0 1.2em; font-size: 0.9em; }
+th, td { border: 1px solid #d0d7de; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
+th { background: #f3f5f7; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.pass { background: #e3f4e1; } .fail { background: #fbe0de; } .na { background: #f1f1f1; color: #666; }
+img { max-width: 100%; height: auto; display: block; margin: 0.5em 0; }
+nav a { margin-right: 1em; }
+.small { font-size: 0.85em; color: #555; }
+code { font-size: 0.9em; }
+"""
+
+VERDICT_CLASS = {"pass": "pass", "fail": "fail", "eligible": "pass", "not eligible": "fail"}
+
+
+def render(data: ReportData) -> str:
+    """The whole page as a string."""
+    protocol = data.provenance.get("protocol", {})
+    trial = protocol.get("name") or protocol.get("trial_id") or "Spine endpoints"
+    subjects = data.subjects
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_e(trial)}: imaging endpoints</title>",
+        f"<style>{CSS}</style></head><body>",
+        f"<h1>{_e(trial)}: imaging endpoints</h1>",
+        _header(data),
+        "<nav>"
+        + "".join(
+            f'<a href="#{anchor}">{label}</a>'
+            for anchor, label in (
+                ("eligibility", "Eligibility"),
+                ("cohort", "Cohort"),
+                ("subjects", f"Subjects ({len(subjects)})"),
+                ("failures", f"Failures ({len(data.failures)})"),
+                ("provenance", "Provenance"),
+            )
+        )
+        + "</nav>",
+        _eligibility(data),
+        _cohort(data),
+        '<h2 id="subjects">Subjects</h2>',
+        *(_subject(data, subject) for subject in subjects),
+        _failures(data),
+        _provenance(data),
+        "</body></html>",
+    ]
+    return "\n".join(parts)
+
+
+def _header(data: ReportData) -> str:
+    provenance = data.provenance
+    counts = provenance.get("counts", {})
+    software = provenance.get("software", {})
+    lines = [
+        f"{len(data.subjects)} subjects, {data.endpoints[['subject', 'visit']].drop_duplicates().shape[0]}"
+        f" subject-visits, {len(data.endpoints)} endpoint rows, {len(data.failures)} failures.",
+    ]
+    if provenance:
+        lines.append(
+            f"Batch run {_e(provenance.get('started', '?'))} to {_e(provenance.get('finished', '?'))}"
+            f" with spine-endpoints {_e(software.get('spine-endpoints', '?'))}"
+            + (f"; {counts.get('studies', 0)} studies" if counts else "")
+            + "."
+        )
+    if data.visits:
+        lines.append("Visits: " + ", ".join(_e(v) for v in data.visits) + ".")
+    return '<p class="meta">' + "<br>".join(lines) + "</p>"
+
+
+def _eligibility(data: ReportData) -> str:
+    out = ['<h2 id="eligibility">Eligibility (imaging criteria)</h2>']
+    table = data.eligibility
+    if table.empty:
+        out.append("<p>No eligibility evaluation in this output (no protocol rules or no reads).</p>")
+        return "\n".join(out)
+    criteria = list(dict.fromkeys(table["criterion"]))
+    detail_column = next((c for c in ("values", "detail") if c in table.columns), None)
+    counts = table.groupby("criterion")["verdict"].value_counts().unstack(fill_value=0)
+    out.append(
+        _table(
+            ["criterion", *counts.columns],
+            [[c, *(int(counts.loc[c, v]) for v in counts.columns)] for c in criteria],
+        )
+    )
+    header = "<tr><th>subject</th>" + "".join(f"<th>{_e(c)}</th>" for c in criteria) + "</tr>"
+    body = []
+    for subject, group in table.groupby("subject", sort=True):
+        by_criterion = {row["criterion"]: row for _, row in group.iterrows()}
+        cells = []
+        for criterion in criteria:
+            row = by_criterion.get(criterion)
+            if row is None:
+                cells.append('<td class="na">-</td>')
+                continue
+            verdict = str(row["verdict"])
+            detail = str(row[detail_column]) if detail_column else ""
+            css = VERDICT_CLASS.get(verdict, "na")
+            note = f'<br><span class="small">{_e(detail)}</span>' if detail else ""
+            cells.append(f'<td class="{css}">{_e(verdict)}{note}</td>')
+        body.append(f"<tr><td>{_e(subject)}</td>{''.join(cells)}</tr>")
+    out.append(f"<table>{header}{''.join(body)}</table>")
+    return "\n".join(out)
+
+
+def _cohort(data: ReportData) -> str:
+    out = ['<h2 id="cohort">Cohort: change from baseline by visit</h2>']
+    png = figures.cohort_figure(data)
+    if png is None:
+        out.append("<p>Not enough follow-up data to plot change from baseline.</p>")
+        return "\n".join(out)
+    out.append(_img(png, "Change from baseline by visit at the target level"))
+    level = data.target_level
+    if level:
+        rows = []
+        for panel in figures.panels(data):
+            changes = figures.change_from_baseline(
+                data.endpoints, panel.measure, level, data.visits
+            )
+            if changes.empty or not changes.notna().to_numpy().any():
+                continue
+            mean, count = changes.mean(axis=1), changes.notna().sum(axis=1)
+            rows.append(
+                [f"{panel.measure} ({figures.delta_unit(panel.unit)})"]
+                + [_num(m) + (f" (n={n})" if n else "") for m, n in zip(mean, count, strict=True)]
+            )
+        out.append(f"<p>Mean change at {_e(level)}:</p>")
+        out.append(_table(["measure", *data.visits], rows))
+    return "\n".join(out)
+
+
+def _subject(data: ReportData, subject: str) -> str:
+    out = [f'<h3 id="subject-{_e(subject)}">Subject {_e(subject)}</h3>']
+    png = figures.subject_figure(data, subject)
+    if png is None:
+        out.append("<p>No measures to plot for this subject.</p>")
+    else:
+        out.append(_img(png, f"Measures over visits, subject {subject}"))
+    grades = _grades_table(data, subject)
+    if grades:
+        out.append(grades)
+    return "\n".join(out)
+
+
+def _grades_table(data: ReportData, subject: str) -> str:
+    table = data.endpoints[
+        (data.endpoints["subject"] == subject)
+        & data.endpoints["measure"].isin(["pfirrmann", "modic_cranial", "modic_caudal"])
+    ]
+    if table.empty:
+        return ""
+    levels = sorted(table["level"].unique(), key=figures.level_key)
+    rows = []
+    for level in levels:
+        cells: list[Any] = [level]
+        for visit in data.visits:
+            here = table[(table["level"] == level) & (table["visit"] == visit)]
+            pfirrmann = _grade_text(here, "pfirrmann")
+            modic = "/".join(_grade_text(here, m) or "-" for m in ("modic_cranial", "modic_caudal"))
+            cells.append("" if here.empty else f"P {pfirrmann or '-'} · M {modic}")
+        rows.append(cells)
+    return (
+        '<p class="small">Grades per level and visit: Pfirrmann (P) and Modic (M, cranial/caudal '
+        "endplate).</p>" + _table(["level", *data.visits], rows)
+    )
+
+
+def _grade_text(rows: pd.DataFrame, measure: str) -> str:
+    chosen = rows[rows["measure"] == measure]
+    if chosen.empty:
+        return ""
+    row = chosen.iloc[0]
+    for column in ("value_text", "category"):
+        if column in chosen.columns and str(row[column] or "").strip():
+            return str(row[column])
+    value = row["value"]
+    if pd.isna(value):
+        return ""
+    if measure == "pfirrmann":
+        return figures.PFIRRMANN_LABELS[int(value) - 1] if 1 <= value <= 5 else _num(value)
+    return _num(value)
+
+
+def _failures(data: ReportData) -> str:
+    out = [f'<h2 id="failures">Failures ({len(data.failures)})</h2>']
+    if data.failures.empty:
+        out.append("<p>None: every input was computed.</p>")
+        return "\n".join(out)
+    out.append(
+        "<p>Inputs the batch could not use, and why. Everything else was computed; fix the input "
+        "and rerun the batch (unchanged studies are not recomputed).</p>"
+    )
+    columns = ["subject", "visit", "file", "reason"]
+    out.append(_table(columns, data.failures[columns].itertuples(index=False, name=None)))
+    return "\n".join(out)
+
+
+def _provenance(data: ReportData) -> str:
+    provenance = data.provenance
+    out = ['<h2 id="provenance">Provenance</h2>']
+    if not provenance:
+        out.append("<p>No provenance.json in this output.</p>")
+        return "\n".join(out)
+    inputs = provenance.get("inputs", {})
+    rows: list[list[Any]] = []
+    for name, value in inputs.items():
+        if name == "images":
+            rows.append(["images", f"{len(value)} files (SHA-256 of each in provenance.json)"])
+        elif isinstance(value, dict):
+            rows.append([name, f"{value.get('path', '')}  sha256 {value.get('sha256', '')[:16]}…"])
+        elif value is not None:
+            rows.append([name, str(value)])
+    software = provenance.get("software", {})
+    rows.append(["execution", str(provenance.get("execution", ""))])
+    rows.append(["python", str(software.get("python", ""))])
+    libraries = software.get("libraries", {})
+    rows.append(["libraries", ", ".join(f"{k} {v}" for k, v in libraries.items() if v)])
+    out.append(_table(["item", "value"], rows))
+    return "\n".join(out)
+
+
+def _table(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    head = "".join(f"<th>{_e(c)}</th>" for c in columns)
+    body = "".join(
+        "<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in rows
+    )
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f'<td class="num">{_num(value)}</td>'
+    return f"<td>{_e(value)}</td>"
+
+
+def _num(value: Any) -> str:
+    if value is None or pd.isna(value):
+        return "-"
+    if isinstance(value, int):
+        return str(value)
+    return f"{float(value):.2f}"
+
+
+def _img(png: bytes, alt: str) -> str:
+    encoded = base64.b64encode(png).decode("ascii")
+    return f'<img alt="{_e(alt)}" src="data:image/png;base64,{encoded}">'
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)

@@ -1,0 +1,367 @@
+"""Reads: one reader's grades, comments and landmarks for one case, with versions and audit.
+
+Life of a read: :func:`start_read` (a draft, version 1) -> :func:`save_draft` (any number of
+times; autosave) -> :func:`submit`. A submitted read is immutable: :func:`correct` (or
+:func:`start_correction` then save and submit) makes version n + 1, which supersedes version n and
+must give a reason; :func:`lock` freezes a submitted read for good. Every function takes the
+session of a :meth:`~imaging.store.store.ReadStore.writing` transaction and records its audit
+entries in it. Triggers in the database refuse changes to submitted reads too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from imaging.errors import ReadImmutableError, StoreError
+from imaging.protocol.model import Protocol
+from imaging.store.audit import record
+from imaging.store.cases import case_names
+from imaging.store.schema import Case, GradeValue, Landmark, Read, ReadNote, Subject, utc_now
+
+ROLES = ("primary", "secondary", "adjudicator")
+
+
+@dataclass(frozen=True)
+class LandmarkPoint:
+    """A corner in (row, col) pixels of ``image`` (path or SOP Instance UID) on ``film``."""
+
+    film: str
+    image: str
+    vertebra: str
+    corner: str
+    row: float
+    col: float
+    click_row: float | None = None
+    click_col: float | None = None
+    method: str = "manual"
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.image, self.vertebra, self.corner)
+
+    def text(self) -> str:
+        return f"({self.row:.3f}, {self.col:.3f})"
+
+
+@dataclass(frozen=True)
+class ReadContent:
+    """What a read holds: grades by (level, item), a comment per level, landmarks by key."""
+
+    grades: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    notes: Mapping[str, str] = field(default_factory=dict)
+    landmarks: Mapping[tuple[str, str, str], LandmarkPoint] = field(default_factory=dict)
+
+    def replace_levels(
+        self,
+        levels: set[str],
+        grades: Mapping[tuple[str, str], str],
+        notes: Mapping[str, str],
+    ) -> ReadContent:
+        """This content with everything at ``levels`` replaced by ``grades`` and ``notes``."""
+        kept = {k: v for k, v in self.grades.items() if k[0] not in levels}
+        kept_notes = {k: v for k, v in self.notes.items() if k not in levels}
+        return ReadContent({**kept, **grades}, {**kept_notes, **notes}, self.landmarks)
+
+    def audit_values(self) -> dict[str, str]:
+        """Every value as (field name -> text), the unit of the audit trail."""
+        values = {f"{level} {item}": code for (level, item), code in self.grades.items()}
+        values.update({f"{level} comment": text for level, text in self.notes.items()})
+        values.update(
+            {f"{p.film} {p.vertebra} {p.corner}": p.text() for p in self.landmarks.values()}
+        )
+        return values
+
+
+def _names(session: Session, read: Read) -> tuple[str, str]:
+    case = session.get(Case, read.case_pk)
+    assert case is not None
+    return case_names(session, case)
+
+
+def _audit(session: Session, read: Read, actor: str, action: str, **kwargs: str | None) -> None:
+    subject, visit = _names(session, read)
+    record(
+        session, actor=actor, action=action, entity="read", entity_pk=read.id, subject=subject,
+        visit=visit, **kwargs,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def versions(session: Session, case: Case, reader: str | None = None) -> list[Read]:
+    """Every version of every read of a case (or of one reader), oldest first."""
+    query = select(Read).where(Read.case_pk == case.id)
+    if reader is not None:
+        query = query.where(Read.reader == reader)
+    return list(session.scalars(query.order_by(Read.reader, Read.version)))
+
+
+def latest_version(session: Session, case: Case, reader: str) -> Read | None:
+    query = (
+        select(Read)
+        .where(Read.case_pk == case.id, Read.reader == reader)
+        .order_by(Read.version.desc())
+    )
+    return session.scalars(query).first()
+
+
+def start_read(
+    session: Session,
+    case: Case,
+    reader: str,
+    *,
+    actor: str,
+    role: str = "primary",
+    protocol_id: str = "",
+    source: str = "",
+) -> Read:
+    """A new draft (version 1); refused when the reader already has a read of this case."""
+    if role not in ROLES:
+        raise StoreError(f"unknown reader role {role!r}", fix=f"Roles: {', '.join(ROLES)}.")
+    if not reader.strip():
+        raise StoreError("a read needs a reader id")
+    existing = latest_version(session, case, reader)
+    if existing is not None:
+        subject, visit = case_names(session, case)
+        raise StoreError(
+            f"reader {reader} already has a read of {subject} {visit} (version "
+            f"{existing.version}, {existing.status})",
+            fix="Continue the draft, or correct the submitted read with a reason.",
+        )
+    read = Read(
+        case_pk=case.id, reader=reader, role=role, version=1, status="draft",
+        protocol_id=protocol_id, source=source, started_at=utc_now(),
+    )  # fmt: skip
+    session.add(read)
+    session.flush()
+    _audit(session, read, actor, "started", field="version 1", new_value="draft")
+    return read
+
+
+def read_content(session: Session, read: Read) -> ReadContent:
+    grades = {
+        (g.level, g.item): g.code
+        for g in session.scalars(select(GradeValue).where(GradeValue.read_pk == read.id))
+    }
+    notes = {n.level: n.text for n in session.scalars(select(ReadNote).where(ReadNote.read_pk == read.id))}
+    landmarks = {}
+    for mark in session.scalars(select(Landmark).where(Landmark.read_pk == read.id)):
+        point = LandmarkPoint(
+            mark.film, mark.image, mark.vertebra, mark.corner, mark.row, mark.col,
+            mark.click_row, mark.click_col, mark.method,
+        )  # fmt: skip
+        landmarks[point.key] = point
+    return ReadContent(grades, notes, landmarks)
+
+
+def _check_content(protocol: Protocol, content: ReadContent) -> None:
+    for (level, item_name), code in content.grades.items():
+        item = protocol.item(item_name)
+        if level not in item.levels:
+            raise StoreError(f"{item_name} is not read at {level} in protocol {protocol.id}")
+        if code not in item.scale.codes:
+            raise StoreError(
+                f"{level} {item_name}: {code!r} is not a grade of {item.scale.name}; "
+                f"valid: {item.scale.valid_text()}"
+            )
+    for level in content.notes:
+        protocol.level(level)
+
+
+def _require_draft(session: Session, read: Read) -> None:
+    if read.status != "draft":
+        subject, visit = _names(session, read)
+        raise ReadImmutableError(
+            f"read {read.id} ({subject} {visit}, reader {read.reader}, version {read.version}) "
+            f"is {read.status}",
+            fix="A submitted read is never changed: correct it (a new version with a reason).",
+        )
+
+
+def save_draft(
+    session: Session, read: Read, content: ReadContent, protocol: Protocol
+) -> None:
+    """Replace a draft's content (autosave; not audited until submitted)."""
+    _require_draft(session, read)
+    _check_content(protocol, content)
+    for table in (GradeValue, ReadNote, Landmark):
+        session.execute(delete(table).where(table.read_pk == read.id))
+    for (level, item), code in content.grades.items():
+        session.add(
+            GradeValue(read_pk=read.id, level=level, item=item, code=code,
+                       scale=protocol.item(item).scale.id)
+        )  # fmt: skip
+    for level, text in content.notes.items():
+        session.add(ReadNote(read_pk=read.id, level=level, text=text))
+    for p in content.landmarks.values():
+        session.add(
+            Landmark(
+                read_pk=read.id, film=p.film, image=p.image, vertebra=p.vertebra,
+                corner=p.corner, row=p.row, col=p.col, click_row=p.click_row,
+                click_col=p.click_col, method=p.method,
+            )
+        )  # fmt: skip
+    session.flush()
+
+
+def submit(session: Session, read: Read, *, actor: str) -> None:
+    """Draft -> submitted. Audits every value (against the superseded version for corrections)."""
+    _require_draft(session, read)
+    new = read_content(session, read).audit_values()
+    old: dict[str, str] = {}
+    if read.supersedes_id is not None:
+        previous = session.get(Read, read.supersedes_id)
+        assert previous is not None
+        old = read_content(session, previous).audit_values()
+    action = "corrected" if read.supersedes_id is not None else "set"
+    reason = read.reason or ""
+    for name in sorted(set(old) | set(new)):
+        if old.get(name) != new.get(name):
+            _audit(
+                session, read, actor, action, field=name, old_value=old.get(name),
+                new_value=new.get(name), reason=reason,
+            )  # fmt: skip
+    read.status = "submitted"
+    read.submitted_at = utc_now()
+    session.flush()
+    _audit(
+        session, read, actor, "submitted", field=f"version {read.version}", old_value="draft",
+        new_value="submitted", reason=reason,
+    )  # fmt: skip
+
+
+def start_correction(
+    session: Session, read: Read, *, reason: str, actor: str, source: str = ""
+) -> Read:
+    """A draft version n + 1 holding a copy of submitted version n, with the reason."""
+    if not reason or not reason.strip():
+        raise StoreError(
+            "a correction needs a reason",
+            fix="Say why the submitted read is corrected (e.g. --reason 'adjudication').",
+        )
+    if read.status == "draft":
+        raise StoreError(f"read {read.id} is a draft: edit it, no correction is needed")
+    if read.status == "locked":
+        raise ReadImmutableError(
+            f"read {read.id} (reader {read.reader}, version {read.version}) is locked",
+            fix="Locked reads are final; they cannot be corrected.",
+        )
+    case = session.get(Case, read.case_pk)
+    assert case is not None
+    latest = latest_version(session, case, read.reader)
+    assert latest is not None
+    if latest.id != read.id:
+        raise StoreError(
+            f"read {read.id} (version {read.version}) is already superseded by version "
+            f"{latest.version} ({latest.status})",
+            fix="Correct the latest version.",
+        )
+    correction = Read(
+        case_pk=read.case_pk, reader=read.reader, role=read.role, version=read.version + 1,
+        supersedes_id=read.id, status="draft", reason=reason.strip(),
+        protocol_id=read.protocol_id, source=source or read.source, started_at=utc_now(),
+    )  # fmt: skip
+    session.add(correction)
+    session.flush()
+    content = read_content(session, read)
+    for (level, item), code in content.grades.items():
+        scale = session.scalars(
+            select(GradeValue.scale).where(
+                GradeValue.read_pk == read.id, GradeValue.level == level, GradeValue.item == item
+            )
+        ).one()
+        session.add(GradeValue(read_pk=correction.id, level=level, item=item, code=code,
+                               scale=scale))  # fmt: skip
+    for level, text in content.notes.items():
+        session.add(ReadNote(read_pk=correction.id, level=level, text=text))
+    for p in content.landmarks.values():
+        session.add(
+            Landmark(
+                read_pk=correction.id, film=p.film, image=p.image, vertebra=p.vertebra,
+                corner=p.corner, row=p.row, col=p.col, click_row=p.click_row,
+                click_col=p.click_col, method=p.method,
+            )
+        )  # fmt: skip
+    session.flush()
+    _audit(
+        session, correction, actor, "started", field=f"version {correction.version}",
+        old_value=f"version {read.version}", new_value="draft", reason=correction.reason or "",
+    )  # fmt: skip
+    return correction
+
+
+def correct(
+    session: Session,
+    read: Read,
+    content: ReadContent,
+    protocol: Protocol,
+    *,
+    reason: str,
+    actor: str,
+    source: str = "",
+) -> Read:
+    """Submit ``content`` as version n + 1 of ``read``, with ``reason``; returns the new read."""
+    correction = start_correction(session, read, reason=reason, actor=actor, source=source)
+    save_draft(session, correction, content, protocol)
+    submit(session, correction, actor=actor)
+    return correction
+
+
+def lock(session: Session, read: Read, *, actor: str, reason: str = "") -> None:
+    """Submitted -> locked: final, no further corrections."""
+    if read.status != "submitted":
+        raise StoreError(f"only a submitted read can be locked; read {read.id} is {read.status}")
+    read.status = "locked"
+    read.locked_at = utc_now()
+    session.flush()
+    _audit(
+        session, read, actor, "locked", field=f"version {read.version}", old_value="submitted",
+        new_value="locked", reason=reason,
+    )  # fmt: skip
+
+
+def discard_draft(session: Session, read: Read, *, actor: str) -> None:
+    """Delete a draft (its content too); audited."""
+    _require_draft(session, read)
+    for table in (GradeValue, ReadNote, Landmark):
+        session.execute(delete(table).where(table.read_pk == read.id))
+    _audit(session, read, actor, "discarded", field=f"version {read.version}", old_value="draft")
+    session.delete(read)
+    session.flush()
+
+
+@dataclass(frozen=True)
+class CurrentRead:
+    """The newest submitted or locked version of one reader's read of one case."""
+
+    read: Read
+    subject: str
+    visit: str
+    reading_id: str
+
+
+def current_reads(session: Session, subject: str | None = None) -> list[CurrentRead]:
+    """Per case and reader, the newest submitted or locked version (drafts never count)."""
+    newest = (
+        select(Read.case_pk, Read.reader, func.max(Read.version).label("version"))
+        .where(Read.status.in_(("submitted", "locked")))
+        .group_by(Read.case_pk, Read.reader)
+        .subquery()
+    )
+    query = (
+        select(Read, Subject.subject_id, Case.visit_id, Case.reading_id)
+        .join(
+            newest,
+            (Read.case_pk == newest.c.case_pk)
+            & (Read.reader == newest.c.reader)
+            & (Read.version == newest.c.version),
+        )
+        .join(Case, Read.case_pk == Case.id)
+        .join(Subject, Case.subject_pk == Subject.id)
+        .order_by(Subject.subject_id, Case.visit_id, Read.reader)
+    )
+    if subject is not None:
+        query = query.where(Subject.subject_id == subject)
+    return [CurrentRead(r, s, v, rid) for r, s, v, rid in session.execute(query).all()]

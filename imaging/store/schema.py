@@ -1,0 +1,241 @@
+"""The read store's tables (SQLAlchemy 2 declarative). Alembic migrations create and evolve them.
+
+* ``subjects`` - trial subjects, with the treatment date when known (never the allocation).
+* ``visits`` - one row per subject x protocol visit: a *case* to read, with its opaque
+  ``reading_id`` for blinded reading.
+* ``images`` - DICOM instances: UIDs, path, SHA-256 of the file, study date and time point id, and
+  how the visit was assigned (or why it was not).
+* ``reads`` - one reader's reading of one case: role, status (draft, submitted, locked), version,
+  the read it supersedes and the reason for the correction.
+* ``grades``, ``read_notes`` (a comment per level), ``landmarks`` - a read's content.
+* ``measurements`` - computed measures, with calibration and software version.
+* ``audit_log`` - append-only: who, when, what, old value, new value, reason.
+
+Submitted and locked reads, their content and the audit log are protected twice: by the code in
+:mod:`imaging.store.reads` and by database triggers (created by the migrations).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+READ_STATUSES = ("draft", "submitted", "locked")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC timestamp on every backend (SQLite keeps no zone: UTC is implied)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware (UTC)")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Subject(Base):
+    __tablename__ = "subjects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(64), unique=True)
+    treatment_date: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class Case(Base):
+    """A subject at one protocol visit (table ``visits``): the unit a reader reads."""
+
+    __tablename__ = "visits"
+    __table_args__ = (UniqueConstraint("subject_pk", "visit_id", name="uq_visits_subject_visit"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_pk: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    visit_id: Mapped[str] = mapped_column(String(64))
+    reading_id: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class Image(Base):
+    __tablename__ = "images"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sop_instance_uid: Mapped[str] = mapped_column(String(64), unique=True)
+    series_instance_uid: Mapped[str] = mapped_column(String(64), default="")
+    study_instance_uid: Mapped[str] = mapped_column(String(64), default="", index=True)
+    subject_pk: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    case_pk: Mapped[int | None] = mapped_column(ForeignKey("visits.id"), index=True)
+    path: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    modality: Mapped[str] = mapped_column(String(16), default="")
+    film: Mapped[str] = mapped_column(String(16), default="")
+    study_date: Mapped[dt.date | None] = mapped_column(Date)
+    time_point_id: Mapped[str] = mapped_column(String(64), default="")
+    assignment_status: Mapped[str] = mapped_column(String(32))
+    assignment_reason: Mapped[str] = mapped_column(Text, default="")
+    registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class Read(Base):
+    """One reader's reading of one case. Versions > 1 correct the read they supersede."""
+
+    __tablename__ = "reads"
+    __table_args__ = (
+        UniqueConstraint("case_pk", "reader", "version", name="uq_reads_case_reader_version"),
+        CheckConstraint(
+            "status IN ('draft', 'submitted', 'locked')", name="status_known"
+        ),
+        CheckConstraint(
+            "(version = 1 AND supersedes_id IS NULL) OR (version > 1 AND supersedes_id IS NOT "
+            "NULL AND reason IS NOT NULL AND length(trim(reason)) > 0)",
+            name="correction_has_reason",
+        ),
+        CheckConstraint(
+            "status = 'draft' OR submitted_at IS NOT NULL", name="submitted_has_time"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_pk: Mapped[int] = mapped_column(ForeignKey("visits.id"), index=True)
+    reader: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(32), default="primary")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("reads.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    reason: Mapped[str | None] = mapped_column(Text)
+    protocol_id: Mapped[str] = mapped_column(String(64), default="")
+    source: Mapped[str] = mapped_column(Text, default="")
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    locked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class GradeValue(Base):
+    __tablename__ = "grades"
+    __table_args__ = (UniqueConstraint("read_pk", "level", "item", name="uq_grades_read_level_item"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    read_pk: Mapped[int] = mapped_column(ForeignKey("reads.id"), index=True)
+    level: Mapped[str] = mapped_column(String(32))
+    item: Mapped[str] = mapped_column(String(64))
+    scale: Mapped[str] = mapped_column(String(64))
+    code: Mapped[str] = mapped_column(String(32))
+
+
+class ReadNote(Base):
+    __tablename__ = "read_notes"
+    __table_args__ = (UniqueConstraint("read_pk", "level", name="uq_read_notes_read_level"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    read_pk: Mapped[int] = mapped_column(ForeignKey("reads.id"), index=True)
+    level: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+
+
+class Landmark(Base):
+    """A corner in (row, col) pixels of one image; ``click_*`` keep the reader's click when the
+    position was refined by software (``method`` says which position is used)."""
+
+    __tablename__ = "landmarks"
+    __table_args__ = (
+        UniqueConstraint("read_pk", "image", "vertebra", "corner", name="uq_landmarks_read_image_corner"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    read_pk: Mapped[int] = mapped_column(ForeignKey("reads.id"), index=True)
+    film: Mapped[str] = mapped_column(String(16))
+    image: Mapped[str] = mapped_column(Text)
+    vertebra: Mapped[str] = mapped_column(String(8))
+    corner: Mapped[str] = mapped_column(String(32))
+    row: Mapped[float] = mapped_column(Float)
+    col: Mapped[float] = mapped_column(Float)
+    click_row: Mapped[float | None] = mapped_column(Float)
+    click_col: Mapped[float | None] = mapped_column(Float)
+    method: Mapped[str] = mapped_column(String(16), default="manual")
+
+
+class Measurement(Base):
+    """A computed measure (a row of the endpoint table of :mod:`imaging.endpoints`)."""
+
+    __tablename__ = "measurements"
+    __table_args__ = (Index("ix_measurements_case_reader", "case_pk", "reader"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_pk: Mapped[int] = mapped_column(ForeignKey("visits.id"))
+    read_pk: Mapped[int | None] = mapped_column(ForeignKey("reads.id"))
+    level: Mapped[str] = mapped_column(String(32))
+    measure: Mapped[str] = mapped_column(String(64))
+    value: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(16), default="")
+    calibration: Mapped[str] = mapped_column(String(32), default="")
+    film: Mapped[str] = mapped_column(String(32), default="")
+    reader: Mapped[str] = mapped_column(String(64), default="")
+    reference_levels: Mapped[str] = mapped_column(String(64), default="")
+    source_image: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    software_version: Mapped[str] = mapped_column(String(32), default="")
+    computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class AuditEntry(Base):
+    """Append-only trail. ``entity``/``entity_pk`` name the row; ``field`` what changed in it."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_pk: Mapped[int | None] = mapped_column(Integer)
+    subject_id: Mapped[str] = mapped_column(String(64), default="", index=True)
+    visit_id: Mapped[str] = mapped_column(String(64), default="")
+    field: Mapped[str] = mapped_column(String(128), default="")
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+metadata = Base.metadata

@@ -1,0 +1,1 @@
+"""napari front end of spine-endpoints: a thin Qt layer over ``imaging``."""

@@ -1,0 +1,127 @@
+"""Loaded images -> napari layer data tuples ``(data, kwargs, "image")``, without Qt.
+
+Scale is the pixel spacing in mm, (row, col) (and slice first for volumes), with ``units`` "mm";
+an uncalibrated film keeps scale 1 and units "pixel", never pretending millimetres. Contrast
+limits come from the file's first window (else the 1st-99th percentile); MONOCHROME1 is shown
+with the inverted colormap "gray_r", the data untouched.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from imaging.anatomy import Film
+from imaging.calibration import Calibration
+from imaging.dicom.radiograph import Radiograph
+from imaging.dicom.series import ImageSeries
+from napari_spine_endpoints._layer_info import METADATA_KEY, ImageInfo
+from napari_spine_endpoints._model.window import Window, percentile_window
+
+LayerData = tuple[Any, dict[str, Any], str]
+
+
+def display_window(presets: tuple[tuple[float, float, str], ...], data: np.ndarray) -> Window:
+    """The window shown first: the file's first valid window, else the 1st-99th percentiles."""
+    for center, width, explanation in presets:
+        if width >= 1.0:
+            return Window(center, width, explanation)
+    return percentile_window(data)
+
+
+def radiograph_info(radiograph: Radiograph) -> ImageInfo:
+    """The layer metadata of a radiograph."""
+    return ImageInfo(
+        kind="radiograph",
+        path=str(radiograph.path),
+        calibration=radiograph.calibration,
+        modality=radiograph.modality,
+        subject=radiograph.subject or "",
+        visit=radiograph.visit or "",
+        film=radiograph.film,
+        study_instance_uid=radiograph.study_instance_uid,
+        series_instance_uid=radiograph.series_instance_uid,
+        sop_instance_uid=radiograph.sop_instance_uid,
+        photometric_interpretation=radiograph.photometric_interpretation,
+        description=radiograph.series_description or "",
+        window_presets=tuple((p.center, p.width, p.explanation) for p in radiograph.window_presets),
+    )
+
+
+def layer_name(info: ImageInfo) -> str:
+    """'DLBP-001 BASELINE flexion', falling back on the file name for anonymous files."""
+    what = info.film.value if info.film is not None else (info.description or info.modality)
+    parts = [p for p in (info.subject, info.visit, what) if p]
+    return " ".join(parts) if parts else info.path.rsplit("/", 1)[-1]
+
+
+def _spatial_kwargs(calibration: Calibration, ndim: int, slice_mm: float | None) -> dict[str, Any]:
+    if calibration.pixel_spacing is None:
+        return {"scale": (1.0,) * ndim, "units": ("pixel",) * ndim}
+    scale = tuple(calibration.pixel_spacing)
+    if ndim == 3:
+        return {"scale": (slice_mm or 1.0, *scale), "units": ("mm",) * 3}
+    return {"scale": scale, "units": ("mm", "mm")}
+
+
+def radiograph_layer(radiograph: Radiograph, name: str | None = None) -> LayerData:
+    """A film as an image layer with its scale, units, window and metadata."""
+    info = radiograph_info(radiograph)
+    kwargs: dict[str, Any] = {
+        "name": name or layer_name(info),
+        "metadata": {METADATA_KEY: info.to_metadata()},
+        **_spatial_kwargs(radiograph.calibration, 2, None),
+    }
+    pixels = radiograph.pixels
+    if pixels.ndim == 3:  # RGB secondary capture: shown as it is
+        kwargs["rgb"] = True
+    else:
+        kwargs["colormap"] = "gray_r" if info.inverted else "gray"
+        kwargs["contrast_limits"] = display_window(info.window_presets, pixels).contrast_limits
+    return pixels, kwargs, "image"
+
+
+def series_info(series: ImageSeries) -> ImageInfo:
+    """The layer metadata of an MR/CT series (the calibration of its in-plane spacing)."""
+    description = series.series_description or f"{series.modality} series {series.series_number}"
+    return ImageInfo(
+        kind="series",
+        path=str(series.paths[0].parent) if series.paths else "",
+        calibration=series.calibration,
+        modality=series.modality,
+        subject=series.trial.subject_id or series.patient_id or "",
+        visit=series.trial.time_point_id or "",
+        film=None,
+        study_instance_uid=series.study_instance_uid,
+        series_instance_uid=series.series_instance_uid,
+        sop_instance_uid="",
+        photometric_interpretation=series.photometric_interpretation,
+        description=f"{description} ({series.orientation})",
+        window_presets=tuple((p.center, p.width, p.explanation) for p in series.window_presets),
+    )
+
+
+def series_layer(series: ImageSeries, name: str | None = None) -> LayerData:
+    """A series as a 3-D image layer (slice, row, col) with its spacing in mm.
+
+    napari opens a new volume on its middle slice: for a sagittal series, the mid-sagittal one.
+    """
+    info = series_info(series)
+    metadata = info.to_metadata()
+    metadata["orientation"] = series.orientation
+    metadata["slice_spacing_detail"] = series.slice_spacing_detail
+    kwargs: dict[str, Any] = {
+        "name": name or layer_name(info),
+        "metadata": {METADATA_KEY: metadata},
+        "colormap": "gray_r" if info.inverted else "gray",
+        "contrast_limits": display_window(info.window_presets, series.volume).contrast_limits,
+        **_spatial_kwargs(series.calibration, 3, float(series.spacing[0])),
+    }
+    return series.volume, kwargs, "image"
+
+
+def film_of(layer_kwargs: dict[str, Any]) -> Film | None:
+    """The film recorded in a layer's kwargs metadata (for ordering flexion before extension)."""
+    info = ImageInfo.from_metadata(layer_kwargs.get("metadata", {}))
+    return None if info is None else info.film

@@ -1,0 +1,253 @@
+"""One reader's read of one case (a subject at a visit): corners per film, grades, measures.
+
+The session ties the pieces of the model together and is what the store saves: :meth:`draft`
+gives a JSON-ready snapshot (written on every change, debounced, so closing napari loses nothing)
+and :meth:`restore` brings it back. Measures are computed by :mod:`imaging.endpoints` from
+:class:`imaging.geometry.landmarks.Landmarks` built here with each film's calibration; thresholds
+come from the protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from imaging.anatomy import DiscLevel, Film
+from imaging.endpoints import EndpointRow, measure_film, measure_pair
+from imaging.errors import LandmarkError
+from imaging.geometry.height_loss import HeightLossRule
+from imaging.geometry.instability import InstabilityCriteria, instability_preset
+from imaging.geometry.landmarks import Landmarks
+from imaging.protocol.model import Protocol
+from napari_spine_endpoints._layer_info import ImageInfo
+from napari_spine_endpoints._model.grading import GradeForm
+from napari_spine_endpoints._model.measures import (
+    FILM_COLUMNS,
+    PAIR_COLUMNS,
+    MeasureGrid,
+    measure_grid,
+)
+from napari_spine_endpoints._model.placement import CornerLabel, PlacementState
+
+DRAFT_FORMAT = "spine-endpoints-draft/1"
+
+
+def height_loss_rule(protocol: Protocol) -> HeightLossRule:
+    """The protocol's height-loss threshold and reference discs (defaults where it says none)."""
+    thresholds = dict(protocol.thresholds)
+    return HeightLossRule.build(
+        reference_levels=dict(protocol.height_loss_references),
+        threshold_pct=thresholds.get("height_loss_pct", 20.0),
+    )
+
+
+def instability_criteria(protocol: Protocol) -> InstabilityCriteria:
+    """The trial's instability criteria with the protocol's mm and degree limits."""
+    thresholds = dict(protocol.thresholds)
+    return instability_preset().with_limits(
+        max_translation_mm=thresholds.get("instability_translation_mm"),
+        max_angle_deg=thresholds.get("instability_angle_deg"),
+    )
+
+
+@dataclass(frozen=True)
+class Measures:
+    """What the measures table shows: a grid per film, the ROM grid, and errors in words."""
+
+    films: Mapping[Film, MeasureGrid] = field(default_factory=dict)
+    pair: MeasureGrid | None = None
+    errors: Mapping[str, str] = field(default_factory=dict)
+    """Film (or 'flexion-extension') -> why its measures cannot be computed (bad corners)."""
+    rows: tuple[EndpointRow, ...] = ()
+    """Every endpoint row, as :mod:`imaging.endpoints` gave them."""
+
+
+class ReadingSession:
+    """A read in progress. ``disc_levels`` are the protocol's levels that are disc levels."""
+
+    def __init__(
+        self, protocol: Protocol, reader: str, subject: str = "", visit: str = "", label: str = ""
+    ) -> None:
+        if not reader.strip():
+            raise ValueError("a read needs a reader id")
+        self.protocol = protocol
+        self.reader = reader.strip()
+        self.subject = subject
+        self.visit = visit
+        self.label = label or " ".join(x for x in (subject, visit) if x)
+        self.disc_levels: tuple[DiscLevel, ...] = tuple(
+            DiscLevel(level) for level in protocol.levels if _is_disc_level(level)
+        )
+        self.films: dict[Film, ImageInfo] = {}
+        self.placements: dict[Film, PlacementState] = {}
+        self.grades = GradeForm(protocol.items, protocol.levels) if protocol.items else None
+        self.height_loss = height_loss_rule(protocol)
+        self.instability = instability_criteria(protocol)
+        self._listeners: list[Callable[[], None]] = []
+        self._pending: dict[str, Any] | None = None
+        if self.grades is not None:
+            self.grades.subscribe(self._changed)
+
+    # --- observation -----------------------------------------------------------------------
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after any change to corners or grades."""
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+    # --- films -----------------------------------------------------------------------------
+    def add_film(self, info: ImageInfo) -> PlacementState:
+        """Read corners on this radiograph; its film (neutral by default) must be new here."""
+        film = info.film or Film.NEUTRAL
+        if film in self.films and self.films[film].source_image != info.source_image:
+            raise ValueError(
+                f"this read already has a {film.value} film ({self.films[film].path}); "
+                f"cannot add {info.path} as a second one"
+            )
+        if film not in self.placements:
+            placement = PlacementState.for_levels(self.disc_levels)
+            placement.subscribe(self._changed)
+            self.placements[film] = placement
+        self.films[film] = info
+        return self.placements[film]
+
+    def landmarks(self, film: Film) -> Landmarks:
+        """The validated corners of one film (raises LandmarkError when they are impossible)."""
+        info, placement = self.films[film], self.placements[film]
+        corners: dict[str, dict[str, tuple[float, float]]] = {}
+        for label, point in placement.positions.items():
+            corners.setdefault(label.vertebra.value, {})[label.corner.value] = point
+        return Landmarks(
+            corners,
+            film,
+            info.calibration,
+            image=info.source_image,
+            subject=self.subject,
+            visit=self.visit,
+            reader=self.reader,
+        )
+
+    def measures(self) -> Measures:
+        """Every film's measures, and ROM when both dynamic films are read."""
+        levels = tuple(level.value for level in self.disc_levels)
+        grids: dict[Film, MeasureGrid] = {}
+        errors: dict[str, str] = {}
+        rows: list[EndpointRow] = []
+        valid: dict[Film, Landmarks] = {}
+        for film, placement in self.placements.items():
+            if not placement.positions:
+                continue
+            try:
+                landmarks = self.landmarks(film)
+            except LandmarkError as error:
+                errors[film.value] = str(error)
+                continue
+            valid[film] = landmarks
+            film_rows = measure_film(landmarks, height_loss=self.height_loss)
+            rows.extend(film_rows)
+            grids[film] = measure_grid(film_rows, levels, FILM_COLUMNS)
+        pair = None
+        if Film.FLEXION in valid and Film.EXTENSION in valid:
+            pair_rows = measure_pair(
+                valid[Film.FLEXION], valid[Film.EXTENSION], criteria=self.instability
+            )
+            rows.extend(pair_rows)
+            pair = measure_grid(pair_rows, levels, PAIR_COLUMNS)
+        return Measures(grids, pair, errors, tuple(rows))
+
+    # --- validation ------------------------------------------------------------------------
+    def problems(self) -> list[str]:
+        """Everything that blocks a submit; empty when the read is complete."""
+        found = []
+        if not self.films:
+            found.append("no radiograph is open for this read")
+        for film, placement in self.placements.items():
+            missing = placement.missing()
+            if missing:
+                names = ", ".join(label.text for label in missing[:4])
+                more = f" and {len(missing) - 4} more" if len(missing) > 4 else ""
+                found.append(
+                    f"{film.value} film: {len(missing)} corner(s) neither placed nor skipped with a "
+                    f"reason ({names}{more})"
+                )
+        found.extend(f"{film} film: {error}" for film, error in self.measures().errors.items())
+        if self.grades is not None:
+            found.extend(self.grades.problems())
+        return found
+
+    # --- persistence -----------------------------------------------------------------------
+    def draft(self) -> dict[str, Any]:
+        """A JSON-ready snapshot of the read (what autosave writes)."""
+        landmarks, skipped = [], []
+        for film, placement in self.placements.items():
+            image = self.films[film].source_image
+            for label, (row, col) in placement.positions.items():
+                landmarks.append(
+                    {"film": film.value, "image": image, "vertebra": label.vertebra.value,
+                     "corner": label.corner.value, "row": row, "col": col}
+                )  # fmt: skip
+            for label, reason in placement.skipped.items():
+                skipped.append(
+                    {"film": film.value, "image": image, "vertebra": label.vertebra.value,
+                     "corner": label.corner.value, "reason": reason}
+                )  # fmt: skip
+        grades = self.grades
+        return {
+            "format": DRAFT_FORMAT,
+            "subject": self.subject,
+            "visit": self.visit,
+            "reader": self.reader,
+            "landmarks": landmarks,
+            "skipped": skipped,
+            "grades": [] if grades is None else [
+                {"level": level, "item": item, "value": value}
+                for (level, item), value in grades.values.items()
+            ],
+            "reasons": {} if grades is None else dict(grades.reasons),
+            "comments": {} if grades is None else dict(grades.comments),
+        }  # fmt: skip
+
+    def restore(self, draft: Mapping[str, Any]) -> None:
+        """Bring back a :meth:`draft`; corners of films not open in this session wait for them."""
+        if draft.get("format") != DRAFT_FORMAT:
+            raise ValueError(f"not a spine-endpoints draft (format {draft.get('format')!r})")
+        self._pending = dict(draft)
+        for film in list(self.placements):
+            self._restore_film(film)
+        if self.grades is not None:
+            self.grades.load(
+                {(g["level"], g["item"]): str(g["value"]) for g in draft.get("grades", [])},
+                draft.get("reasons", {}),
+                draft.get("comments", {}),
+            )
+
+    def restore_film(self, film: Film) -> None:
+        """After :meth:`add_film`, load this film's corners from a restored draft, if any."""
+        self._restore_film(film)
+
+    def _restore_film(self, film: Film) -> None:
+        draft = self._pending
+        if not draft or film not in self.placements:
+            return
+        positions = {
+            CornerLabel(p["vertebra"], p["corner"]): (float(p["row"]), float(p["col"]))
+            for p in draft.get("landmarks", [])
+            if p["film"] == film.value
+        }
+        skipped = {
+            CornerLabel(p["vertebra"], p["corner"]): str(p["reason"])
+            for p in draft.get("skipped", [])
+            if p["film"] == film.value
+        }
+        self.placements[film].load(positions, skipped)
+
+
+def _is_disc_level(level: str) -> bool:
+    try:
+        DiscLevel(level)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,39 @@
+"""The workstation's keyboard shortcuts, in one table.
+
+Keys are napari key strings ("Shift-N", "Control-Shift-Enter"). None of them is a napari default
+(``napari.utils.shortcuts.default_shortcuts``, which the tests check) or a menu shortcut: napari
+binds single letters such as A, C, D, E, L, P, S, V, Z and digits 1-7 to layer modes, so the
+workstation uses G, K, N and W.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Shortcut:
+    """An action of the workstation and the key that triggers it."""
+
+    action: str
+    key: str
+    description: str
+
+
+SHORTCUTS: tuple[Shortcut, ...] = (
+    Shortcut("next_corner", "N", "Next corner (leaves the current one as it is)"),
+    Shortcut("previous_corner", "Shift-N", "Previous corner"),
+    Shortcut("skip_corner", "K", "Skip the current corner, with the reason typed in the widget"),
+    Shortcut("next_level", "G", "Next level: next vertebra to place, next disc to grade"),
+    Shortcut("previous_level", "Shift-G", "Previous disc to grade"),
+    Shortcut("window_drag", "W", "Toggle window/level by mouse drag (left-right width, up-down level)"),
+    Shortcut("submit_next", "Control-Shift-Enter", "Submit the read and open the next case"),
+)
+
+SHORTCUT_BY_ACTION: dict[str, Shortcut] = {s.action: s for s in SHORTCUTS}
+
+
+def shortcut_help() -> str:
+    """Plain-text table for the widget's help box."""
+    width = max(len(s.key) for s in SHORTCUTS)
+    return "\n".join(f"{s.key.ljust(width)}  {s.description}" for s in SHORTCUTS)

@@ -1,0 +1,129 @@
+"""A read in progress <-> what the store keeps of a read (:class:`imaging.store.reads.ReadContent`).
+
+The store holds grades per (level, item), one note per level and the placed corners. Two things
+a reader records have no column of their own, so they are written into the level's note as
+bracketed, machine-readable clauses after the free comment, and read back from it:
+
+* ``[not graded: <reason>]`` - why grades at this level are missing;
+* ``[skipped <film> <vertebra> <corner>: <reason>]`` - a corner that could not be placed, in the
+  note of the disc it borders (an inferior corner: the disc below its vertebra; a superior one:
+  the disc above).
+
+Example note: ``annular fissure [skipped flexion L5 posterior_inferior: overlapped by iliac crest]``.
+"""
+
+from __future__ import annotations
+
+import re
+from imaging.anatomy import Corner, DiscLevel, Film, Vertebra
+from imaging.store.reads import LandmarkPoint, ReadContent
+from napari_spine_endpoints._model.placement import CornerLabel
+from napari_spine_endpoints._model.session import DRAFT_FORMAT, ReadingSession
+
+_CLAUSE = re.compile(r"\s*\[(not graded|skipped (\w+) (\w+) (\w+)): ([^\]]*)\]")
+
+
+def level_of_corner(label: CornerLabel, levels: tuple[str, ...]) -> str:
+    """The read level whose note records a skipped corner (the disc the corner borders)."""
+    vertebra = label.vertebra
+    inferior = label.corner in (Corner.ANTERIOR_INFERIOR, Corner.POSTERIOR_INFERIOR)
+    candidates = [lv for lv in levels if _is_disc(lv)]
+    bordering = [
+        lv for lv in candidates if (DiscLevel(lv).upper if inferior else DiscLevel(lv).lower) is vertebra
+    ]
+    touching = [lv for lv in candidates if vertebra in (DiscLevel(lv).upper, DiscLevel(lv).lower)]
+    chosen = bordering or touching or list(levels)
+    return chosen[0]
+
+
+def to_read_content(session: ReadingSession) -> ReadContent:
+    """What the store saves of the session: grades, notes (with the clauses) and corners."""
+    levels = session.protocol.levels
+    grades: dict[tuple[str, str], str] = {}
+    notes: dict[str, list[str]] = {}
+    form = session.grades
+    if form is not None:
+        grades = dict(form.values)
+        for level, comment in form.comments.items():
+            notes.setdefault(level, []).append(_clean(comment))
+        for level, reason in form.reasons.items():
+            notes.setdefault(level, []).append(f"[not graded: {_clean(reason)}]")
+    landmarks: dict[tuple[str, str, str], LandmarkPoint] = {}
+    for film, placement in session.placements.items():
+        image = session.films[film].source_image
+        for label, (row, col) in placement.positions.items():
+            point = LandmarkPoint(
+                film.value, image, label.vertebra.value, label.corner.value, row, col
+            )
+            landmarks[point.key] = point
+        for label, reason in placement.skipped.items():
+            clause = (
+                f"[skipped {film.value} {label.vertebra.value} {label.corner.value}: "
+                f"{_clean(reason)}]"
+            )
+            notes.setdefault(level_of_corner(label, levels), []).append(clause)
+    joined = {level: " ".join(parts) for level, parts in notes.items()}
+    return ReadContent(grades, joined, landmarks)
+
+
+def to_draft(content: ReadContent, session: ReadingSession) -> dict[str, object]:
+    """The session draft (see :meth:`ReadingSession.draft`) for what the store holds."""
+    comments: dict[str, str] = {}
+    reasons: dict[str, str] = {}
+    skipped: list[dict[str, object]] = []
+    images = {film.value: info.source_image for film, info in session.films.items()}
+    for level, note in content.notes.items():
+        comment, clauses = split_note(note)
+        if comment:
+            comments[level] = comment
+        for kind, film, vertebra, corner, reason in clauses:
+            if kind == "not graded":
+                reasons[level] = reason
+            else:
+                skipped.append(
+                    {"film": film, "image": images.get(film, ""), "vertebra": vertebra,
+                     "corner": corner, "reason": reason}
+                )  # fmt: skip
+    return {
+        "format": DRAFT_FORMAT,
+        "subject": session.subject,
+        "visit": session.visit,
+        "reader": session.reader,
+        "landmarks": [
+            {"film": p.film, "image": p.image, "vertebra": p.vertebra, "corner": p.corner,
+             "row": p.row, "col": p.col}
+            for p in content.landmarks.values()
+        ],  # fmt: skip
+        "skipped": skipped,
+        "grades": [
+            {"level": level, "item": item, "value": code}
+            for (level, item), code in content.grades.items()
+        ],
+        "reasons": reasons,
+        "comments": comments,
+    }
+
+
+def split_note(note: str) -> tuple[str, list[tuple[str, str, str, str, str]]]:
+    """(free comment, [(kind, film, vertebra, corner, reason), ...]) of a stored note."""
+    clauses = []
+    for match in _CLAUSE.finditer(note):
+        kind = "not graded" if match.group(1) == "not graded" else "skipped"
+        film, vertebra, corner = (match.group(i) or "" for i in (2, 3, 4))
+        if kind == "skipped":
+            Film(film), Vertebra(vertebra), Corner(corner)  # validate: ValueError if not ours
+        clauses.append((kind, film, vertebra, corner, match.group(5).strip()))
+    return _CLAUSE.sub("", note).strip(), clauses
+
+
+def _clean(text: str) -> str:
+    """Brackets would break the clause syntax: they become parentheses."""
+    return " ".join(text.replace("[", "(").replace("]", ")").split())
+
+
+def _is_disc(level: str) -> bool:
+    try:
+        DiscLevel(level)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,317 @@
+"""The workstation's shared state for one napari viewer, used by every widget of the plugin.
+
+One :class:`ReadingContext` per viewer (:func:`context_for`) holds the protocol, the reader id,
+the store, the read in progress (:class:`ReadingSession`) and the corner/line layers of each film.
+It installs the keyboard shortcuts once, attaches every radiograph layer of the open case, and
+autosaves the draft a moment after each change (debounced), so closing napari loses nothing.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import weakref
+from typing import Any
+
+from napari.layers import Image, Layer
+from napari.qt.threading import create_worker
+from napari.utils.notifications import show_info
+from qtpy.QtCore import QObject, QTimer, Signal
+
+from imaging.anatomy import Film
+from imaging.errors import SpineEndpointsError
+from imaging.protocol.loader import load_protocol
+from imaging.protocol.model import Protocol
+from napari_spine_endpoints._layer_info import ImageInfo
+from napari_spine_endpoints._model.session import ReadingSession
+from napari_spine_endpoints._model.shortcuts import SHORTCUT_BY_ACTION
+from napari_spine_endpoints._model.store_link import ReadState, StoreLink
+from napari_spine_endpoints._qt.film_overlay import FilmOverlay
+from napari_spine_endpoints._reader import read_dicom
+
+AUTOSAVE_DELAY_MS = 700
+"""Quiet time after the last change before the draft is written."""
+READER_ENV_VAR = "SPINE_ENDPOINTS_READER"
+PROTOCOL_ENV_VAR = "SPINE_ENDPOINTS_PROTOCOL"
+
+_CONTEXTS: dict[int, ReadingContext] = {}
+
+
+def default_reader() -> str:
+    """``$SPINE_ENDPOINTS_READER``, else the login name."""
+    return os.environ.get(READER_ENV_VAR) or getpass.getuser()
+
+
+def context_for(viewer: Any) -> ReadingContext:
+    """The viewer's context, created on first use."""
+    key = id(viewer)
+    if key not in _CONTEXTS:
+        _CONTEXTS[key] = ReadingContext(viewer)
+        weakref.finalize(viewer, _CONTEXTS.pop, key, None)
+    return _CONTEXTS[key]
+
+
+class ReadingContext(QObject):
+    """Protocol, reader, store, the open read and its film layers; emits when any of it changes."""
+
+    changed = Signal()
+    """Corners or grades of the open read changed."""
+    session_replaced = Signal()
+    """Another case was opened (or the read was closed)."""
+    message = Signal(str)
+    """Something to tell the reader (saved, submitted, refused ...)."""
+    window_drag_toggled = Signal(bool)
+
+    def __init__(self, viewer: Any) -> None:
+        super().__init__()
+        self.viewer = viewer
+        self.protocol: Protocol = load_protocol(os.environ.get(PROTOCOL_ENV_VAR) or None)
+        self.reader_id = default_reader()
+        self.store = StoreLink()
+        self.session: ReadingSession | None = None
+        self.overlays: dict[Film, FilmOverlay] = {}
+        self.case_id: str | None = None
+        self.read_state = ReadState("to read", None)
+        self.window_drag = False
+        self.skip_reason = "not visible on the film"
+        self._autosave = QTimer(self)
+        self._autosave.setSingleShot(True)
+        self._autosave.setInterval(AUTOSAVE_DELAY_MS)
+        self._autosave.timeout.connect(self.save_draft)
+        self._install_shortcuts()
+        viewer.layers.events.inserted.connect(self._on_layer_inserted)
+        viewer.layers.events.removed.connect(self._on_layer_removed)
+        for layer in list(viewer.layers):
+            self._maybe_attach(layer)
+
+    # --- the read -----------------------------------------------------------------------------
+    def new_session(self, subject: str, visit: str, label: str = "") -> ReadingSession:
+        """Start (or resume from the store's draft) the read of ``subject`` at ``visit``."""
+        self.close_session()
+        session = ReadingSession(self.protocol, self.reader_id, subject, visit, label)
+        try:
+            draft = self.store.load_draft(session)
+            self.read_state = self.store.state(session)
+        except SpineEndpointsError as error:
+            draft, self.read_state = None, ReadState("not stored", None)
+            self.message.emit(f"The store is not available, nothing will be saved: {error}")
+        if draft is not None:
+            session.restore(draft)
+        session.subscribe(self._on_session_changed)
+        self.session = session
+        self.session_replaced.emit()
+        return session
+
+    def close_session(self) -> None:
+        """Save the draft and take the corner layers away."""
+        if self.session is not None and self._autosave.isActive():
+            self._autosave.stop()
+            self.save_draft()
+        for overlay in self.overlays.values():
+            overlay.remove()
+        self.overlays.clear()
+        self.session = None
+        self.case_id = None
+        self.session_replaced.emit()
+
+    def attach_film(self, image: Image) -> FilmOverlay:
+        """Read corners on this radiograph layer (starting a read for its subject and visit)."""
+        info = ImageInfo.from_metadata(image.metadata)
+        if info is None or info.kind != "radiograph":
+            raise SpineEndpointsError(
+                f"layer {image.name!r} is not a radiograph opened by spine-endpoints",
+                fix="Open the film with File > Open (plugin spine-endpoints) or the worklist.",
+            )
+        visit = self.visit_id(info.visit)
+        if self.session is None or (self.session.subject, self.session.visit) != (info.subject, visit):
+            self.new_session(info.subject, visit)
+        session = self.session
+        assert session is not None
+        film = info.film or Film.NEUTRAL
+        if film in self.overlays:
+            return self.overlays[film]
+        placement = session.add_film(info)
+        session.restore_film(film)
+        overlay = FilmOverlay(self.viewer, image, placement, session.disc_levels)
+        self.overlays[film] = overlay
+        self.changed.emit()
+        return overlay
+
+    def visit_id(self, time_point: str) -> str:
+        """The protocol's visit id for a (0012,0050) value; the value itself when none matches."""
+        try:
+            return self.protocol.visit(time_point).id if time_point else time_point
+        except ValueError:
+            return time_point
+
+    @property
+    def active_film(self) -> Film | None:
+        """The film whose image, lines or corners layer is selected (else the first attached)."""
+        layer = self.viewer.layers.selection.active
+        for film, overlay in self.overlays.items():
+            if layer in (overlay.image, overlay.points, overlay.lines):
+                return film
+        return next(iter(self.overlays), None)
+
+    def select_film(self, film: Film) -> None:
+        """Make the film's corner layer active (in add mode), so clicks place corners."""
+        overlay = self.overlays[film]
+        overlay.image.visible = True
+        self.viewer.layers.selection.active = overlay.points
+        overlay.points.mode = "add"
+        self.changed.emit()
+
+    # --- saving -------------------------------------------------------------------------------
+    def save_draft(self) -> None:
+        """Write the draft now (autosave calls this)."""
+        if self.session is None or self.read_state.status not in ("to read", "draft"):
+            return
+        try:
+            self.read_state = self.store.save_draft(self.session)
+        except SpineEndpointsError as error:
+            self.message.emit(f"Draft NOT saved: {error}")
+            return
+        self.message.emit(f"Draft saved ({self.session.label})")
+
+    def submit(self) -> list[str]:
+        """Submit the read; returns the problems that block it (empty when submitted)."""
+        if self.session is None:
+            return ["no read is open: open a case from the worklist or a film"]
+        if self.read_state.status not in ("to read", "draft"):
+            return [f"this read is already {self.read_state.status} (version "
+                    f"{self.read_state.version}); corrections need a reason (spine-endpoints "
+                    "grades, or a correction in the store)"]  # fmt: skip
+        problems = self.session.problems()
+        if problems:
+            return problems
+        self._autosave.stop()
+        try:
+            self.read_state = self.store.submit(self.session, self.session.measures().rows)
+        except SpineEndpointsError as error:
+            return [f"the store refused the read: {error}"]
+        self.message.emit(f"Submitted {self.session.label} as reader {self.reader_id}")
+        self.changed.emit()
+        return []
+
+    # --- shortcuts -----------------------------------------------------------------------------
+    def _install_shortcuts(self) -> None:
+        actions = {
+            "next_corner": lambda: self._placement_call("next_corner"),
+            "previous_corner": lambda: self._placement_call("previous_corner"),
+            "skip_corner": self.skip_corner,
+            "next_level": self.next_level,
+            "previous_level": self.previous_level,
+            "window_drag": lambda: self.set_window_drag(not self.window_drag),
+            "submit_next": self.submit_and_next,
+        }
+        for name, action in actions.items():
+            key = SHORTCUT_BY_ACTION[name].key
+            self.viewer.bind_key(key, _key_handler(action), overwrite=True)
+        self.actions = actions
+
+    def _placement_call(self, method: str) -> None:
+        film = self.active_film
+        if film is not None and self.session is not None:
+            getattr(self.session.placements[film], method)()
+
+    def skip_corner(self) -> None:
+        film = self.active_film
+        if film is None or self.session is None:
+            return
+        placement = self.session.placements[film]
+        if placement.current is not None:
+            placement.skip(self.skip_reason)
+
+    def next_level(self) -> None:
+        self._placement_call("next_level")
+        if self.session is not None and self.session.grades is not None:
+            self.session.grades.next_level()
+
+    def previous_level(self) -> None:
+        if self.session is not None and self.session.grades is not None:
+            self.session.grades.previous_level()
+
+    def set_window_drag(self, enabled: bool) -> None:
+        self.window_drag = enabled
+        self.window_drag_toggled.emit(enabled)
+
+    def submit_and_next(self) -> None:
+        """Submit; when it worked, open the next case of the worklist."""
+        problems = self.submit()
+        if problems:
+            self.message.emit("Not submitted:\n" + "\n".join(problems))
+            show_info("Not submitted: " + problems[0])
+            return
+        self.open_next_case()
+
+    # --- worklist cases --------------------------------------------------------------------------
+    def open_next_case(self) -> str | None:
+        """Open the first case of the worklist still to read (or in draft); its reading id."""
+        for item in self.store.worklist(self.reader_id):
+            if item.status in ("to read", "draft") and item.reading_id != self.case_id:
+                self.open_case(item.reading_id)
+                return item.reading_id
+        self.message.emit("Worklist done: no case left to read")
+        return None
+
+    def open_case(self, reading_id: str) -> Any:
+        """Open a worklist case: its images load off the GUI thread; returns the worker."""
+        case = self.store.case(reading_id, self.reader_id)
+        blinded = self.protocol.blinded_reading
+        self.close_session()
+        for layer in [x for x in self.viewer.layers if ImageInfo.from_metadata(x.metadata)]:
+            self.viewer.layers.remove(layer)
+        self.new_session(case.subject, case.visit, label=reading_id if blinded else "")
+        self.case_id = reading_id
+        self.message.emit(f"Loading case {reading_id} ...")
+        worker = create_worker(read_dicom, [path for path, _ in case.images])
+        worker.returned.connect(lambda layers: self._add_case_layers(layers, reading_id, blinded))
+        worker.errored.connect(lambda error: self.message.emit(f"Case {reading_id}: {error}"))
+        worker.start()
+        return worker
+
+    def _add_case_layers(self, layers: list[Any], reading_id: str, blinded: bool) -> None:
+        if self.case_id != reading_id:
+            return  # another case was opened meanwhile
+        for data, kwargs, kind in layers:
+            info = ImageInfo.from_metadata(kwargs["metadata"])
+            if blinded and info is not None:
+                what = info.film.value if info.film else info.description
+                kwargs["name"] = f"{reading_id} {what}"
+            self.viewer._add_layer_from_data(data, kwargs, kind)
+        self.message.emit(f"Case {reading_id} open ({len(layers)} images)")
+
+    # --- layers ------------------------------------------------------------------------------
+    def _on_layer_inserted(self, event: Any) -> None:
+        self._maybe_attach(event.value)
+
+    def _maybe_attach(self, layer: Layer) -> None:
+        if not isinstance(layer, Image):
+            return
+        info = ImageInfo.from_metadata(layer.metadata)
+        if info is None or info.kind != "radiograph":
+            return
+        if self.session is not None and (self.session.subject, self.session.visit) != (
+            info.subject,
+            self.visit_id(info.visit),
+        ):
+            return  # another case's film: the reader opens it from the worklist
+        self.attach_film(layer)
+
+    def _on_layer_removed(self, event: Any) -> None:
+        for film, overlay in list(self.overlays.items()):
+            if event.value is overlay.image:
+                overlay.remove()
+                del self.overlays[film]
+                self.changed.emit()
+
+    def _on_session_changed(self) -> None:
+        self._autosave.start()
+        self.changed.emit()
+
+
+def _key_handler(action: Any) -> Any:
+    def handler(_viewer: Any) -> None:
+        action()
+
+    return handler

@@ -1,0 +1,176 @@
+"""The corner Points layer and the line Shapes layer over one film, kept in step with the model.
+
+The Points layer shares the film's scale and translation, so its data are (row, col) pixels of the
+film. A click in add mode places the corner the model asks for (the layer's feature defaults
+carry its label, so the new point is born labelled); dragging a point moves that corner; deleting
+one removes it. Every change goes to :class:`PlacementState`, and the layers are redrawn from it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from napari.layers import Image, Points, Shapes
+from napari.layers.base._base_constants import ActionType
+from napari.utils.events import Event
+
+from imaging.anatomy import DiscLevel
+from napari_spine_endpoints._layer_info import METADATA_KEY, ImageInfo, landmark_metadata
+from napari_spine_endpoints._model.overlay import overlay_segments
+from napari_spine_endpoints._model.placement import CornerLabel, PlacementState
+
+CORNER_COLOR = "#ff4040"
+CURRENT_COLOR = "#40ff80"
+TEXT_COLOR = "#ffffff"
+
+_DONE_ACTIONS = (ActionType.ADDED, ActionType.CHANGED, ActionType.REMOVED)
+
+_CORNER_SHORT = {
+    "anterior_superior": "AS",
+    "posterior_superior": "PS",
+    "anterior_inferior": "AI",
+    "posterior_inferior": "PI",
+}
+
+
+def short_label(label: CornerLabel) -> str:
+    """Text drawn next to a point: 'L4 PI'."""
+    return f"{label.vertebra.value} {_CORNER_SHORT[label.corner.value]}"
+
+
+class FilmOverlay:
+    """Corner and line layers of one film, synchronised with its :class:`PlacementState`."""
+
+    def __init__(
+        self,
+        viewer: Any,
+        image: Image,
+        placement: PlacementState,
+        levels: tuple[DiscLevel, ...],
+    ) -> None:
+        self.viewer = viewer
+        self.image = image
+        self.placement = placement
+        self.levels = levels
+        info = ImageInfo.from_metadata(image.metadata)
+        self.info = info
+        extent = float(max(image.data.shape[:2]))
+        self.point_size = max(4.0, extent / 120.0)  # data pixels
+        self.line_width = max(1.0, extent / 700.0)
+        common = {
+            "scale": tuple(image.scale),
+            "translate": tuple(image.translate),
+            "units": tuple(str(u) for u in image.units),
+        }
+        self.lines: Shapes = viewer.add_shapes(
+            name=f"{image.name} lines",
+            metadata=_overlay_metadata(image.name, info),
+            opacity=0.9,
+            **common,
+        )
+        self.points: Points = viewer.add_points(
+            np.empty((0, 2)),
+            ndim=2,
+            name=f"{image.name} corners",
+            metadata=landmark_metadata(image.name, None if info is None else info.film),
+            features={"label": np.array([], dtype=object), "short": np.array([], dtype=object)},
+            text={
+                "string": "{short}",
+                "size": 9,
+                "color": TEXT_COLOR,
+                "anchor": "upper_left",
+                "translation": np.array([-self.point_size, self.point_size]),  # data pixels
+            },
+            size=self.point_size,
+            face_color=CORNER_COLOR,
+            border_color="white",
+            border_width=0.1,
+            **common,
+        )
+        self._syncing = False
+        self.points.events.data.connect(self._on_points_data)
+        placement.subscribe(self.redraw)
+        self.redraw()
+        self.points.mode = "add"
+
+    # --- layer -> model ---------------------------------------------------------------------
+    def _layer_positions(self) -> dict[CornerLabel, tuple[float, float]]:
+        """Corners as the layer holds them; a corner placed twice keeps its newest point."""
+        positions: dict[CornerLabel, tuple[float, float]] = {}
+        labels = self.points.features["label"] if len(self.points.data) else []
+        for point, text in zip(self.points.data, labels, strict=True):
+            positions[CornerLabel.parse(str(text))] = (float(point[-2]), float(point[-1]))
+        return positions
+
+    def _on_points_data(self, event: Event) -> None:
+        action = getattr(event, "action", None)
+        if self._syncing or action not in _DONE_ACTIONS:
+            return
+        model = self.placement
+        if action == ActionType.ADDED:
+            if model.current is None:
+                self.redraw()  # all corners placed: the stray point is dropped
+                return
+            row, col = (float(v) for v in self.points.data[-1][-2:])
+            model.place(row, col)  # redraws (and drops an older point of the same corner)
+            return
+        positions = self._layer_positions()
+        for label in [k for k in model.positions if k not in positions]:
+            model.remove(label)
+        for label, point in positions.items():
+            if model.positions.get(label) != point:
+                model.move(label, *point)
+
+    # --- model -> layers ---------------------------------------------------------------------
+    def redraw(self) -> None:
+        """Redraw points, labels and lines from the model."""
+        model = self.placement
+        labels = [label for label in model.labels if label in model.positions]
+        data = np.array([model.positions[x] for x in labels], dtype=float).reshape(-1, 2)
+        current = model.current
+        self._syncing = True
+        try:
+            texts = [x.text for x in labels]
+            shown = list(self.points.features["label"]) if len(self.points.features) else []
+            if shown != texts or not np.array_equal(self.points.data, data):
+                selected = set(self.points.selected_data)
+                self.points.data = data
+                self.points.features = {
+                    "label": np.array(texts, dtype=object),
+                    "short": np.array([short_label(x) for x in labels], dtype=object),
+                }
+                self.points.selected_data = {i for i in selected if i < len(labels)}
+            colors = [CURRENT_COLOR if x == current else CORNER_COLOR for x in labels]
+            if colors:
+                self.points.face_color = colors
+            if current is not None:
+                self.points.feature_defaults = {"label": current.text, "short": short_label(current)}
+            self.points.refresh_text()
+        finally:
+            self._syncing = False
+        self._redraw_lines()
+
+    def _redraw_lines(self) -> None:
+        segments = overlay_segments(self.placement.positions, self.levels)
+        self.lines.selected_data = set()
+        self.lines.data = []
+        if segments:
+            self.lines.add_lines(
+                [np.array([s.start, s.end]) for s in segments],
+                edge_color=[s.color for s in segments],
+                edge_width=self.line_width,
+            )
+
+    def remove(self) -> None:
+        """Take the overlay's layers out of the viewer."""
+        self.placement.unsubscribe(self.redraw)
+        self.points.events.data.disconnect(self._on_points_data)
+        for layer in (self.points, self.lines):
+            if layer in self.viewer.layers:
+                self.viewer.layers.remove(layer)
+
+
+def _overlay_metadata(image_name: str, info: ImageInfo | None) -> dict[str, Any]:
+    film = None if info is None or info.film is None else info.film.value
+    return {METADATA_KEY: {"kind": "overlay", "image_layer": image_name, "film": film}}

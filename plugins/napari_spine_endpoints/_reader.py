@@ -1,0 +1,132 @@
+"""The npe2 reader: a DICOM file, a folder, a whole study, extension-less files included.
+
+:func:`napari_get_reader` only sniffs (see :mod:`._sniff`) and returns None for anything that is
+not DICOM; it never raises. The returned function loads with :mod:`imaging.dicom`: one image
+layer per radiograph (neutral, flexion, extension first, in that order) and one 3-D layer per
+MR/CT series. In a folder, a file that cannot be loaded is left out and named in a warning; only
+when nothing at all loads does reading fail, with the first file's error.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from imaging.anatomy import Film
+from imaging.calibration import CROSS_SECTIONAL_MODALITIES
+from imaging.dicom.radiograph import load_radiograph
+from imaging.dicom.read import read_header
+from imaging.dicom.series import ImageSeries, load_series, load_series_file
+from imaging.errors import SpineEndpointsError
+from napari_spine_endpoints._layers import LayerData, film_of, radiograph_layer, series_layer
+from napari_spine_endpoints._sniff import candidate_files, is_dicom_file, is_ours
+
+PathOrPaths = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
+ReaderFunction = Callable[[PathOrPaths], list[LayerData]]
+
+_FILM_ORDER = {Film.NEUTRAL: 0, Film.FLEXION: 1, Film.EXTENSION: 2, None: 3}
+
+
+def napari_get_reader(path: PathOrPaths) -> ReaderFunction | None:
+    """The reader for ``path`` (or every path of a list) when it is DICOM, else None."""
+    paths = [path] if isinstance(path, str | os.PathLike) else list(path)
+    if not paths or not all(is_ours(p) for p in paths):
+        return None
+    return read_dicom
+
+
+@dataclass
+class StudyContents:
+    """What a folder holds, by kind: radiograph files and folders with cross-sectional files."""
+
+    radiographs: list[Path] = field(default_factory=list)
+    series_folders: list[Path] = field(default_factory=list)
+    series_files: list[Path] = field(default_factory=list)
+    problems: list[SpineEndpointsError] = field(default_factory=list)
+
+
+def survey(folder: Path) -> StudyContents:
+    """Sort the DICOM files under ``folder`` by kind from their headers (no pixel data read)."""
+    contents = StudyContents()
+    for path in candidate_files(folder):
+        if not is_dicom_file(path):
+            continue
+        try:
+            header = read_header(path)
+        except SpineEndpointsError as error:
+            contents.problems.append(error)
+            continue
+        modality = str(header.get("Modality", "")).upper()
+        if modality in CROSS_SECTIONAL_MODALITIES:
+            if path.parent not in contents.series_folders:
+                contents.series_folders.append(path.parent)
+        elif "PixelData" in header or header.get("Rows"):
+            contents.radiographs.append(path)
+    return contents
+
+
+def read_dicom(path: PathOrPaths) -> list[LayerData]:
+    """Load every image under ``path`` (a file, a folder or a list of them) as layer data."""
+    paths = [path] if isinstance(path, str | os.PathLike) else list(path)
+    contents = StudyContents()
+    for item in (Path(p) for p in paths):
+        if item.is_dir():
+            found = survey(item)
+            contents.radiographs += found.radiographs
+            contents.series_folders += found.series_folders
+            contents.problems += found.problems
+        else:
+            try:
+                modality = str(read_header(item).get("Modality", "")).upper()
+            except SpineEndpointsError as error:
+                contents.problems.append(error)
+                continue
+            if modality in CROSS_SECTIONAL_MODALITIES:
+                contents.series_files.append(item)
+            else:
+                contents.radiographs.append(item)
+    films: list[LayerData] = []
+    for film_path in contents.radiographs:
+        try:
+            films.append(radiograph_layer(load_radiograph(film_path)))
+        except SpineEndpointsError as error:
+            contents.problems.append(error)
+    films.sort(key=lambda layer: _FILM_ORDER[film_of(layer[1])])
+    volumes: list[ImageSeries] = []
+    for folder in contents.series_folders:
+        try:
+            volumes += load_series(folder)
+        except SpineEndpointsError as error:
+            contents.problems.append(error)
+    for file in contents.series_files:
+        try:
+            volumes.append(load_series_file(file))
+        except SpineEndpointsError as error:
+            contents.problems.append(error)
+    layers = films + [series_layer(series) for series in volumes]
+    _show_first_only(layers)
+    if not layers:
+        if contents.problems:
+            raise contents.problems[0]
+        raise SpineEndpointsError(
+            "no radiograph or MR/CT image found", path=str(paths[0]), fix="Open a DICOM study."
+        )
+    if contents.problems:
+        _warn(contents.problems)
+    return layers
+
+
+def _show_first_only(layers: list[LayerData]) -> None:
+    """Of several images, show the first film (or the first series); hide the rest."""
+    for index, (_, kwargs, _) in enumerate(layers):
+        kwargs["visible"] = index == 0
+
+
+def _warn(problems: Sequence[SpineEndpointsError]) -> None:
+    from napari.utils.notifications import show_warning
+
+    listed = "\n".join(f"- {problem}" for problem in problems[:10])
+    more = f"\n... and {len(problems) - 10} more" if len(problems) > 10 else ""
+    show_warning(f"{len(problems)} file(s) could not be opened and were left out:\n{listed}{more}")

@@ -1,0 +1,60 @@
+"""Fixtures of the batch tests: a small tidy endpoint table in the batch's output format (for report
+tests that need no images)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+VISITS = ("baseline", "month_6", "month_12")
+LEVELS = ("L2-L3", "L3-L4", "L4-L5", "L5-S1")
+# Disc height (mm) per subject and level at baseline; S001's L4-L5 loses 1 mm per visit.
+HEIGHTS = {"S001": (10.0, 11.0, 8.0, 11.5), "S002": (9.5, 10.5, 11.0, 11.0)}
+
+
+def endpoint_rows() -> pd.DataFrame:
+    rows = []
+    for subject, heights in HEIGHTS.items():
+        for v, visit in enumerate(VISITS):
+            for level, base in zip(LEVELS, heights, strict=True):
+                height = base - (v if (subject, level) == ("S001", "L4-L5") else 0)
+                common = {"subject": subject, "visit": visit, "level": level, "reader": "R1"}
+                rows.append(common | {"measure": "disc_height_mean", "value": height, "unit": "mm",
+                                      "film": "neutral"})
+                rows.append(common | {"measure": "angular_rom", "value": 8.0 + v, "unit": "deg",
+                                      "film": "flexion-extension"})
+                rows.append(common | {"measure": "pfirrmann", "value": 3.0 + (v > 1), "unit": "grade",
+                                      "film": ""})
+            rows.append({"subject": subject, "visit": visit, "level": "L4-L5", "reader": "R1",
+                         "measure": "height_loss_vs_adjacent_pct", "value": 25.0 + 5 * v,
+                         "unit": "%", "film": "neutral"})
+    return pd.DataFrame(rows)
+
+
+def write_batch_output(folder: Path) -> Path:
+    """Write endpoints.parquet, failures.csv, eligibility.csv and provenance.json into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    endpoint_rows().to_parquet(folder / "endpoints.parquet", index=False)
+    pd.DataFrame(
+        [{"file": "S002/month_6/dx_flexion.dcm", "subject": "S002", "visit": "month_6",
+          "reason": "not-dicom: no DICM prefix <b>"}]
+    ).to_csv(folder / "failures.csv", index=False)
+    pd.DataFrame(
+        [
+            {"subject": "S001", "criterion": "pfirrmann_l4_l5", "verdict": "pass", "values": "3"},
+            {"subject": "S002", "criterion": "pfirrmann_l4_l5", "verdict": "fail", "values": "2"},
+        ]
+    ).to_csv(folder / "eligibility.csv", index=False)
+    provenance = {"protocol": {"name": "DLBP trial", "visits": list(VISITS),
+                               "target_level": "L4-L5"}, "started": "2025", "finished": "2025"}
+    (folder / "provenance.json").write_text(json.dumps(provenance))
+    return folder
+
+
+@pytest.fixture
+def fake_batch_output(tmp_path: Path) -> Path:
+    """A batch output folder written from :func:`endpoint_rows`, with failures and eligibility."""
+    return write_batch_output(tmp_path / "out")

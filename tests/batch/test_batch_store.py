@@ -1,0 +1,127 @@
+"""Per-study result files, resumability by hash, and the streamed output tables."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import Future
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from imaging.batch.executors import InProcessExecutor, open_executor
+from imaging.batch.model import Failure, FileDigest, StudyResult
+from imaging.batch.results import ResultStore, study_id
+from imaging.batch.tables import EndpointWriter, write_failures
+
+
+def _result(image: Path, value: float = 9.5) -> StudyResult:
+    rows = pd.DataFrame(
+        {
+            "subject": ["S001", "S001"],
+            "visit": ["baseline", "baseline"],
+            "level": ["L4-L5", "L4-L5"],
+            "measure": ["disc_height_mean", "segmental_angle"],
+            "value": [value, float("nan")],
+            "unit": ["mm", "deg"],
+            "film": ["neutral", "neutral"],
+        }
+    )
+    return StudyResult(
+        "S001__baseline",
+        "S001",
+        "baseline",
+        rows,
+        (Failure(str(image), "S001", "baseline", "uncalibrated: no spacing"),),
+        (FileDigest.of(image),),
+    )
+
+
+def test_study_id_is_file_name_safe_and_keeps_distinct_names_apart() -> None:
+    assert study_id("S001", "baseline") == "S001__baseline"
+    assert study_id("S 1/2", "month 6") != study_id("S-1-2", "month-6")
+    assert "/" not in study_id("S 1/2", "month 6")
+
+
+def test_saved_study_round_trips_and_is_current_until_an_input_changes(tmp_path: Path) -> None:
+    image = tmp_path / "image.dcm"
+    image.write_bytes(b"first content")
+    store = ResultStore(tmp_path / "out")
+
+    store.save(_result(image), recipe_hash="r1")
+    record = store.load("S001__baseline")
+
+    assert record is not None
+    rows = store.rows(record)
+    assert rows["value"].iloc[0] == 9.5 and pd.isna(rows["value"].iloc[1])
+    assert store.failures(record)[0].reason == "uncalibrated: no spacing"
+    assert store.is_current("S001__baseline", "r1", [str(image)])
+    assert not store.is_current("S001__baseline", "r2", [str(image)]), "recipe changed"
+    assert not store.is_current("S001__baseline", "r1", [str(image), "other.dcm"])
+
+    # Touched but identical: the content hash decides, still current.
+    os.utime(image, ns=(1, 1))
+    assert store.is_current("S001__baseline", "r1", [str(image)])
+    image.write_bytes(b"other content")
+    assert not store.is_current("S001__baseline", "r1", [str(image)])
+
+
+def test_damaged_result_file_is_recomputed_not_trusted(tmp_path: Path) -> None:
+    image = tmp_path / "image.dcm"
+    image.write_bytes(b"x")
+    store = ResultStore(tmp_path / "out")
+    path = store.save(_result(image), recipe_hash="r1")
+    path.write_text('{"format": 1, "rows": [', encoding="utf-8")
+
+    assert store.load("S001__baseline") is None
+    assert not store.is_current("S001__baseline", "r1", [str(image)])
+
+
+def test_endpoint_writer_streams_csv_and_parquet_with_change_from_baseline(tmp_path: Path) -> None:
+    def rows(height: float) -> pd.DataFrame:
+        return pd.DataFrame(
+            {"level": ["L4-L5"], "measure": ["disc_height_mean"], "value": [height],
+             "unit": ["mm"], "film": ["neutral"], "reader": ["R1"]}
+        )
+
+    with EndpointWriter(tmp_path, baseline_visit="baseline") as writer:
+        writer.add("S001", "baseline", rows(10.0).assign(subject="S001", visit="baseline"))
+        writer.add("S001", "month_6", rows(8.5).assign(subject="S001", visit="month_6"))
+        writer.add("S002", "month_6", rows(9.0).assign(subject="S002", visit="month_6"))
+
+    parquet = pd.read_parquet(tmp_path / "endpoints.parquet")
+    assert parquet["change_from_baseline"].tolist()[:2] == [0.0, -1.5]
+    assert pd.isna(parquet["change_from_baseline"].iloc[2]), "S002 has no baseline"
+    text = (tmp_path / "endpoints.csv").read_text(encoding="utf-8").splitlines()
+    assert text[0].startswith("subject,visit,level,measure,value,unit,change_from_baseline")
+    assert text[2].startswith("S001,month_6,L4-L5,disc_height_mean,8.5,mm,-1.5,")
+    assert writer.rows_written == 3
+
+
+def test_failures_table_is_sorted_and_deduplicated(tmp_path: Path) -> None:
+    failures = [
+        Failure("b.dcm", "S002", "baseline", "not-dicom: no DICM prefix"),
+        Failure("a.dcm", "S001", "month_6", "no landmarks: none for this image"),
+        Failure("b.dcm", "S002", "baseline", "not-dicom: no DICM prefix"),
+    ]
+
+    count = write_failures(failures, tmp_path / "failures.csv")
+
+    table = pd.read_csv(tmp_path / "failures.csv", dtype=str)
+    assert count == 2
+    assert table.columns.tolist() == ["file", "subject", "visit", "reason"]
+    assert table["subject"].tolist() == ["S001", "S002"]
+
+
+def test_in_process_executor_runs_at_submission_and_keeps_errors() -> None:
+    executor = InProcessExecutor()
+    done: Future[int] = executor.submit(pow, 2, 10)
+    failed: Future[float] = executor.submit(lambda: 1 / 0)
+
+    assert done.result() == 1024
+    assert isinstance(failed.exception(), ZeroDivisionError)
+
+
+def test_open_executor_refuses_jobs_and_scheduler_together() -> None:
+    with pytest.raises(Exception, match="--jobs and --scheduler"), open_executor(2, "tcp://x:1"):
+        pass

@@ -1,0 +1,162 @@
+"""Landmarks are valid once constructed: each kind of impossible corner set is refused clearly."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from geometry_spines import spine_corners
+
+from imaging.anatomy import Corner, Film, Vertebra
+from imaging.calibration import Calibration
+from imaging.errors import LandmarkError
+from imaging.geometry import LandmarkPoint, Landmarks
+
+AS, PS, AI, PI = (
+    Corner.ANTERIOR_SUPERIOR,
+    Corner.POSTERIOR_SUPERIOR,
+    Corner.ANTERIOR_INFERIOR,
+    Corner.POSTERIOR_INFERIOR,
+)
+IDENTITY = {"subject": "DLBP-007", "visit": "baseline", "film": Film.FLEXION, "reader": "R2"}
+
+
+def _points(corners: dict[Vertebra, dict[Corner, tuple[float, float]]]) -> list[LandmarkPoint]:
+    points, line = [], 2
+    for vertebra, placed in corners.items():
+        for corner, (row, col) in placed.items():
+            points.append(LandmarkPoint(vertebra, corner, row, col, f"line {line}"))
+            line += 1
+    return points
+
+
+def _build(
+    corners: dict[Vertebra, dict[Corner, tuple[float, float]]], **extra: object
+) -> Landmarks:
+    return Landmarks.from_points(_points(corners), origin="reads.csv", **{**IDENTITY, **extra})  # type: ignore[arg-type]
+
+
+def _swap(corners: dict, vertebra: Vertebra, a: Corner, b: Corner) -> dict:  # type: ignore[type-arg]
+    changed = {v: dict(c) for v, c in corners.items()}
+    changed[vertebra][a], changed[vertebra][b] = corners[vertebra][b], corners[vertebra][a]
+    return changed
+
+
+@pytest.mark.parametrize("facing", [1, -1])
+@pytest.mark.parametrize("rotation", [0.0, 90.0, 180.0, -135.0])
+def test_valid_spines_in_any_orientation_are_accepted(facing: int, rotation: float) -> None:
+    landmarks = _build(spine_corners(facing=facing, rotation_deg=rotation, angle=[4, 6, 8, 10, 14]))
+    assert landmarks.facing == facing
+    assert landmarks.vertebrae == (
+        Vertebra.L1,
+        Vertebra.L2,
+        Vertebra.L3,
+        Vertebra.L4,
+        Vertebra.L5,
+        Vertebra.S1,
+    )
+    cranial = landmarks.orientation.cranial
+    assert math.hypot(*cranial) == pytest.approx(1.0)
+    assert landmarks.missing(Vertebra.S1) == ()
+    assert landmarks.point("L4", "posterior_inferior") is not None
+
+
+def test_missing_corners_are_allowed_and_listed() -> None:
+    corners = spine_corners()
+    del corners[Vertebra.L5][PI]
+    del corners[Vertebra.L2]
+    landmarks = _build(corners)
+    assert landmarks.missing(Vertebra.L5) == (PI,)
+    assert landmarks.missing(Vertebra.L2) == (AS, PS, AI, PI)
+    assert math.isnan(landmarks.array([Vertebra.L5], PI)[0, 0])
+
+
+def test_unknown_vertebra_and_corner_are_named() -> None:
+    with pytest.raises(LandmarkError, match=r"unknown vertebra 'L6'.*Use one of: T12, L1"):
+        Landmarks({"L6": {"anterior_superior": (1, 2)}}, **IDENTITY)  # type: ignore[arg-type, dict-item]
+    with pytest.raises(LandmarkError, match=r"unknown L4 corner 'anterior_middle'"):
+        Landmarks({"L4": {"anterior_middle": (1, 2)}}, **IDENTITY)  # type: ignore[arg-type, dict-item]
+
+
+def test_duplicate_corner_names_both_rows() -> None:
+    points = _points(spine_corners())
+    points.append(LandmarkPoint(Vertebra.L3, AI, 10.0, 10.0, "line 40"))
+    with pytest.raises(LandmarkError) as info:
+        Landmarks.from_points(points, origin="reads.csv", **IDENTITY)  # type: ignore[arg-type]
+    message = str(info.value)
+    assert message.startswith(
+        "reads.csv: subject DLBP-007, visit baseline, film flexion, reader R2"
+    )
+    assert "L3 anterior_inferior is given twice (line 13 and line 40)" in message
+
+
+def test_s1_inferior_corner_refused() -> None:
+    corners = spine_corners()
+    corners[Vertebra.S1][AI] = (400.0, 100.0)
+    with pytest.raises(LandmarkError, match="S1 has no anterior_inferior corner"):
+        _build(corners)
+
+
+def test_non_finite_coordinate_refused() -> None:
+    corners = spine_corners()
+    corners[Vertebra.L2][PS] = (math.nan, 3.0)
+    with pytest.raises(LandmarkError, match="L2 posterior_superior has a non-finite coordinate"):
+        _build(corners)
+
+
+@pytest.mark.parametrize("facing", [1, -1])
+def test_anterior_and_posterior_swapped_on_one_vertebra(facing: int) -> None:
+    corners = _swap(spine_corners(facing=facing), Vertebra.L3, AS, PS)
+    corners = _swap(corners, Vertebra.L3, AI, PI)
+    with pytest.raises(LandmarkError) as info:
+        _build(corners)
+    message = str(info.value)
+    assert "L3 anterior and posterior corners are swapped" in message
+    assert "(line 10, line 11)" in message  # the L3 superior corners' rows
+    assert "Swap L3 anterior_superior and posterior_superior" in message
+
+
+def test_superior_and_inferior_swapped_on_one_vertebra() -> None:
+    corners = _swap(spine_corners(), Vertebra.L4, AS, AI)
+    corners = _swap(corners, Vertebra.L4, PS, PI)
+    with pytest.raises(
+        LandmarkError, match="L4 anterior_superior is not cranial of anterior_inferior"
+    ):
+        _build(corners)
+
+
+def test_crossing_outline_refused() -> None:
+    # Diagonal swap: posterior-superior and anterior-inferior exchanged.
+    corners = _swap(spine_corners(), Vertebra.L2, PS, AI)
+    with pytest.raises(LandmarkError, match="L2"):
+        _build(corners)
+
+
+def test_swapped_vertebra_labels_refused() -> None:
+    corners = spine_corners()
+    corners[Vertebra.L2], corners[Vertebra.L3] = corners[Vertebra.L3], corners[Vertebra.L2]
+    with pytest.raises(LandmarkError, match="L2 is not cranial of L3 along the spine"):
+        _build(corners)
+
+
+def test_patient_orientation_decides_anterior() -> None:
+    corners = spine_corners(facing=1)
+    assert _build(corners, anterior_direction=(0.0, 1.0)).facing == 1
+    with pytest.raises(LandmarkError, match="every anterior corner lies on the posterior side"):
+        _build(corners, anterior_direction=(0.0, -1.0))
+
+
+def test_tie_between_sides_is_refused() -> None:
+    corners = {v: c for v, c in spine_corners().items() if v in (Vertebra.L3, Vertebra.L4)}
+    corners = _swap(_swap(corners, Vertebra.L4, AS, PS), Vertebra.L4, AI, PI)
+    with pytest.raises(LandmarkError, match="cannot tell anterior from posterior"):
+        _build(corners)
+
+
+def test_validation_happens_in_millimetres() -> None:
+    # Square in mm, drawn on 0.1 x 0.4 mm pixels: valid with its calibration.
+    spacing = (0.1, 0.4)
+    corners = spine_corners(spacing=spacing, rotation_deg=30.0)
+    landmarks = _build(corners, calibration=Calibration.user_supplied_spacing(spacing))
+    assert landmarks.calibration.pixel_spacing == spacing
+    assert landmarks.with_calibration(Calibration.none()).facing == 1

@@ -1,0 +1,222 @@
+"""Hand-computed values of the vectorised measures, height loss and instability criteria."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from imaging.anatomy import LUMBAR_LEVELS, DiscLevel
+from imaging.errors import SpineEndpointsError
+from imaging.geometry import (
+    PRESETS,
+    HeightLossRule,
+    Threshold,
+    disc_heights,
+    height_loss_vs_adjacent,
+    instability_preset,
+    range_of_motion,
+    segmental_angle,
+    translation,
+    vertebral_body_heights,
+)
+from imaging.geometry.height_loss import reference_names
+
+# One disc, patient facing right (anterior toward +col), head up (cranial toward -row).
+# Upper inferior endplate: posterior (0, 0), anterior (-4, 40): it rises 4 rows anteriorly.
+# Lower superior endplate: posterior (10, 0), anterior (10, 40), level.
+UPPER_AI, UPPER_PI = (-4.0, 40.0), (0.0, 0.0)
+LOWER_AS, LOWER_PS = (10.0, 40.0), (10.0, 0.0)
+SPACING = (0.5, 0.25)  # mm per pixel (row, col): in mm the corners are
+# upper AI (-2, 10), PI (0, 0); lower AS (5, 10), PS (5, 0).
+
+
+def test_disc_heights_by_hand_with_anisotropic_spacing() -> None:
+    heights = disc_heights(UPPER_AI, UPPER_PI, LOWER_AS, LOWER_PS, SPACING)
+    assert heights.anterior[0] == pytest.approx(7.0)  # (-2, 10) -> (5, 10)
+    assert heights.posterior[0] == pytest.approx(5.0)  # (0, 0) -> (5, 0)
+    assert heights.mean[0] == pytest.approx(6.0)
+    assert heights.middle[0] == pytest.approx(6.0)  # midpoints (-1, 5) and (5, 5)
+    depth = (math.hypot(2.0, 10.0) + 10.0) / 2
+    assert heights.index[0] == pytest.approx(6.0 / depth)
+
+
+def test_disc_heights_in_pixels_without_spacing() -> None:
+    heights = disc_heights(UPPER_AI, UPPER_PI, LOWER_AS, LOWER_PS)
+    assert heights.anterior[0] == pytest.approx(14.0)
+    assert heights.posterior[0] == pytest.approx(10.0)
+    assert heights.index[0] == pytest.approx(12.0 / ((math.hypot(4.0, 40.0) + 40.0) / 2))
+
+
+def test_segmental_angle_opens_anteriorly_is_positive_in_mm_space() -> None:
+    angle = segmental_angle(UPPER_AI, UPPER_PI, LOWER_AS, LOWER_PS, SPACING)
+    assert angle[0] == pytest.approx(math.degrees(math.atan2(2.0, 10.0)))  # 11.3099 deg
+    pixel_angle = segmental_angle(UPPER_AI, UPPER_PI, LOWER_AS, LOWER_PS)
+    assert pixel_angle[0] == pytest.approx(math.degrees(math.atan2(4.0, 40.0)))  # 5.7106 deg
+
+
+def test_segmental_angle_same_on_a_film_facing_left() -> None:
+    def mirror(point: tuple[float, float]) -> tuple[float, float]:
+        return (point[0], -point[1])
+
+    corners = [mirror(p) for p in (UPPER_AI, UPPER_PI, LOWER_AS, LOWER_PS)]
+    derived = segmental_angle(*corners, spacing=SPACING)
+    explicit = segmental_angle(*corners, spacing=SPACING, facing=-1)
+    assert derived[0] == pytest.approx(11.309932474020215)
+    assert explicit[0] == pytest.approx(11.309932474020215)
+    # Given the wrong facing, the sign flips: facing is what makes lordosis positive.
+    assert segmental_angle(*corners, spacing=SPACING, facing=1)[0] == pytest.approx(-11.3099324)
+
+
+def test_kyphotic_disc_has_negative_angle() -> None:
+    # Upper endplate drops 4 rows anteriorly: the disc opens posteriorly.
+    angle = segmental_angle((4.0, 40.0), (0.0, 0.0), LOWER_AS, LOWER_PS)
+    assert angle[0] == pytest.approx(-math.degrees(math.atan2(4.0, 40.0)))
+
+
+def test_translation_forward_is_positive_and_in_percent_of_depth() -> None:
+    # Upper posterior-inferior corner 4 px (1 mm) anterior of the lower posterior-superior one.
+    shift = translation((0.0, 4.0), LOWER_AS, LOWER_PS, SPACING)
+    assert shift.distance[0] == pytest.approx(1.0)
+    assert shift.pct_depth[0] == pytest.approx(10.0)  # depth 40 px x 0.25 = 10 mm
+    backward = translation((0.0, -8.0), LOWER_AS, LOWER_PS, SPACING)
+    assert backward.distance[0] == pytest.approx(-2.0)
+    assert backward.pct_depth[0] == pytest.approx(-20.0)
+
+
+def test_vertebral_body_heights_by_hand() -> None:
+    heights = vertebral_body_heights((0, 40), (0, 0), (30, 40), (28, 0), (0.5, 0.25))
+    assert heights.anterior[0] == pytest.approx(15.0)
+    assert heights.posterior[0] == pytest.approx(14.0)
+
+
+def test_measures_are_vectorised_and_nan_for_missing_corners() -> None:
+    upper_ai = np.array([UPPER_AI, (np.nan, np.nan)])
+    upper_pi = np.array([UPPER_PI, UPPER_PI])
+    lower_as = np.array([LOWER_AS, LOWER_AS])
+    lower_ps = np.array([LOWER_PS, LOWER_PS])
+    heights = disc_heights(upper_ai, upper_pi, lower_as, lower_ps, SPACING)
+    assert heights.posterior.tolist() == pytest.approx([5.0, 5.0])
+    assert heights.anterior[0] == pytest.approx(7.0)
+    assert np.isnan(heights.anterior[1]) and np.isnan(heights.mean[1])
+    assert np.isnan(segmental_angle(upper_ai, upper_pi, lower_as, lower_ps)[1])
+
+
+def test_range_of_motion_is_absolute_difference() -> None:
+    assert range_of_motion([12.0, -3.0], [2.0, 4.5]).tolist() == [10.0, 7.5]
+
+
+# --- height loss -----------------------------------------------------------------------------
+HEIGHTS = [10.0, 11.0, 12.0, 8.0, 13.0]  # L1-L2 .. L5-S1 mean disc heights
+
+
+def _loss(heights: list[float], rule: HeightLossRule | None = None) -> dict[str, tuple[float, str]]:
+    result = height_loss_vs_adjacent(heights, LUMBAR_LEVELS, rule)
+    return {
+        level.value: (
+            float(result.loss_pct[0, i]),
+            reference_names(result.references[0, i], LUMBAR_LEVELS),
+        )
+        for i, level in enumerate(LUMBAR_LEVELS)
+    }
+
+
+def test_height_loss_uses_nearest_cranial_and_caudal_discs() -> None:
+    loss = _loss(HEIGHTS)
+    assert loss["L4-L5"] == pytest.approx((36.0, "L3-L4;L5-S1"))  # 1 - 8 / 12.5
+    assert loss["L1-L2"][0] == pytest.approx(100 * (1 - 10 / 11))
+    assert loss["L1-L2"][1] == "L2-L3"
+    assert loss["L5-S1"] == pytest.approx((100 * (1 - 13 / 8), "L4-L5"))  # cranial only
+
+
+def test_height_loss_skips_excluded_and_unmeasured_levels() -> None:
+    excluded = _loss(HEIGHTS, HeightLossRule.build(exclude=["L3-4"]))
+    assert excluded["L4-L5"] == pytest.approx((100 * (1 - 8 / 12), "L2-L3;L5-S1"))  # (11 + 13) / 2
+    unmeasured = _loss([10.0, 11.0, math.nan, 8.0, 13.0])
+    assert unmeasured["L4-L5"][1] == "L2-L3;L5-S1"
+    assert math.isnan(unmeasured["L3-L4"][0])
+    lumbosacral_excluded = _loss(HEIGHTS, HeightLossRule.build(exclude=["L5-S1"]))
+    assert lumbosacral_excluded["L4-L5"] == pytest.approx((100 * (1 - 8 / 12), "L3-L4"))
+
+
+def test_height_loss_with_explicit_reference_levels() -> None:
+    rule = HeightLossRule.build(reference_levels={"L4-5": ["L2-3"]})
+    loss = _loss(HEIGHTS, rule)
+    assert loss["L4-L5"] == pytest.approx((100 * (1 - 8 / 11), "L2-L3"))
+    assert loss["L3-L4"][1] == "L2-L3;L4-L5"  # other levels keep the nearest-neighbour rule
+
+
+def test_height_loss_without_any_reference_is_nan() -> None:
+    loss = _loss([math.nan, math.nan, math.nan, 8.0, math.nan])
+    assert math.isnan(loss["L4-L5"][0]) and loss["L4-L5"][1] == ""
+
+
+def test_height_loss_is_vectorised_over_films() -> None:
+    result = height_loss_vs_adjacent([HEIGHTS, [10.0, 10.0, 10.0, 10.0, 10.0]], LUMBAR_LEVELS)
+    assert result.loss_pct.shape == (2, 5)
+    assert result.loss_pct[0, 3] == pytest.approx(36.0)
+    assert result.loss_pct[1].tolist() == pytest.approx([0.0] * 5)
+
+
+def test_height_loss_flag_threshold_and_strictness() -> None:
+    assert HeightLossRule().flag([19.99, 20.0, 36.0]).tolist() == [0.0, 1.0, 1.0]
+    assert HeightLossRule(threshold_pct=20.0, inclusive=False).flag([20.0])[0] == 0.0
+    assert np.isnan(HeightLossRule().flag([math.nan])[0])
+
+
+def test_a_level_cannot_be_its_own_reference() -> None:
+    with pytest.raises(ValueError, match="own reference"):
+        HeightLossRule.build(reference_levels={"L4-L5": ["L4-L5"]})
+
+
+# --- instability -----------------------------------------------------------------------------
+L45, L5S1 = DiscLevel.L4_L5, DiscLevel.L5_S1
+
+
+def test_trial_preset_is_the_default_and_strict() -> None:
+    criteria = instability_preset()
+    assert criteria.name == "dlbp-chictr2200058291"
+    flags = criteria.flags([L45] * 4, [15.0, 15.01, 2.0, 2.0], [1.0, 1.0, 3.0, 3.01], np.nan)
+    assert flags.tolist() == [0.0, 1.0, 0.0, 1.0]
+
+
+def test_us_device_preset_flags_five_degrees_inclusive() -> None:
+    flags = instability_preset("us-device-ide").flags([L45, L45], [5.0, 4.99], [0.0, 0.0], np.nan)
+    assert flags.tolist() == [1.0, 0.0]
+
+
+def test_white_panjabi_has_level_specific_angles_and_percent_depth() -> None:
+    criteria = instability_preset("white-panjabi")
+    flags = criteria.flags(
+        [L45, L5S1, L5S1, L45, L45],
+        [18.0, 18.0, 20.5, 1.0, 1.0],
+        [1.0, 1.0, 1.0, 4.6, 1.0],
+        [5.0, 5.0, 5.0, 5.0, 15.5],
+    )
+    assert flags.tolist() == [1.0, 0.0, 1.0, 1.0, 1.0]
+
+
+def test_unknown_values_make_the_flag_undecidable_unless_another_criterion_fires() -> None:
+    criteria = instability_preset()
+    flags, reasons = criteria.evaluate([L45, L45], [10.0, 16.0], [np.nan, np.nan], [1.0, 1.0])
+    assert np.isnan(flags[0]) and flags[1] == 1.0
+    assert "not decidable" in reasons[0] and "translation ROM in mm unknown" in reasons[0]
+    assert "angular ROM 16.00 deg > 15" in reasons[1]
+
+
+def test_limits_can_be_overridden_keeping_strictness() -> None:
+    criteria = instability_preset("us-device-ide").with_limits(
+        max_translation_mm=2, max_angle_deg=8
+    )
+    assert criteria.translation_mm == Threshold(2.0, strict=True)
+    assert criteria.angle_deg == Threshold(8.0, strict=False)
+    assert criteria.flags([L45], [8.0], [0.0], np.nan).tolist() == [1.0]
+    white = instability_preset("white-panjabi").with_limits(max_angle_deg=10)
+    assert white.angle_threshold(L5S1) == Threshold(10.0)
+
+
+def test_unknown_preset_lists_the_names() -> None:
+    with pytest.raises(SpineEndpointsError, match="unknown instability preset 'aaos'") as info:
+        instability_preset("aaos")
+    assert all(name in str(info.value) for name in PRESETS)
