@@ -22,15 +22,18 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
+
+from pydicom.datadict import tag_for_keyword
+from pydicom.dataelem import RawDataElement
 
 from imaging.errors import CalibrationError, InvalidSpacingError
 
 CROSS_SECTIONAL_MODALITIES = frozenset({"CT", "MR", "PT"})
 
 
-class CalibrationSource(str, Enum):
+class CalibrationSource(StrEnum):
     """Where a pixel spacing came from, most trustworthy first."""
 
     CALIBRATED = "calibrated"
@@ -140,7 +143,7 @@ class Calibration:
         Never raises for bad header values: a zero, negative or malformed spacing gives source
         ``none`` with the reason in ``detail``.
         """
-        modality = str(getattr(dataset, "Modality", "") or "").upper()
+        modality = str(_attribute(dataset, "Modality") or "").strip().upper()
         pixel = _read_spacing(dataset, "PixelSpacing", "(0028,0030) Pixel Spacing")
         imager = _read_spacing(dataset, "ImagerPixelSpacing", "(0018,1164) Imager Pixel Spacing")
         problems = [p for p in (pixel, imager) if isinstance(p, str)]
@@ -152,7 +155,7 @@ class Calibration:
                 return cls(ps, CalibrationSource.PATIENT, f"(0028,0030) Pixel Spacing ({modality})")
             return cls.none("; ".join(problems) or f"no (0028,0030) Pixel Spacing ({modality})")
 
-        calibration_type = str(getattr(dataset, "PixelSpacingCalibrationType", "") or "").strip()
+        calibration_type = str(_attribute(dataset, "PixelSpacingCalibrationType") or "").strip()
         if ps is not None and ips is not None and not _close(ps, ips):
             how = f"type {calibration_type}" if calibration_type else "calibration type not stated"
             return cls(
@@ -196,9 +199,9 @@ class Calibration:
         """True when millimetre values can be computed (any source but ``none``)."""
         return self.pixel_spacing is not None
 
-    def require_millimetres(self, what: str = "millimetre measures", image: str = "") -> tuple[
-        float, float
-    ]:
+    def require_millimetres(
+        self, what: str = "millimetre measures", image: str = ""
+    ) -> tuple[float, float]:
         """Return (row, col) spacing in mm, or raise :class:`CalibrationError` naming the image."""
         if self.pixel_spacing is None:
             where = f"image {image}" if image else "this image"
@@ -233,16 +236,34 @@ def _as_pair(value: float | Sequence[float]) -> tuple[float, float]:
     return pair
 
 
+def _attribute(dataset: Any, keyword: str) -> Any:
+    """The attribute's value, or None. A value pydicom has not converted yet is taken from the
+    file's text, so that a malformed number becomes a reason (not a pydicom error or warning)."""
+    get_item = getattr(dataset, "get_item", None)
+    if get_item is None:
+        return getattr(dataset, keyword, None)
+    element = get_item(tag_for_keyword(keyword))
+    if element is None:
+        return None
+    if isinstance(element, RawDataElement):
+        if element.value is None:
+            return None
+        text = element.value.decode("latin-1").strip(" \x00")
+        return text.split("\\") if "\\" in text else text
+    return element.value
+
+
 def _read_spacing(dataset: Any, keyword: str, label: str) -> tuple[float, float] | str | None:
     """(row, col) mm, or a string saying why the attribute is unusable, or None when absent."""
-    raw = dataset.get(keyword) if hasattr(dataset, "get") else getattr(dataset, keyword, None)
+    raw = _attribute(dataset, keyword)
     if raw is None:
         return None
     value = getattr(raw, "value", raw)
     if value is None or value == "":
         return None
     try:
-        items = [float(v) for v in (value if isinstance(value, Sequence) else [value])]
+        values = value if isinstance(value, Sequence) and not isinstance(value, str) else [value]
+        items = [float(v) for v in values]
     except (TypeError, ValueError):
         return f"{label} is malformed ({value!r})"
     if len(items) != 2:
@@ -253,7 +274,7 @@ def _read_spacing(dataset: Any, keyword: str, label: str) -> tuple[float, float]
 
 
 def _read_magnification(dataset: Any) -> float | str | None:
-    raw = getattr(dataset, "EstimatedRadiographicMagnificationFactor", None)
+    raw = _attribute(dataset, "EstimatedRadiographicMagnificationFactor")
     if raw is None or raw == "":
         return None
     try:

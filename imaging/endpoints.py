@@ -106,15 +106,22 @@ def measure_film(
     no_mm = _uncalibrated_note(landmarks)
     rows: list[EndpointRow] = []
 
-    def add(level: str, measure: str, raw: float, references: str = "", note: str = "") -> None:
-        missing = geometry.missing.get((level, "height_loss_vs_adjacent_pct"), ())
-        if measure != "height_loss_flag":
-            missing = geometry.missing.get((level, measure), ())
+    def add(
+        level: str,
+        measure: str,
+        raw: float,
+        references: str = "",
+        note: str = "",
+        corners_of: str = "",
+    ) -> None:
+        missing = geometry.missing.get((level, corners_of or measure), ())
         value: float | None = raw if math.isfinite(raw) else None
         if missing:
             value, note = None, "missing " + ", ".join(missing)
         elif UNITS[measure] == "mm" and not geometry.millimetres:
             value, note = None, no_mm
+        elif value is None and not note:
+            note = "not computable from these corners (an endplate of zero depth)"
         rows.append(
             EndpointRow(
                 landmarks.subject,
@@ -133,17 +140,17 @@ def measure_film(
         )
 
     for i, level in enumerate(geometry.levels):
-        references = ";".join(r.value for r in geometry.references[level])
         for measure, values in geometry.disc.items():
             value = float(values[i])
             if measure != "height_loss_vs_adjacent_pct":
                 add(level.value, measure, value)
                 continue
+            references = ";".join(r.value for r in geometry.references[level])
             note = "" if references else "no reference disc measured and not excluded"
             add(level.value, measure, value, references, note)
             flag = float(rule.flag(value))
             flag_note = f"flag at {rule.describe()}" if math.isfinite(flag) else note
-            add(level.value, "height_loss_flag", flag, references, flag_note)
+            add(level.value, "height_loss_flag", flag, references, flag_note, measure)
     for i, vertebra in enumerate(geometry.vertebrae):
         for measure, values in geometry.body.items():
             add(vertebra.value, measure, float(values[i]))

@@ -27,9 +27,7 @@ class InProcessExecutor(Executor):
     def __init__(self) -> None:
         self._shut_down = False
 
-    def submit(  # type: ignore[override]
-        self, fn: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs
-    ) -> Future[_T]:
+    def submit(self, fn: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs) -> Future[_T]:
         if self._shut_down:
             raise RuntimeError("cannot schedule new work after shutdown")
         future: Future[_T] = Future()
@@ -107,7 +105,9 @@ def _dask_executor(address: str) -> Iterator[ExecutorChoice]:
     try:
         threads = sum(client.nthreads().values()) or os.cpu_count() or 1
         executor = client.get_executor(pure=False)
-        yield ExecutorChoice(executor, f"dask cluster at {address} ({threads} threads)", 2 * threads)
+        yield ExecutorChoice(
+            executor, f"dask cluster at {address} ({threads} threads)", 2 * threads
+        )
         executor.shutdown(wait=True)
     finally:
         client.close()

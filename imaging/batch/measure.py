@@ -88,7 +88,7 @@ def measure_study(landmarks: Sequence[Landmarks], settings: MeasureSettings) -> 
 
 
 def grade_rows(subject: str, visit: str, grades: Iterable[GradeEntry]) -> pd.DataFrame:
-    """One row per grade, ordered by level (cranial to caudal), item and reader."""
+    """One row per grade, ordered by level (cranial to caudal) and reader, items as given."""
     order = {level.value: i for i, level in enumerate(DiscLevel)}
     rows = [
         {
@@ -101,6 +101,6 @@ def grade_rows(subject: str, visit: str, grades: Iterable[GradeEntry]) -> pd.Dat
             "grade": grade.code,
             "reader": grade.reader,
         }
-        for grade in sorted(grades, key=lambda g: (order.get(g.level, 99), g.level, g.item, g.reader))
+        for grade in sorted(grades, key=lambda g: (order.get(g.level, 99), g.level, g.reader))
     ]
     return pd.DataFrame(rows, columns=[*COLUMNS, "grade"])

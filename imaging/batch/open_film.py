@@ -1,4 +1,5 @@
-"""Open one film for the batch: decode it (so a damaged file is caught) and keep what measuring needs.
+"""Open one film for the batch: decode it, so a damaged file is caught, and keep what measuring
+needs.
 
 The pixels are decoded with :func:`imaging.dicom.radiograph.load_radiograph`, exactly as the
 reader's viewer loads them, then dropped: the batch measures from landmarks and needs only the
@@ -39,7 +40,7 @@ def open_film(path: str) -> OpenedFilm:
 
 
 def failure_kind(error: SpineEndpointsError) -> str:
-    """A short kind for the failures table from the error class: ``NotDicomError`` -> ``not-dicom``."""
+    """A short kind for the failures table: ``NotDicomError`` -> ``not-dicom``."""
     name = type(error).__name__.removesuffix("Error")
     kind = re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
     return {"truncated-file": "truncated", "spine-endpoints": "error"}.get(kind, kind)

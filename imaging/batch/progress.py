@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 
 class Progress(Protocol):
@@ -84,7 +87,7 @@ class RichProgress:
             TextColumn("{task.fields[last]}"),
             console=console,
         )
-        self._task = None
+        self._task: TaskID | None = None
 
     def start(self, total: int, description: str) -> None:
         self._bar.start()

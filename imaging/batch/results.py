@@ -15,7 +15,6 @@ import json
 import math
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -128,15 +127,13 @@ class ResultStore:
             "rows": [[_plain(v) for v in row] for row in frame.itertuples(index=False, name=None)],
         }
         path = self.path(result.study_id)
-        handle = tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=self.folder, prefix=f".{path.stem}.", delete=False
-        )
+        temporary = self.folder / f".{path.stem}.{os.getpid()}.tmp"
         try:
-            with handle:
+            with temporary.open("w", encoding="utf-8") as handle:
                 json.dump(record, handle, allow_nan=False, separators=(",", ":"))
-            Path(handle.name).replace(path)
+            temporary.replace(path)
         except BaseException:
-            Path(handle.name).unlink(missing_ok=True)
+            temporary.unlink(missing_ok=True)
             raise
         return path
 

@@ -22,11 +22,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-
-import pandas as pd
 
 from imaging.batch import provenance
 from imaging.batch.eligibility import EligibilityWriter
@@ -37,7 +35,6 @@ from imaging.batch.progress import Progress, SilentProgress
 from imaging.batch.results import ResultStore
 from imaging.batch.tables import EndpointWriter, write_failures
 from imaging.batch.task import StudyTask, run_study
-from imaging.errors import SpineEndpointsError
 from imaging.protocol.loader import load_protocol
 from imaging.protocol.model import Protocol
 
@@ -90,7 +87,9 @@ def run_batch(
     out = Path(options.out)
     store = ResultStore(out)
     protocol = load_protocol(options.protocol)
-    plan = plan_batch(options.archive, protocol, options.landmarks, options.grades, options.store_url)
+    plan = plan_batch(
+        options.archive, protocol, options.landmarks, options.grades, options.store_url
+    )
 
     progress.start(len(plan.tasks), f"batch on {execution}")
     task_failures: list[Failure] = []
@@ -111,14 +110,12 @@ def run_batch(
                 progress.advance(task.label, _status_text(outcome))
             else:
                 store.remove(task.study_id)
-                task_failures.append(
-                    Failure("", task.subject, task.visit, f"error: {outcome}")
-                )
+                task_failures.append(Failure("", task.subject, task.visit, f"error: {outcome}"))
                 progress.advance(task.label, f"error: {outcome}")
     finally:
         progress.close()
 
-    summary = _write_outputs(out, plan, protocol, store, task_failures)
+    summary = _write_outputs(out, plan, protocol, store, task_failures, Path(options.archive))
     record = provenance.build(
         started=started,
         finished=provenance.now(),
@@ -196,6 +193,7 @@ def _write_outputs(
     protocol: Protocol,
     store: ResultStore,
     task_failures: list[Failure],
+    archive: Path,
 ) -> dict[str, Any]:
     failures: list[Failure] = [*plan.failures, *task_failures]
     digests: list[FileDigest] = []
@@ -211,7 +209,7 @@ def _write_outputs(
             failures.extend(store.failures(record))
             digests.extend(store.digests(record))
     eligibility.close()
-    count = write_failures(failures, out / "failures.csv")
+    count = write_failures((_relative(f, archive) for f in failures), out / "failures.csv")
     return {
         "failures": count,
         "rows": writer.rows_written,
@@ -223,6 +221,17 @@ def _write_outputs(
             "eligibility": out / "eligibility.csv",
         },
     }
+
+
+def _relative(failure: Failure, archive: Path) -> Failure:
+    """The failure with its file relative to the archive folder when it lies inside it."""
+    if not failure.file:
+        return failure
+    try:
+        relative = Path(failure.file).resolve().relative_to(archive.resolve())
+    except ValueError:
+        return failure
+    return replace(failure, file=relative.as_posix())
 
 
 def protocol_record(protocol: Protocol, path: Path | None) -> dict[str, Any]:
@@ -238,13 +247,3 @@ def protocol_record(protocol: Protocol, path: Path | None) -> dict[str, Any]:
         "target_level": protocol.target_level,
         "thresholds": dict(protocol.thresholds),
     }
-
-
-def read_rows(out: Path) -> pd.DataFrame:
-    """The endpoint table a batch wrote in ``out`` (Parquet)."""
-    path = Path(out) / "endpoints.parquet"
-    if not path.exists():
-        raise SpineEndpointsError(
-            "no endpoints.parquet", path=out, fix="Run `spine-endpoints batch` with --out here."
-        )
-    return pd.read_parquet(path)

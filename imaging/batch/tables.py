@@ -23,42 +23,6 @@ import pyarrow.parquet as pq
 
 from imaging.batch.model import FAILURE_COLUMNS, Failure
 
-ENDPOINT_COLUMNS`. Studies are appended in a fixed order (subject, then visit in
-protocol order), so the same inputs give byte-identical CSV files however the work was executed.
-``grade`` is the code on its scale for grade rows (Pfirrmann ``3``, Modic ``I/II``; ``value`` holds
-the number for ordinal scales and is empty for Modic) and empty for measures.
-``change_from_baseline`` is ``value`` minus the same measure (level, film, reader) at the subject's
-first protocol visit; only one subject's baseline is held in memory at a time.
-"""
-
-from __future__ import annotations
-
-import csv
-from collections.abc import Iterable
-from pathlib import Path
-from types import TracebackType
-from typing import Any
-
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
-
-from imaging.batch.model import FAILURE_COLUMNS, Failure
-
-TEXT_COLUMNS: tuple[str, ...] = (
-    "subject",
-    "visit",
-    "level",
-    "measure",
-    "unit",
-    "grade",
-    "calibration",
-    "film",
-    "reader",
-    "reference_levels",
-    "source_image",
-    "note",
-)
 ENDPOINT_COLUMNS: tuple[str, ...] = (
     "subject",
     "visit",
@@ -141,7 +105,9 @@ class EndpointWriter:
         self._csv_writer.writerows(
             [_csv_cell(v) for v in row] for row in frame.itertuples(index=False, name=None)
         )
-        self._parquet.write_table(pa.Table.from_pandas(frame, ENDPOINT_SCHEMA, preserve_index=False))
+        self._parquet.write_table(
+            pa.Table.from_pandas(frame, ENDPOINT_SCHEMA, preserve_index=False)
+        )
         self.rows_written += len(frame)
 
     def close(self) -> None:

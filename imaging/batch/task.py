@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from imaging import __version__
-from imaging.anatomy import Film
+from imaging.anatomy import Corner, Film, Vertebra
 from imaging.batch.measure import MeasureSettings, grade_rows, measure_study
 from imaging.batch.model import Failure, FileDigest, StudyResult
 from imaging.batch.open_film import OpenedFilm, failure_kind, open_film
@@ -83,7 +83,9 @@ class StudyTask:
     @property
     def files(self) -> tuple[str, ...]:
         """The image files whose content the result depends on."""
-        return tuple(sorted({path for path, _ in self.images} | {r.path for r in self.reads if r.path}))
+        return tuple(
+            sorted({path for path, _ in self.images} | {r.path for r in self.reads if r.path})
+        )
 
     def recipe_hash(self) -> str:
         """SHA-256 of everything but the files' content: landmarks, grades, settings, version."""
@@ -162,7 +164,10 @@ def run_study(task: StudyTask) -> StudyResult:
 
 
 def _landmarks(task: StudyTask, read: FilmRead, film: OpenedFilm) -> Landmarks:
-    points = [LandmarkPoint(v, c, row, col, where) for v, c, row, col, where in read.points]
+    points = [
+        LandmarkPoint(Vertebra(v), Corner(c), row, col, where)
+        for v, c, row, col, where in read.points
+    ]
     return Landmarks.from_points(
         points,
         film=Film(read.film),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -87,7 +88,12 @@ def output(table: pd.DataFrame, out: Path | None) -> int:
     from imaging.endpoints import write_endpoint_table
 
     if out is None:
-        table.to_csv(sys.stdout, index=False)
+        try:
+            table.to_csv(sys.stdout, index=False)
+            sys.stdout.flush()
+        except BrokenPipeError:  # e.g. piped into `head`: the reader has what it wanted
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
         return 0
     write_endpoint_table(table, out)
     print(f"{len(table)} rows written to {out}")

@@ -11,6 +11,7 @@ from imaging.geometry.instability import DEFAULT_PRESET, PRESETS
 
 def register(subparsers: Any) -> None:
     presets = "; ".join(f"{name}: {criteria.description}" for name, criteria in PRESETS.items())
+    presets = presets.replace("%", "%%")  # argparse formats help with %
     parser = subparsers.add_parser(
         "rom",
         help="angular and translation ROM and instability flags from flexion/extension films",

@@ -35,6 +35,7 @@ from pydicom.uid import (
 
 from imaging.dicom.limits import check_file_size, check_image_size
 from imaging.errors import (
+    DicomReadError,
     FileAccessError,
     MalformedDicomError,
     MissingPixelDataError,
@@ -90,6 +91,8 @@ class DicomFile:
     size: int
     name: str
     """The path (or archive member) used in messages."""
+    defect: DicomReadError | None = None
+    """A truncation found after the data set was read (only with ``strict=False``)."""
 
     @property
     def transfer_syntax(self) -> UID:
@@ -183,12 +186,14 @@ def open_binary(path: PathLike) -> Iterator[tuple[BinaryIO, int]]:
         yield fileobj, size
 
 
-def parse_header(fileobj: BinaryIO, size: int, name: str) -> DicomFile:
+def parse_header(fileobj: BinaryIO, size: int, name: str, strict: bool = True) -> DicomFile:
     """Parse the data set in ``fileobj`` (``size`` bytes) up to the pixel data and check it.
 
     ``fileobj`` is any seekable binary file positioned at the start of the DICOM file (a file, a
     ``BytesIO`` of an archive member); ``name`` is used in error messages. Values are converted
-    lazily by pydicom, so parsing a header costs little more than walking its elements.
+    lazily by pydicom, so parsing a header costs little more than walking its elements. With
+    ``strict=False``, a structural defect found once the data set is parsed (a truncation) is
+    returned in ``DicomFile.defect`` with what was read, instead of raised.
     """
     if size == 0:
         raise NotDicomError("the file is empty", path=name, fix="Check that the copy is complete.")
@@ -219,14 +224,12 @@ def parse_header(fileobj: BinaryIO, size: int, name: str) -> DicomFile:
         fileobj.seek(0)
         dataset = dcmread(fileobj)
         return DicomFile(dataset, None, size, name)
-    position = fileobj.tell()
-    if position > size:
-        raise _truncated(name, "an element of the header runs past the end of the file")
-    if position == size:
-        _check_last_element(dataset, size, name)
-        return DicomFile(dataset, None, size, name)
-    pixel_data = _locate_pixel_data(fileobj, dataset, position, size, name)
-    return DicomFile(dataset, pixel_data, size, name)
+    try:
+        return DicomFile(dataset, _check_structure(fileobj, dataset, size, name), size, name)
+    except DicomReadError as error:
+        if strict:
+            raise
+        return DicomFile(dataset, None, size, name, defect=error)
 
 
 def transfer_syntax_of(dataset: Dataset) -> UID:
@@ -311,6 +314,19 @@ def require_image(dicom_file: DicomFile) -> tuple[int, int, int, int]:
 
 
 # --- internals ----------------------------------------------------------------------------------
+def _check_structure(
+    fileobj: BinaryIO, dataset: Dataset, size: int, name: str
+) -> PixelDataElement | None:
+    """Where the pixel data is, after checking that nothing runs past the end of the file."""
+    position = fileobj.tell()
+    if position > size:
+        raise _truncated(name, "an element of the header runs past the end of the file")
+    if position == size:
+        _check_last_element(dataset, size, name)
+        return None
+    return _locate_pixel_data(fileobj, dataset, position, size, name)
+
+
 def _read_without_prefix(fileobj: BinaryIO, name: str) -> Dataset:
     """Read a file without the 'DICM' prefix, accepting it only if it holds a DICOM data set."""
     not_dicom = NotDicomError(
@@ -380,11 +396,16 @@ def _encoding(dataset: Dataset) -> tuple[bool | None, bool | None]:
     """(implicit VR, little endian) as actually read: pydicom switches when a file's data set
     does not match its transfer syntax, and records it on each raw element."""
     if len(dataset):
-        last = dataset.get_item(max(dataset.keys()))
+        last = dataset.get_item(_last_tag(dataset))
         if isinstance(last, RawDataElement):
             return last.is_implicit_VR, last.is_little_endian
     implicit, little = dataset.original_encoding
     return implicit, little
+
+
+def _last_tag(dataset: Dataset) -> int:
+    """The tag read last (pydicom keeps elements in the order read)."""
+    return int(list(dataset.keys())[-1])
 
 
 def _walk_encapsulated(fileobj: BinaryIO, offset: int, size: int, name: str) -> int:
@@ -426,7 +447,7 @@ def _check_last_element(dataset: Dataset, size: int, name: str) -> None:
     """
     if not len(dataset):
         raise _truncated(name, "the file ends before its data set (only the file meta is there)")
-    last = dataset.get_item(max(dataset.keys()))
+    last = dataset.get_item(_last_tag(dataset))
     if not isinstance(last, RawDataElement) or last.length == _UNDEFINED_LENGTH:
         return
     tag = f"({last.tag >> 16:04X},{last.tag & 0xFFFF:04X})"

@@ -183,10 +183,12 @@ def inspect(fileobj: BinaryIO, size: int, path: str, member: str | None = None) 
     """The record of a DICOM file open in ``fileobj`` (``size`` bytes), from its header only."""
     name = path if member is None else f"{path}!/{member}"
     try:
-        dicom_file = parse_header(fileobj, size, name)
+        dicom_file = parse_header(fileobj, size, name, strict=False)
     except SpineEndpointsError as error:
         return _error_record(path, member, error)
     try:
+        if dicom_file.defect is not None:
+            raise dicom_file.defect
         return _image_record(dicom_file, path, member)
     except SpineEndpointsError as error:
         return _error_record(path, member, error, dicom_file.dataset)

@@ -58,8 +58,30 @@ class BodyHeights(NamedTuple):
     posterior: FloatArray
 
 
-def physical(points: ArrayLike, spacing: ArrayLike) -> FloatArray:
-    """(row, col) pixels -> (row, col) in the units of ``spacing``; shape ``(n, 2)``."""
+class Vector(NamedTuple):
+    """Row and col components as two contiguous arrays of shape ``(n,)``."""
+
+    row: FloatArray
+    col: FloatArray
+
+    def __sub__(self, other: Vector) -> Vector:
+        return Vector(self.row - other.row, self.col - other.col)
+
+    def length(self) -> FloatArray:
+        return np.sqrt(self.row * self.row + self.col * self.col)
+
+    def cross(self, other: Vector) -> FloatArray:
+        return self.row * other.col - self.col * other.row
+
+    def dot(self, other: Vector) -> FloatArray:
+        return self.row * other.row + self.col * other.col
+
+    def midpoint(self, other: Vector) -> Vector:
+        return Vector((self.row + other.row) * 0.5, (self.col + other.col) * 0.5)
+
+
+def physical(points: ArrayLike, spacing: ArrayLike = (1.0, 1.0)) -> Vector:
+    """(row, col) pixels, shape ``(n, 2)`` or ``(2,)`` -> components in the units of ``spacing``."""
     array = np.asarray(points, dtype=np.float64)
     scale = np.asarray(spacing, dtype=np.float64)
     if array.shape[-1:] != (2,) or scale.shape[-1:] != (2,):
@@ -67,19 +89,59 @@ def physical(points: ArrayLike, spacing: ArrayLike) -> FloatArray:
             f"points and spacing need (row, col) pairs in their last axis, got shapes "
             f"{array.shape} and {scale.shape}"
         )
-    return np.atleast_2d(array * scale)
+    array = np.atleast_2d(array)
+    scale = np.atleast_2d(scale)
+    return Vector(array[:, 0] * scale[:, 0], array[:, 1] * scale[:, 1])
 
 
-def _length(vector: FloatArray) -> FloatArray:
-    return np.hypot(vector[:, 0], vector[:, 1])
+@dataclass(frozen=True)
+class DiscMeasures:
+    """Every measure of ``n`` discs from their four corners (see :func:`disc_measures`)."""
+
+    heights: DiscHeights
+    segmental_angle: FloatArray
+    translation: Translation
 
 
-def _cross(a: FloatArray, b: FloatArray) -> FloatArray:
-    return a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]
+def disc_measures(
+    upper_inferior_anterior: ArrayLike,
+    upper_inferior_posterior: ArrayLike,
+    lower_superior_anterior: ArrayLike,
+    lower_superior_posterior: ArrayLike,
+    spacing: ArrayLike = (1.0, 1.0),
+    facing: ArrayLike | None = None,
+) -> DiscMeasures:
+    """Heights, index, segmental angle and translation of each disc in one pass.
 
-
-def _dot(a: FloatArray, b: FloatArray) -> FloatArray:
-    return a[:, 0] * b[:, 0] + a[:, 1] * b[:, 1]
+    The same values as :func:`disc_heights`, :func:`segmental_angle` and :func:`translation`.
+    """
+    ua = physical(upper_inferior_anterior, spacing)
+    up = physical(upper_inferior_posterior, spacing)
+    la = physical(lower_superior_anterior, spacing)
+    lp = physical(lower_superior_posterior, spacing)
+    anterior = (ua - la).length()
+    posterior = (up - lp).length()
+    mean = (anterior + posterior) * 0.5
+    upper_mid, lower_mid = ua.midpoint(up), la.midpoint(lp)
+    middle = (upper_mid - lower_mid).length()
+    upper, lower = ua - up, la - lp
+    upper_depth, lower_depth = upper.length(), lower.length()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        depth = (upper_depth + lower_depth) * 0.5
+        index = np.where(depth > 0, mean / depth, np.nan)
+        distance = np.where(lower_depth > 0, (up - lp).dot(lower) / lower_depth, np.nan)
+        pct = np.where(lower_depth > 0, 100.0 * distance / lower_depth, np.nan)
+    if facing is None:
+        side = np.sign(lower.cross(upper_mid - lower_mid))
+        side = np.where(side == 0, np.nan, side)
+    else:
+        side = np.asarray(facing, dtype=np.float64)
+    angle = np.degrees(np.arctan2(side * lower.cross(upper), lower.dot(upper)))
+    return DiscMeasures(
+        DiscHeights(anterior, posterior, mean, middle, index),
+        angle,
+        Translation(distance, pct),
+    )
 
 
 def disc_heights(
@@ -90,18 +152,14 @@ def disc_heights(
     spacing: ArrayLike = (1.0, 1.0),
 ) -> DiscHeights:
     """Anterior, posterior, mean and middle disc heights and the disc height index."""
-    ua = physical(upper_inferior_anterior, spacing)
-    up = physical(upper_inferior_posterior, spacing)
-    la = physical(lower_superior_anterior, spacing)
-    lp = physical(lower_superior_posterior, spacing)
-    anterior = _length(ua - la)
-    posterior = _length(up - lp)
-    mean = (anterior + posterior) / 2.0
-    middle = _length((ua + up) / 2.0 - (la + lp) / 2.0)
-    depth = (_length(ua - up) + _length(la - lp)) / 2.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        index = np.where(depth > 0, mean / depth, np.nan)
-    return DiscHeights(anterior, posterior, mean, middle, index)
+    return disc_measures(
+        upper_inferior_anterior,
+        upper_inferior_posterior,
+        lower_superior_anterior,
+        lower_superior_posterior,
+        spacing,
+        facing=1.0,
+    ).heights
 
 
 def facing_from_disc(
@@ -116,11 +174,9 @@ def facing_from_disc(
     ``cross(lower endplate posterior->anterior, lower midpoint->upper midpoint)`` is the facing.
     A collapsed disc (upper midpoint on the lower endplate line) gives NaN.
     """
-    ua = physical(upper_inferior_anterior, (1.0, 1.0))
-    up = physical(upper_inferior_posterior, (1.0, 1.0))
-    la = physical(lower_superior_anterior, (1.0, 1.0))
-    lp = physical(lower_superior_posterior, (1.0, 1.0))
-    side = np.sign(_cross(la - lp, (ua + up) / 2.0 - (la + lp) / 2.0))
+    ua, up = physical(upper_inferior_anterior), physical(upper_inferior_posterior)
+    la, lp = physical(lower_superior_anterior), physical(lower_superior_posterior)
+    side = np.sign((la - lp).cross(ua.midpoint(up) - la.midpoint(lp)))
     return np.where(side == 0, np.nan, side)
 
 
@@ -139,22 +195,14 @@ def segmental_angle(
     or -1, scalar or per level) is the film's orientation; when None it is taken from each disc's
     own corners (:func:`facing_from_disc`).
     """
-    ua = physical(upper_inferior_anterior, spacing)
-    up = physical(upper_inferior_posterior, spacing)
-    la = physical(lower_superior_anterior, spacing)
-    lp = physical(lower_superior_posterior, spacing)
-    if facing is None:
-        side = facing_from_disc(
-            upper_inferior_anterior,
-            upper_inferior_posterior,
-            lower_superior_anterior,
-            lower_superior_posterior,
-        )
-    else:
-        side = np.asarray(facing, dtype=np.float64)
-    upper = ua - up
-    lower = la - lp
-    return np.degrees(np.arctan2(side * _cross(lower, upper), _dot(lower, upper)))
+    return disc_measures(
+        upper_inferior_anterior,
+        upper_inferior_posterior,
+        lower_superior_anterior,
+        lower_superior_posterior,
+        spacing,
+        facing,
+    ).segmental_angle
 
 
 def translation(
@@ -172,9 +220,9 @@ def translation(
     la = physical(lower_superior_anterior, spacing)
     lp = physical(lower_superior_posterior, spacing)
     endplate = la - lp
-    depth = _length(endplate)
+    depth = endplate.length()
     with np.errstate(divide="ignore", invalid="ignore"):
-        distance = np.where(depth > 0, _dot(up - lp, endplate) / depth, np.nan)
+        distance = np.where(depth > 0, (up - lp).dot(endplate) / depth, np.nan)
         pct = np.where(depth > 0, 100.0 * distance / depth, np.nan)
     return Translation(distance, pct)
 
@@ -187,11 +235,9 @@ def vertebral_body_heights(
     spacing: ArrayLike = (1.0, 1.0),
 ) -> BodyHeights:
     """Anterior (superior to inferior anterior corner) and posterior body heights."""
-    sa = physical(anterior_superior, spacing)
-    sp = physical(posterior_superior, spacing)
-    ia = physical(anterior_inferior, spacing)
-    ip = physical(posterior_inferior, spacing)
-    return BodyHeights(_length(sa - ia), _length(sp - ip))
+    anterior = physical(anterior_superior, spacing) - physical(anterior_inferior, spacing)
+    posterior = physical(posterior_superior, spacing) - physical(posterior_inferior, spacing)
+    return BodyHeights(anterior.length(), posterior.length())
 
 
 def range_of_motion(flexion: ArrayLike, extension: ArrayLike) -> FloatArray:

@@ -18,12 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from imaging.anatomy import LUMBAR_LEVELS, Corner, DiscLevel, Vertebra
-from imaging.geometry.discs import (
-    disc_heights,
-    segmental_angle,
-    translation,
-    vertebral_body_heights,
-)
+from imaging.geometry.discs import disc_measures, vertebral_body_heights
 from imaging.geometry.height_loss import HeightLossRule, height_loss_vs_adjacent
 from imaging.geometry.landmarks import Landmarks
 
@@ -92,9 +87,8 @@ def film_geometry(landmarks: Landmarks, height_loss: HeightLossRule | None = Non
     ua, up = landmarks.array(upper, _AI), landmarks.array(upper, _PI)
     la, lp = landmarks.array(lower, _AS), landmarks.array(lower, _PS)
 
-    heights = disc_heights(ua, up, la, lp, spacing)
-    angle = segmental_angle(ua, up, la, lp, spacing, facing=landmarks.facing)
-    shift = translation(up, la, lp, spacing)
+    discs = disc_measures(ua, up, la, lp, spacing, facing=landmarks.facing)
+    heights, angle, shift = discs.heights, discs.segmental_angle, discs.translation
 
     all_levels = tuple(DiscLevel)
     all_means = np.full(len(all_levels), np.nan)

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -90,11 +89,27 @@ class HeightLossRule:
         return f"height loss {'>=' if self.inclusive else '>'} {self.threshold_pct:g}%"
 
 
-class HeightLoss(NamedTuple):
+@dataclass(frozen=True)
+class HeightLoss:
+    """Height loss per film and level, with the reference discs used."""
+
     loss_pct: FloatArray
     """Shape (films, levels); NaN where the level or all of its references are not measured."""
-    references: BoolArray
-    """Shape (films, levels, levels): ``references[f, i, j]`` when level j is a reference of i."""
+    cranial: NDArray[np.intp]
+    """Shape (films, levels): position of the cranial reference, -1 for none."""
+    caudal: NDArray[np.intp]
+    """Shape (films, levels): position of the caudal reference, ``levels`` for none."""
+    explicit: Mapping[int, BoolArray] = field(default_factory=lambda: MappingProxyType({}))
+    """Level position -> (films, levels) mask of its explicit references (replacing the above)."""
+
+    @property
+    def references(self) -> BoolArray:
+        """Shape (films, levels, levels): ``references[f, i, j]`` when j is a reference of i."""
+        position = np.arange(self.loss_pct.shape[1])
+        mask = (position == self.cranial[:, :, None]) | (position == self.caudal[:, :, None])
+        for i, explicit in self.explicit.items():
+            mask[:, i, :] = explicit
+        return mask
 
 
 def height_loss_vs_adjacent(
@@ -115,40 +130,43 @@ def height_loss_vs_adjacent(
     if order != sorted(order) or len(set(order)) != count:
         raise ValueError("levels must be in anatomical order, cranial to caudal, each once")
 
-    excluded = np.array([level in rule.exclude for level in levels])
-    usable = np.isfinite(heights) & ~excluded
-    position = np.arange(count)
-    # Nearest usable level strictly cranial (-1 when none) and strictly caudal (count when none).
-    cranial = np.maximum.accumulate(np.where(usable, position, -1), axis=1)
-    cranial = np.concatenate([np.full((len(heights), 1), -1), cranial[:, :-1]], axis=1)
-    caudal = np.minimum.accumulate(np.where(usable, position, count)[:, ::-1], axis=1)[:, ::-1]
-    caudal = np.concatenate([caudal[:, 1:], np.full((len(heights), 1), count)], axis=1)
-
-    references = np.zeros((len(heights), count, count), dtype=bool)
-    films = np.arange(len(heights))[:, None]
-    rows = np.broadcast_to(position, heights.shape)
-    has_cranial = cranial >= 0
-    references[films, rows, np.where(has_cranial, cranial, 0)] |= has_cranial
-    has_caudal = caudal < count
-    references[films, rows, np.where(has_caudal, caudal, 0)] |= has_caudal
+    finite = np.where(np.isfinite(heights), heights, 0.0)
+    usable = np.isfinite(heights) & ~np.array([level in rule.exclude for level in levels])
+    # Nearest usable level strictly cranial (-1 when none) and strictly caudal (count when none)
+    # and their heights (0 when none): a loop over the few levels, vectorised over films.
+    cranial = np.full(heights.shape, -1, dtype=np.intp)
+    caudal = np.full(heights.shape, count, dtype=np.intp)
+    cranial_height = np.zeros(heights.shape)
+    caudal_height = np.zeros(heights.shape)
+    for i in range(1, count):
+        cranial[:, i] = np.where(usable[:, i - 1], i - 1, cranial[:, i - 1])
+        cranial_height[:, i] = np.where(
+            usable[:, i - 1], finite[:, i - 1], cranial_height[:, i - 1]
+        )
+        j = count - 1 - i
+        caudal[:, j] = np.where(usable[:, j + 1], j + 1, caudal[:, j + 1])
+        caudal_height[:, j] = np.where(usable[:, j + 1], finite[:, j + 1], caudal_height[:, j + 1])
+    totals = cranial_height + caudal_height
+    counts = (cranial >= 0).astype(np.float64) + (caudal < count)
 
     index_of = {level: i for i, level in enumerate(levels)}
-    for level, explicit in rule.reference_levels.items():
+    explicit: dict[int, BoolArray] = {}
+    for level, references in rule.reference_levels.items():
         if level not in index_of:
             continue
-        i = index_of[level]
-        references[:, i, :] = False
-        for reference in explicit:
+        mask = np.zeros(heights.shape, dtype=bool)
+        for reference in references:
             if reference in index_of:
-                j = index_of[reference]
-                references[:, i, j] = np.isfinite(heights[:, j])
+                mask[:, index_of[reference]] = np.isfinite(heights[:, index_of[reference]])
+        i = index_of[level]
+        explicit[i] = mask
+        totals[:, i] = np.where(mask, finite, 0.0).sum(axis=1)
+        counts[:, i] = mask.sum(axis=1)
 
-    counts = references.sum(axis=2)
-    totals = np.where(references, heights[:, None, :], 0.0).sum(axis=2)
     with np.errstate(divide="ignore", invalid="ignore"):
-        reference_mean = np.where(counts > 0, totals / counts, np.nan)
-        loss = 100.0 * (1.0 - heights / reference_mean)
-    return HeightLoss(loss, references)
+        loss = 100.0 * (1.0 - heights * counts / totals)
+    loss[counts == 0] = np.nan
+    return HeightLoss(loss, cranial, caudal, MappingProxyType(explicit))
 
 
 def reference_names(references: ArrayLike, levels: Sequence[DiscLevel]) -> str:

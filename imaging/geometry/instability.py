@@ -159,13 +159,19 @@ class InstabilityCriteria:
         translation_rom_mm: ArrayLike,
         translation_rom_pct_depth: ArrayLike,
     ) -> FloatArray:
-        """Vectorised flags only, shape ``(n,)``: ``levels`` gives each element's disc level."""
+        """Flags 1 / 0 / NaN, vectorised: the values' last axis runs over ``levels``.
+
+        Values have shape ``(..., len(levels))`` (or broadcast to it), e.g. ``(films, levels)``.
+        """
         count = len(levels)
-        angle = _values(angular_rom, count)
-        translation_mm = _values(translation_rom_mm, count)
-        translation_pct = _values(translation_rom_pct_depth, count)
-        hit = np.zeros(count, dtype=bool)
-        known = np.ones(count, dtype=bool)
+        arrays = [
+            np.asarray(v, dtype=np.float64)
+            for v in (angular_rom, translation_rom_mm, translation_rom_pct_depth)
+        ]
+        shape = np.broadcast_shapes(*(a.shape for a in arrays), (count,))
+        angle, translation_mm, translation_pct = (np.broadcast_to(a, shape) for a in arrays)
+        hit = np.zeros(shape, dtype=bool)
+        known = np.ones(shape, dtype=bool)
         for threshold, values in (
             (self.translation_mm, translation_mm),
             (self.translation_pct_depth, translation_pct),
@@ -173,14 +179,13 @@ class InstabilityCriteria:
             if threshold is not None:
                 hit |= threshold.exceeded(values)
                 known &= np.isfinite(values)
-        level_array = np.asarray([level.lower.index for level in levels])
-        for level in set(levels):
-            threshold = self.angle_threshold(level)
-            if threshold is None:
-                continue
-            mask = level_array == level.lower.index
-            hit[mask] |= threshold.exceeded(angle[mask])
-            known[mask] &= np.isfinite(angle[mask])
+        thresholds = [self.angle_threshold(level) for level in levels]
+        limits = np.array([np.nan if t is None else t.limit for t in thresholds])
+        strict = np.array([t is None or t.strict for t in thresholds])
+        used = np.array([t is not None for t in thresholds])
+        with np.errstate(invalid="ignore"):
+            hit |= np.where(strict, angle > limits, angle >= limits) & used
+        known &= np.isfinite(angle) | ~used
         return np.where(hit, 1.0, np.where(known, 0.0, np.nan))
 
 

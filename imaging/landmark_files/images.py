@@ -17,7 +17,7 @@ from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
 from imaging.calibration import Calibration
-from imaging.dicom.read import read_header
+from imaging.dicom import read_header
 from imaging.errors import LandmarkError
 
 _UID = re.compile(r"^[0-9]+(\.[0-9]+)+$")

@@ -127,9 +127,7 @@ def build_pose(spec: PhantomSpec, film: Film | str) -> SpinePose:
     # S1's posterior-superior corner sits at the origin of the patient frame.
     ea, ec = endplate_direction(s1_tilt), caudal_normal(s1_tilt)
     centre = ea * s1_shape.depth_mm / 2 + ec * s1_shape.posterior_height_mm / 2
-    placed = {
-        Vertebra.S1: PlacedVertebra(Vertebra.S1, s1_shape, (centre[0], centre[1]), s1_tilt)
-    }
+    placed = {Vertebra.S1: PlacedVertebra(Vertebra.S1, s1_shape, (centre[0], centre[1]), s1_tilt)}
     lower = placed[Vertebra.S1]
     for upper_vertebra in reversed(PHANTOM_VERTEBRAE[:-1]):
         level = DiscLevel.between(upper_vertebra, lower.vertebra)
@@ -179,11 +177,13 @@ def _place_upper(
     gap = mean_height_mm
     for _ in range(60):
         value, slope = mean_height(gap)
+        if slope <= 0:  # the upper vertebra would sink into the lower one
+            break
         step = (value - mean_height_mm) / slope
         gap -= step
         if abs(step) < 1e-13:
             break
-    if not gap > 0.3:
+    if not (gap > 0.3 and abs(mean_height(gap)[0] - mean_height_mm) < 1e-9):
         raise ValueError(
             f"{level.value}: a mean disc height of {mean_height_mm:g} mm at a segmental angle of "
             f"{angle_deg:g} degrees leaves no posterior disc space; raise the height or lower "
@@ -192,9 +192,7 @@ def _place_upper(
     posterior_inferior = base_posterior - gap * k_lower
     tilt = upper_inferior_tilt - shape.wedge_deg / 2
     ea, ec = endplate_direction(tilt), caudal_normal(tilt)
-    centre = (
-        posterior_inferior + ea * shape.depth_mm / 2 - ec * shape.posterior_height_mm / 2
-    )
+    centre = posterior_inferior + ea * shape.depth_mm / 2 - ec * shape.posterior_height_mm / 2
     return PlacedVertebra(vertebra, shape, (float(centre[0]), float(centre[1])), tilt)
 
 

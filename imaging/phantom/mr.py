@@ -14,6 +14,7 @@ columns posterior; slices run along the patient's left (+x, LPS).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,7 +94,8 @@ class MRSetup:
     def slice_offsets_mm(self) -> NDArray[np.float64]:
         """Left-right position (+ = patient's left) of each slice centre, right to left."""
         half = (self.slices - 1) / 2
-        return (np.arange(self.slices) - half) * self.spacing_between_slices_mm
+        offsets = (np.arange(self.slices) - half) * self.spacing_between_slices_mm
+        return np.asarray(offsets, dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,7 @@ class RenderedMRSeries:
         corners = self.corners_px()
         order = list(self.pose.vertebrae)
         out: dict[DiscLevel, tuple[float, float]] = {}
-        for upper, lower in zip(order, order[1:], strict=False):
+        for upper, lower in itertools.pairwise(order):
             points = [
                 corners[upper][Corner.ANTERIOR_INFERIOR],
                 corners[upper][Corner.POSTERIOR_INFERIOR],
@@ -227,9 +229,8 @@ class _Painter:
         )  # fmt: skip
         order = np.argsort(points[:, 0])
         wall = np.interp(self.row_mm, points[order, 0], points[order, 1])
-        return np.asarray(
-            ndimage.gaussian_filter1d(wall, 6.0 / self.grid.spacing_mm, mode="nearest")
-        )
+        smooth = ndimage.gaussian_filter1d(wall, 6.0 / self.grid.spacing_mm, mode="nearest")
+        return np.asarray(smooth, dtype=np.float64)
 
     def signal(self, tissue: str) -> float:
         return _SIGNAL[tissue][self.w]
@@ -448,9 +449,7 @@ class _Painter:
         image[block] = _blend(image[block], value, weight)
 
 
-def _blend(
-    base: Array, value: Array | float, weight: Array, out: Array | None = None
-) -> Array:
+def _blend(base: Array, value: Array | float, weight: Array, out: Array | None = None) -> Array:
     result = base * (1.0 - weight) + value * weight
     if out is not None:
         out[...] = result

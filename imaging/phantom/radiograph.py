@@ -97,14 +97,14 @@ class RadiographSetup:
 
     @classmethod
     def random(cls, rng: np.random.Generator) -> RadiographSetup:
-        """Random plausible acquisition: magnification 1.08-1.25, 0.3-0.45 mm pixels, noise, blur."""
+        """Random plausible acquisition: magnification 1.08-1.25, 0.3-0.45 mm pixels, noise."""
         spacing = float(rng.uniform(0.3, 0.45))
         sid = float(rng.uniform(1000.0, 1800.0))
         magnification = float(rng.uniform(1.08, 1.25))
-        field_mm = (280.0, 205.0)
+        field_mm = (310.0, 220.0)  # at the detector
         return cls(
-            rows=int(round(field_mm[0] / spacing)),
-            columns=int(round(field_mm[1] / spacing)),
+            rows=round(field_mm[0] / spacing),
+            columns=round(field_mm[1] / spacing),
             imager_pixel_spacing_mm=spacing,
             source_image_distance_mm=sid,
             source_object_distance_mm=sid / magnification,
@@ -189,9 +189,7 @@ def _place_grid(
 ) -> Grid:
     """Centre the landmarked spine (and its posterior elements) in the field, with jitter."""
     spacing = setup.patient_spacing_mm
-    points = np.array(
-        [p for v in spec.landmarked_vertebrae for p in pose.corners_mm()[v].values()]
-    )
+    points = np.array([p for v in spec.landmarked_vertebrae for p in pose.corners_mm()[v].values()])
     low, high = points.min(axis=0), points.max(axis=0)
     centre = (low + high) / 2 + np.array([0.0, 22.0])  # room for the posterior elements
     centre = centre + rng.uniform(-1.0, 1.0, size=2) * setup.position_jitter_mm
@@ -214,8 +212,8 @@ def _attenuation(pose: SpinePose, grid: Grid, rng: np.random.Generator) -> Array
     shape = (grid.rows, grid.columns)
     px = grid.spacing_mm
     out = _soft_tissue(pose, grid, rng)
-    trabecular = 1.0 + 0.22 * smooth_noise(rng, shape, (2.2, 0.8)) + 0.1 * smooth_noise(
-        rng, shape, 6.0
+    trabecular = (
+        1.0 + 0.22 * smooth_noise(rng, shape, (2.2, 0.8)) + 0.1 * smooth_noise(rng, shape, 6.0)
     )
     s1 = pose.vertebrae[Vertebra.S1]
     bodies: list[tuple[PlacedVertebra, float]] = [(p, 1.0) for p in pose.vertebrae.values()]
@@ -290,7 +288,10 @@ def _add_iliac_wings(out: Array, s1: PlacedVertebra, grid: Grid, px: float) -> N
     for offset in (0.0, 4.0):
         centre = (ps[0] + 18.0 + offset, ps[1] + 12.0 + offset)
         axes = (62.0, 44.0)
-        points = [(centre[0] - axes[0], centre[1] - axes[1]), (centre[0] + axes[0], centre[1] + axes[1])]
+        points = [
+            (centre[0] - axes[0], centre[1] - axes[1]),
+            (centre[0] + axes[0], centre[1] + axes[1]),
+        ]
         window = grid.window(points, 3.0)
         if window is None:
             continue

@@ -55,7 +55,7 @@ class Grid:
         return (slice(r0, r1), slice(c0, c1)), rr, cc
 
 
-def convex_sdf(row: Array, col: Array, vertices: Sequence[Sequence[float]]) -> Array:
+def convex_sdf(row: Array, col: Array, vertices: ArrayLike) -> Array:
     """Exact signed distance (mm, negative inside) to a convex polygon given by its vertices."""
     v = np.asarray(vertices, dtype=np.float64)
     centre = v.mean(axis=0)
@@ -76,7 +76,7 @@ def convex_sdf(row: Array, col: Array, vertices: Sequence[Sequence[float]]) -> A
     return np.where(inside, -nearest, nearest)
 
 
-def inset_polygon(vertices: Sequence[Sequence[float]], distance: float) -> Array:
+def inset_polygon(vertices: ArrayLike, distance: float) -> Array:
     """The convex polygon whose edges lie ``distance`` mm inside the given one's."""
     v = np.asarray(vertices, dtype=np.float64)
     centre = v.mean(axis=0)
@@ -98,9 +98,7 @@ def inset_polygon(vertices: Sequence[Sequence[float]], distance: float) -> Array
     return np.array(out)
 
 
-def rounded_sdf(
-    row: Array, col: Array, vertices: Sequence[Sequence[float]], radius: float
-) -> Array:
+def rounded_sdf(row: Array, col: Array, vertices: ArrayLike, radius: float) -> Array:
     """Signed distance to a convex polygon whose corners are rounded with ``radius`` mm."""
     if radius <= 0:
         return convex_sdf(row, col, vertices)

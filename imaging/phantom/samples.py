@@ -23,8 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from imaging.anatomy import DiscLevel, Film
+from imaging.anatomy import Film
 from imaging.phantom.mr import MRSetup
+from imaging.phantom.presets import height_for_loss
 from imaging.phantom.radiograph import RadiographSetup
 from imaging.phantom.readme import write_readme
 from imaging.phantom.spec import PhantomSpec, SegmentMotion
@@ -94,16 +95,10 @@ def subject_anatomy(number: int) -> PhantomSpec:
     )
 
 
-def _l45_height(spec: PhantomSpec, loss_pct: float) -> float:
-    """The L4-L5 mean height giving ``loss_pct`` against the mean of L3-L4 and L5-S1."""
-    reference = (spec.discs[DiscLevel.L3_L4].height_mm + spec.discs[DiscLevel.L5_S1].height_mm) / 2
-    return (1.0 - loss_pct / 100.0) * reference
-
-
 def _dlbp_001(spec: PhantomSpec, visit: int) -> PhantomSpec:
     return spec.with_disc(
         "L4-L5",
-        height_mm=_l45_height(spec, (30.0, 34.0, 38.0)[visit]),
+        height_mm=height_for_loss(spec, "L4-L5", (30.0, 34.0, 38.0)[visit]),
         angle_deg=8.0 - 0.5 * visit,
         pfirrmann=4,
         modic_cranial="I",
@@ -115,7 +110,7 @@ def _dlbp_001(spec: PhantomSpec, visit: int) -> PhantomSpec:
 def _dlbp_002(spec: PhantomSpec, visit: int) -> PhantomSpec:
     return spec.with_disc(
         "L4-L5",
-        height_mm=_l45_height(spec, 12.0),
+        height_mm=height_for_loss(spec, "L4-L5", 12.0),
         pfirrmann=3,
         modic_cranial="II",
         modic_caudal="II",
@@ -124,7 +119,7 @@ def _dlbp_002(spec: PhantomSpec, visit: int) -> PhantomSpec:
 
 
 def _dlbp_003(spec: PhantomSpec, visit: int) -> PhantomSpec:
-    spec = spec.with_disc("L4-L5", height_mm=_l45_height(spec, -4.0), pfirrmann=2)
+    spec = spec.with_disc("L4-L5", height_mm=height_for_loss(spec, "L4-L5", -4.0), pfirrmann=2)
     return spec.with_disc("L5-S1", pfirrmann=2)
 
 

@@ -212,10 +212,14 @@ class PhantomSpec:
             Vertebra.S1: VertebraShape(36.0, 27.0, 25.0, 48.0),
         }
         discs = {
-            DiscLevel.T12_L1: DiscSpec(7.0, 2.0, 0.3, 1, motion=SegmentMotion(-2.5, 2.0, 0.4, -0.3)),
+            DiscLevel.T12_L1: DiscSpec(
+                7.0, 2.0, 0.3, 1, motion=SegmentMotion(-2.5, 2.0, 0.4, -0.3)
+            ),
             DiscLevel.L1_L2: DiscSpec(8.5, 5.0, 0.4, 1, motion=SegmentMotion(-4.0, 3.0, 0.6, -0.5)),
             DiscLevel.L2_L3: DiscSpec(9.5, 7.0, 0.3, 1, motion=SegmentMotion(-4.5, 3.5, 0.7, -0.5)),
-            DiscLevel.L3_L4: DiscSpec(10.5, 9.0, 0.2, 2, motion=SegmentMotion(-5.0, 4.0, 0.8, -0.6)),
+            DiscLevel.L3_L4: DiscSpec(
+                10.5, 9.0, 0.2, 2, motion=SegmentMotion(-5.0, 4.0, 0.8, -0.6)
+            ),
             DiscLevel.L4_L5: DiscSpec(
                 11.0, 11.0, 0.2, 2, motion=SegmentMotion(-4.5, 3.5, 0.8, -0.6)
             ),
@@ -230,9 +234,25 @@ class PhantomSpec:
         """A random plausible spine: for accuracy benchmarks over many phantoms.
 
         Draws body sizes (+/-8%), disc heights (one level may be degenerated, down to 45% of
-        normal, with Pfirrmann and Modic to match), segmental angles (L1-S1 lordosis about 30-65
+        normal, with Pfirrmann and Modic to match), segmental angles (L1-S1 lordosis mostly 30-60
         degrees), sacral slope (28-50 degrees) and segmental motion (occasionally unstable).
+        Draws that cannot be built (a disc left without posterior space on some film) are
+        drawn again, so the result always renders.
         """
+        from imaging.phantom.construction import build_pose  # construction imports this module
+
+        for _ in range(100):
+            spec = cls._draw(rng, landmark_t12)
+            try:
+                for film in Film:
+                    build_pose(spec, film)
+            except ValueError:
+                continue
+            return spec
+        raise RuntimeError("no constructible random phantom in 100 draws")  # pragma: no cover
+
+    @classmethod
+    def _draw(cls, rng: np.random.Generator, landmark_t12: bool) -> PhantomSpec:
         base = cls.normal()
         size = rng.uniform(0.92, 1.08)
         shapes = {
@@ -244,7 +264,7 @@ class PhantomSpec:
             )
             for v, s in base.vertebrae.items()
         }
-        lordosis_scale = rng.uniform(0.6, 1.3)
+        lordosis_scale = rng.uniform(0.7, 1.3)
         degenerated = rng.choice(len(PHANTOM_LEVELS) + 2)  # sometimes none
         discs: dict[DiscLevel, DiscSpec] = {}
         for index, (level, disc) in enumerate(base.discs.items()):
@@ -268,9 +288,14 @@ class PhantomSpec:
                 height *= 1.0 - loss
                 pfirrmann = 3 if loss < 0.25 else (4 if loss < 0.45 else 5)
                 modic = str(rng.choice(["0", "I", "II", "I/II"]))
+            angle = disc.angle_deg * lordosis_scale + rng.normal(0.0, 1.0)
+            # Keep at least 1.5 mm of posterior disc space on the extension film.
+            depth = shapes[level.lower].depth_mm
+            limit = math.degrees(math.asin(min(2 * (height - 1.5) / depth, 1.0)))
+            angle = min(angle, limit - max(motion.extension_angle_deg, 0.0) - 1.0)
             discs[level] = DiscSpec(
                 height_mm=height,
-                angle_deg=disc.angle_deg * lordosis_scale + rng.normal(0.0, 1.0),
+                angle_deg=angle,
                 translation_mm=rng.normal(0.0, 0.5),
                 pfirrmann=pfirrmann,
                 modic_cranial=modic,

@@ -8,7 +8,6 @@ changing one image's options leaves the others' pixels unchanged.
 
 from __future__ import annotations
 
-import datetime
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,12 +145,13 @@ def write_study(study: StudySpec, root: Path | str) -> dict[str, Any]:
             }
         )
         levels_by_film[options.film] = entry["levels"]
-    for number, options in enumerate(study.series, start=len(study.films) + 1):
-        rendered_series = series[options.sequence]
+    for number, series_options in enumerate(study.series, start=len(study.films) + 1):
+        rendered_series = series[series_options.sequence]
         datasets = mr_datasets(rendered_series, ctx, series_number=number)
-        series_folder = folder / f"MR_sag_{options.sequence}"
+        series_folder = folder / f"MR_sag_{series_options.sequence}"
         for ds in datasets:
-            uid = save(ds, series_folder / f"IM{int(ds.InstanceNumber):04d}.dcm", options.transfer_syntax)
+            name = series_folder / f"IM{int(ds.InstanceNumber):04d}.dcm"
+            uid = save(ds, name, series_options.transfer_syntax)
         images.append(_series_truth(rendered_series, datasets, series_folder, root, uid))
     truth = _study_truth(study, images, levels_by_film)
     folder.mkdir(parents=True, exist_ok=True)
@@ -204,7 +204,9 @@ def _series_truth(
         "sequence": series.sequence,
         "series_instance_uid": str(datasets[0].SeriesInstanceUID),
         "slices": setup.slices,
-        "files": [f"{folder.relative_to(root).as_posix()}/IM{i + 1:04d}.dcm" for i in range(setup.slices)],
+        "files": [
+            f"{folder.relative_to(root).as_posix()}/IM{i + 1:04d}.dcm" for i in range(setup.slices)
+        ],
         "photometric_interpretation": "MONOCHROME2",
         "transfer_syntax": str(uid),
         "transfer_syntax_name": uid.name,
@@ -279,6 +281,3 @@ def _construction(spec: PhantomSpec) -> dict[str, Any]:
         },
     }
 
-
-def study_date(baseline: datetime.date, days: int) -> datetime.date:
-    return baseline + datetime.timedelta(days=days)

@@ -8,6 +8,7 @@ in mm the lengths are in mm, without one they are None and only angles and ratio
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -60,7 +61,7 @@ def level_measures(
     present = [v for v in Vertebra if v in corners]
     levels: dict[str, dict[str, Any]] = {}
     means: dict[DiscLevel, float] = {}
-    for upper, lower in zip(present, present[1:], strict=False):
+    for upper, lower in itertools.pairwise(present):
         level = DiscLevel.between(upper, lower)
         u = {c: np.array(corners[upper][c]) * scale for c in corners[upper]}
         w = {c: np.array(corners[lower][c]) * scale for c in corners[lower]}
@@ -79,9 +80,7 @@ def level_measures(
         angle = orientation * math.degrees(
             math.atan2(_cross(d_upper, d_lower), float(d_upper @ d_lower))
         )
-        translation = float(
-            (u[Corner.POSTERIOR_INFERIOR] - w[Corner.POSTERIOR_SUPERIOR]) @ d_lower
-        )
+        translation = float((u[Corner.POSTERIOR_INFERIOR] - w[Corner.POSTERIOR_SUPERIOR]) @ d_lower)
         mm = spacing is not None
         levels[level.value] = {
             "disc_height_anterior_mm": anterior if mm else None,
@@ -152,9 +151,7 @@ def expected_criteria(
 ) -> dict[str, Any]:
     """The DLBP trial's imaging criteria (spine-imaging.md section 1) evaluated on the truth."""
     target = grades[target_level]
-    modic_ok = any(
-        str(target[k]) in {"I", "II", "I/II"} for k in ("modic_cranial", "modic_caudal")
-    )
+    modic_ok = any(str(target[k]) in {"I", "II", "I/II"} for k in ("modic_cranial", "modic_caudal"))
     loss = neutral_levels[target_level]["height_loss_vs_adjacent_pct"]
     unstable, not_evaluable = [], []
     for level, values in rom.items():

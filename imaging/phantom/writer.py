@@ -16,6 +16,7 @@ import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.pixels.encoders import RLELosslessEncoder
 from pydicom.uid import (
+    PYDICOM_IMPLEMENTATION_UID,
     UID,
     DigitalXRayImageStorageForPresentation,
     ExplicitVRLittleEndian,
@@ -23,7 +24,6 @@ from pydicom.uid import (
     JPEG2000Lossless,
     JPEGLSLossless,
     MRImageStorage,
-    PYDICOM_IMPLEMENTATION_UID,
     RLELossless,
     generate_uid,
 )
@@ -67,6 +67,15 @@ class TrialContext:
     site_id: str = "01"
     site_name: str = "Dalian (synthetic phantom site)"
 
+    def __post_init__(self) -> None:
+        for name in ("subject_id", "visit", "time_point_id", "sponsor_name", "protocol_id",
+                     "protocol_name", "site_id", "site_name"):  # fmt: skip
+            value = getattr(self, name)
+            if value is not None and not (0 < len(value) <= 64 and value.isprintable()):
+                raise ValueError(
+                    f"{name} must be 1-64 printable characters (DICOM LO), got {value!r}"
+                )
+
     def uid(self, *parts: str) -> UID:
         """A UID determined by the subject, visit, seed and ``parts``."""
         sources = [GENERATOR_NAME, self.subject_id, self.visit, str(self.seed), *parts]
@@ -92,7 +101,7 @@ def _base(ctx: TrialContext, sop_class: UID, sop_instance: UID, modality: str) -
     date = ctx.study_date.strftime("%Y%m%d")
     ds.StudyDate = ds.SeriesDate = ds.AcquisitionDate = ds.ContentDate = date
     ds.StudyTime = "091500"
-    ds.AccessionNumber = f"{ctx.subject_id.replace('-', '')}{date}"
+    ds.AccessionNumber = f"{ctx.subject_id.replace('-', '')[-8:]}{date[2:]}"  # SH: 16 chars
     ds.Modality = modality
     ds.Manufacturer = "spine-endpoints"
     ds.ManufacturerModelName = "synthetic lumbar phantom"
@@ -212,7 +221,9 @@ def radiograph_dataset(
     return ds
 
 
-def mr_datasets(series: RenderedMRSeries, ctx: TrialContext, *, series_number: int) -> list[Dataset]:
+def mr_datasets(
+    series: RenderedMRSeries, ctx: TrialContext, *, series_number: int
+) -> list[Dataset]:
     """One MR Image Storage data set per slice of a rendered sagittal series (uncompressed).
 
     Orientation (0020,0037) is sagittal [0, 1, 0, 0, 0, -1]: columns run posterior (+y), rows to
@@ -275,7 +286,8 @@ def save(ds: Dataset, path: Path, transfer_syntax: str = "explicit") -> UID:
     """Write ``ds`` to ``path`` in the named transfer syntax (lossless); returns its UID."""
     if transfer_syntax not in TRANSFER_SYNTAXES:
         raise ValueError(
-            f"transfer_syntax must be one of {', '.join(TRANSFER_SYNTAXES)}, got {transfer_syntax!r}"
+            f"transfer_syntax must be one of {', '.join(TRANSFER_SYNTAXES)}, "
+            f"got {transfer_syntax!r}"
         )
     uid = TRANSFER_SYNTAXES[transfer_syntax]
     if uid.is_compressed:

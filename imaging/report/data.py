@@ -42,6 +42,11 @@ class ReportData:
         level = self.provenance.get("protocol", {}).get("target_level")
         return str(level) if level else None
 
+    def visit_label(self, visit: str) -> str:
+        """The protocol's label of a visit ("6 months"), else its id."""
+        labels = self.provenance.get("protocol", {}).get("visit_labels", {})
+        return str(labels.get(visit) or visit)
+
     def threshold(self, name: str, default: float) -> float:
         value = self.provenance.get("protocol", {}).get("thresholds", {}).get(name)
         return float(value) if value is not None else default
@@ -56,7 +61,7 @@ def load(out_dir: str | Path) -> ReportData:
         )
     endpoints = _read_endpoints(folder)
     failures = _read_csv(folder / "failures.csv", ("file", "subject", "visit", "reason"))
-    eligibility = _read_csv(folder / "eligibility.csv", ("subject", "criterion", "verdict"))
+    eligibility = _read_csv(folder / "eligibility.csv", ("subject", "rule", "verdict"))
     provenance: dict[str, Any] = {}
     provenance_path = folder / "provenance.json"
     if provenance_path.exists():

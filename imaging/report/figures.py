@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,8 @@ LEVEL_COLOURS = dict(
 PFIRRMANN_TICKS = (1, 2, 3, 4, 5)
 PFIRRMANN_LABELS = ("I", "II", "III", "IV", "V")
 FILM_PREFERENCE = ("neutral", "", "flexion", "extension")
+MINIMUM_SPAN = {"mm": 1.0, "%": 5.0, "deg": 2.0, "degrees": 2.0, "grade": 2.0}
+"""Smallest y range of a change-from-baseline panel, in the panel's unit."""
 
 
 @dataclass(frozen=True)
@@ -46,8 +49,8 @@ class Panel:
 def panels(data: ReportData) -> tuple[Panel, ...]:
     """The per-subject panels, thresholds from the protocol recorded in the provenance."""
     loss = data.threshold("height_loss_pct", 20.0)
-    angle = data.threshold("angular_rom_deg", 15.0)
-    slip = data.threshold("translation_rom_mm", 3.0)
+    angle = data.threshold("instability_angle_deg", 15.0)
+    slip = data.threshold("instability_translation_mm", 3.0)
     return (
         Panel("disc_height_mean", "Disc height (mean of anterior and posterior)", "mm"),
         Panel(
@@ -95,8 +98,22 @@ def subject_figure(data: ReportData, subject: str) -> bytes | None:
     axes = figure.subplots(rows, columns, squeeze=False).ravel()
     for axis, (panel, frame) in zip(axes, chosen, strict=False):
         _plot_levels(axis, frame, panel, data.target_level)
+        _style_axis(axis, panel.title, panel.unit, [data.visit_label(v) for v in data.visits])
     for axis in axes[len(chosen) :]:
-        axis.set_visible(False)
+        axis.set_axis_off()
+    # One legend for all panels, in the spare panel or below them, so it never hides a value.
+    labels: dict[str, Any] = {}
+    for axis in axes[: len(chosen)]:
+        for handle, label in zip(*axis.get_legend_handles_labels(), strict=True):
+            labels.setdefault(label, handle)
+    ordered = sorted(labels, key=lambda label: level_key(label.split()[0]))
+    handles = [labels[label] for label in ordered]
+    if len(chosen) < len(axes):
+        axes[-1].legend(handles, ordered, loc="center", title="Disc level", frameon=False)
+    else:
+        figure.legend(
+            handles, ordered, loc="outside lower center", ncols=len(ordered), frameon=False
+        )
     return _png(figure)
 
 
@@ -135,8 +152,11 @@ def cohort_figure(data: ReportData) -> bytes | None:
             capsize=4,
         )
         axis.axhline(0, color="black", lw=0.8)
+        _at_least(axis, MINIMUM_SPAN.get(panel.unit, 1.0))
         count = changes.notna().sum(axis=1)
-        labels = [f"{visit}\nn={n}" for visit, n in zip(data.visits, count, strict=True)]
+        labels = [
+            f"{data.visit_label(visit)}\nn={n}" for visit, n in zip(data.visits, count, strict=True)
+        ]
         _style_axis(axis, f"{panel.title}: change", delta_unit(panel.unit), labels)
         if panel.unit == "grade":
             axis.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -197,8 +217,6 @@ def _plot_levels(axis: Axes, frame: pd.DataFrame, panel: Panel, target: str | No
     if panel.measure == "pfirrmann":
         axis.set_yticks(PFIRRMANN_TICKS, PFIRRMANN_LABELS)
         axis.set_ylim(0.5, 5.5)
-    _style_axis(axis, panel.title, panel.unit, list(frame.index))
-    axis.legend(fontsize=8, ncols=2, loc="best", frameon=False)
 
 
 def _style_axis(axis: Axes, title: str, unit: str, visits: Sequence[str]) -> None:
@@ -208,6 +226,14 @@ def _style_axis(axis: Axes, title: str, unit: str, visits: Sequence[str]) -> Non
     axis.set_xlim(-0.4, max(len(visits) - 0.6, 0.4))
     axis.grid(axis="y", color="#e0e0e0", lw=0.8)
     axis.spines[["top", "right"]].set_visible(False)
+
+
+def _at_least(axis: Axes, span: float) -> None:
+    """Widen the y axis to ``span`` around its data, so rounding noise is not drawn as change."""
+    low, high = axis.get_ylim()
+    if high - low < span:
+        middle = (low + high) / 2
+        axis.set_ylim(middle - span / 2, middle + span / 2)
 
 
 def delta_unit(unit: str) -> str:

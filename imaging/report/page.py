@@ -27,7 +27,8 @@ table { border-collapse: collapse; margin: 0.6em 0 1.2em; font-size: 0.9em; }
 th, td { border: 1px solid #d0d7de; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
 th { background: #f3f5f7; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.pass { background: #e3f4e1; } .fail { background: #fbe0de; } .na { background: #f1f1f1; color: #666; }
+.pass { background: #e3f4e1; } .fail { background: #fbe0de; }
+.na { background: #f1f1f1; color: #666; }
 img { max-width: 100%; height: auto; display: block; margin: 0.5em 0; }
 nav a { margin-right: 1em; }
 .small { font-size: 0.85em; color: #555; }
@@ -77,19 +78,21 @@ def _header(data: ReportData) -> str:
     provenance = data.provenance
     counts = provenance.get("counts", {})
     software = provenance.get("software", {})
+    visits = len(data.endpoints[["subject", "visit"]].drop_duplicates())
     lines = [
-        f"{len(data.subjects)} subjects, {data.endpoints[['subject', 'visit']].drop_duplicates().shape[0]}"
-        f" subject-visits, {len(data.endpoints)} endpoint rows, {len(data.failures)} failures.",
+        f"{len(data.subjects)} subjects, {visits} subject-visits, {len(data.endpoints)} endpoint "
+        f"rows, {len(data.failures)} failures.",
     ]
     if provenance:
         lines.append(
-            f"Batch run {_e(provenance.get('started', '?'))} to {_e(provenance.get('finished', '?'))}"
+            f"Batch run {_e(provenance.get('started', '?'))} to "
+            f"{_e(provenance.get('finished', '?'))}"
             f" with spine-endpoints {_e(software.get('spine-endpoints', '?'))}"
             + (f"; {counts.get('studies', 0)} studies" if counts else "")
             + "."
         )
     if data.visits:
-        lines.append("Visits: " + ", ".join(_e(v) for v in data.visits) + ".")
+        lines.append("Visits: " + ", ".join(_e(data.visit_label(v)) for v in data.visits) + ".")
     return '<p class="meta">' + "<br>".join(lines) + "</p>"
 
 
@@ -97,35 +100,64 @@ def _eligibility(data: ReportData) -> str:
     out = ['<h2 id="eligibility">Eligibility (imaging criteria)</h2>']
     table = data.eligibility
     if table.empty:
-        out.append("<p>No eligibility evaluation in this output (no protocol rules or no reads).</p>")
+        out.append(
+            "<p>No eligibility evaluation in this output (no protocol rules or no reads).</p>"
+        )
         return "\n".join(out)
-    criteria = list(dict.fromkeys(table["criterion"]))
-    detail_column = next((c for c in ("values", "detail") if c in table.columns), None)
-    counts = table.groupby("criterion")["verdict"].value_counts().unstack(fill_value=0)
+    key = "rule" if "rule" in table.columns else "criterion"
+    rules = list(dict.fromkeys(table[key]))
+    visit = ", ".join(sorted(set(table["visit"]))) if "visit" in table.columns else ""
+    if "subject_verdict" in table.columns:
+        overall = table.drop_duplicates("subject")["subject_verdict"].value_counts()
+        out.append(
+            f"<p>Evaluated at {_e(data.visit_label(visit)) if visit else 'the eligibility visit'}: "
+            + ", ".join(f"<b>{int(n)}</b> {_e(verdict)}" for verdict, n in overall.items())
+            + ".</p>"
+        )
+    texts = table.drop_duplicates(key).set_index(key)
+    counts = table.groupby(key)["verdict"].value_counts().unstack(fill_value=0)
+    verdicts = [v for v in ("pass", "fail", "not evaluable") if v in counts.columns]
     out.append(
         _table(
-            ["criterion", *counts.columns],
-            [[c, *(int(counts.loc[c, v]) for v in counts.columns)] for c in criteria],
+            ["rule", "role", "criterion", *verdicts],
+            [
+                [
+                    rule,
+                    texts.loc[rule].get("role", ""),
+                    texts.loc[rule].get("text", ""),
+                    *(int(counts.loc[rule, v]) for v in verdicts),
+                ]
+                for rule in rules
+            ],
         )
     )
-    header = "<tr><th>subject</th>" + "".join(f"<th>{_e(c)}</th>" for c in criteria) + "</tr>"
+    header = "<tr><th>subject</th><th>overall</th>" + "".join(
+        f"<th>{_e(rule)}</th>" for rule in rules
+    )
     body = []
     for subject, group in table.groupby("subject", sort=True):
-        by_criterion = {row["criterion"]: row for _, row in group.iterrows()}
-        cells = []
-        for criterion in criteria:
-            row = by_criterion.get(criterion)
+        first = group.iloc[0]
+        verdict = str(first.get("subject_verdict", ""))
+        cells = [_verdict_cell(verdict, str(first.get("subject_reason", "")))]
+        by_rule = {row[key]: row for _, row in group.iterrows()}
+        for rule in rules:
+            row = by_rule.get(rule)
             if row is None:
                 cells.append('<td class="na">-</td>')
                 continue
-            verdict = str(row["verdict"])
-            detail = str(row[detail_column]) if detail_column else ""
-            css = VERDICT_CLASS.get(verdict, "na")
-            note = f'<br><span class="small">{_e(detail)}</span>' if detail else ""
-            cells.append(f'<td class="{css}">{_e(verdict)}{note}</td>')
+            detail = "; ".join(
+                str(row[c]) for c in ("values", "reason") if c in row.index and str(row[c])
+            )
+            cells.append(_verdict_cell(str(row["verdict"]), detail))
         body.append(f"<tr><td>{_e(subject)}</td>{''.join(cells)}</tr>")
-    out.append(f"<table>{header}{''.join(body)}</table>")
+    out.append(f"<table>{header}</tr>{''.join(body)}</table>")
     return "\n".join(out)
+
+
+def _verdict_cell(verdict: str, detail: str) -> str:
+    css = VERDICT_CLASS.get(verdict, "na")
+    note = f'<br><span class="small">{_e(detail)}</span>' if detail else ""
+    return f'<td class="{css}">{_e(verdict)}{note}</td>'
 
 
 def _cohort(data: ReportData) -> str:
@@ -150,7 +182,7 @@ def _cohort(data: ReportData) -> str:
                 + [_num(m) + (f" (n={n})" if n else "") for m, n in zip(mean, count, strict=True)]
             )
         out.append(f"<p>Mean change at {_e(level)}:</p>")
-        out.append(_table(["measure", *data.visits], rows))
+        out.append(_table(["measure", *(data.visit_label(v) for v in data.visits)], rows))
     return "\n".join(out)
 
 
@@ -186,7 +218,7 @@ def _grades_table(data: ReportData, subject: str) -> str:
         rows.append(cells)
     return (
         '<p class="small">Grades per level and visit: Pfirrmann (P) and Modic (M, cranial/caudal '
-        "endplate).</p>" + _table(["level", *data.visits], rows)
+        "endplate).</p>" + _table(["level", *(data.visit_label(v) for v in data.visits)], rows)
     )
 
 
@@ -246,9 +278,7 @@ def _provenance(data: ReportData) -> str:
 
 def _table(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     head = "".join(f"<th>{_e(c)}</th>" for c in columns)
-    body = "".join(
-        "<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in rows
-    )
+    body = "".join("<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in rows)
     return f"<table><tr>{head}</tr>{body}</table>"
 
 

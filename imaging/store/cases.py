@@ -30,9 +30,7 @@ def subject_by_id(session: Session, subject_id: str) -> Subject | None:
     return session.scalars(select(Subject).where(Subject.subject_id == subject_id)).first()
 
 
-def get_subject(
-    session: Session, subject_id: str, *, actor: str, create: bool = True
-) -> Subject:
+def get_subject(session: Session, subject_id: str, *, actor: str, create: bool = True) -> Subject:
     """The subject, created (and audited) when new and ``create`` is true."""
     subject = subject_by_id(session, subject_id)
     if subject is not None:
@@ -213,7 +211,9 @@ def register_images(
     different hash it is an error (the file changed).
     """
     images: list[Image] = []
-    ordered = sorted(records, key=lambda r: (r.subject, not r.time_point_id, r.study_date or dt.date.max))
+    ordered = sorted(
+        records, key=lambda r: (r.subject, not r.time_point_id, r.study_date or dt.date.max)
+    )
     for rec in ordered:
         existing = session.scalars(
             select(Image).where(Image.sop_instance_uid == rec.sop_instance_uid)

@@ -41,7 +41,9 @@ class ImportSummary:
         parts = [f"{len(self.created)} new reads", f"{len(self.corrected)} corrected"]
         parts.append(f"{len(self.unchanged)} unchanged")
         lines = [", ".join(parts)]
-        lines += [f"  corrected {s} {v} reader {r}: now version {n}" for s, v, r, n in self.corrected]
+        lines += [
+            f"  corrected {s} {v} reader {r}: now version {n}" for s, v, r, n in self.corrected
+        ]
         return "\n".join(lines)
 
 
@@ -117,7 +119,7 @@ def import_grade_rows(
 
 
 def export_grade_rows(store: ReadStore, protocol: Protocol) -> list[GradeRow]:
-    """The current version of every read, as form rows (one per subject x visit x level x reader)."""
+    """The current version of every read as form rows: one per subject x visit x level x reader."""
     rows: list[GradeRow] = []
     item_order = [i.name for i in protocol.items]
     with store.reading() as session:

@@ -145,7 +145,10 @@ def read_content(session: Session, read: Read) -> ReadContent:
         (g.level, g.item): g.code
         for g in session.scalars(select(GradeValue).where(GradeValue.read_pk == read.id))
     }
-    notes = {n.level: n.text for n in session.scalars(select(ReadNote).where(ReadNote.read_pk == read.id))}
+    notes = {
+        n.level: n.text
+        for n in session.scalars(select(ReadNote).where(ReadNote.read_pk == read.id))
+    }
     landmarks = {}
     for mark in session.scalars(select(Landmark).where(Landmark.read_pk == read.id)):
         point = LandmarkPoint(
@@ -180,9 +183,7 @@ def _require_draft(session: Session, read: Read) -> None:
         )
 
 
-def save_draft(
-    session: Session, read: Read, content: ReadContent, protocol: Protocol
-) -> None:
+def save_draft(session: Session, read: Read, content: ReadContent, protocol: Protocol) -> None:
     """Replace a draft's content (autosave; not audited until submitted)."""
     _require_draft(session, read)
     _check_content(protocol, content)

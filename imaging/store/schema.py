@@ -124,17 +124,13 @@ class Read(Base):
     __tablename__ = "reads"
     __table_args__ = (
         UniqueConstraint("case_pk", "reader", "version", name="uq_reads_case_reader_version"),
-        CheckConstraint(
-            "status IN ('draft', 'submitted', 'locked')", name="status_known"
-        ),
+        CheckConstraint("status IN ('draft', 'submitted', 'locked')", name="status_known"),
         CheckConstraint(
             "(version = 1 AND supersedes_id IS NULL) OR (version > 1 AND supersedes_id IS NOT "
             "NULL AND reason IS NOT NULL AND length(trim(reason)) > 0)",
             name="correction_has_reason",
         ),
-        CheckConstraint(
-            "status = 'draft' OR submitted_at IS NOT NULL", name="submitted_has_time"
-        ),
+        CheckConstraint("status = 'draft' OR submitted_at IS NOT NULL", name="submitted_has_time"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -154,7 +150,9 @@ class Read(Base):
 
 class GradeValue(Base):
     __tablename__ = "grades"
-    __table_args__ = (UniqueConstraint("read_pk", "level", "item", name="uq_grades_read_level_item"),)
+    __table_args__ = (
+        UniqueConstraint("read_pk", "level", "item", name="uq_grades_read_level_item"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     read_pk: Mapped[int] = mapped_column(ForeignKey("reads.id"), index=True)
@@ -180,7 +178,9 @@ class Landmark(Base):
 
     __tablename__ = "landmarks"
     __table_args__ = (
-        UniqueConstraint("read_pk", "image", "vertebra", "corner", name="uq_landmarks_read_image_corner"),
+        UniqueConstraint(
+            "read_pk", "image", "vertebra", "corner", name="uq_landmarks_read_image_corner"
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -34,31 +34,34 @@ def _order_key(reader: str, reading_id: str) -> str:
     return hashlib.sha256(f"{reader}\x00{reading_id}".encode()).hexdigest()
 
 
-def worklist(session: Session, reader: str, *, with_images_only: bool = False) -> list[WorklistItem]:
+def worklist(
+    session: Session, reader: str, *, with_images_only: bool = False
+) -> list[WorklistItem]:
     """The reader's cases in the reader's own order, with this reader's progress on each."""
     if not reader.strip():
         raise StoreError("a worklist needs a reader id")
     cases = list(session.scalars(select(Case)))
     counts: dict[int, int] = {}
     for case_pk in session.scalars(select(Image.case_pk).where(Image.case_pk.is_not(None))):
-        counts[case_pk] = counts.get(case_pk, 0) + 1
+        if case_pk is not None:
+            counts[case_pk] = counts.get(case_pk, 0) + 1
     latest: dict[int, Read] = {}
     for read in session.scalars(select(Read).where(Read.reader == reader)):
         if read.case_pk not in latest or read.version > latest[read.case_pk].version:
             latest[read.case_pk] = read
     cases.sort(key=lambda c: _order_key(reader, c.reading_id))
-    items = []
+    items: list[WorklistItem] = []
     for case in cases:
         if with_images_only and not counts.get(case.id):
             continue
-        read = latest.get(case.id)
+        current = latest.get(case.id)
         items.append(
             WorklistItem(
                 position=len(items) + 1,
                 reading_id=case.reading_id,
-                status="to read" if read is None else read.status,
-                version=None if read is None else read.version,
-                read_id=None if read is None else read.id,
+                status="to read" if current is None else current.status,
+                version=None if current is None else current.version,
+                read_id=None if current is None else current.id,
                 image_count=counts.get(case.id, 0),
             )
         )

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from imaging.anatomy import Film
 from imaging.calibration import Calibration, CalibrationSource
+from imaging.landmark_files.images import anterior_direction
 
 METADATA_KEY = "spine_endpoints"
 
@@ -46,6 +48,8 @@ class ImageInfo:
     photometric_interpretation: str = ""
     description: str = ""
     window_presets: tuple[tuple[float, float, str], ...] = field(default=())
+    patient_orientation: tuple[str, ...] = ()
+    """(0020,0020) *Patient Orientation*: patient directions of increasing col, then row."""
 
     @property
     def inverted(self) -> bool:
@@ -56,6 +60,15 @@ class ImageInfo:
     def source_image(self) -> str:
         """How landmark rows and measures name the image: the SOP Instance UID, else the path."""
         return self.sop_instance_uid or self.path
+
+    @property
+    def anterior_direction(self) -> tuple[float, float] | None:
+        """(row, col) toward anterior from the Patient Orientation, as the landmark files use."""
+        if len(self.patient_orientation) != 2:
+            return None
+        return anterior_direction(
+            SimpleNamespace(PatientOrientation=list(self.patient_orientation))
+        )
 
     @property
     def units(self) -> str:
@@ -79,6 +92,7 @@ class ImageInfo:
             "description": self.description,
             "window_presets": [list(p) for p in self.window_presets],
             "units": self.units,
+            "patient_orientation": list(self.patient_orientation),
         }
 
     @classmethod
@@ -104,6 +118,7 @@ class ImageInfo:
             window_presets=tuple(
                 (float(c), float(w), str(e)) for c, w, e in data.get("window_presets", [])
             ),
+            patient_orientation=tuple(str(v) for v in data.get("patient_orientation", [])),
         )
 
 

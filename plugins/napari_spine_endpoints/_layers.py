@@ -46,6 +46,7 @@ def radiograph_info(radiograph: Radiograph) -> ImageInfo:
         photometric_interpretation=radiograph.photometric_interpretation,
         description=radiograph.series_description or "",
         window_presets=tuple((p.center, p.width, p.explanation) for p in radiograph.window_presets),
+        patient_orientation=radiograph.patient_orientation,
     )
 
 

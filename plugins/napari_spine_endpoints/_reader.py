@@ -1,9 +1,10 @@
 """The npe2 reader: a DICOM file, a folder, a whole study, extension-less files included.
 
 :func:`napari_get_reader` only sniffs (see :mod:`._sniff`) and returns None for anything that is
-not DICOM; it never raises. The returned function loads with :mod:`imaging.dicom`: one image
-layer per radiograph (neutral, flexion, extension first, in that order) and one 3-D layer per
-MR/CT series. In a folder, a file that cannot be loaded is left out and named in a warning; only
+not DICOM; it never raises. The returned function loads with :mod:`imaging.dicom`: one 3-D layer
+per MR/CT series (added first, so a new viewer opens them on the middle, mid-sagittal slice) and
+one image layer per radiograph (neutral, flexion, extension); only the first film is shown. In a
+folder, a file that cannot be loaded is left out and named in a warning; only
 when nothing at all loads does reading fail, with the first file's error.
 """
 
@@ -100,13 +101,10 @@ def read_dicom(path: PathOrPaths) -> list[LayerData]:
             volumes += load_series(folder)
         except SpineEndpointsError as error:
             contents.problems.append(error)
-    for file in contents.series_files:
-        try:
-            volumes.append(load_series_file(file))
-        except SpineEndpointsError as error:
-            contents.problems.append(error)
-    layers = films + [series_layer(series) for series in volumes]
-    _show_first_only(layers)
+    volumes += _series_of_files(contents.series_files, contents.problems)
+    # Volumes first: a viewer whose first layer is 3-D opens it on the middle (mid-sagittal) slice.
+    layers = [series_layer(series) for series in volumes] + films
+    _show_first_only(layers, first=len(volumes) if films else 0)
     if not layers:
         if contents.problems:
             raise contents.problems[0]
@@ -118,10 +116,29 @@ def read_dicom(path: PathOrPaths) -> list[LayerData]:
     return layers
 
 
-def _show_first_only(layers: list[LayerData]) -> None:
-    """Of several images, show the first film (or the first series); hide the rest."""
+def _series_of_files(files: list[Path], problems: list[SpineEndpointsError]) -> list[ImageSeries]:
+    """Slices given one by one (a worklist case lists every file): whole series per folder."""
+    by_folder: dict[Path, set[Path]] = {}
+    for file in files:
+        by_folder.setdefault(file.parent, set()).add(file.resolve())
+    volumes: list[ImageSeries] = []
+    for folder, listed in by_folder.items():
+        try:
+            if len(listed) == 1:
+                volumes.append(load_series_file(next(iter(listed))))
+                continue
+            for series in load_series(folder):
+                if listed & {path.resolve() for path in series.paths}:
+                    volumes.append(series)
+        except SpineEndpointsError as error:
+            problems.append(error)
+    return volumes
+
+
+def _show_first_only(layers: list[LayerData], first: int) -> None:
+    """Of several images, show only the one at ``first`` (the first film, else the first series)."""
     for index, (_, kwargs, _) in enumerate(layers):
-        kwargs["visible"] = index == 0
+        kwargs["visible"] = index == first
 
 
 def _warn(problems: Sequence[SpineEndpointsError]) -> None:

@@ -34,7 +34,7 @@ _MODALITY = re.compile(r"[A-Z]{2,4}")
 def has_dicm_prefix(path: str | os.PathLike[str]) -> bool:
     """True when bytes 128-131 are ``DICM`` (the DICOM Part 10 file preamble)."""
     try:
-        with open(path, "rb") as file:
+        with Path(path).open("rb") as file:
             head = file.read(132)
     except OSError:
         return False
@@ -44,7 +44,7 @@ def has_dicm_prefix(path: str | os.PathLike[str]) -> bool:
 def _looks_like_raw_dataset(path: str | os.PathLike[str]) -> bool:
     """A preamble-less data set: a group 0002/0008 tag first, then a parseable header."""
     try:
-        with open(path, "rb") as file:
+        with Path(path).open("rb") as file:
             head = file.read(4)
     except OSError:
         return False

@@ -4,6 +4,7 @@ tests that need no images)."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -22,34 +23,90 @@ def endpoint_rows() -> pd.DataFrame:
             for level, base in zip(LEVELS, heights, strict=True):
                 height = base - (v if (subject, level) == ("S001", "L4-L5") else 0)
                 common = {"subject": subject, "visit": visit, "level": level, "reader": "R1"}
-                rows.append(common | {"measure": "disc_height_mean", "value": height, "unit": "mm",
-                                      "film": "neutral"})
-                rows.append(common | {"measure": "angular_rom", "value": 8.0 + v, "unit": "deg",
-                                      "film": "flexion-extension"})
-                rows.append(common | {"measure": "pfirrmann", "value": 3.0 + (v > 1), "unit": "grade",
-                                      "film": ""})
-            rows.append({"subject": subject, "visit": visit, "level": "L4-L5", "reader": "R1",
-                         "measure": "height_loss_vs_adjacent_pct", "value": 25.0 + 5 * v,
-                         "unit": "%", "film": "neutral"})
+                rows.append(
+                    common
+                    | {
+                        "measure": "disc_height_mean",
+                        "value": height,
+                        "unit": "mm",
+                        "film": "neutral",
+                    }
+                )
+                rows.append(
+                    common
+                    | {
+                        "measure": "angular_rom",
+                        "value": 8.0 + v,
+                        "unit": "deg",
+                        "film": "flexion-extension",
+                    }
+                )
+                rows.append(
+                    common
+                    | {"measure": "pfirrmann", "value": 3.0 + (v > 1), "unit": "grade", "film": ""}
+                )
+            rows.append(
+                {
+                    "subject": subject,
+                    "visit": visit,
+                    "level": "L4-L5",
+                    "reader": "R1",
+                    "measure": "height_loss_vs_adjacent_pct",
+                    "value": 25.0 + 5 * v,
+                    "unit": "%",
+                    "film": "neutral",
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def write_batch_output(folder: Path) -> Path:
-    """Write endpoints.parquet, failures.csv, eligibility.csv and provenance.json into ``folder``."""
+    """Write endpoints.parquet, failures.csv, eligibility.csv and provenance.json in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     endpoint_rows().to_parquet(folder / "endpoints.parquet", index=False)
     pd.DataFrame(
-        [{"file": "S002/month_6/dx_flexion.dcm", "subject": "S002", "visit": "month_6",
-          "reason": "not-dicom: no DICM prefix <b>"}]
+        [
+            {
+                "file": "S002/month_6/dx_flexion.dcm",
+                "subject": "S002",
+                "visit": "month_6",
+                "reason": "not-dicom: no DICM prefix <b>",
+            }
+        ]
     ).to_csv(folder / "failures.csv", index=False)
     pd.DataFrame(
         [
-            {"subject": "S001", "criterion": "pfirrmann_l4_l5", "verdict": "pass", "values": "3"},
-            {"subject": "S002", "criterion": "pfirrmann_l4_l5", "verdict": "fail", "values": "2"},
+            {
+                "subject": "S001",
+                "visit": "baseline",
+                "rule": "pfirrmann_target",
+                "role": "inclusion",
+                "verdict": "pass",
+                "values": "L4-L5 pfirrmann 3",
+                "reason": "",
+                "subject_verdict": "eligible",
+                "subject_reason": "meets every imaging criterion",
+                "text": "MRI: the L4-5 disc is Pfirrmann grade 3, 4 or 5",
+            },
+            {
+                "subject": "S002",
+                "visit": "baseline",
+                "rule": "pfirrmann_target",
+                "role": "inclusion",
+                "verdict": "fail",
+                "values": "L4-L5 pfirrmann 2",
+                "reason": "",
+                "subject_verdict": "not eligible",
+                "subject_reason": "fails pfirrmann_target",
+                "text": "MRI: the L4-5 disc is Pfirrmann grade 3, 4 or 5",
+            },
         ]
     ).to_csv(folder / "eligibility.csv", index=False)
-    provenance = {"protocol": {"name": "DLBP trial", "visits": list(VISITS),
-                               "target_level": "L4-L5"}, "started": "2025", "finished": "2025"}
+    provenance = {
+        "protocol": {"name": "DLBP trial", "visits": list(VISITS), "target_level": "L4-L5"},
+        "started": "2025",
+        "finished": "2025",
+    }
     (folder / "provenance.json").write_text(json.dumps(provenance))
     return folder
 
@@ -58,3 +115,27 @@ def write_batch_output(folder: Path) -> Path:
 def fake_batch_output(tmp_path: Path) -> Path:
     """A batch output folder written from :func:`endpoint_rows`, with failures and eligibility."""
     return write_batch_output(tmp_path / "out")
+
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def sample_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled sample archive (``sample_dicom/``), generated once if the tree lacks it."""
+    bundled = REPOSITORY / "sample_dicom"
+    if (bundled / "landmarks.csv").is_file():
+        return bundled
+    from imaging.phantom.samples import write_samples
+
+    generated = tmp_path_factory.mktemp("sample_dicom")
+    write_samples(generated)
+    return generated
+
+
+@pytest.fixture
+def archive_copy(sample_archive: Path, tmp_path: Path) -> Path:
+    """A private copy of the sample archive that a test may damage."""
+    copy = tmp_path / "archive"
+    shutil.copytree(sample_archive, copy)
+    return copy

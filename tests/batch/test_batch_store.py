@@ -80,8 +80,14 @@ def test_damaged_result_file_is_recomputed_not_trusted(tmp_path: Path) -> None:
 def test_endpoint_writer_streams_csv_and_parquet_with_change_from_baseline(tmp_path: Path) -> None:
     def rows(height: float) -> pd.DataFrame:
         return pd.DataFrame(
-            {"level": ["L4-L5"], "measure": ["disc_height_mean"], "value": [height],
-             "unit": ["mm"], "film": ["neutral"], "reader": ["R1"]}
+            {
+                "level": ["L4-L5"],
+                "measure": ["disc_height_mean"],
+                "value": [height],
+                "unit": ["mm"],
+                "film": ["neutral"],
+                "reader": ["R1"],
+            }
         )
 
     with EndpointWriter(tmp_path, baseline_visit="baseline") as writer:
@@ -93,8 +99,8 @@ def test_endpoint_writer_streams_csv_and_parquet_with_change_from_baseline(tmp_p
     assert parquet["change_from_baseline"].tolist()[:2] == [0.0, -1.5]
     assert pd.isna(parquet["change_from_baseline"].iloc[2]), "S002 has no baseline"
     text = (tmp_path / "endpoints.csv").read_text(encoding="utf-8").splitlines()
-    assert text[0].startswith("subject,visit,level,measure,value,unit,change_from_baseline")
-    assert text[2].startswith("S001,month_6,L4-L5,disc_height_mean,8.5,mm,-1.5,")
+    assert text[0].startswith("subject,visit,level,measure,value,unit,grade,change_from_baseline")
+    assert text[2].startswith("S001,month_6,L4-L5,disc_height_mean,8.5,mm,,-1.5,")
     assert writer.rows_written == 3
 
 

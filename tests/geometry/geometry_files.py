@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
 from imaging.anatomy import Corner, Vertebra
 
@@ -51,7 +51,7 @@ def write_dx(
     """Write a blank DX film with the given calibration attributes; returns its SOPInstanceUID."""
     uid = generate_uid()
     meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = DIGITAL_X_RAY_FOR_PRESENTATION
+    meta.MediaStorageSOPClassUID = UID(DIGITAL_X_RAY_FOR_PRESENTATION)
     meta.MediaStorageSOPInstanceUID = uid
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     dataset = Dataset()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from geometry_spines import spine_corners
+from geometry_spines import Corners, spine_corners
 
 from imaging.anatomy import Corner, Film, Vertebra
 from imaging.calibration import Calibration
@@ -18,10 +18,10 @@ AS, PS, AI, PI = (
     Corner.ANTERIOR_INFERIOR,
     Corner.POSTERIOR_INFERIOR,
 )
-IDENTITY = {"subject": "DLBP-007", "visit": "baseline", "film": Film.FLEXION, "reader": "R2"}
+LABEL = "subject DLBP-007, visit baseline, film flexion, reader R2"
 
 
-def _points(corners: dict[Vertebra, dict[Corner, tuple[float, float]]]) -> list[LandmarkPoint]:
+def _points(corners: Corners) -> list[LandmarkPoint]:
     points, line = [], 2
     for vertebra, placed in corners.items():
         for corner, (row, col) in placed.items():
@@ -31,12 +31,25 @@ def _points(corners: dict[Vertebra, dict[Corner, tuple[float, float]]]) -> list[
 
 
 def _build(
-    corners: dict[Vertebra, dict[Corner, tuple[float, float]]], **extra: object
+    corners: Corners,
+    *,
+    anterior_direction: tuple[float, float] | None = None,
+    calibration: Calibration | None = None,
+    points: list[LandmarkPoint] | None = None,
 ) -> Landmarks:
-    return Landmarks.from_points(_points(corners), origin="reads.csv", **{**IDENTITY, **extra})  # type: ignore[arg-type]
+    return Landmarks.from_points(
+        _points(corners) if points is None else points,
+        film=Film.FLEXION,
+        calibration=calibration,
+        subject="DLBP-007",
+        visit="baseline",
+        reader="R2",
+        anterior_direction=anterior_direction,
+        origin="reads.csv",
+    )
 
 
-def _swap(corners: dict, vertebra: Vertebra, a: Corner, b: Corner) -> dict:  # type: ignore[type-arg]
+def _swap(corners: Corners, vertebra: Vertebra, a: Corner, b: Corner) -> Corners:
     changed = {v: dict(c) for v, c in corners.items()}
     changed[vertebra][a], changed[vertebra][b] = corners[vertebra][b], corners[vertebra][a]
     return changed
@@ -73,16 +86,16 @@ def test_missing_corners_are_allowed_and_listed() -> None:
 
 def test_unknown_vertebra_and_corner_are_named() -> None:
     with pytest.raises(LandmarkError, match=r"unknown vertebra 'L6'.*Use one of: T12, L1"):
-        Landmarks({"L6": {"anterior_superior": (1, 2)}}, **IDENTITY)  # type: ignore[arg-type, dict-item]
+        Landmarks({"L6": {"anterior_superior": (1, 2)}}, subject="DLBP-007")  # type: ignore[dict-item]
     with pytest.raises(LandmarkError, match=r"unknown L4 corner 'anterior_middle'"):
-        Landmarks({"L4": {"anterior_middle": (1, 2)}}, **IDENTITY)  # type: ignore[arg-type, dict-item]
+        Landmarks({"L4": {"anterior_middle": (1, 2)}}, subject="DLBP-007")  # type: ignore[dict-item]
 
 
 def test_duplicate_corner_names_both_rows() -> None:
     points = _points(spine_corners())
     points.append(LandmarkPoint(Vertebra.L3, AI, 10.0, 10.0, "line 40"))
     with pytest.raises(LandmarkError) as info:
-        Landmarks.from_points(points, origin="reads.csv", **IDENTITY)  # type: ignore[arg-type]
+        _build({}, points=points)
     message = str(info.value)
     assert message.startswith(
         "reads.csv: subject DLBP-007, visit baseline, film flexion, reader R2"
@@ -147,7 +160,7 @@ def test_patient_orientation_decides_anterior() -> None:
 
 
 def test_tie_between_sides_is_refused() -> None:
-    corners = {v: c for v, c in spine_corners().items() if v in (Vertebra.L3, Vertebra.L4)}
+    corners: Corners = {v: c for v, c in spine_corners().items() if v in (Vertebra.L3, Vertebra.L4)}
     corners = _swap(_swap(corners, Vertebra.L4, AS, PS), Vertebra.L4, AI, PI)
     with pytest.raises(LandmarkError, match="cannot tell anterior from posterior"):
         _build(corners)

@@ -60,13 +60,15 @@ def test_segmental_angle_same_on_a_film_facing_left() -> None:
     def mirror(point: tuple[float, float]) -> tuple[float, float]:
         return (point[0], -point[1])
 
-    corners = [mirror(p) for p in (UPPER_AI, UPPER_PI, LOWER_AS, LOWER_PS)]
-    derived = segmental_angle(*corners, spacing=SPACING)
-    explicit = segmental_angle(*corners, spacing=SPACING, facing=-1)
+    ai, pi, as_, ps = (mirror(p) for p in (UPPER_AI, UPPER_PI, LOWER_AS, LOWER_PS))
+    derived = segmental_angle(ai, pi, as_, ps, spacing=SPACING)
+    explicit = segmental_angle(ai, pi, as_, ps, spacing=SPACING, facing=-1)
     assert derived[0] == pytest.approx(11.309932474020215)
     assert explicit[0] == pytest.approx(11.309932474020215)
     # Given the wrong facing, the sign flips: facing is what makes lordosis positive.
-    assert segmental_angle(*corners, spacing=SPACING, facing=1)[0] == pytest.approx(-11.3099324)
+    assert segmental_angle(ai, pi, as_, ps, spacing=SPACING, facing=1)[0] == pytest.approx(
+        -11.3099324
+    )
 
 
 def test_kyphotic_disc_has_negative_angle() -> None:

@@ -82,7 +82,7 @@ def _measure(
         spacing=spacing,
     )
     calibration = Calibration.user_supplied_spacing(calibration_spacing or spacing)
-    return film_geometry(Landmarks(corners, calibration=calibration))  # type: ignore[arg-type]
+    return film_geometry(Landmarks(corners, calibration=calibration))
 
 
 def _values(geometry: FilmGeometry, measures: tuple[str, ...]) -> list[float]:
@@ -174,12 +174,12 @@ def test_swapped_landmarks_are_rejected(
         facing=facing,
         rotation_deg=rotation,
     )
-    Landmarks(corners)  # type: ignore[arg-type]  # valid as built
+    Landmarks(corners)  # valid as built
     placed = corners[vertebra]
     for a, b in SWAPS[swap]:
         placed[a], placed[b] = placed[b], placed[a]
     with pytest.raises(LandmarkError, match=vertebra.value):
-        Landmarks(corners)  # type: ignore[arg-type]
+        Landmarks(corners)
 
 
 @settings(max_examples=40, deadline=None)
@@ -204,7 +204,7 @@ def test_swapped_vertebra_labels_are_rejected(
     upper, lower = pair
     corners[upper], corners[lower] = corners[lower], corners[upper]
     with pytest.raises(LandmarkError, match=f"{upper} is not cranial of {lower}"):
-        Landmarks(corners)  # type: ignore[arg-type]
+        Landmarks(corners)
 
 
 def test_angle_of_a_nearly_flat_disc_keeps_its_sign() -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from napari_spine_endpoints._model.grading import GradeForm
 
 from imaging.protocol.model import GradingItem
 from imaging.protocol.scales import load_scale
-from napari_spine_endpoints._model.grading import GradeForm
 
 LEVELS = ("L3-L4", "L4-L5", "L5-S1")
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-
-from imaging.anatomy import Corner, DiscLevel, Vertebra
 from napari_spine_endpoints._model.placement import (
     CornerLabel,
     PlacementState,
     placement_sequence,
     vertebrae_for_levels,
 )
+
+from imaging.anatomy import Corner, DiscLevel, Vertebra
 
 L4_AS = CornerLabel(Vertebra.L4, Corner.ANTERIOR_SUPERIOR)
 
@@ -59,7 +59,9 @@ def test_skip_needs_a_reason_and_counts_as_done() -> None:
     with pytest.raises(ValueError, match="needs a reason"):
         state.skip("  ")
     state.skip("overlapped by the iliac crest")
-    assert state.skipped[CornerLabel(Vertebra.L5, Corner.ANTERIOR_SUPERIOR)].startswith("overlapped")
+    assert state.skipped[CornerLabel(Vertebra.L5, Corner.ANTERIOR_SUPERIOR)].startswith(
+        "overlapped"
+    )
     for index in range(5):
         state.place(index, index)
     assert state.current is None

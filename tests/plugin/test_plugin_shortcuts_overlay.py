@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 from app_model.types import KeyBinding
-
-from imaging.anatomy import Corner, DiscLevel, Vertebra
 from napari_spine_endpoints._model.overlay import overlay_segments
 from napari_spine_endpoints._model.placement import CornerLabel, placement_sequence
 from napari_spine_endpoints._model.shortcuts import SHORTCUTS, shortcut_help
+
+from imaging.anatomy import Corner, DiscLevel, Vertebra
 
 
 def _napari_keys() -> set[str]:

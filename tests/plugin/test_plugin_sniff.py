@@ -6,9 +6,8 @@ import shutil
 from pathlib import Path
 
 import pydicom
-from pydicom.data import get_testdata_file
-
 from napari_spine_endpoints._sniff import MAX_FILES_TO_SNIFF, is_dicom_file, is_ours
+from pydicom.data import get_testdata_file
 
 
 def _testdata(name: str) -> Path:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from napari_spine_endpoints._model.window import (
     DRAG_PIXELS_FOR_FULL_RANGE,
     Window,
@@ -56,13 +55,17 @@ def test_drag_right_widens_and_drag_up_brightens() -> None:
     assert (wider.center, wider.width) == (300.0, 300.0)
     brighter = drag_window(start, drag_right=0, drag_down=-50, data_range=(0.0, span))
     assert brighter.center == 250.0  # lower center: more values above it, image brighter
-    inverted = drag_window(start, drag_right=0, drag_down=-50, data_range=(0.0, span), inverted=True)
+    inverted = drag_window(
+        start, drag_right=0, drag_down=-50, data_range=(0.0, span), inverted=True
+    )
     assert inverted.center == 350.0  # MONOCHROME1 shown with gray_r: higher center is brighter
 
 
 def test_drag_is_clamped() -> None:
     narrow = drag_window(Window(100, 50), drag_right=-10_000, drag_down=0, data_range=(0.0, 512.0))
     assert narrow.width == 1.0
-    wide = drag_window(Window(100, 50), drag_right=10_000, drag_down=10_000, data_range=(0.0, 512.0))
+    wide = drag_window(
+        Window(100, 50), drag_right=10_000, drag_down=10_000, data_range=(0.0, 512.0)
+    )
     assert wide.width == 1024.0
     assert wide.center == 768.0

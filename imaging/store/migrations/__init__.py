@@ -1,1 +1,1 @@
-"""Alembic migrations of the read store, applied programmatically by :mod:`imaging.store.migrate`."""
+"""Alembic migrations of the read store, applied from code by :mod:`imaging.store.migrate`."""

@@ -128,7 +128,9 @@ class GradeForm:
         """Replace everything with saved grades (a reopened draft); unknown entries are ignored."""
         known = {(lv, i.name) for lv in self.levels for i in self.items_at(lv)}
         self.values = {
-            key: self.scale_of(key[1]).grade(code).code for key, code in values.items() if key in known
+            key: self.scale_of(key[1]).grade(code).code
+            for key, code in values.items()
+            if key in known
         }
         self.reasons = {k: v for k, v in (reasons or {}).items() if k in self.levels and v}
         self.comments = {k: v for k, v in (comments or {}).items() if k in self.levels and v}
@@ -156,7 +158,7 @@ class GradeForm:
         return not self.problems()
 
     def rows(self) -> list[dict[str, str | None]]:
-        """One row per level: ``level``, one column per item (code or None), ``reason``, ``comment``."""
+        """Per level: ``level``, a column per item (code or None), ``reason``, ``comment``."""
         rows = []
         for level in self.levels:
             row: dict[str, str | None] = {"level": level}

@@ -69,7 +69,9 @@ def overlay_segments(
         lower_as = at(level.lower, Corner.ANTERIOR_SUPERIOR)
         lower_ps = at(level.lower, Corner.POSTERIOR_SUPERIOR)
         if upper_ai is not None and lower_as is not None:
-            segments.append(Segment("height_anterior", f"{level.value} anterior height", upper_ai, lower_as))
+            segments.append(
+                Segment("height_anterior", f"{level.value} anterior height", upper_ai, lower_as)
+            )
         if upper_pi is not None and lower_ps is not None:
             segments.append(
                 Segment("height_posterior", f"{level.value} posterior height", upper_pi, lower_ps)

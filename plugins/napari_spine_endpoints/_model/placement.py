@@ -54,7 +54,11 @@ class CornerLabel:
 
 def vertebrae_for_levels(levels: Iterable[DiscLevel | str]) -> tuple[Vertebra, ...]:
     """The vertebrae bounding the given disc levels, cranial to caudal."""
-    found = {vertebra for level in levels for vertebra in (DiscLevel(level).upper, DiscLevel(level).lower)}
+    found = {
+        vertebra
+        for level in levels
+        for vertebra in (DiscLevel(level).upper, DiscLevel(level).lower)
+    }
     return tuple(sorted(found, key=lambda v: v.index))
 
 
@@ -141,7 +145,9 @@ class PlacementState:
         """Put the current corner at (row, col) pixels and move on to the next open corner."""
         label = self.current
         if label is None:
-            raise ValueError("every corner is already placed or skipped; select a corner to move it")
+            raise ValueError(
+                "every corner is already placed or skipped; select a corner to move it"
+            )
         self.positions[label] = (float(row), float(col))
         self.skipped.pop(label, None)
         self._index = self._next_open(self.labels.index(label))
@@ -154,7 +160,9 @@ class PlacementState:
         if label is None:
             raise ValueError("there is no current corner to skip")
         if not reason.strip():
-            raise ValueError(f"skipping {label.text} needs a reason (e.g. 'not visible on the film')")
+            raise ValueError(
+                f"skipping {label.text} needs a reason (e.g. 'not visible on the film')"
+            )
         self.positions.pop(label, None)
         self.skipped[label] = reason.strip()
         self._index = self._next_open(self.labels.index(label))
@@ -213,7 +221,9 @@ class PlacementState:
         """Replace everything with a saved state (a reopened draft); ignores unknown corners."""
         known = set(self.labels)
         self.positions = {k: (float(v[0]), float(v[1])) for k, v in positions.items() if k in known}
-        self.skipped = {k: v for k, v in (skipped or {}).items() if k in known and k not in positions}
+        self.skipped = {
+            k: v for k, v in (skipped or {}).items() if k in known and k not in positions
+        }
         self._index = self._next_open(-1)
         self._changed()
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from imaging.anatomy import DiscLevel, Film
+from imaging.anatomy import Corner, DiscLevel, Film, Vertebra
 from imaging.endpoints import EndpointRow, measure_film, measure_pair
 from imaging.errors import LandmarkError
 from imaging.geometry.height_loss import HeightLossRule
@@ -86,6 +86,7 @@ class ReadingSession:
         self.instability = instability_criteria(protocol)
         self._listeners: list[Callable[[], None]] = []
         self._pending: dict[str, Any] | None = None
+        self._measures: Measures | None = None
         if self.grades is not None:
             self.grades.subscribe(self._changed)
 
@@ -95,6 +96,7 @@ class ReadingSession:
         self._listeners.append(listener)
 
     def _changed(self) -> None:
+        self._measures = None
         for listener in list(self._listeners):
             listener()
 
@@ -112,14 +114,15 @@ class ReadingSession:
             placement.subscribe(self._changed)
             self.placements[film] = placement
         self.films[film] = info
+        self._measures = None
         return self.placements[film]
 
     def landmarks(self, film: Film) -> Landmarks:
         """The validated corners of one film (raises LandmarkError when they are impossible)."""
         info, placement = self.films[film], self.placements[film]
-        corners: dict[str, dict[str, tuple[float, float]]] = {}
+        corners: dict[Vertebra, dict[Corner, tuple[float, float]]] = {}
         for label, point in placement.positions.items():
-            corners.setdefault(label.vertebra.value, {})[label.corner.value] = point
+            corners.setdefault(label.vertebra, {})[label.corner] = point
         return Landmarks(
             corners,
             film,
@@ -128,10 +131,16 @@ class ReadingSession:
             subject=self.subject,
             visit=self.visit,
             reader=self.reader,
+            anterior_direction=info.anterior_direction,
         )
 
     def measures(self) -> Measures:
-        """Every film's measures, and ROM when both dynamic films are read."""
+        """Every film's measures, and ROM when both dynamic films are read (cached until a change)."""
+        if self._measures is None:
+            self._measures = self._compute_measures()
+        return self._measures
+
+    def _compute_measures(self) -> Measures:
         levels = tuple(level.value for level in self.disc_levels)
         grids: dict[Film, MeasureGrid] = {}
         errors: dict[str, str] = {}
@@ -170,10 +179,11 @@ class ReadingSession:
                 names = ", ".join(label.text for label in missing[:4])
                 more = f" and {len(missing) - 4} more" if len(missing) > 4 else ""
                 found.append(
-                    f"{film.value} film: {len(missing)} corner(s) neither placed nor skipped with a "
-                    f"reason ({names}{more})"
+                    f"{film.value} film: {len(missing)} corner(s) neither placed nor skipped "
+                    f"with a reason ({names}{more})"
                 )
-        found.extend(f"{film} film: {error}" for film, error in self.measures().errors.items())
+        errors = self.measures().errors
+        found.extend(f"{film} film: {error}" for film, error in errors.items())
         if self.grades is not None:
             found.extend(self.grades.problems())
         return found

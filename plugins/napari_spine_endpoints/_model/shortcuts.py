@@ -26,7 +26,9 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("skip_corner", "K", "Skip the current corner, with the reason typed in the widget"),
     Shortcut("next_level", "G", "Next level: next vertebra to place, next disc to grade"),
     Shortcut("previous_level", "Shift-G", "Previous disc to grade"),
-    Shortcut("window_drag", "W", "Toggle window/level by mouse drag (left-right width, up-down level)"),
+    Shortcut(
+        "window_drag", "W", "Toggle window/level by mouse drag (left-right width, up-down level)"
+    ),
     Shortcut("submit_next", "Control-Shift-Enter", "Submit the read and open the next case"),
 )
 

@@ -9,12 +9,13 @@ bracketed, machine-readable clauses after the free comment, and read back from i
   note of the disc it borders (an inferior corner: the disc below its vertebra; a superior one:
   the disc above).
 
-Example note: ``annular fissure [skipped flexion L5 posterior_inferior: overlapped by iliac crest]``.
+Example: ``annular fissure [skipped flexion L5 posterior_inferior: overlapped by iliac crest]``.
 """
 
 from __future__ import annotations
 
 import re
+
 from imaging.anatomy import Corner, DiscLevel, Film, Vertebra
 from imaging.store.reads import LandmarkPoint, ReadContent
 from napari_spine_endpoints._model.placement import CornerLabel
@@ -29,7 +30,9 @@ def level_of_corner(label: CornerLabel, levels: tuple[str, ...]) -> str:
     inferior = label.corner in (Corner.ANTERIOR_INFERIOR, Corner.POSTERIOR_INFERIOR)
     candidates = [lv for lv in levels if _is_disc(lv)]
     bordering = [
-        lv for lv in candidates if (DiscLevel(lv).upper if inferior else DiscLevel(lv).lower) is vertebra
+        lv
+        for lv in candidates
+        if (DiscLevel(lv).upper if inferior else DiscLevel(lv).lower) is vertebra
     ]
     touching = [lv for lv in candidates if vertebra in (DiscLevel(lv).upper, DiscLevel(lv).lower)]
     chosen = bordering or touching or list(levels)
@@ -90,10 +93,16 @@ def to_draft(content: ReadContent, session: ReadingSession) -> dict[str, object]
         "visit": session.visit,
         "reader": session.reader,
         "landmarks": [
-            {"film": p.film, "image": p.image, "vertebra": p.vertebra, "corner": p.corner,
-             "row": p.row, "col": p.col}
+            {
+                "film": p.film,
+                "image": p.image,
+                "vertebra": p.vertebra,
+                "corner": p.corner,
+                "row": p.row,
+                "col": p.col,
+            }
             for p in content.landmarks.values()
-        ],  # fmt: skip
+        ],
         "skipped": skipped,
         "grades": [
             {"level": level, "item": item, "value": code}

@@ -78,7 +78,9 @@ class StoreLink:
         """Where this reader's read of the session's case stands."""
         with self.store.reading() as db:
             read = self._latest(db, session, create=False)
-            return ReadState("to read", None) if read is None else ReadState(read.status, read.version)
+            return (
+                ReadState("to read", None) if read is None else ReadState(read.status, read.version)
+            )
 
     def load_draft(self, session: ReadingSession) -> dict[str, Any] | None:
         """The stored content of the reader's latest read of this case, as a session draft."""

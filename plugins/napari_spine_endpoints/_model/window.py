@@ -35,9 +35,13 @@ class Window:
     def __post_init__(self) -> None:
         center, width = float(self.center), float(self.width)
         if not (math.isfinite(center) and math.isfinite(width)):
-            raise ValueError(f"window center and width must be finite, got {self.center}, {self.width}")
+            raise ValueError(
+                f"window center and width must be finite, got {self.center}, {self.width}"
+            )
         if width < 1.0:
-            raise ValueError(f"window width must be at least 1 (DICOM PS3.3 C.11.2.1.2), got {width:g}")
+            raise ValueError(
+                f"window width must be at least 1 (DICOM PS3.3 C.11.2.1.2), got {width:g}"
+            )
         object.__setattr__(self, "center", center)
         object.__setattr__(self, "width", width)
 
@@ -50,14 +54,14 @@ class Window:
         return lower, max(upper, float(np.nextafter(lower, math.inf)))
 
     @classmethod
-    def from_contrast_limits(
-        cls, limits: Sequence[float], explanation: str = "custom"
-    ) -> Window:
-        """The window whose LINEAR limits are ``limits`` (the inverse of :attr:`contrast_limits`)."""
+    def from_contrast_limits(cls, limits: Sequence[float], explanation: str = "custom") -> Window:
+        """The window whose LINEAR limits are ``limits`` (inverse of :attr:`contrast_limits`)."""
         lower, upper = float(limits[0]), float(limits[1])
         if not upper > lower:
             raise ValueError(f"contrast limits must increase, got {lower:g}, {upper:g}")
-        return cls(center=(lower + upper) / 2.0 + 0.5, width=upper - lower + 1.0, explanation=explanation)
+        return cls(
+            center=(lower + upper) / 2.0 + 0.5, width=upper - lower + 1.0, explanation=explanation
+        )
 
     @property
     def label(self) -> str:

@@ -123,7 +123,10 @@ class ReadingContext(QObject):
                 fix="Open the film with File > Open (plugin spine-endpoints) or the worklist.",
             )
         visit = self.visit_id(info.visit)
-        if self.session is None or (self.session.subject, self.session.visit) != (info.subject, visit):
+        if self.session is None or (self.session.subject, self.session.visit) != (
+            info.subject,
+            visit,
+        ):
             self.new_session(info.subject, visit)
         session = self.session
         assert session is not None
@@ -278,7 +281,7 @@ class ReadingContext(QObject):
             if blinded and info is not None:
                 what = info.film.value if info.film else info.description
                 kwargs["name"] = f"{reading_id} {what}"
-            self.viewer._add_layer_from_data(data, kwargs, kind)
+            self.viewer.add_layer(Layer.create(data, kwargs, kind))
         self.message.emit(f"Case {reading_id} open ({len(layers)} images)")
 
     # --- layers ------------------------------------------------------------------------------
@@ -289,6 +292,8 @@ class ReadingContext(QObject):
         if not isinstance(layer, Image):
             return
         info = ImageInfo.from_metadata(layer.metadata)
+        if info is not None and info.kind == "series" and layer.ndim == 3:
+            self._show_middle_slice(layer)
         if info is None or info.kind != "radiograph":
             return
         if self.session is not None and (self.session.subject, self.session.visit) != (
@@ -297,6 +302,12 @@ class ReadingContext(QObject):
         ):
             return  # another case's film: the reader opens it from the worklist
         self.attach_film(layer)
+
+    def _show_middle_slice(self, layer: Image) -> None:
+        """Put the slice slider of a newly added series on its middle (mid-sagittal) slice."""
+        axis = self.viewer.dims.ndim - 3
+        middle = layer.translate[0] + layer.scale[0] * ((layer.data.shape[0] - 1) // 2)
+        self.viewer.dims.set_point(axis, middle)
 
     def _on_layer_removed(self, event: Any) -> None:
         for film, overlay in list(self.overlays.items()):

@@ -110,9 +110,7 @@ def upgrade() -> None:
             ["supersedes_id"], ["reads.id"], name="fk_reads_supersedes_id_reads"
         ),
         sa.PrimaryKeyConstraint("id", name="pk_reads"),
-        sa.UniqueConstraint(
-            "case_pk", "reader", "version", name="uq_reads_case_reader_version"
-        ),
+        sa.UniqueConstraint("case_pk", "reader", "version", name="uq_reads_case_reader_version"),
         sa.UniqueConstraint("supersedes_id", name="uq_reads_supersedes_id"),
     )
     op.create_index("ix_reads_case_pk", "reads", ["case_pk"])
@@ -177,9 +175,7 @@ def upgrade() -> None:
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("software_version", sa.String(32), nullable=False),
         sa.Column("computed_at", TIMESTAMP, nullable=False),
-        sa.ForeignKeyConstraint(
-            ["case_pk"], ["visits.id"], name="fk_measurements_case_pk_visits"
-        ),
+        sa.ForeignKeyConstraint(["case_pk"], ["visits.id"], name="fk_measurements_case_pk_visits"),
         sa.ForeignKeyConstraint(["read_pk"], ["reads.id"], name="fk_measurements_read_pk_reads"),
         sa.PrimaryKeyConstraint("id", name="pk_measurements"),
     )
@@ -309,4 +305,3 @@ def downgrade() -> None:
     if dialect == "postgresql":
         for function in ("spine_reads_guard", "spine_content_guard", "spine_append_only"):
             op.execute(f"DROP FUNCTION IF EXISTS {function}()")
-

@@ -1,0 +1,50 @@
+"""Options shared by the trial-data commands (grades, eligibility, export, audit)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from imaging.store.store import DEFAULT_STORE_URL, STORE_ENV_VAR
+
+
+def add_store_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--store",
+        metavar="URL",
+        help=f"read store, a SQLAlchemy URL (default: ${STORE_ENV_VAR}, else {DEFAULT_STORE_URL} "
+        "in the current folder); e.g. sqlite:///trial.db or postgresql+psycopg://host/db",
+    )
+
+
+def add_protocol_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--protocol",
+        metavar="FILE",
+        help="protocol TOML file or built-in name (default: the DLBP trial, ChiCTR2200058291); "
+        "see docs/protocol-format.md",
+    )
+
+
+def add_actor_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--actor",
+        metavar="NAME",
+        help="who is acting, for the audit trail (default: $SPINE_ENDPOINTS_ACTOR, else the "
+        "login name)",
+    )
+
+
+def add_landmarks_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--landmarks",
+        type=Path,
+        metavar="FILE",
+        help="landmark file (CSV or JSON) whose radiograph measures to use",
+    )
+    parser.add_argument(
+        "--mm-per-pixel",
+        type=float,
+        metavar="MM",
+        help="calibration for every film of --landmarks (recorded as user-supplied)",
+    )

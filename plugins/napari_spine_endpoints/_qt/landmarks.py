@@ -1,0 +1,274 @@
+"""Landmarks widget: guided corner placement, the corner list and the live measures tables.
+
+Click on the film to place the corner named in large type; it advances by itself. Drag a point
+to move it (select mode), or pick a corner in the list to re-place it. Flexion and extension can
+be shown side by side (napari grid), with angular and translation ROM below.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from napari.layers import Image
+from qtpy.QtGui import QColor, QFont
+from qtpy.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from imaging.anatomy import Film
+from napari_spine_endpoints._model.placement import PlacementState
+from napari_spine_endpoints._model.shortcuts import SHORTCUT_BY_ACTION, shortcut_help
+from napari_spine_endpoints._qt.context import ReadingContext, context_for
+from napari_spine_endpoints._qt.tables import MeasureTable
+
+SKIP_REASONS = (
+    "not visible on the film",
+    "outside the field of view",
+    "overlapped (e.g. by the iliac crest)",
+    "transitional vertebra",
+)
+
+_CURRENT, _PLACED, _OPEN = QColor("#40ff80"), QColor("#e0e0e0"), QColor("#909090")
+
+
+def _key(action: str) -> str:
+    return SHORTCUT_BY_ACTION[action].key
+
+
+class LandmarksWidget(QWidget):
+    """Guided placement of the vertebral corners on the open films, with live measures."""
+
+    def __init__(self, napari_viewer: Any) -> None:
+        super().__init__()
+        self.viewer = napari_viewer
+        self.context: ReadingContext = context_for(napari_viewer)
+        self.case_label = QLabel()
+        self.films = QComboBox()
+        self.films.activated.connect(self._on_film_chosen)
+        self.read_film = QPushButton("Read the selected film")
+        self.read_film.clicked.connect(self._read_selected_film)
+        self.side_by_side = QPushButton("Flexion | extension side by side")
+        self.side_by_side.setCheckable(True)
+        self.side_by_side.toggled.connect(self.show_side_by_side)
+        self.prompt = QLabel()
+        font = QFont()
+        font.setPointSize(font.pointSize() + 4)
+        font.setBold(True)
+        self.prompt.setFont(font)
+        self.progress = QProgressBar()
+        self.previous = QPushButton(f"Previous ({_key('previous_corner')})")
+        self.next = QPushButton(f"Next ({_key('next_corner')})")
+        self.next_level = QPushButton(f"Next vertebra ({_key('next_level')})")
+        self.reasons = QComboBox()
+        self.reasons.setEditable(True)
+        self.reasons.addItems(SKIP_REASONS)
+        self.reasons.currentTextChanged.connect(self._on_reason)
+        self.skip = QPushButton(f"Skip ({_key('skip_corner')})")
+        self.corners = QListWidget()
+        self.corners.itemClicked.connect(self._on_corner_clicked)
+        self.calibration = QLabel()
+        self.calibration.setWordWrap(True)
+        self.errors = QLabel()
+        self.errors.setWordWrap(True)
+        self.errors.setStyleSheet("color: #ff6060")
+        self.measures = MeasureTable()
+        self.rom_title = QLabel("Range of motion (flexion vs extension)")
+        self.rom = MeasureTable()
+        help_text = QLabel("Shortcuts (canvas focused):\n" + shortcut_help())
+        help_text.setStyleSheet("font-family: monospace; font-size: 9pt")
+        self.previous.clicked.connect(lambda: self.context._placement_call("previous_corner"))
+        self.next.clicked.connect(lambda: self.context._placement_call("next_corner"))
+        self.next_level.clicked.connect(lambda: self.context._placement_call("next_level"))
+        self.skip.clicked.connect(self.context.skip_corner)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.case_label)
+        row = QHBoxLayout()
+        row.addWidget(self.films, 1)
+        row.addWidget(self.read_film)
+        layout.addLayout(row)
+        layout.addWidget(self.side_by_side)
+        layout.addWidget(self.prompt)
+        layout.addWidget(self.progress)
+        row = QHBoxLayout()
+        for button in (self.previous, self.next, self.next_level):
+            row.addWidget(button)
+        layout.addLayout(row)
+        row = QHBoxLayout()
+        row.addWidget(self.reasons, 1)
+        row.addWidget(self.skip)
+        layout.addLayout(row)
+        layout.addWidget(self.corners, 1)
+        layout.addWidget(self.calibration)
+        layout.addWidget(self.errors)
+        layout.addWidget(self.measures, 1)
+        layout.addWidget(self.rom_title)
+        layout.addWidget(self.rom)
+        layout.addWidget(help_text)
+        self.context.changed.connect(self.refresh)
+        self.context.session_replaced.connect(self.refresh)
+        self.viewer.layers.selection.events.active.connect(self._on_active_layer)
+        self.viewer.mouse_drag_callbacks.append(self._select_film_under_mouse)
+        self.refresh()
+
+    # --- actions -----------------------------------------------------------------------------
+    def _read_selected_film(self) -> None:
+        layer = self.viewer.layers.selection.active
+        if isinstance(layer, Image):
+            self.context.attach_film(layer)
+            self.context.select_film(self.context.active_film or Film.NEUTRAL)
+
+    def _on_film_chosen(self, index: int) -> None:
+        film = self.films.itemData(index)
+        if film is not None:
+            self.context.select_film(film)
+
+    def _on_reason(self, text: str) -> None:
+        self.context.skip_reason = text
+
+    def _on_corner_clicked(self, item: QListWidgetItem) -> None:
+        placement = self._placement()
+        if placement is not None:
+            placement.go_to(placement.labels[self.corners.row(item)])
+
+    def _on_active_layer(self, _event: Any = None) -> None:
+        self.refresh()
+
+    def show_side_by_side(self, enabled: bool) -> None:
+        """Flexion left and extension right, each with its corners and lines (napari grid)."""
+        viewer, overlays = self.viewer, self.context.overlays
+        if not enabled:
+            viewer.grid.enabled = False
+            for layer, visible in getattr(self, "_visibility", {}).items():
+                if layer in viewer.layers:
+                    layer.visible = visible
+            return
+        if Film.FLEXION not in overlays or Film.EXTENSION not in overlays:
+            self.context.message.emit("Side by side needs a flexion and an extension film")
+            self.side_by_side.setChecked(False)
+            return
+        self._visibility = {layer: layer.visible for layer in viewer.layers}
+        ordered = [
+            layer
+            for film in (Film.FLEXION, Film.EXTENSION)
+            for layer in (overlays[film].image, overlays[film].lines, overlays[film].points)
+        ]
+        for position, layer in enumerate(ordered):
+            viewer.layers.move(viewer.layers.index(layer), position)
+        for layer in viewer.layers:
+            layer.visible = layer in ordered
+        viewer.grid.stride = 3
+        viewer.grid.shape = (1, 2)
+        viewer.grid.enabled = True
+        viewer.reset_view()
+        self.context.select_film(Film.FLEXION)
+
+    def _select_film_under_mouse(self, viewer: Any, event: Any) -> None:
+        """In side-by-side mode a click goes to the corners of the film it lands on."""
+        if not viewer.grid.enabled or getattr(event, "type", "") != "mouse_press":
+            return
+        for film, overlay in self.context.overlays.items():
+            index = viewer.layers.index(overlay.points)
+            if viewer.grid.position(index, viewer.layers) == tuple(event.viewbox):
+                if viewer.layers.selection.active is not overlay.points:
+                    mode = getattr(viewer.layers.selection.active, "mode", "add")
+                    self.context.select_film(film)
+                    overlay.points.mode = mode if mode in ("add", "select", "pan_zoom") else "add"
+                return
+
+    # --- display -----------------------------------------------------------------------------
+    def _placement(self) -> PlacementState | None:
+        film, session = self.context.active_film, self.context.session
+        if film is None or session is None:
+            return None
+        return session.placements.get(film)
+
+    def refresh(self) -> None:
+        """Redraw everything from the model."""
+        context, session = self.context, self.context.session
+        if session is None:
+            self.case_label.setText("No read open: open a case from the worklist, or a film")
+        else:
+            state = context.read_state
+            version = f" v{state.version}" if state.version else ""
+            self.case_label.setText(
+                f"Case {session.label} - reader {session.reader} - {state.status}{version}"
+            )
+        self._refresh_films()
+        placement = self._placement()
+        self._refresh_placement(placement)
+        self._refresh_measures()
+
+    def _refresh_films(self) -> None:
+        active = self.context.active_film
+        self.films.blockSignals(True)
+        self.films.clear()
+        for film, overlay in self.context.overlays.items():
+            self.films.addItem(f"{film.value}: {overlay.image.name}", film)
+            if film is active:
+                self.films.setCurrentIndex(self.films.count() - 1)
+        self.films.blockSignals(False)
+
+    def _refresh_placement(self, placement: PlacementState | None) -> None:
+        if placement is None:
+            self.prompt.setText("Open a film to start")
+            self.progress.setRange(0, 1)
+            self.progress.setValue(0)
+            self.corners.clear()
+            return
+        self.prompt.setText(placement.prompt)
+        done, total = placement.progress
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        self.progress.setFormat(f"{done} of {total} corners")
+        if self.corners.count() != len(placement.labels):
+            self.corners.clear()
+            self.corners.addItems([label.text for label in placement.labels])
+        for row, label in enumerate(placement.labels):
+            item = self.corners.item(row)
+            if item is None:
+                continue
+            if label in placement.positions:
+                row_px, col_px = placement.positions[label]
+                text = f"{label.text}   ({row_px:.1f}, {col_px:.1f})"
+            elif label in placement.skipped:
+                text = f"{label.text}   skipped: {placement.skipped[label]}"
+            else:
+                text = f"{label.text}   -"
+            current = label == placement.current
+            item.setText(("> " if current else "   ") + text)
+            color = _CURRENT if current else _PLACED if label in placement.positions else _OPEN
+            item.setForeground(color)
+
+    def _refresh_measures(self) -> None:
+        session, film = self.context.session, self.context.active_film
+        if session is None or film is None:
+            self.measures.show_grid(None)
+            self.rom.show_grid(None)
+            self.calibration.setText("")
+            self.errors.setText("")
+            return
+        info = session.films[film]
+        calibration = info.calibration
+        if calibration.has_millimetres:
+            self.calibration.setText(
+                f"Calibration: {calibration.source.value} ({calibration.detail})"
+            )
+        else:
+            self.calibration.setText(
+                f"Uncalibrated ({calibration.detail}): lengths withheld, angles and ratios shown"
+            )
+        measures = session.measures()
+        self.measures.show_grid(measures.films.get(film))
+        self.rom.show_grid(measures.pair)
+        self.rom.setVisible(measures.pair is not None)
+        self.rom_title.setVisible(measures.pair is not None)
+        self.errors.setText("\n".join(f"{k}: {v}" for k, v in measures.errors.items()))

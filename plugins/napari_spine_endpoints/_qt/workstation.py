@@ -1,0 +1,38 @@
+"""The reading workstation: worklist, landmarks, grades and window/level in one dock, as tabs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qtpy.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+
+from napari_spine_endpoints._qt.context import ReadingContext, context_for
+from napari_spine_endpoints._qt.grades import GradesWidget
+from napari_spine_endpoints._qt.landmarks import LandmarksWidget
+from napari_spine_endpoints._qt.window_level import WindowLevelWidget
+from napari_spine_endpoints._qt.worklist import WorklistWidget
+
+
+class WorkstationWidget(QWidget):
+    """Every workstation widget on one viewer, sharing one :class:`ReadingContext`."""
+
+    def __init__(self, napari_viewer: Any) -> None:
+        super().__init__()
+        self.context: ReadingContext = context_for(napari_viewer)
+        self.worklist = WorklistWidget(napari_viewer)
+        self.landmarks = LandmarksWidget(napari_viewer)
+        self.grades = GradesWidget(napari_viewer)
+        self.window_level = WindowLevelWidget(napari_viewer)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.worklist, "Worklist")
+        self.tabs.addTab(self.landmarks, "Landmarks")
+        self.tabs.addTab(self.grades, "Grades")
+        self.tabs.addTab(self.window_level, "Window")
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.context.message.connect(self.status.setText)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.status)
+        if self.context.overlays:
+            self.tabs.setCurrentWidget(self.landmarks)

@@ -1,0 +1,299 @@
+"""The batch on the sample archive: ground truth, injected faults, executors, resuming."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pydicom
+import pytest
+
+from imaging.batch import BatchOptions, open_executor, run_batch
+from imaging.batch.model import StudyResult
+from imaging.batch.task import StudyTask
+from imaging.cli import main
+
+MOTION = ("segmental_angle", "translation", "translation_pct_depth")
+Key = tuple[str, str, str, str, str]
+
+
+def ground_truth(archive: Path) -> Iterator[tuple[Key, float | str | None]]:
+    """((subject, visit, level, measure, film), value) for every value the phantom knows."""
+    index = json.loads((archive / "ground_truth.json").read_text(encoding="utf-8"))
+    for study in index["studies"]:
+        subject, visit = study["subject"], study["visit"]
+        for image in study["images"]:
+            if image["modality"] != "DX":
+                continue
+            for level, values in image["levels"].items():
+                for name, value in values.items():
+                    measure = name.removesuffix("_mm").removesuffix("_deg")
+                    if name == "reference_levels":
+                        continue
+                    if image["film"] != "neutral" and measure not in MOTION:
+                        continue
+                    yield (subject, visit, level, measure, image["film"]), value
+        for level, values in study["rom"].items():
+            for name, value in values.items():
+                measure = name.removesuffix("_mm").removesuffix("_deg")
+                yield (subject, visit, level, measure, "flexion-extension"), value
+        for level, grades in study["grades"].items():
+            for item, code in grades.items():
+                yield (subject, visit, level, item, ""), str(code)
+
+
+def table_values(out: Path) -> dict[Key, float | str | None]:
+    table = pd.read_parquet(out / "endpoints.parquet")
+    values: dict[Key, float | str | None] = {}
+    for row in table.itertuples(index=False):
+        key = (row.subject, row.visit, row.level, row.measure, row.film)
+        assert key not in values, f"duplicate row {key}"
+        values[key] = row.grade if row.grade else (None if math.isnan(row.value) else row.value)
+    return values
+
+
+def assert_matches(
+    expected: float | str | None, found: float | str | None, key: Key
+) -> None:
+    if isinstance(expected, str) or expected is None:
+        assert found == expected, key
+    else:
+        assert isinstance(found, float), key
+        assert found == pytest.approx(expected, abs=1e-6), key
+
+
+def failures(out: Path) -> set[tuple[str, str, str, str]]:
+    table = pd.read_csv(out / "failures.csv", dtype=str, keep_default_na=False)
+    return {(r.file, r.subject, r.visit, r.reason.split(":")[0]) for r in table.itertuples()}
+
+
+@pytest.fixture(scope="module")
+def clean_run(
+    sample_archive: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, int]:
+    """One in-process batch over the untouched samples, through the command line."""
+    out = tmp_path_factory.mktemp("clean") / "out"
+    status = main(["batch", str(sample_archive), "--out", str(out)])
+    return out, status
+
+
+@pytest.fixture
+def one_subject(archive_copy: Path) -> Path:
+    """The archive copy reduced to subject DLBP-003 (three visits), for quicker reruns."""
+    for folder in archive_copy.glob("DLBP-00[12]"):
+        shutil.rmtree(folder)
+    for name in ("landmarks.csv", "grades.csv"):
+        table = pd.read_csv(archive_copy / name, dtype=str, keep_default_na=False)
+        table[table["subject"] == "DLBP-003"].to_csv(archive_copy / name, index=False)
+    return archive_copy
+
+
+def test_sample_table_matches_ground_truth(clean_run: tuple[Path, int], sample_archive: Path) -> None:
+    out, status = clean_run
+    values = table_values(out)
+
+    compared = 0
+    for key, expected in ground_truth(sample_archive):
+        assert key in values, f"missing row {key}"
+        assert_matches(expected, values[key], key)
+        compared += 1
+    assert compared > 400
+    # The one film of the samples without spacing is the only failure, so the status is 1.
+    assert failures(out) == {
+        ("DLBP-003/month_12/DX_lateral_flexion.dcm", "DLBP-003", "month_12", "uncalibrated")
+    }
+    assert status == 1
+
+
+def test_eligibility_matches_the_phantom_expectations(
+    clean_run: tuple[Path, int], sample_archive: Path
+) -> None:
+    out, _ = clean_run
+    table = pd.read_csv(out / "eligibility.csv", dtype=str, keep_default_na=False)
+    verdicts = dict(zip(table["subject"], table["subject_verdict"], strict=False))
+    index = json.loads((sample_archive / "ground_truth.json").read_text(encoding="utf-8"))
+
+    for subject, info in index["subjects"].items():
+        eligible = info["baseline_expected"]["meets_imaging_entry_criteria"]
+        assert (verdicts[subject] == "eligible") is eligible, subject
+
+
+def test_change_from_baseline_of_the_degenerating_disc(clean_run: tuple[Path, int]) -> None:
+    out, _ = clean_run
+    table = pd.read_parquet(out / "endpoints.parquet")
+    loss = table[
+        (table["subject"] == "DLBP-001")
+        & (table["level"] == "L4-L5")
+        & (table["measure"] == "height_loss_vs_adjacent_pct")
+    ]
+
+    assert loss["visit"].tolist() == ["baseline", "month_6", "month_12"]
+    assert loss["value"].tolist() == pytest.approx([30.0, 34.0, 38.0], abs=1e-6)
+    assert loss["change_from_baseline"].tolist() == pytest.approx([0.0, 4.0, 8.0], abs=1e-6)
+
+
+def test_injected_faults_are_failures_and_the_rest_is_computed(archive_copy: Path) -> None:
+    truncated = "DLBP-001/month_6/DX_lateral_extension.dcm"
+    data = (archive_copy / truncated).read_bytes()
+    (archive_copy / truncated).write_bytes(data[: len(data) // 2])
+    landmarks = pd.read_csv(archive_copy / "landmarks.csv", dtype=str, keep_default_na=False)
+    unread = (landmarks["subject"] == "DLBP-002") & (landmarks["visit"] == "month_12")
+    landmarks[~unread].to_csv(archive_copy / "landmarks.csv", index=False)
+    uncalibrated = "DLBP-001/baseline/DX_lateral_neutral.dcm"
+    dataset = pydicom.dcmread(archive_copy / uncalibrated)
+    for keyword in ("PixelSpacing", "ImagerPixelSpacing", "EstimatedRadiographicMagnificationFactor"):
+        if keyword in dataset:
+            delattr(dataset, keyword)
+    dataset.save_as(archive_copy / uncalibrated)
+    out = archive_copy.parent / "out"
+
+    status = main(["batch", str(archive_copy), "--out", str(out)])
+
+    assert status == 1
+    no_landmarks = {
+        (f"DLBP-002/month_12/DX_lateral_{film}.dcm", "DLBP-002", "month_12", "no landmarks")
+        for film in ("neutral", "flexion", "extension")
+    }
+    assert failures(out) == {
+        (truncated, "DLBP-001", "month_6", "truncated"),
+        (uncalibrated, "DLBP-001", "baseline", "uncalibrated"),
+        ("DLBP-003/month_12/DX_lateral_flexion.dcm", "DLBP-003", "month_12", "uncalibrated"),
+        *no_landmarks,
+    }
+    values = table_values(out)
+    damaged_mm = 0
+    for key, expected in ground_truth(archive_copy):
+        subject, visit, _, measure, film = key
+        if (subject, visit) == ("DLBP-002", "month_12") and film != "":
+            assert key not in values, "no landmarks, no measures"
+        elif (subject, visit, film) == ("DLBP-001", "month_6", "extension"):
+            assert key not in values, "a truncated film is not measured"
+        elif (subject, visit, film) == ("DLBP-001", "month_6", "flexion-extension"):
+            assert values[key] is None, "no ROM without the extension film"
+        elif (subject, visit, film) == ("DLBP-001", "baseline", "neutral") and measure in (
+            "disc_height_anterior", "disc_height_posterior", "disc_height_mean",
+            "disc_height_middle", "translation",
+        ):  # fmt: skip
+            assert values[key] is None, "millimetres refused without calibration"
+            damaged_mm += 1
+        else:
+            assert_matches(expected, values[key], key)
+    assert damaged_mm > 0
+    # The uncalibrated film still gives its angles and ratios.
+    assert values[("DLBP-001", "baseline", "L4-L5", "height_loss_vs_adjacent_pct", "neutral")] == (
+        pytest.approx(30.0, abs=1e-6)
+    )
+
+
+def test_same_tables_in_process_with_jobs_and_on_a_dask_cluster(
+    clean_run: tuple[Path, int], sample_archive: Path, tmp_path: Path
+) -> None:
+    from distributed import LocalCluster
+
+    in_process, _ = clean_run
+    with_jobs = tmp_path / "jobs"
+    on_dask = tmp_path / "dask"
+
+    assert main(["batch", str(sample_archive), "--out", str(with_jobs), "--jobs", "2"]) == 1
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
+        as cluster,
+        open_executor(scheduler=cluster.scheduler_address) as choice,
+    ):
+        summary = run_batch(
+            BatchOptions(sample_archive, on_dask),
+            choice.executor,
+            max_in_flight=choice.max_in_flight,
+            execution=choice.description,
+        )
+
+    assert summary.computed == 9
+    for name in ("endpoints.csv", "failures.csv", "eligibility.csv"):
+        expected = (in_process / name).read_bytes()
+        assert (with_jobs / name).read_bytes() == expected, name
+        assert (on_dask / name).read_bytes() == expected, name
+    provenance = json.loads((on_dask / "provenance.json").read_text(encoding="utf-8"))
+    assert provenance["execution"].startswith("dask cluster")
+    assert len(provenance["inputs"]["images"]) == 27
+
+
+def test_rerun_skips_unchanged_studies_and_recomputes_changed_ones(one_subject: Path) -> None:
+    out = one_subject.parent / "out"
+    options = BatchOptions(one_subject, out)
+    first = run_batch(options)
+    table = (out / "endpoints.csv").read_bytes()
+
+    again = run_batch(options)
+    assert (again.computed, again.skipped) == (0, 3)
+    assert (out / "endpoints.csv").read_bytes() == table
+
+    os.utime(one_subject / "DLBP-003/month_6/DX_lateral_neutral.dcm", ns=(1, 1))
+    touched = run_batch(options)
+    assert (touched.computed, touched.skipped) == (0, 3), "same content, same hash"
+
+    landmarks = pd.read_csv(one_subject / "landmarks.csv", dtype=str, keep_default_na=False)
+    moved = (landmarks["visit"] == "baseline") & (landmarks["corner"] == "anterior_superior")
+    landmarks.loc[moved, "row"] = landmarks.loc[moved, "row"].astype(float).add(1.0).map(repr)
+    landmarks.to_csv(one_subject / "landmarks.csv", index=False)
+    changed = run_batch(options)
+    assert (changed.computed, changed.skipped) == (1, 2)
+    assert (out / "endpoints.csv").read_bytes() != table
+
+    forced = run_batch(BatchOptions(one_subject, out, force=True))
+    assert (forced.computed, forced.skipped) == (3, 0)
+    assert first.studies == 3
+
+
+def test_a_task_that_raises_fails_its_study_only_and_is_retried(
+    one_subject: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import imaging.batch.run as run_module
+
+    real = run_module.run_study
+
+    def broken(task: StudyTask) -> StudyResult:
+        if task.visit == "month_6":
+            raise RuntimeError("worker lost")
+        return real(task)
+
+    monkeypatch.setattr(run_module, "run_study", broken)
+    out = one_subject.parent / "out"
+    summary = run_batch(BatchOptions(one_subject, out))
+
+    assert summary.computed == 2 and summary.exit_status == 1
+    assert ("", "DLBP-003", "month_6", "error") in failures(out)
+    table = pd.read_csv(out / "endpoints.csv", dtype=str)
+    assert set(table["visit"]) == {"baseline", "month_12"}
+
+    monkeypatch.setattr(run_module, "run_study", real)
+    retried = run_batch(BatchOptions(one_subject, out))
+    assert (retried.computed, retried.skipped) == (1, 2)
+
+
+def test_usage_errors_exit_with_status_2(sample_archive: Path, tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as jobs_zero:
+        main(["batch", str(sample_archive), "--out", str(tmp_path), "--jobs", "0"])
+    with pytest.raises(SystemExit) as both:
+        main(["batch", str(sample_archive), "--out", str(tmp_path), "--jobs", "2",
+              "--scheduler", "tcp://127.0.0.1:1"])  # fmt: skip
+
+    assert jobs_zero.value.code == 2 and both.value.code == 2
+    assert main(["batch", str(tmp_path / "missing"), "--out", str(tmp_path)]) == 2
+
+
+def test_report_command_writes_the_report(
+    clean_run: tuple[Path, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, _ = clean_run
+
+    assert main(["report", str(out)]) == 0
+
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "DLBP-001" in page and "DX_lateral_flexion.dcm" in page
+    assert page.count("data:image/png;base64,") == 4  # cohort + 3 subjects
+    assert str(out / "report.html") in capsys.readouterr().out

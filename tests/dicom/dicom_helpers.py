@@ -1,0 +1,105 @@
+"""Test helpers: pydicom's bundled files by exact name; small synthetic images written to disk."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydicom.data import get_testdata_file
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import (
+    UID,
+    DigitalXRayImageStorageForPresentation,
+    ExplicitVRLittleEndian,
+    MRImageStorage,
+    generate_uid,
+)
+
+
+def bundled(name: str) -> Path:
+    """A file bundled with pydicom or pydicom-data, by exact name (never downloads)."""
+    found = get_testdata_file(name)
+    assert found is not None, f"pydicom test file {name} is missing"
+    return Path(str(found))
+
+
+def dicomdirtests() -> Path:
+    """pydicom's dicomdirtests tree (CR, CT and MR folders of 16 x 16 images)."""
+    return bundled("CT_small.dcm").parent / "dicomdirtests"
+
+
+def dx_dataset(
+    pixels: np.ndarray | None = None,
+    modality: str = "DX",
+    sop_class: UID = DigitalXRayImageStorageForPresentation,
+    **attributes: Any,
+) -> Dataset:
+    """A valid DX data set with uint16 ``pixels`` (default 20 x 30 ramp) and extra attributes."""
+    if pixels is None:
+        pixels = np.arange(20 * 30, dtype=np.uint16).reshape(20, 30)
+    dataset = Dataset()
+    dataset.file_meta = FileMetaDataset()
+    dataset.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    dataset.file_meta.MediaStorageSOPClassUID = sop_class
+    dataset.SOPClassUID = sop_class
+    dataset.SOPInstanceUID = generate_uid()
+    dataset.file_meta.MediaStorageSOPInstanceUID = dataset.SOPInstanceUID
+    dataset.StudyInstanceUID = generate_uid()
+    dataset.SeriesInstanceUID = generate_uid()
+    dataset.Modality = modality
+    dataset.PatientID = "P001"
+    dataset.StudyDate = "20240115"
+    dataset.Rows, dataset.Columns = pixels.shape
+    dataset.SamplesPerPixel = 1
+    dataset.PhotometricInterpretation = "MONOCHROME2"
+    dataset.BitsAllocated = 16
+    dataset.BitsStored = 16
+    dataset.HighBit = 15
+    dataset.PixelRepresentation = 0
+    dataset.PixelData = pixels.astype(np.uint16).tobytes()
+    for keyword, value in attributes.items():
+        setattr(dataset, keyword, value)
+    return dataset
+
+
+def mr_slice(
+    position: Sequence[float],
+    orientation: Sequence[float] = (0, 1, 0, 0, 0, -1),
+    series_uid: str = "1.2.826.0.1.3680043.8.498.1",
+    value: int = 0,
+    **attributes: Any,
+) -> Dataset:
+    """One 8 x 10 MR slice (sagittal by default) at ``position``, pixel (r, c) = value + 10r + c."""
+    pixels = (value + np.arange(80).reshape(8, 10)).astype(np.uint16)
+    dataset = dx_dataset(pixels, modality="MR", sop_class=MRImageStorage)
+    dataset.SeriesInstanceUID = series_uid
+    dataset.SeriesNumber = 3
+    dataset.SeriesDescription = "T2 SAG"
+    dataset.ImagePositionPatient = [float(v) for v in position]
+    dataset.ImageOrientationPatient = [float(v) for v in orientation]
+    dataset.PixelSpacing = [0.5, 0.6]
+    dataset.SliceThickness = 4.0
+    for keyword, v in attributes.items():
+        setattr(dataset, keyword, v)
+    return dataset
+
+
+def write(dataset: Dataset, path: Path, malformed: dict[str, str] | None = None) -> Path:
+    """Save ``dataset``; ``malformed`` maps keywords to text stored as is (e.g. a non-numeric
+    Pixel Spacing), the way a broken file holds it, which pydicom would not write itself."""
+    replacements: dict[bytes, bytes] = {}
+    for number, (keyword, text) in enumerate((malformed or {}).items(), start=1):
+        placeholder = str(number) * len(text)  # a valid number of the same length
+        setattr(dataset, keyword, placeholder)
+        replacements[placeholder.encode()] = text.encode()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    dataset.save_as(path, enforce_file_format=True)
+    if replacements:
+        data = path.read_bytes()
+        for old, new in replacements.items():
+            assert data.count(old) == 1
+            data = data.replace(old, new)
+        path.write_bytes(data)
+    return path

@@ -1,0 +1,174 @@
+"""``spine-endpoints heights`` and ``rom`` on small landmark files with tiny DX films."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from geometry_files import landmark_rows, write_csv, write_dx
+from geometry_spines import Corners, spine_corners
+
+from imaging.cli import main
+
+HEIGHTS = [10.0, 11.0, 12.0, 8.0, 13.0]  # posterior disc heights in pixels, L1-L2 .. L5-S1
+SPACING = 0.2 / 1.25  # Imager Pixel Spacing / Estimated Radiographic Magnification Factor
+
+
+def _spine(angle: list[float], translation: list[float] | float = 0.0) -> Corners:
+    """A rectangle spine that fits in the 400 x 200 pixel test films."""
+    return spine_corners(
+        posterior_height=HEIGHTS, angle=angle, translation=translation, offset=(30.0, 120.0)
+    )
+
+
+def _study(tmp_path: Path, *, calibrated: bool = True) -> Path:
+    """Neutral, flexion and extension films of one visit, with their landmark file."""
+    spacing = (0.2, 0.2) if calibrated else None
+    magnification = 1.25 if calibrated else None
+    rows = []
+    films = {
+        "neutral": _spine([3, 5, 7, 9, 14]),
+        "flexion": _spine([1, 2, 3, -2, 5], [0, 0, 0, 1.5, 0]),
+        "extension": _spine([10, 12, 14, 16, 20], [0, 0, 0, -2.0, 0]),
+    }
+    for film, corners in films.items():
+        image = f"DLBP-001/baseline/{film}.dcm"
+        write_dx(tmp_path / image, imager_pixel_spacing=spacing, magnification=magnification)
+        rows += landmark_rows(corners, "DLBP-001", "baseline", film, image)
+    return write_csv(tmp_path / "landmarks.csv", rows)
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> pd.DataFrame:
+    assert main(list(argv)) == 0
+    return pd.read_csv(io.StringIO(capsys.readouterr().out), keep_default_na=False)
+
+
+def _value(table: pd.DataFrame, level: str, measure: str, film: str = "neutral") -> pd.Series:
+    row = table[(table["level"] == level) & (table["measure"] == measure) & (table["film"] == film)]
+    assert len(row) == 1, (level, measure, film)
+    return row.iloc[0]
+
+
+def test_heights_from_calibrated_films(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    table = _run(capsys, "heights", str(_study(tmp_path)))
+    assert list(table.columns[:11]) == [
+        "subject",
+        "visit",
+        "level",
+        "measure",
+        "value",
+        "unit",
+        "calibration",
+        "film",
+        "reader",
+        "reference_levels",
+        "source_image",
+    ]
+    posterior = _value(table, "L4-L5", "disc_height_posterior")
+    assert float(posterior["value"]) == pytest.approx(8.0 * SPACING)
+    assert (posterior["unit"], posterior["calibration"]) == ("mm", "magnification-corrected")
+    assert posterior["source_image"] == "DLBP-001/baseline/neutral.dcm"
+    assert float(_value(table, "L4-L5", "segmental_angle")["value"]) == pytest.approx(9.0)
+    loss = _value(table, "L3-L4", "height_loss_vs_adjacent_pct")
+    assert loss["reference_levels"] == "L2-L3;L4-L5"
+    assert float(_value(table, "L4", "anterior_height")["value"]) == pytest.approx(28 * SPACING)
+    assert set(table["film"]) == {"neutral", "flexion", "extension"}
+
+
+def test_heights_on_an_uncalibrated_film_give_no_mm(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    table = _run(capsys, "heights", str(_study(tmp_path, calibrated=False)))
+    mean = _value(table, "L4-L5", "disc_height_mean")
+    assert mean["value"] == "" and mean["calibration"] == "none"
+    assert "uncalibrated image" in mean["note"] and "--mm-per-pixel" in mean["note"]
+    assert (table[table["unit"] == "mm"]["value"] == "").all()
+    assert float(_value(table, "L4-L5", "segmental_angle")["value"]) == pytest.approx(9.0)
+    assert _value(table, "L4-L5", "disc_height_index")["value"] != ""
+
+
+def test_heights_with_user_calibration_and_reference_levels(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _study(tmp_path)
+    for image in tmp_path.rglob("*.dcm"):
+        image.unlink()  # --mm-per-pixel needs no images
+    table = _run(
+        capsys, "heights", str(path), "--mm-per-pixel", "0.1", "--reference-levels", "L4-5=L2-3"
+    )
+    posterior = _value(table, "L4-L5", "disc_height_posterior")
+    assert float(posterior["value"]) == pytest.approx(0.8)
+    assert posterior["calibration"] == "calibrated"
+    loss = _value(table, "L4-L5", "height_loss_vs_adjacent_pct")
+    assert loss["reference_levels"] == "L2-L3"
+
+
+def test_heights_to_parquet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "heights.parquet"
+    assert main(["heights", str(_study(tmp_path)), "--out", str(out)]) == 0
+    assert f"rows written to {out}" in capsys.readouterr().out
+    table = pd.read_parquet(out)
+    assert _value(table, "L4-L5", "height_loss_flag")["value"] == 1.0
+
+
+def test_rom_with_presets_and_limits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _study(tmp_path)
+    table = _run(capsys, "rom", str(path))
+    rom = _value(table, "L4-L5", "angular_rom", "flexion-extension")
+    assert float(rom["value"]) == pytest.approx(18.0)
+    translation = _value(table, "L4-L5", "translation_rom", "flexion-extension")
+    assert float(translation["value"]) == pytest.approx(3.5 * SPACING)
+    unstable = _value(table, "L4-L5", "unstable", "flexion-extension")
+    assert float(unstable["value"]) == 1.0 and "angular ROM 18.00 deg > 15" in unstable["note"]
+    assert float(_value(table, "L2-L3", "unstable", "flexion-extension")["value"]) == 0.0
+    assert float(_value(table, "L4-L5", "segmental_angle", "flexion")["value"]) == pytest.approx(
+        -2.0
+    )
+    assert "neutral" not in set(table["film"])
+
+    relaxed = _run(capsys, "rom", str(path), "--max-angle", "20", "--rom-only")
+    assert float(_value(relaxed, "L4-L5", "unstable", "flexion-extension")["value"]) == 0.0
+    assert set(relaxed["film"]) == {"flexion-extension"}
+    strict = _run(capsys, "rom", str(path), "--preset", "us-device-ide")
+    assert (
+        float(_value(strict, "L2-L3", "unstable", "flexion-extension")["value"]) == 1.0
+    )  # 10 >= 5 deg
+
+
+def test_missing_image_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _study(tmp_path)
+    (tmp_path / "DLBP-001" / "baseline" / "flexion.dcm").unlink()
+    assert main(["rom", str(path)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"spine-endpoints rom: error: {path}: line 24: image ")
+    assert "film flexion, reader R1 not found" in error
+
+
+def test_bad_options_are_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(_study(tmp_path))
+    for argv in (
+        ["heights", path, "--reference-levels", "L4-L5"],
+        ["heights", path, "--exclude-levels", "L9-L10"],
+        ["heights", path, "--mm-per-pixel", "0"],
+        ["rom", path, "--preset", "nonsense"],
+        ["rom", path, "--max-translation", "-1"],
+    ):
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        assert info.value.code == 2
+    assert "expected LEVEL=REF[,REF]" in capsys.readouterr().err
+    assert main(["heights", path, "--reference-levels", "L4-L5=L4-L5"]) == 2
+    assert "cannot be its own reference level" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["heights", "rom"])
+def test_help_lists_the_options(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main([command, "--help"])
+    assert info.value.code == 0
+    text = capsys.readouterr().out
+    assert "--mm-per-pixel" in text and "--archive" in text
+    if command == "rom":
+        assert "> 15% of" in text and "white-panjabi" in text

@@ -1,0 +1,47 @@
+"""Fixtures of the plugin tests: the DLBP-001 baseline sample study, its truth, a fresh store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO_SAMPLES = Path(__file__).resolve().parents[2] / "sample_dicom"
+SUBJECT, VISIT = "DLBP-001", "baseline"
+
+
+@pytest.fixture(scope="session")
+def sample_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The committed ``sample_dicom/``; generated (DLBP-001 baseline only) when not there yet."""
+    if (REPO_SAMPLES / SUBJECT / VISIT / "ground_truth.json").is_file():
+        return REPO_SAMPLES
+    from imaging.phantom import sample_studies, write_study
+
+    root = tmp_path_factory.mktemp("sample_dicom")
+    study = next(s for s in sample_studies() if str(s.folder) == f"{SUBJECT}/{VISIT}")
+    write_study(study, root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def study(sample_root: Path) -> Path:
+    return sample_root / SUBJECT / VISIT
+
+
+@pytest.fixture(scope="session")
+def truth(study: Path) -> dict[str, Any]:
+    """The study's ground truth (corners per film, grades, measures)."""
+    return dict(json.loads((study / "ground_truth.json").read_text()))
+
+
+@pytest.fixture
+def workstation_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sample_root: Path) -> str:
+    """A fresh store, a reader id and the samples for the plugin; returns the store URL."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    monkeypatch.setenv("SPINE_ENDPOINTS_STORE", url)
+    monkeypatch.setenv("SPINE_ENDPOINTS_READER", "reader-a")
+    monkeypatch.setenv("SPINE_ENDPOINTS_SAMPLES", str(sample_root))
+    monkeypatch.delenv("SPINE_ENDPOINTS_PROTOCOL", raising=False)
+    return url

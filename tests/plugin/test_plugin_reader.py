@@ -1,0 +1,87 @@
+"""The npe2 reader without a viewer: what is ours, layer scale/units/window, inverted display."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pydicom
+import pytest
+from npe2 import PluginManifest
+from pydicom.data import get_testdata_file
+from pydicom.pixels import apply_modality_lut
+
+from imaging.anatomy import Film
+from napari_spine_endpoints._layer_info import ImageInfo
+from napari_spine_endpoints._reader import napari_get_reader, read_dicom
+
+
+def _testdata(name: str) -> Path:
+    path = get_testdata_file(name)
+    assert path is not None, name
+    return Path(str(path))
+
+
+def test_manifest_is_valid() -> None:
+    # what `npe2 validate spine-endpoints` does: the installed entry point's manifest parses and
+    # every python_name in it imports
+    manifest = PluginManifest.from_distribution("spine-endpoints")
+    manifest.validate_imports()
+    assert {c.display_name for c in manifest.contributions.widgets or []} >= {
+        "Reading workstation", "Landmarks", "Grades", "Window and level", "Worklist"
+    }  # fmt: skip
+
+
+def test_not_ours_gives_none_and_never_raises(tmp_path: Path) -> None:
+    text = tmp_path / "report.txt"
+    text.write_text("no image here")
+    (tmp_path / "empty").mkdir()
+    assert napari_get_reader(str(text)) is None
+    assert napari_get_reader(str(tmp_path / "empty")) is None
+    assert napari_get_reader(str(tmp_path / "missing")) is None
+    assert napari_get_reader([str(_testdata("CT_small.dcm")), str(text)]) is None
+    assert napari_get_reader([]) is None
+
+
+def test_monochrome1_without_spacing_is_inverted_by_display_and_in_pixels() -> None:
+    path = _testdata("RG1_UNCR.dcm")  # CR, MONOCHROME1, no usable spacing
+    reader = napari_get_reader(str(path))
+    assert reader is not None
+    [(data, kwargs, kind)] = reader(str(path))
+    dataset = pydicom.dcmread(path)
+    np.testing.assert_array_equal(data, apply_modality_lut(dataset.pixel_array, dataset))
+    assert kind == "image"
+    assert kwargs["colormap"] == "gray_r"  # inverted on screen, values untouched
+    assert kwargs["scale"] == (1.0, 1.0) and kwargs["units"] == ("pixel", "pixel")
+    info = ImageInfo.from_metadata(kwargs["metadata"])
+    assert info is not None and info.calibration.source.value == "none" and info.units == "pixel"
+    assert info.inverted and info.sop_instance_uid == dataset.SOPInstanceUID
+
+
+def test_cross_sectional_file_is_a_volume_in_mm() -> None:
+    [(data, kwargs, _)] = read_dicom(str(_testdata("CT_small.dcm")))
+    assert data.shape == (1, 128, 128)
+    assert kwargs["units"] == ("mm", "mm", "mm")
+    np.testing.assert_allclose(kwargs["scale"][1:], (0.661468, 0.661468))
+
+
+def test_study_folder_with_a_bad_file(study: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "study"
+    shutil.copytree(study, copy)
+    broken = copy / "DX_lateral_neutral.dcm"
+    broken.write_bytes(broken.read_bytes()[:2000])  # truncated
+    layers = read_dicom(str(copy))
+    films = [ImageInfo.from_metadata(kwargs["metadata"]) for _, kwargs, _ in layers]
+    kinds = [(info.kind, info.film) for info in films if info is not None]
+    assert kinds == [
+        ("series", None), ("series", None), ("radiograph", Film.FLEXION), ("radiograph", Film.EXTENSION)
+    ]  # fmt: skip
+    assert [kwargs["visible"] for _, kwargs, _ in layers] == [False, False, True, False]
+
+
+def test_nothing_loadable_raises_the_files_error(tmp_path: Path) -> None:
+    broken = tmp_path / "IM0001"
+    broken.write_bytes(_testdata("CT_small.dcm").read_bytes()[:3000])
+    with pytest.raises(Exception, match="IM0001"):
+        read_dicom(str(tmp_path))

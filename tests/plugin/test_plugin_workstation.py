@@ -1,0 +1,276 @@
+"""The reading workstation in a real napari viewer (run under Xvfb): open, place, grade, submit.
+
+The read made here with the ground-truth corners must land in the store with the measures that
+the command line (``spine-endpoints heights`` and ``rom``) computes from the same corners.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from app_model.types import KeyBinding
+from sqlalchemy import select
+
+from imaging.anatomy import Film
+from imaging.cli import main as cli
+from imaging.store.reads import read_content
+from imaging.store.schema import Measurement, Read
+from imaging.store.store import ReadStore
+from napari_spine_endpoints._model.shortcuts import SHORTCUT_BY_ACTION
+from napari_spine_endpoints._model.window import Window
+from napari_spine_endpoints._qt.workstation import WorkstationWidget
+
+pytestmark = pytest.mark.gui
+FILMS = (Film.NEUTRAL, Film.FLEXION, Film.EXTENSION)
+
+
+def _films(truth: dict[str, Any]) -> dict[Film, dict[str, Any]]:
+    return {Film(i["film"]): i for i in truth["images"] if i["modality"] == "DX"}
+
+
+def _open_films(viewer: Any, study: Path) -> None:
+    paths = [str(study / f"DX_lateral_{film.value}.dcm") for film in FILMS]
+    viewer.open(paths, plugin="spine-endpoints", stack=False)
+
+
+def _place_truth(widget: WorkstationWidget, truth: dict[str, Any]) -> None:
+    """Click every corner where the ground truth has it, in the order the widget asks."""
+    context = widget.context
+    assert context.session is not None
+    for film, image in _films(truth).items():
+        context.select_film(film)
+        overlay, placement = context.overlays[film], context.session.placements[film]
+        while placement.current is not None:
+            label = placement.current
+            corner = image["corners"][label.vertebra.value][label.corner.value]
+            overlay.points.add([corner["row"], corner["col"]])  # what a click in add mode does
+
+
+def _grade_truth(widget: WorkstationWidget, truth: dict[str, Any]) -> None:
+    grades = widget.grades
+    for index, (level, items) in enumerate(truth["grades"].items()):
+        grades.level.setCurrentIndex(index)
+        grades.level.activated.emit(index)
+        assert grades.form is not None and grades.form.current_level == level
+        for item, value in items.items():
+            combo = grades.combos[item]
+            position = combo.findData(str(value))
+            combo.setCurrentIndex(position)
+            combo.activated.emit(position)
+
+
+def test_reader_opens_a_study_with_mm_scale_window_and_mid_sagittal_slice(
+    make_napari_viewer: Callable[..., Any], study: Path, truth: dict[str, Any]
+) -> None:
+    viewer = make_napari_viewer()
+    viewer.open(str(study), plugin="spine-endpoints")
+    films = {
+        layer.metadata["spine_endpoints"]["film"]: layer
+        for layer in viewer.layers
+        if layer.ndim == 2
+    }
+    assert set(films) == {"neutral", "flexion", "extension"}
+    for film, image in _films(truth).items():
+        layer = films[film.value]
+        spacing = image["calibration"]["pixel_spacing_mm"]
+        np.testing.assert_allclose(layer.scale, spacing, rtol=1e-12)
+        assert [str(u) for u in layer.units] == ["millimeter", "millimeter"]
+        window = Window(image["window"]["center"], image["window"]["width"])
+        np.testing.assert_allclose(layer.contrast_limits, window.contrast_limits)
+        assert (
+            layer.metadata["spine_endpoints"]["calibration"]["source"] == "magnification-corrected"
+        )
+        assert layer.metadata["spine_endpoints"]["sop_instance_uid"] == image["sop_instance_uid"]
+    series = [layer for layer in viewer.layers if layer.ndim == 3]
+    assert len(series) == 2 and all(layer.data.shape[0] == 11 for layer in series)
+    assert series[0].scale[0] == pytest.approx(4.0)  # 11 slices every 4 mm
+    assert viewer.dims.current_step[0] == 5  # instance 6 of 11: the mid-sagittal slice
+    assert [layer.name for layer in viewer.layers if layer.visible] == [films["neutral"].name]
+
+
+def test_a_read_from_clicks_to_the_store_matches_the_command_line(
+    make_napari_viewer: Callable[..., Any],
+    workstation_env: str,
+    study: Path,
+    truth: dict[str, Any],
+    tmp_path: Path,
+    qtbot: Any,
+) -> None:
+    viewer = make_napari_viewer()
+    widget = WorkstationWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    _open_films(viewer, study)
+    context = widget.context
+    assert context.session is not None and set(context.overlays) == set(FILMS)
+    assert widget.landmarks.prompt.text() == "Place L1 anterior-superior"
+    _place_truth(widget, truth)
+    assert widget.landmarks.prompt.text() == "All corners placed or skipped"
+    loss = truth["images"][0]["levels"]["L4-L5"]["height_loss_vs_adjacent_pct"]
+    context.select_film(Film.NEUTRAL)
+    assert widget.landmarks.measures.text("L4-L5", "Loss vs adjacent (%)") == f"{loss:.1f}"
+    assert widget.landmarks.rom.isVisibleTo(widget.landmarks)
+    _grade_truth(widget, truth)
+    assert widget.grades.on_submit() == []
+    assert context.read_state.status == "submitted"
+
+    # the store holds the read, its grades, corners and measures
+    with ReadStore(workstation_env) as store, store.reading() as db:
+        read = db.scalars(select(Read)).one()
+        assert (read.reader, read.status, read.version) == ("reader-a", "submitted", 1)
+        content = read_content(db, read)
+        stored = {
+            (m.level, m.measure, m.film): m.value
+            for m in db.scalars(select(Measurement).where(Measurement.read_pk == read.id))
+        }
+    expected_grades = {
+        (level, item): str(value)
+        for level, items in truth["grades"].items()
+        for item, value in items.items()
+    }
+    assert dict(content.grades) == expected_grades
+    assert len(content.landmarks) == 3 * 22
+
+    # the command line on the same corners
+    landmarks = tmp_path / "landmarks.csv"
+    with landmarks.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["subject", "visit", "film", "image", "vertebra", "corner", "row", "col"])
+        for film, image in _films(truth).items():
+            for vertebra, corners in image["corners"].items():
+                for corner, point in corners.items():
+                    path = study / f"DX_lateral_{film.value}.dcm"
+                    writer.writerow(
+                        [
+                            "DLBP-001",
+                            "baseline",
+                            film.value,
+                            path,
+                            vertebra,
+                            corner,
+                            repr(point["row"]),
+                            repr(point["col"]),
+                        ]
+                    )
+    for command in ("heights", "rom"):
+        assert cli([command, str(landmarks), "--out", str(tmp_path / f"{command}.parquet")]) == 0
+    table = pd.concat(pd.read_parquet(tmp_path / f"{c}.parquet") for c in ("heights", "rom"))
+    compared = 0
+    for row in table.itertuples():
+        value = None if pd.isna(row.value) else float(row.value)
+        assert stored[(row.level, row.measure, row.film)] == value, (
+            row.level,
+            row.measure,
+            row.film,
+        )
+        compared += 1
+    assert compared > 100
+    assert stored[("L4-L5", "height_loss_vs_adjacent_pct", "neutral")] == pytest.approx(
+        loss, abs=1e-6
+    )
+    rom = truth["rom"]["L4-L5"]["angular_rom_deg"]
+    assert stored[("L4-L5", "angular_rom", "flexion-extension")] == pytest.approx(rom, abs=1e-6)
+
+
+def test_dragging_a_corner_updates_the_measures_and_the_draft_is_kept(
+    make_napari_viewer: Callable[..., Any],
+    workstation_env: str,
+    study: Path,
+    truth: dict[str, Any],
+    qtbot: Any,
+) -> None:
+    viewer = make_napari_viewer()
+    widget = WorkstationWidget(viewer)
+    viewer.open(str(study / "DX_lateral_neutral.dcm"), plugin="spine-endpoints")
+    context = widget.context
+    image = _films(truth)[Film.NEUTRAL]
+    for film in list(context.overlays):
+        if film is not Film.NEUTRAL:
+            context.overlays.pop(film).remove()
+    overlay = context.overlays[Film.NEUTRAL]
+    placement = context.session.placements[Film.NEUTRAL]  # type: ignore[union-attr]
+    while placement.current is not None:
+        label = placement.current
+        corner = image["corners"][label.vertebra.value][label.corner.value]
+        overlay.points.add([corner["row"], corner["col"]])
+    before = widget.landmarks.measures.text("L4-L5", "Anterior (mm)")
+    assert before == f"{image['levels']['L4-L5']['disc_height_anterior_mm']:.2f}"
+
+    # drag L5 anterior-superior 10 pixels down (the select-mode drag sets the layer data)
+    labels = list(overlay.points.features["label"])
+    index = labels.index("L5 anterior-superior")
+    data = overlay.points.data.copy()
+    data[index, 0] += 10.0
+    overlay.points.data = data
+    spacing = image["calibration"]["pixel_spacing_mm"][0]
+    after = float(widget.landmarks.measures.text("L4-L5", "Anterior (mm)"))
+    assert after == pytest.approx(float(before) + 10 * spacing, abs=0.05)  # nearly vertical disc
+
+    # shortcuts are bound on the viewer: N moves on, K skips with the reason typed in the widget
+    placement.go_to(placement.labels[0])
+    viewer.keymap[KeyBinding.from_str(SHORTCUT_BY_ACTION["next_corner"].key)](viewer)
+    assert placement.current == placement.labels[1]
+
+    # autosave writes the draft; a new viewer on the same store gets it back
+    qtbot.waitUntil(lambda: "Draft saved" in widget.status.text(), timeout=5000)
+    second = make_napari_viewer()
+    other = WorkstationWidget(second)
+    second.open(str(study / "DX_lateral_neutral.dcm"), plugin="spine-endpoints")
+    restored = other.context.session.placements[Film.NEUTRAL]  # type: ignore[union-attr]
+    assert restored.positions == placement.positions
+
+
+def test_worklist_is_blinded_and_opens_cases_off_the_gui_thread(
+    make_napari_viewer: Callable[..., Any], workstation_env: str, study: Path, qtbot: Any
+) -> None:
+    viewer = make_napari_viewer()
+    widget = WorkstationWidget(viewer)
+    assert widget.worklist.register_folder(study) == 3 + 2 * 11
+    table = widget.worklist.table
+    assert table.rowCount() == 1
+    shown = " ".join(table.item(0, c).text() for c in range(table.columnCount()))
+    assert "DLBP" not in shown and "baseline" not in shown and shown.split()[1].startswith("R-")
+    worker = widget.worklist.open_row(0)
+    qtbot.waitUntil(lambda: len(viewer.layers) >= 5, timeout=20000)
+    assert not worker.is_running or True
+    reading_id = table.item(0, 1).text()
+    names = [layer.name for layer in viewer.layers]
+    assert all("DLBP" not in name for name in names)
+    assert f"{reading_id} neutral" in names
+    assert set(widget.context.overlays) == set(FILMS)
+
+
+def test_window_level_presets_and_mouse_drag(
+    make_napari_viewer: Callable[..., Any], workstation_env: str, study: Path, truth: dict[str, Any]
+) -> None:
+    viewer = make_napari_viewer()
+    widget = WorkstationWidget(viewer)
+    viewer.open(str(study / "DX_lateral_neutral.dcm"), plugin="spine-endpoints")
+    window_level = widget.window_level
+    viewer.layers.selection.active = viewer.layers[0]
+    window_level.refresh()
+    assert window_level.presets.count() == 3  # the file's window, Auto, Full range
+    layer = viewer.layers[0]
+    start = Window.from_contrast_limits(layer.contrast_limits)
+
+    class Drag:
+        def __init__(self) -> None:
+            self.type, self.pos, self.button = "mouse_press", (100.0, 100.0), 1
+
+    widget.context.set_window_drag(True)
+    assert viewer.scene.camera.mouse_pan is False and window_level.drag.isChecked()
+    event = Drag()
+    generator = window_level._on_mouse_drag(viewer, event)
+    assert generator is not None
+    next(generator)
+    event.type, event.pos = "mouse_move", (150.0, 80.0)  # right 50 (wider), up 20 (brighter)
+    next(generator)
+    after = Window.from_contrast_limits(layer.contrast_limits)
+    assert after.width > start.width and after.center < start.center
+    widget.context.set_window_drag(False)
+    assert viewer.scene.camera.mouse_pan is True

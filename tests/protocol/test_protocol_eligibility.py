@@ -1,0 +1,171 @@
+"""Eligibility rules per subject: pass, fail or not evaluable, with the values used."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from imaging.protocol import (
+    SubjectVerdict,
+    Verdict,
+    eligibility_table,
+    evaluate_eligibility,
+    load_protocol,
+)
+
+LEVELS = ("L1-L2", "L2-L3", "L3-L4", "L4-L5", "L5-S1")
+
+
+def grades(subject: str, pfirrmann: str, cranial: str, caudal: str, **extra: str) -> list[dict]:
+    reader = extra.get("reader", "R1")
+    role = extra.get("role", "primary")
+    return [
+        {"subject": subject, "visit": extra.get("visit", "baseline"), "level": "L4-L5",
+         "item": item, "code": code, "reader": reader, "role": role}
+        for item, code in (("pfirrmann", pfirrmann), ("modic_cranial", cranial),
+                           ("modic_caudal", caudal))
+    ]  # fmt: skip
+
+
+def measures(subject: str, loss: float, translation: float, angle: float) -> list[dict]:
+    rows = [
+        {"subject": subject, "visit": "BASELINE", "level": "L4-L5",
+         "measure": "height_loss_vs_adjacent_pct", "value": loss, "unit": "%"}
+    ]  # fmt: skip
+    for level in LEVELS:
+        t, a = (translation, angle) if level == "L4-L5" else (0.5, 6.0)
+        rows.append({"subject": subject, "visit": "baseline", "level": level,
+                     "measure": "translation_rom", "value": t, "unit": "mm"})  # fmt: skip
+        rows.append({"subject": subject, "visit": "baseline", "level": level,
+                     "measure": "angular_rom", "value": a, "unit": "deg"})  # fmt: skip
+    return rows
+
+
+def verdicts(result: object) -> dict[str, str]:
+    return {r.rule_id: r.verdict.value for r in result.results}  # type: ignore[attr-defined]
+
+
+def test_the_three_kinds_of_subject() -> None:
+    grade_rows = (
+        grades("DLBP-001", "4", "I", "I")
+        + grades("DLBP-002", "4", "II", "0")
+        + grades("DLBP-003", "2", "0", "0")
+    )
+    measure_rows = (
+        measures("DLBP-001", 27.5, 1.2, 8.0)
+        + measures("DLBP-002", 24.0, 4.1, 9.0)
+        + measures("DLBP-003", 2.0, 1.0, 7.0)
+    )
+    results = {
+        r.subject: r
+        for r in evaluate_eligibility(
+            load_protocol(), pd.DataFrame(grade_rows), pd.DataFrame(measure_rows)
+        )
+    }
+    eligible = results["DLBP-001"]
+    assert eligible.verdict is SubjectVerdict.ELIGIBLE
+    assert verdicts(eligible) == {
+        "modic_target": "pass", "pfirrmann_target": "pass", "height_loss_target": "pass",
+        "dynamic_instability": "pass",
+    }  # fmt: skip
+    by_rule = {r.rule_id: r for r in eligible.results}
+    assert by_rule["height_loss_target"].values == "L4-L5 height_loss_vs_adjacent_pct 27.50 %"
+    assert by_rule["pfirrmann_target"].values == "L4-L5 pfirrmann 4"
+    assert "L4-L5 translation ROM 1.20 mm, angular ROM 8.00 deg" in (
+        by_rule["dynamic_instability"].values
+    )
+
+    unstable = results["DLBP-002"]
+    assert unstable.verdict is SubjectVerdict.NOT_ELIGIBLE
+    assert verdicts(unstable)["dynamic_instability"] == "fail"
+    assert unstable.reason == "fails dynamic_instability"
+
+    healthy = results["DLBP-003"]
+    assert healthy.verdict is SubjectVerdict.NOT_ELIGIBLE
+    assert verdicts(healthy) == {
+        "modic_target": "fail", "pfirrmann_target": "fail", "height_loss_target": "fail",
+        "dynamic_instability": "pass",
+    }  # fmt: skip
+
+
+def test_missing_values_make_a_rule_not_evaluable_with_the_reason() -> None:
+    measure_rows = measures("S", 25.0, 1.0, 5.0)
+    measure_rows = [r for r in measure_rows if r["level"] != "L1-L2"]
+    measure_rows[0] = {**measure_rows[0], "value": math.nan, "note": "missing L5 anterior_superior"}
+    (result,) = evaluate_eligibility(
+        load_protocol(), pd.DataFrame(grades("S", "4", "I", "0")), pd.DataFrame(measure_rows)
+    )
+    assert result.verdict is SubjectVerdict.NOT_EVALUABLE
+    by_rule = {r.rule_id: r for r in result.results}
+    assert by_rule["height_loss_target"].verdict is Verdict.NOT_EVALUABLE
+    assert "not measured (missing L5 anterior_superior)" in by_rule["height_loss_target"].reason
+    assert by_rule["dynamic_instability"].verdict is Verdict.NOT_EVALUABLE
+    assert "L1-L2 translation_rom: not measured" in by_rule["dynamic_instability"].reason
+
+
+def test_instability_at_one_level_excludes_even_when_others_are_missing() -> None:
+    rows = [r for r in measures("S", 25.0, 3.5, 5.0) if r["level"] in ("L4-L5",)]
+    (result,) = evaluate_eligibility(
+        load_protocol(), pd.DataFrame(grades("S", "4", "I", "0")), pd.DataFrame(rows)
+    )
+    assert verdicts(result)["dynamic_instability"] == "fail"
+    assert result.verdict is SubjectVerdict.NOT_ELIGIBLE
+
+
+def test_thresholds_are_strict_where_the_trial_says_so() -> None:
+    rows = measures("S", 20.0, 3.0, 15.0)
+    (result,) = evaluate_eligibility(
+        load_protocol(), pd.DataFrame(grades("S", "3", "0", "II")), pd.DataFrame(rows)
+    )
+    assert verdicts(result) == {
+        "modic_target": "pass", "pfirrmann_target": "pass", "height_loss_target": "pass",
+        "dynamic_instability": "pass",
+    }  # fmt: skip
+
+
+def test_readers_who_disagree_need_adjudication_and_an_adjudicator_decides() -> None:
+    rows = grades("S", "4", "I", "I", reader="R1") + grades("S", "2", "I", "I", reader="R2")
+    measure_rows = pd.DataFrame(measures("S", 25.0, 1.0, 5.0))
+    (result,) = evaluate_eligibility(load_protocol(), pd.DataFrame(rows), measure_rows)
+    pfirrmann = next(r for r in result.results if r.rule_id == "pfirrmann_target")
+    assert pfirrmann.verdict is Verdict.NOT_EVALUABLE
+    assert "readers disagree (R1: 4, R2: 2); adjudication needed" in pfirrmann.reason
+    rows += grades("S", "3", "I", "I", reader="R3", role="adjudicator")
+    (result,) = evaluate_eligibility(load_protocol(), pd.DataFrame(rows), measure_rows)
+    assert result.verdict is SubjectVerdict.ELIGIBLE
+
+
+def test_only_the_eligibility_visit_counts() -> None:
+    rows = grades("S", "2", "0", "0") + grades("S", "4", "I", "I", visit="month_6")
+    (result,) = evaluate_eligibility(load_protocol(), pd.DataFrame(rows))
+    assert verdicts(result)["pfirrmann_target"] == "fail"
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "verdict"),
+    [("2", "2", "pass"), ("0", "3", "pass"), ("1", "2", "fail"), ("4", "", "pass"),
+     ("2", "", "not evaluable")],
+)  # fmt: skip
+def test_modified_new_york_any_of_rule(left: str, right: str, verdict: str) -> None:
+    rows = [
+        {"subject": "AS-1", "visit": "baseline", "level": level, "item": "sacroiliitis",
+         "code": code, "reader": "R1"}
+        for level, code in (("SIJ-left", left), ("SIJ-right", right)) if code
+    ]  # fmt: skip
+    (result,) = evaluate_eligibility(load_protocol("as-ucmsc"), pd.DataFrame(rows))
+    assert result.results[0].verdict.value == verdict
+
+
+def test_eligibility_table_has_one_row_per_subject_and_rule() -> None:
+    results = evaluate_eligibility(
+        load_protocol(),
+        pd.DataFrame(grades("A", "4", "I", "I") + grades("B", "1", "0", "0")),
+        pd.DataFrame(measures("A", 30.0, 1.0, 5.0) + measures("B", 1.0, 1.0, 5.0)),
+    )
+    table = eligibility_table(results)
+    assert list(table["subject"]) == ["A"] * 4 + ["B"] * 4
+    assert list(table.columns[:6]) == ["subject", "visit", "rule", "role", "kind", "verdict"]
+    assert set(table[table["subject"] == "A"]["subject_verdict"]) == {"eligible"}
+    assert list(table["kind"][:4]) == ["grade_in", "grade_in", "measure_at_least", "instability"]

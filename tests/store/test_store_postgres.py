@@ -1,0 +1,79 @@
+"""The same store on PostgreSQL: migrations, triggers, corrections, two writers.
+
+Runs only when ``SPINE_ENDPOINTS_TEST_POSTGRES_URL`` names a scratch database (it is emptied), e.g.
+``postgresql+psycopg://postgres@/scratch?host=/tmp/pgsock``, and the driver is installed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator
+
+import pytest
+import store_workers
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DatabaseError
+
+from imaging.protocol import Protocol
+from imaging.protocol.grade_forms import grade_csv_text
+from imaging.store.audit import audit_entries
+from imaging.store.cases import get_case
+from imaging.store.grades import export_grade_rows, import_grade_rows
+from imaging.store.reads import versions
+from imaging.store.store import ReadStore
+
+URL = os.environ.get("SPINE_ENDPOINTS_TEST_POSTGRES_URL", "")
+pytestmark = pytest.mark.skipif(not URL, reason="set SPINE_ENDPOINTS_TEST_POSTGRES_URL to run")
+
+
+@pytest.fixture
+def pg_store() -> Iterator[ReadStore]:
+    engine = create_engine(URL)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    with ReadStore(URL) as store:
+        yield store
+
+
+def test_postgres_store_round_trip_correction_and_guards(
+    pg_store: ReadStore, protocol: Protocol
+) -> None:
+    rows = [store_workers.grade_row("P-1", "3"), store_workers.grade_row("P-2", "4")]
+    import_grade_rows(pg_store, protocol, rows, actor="t")
+    text_before = grade_csv_text(export_grade_rows(pg_store, protocol), protocol)
+    assert "P-1,baseline,L4-L5,R1,3,I,0," in text_before
+    import_grade_rows(pg_store, protocol, [store_workers.grade_row("P-1", "5")], actor="t",
+                      reason="adjudication")  # fmt: skip
+    assert "P-1,baseline,L4-L5,R1,5,I,0," in grade_csv_text(
+        export_grade_rows(pg_store, protocol), protocol
+    )
+    for statement in ("UPDATE grades SET code = '1'", "DELETE FROM reads",
+                      "UPDATE audit_log SET actor = 'x'"):  # fmt: skip
+        with pytest.raises(DatabaseError), pg_store.writing() as session:
+            session.execute(text(statement))
+    with pg_store.reading() as session:
+        case = get_case(session, "P-1", "baseline", actor="t", create=False)
+        assert [r.version for r in versions(session, case)] == [1, 2]
+        assert any(e.reason == "adjudication" for e in audit_entries(session, subject="P-1"))
+
+
+def test_postgres_two_writers_lose_nothing(pg_store: ReadStore, protocol: Protocol) -> None:
+    import_grade_rows(pg_store, protocol, [store_workers.grade_row("SHARED", "4", "R0")],
+                      actor="setup")  # fmt: skip
+    context = multiprocessing.get_context("spawn")
+    start, times = context.Barrier(2), context.Queue()
+    workers = [
+        context.Process(target=store_workers.writer, args=(URL, name, 10, start, times))
+        for name in ("A", "B")
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+        assert worker.exitcode == 0
+    with pg_store.reading() as session:
+        case = get_case(session, "SHARED", "baseline", actor="t", create=False)
+        assert [r.version for r in versions(session, case, "R0")] == list(range(1, 22))

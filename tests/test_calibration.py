@@ -1,0 +1,227 @@
+"""imaging.calibration: every source of the table, bad spacings, user calibrations, mm refusal."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pydicom
+import pytest
+from pydicom.dataset import Dataset
+
+from imaging.calibration import Calibration, CalibrationSource
+from imaging.errors import CalibrationError, InvalidSpacingError
+
+
+def dataset(**attributes: Any) -> Dataset:
+    ds = Dataset()
+    ds.Modality = "DX"
+    for keyword, value in attributes.items():
+        setattr(ds, keyword, value)
+    return ds
+
+
+@pytest.mark.parametrize(
+    ("attributes", "source", "spacing", "detail"),
+    [
+        (
+            {"PixelSpacing": [0.1, 0.1], "ImagerPixelSpacing": [0.143, 0.143]},
+            CalibrationSource.CALIBRATED,
+            (0.1, 0.1),
+            "calibration type not stated",
+        ),
+        (
+            {
+                "PixelSpacing": [0.1, 0.1],
+                "ImagerPixelSpacing": [0.143, 0.143],
+                "PixelSpacingCalibrationType": "FIDUCIAL",
+            },
+            CalibrationSource.CALIBRATED,
+            (0.1, 0.1),
+            "type FIDUCIAL",
+        ),
+        (
+            {"PixelSpacing": [0.1, 0.1], "PixelSpacingCalibrationType": "GEOMETRY"},
+            CalibrationSource.CALIBRATED,
+            (0.1, 0.1),
+            "GEOMETRY",
+        ),
+        (
+            {"ImagerPixelSpacing": [0.143, 0.143], "EstimatedRadiographicMagnificationFactor": 1.1},
+            CalibrationSource.MAGNIFICATION_CORRECTED,
+            (0.13, 0.13),
+            "Magnification Factor 1.1",
+        ),
+        (
+            {"ImagerPixelSpacing": [0.143, 0.15]},
+            CalibrationSource.DETECTOR,
+            (0.143, 0.15),
+            "not corrected for magnification",
+        ),
+        (
+            {"PixelSpacing": [0.143, 0.143], "ImagerPixelSpacing": [0.143, 0.143]},
+            CalibrationSource.DETECTOR,
+            (0.143, 0.143),
+            "equals Imager Pixel Spacing",
+        ),
+        (
+            {"ImagerPixelSpacing": [0.143, 0.143], "EstimatedRadiographicMagnificationFactor": 0.9},
+            CalibrationSource.DETECTOR,
+            (0.143, 0.143),
+            "0.9 ignored (must be >= 1)",
+        ),
+        (
+            {"PixelSpacing": [0.2, 0.2]},
+            CalibrationSource.UNKNOWN,
+            (0.2, 0.2),
+            "alone on a projection image",
+        ),
+        ({}, CalibrationSource.NONE, None, "no Pixel Spacing or Imager Pixel Spacing"),
+        ({"PixelSpacing": [0, 0]}, CalibrationSource.NONE, None, "zero, negative"),
+        ({"PixelSpacing": [-0.1, 0.1]}, CalibrationSource.NONE, None, "zero, negative"),
+        ({"ImagerPixelSpacing": [0.1]}, CalibrationSource.NONE, None, "should have 2 values"),
+    ],
+)
+def test_sources_of_projection_images(
+    attributes: dict[str, Any],
+    source: CalibrationSource,
+    spacing: tuple[float, float] | None,
+    detail: str,
+) -> None:
+    calibration = Calibration.from_dataset(dataset(**attributes))
+    assert calibration.source is source
+    assert detail in calibration.detail
+    if spacing is None:
+        assert calibration.pixel_spacing is None
+        assert not calibration.has_millimetres
+    else:
+        assert calibration.pixel_spacing == pytest.approx(spacing)
+        assert calibration.has_millimetres
+
+
+def test_cross_sectional_images_are_patient() -> None:
+    for modality in ("CT", "MR", "PT"):
+        calibration = Calibration.from_dataset(dataset(Modality=modality, PixelSpacing=[0.5, 0.6]))
+        assert (calibration.source, calibration.pixel_spacing) == (
+            CalibrationSource.PATIENT,
+            (0.5, 0.6),
+        )
+    missing = Calibration.from_dataset(dataset(Modality="MR"))
+    assert missing.source is CalibrationSource.NONE
+    assert "(MR)" in missing.detail
+
+
+def bundled_header(name: str) -> Dataset:
+    path = pydicom.data.get_testdata_file(name)  # exact name: never downloads
+    assert isinstance(path, str)
+    return pydicom.dcmread(path, stop_before_pixels=True)
+
+
+def test_real_files() -> None:
+    ct = Calibration.from_dataset(bundled_header("CT_small.dcm"))
+    assert (ct.source, ct.pixel_spacing) == (CalibrationSource.PATIENT, (0.661468, 0.661468))
+    zero = Calibration.from_dataset(bundled_header("RG1_UNCR.dcm"))
+    assert zero.source is CalibrationSource.NONE
+    assert "0\\0" in zero.detail
+
+
+def save_malformed(ds: Dataset, path: Path, replacements: dict[bytes, bytes]) -> Dataset:
+    """Write ``ds`` as a file, swap placeholder values for malformed text, read it back."""
+    ds.SOPClassUID = pydicom.uid.DigitalXRayImageStorageForPresentation
+    ds.SOPInstanceUID = pydicom.uid.generate_uid()
+    ds.file_meta = pydicom.dataset.FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = pydicom.uid.ExplicitVRLittleEndian
+    ds.save_as(path, enforce_file_format=True)
+    data = path.read_bytes()
+    for placeholder, text in replacements.items():
+        data = data.replace(placeholder, text)
+    path.write_bytes(data)
+    return pydicom.dcmread(path)  # values stay raw until converted
+
+
+def test_malformed_values_read_from_a_file_give_none_with_the_reason(tmp_path: Path) -> None:
+    both = dataset(PixelSpacing="7777777", ImagerPixelSpacing=[0.15, 0.15])
+    both.EstimatedRadiographicMagnificationFactor = "888"
+    read = save_malformed(both, tmp_path / "a.dcm", {b"7777777": b"abc\\0.1", b"888": b"1,2"})
+    calibration = Calibration.from_dataset(read)
+    # Pixel Spacing is unusable, Imager Pixel Spacing is fine, the factor is malformed
+    assert calibration.source is CalibrationSource.DETECTOR
+    assert "Magnification Factor is malformed" in calibration.detail
+    only_bad = save_malformed(
+        dataset(PixelSpacing="7777777"), tmp_path / "b.dcm", {b"7777777": b"abc\\0.1"}
+    )
+    none = Calibration.from_dataset(only_bad)
+    assert none.source is CalibrationSource.NONE
+    assert "(0028,0030) Pixel Spacing is malformed" in none.detail
+
+
+def test_any_object_with_attributes() -> None:
+    header = SimpleNamespace(Modality="CR", ImagerPixelSpacing=[0.1, 0.1])
+    assert Calibration.from_dataset(header).source is CalibrationSource.DETECTOR
+
+
+def test_user_supplied_spacing() -> None:
+    square = Calibration.user_supplied_spacing(0.2)
+    assert square.pixel_spacing == (0.2, 0.2)
+    assert (square.source, square.user_supplied) == (CalibrationSource.CALIBRATED, True)
+    assert "user-supplied" in square.detail
+    assert Calibration.user_supplied_spacing((0.2, 0.25)).pixel_spacing == (0.2, 0.25)
+    with pytest.raises(InvalidSpacingError):
+        Calibration.user_supplied_spacing(0)
+    with pytest.raises(CalibrationError, match=r"one number or a \(row, col\) pair"):
+        Calibration.user_supplied_spacing((0.1, 0.1, 0.1))
+
+
+def test_marker_calibration() -> None:
+    # A 30 mm ball's diameter spans 3 rows and 4 columns: 5 pixels.
+    marker = Calibration.from_marker((10, 10), (13, 14), known_distance_mm=30.0)
+    assert marker.pixel_spacing == pytest.approx((6.0, 6.0))
+    assert marker.user_supplied
+    assert "30 mm over 5.00 pixels" in marker.detail
+    # Non-square detector pixels (row 0.1, col 0.2): the ratio is kept.
+    aspect = Calibration.from_marker((0, 0), (0, 100), 40.0, pixel_aspect=(0.1, 0.2))
+    assert aspect.pixel_spacing == pytest.approx((0.2, 0.4))
+    with pytest.raises(CalibrationError, match="same pixel"):
+        Calibration.from_marker((5, 5), (5, 5), 10.0)
+    with pytest.raises(CalibrationError, match="positive number of mm"):
+        Calibration.from_marker((0, 0), (0, 10), -1.0)
+
+
+def test_millimetres_refused_without_spacing() -> None:
+    none = Calibration.none("no Pixel Spacing or Imager Pixel Spacing")
+    with pytest.raises(CalibrationError) as caught:
+        none.require_millimetres("disc height", image="S007_M6_flexion.dcm")
+    message = str(caught.value)
+    assert "disc height need a pixel spacing" in message
+    assert "S007_M6_flexion.dcm is uncalibrated" in message
+    assert "1 pixel is never taken as 1 mm" in message
+    assert "Angles and ratios are still available" in message
+    assert Calibration.user_supplied_spacing(0.1).require_millimetres() == (0.1, 0.1)
+
+
+def test_construction_is_validated() -> None:
+    with pytest.raises(CalibrationError, match="cannot have a pixel spacing"):
+        Calibration((0.1, 0.1), CalibrationSource.NONE)
+    with pytest.raises(CalibrationError, match="needs a pixel spacing"):
+        Calibration(None, CalibrationSource.DETECTOR)
+    with pytest.raises(InvalidSpacingError):
+        Calibration((0.1, float("nan")), CalibrationSource.DETECTOR)
+    from_text = Calibration((0.1, 0.2), "detector")  # type: ignore[arg-type]
+    assert from_text.source is CalibrationSource.DETECTOR
+    with pytest.raises(ValueError, match="is not a valid CalibrationSource"):
+        Calibration((0.1, 0.2), "ruler")  # type: ignore[arg-type]
+
+
+def test_to_dict_is_json_ready() -> None:
+    record = Calibration.from_dataset(
+        dataset(ImagerPixelSpacing=[0.15, 0.15], EstimatedRadiographicMagnificationFactor=1.5)
+    ).to_dict()
+    assert json.loads(json.dumps(record)) == {
+        "pixel_spacing_mm": pytest.approx([0.1, 0.1]),
+        "source": "magnification-corrected",
+        "detail": record["detail"],
+        "user_supplied": False,
+    }
+    assert str(CalibrationSource.MAGNIFICATION_CORRECTED) == "magnification-corrected"
