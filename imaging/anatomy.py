@@ -36,7 +36,7 @@ class Vertebra(_Vocabulary):
     S1 = "S1"
 
     @property
-    def index(self) -> int:
+    def position(self) -> int:
         """Position cranial to caudal (T12 = 0)."""
         return list(Vertebra).index(self)
 
@@ -73,11 +73,11 @@ class DiscLevel(_Vocabulary):
     L5_S1 = "L5-S1"
 
     @property
-    def upper(self) -> Vertebra:
+    def upper_vertebra(self) -> Vertebra:
         return Vertebra(self.value.split("-")[0])
 
     @property
-    def lower(self) -> Vertebra:
+    def lower_vertebra(self) -> Vertebra:
         return Vertebra(self.value.split("-")[1])
 
     @classmethod

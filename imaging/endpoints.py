@@ -377,7 +377,7 @@ def _level_position(level: str) -> int:
     try:
         return 2 * Vertebra(level).index
     except ValueError:
-        return 2 * DiscLevel(level).upper.index + 1
+        return 2 * DiscLevel(level).upper_vertebra.position + 1
 
 
 def _sort_key(row: EndpointRow) -> tuple[object, ...]:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from imaging.dicom.scan import ScanRecord, ScanSummary, scan
+from imaging.dicom import ScanRecord, ScanSummary, scan
 
 
 def register(subparsers: Any) -> None:
@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
 def _print_table(records: list[ScanRecord], root: Path) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(box=None, header_style="bold", pad_edge=False)
     for column in ("file", "status", "mod", "subject", "visit", "date", "series", "film"):
@@ -63,9 +64,9 @@ def _print_table(records: list[ScanRecord], root: Path) -> None:
     colours = {"ok": "green", "uncalibrated": "yellow"}
     for record in records:
         spacing = record.pixel_spacing_mm
-        table.add_row(
+        cells = (
             _shown_path(record, root),
-            f"[{colours.get(record.status.value, 'red')}]{record.status.value}[/]",
+            record.status.value,
             record.modality or "",
             record.subject or "",
             record.visit or "",
@@ -77,6 +78,10 @@ def _print_table(records: list[ScanRecord], root: Path) -> None:
             record.calibration_source or "",
             record.reason,
         )
+        # Text, not markup: a series called "[T2] SAG" must print as it is.
+        row = [Text(cell) for cell in cells]
+        row[1].stylize(colours.get(record.status.value, "red"))
+        table.add_row(*row)
     # Piped output is not cut to 80 columns: a record stays on one line where it can.
     Console(width=None if sys.stdout.isatty() else 250, soft_wrap=False).print(table)
     sys.stdout.flush()

@@ -15,7 +15,8 @@ from imaging.dicom.pixels import (
 )
 from imaging.dicom.radiograph import Radiograph, WindowPreset, load_radiograph
 from imaging.dicom.read import read_dataset, read_header
-from imaging.dicom.scan import ScanRecord, ScanStatus, ScanSummary, scan, scan_file
+from imaging.dicom.scan import scan, scan_file
+from imaging.dicom.scan_records import ScanRecord, ScanStatus, ScanSummary
 from imaging.dicom.series import ImageSeries, load_series, load_series_file
 from imaging.dicom.trial import ClinicalTrialInfo
 

@@ -1,10 +1,9 @@
 """Reading DICOM files safely: one pass over the file, specific errors, no decoding here.
 
-pydicom reads a truncated file without complaint (a short value, or a data set that simply stops),
-so this module checks the structure itself: it parses the data set up to the pixel data with
-``stop_before_pixels``, then walks the pixel data element's header (and, when encapsulated, its
-item headers) and compares every declared length with the file size. Only then are the pixel
-bytes read, once, and put into the data set.
+The data set is parsed up to the pixel data with ``stop_before_pixels``; then
+:mod:`imaging.dicom.structure` checks every declared length against the file size (pydicom reads a
+truncated file silently) and locates the pixel data. Only then are the pixel bytes read, once,
+and put into the data set.
 
 ``read_header`` stops there; ``read_dataset`` also reads the pixel bytes after checking that the
 image the header declares is within :mod:`imaging.dicom.limits`.
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from pydicom import dcmread
-from pydicom.dataelem import DataElement, RawDataElement
+from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.uid import (
@@ -34,6 +33,14 @@ from pydicom.uid import (
 )
 
 from imaging.dicom.limits import check_file_size, check_image_size
+from imaging.dicom.structure import (
+    PIXEL_DATA,
+    PIXEL_DATA_TAGS,
+    PixelDataElement,
+    check_structure,
+    encoding,
+    truncated_error,
+)
 from imaging.errors import (
     DicomReadError,
     FileAccessError,
@@ -46,40 +53,9 @@ from imaging.errors import (
 
 PathLike = str | os.PathLike[str]
 
-PIXEL_DATA = 0x7FE00010
-PIXEL_DATA_TAGS = {
-    PIXEL_DATA: "(7FE0,0010) Pixel Data",
-    0x7FE00008: "(7FE0,0008) Float Pixel Data",
-    0x7FE00009: "(7FE0,0009) Double Float Pixel Data",
-}
-_ITEM = 0xFFFEE000
-_SEQUENCE_DELIMITER = 0xFFFEE0DD
-_UNDEFINED_LENGTH = 0xFFFFFFFF
 # Any one of these in a data set read without the 'DICM' prefix makes it plausibly DICOM.
 _IDENTIFYING_TAGS = (0x00080016, 0x00080018, 0x00080060, 0x0020000D, 0x00280010)
 _MEDIA_DIRECTORY = "1.2.840.10008.1.3.10"
-
-
-@dataclass(frozen=True)
-class PixelDataElement:
-    """Where the pixel data element lies in the file (byte offsets from the file start)."""
-
-    tag: int
-    vr: str
-    value_offset: int
-    length: int | None
-    """Value length in bytes; None when encapsulated (undefined length)."""
-    end: int
-    """Offset just after the element (after the sequence delimiter when encapsulated)."""
-
-    @property
-    def is_encapsulated(self) -> bool:
-        return self.length is None
-
-    @property
-    def value_length(self) -> int:
-        """Bytes to read for the value (items included, sequence delimiter excluded)."""
-        return self.length if self.length is not None else self.end - 8 - self.value_offset
 
 
 @dataclass(frozen=True)
@@ -135,7 +111,7 @@ def read_pixel_bytes(fileobj: BinaryIO, dicom_file: DicomFile) -> None:
     fileobj.seek(location.value_offset)
     value = fileobj.read(location.value_length)
     if len(value) < location.value_length:  # the file shrank since its header was read
-        raise _truncated(dicom_file.name, "the pixel data ends early")
+        raise truncated_error(dicom_file.name, "the pixel data ends early")
     dicom_file.dataset[location.tag] = DataElement(
         location.tag, location.vr, value, is_undefined_length=location.is_encapsulated
     )
@@ -225,7 +201,7 @@ def parse_header(fileobj: BinaryIO, size: int, name: str, strict: bool = True) -
         dataset = dcmread(fileobj)
         return DicomFile(dataset, None, size, name)
     try:
-        return DicomFile(dataset, _check_structure(fileobj, dataset, size, name), size, name)
+        return DicomFile(dataset, check_structure(fileobj, dataset, size, name), size, name)
     except DicomReadError as error:
         if strict:
             raise
@@ -238,7 +214,7 @@ def transfer_syntax_of(dataset: Dataset) -> UID:
     uid = getattr(meta, "TransferSyntaxUID", None) if meta is not None else None
     if uid:
         return UID(str(uid))
-    implicit, little = _encoding(dataset)
+    implicit, little = encoding(dataset)
     if implicit:
         return ImplicitVRLittleEndian
     return ExplicitVRLittleEndian if little in (True, None) else ExplicitVRBigEndian
@@ -305,7 +281,7 @@ def require_image(dicom_file: DicomFile) -> tuple[int, int, int, int]:
         if str(dataset.get("PhotometricInterpretation", "")).strip() == "YBR_FULL_422":
             needed = needed * 2 // 3  # chroma subsampled: two samples per pixel stored
         if location.value_length < needed:
-            raise _truncated(
+            raise truncated_error(
                 name,
                 f"the pixel data holds {location.value_length:,} bytes but {rows} x {cols} x "
                 f"{frames} frame(s) x {samples} sample(s) at {bits} bits need {needed:,}",
@@ -314,19 +290,6 @@ def require_image(dicom_file: DicomFile) -> tuple[int, int, int, int]:
 
 
 # --- internals ----------------------------------------------------------------------------------
-def _check_structure(
-    fileobj: BinaryIO, dataset: Dataset, size: int, name: str
-) -> PixelDataElement | None:
-    """Where the pixel data is, after checking that nothing runs past the end of the file."""
-    position = fileobj.tell()
-    if position > size:
-        raise _truncated(name, "an element of the header runs past the end of the file")
-    if position == size:
-        _check_last_element(dataset, size, name)
-        return None
-    return _locate_pixel_data(fileobj, dataset, position, size, name)
-
-
 def _read_without_prefix(fileobj: BinaryIO, name: str) -> Dataset:
     """Read a file without the 'DICM' prefix, accepting it only if it holds a DICOM data set."""
     not_dicom = NotDicomError(
@@ -343,121 +306,6 @@ def _read_without_prefix(fileobj: BinaryIO, name: str) -> Dataset:
         if not any(tag in dataset for tag in _IDENTIFYING_TAGS):
             raise not_dicom
     return dataset
-
-
-def _truncated(name: str, what: str) -> TruncatedFileError:
-    return TruncatedFileError(
-        f"the file is truncated: {what}",
-        path=name,
-        fix="Copy the file again from its source; the copy is incomplete.",
-    )
-
-
-def _locate_pixel_data(
-    fileobj: BinaryIO, dataset: Dataset, position: int, size: int, name: str
-) -> PixelDataElement | None:
-    """Parse the element header at ``position`` (where pydicom stopped) if it is pixel data."""
-    implicit, little = _encoding(dataset)
-    order = "<" if little in (True, None) else ">"
-    fileobj.seek(position)
-    head = fileobj.read(8)
-    if len(head) < 8:
-        raise _truncated(name, "the file ends inside an element header")
-    group, element = struct.unpack(order + "HH", head[:4])
-    tag = group << 16 | element
-    if tag not in PIXEL_DATA_TAGS:
-        return None  # pydicom stopped on something else (trailing bytes): no pixel data
-    if implicit:
-        (length,) = struct.unpack(order + "I", head[4:8])
-        bits = int(dataset.get("BitsAllocated", 16) or 16)
-        vr = "OB" if bits <= 8 else "OW"
-        value_offset = position + 8
-    else:
-        vr = head[4:6].decode("ascii", "replace")
-        more = fileobj.read(4)
-        if len(more) < 4:
-            raise _truncated(name, "the file ends inside the pixel data element header")
-        (length,) = struct.unpack(order + "I", more)
-        value_offset = position + 12
-    if length != _UNDEFINED_LENGTH:
-        end = value_offset + length
-        if end > size:
-            raise _truncated(
-                name,
-                f"{PIXEL_DATA_TAGS[tag]} declares {length:,} bytes but only "
-                f"{size - value_offset:,} remain",
-            )
-        return PixelDataElement(tag, vr, value_offset, length, end)
-    end = _walk_encapsulated(fileobj, value_offset, size, name)
-    return PixelDataElement(tag, "OB", value_offset, None, end)
-
-
-def _encoding(dataset: Dataset) -> tuple[bool | None, bool | None]:
-    """(implicit VR, little endian) as actually read: pydicom switches when a file's data set
-    does not match its transfer syntax, and records it on each raw element."""
-    if len(dataset):
-        last = dataset.get_item(_last_tag(dataset))
-        if isinstance(last, RawDataElement):
-            return last.is_implicit_VR, last.is_little_endian
-    implicit, little = dataset.original_encoding
-    return implicit, little
-
-
-def _last_tag(dataset: Dataset) -> int:
-    """The tag read last (pydicom keeps elements in the order read)."""
-    return int(list(dataset.keys())[-1])
-
-
-def _walk_encapsulated(fileobj: BinaryIO, offset: int, size: int, name: str) -> int:
-    """Follow the item headers of encapsulated pixel data; return the offset after the delimiter."""
-    fragments = 0
-    while True:
-        fileobj.seek(offset)
-        head = fileobj.read(8)
-        if len(head) < 8:
-            raise _truncated(
-                name,
-                f"the compressed pixel data stops after {fragments} fragment(s), before its "
-                "sequence delimiter",
-            )
-        group, element, length = struct.unpack("<HHI", head)
-        tag = group << 16 | element
-        if tag == _SEQUENCE_DELIMITER:
-            return offset + 8
-        if tag != _ITEM or length == _UNDEFINED_LENGTH:
-            raise MalformedDicomError(
-                f"the compressed pixel data holds an unexpected element "
-                f"({group:04X},{element:04X}) at byte {offset}",
-                path=name,
-                fix="The pixel data is damaged; export the image again.",
-            )
-        offset += 8 + length
-        if offset > size:
-            raise _truncated(
-                name, f"compressed pixel data fragment {fragments} runs past the end of the file"
-            )
-        fragments += 1
-
-
-def _check_last_element(dataset: Dataset, size: int, name: str) -> None:
-    """Detect a file cut inside the header, which pydicom reads silently as a shorter data set.
-
-    Called when pydicom consumed the whole file without meeting pixel data: then the last
-    element must end exactly at the end of the file.
-    """
-    if not len(dataset):
-        raise _truncated(name, "the file ends before its data set (only the file meta is there)")
-    last = dataset.get_item(_last_tag(dataset))
-    if not isinstance(last, RawDataElement) or last.length == _UNDEFINED_LENGTH:
-        return
-    tag = f"({last.tag >> 16:04X},{last.tag & 0xFFFF:04X})"
-    if last.value is not None and len(last.value) < last.length:
-        raise _truncated(
-            name,
-            f"element {tag} declares {last.length} bytes but the file ends after {len(last.value)}",
-        )
-    if last.value_tell + last.length < size:
-        raise _truncated(name, f"the file ends inside the element header after {tag}")
 
 
 def _sop_class_name(dicom_file: DicomFile) -> str:

@@ -78,7 +78,7 @@ def _centroid(points: Sequence[Point]) -> Point:
 
 
 def _names(vertebrae: Sequence[Vertebra]) -> str:
-    return ", ".join(v.value for v in sorted(set(vertebrae), key=lambda v: v.index))
+    return ", ".join(v.value for v in sorted(set(vertebrae), key=lambda v: v.position))
 
 
 def check_corner_order(
@@ -98,7 +98,7 @@ def check_corner_order(
 
 
 def _spine_axis(corners: Mapping[Vertebra, Mapping[Corner, Point]], fail: Fail) -> Point:
-    vertebrae = sorted(corners, key=lambda v: v.index)
+    vertebrae = sorted(corners, key=lambda v: v.position)
     if len(vertebrae) < 2:
         return (-1.0, 0.0)
     top = _centroid(list(corners[vertebrae[0]].values()))
@@ -219,7 +219,7 @@ def _check_outlines(
 def _check_vertebra_order(
     corners: Mapping[Vertebra, Mapping[Corner, Point]], cranial: Point, fail: Fail
 ) -> None:
-    vertebrae = sorted(corners, key=lambda v: v.index)
+    vertebrae = sorted(corners, key=lambda v: v.position)
     heights = []
     for vertebra in vertebrae:
         centre = _centroid(list(corners[vertebra].values()))

@@ -80,10 +80,10 @@ def film_geometry(landmarks: Landmarks, height_loss: HeightLossRule | None = Non
     rule = height_loss or HeightLossRule()
     spacing = landmarks.calibration.pixel_spacing or (1.0, 1.0)
     levels = tuple(
-        level for level in DiscLevel if level in LUMBAR_LEVELS or level.upper in landmarks.vertebrae
+        level for level in DiscLevel if level in LUMBAR_LEVELS or level.upper_vertebra in landmarks.vertebrae
     )
-    upper = [level.upper for level in levels]
-    lower = [level.lower for level in levels]
+    upper = [level.upper_vertebra for level in levels]
+    lower = [level.lower_vertebra for level in levels]
     ua, up = landmarks.array(upper, _AI), landmarks.array(upper, _PI)
     la, lp = landmarks.array(lower, _AS), landmarks.array(lower, _PS)
 
@@ -129,7 +129,7 @@ def film_geometry(landmarks: Landmarks, height_loss: HeightLossRule | None = Non
 
     missing: dict[tuple[str, str], tuple[str, ...]] = {}
     for level in levels:
-        ends = {"upper": level.upper, "lower": level.lower}
+        ends = {"upper": level.upper_vertebra, "lower": level.lower_vertebra}
         for measure, needed in DISC_MEASURE_CORNERS.items():
             absent = tuple(
                 f"{ends[end]} {corner.value}"

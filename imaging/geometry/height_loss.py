@@ -126,7 +126,7 @@ def height_loss_vs_adjacent(
     count = len(levels)
     if heights.shape[1] != count:
         raise ValueError(f"mean_heights has {heights.shape[1]} levels, expected {count}")
-    order = [level.lower.index for level in levels]
+    order = [level.lower_vertebra.position for level in levels]
     if order != sorted(order) or len(set(order)) != count:
         raise ValueError("levels must be in anatomical order, cranial to caudal, each once")
 

@@ -290,7 +290,7 @@ class PhantomSpec:
                 modic = str(rng.choice(["0", "I", "II", "I/II"]))
             angle = disc.angle_deg * lordosis_scale + rng.normal(0.0, 1.0)
             # Keep at least 1.5 mm of posterior disc space on the extension film.
-            depth = shapes[level.lower].depth_mm
+            depth = shapes[level.lower_vertebra].depth_mm
             limit = math.degrees(math.asin(min(2 * (height - 1.5) / depth, 1.0)))
             angle = min(angle, limit - max(motion.extension_angle_deg, 0.0) - 1.0)
             discs[level] = DiscSpec(

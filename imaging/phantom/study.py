@@ -280,4 +280,3 @@ def _construction(spec: PhantomSpec) -> dict[str, Any]:
             for level, disc in spec.discs.items()
         },
     }
-

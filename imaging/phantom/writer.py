@@ -28,7 +28,6 @@ from pydicom.uid import (
     generate_uid,
 )
 
-from imaging.anatomy import Film
 from imaging.phantom.mr import SEQUENCES, RenderedMRSeries
 from imaging.phantom.radiograph import RenderedRadiograph
 
@@ -302,6 +301,3 @@ def save(ds: Dataset, path: Path, transfer_syntax: str = "explicit") -> UID:
 
 def _rle_plugin_available() -> bool:
     return "pylibjpeg" in RLELosslessEncoder.available_plugins
-
-
-FILM_ORDER: tuple[Film, ...] = (Film.NEUTRAL, Film.FLEXION, Film.EXTENSION)

@@ -1,0 +1,15 @@
+"""The read store: subjects, visits, images, reads with versions, measures and the audit trail.
+
+Open it with :class:`ReadStore` (``--store URL``, ``$SPINE_ENDPOINTS_STORE`` or
+``sqlite:///spine-endpoints.db``; Alembic migrations are applied on open) and work inside
+``store.writing()`` / ``store.reading()`` transactions with the functions of
+:mod:`~imaging.store.cases` (subjects, cases, images and visit assignment),
+:mod:`~imaging.store.reads` (drafts, submit, corrections, lock),
+:mod:`~imaging.store.grades` (grade form import and export), :mod:`~imaging.store.worklist`
+(blinded worklists), :mod:`~imaging.store.export` (the endpoint table) and
+:mod:`~imaging.store.audit` (the trail). No treatment allocation is ever stored.
+"""
+
+from imaging.store.store import DEFAULT_STORE_URL, STORE_ENV_VAR, ReadStore, store_url
+
+__all__ = ["DEFAULT_STORE_URL", "STORE_ENV_VAR", "ReadStore", "store_url"]

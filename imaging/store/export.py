@@ -103,13 +103,17 @@ def long_grade_table(session: Session) -> pd.DataFrame:
 def save_measurements(
     session: Session, table: pd.DataFrame, *, actor: str, software_version: str = __version__
 ) -> int:
-    """Store computed measures (endpoint table rows); replaces earlier rows of the same case and
-    reader. Returns the number of rows stored."""
+    """Store computed measures (endpoint table rows) not tied to a read (e.g. from a batch);
+    replaces earlier such rows of the same case and reader. Returns the number of rows stored."""
     count = 0
     for (subject, visit, reader), rows in table.groupby(["subject", "visit", "reader"], sort=True):
         case = get_case(session, str(subject), str(visit), actor=actor)
         for old in session.scalars(
-            select(Measurement).where(Measurement.case_pk == case.id, Measurement.reader == reader)
+            select(Measurement).where(
+                Measurement.case_pk == case.id,
+                Measurement.reader == reader,
+                Measurement.read_pk.is_(None),
+            )
         ):
             session.delete(old)
         for row in rows.itertuples(index=False):
@@ -136,11 +140,14 @@ def save_measurements(
 
 
 def measurement_table(session: Session) -> pd.DataFrame:
-    """Stored measures as the endpoint table (columns of :data:`imaging.endpoints.COLUMNS`)."""
+    """Stored measures as the endpoint table (columns of :data:`imaging.endpoints.COLUMNS`):
+    those stored with the current version of a read, and those stored without a read."""
+    current = [c.read.id for c in current_reads(session)]
     query = (
         select(Measurement, Subject.subject_id, Case.visit_id)
         .join(Case, Measurement.case_pk == Case.id)
         .join(Subject, Case.subject_pk == Subject.id)
+        .where(Measurement.read_pk.is_(None) | Measurement.read_pk.in_(current))
         .order_by(Measurement.id)
     )
     rows = [

@@ -3,7 +3,8 @@
 Life of a read: :func:`start_read` (a draft, version 1) -> :func:`save_draft` (any number of
 times; autosave) -> :func:`submit`. A submitted read is immutable: :func:`correct` (or
 :func:`start_correction` then save and submit) makes version n + 1, which supersedes version n and
-must give a reason; :func:`lock` freezes a submitted read for good. Every function takes the
+must give a reason (it starts as a copy: grades, comments, landmarks and the measures stored with
+the read); :func:`lock` freezes a submitted read for good. Every function takes the
 session of a :meth:`~imaging.store.store.ReadStore.writing` transaction and records its audit
 entries in it. Triggers in the database refuse changes to submitted reads too.
 """
@@ -20,7 +21,16 @@ from imaging.errors import ReadImmutableError, StoreError
 from imaging.protocol.model import Protocol
 from imaging.store.audit import record
 from imaging.store.cases import case_names
-from imaging.store.schema import Case, GradeValue, Landmark, Read, ReadNote, Subject, utc_now
+from imaging.store.schema import (
+    Case,
+    GradeValue,
+    Landmark,
+    Measurement,
+    Read,
+    ReadNote,
+    Subject,
+    utc_now,
+)
 
 ROLES = ("primary", "secondary", "adjudicator")
 
@@ -77,9 +87,13 @@ class ReadContent:
 
 
 def _names(session: Session, read: Read) -> tuple[str, str]:
-    case = session.get(Case, read.case_pk)
-    assert case is not None
-    return case_names(session, case)
+    """(subject, visit) of a read's case, looked up once per session."""
+    cache: dict[int, tuple[str, str]] = session.info.setdefault("spine_case_names", {})
+    if read.case_pk not in cache:
+        case = session.get(Case, read.case_pk)
+        assert case is not None
+        cache[read.case_pk] = case_names(session, case)
+    return cache[read.case_pk]
 
 
 def _audit(session: Session, read: Read, actor: str, action: str, **kwargs: str | None) -> None:
@@ -285,6 +299,17 @@ def start_correction(
                 click_col=p.click_col, method=p.method,
             )
         )  # fmt: skip
+    for measured in session.scalars(select(Measurement).where(Measurement.read_pk == read.id)):
+        session.add(
+            Measurement(
+                case_pk=measured.case_pk, read_pk=correction.id, level=measured.level,
+                measure=measured.measure, value=measured.value, unit=measured.unit,
+                calibration=measured.calibration, film=measured.film, reader=measured.reader,
+                reference_levels=measured.reference_levels, source_image=measured.source_image,
+                note=measured.note, software_version=measured.software_version,
+                computed_at=measured.computed_at,
+            )
+        )  # fmt: skip
     session.flush()
     _audit(
         session, correction, actor, "started", field=f"version {correction.version}",
@@ -324,9 +349,9 @@ def lock(session: Session, read: Read, *, actor: str, reason: str = "") -> None:
 
 
 def discard_draft(session: Session, read: Read, *, actor: str) -> None:
-    """Delete a draft (its content too); audited."""
+    """Delete a draft (its content and measures too); audited."""
     _require_draft(session, read)
-    for table in (GradeValue, ReadNote, Landmark):
+    for table in (GradeValue, ReadNote, Landmark, Measurement):
         session.execute(delete(table).where(table.read_pk == read.id))
     _audit(session, read, actor, "discarded", field=f"version {read.version}", old_value="draft")
     session.delete(read)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
+
+from pydicom.dataset import Dataset
 
 from imaging.anatomy import Film
 from imaging.calibration import Calibration, CalibrationSource
@@ -66,9 +67,9 @@ class ImageInfo:
         """(row, col) toward anterior from the Patient Orientation, as the landmark files use."""
         if len(self.patient_orientation) != 2:
             return None
-        return anterior_direction(
-            SimpleNamespace(PatientOrientation=list(self.patient_orientation))
-        )
+        header = Dataset()
+        header.PatientOrientation = list(self.patient_orientation)
+        return anterior_direction(header)
 
     @property
     def units(self) -> str:

@@ -30,7 +30,10 @@ def study(tmp_path: Path) -> Path:
         ),
         folder / "subject7" / "flexion.dcm",
     )
-    write(dx_dataset(PixelSpacing=[0, 0]), folder / "subject7" / "zero_spacing.dcm")
+    write(
+        dx_dataset(PixelSpacing=[0, 0], SeriesDescription="[bone] LAT"),
+        folder / "subject7" / "zero_spacing.dcm",
+    )
     (folder / "readme.txt").write_text("Films for subject 7.\n")
     data = bundled("CT_small.dcm").read_bytes()
     (folder / "cut.dcm").write_bytes(data[: len(data) // 2])
@@ -149,6 +152,7 @@ def test_scan_command_json_lines_and_table(study: Path, capsys: pytest.CaptureFi
     table = capsys.readouterr().out
     assert "subject7/flexion.dcm" in table
     assert "magnification-corrected" in table
+    assert "[bone] LAT" in table  # printed as text, not read as rich markup
     assert "4 file(s): not-dicom 1, ok 1, truncated 1, uncalibrated 1" in table
 
 

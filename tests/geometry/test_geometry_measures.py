@@ -14,6 +14,7 @@ from imaging.geometry import (
     HeightLossRule,
     Threshold,
     disc_heights,
+    disc_measures,
     height_loss_vs_adjacent,
     instability_preset,
     range_of_motion,
@@ -21,6 +22,7 @@ from imaging.geometry import (
     translation,
     vertebral_body_heights,
 )
+from imaging.geometry.discs import BLOCK
 from imaging.geometry.height_loss import reference_names
 
 # One disc, patient facing right (anterior toward +col), head up (cranial toward -row).
@@ -222,3 +224,19 @@ def test_unknown_preset_lists_the_names() -> None:
     with pytest.raises(SpineEndpointsError, match="unknown instability preset 'aaos'") as info:
         instability_preset("aaos")
     assert all(name in str(info.value) for name in PRESETS)
+
+
+def test_many_levels_are_measured_in_blocks_with_the_same_values() -> None:
+    rng = np.random.default_rng(3)
+    count = BLOCK * 2 + 5
+    ua, up, la, lp = (rng.uniform(0, 500, (count, 2)) for _ in range(4))
+    spacing = rng.uniform(0.1, 0.3, (count, 2))
+    facing = rng.choice([-1.0, 1.0], count)
+    whole = disc_measures(ua, up, la, lp, spacing, facing)
+    assert whole.segmental_angle.shape == (count,)
+    for i in (0, BLOCK - 1, BLOCK, count - 1):
+        one = disc_measures(ua[i], up[i], la[i], lp[i], spacing[i], facing[i])
+        assert whole.heights.middle[i] == pytest.approx(one.heights.middle[0])
+        assert whole.heights.index[i] == pytest.approx(one.heights.index[0])
+        assert whole.segmental_angle[i] == pytest.approx(one.segmental_angle[0])
+        assert whole.translation.pct_depth[i] == pytest.approx(one.translation.pct_depth[0])

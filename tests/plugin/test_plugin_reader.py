@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pydicom
 import pytest
+from napari_spine_endpoints._layer_info import ImageInfo
+from napari_spine_endpoints._reader import napari_get_reader, read_dicom
 from npe2 import PluginManifest
 from pydicom.data import get_testdata_file
 from pydicom.pixels import apply_modality_lut
 
 from imaging.anatomy import Film
-from napari_spine_endpoints._layer_info import ImageInfo
-from napari_spine_endpoints._reader import napari_get_reader, read_dicom
 
 
 def _testdata(name: str) -> Path:
@@ -74,9 +74,10 @@ def test_study_folder_with_a_bad_file(study: Path, tmp_path: Path) -> None:
     layers = read_dicom(str(copy))
     films = [ImageInfo.from_metadata(kwargs["metadata"]) for _, kwargs, _ in layers]
     kinds = [(info.kind, info.film) for info in films if info is not None]
-    assert kinds == [
-        ("series", None), ("series", None), ("radiograph", Film.FLEXION), ("radiograph", Film.EXTENSION)
-    ]  # fmt: skip
+    series, flexion, extension = (
+        ("series", None), ("radiograph", Film.FLEXION), ("radiograph", Film.EXTENSION)
+    )  # fmt: skip
+    assert kinds == [series, series, flexion, extension]
     assert [kwargs["visible"] for _, kwargs, _ in layers] == [False, False, True, False]
 
 

@@ -15,6 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from app_model.types import KeyBinding
+from napari_spine_endpoints._model.shortcuts import SHORTCUT_BY_ACTION
+from napari_spine_endpoints._model.window import Window
+from napari_spine_endpoints._qt.workstation import WorkstationWidget
 from sqlalchemy import select
 
 from imaging.anatomy import Film
@@ -22,9 +25,6 @@ from imaging.cli import main as cli
 from imaging.store.reads import read_content
 from imaging.store.schema import Measurement, Read
 from imaging.store.store import ReadStore
-from napari_spine_endpoints._model.shortcuts import SHORTCUT_BY_ACTION
-from napari_spine_endpoints._model.window import Window
-from napari_spine_endpoints._qt.workstation import WorkstationWidget
 
 pytestmark = pytest.mark.gui
 FILMS = (Film.NEUTRAL, Film.FLEXION, Film.EXTENSION)
@@ -37,6 +37,11 @@ def _films(truth: dict[str, Any]) -> dict[Film, dict[str, Any]]:
 def _open_films(viewer: Any, study: Path) -> None:
     paths = [str(study / f"DX_lateral_{film.value}.dcm") for film in FILMS]
     viewer.open(paths, plugin="spine-endpoints", stack=False)
+
+
+def _cell(table: Any, row: int, column: int) -> str:
+    item = table.item(row, column)
+    return "" if item is None else str(item.text())
 
 
 def _place_truth(widget: WorkstationWidget, truth: dict[str, Any]) -> None:
@@ -161,13 +166,11 @@ def test_a_read_from_clicks_to_the_store_matches_the_command_line(
         assert cli([command, str(landmarks), "--out", str(tmp_path / f"{command}.parquet")]) == 0
     table = pd.concat(pd.read_parquet(tmp_path / f"{c}.parquet") for c in ("heights", "rom"))
     compared = 0
-    for row in table.itertuples():
-        value = None if pd.isna(row.value) else float(row.value)
-        assert stored[(row.level, row.measure, row.film)] == value, (
-            row.level,
-            row.measure,
-            row.film,
-        )
+    records: list[dict[Any, Any]] = table.to_dict("records")
+    for row in records:
+        value = None if pd.isna(row["value"]) else float(row["value"])
+        key = (row["level"], row["measure"], row["film"])
+        assert stored[key] == value, key
         compared += 1
     assert compared > 100
     assert stored[("L4-L5", "height_loss_vs_adjacent_pct", "neutral")] == pytest.approx(
@@ -233,12 +236,12 @@ def test_worklist_is_blinded_and_opens_cases_off_the_gui_thread(
     assert widget.worklist.register_folder(study) == 3 + 2 * 11
     table = widget.worklist.table
     assert table.rowCount() == 1
-    shown = " ".join(table.item(0, c).text() for c in range(table.columnCount()))
+    shown = " ".join(_cell(table, 0, c) for c in range(table.columnCount()))
     assert "DLBP" not in shown and "baseline" not in shown and shown.split()[1].startswith("R-")
     worker = widget.worklist.open_row(0)
     qtbot.waitUntil(lambda: len(viewer.layers) >= 5, timeout=20000)
-    assert not worker.is_running or True
-    reading_id = table.item(0, 1).text()
+    qtbot.waitUntil(lambda: not worker.is_running, timeout=5000)
+    reading_id = _cell(table, 0, 1)
     names = [layer.name for layer in viewer.layers]
     assert all("DLBP" not in name for name in names)
     assert f"{reading_id} neutral" in names

@@ -109,3 +109,27 @@ def test_two_baseline_values_for_one_key_are_refused(
     doubled = pd.concat([measures, measures.iloc[[0]]], ignore_index=True)
     with pytest.raises(SpineEndpointsError, match="two baseline values"):
         endpoint_export(protocol, pd.DataFrame(), doubled)
+
+
+def test_measures_stored_with_a_read_follow_its_current_version(
+    store: ReadStore, protocol: Protocol, measures: pd.DataFrame
+) -> None:
+    from imaging.store.cases import get_case
+    from imaging.store.reads import ReadContent, save_draft, start_read, submit
+    from imaging.store.schema import Measurement
+
+    with store.writing() as session:
+        case = get_case(session, "DLBP-001", "baseline", actor="t")
+        read = start_read(session, case, "R1", actor="t")
+        save_draft(session, read, ReadContent({("L4-L5", "pfirrmann"): "3"}), protocol)
+        session.add(Measurement(case_pk=case.id, read_pk=read.id, level="L4-L5",
+                                measure="disc_height_mean", value=7.25, unit="mm",
+                                calibration="detector", film="neutral", reader="R1"))  # fmt: skip
+        submit(session, read, actor="t")
+        save_measurements(session, measures[measures["visit"] == "month_6"], actor="t")
+    import_grade_rows(store, protocol, [row("baseline", "4", "I")], actor="t", reason="re-read")
+    with store.reading() as session:
+        stored = measurement_table(session)
+    kept = stored[stored["visit"] == "baseline"]
+    assert list(kept["value"]) == [7.25]  # copied into version 2, not doubled
+    assert len(stored[stored["visit"] == "month_6"]) == 2

@@ -5,15 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DatabaseError
 
 from imaging.errors import ReadImmutableError, StoreError
 from imaging.protocol import Protocol
 from imaging.store.cases import get_case
-from imaging.store.migrate import current_revision, head_revision
+from imaging.store.migrate import alembic_config, current_revision, head_revision
 from imaging.store.reads import (
     ReadContent,
     correct,
@@ -29,10 +30,28 @@ from imaging.store.store import STORE_ENV_VAR, ReadStore, store_url
 
 
 def test_opening_applies_the_migrations_and_matches_the_schema(store: ReadStore) -> None:
-    assert current_revision(store._writer) == head_revision() == "0001"
+    assert current_revision(store._writer) == head_revision() == "0002"
     with store._writer.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), metadata)
     assert differences == []
+
+
+def test_an_older_store_is_upgraded_on_open_and_keeps_its_data(
+    store_url: str, protocol: Protocol
+) -> None:
+    engine = create_engine(store_url)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+    engine.dispose()
+    with ReadStore(store_url, migrate=False) as old:
+        assert current_revision(old._writer) == "0001"
+        submitted_read(old, protocol)
+    with ReadStore(store_url) as store:
+        assert current_revision(store._writer) == head_revision()
+        with store.reading() as session:
+            assert session.execute(text("SELECT code FROM grades")).scalars().all() == ["4"]
 
 
 def test_sqlite_runs_in_wal_mode_with_full_sync_and_foreign_keys(store: ReadStore) -> None:
@@ -79,6 +98,10 @@ def submitted_read(store: ReadStore, protocol: Protocol) -> int:
         "UPDATE reads SET reader = 'R2'",
         "UPDATE reads SET status = 'draft'",
         "DELETE FROM reads",
+        "INSERT INTO measurements (case_pk, read_pk, level, measure, value, unit, calibration, "
+        "film, reader, reference_levels, source_image, note, software_version, computed_at) "
+        "VALUES (1, :read, 'L4-L5', 'disc_height_mean', 7.0, 'mm', '', '', 'R1', '', '', '', "
+        "'', '2024-01-01')",
     ],
 )
 def test_the_database_refuses_changes_to_a_submitted_read(

@@ -54,7 +54,7 @@ def overlay_segments(
         return positions.get(CornerLabel(vertebra, corner))
 
     segments: list[Segment] = []
-    vertebrae = sorted({label.vertebra for label in positions}, key=lambda v: v.index)
+    vertebrae = sorted({label.vertebra for label in positions}, key=lambda v: v.position)
     for vertebra in vertebrae:
         for side, anterior, posterior in (
             ("superior", Corner.ANTERIOR_SUPERIOR, Corner.POSTERIOR_SUPERIOR),
@@ -64,10 +64,10 @@ def overlay_segments(
             if a is not None and p is not None:
                 segments.append(Segment("endplate", f"{vertebra.value} {side} endplate", p, a))
     for level in (DiscLevel(x) for x in levels):
-        upper_ai = at(level.upper, Corner.ANTERIOR_INFERIOR)
-        upper_pi = at(level.upper, Corner.POSTERIOR_INFERIOR)
-        lower_as = at(level.lower, Corner.ANTERIOR_SUPERIOR)
-        lower_ps = at(level.lower, Corner.POSTERIOR_SUPERIOR)
+        upper_ai = at(level.upper_vertebra, Corner.ANTERIOR_INFERIOR)
+        upper_pi = at(level.upper_vertebra, Corner.POSTERIOR_INFERIOR)
+        lower_as = at(level.lower_vertebra, Corner.ANTERIOR_SUPERIOR)
+        lower_ps = at(level.lower_vertebra, Corner.POSTERIOR_SUPERIOR)
         if upper_ai is not None and lower_as is not None:
             segments.append(
                 Segment("height_anterior", f"{level.value} anterior height", upper_ai, lower_as)

@@ -57,14 +57,14 @@ def vertebrae_for_levels(levels: Iterable[DiscLevel | str]) -> tuple[Vertebra, .
     found = {
         vertebra
         for level in levels
-        for vertebra in (DiscLevel(level).upper, DiscLevel(level).lower)
+        for vertebra in (DiscLevel(level).upper_vertebra, DiscLevel(level).lower_vertebra)
     }
-    return tuple(sorted(found, key=lambda v: v.index))
+    return tuple(sorted(found, key=lambda v: v.position))
 
 
 def placement_sequence(vertebrae: Iterable[Vertebra | str]) -> tuple[CornerLabel, ...]:
     """Every corner to place, in click order: vertebrae cranial to caudal, round each body."""
-    ordered = sorted({Vertebra(v) for v in vertebrae}, key=lambda v: v.index)
+    ordered = sorted({Vertebra(v) for v in vertebrae}, key=lambda v: v.position)
     return tuple(
         CornerLabel(vertebra, corner)
         for vertebra in ordered

@@ -135,7 +135,7 @@ class ReadingSession:
         )
 
     def measures(self) -> Measures:
-        """Every film's measures, and ROM when both dynamic films are read (cached until a change)."""
+        """Every film's measures, and ROM when both dynamic films are read (cached)."""
         if self._measures is None:
             self._measures = self._compute_measures()
         return self._measures

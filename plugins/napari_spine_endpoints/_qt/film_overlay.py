@@ -61,7 +61,7 @@ class FilmOverlay:
         self.info = info
         extent = float(max(image.data.shape[:2]))
         self.point_size = max(4.0, extent / 120.0)  # data pixels
-        self.line_width = max(1.0, extent / 700.0)
+        self.line_width = max(1.0, extent / 400.0)
         common = {
             "scale": tuple(image.scale),
             "translate": tuple(image.translate),

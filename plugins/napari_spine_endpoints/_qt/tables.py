@@ -9,15 +9,20 @@ from napari_spine_endpoints._model.measures import MeasureGrid
 
 
 class MeasureTable(QTableWidget):
-    """Levels down, measures across; a missing value shows '-' with its reason as tooltip."""
+    """Measures down (with units), disc levels across, so it fits a dock without scrolling.
+
+    A missing value shows '-' with its reason as the tooltip; a height loss shows its reference
+    discs as the tooltip.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        for header in (self.horizontalHeader(), self.verticalHeader()):
-            assert header is not None
-            header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        horizontal, vertical = self.horizontalHeader(), self.verticalHeader()
+        assert horizontal is not None and vertical is not None
+        horizontal.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.setWordWrap(False)
 
     def show_grid(self, grid: MeasureGrid | None) -> None:
@@ -26,28 +31,26 @@ class MeasureTable(QTableWidget):
             self.setRowCount(0)
             self.setColumnCount(0)
             return
-        if self.columnCount() != len(grid.titles) or self.rowCount() != len(grid.levels):
-            self.setColumnCount(len(grid.titles))
-            self.setRowCount(len(grid.levels))
-            self.setHorizontalHeaderLabels(list(grid.titles))
-            self.setVerticalHeaderLabels(list(grid.levels))
-        for row, cells in enumerate(grid.cells):
-            for column, cell in enumerate(cells):
+        if self.rowCount() != len(grid.titles) or self.columnCount() != len(grid.levels):
+            self.setRowCount(len(grid.titles))
+            self.setColumnCount(len(grid.levels))
+            self.setVerticalHeaderLabels(list(grid.titles))
+            self.setHorizontalHeaderLabels(list(grid.levels))
+        for column, cells in enumerate(grid.cells):
+            for row, cell in enumerate(cells):
                 item = self.item(row, column)
                 if item is None:
                     item = QTableWidgetItem()
-                    item.setTextAlignment(
-                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                    )
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                     self.setItem(row, column, item)
                 item.setText(cell.text)
                 item.setToolTip(cell.note)
 
     def text(self, level: str, title: str) -> str:
-        """The text shown for ``level`` under the column titled ``title`` (for tests)."""
-        titles = [_text(self.horizontalHeaderItem(i)) for i in range(self.columnCount())]
-        levels = [_text(self.verticalHeaderItem(i)) for i in range(self.rowCount())]
-        item = self.item(levels.index(level), titles.index(title))
+        """The text shown for ``level`` in the row titled ``title`` (for tests)."""
+        titles = [_text(self.verticalHeaderItem(i)) for i in range(self.rowCount())]
+        levels = [_text(self.horizontalHeaderItem(i)) for i in range(self.columnCount())]
+        item = self.item(titles.index(title), levels.index(level))
         return "" if item is None else item.text()
 
 
