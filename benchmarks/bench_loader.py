@@ -4,6 +4,8 @@
    synthetic DX films of realistic size (2500 x 2000, 16-bit; uncompressed, with a fractional
    rescale, and JPEG 2000 lossless) and pydicom's CR test films (RG1_UNCR, RG1_J2KR). Median of
    5 to 41 repeats (fewer for slow compressed files), runs interleaved. Target: at most 1.2.
+   The bare baseline skips the modality LUT that load_radiograph applies, so the ratio against
+   pydicom's ``apply_modality_lut`` on top is printed too (like for like when a file rescales).
 2. ``scan(folder)`` over 2,000 copies of real and synthetic headers (CT, MR, DX with trial
    attributes), against a bare ``dcmread(stop_before_pixels=True)`` loop over the same files.
    One process, so files/s is per core (files freshly written: warm page cache).
@@ -24,6 +26,7 @@ import numpy as np
 import pydicom
 from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.pixels import apply_modality_lut
 from pydicom.sequence import Sequence
 from pydicom.uid import (
     DigitalXRayImageStorageForPresentation,
@@ -82,6 +85,13 @@ def pixel_array(path: Path) -> np.ndarray:
     return pixels
 
 
+def pixel_array_with_lut(path: Path) -> np.ndarray:
+    """pydicom's values after the modality LUT (float64 when rescaled): like for like."""
+    dataset = pydicom.dcmread(path)
+    values: np.ndarray = apply_modality_lut(dataset.pixel_array, dataset)
+    return values
+
+
 def median_seconds(function: Callable[[], object], repeats: int) -> float:
     times = []
     for _ in range(repeats):
@@ -112,22 +122,28 @@ def loader_inputs(folder: Path) -> dict[str, Path]:
 
 def bench_loading(folder: Path) -> list[float]:
     ratios = []
-    print("load_radiograph vs dcmread().pixel_array (medians, runs interleaved, same run)")
+    print(
+        "load_radiograph vs dcmread().pixel_array, and vs that + apply_modality_lut "
+        "(medians, runs interleaved)"
+    )
     for label, path in loader_inputs(folder).items():
-        bare_load, our_load = partial(pixel_array, path), partial(load_radiograph, path)
-        first = median_seconds(bare_load, 1)
+        loads: dict[str, Callable[[], object]] = {
+            "bare": partial(pixel_array, path),
+            "lut": partial(pixel_array_with_lut, path),
+            "ours": partial(load_radiograph, path),
+        }
+        first = median_seconds(loads["bare"], 1)
         repeats = max(MIN_REPEATS, min(MAX_REPEATS, int(BUDGET_SECONDS / first)))
-        bare: list[float] = []
-        ours: list[float] = []
-        for _ in range(repeats):  # interleaved so load from other processes hits both alike
-            bare.append(median_seconds(bare_load, 1))
-            ours.append(median_seconds(our_load, 1))
-        ratio = statistics.median(ours) / statistics.median(bare)
-        ratios.append(ratio)
+        times: dict[str, list[float]] = {name: [] for name in loads}
+        for _ in range(repeats):  # interleaved so load from other processes hits all alike
+            for name, load in loads.items():
+                times[name].append(median_seconds(load, 1))
+        bare, lut, ours = (statistics.median(times[name]) for name in ("bare", "lut", "ours"))
+        ratios.append(ours / bare)
         print(
-            f"  {label:34s} pydicom {statistics.median(bare) * 1e3:7.1f} ms  "
-            f"load_radiograph {statistics.median(ours) * 1e3:7.1f} ms  ratio {ratio:.2f}  "
-            f"(n={repeats})"
+            f"  {label:32s} pydicom {bare * 1e3:6.1f} ms (+LUT {lut * 1e3:6.1f})  "
+            f"load_radiograph {ours * 1e3:6.1f} ms  ratio {ours / bare:.2f} "
+            f"(vs +LUT {ours / lut:.2f}, n={repeats})"
         )
     return ratios
 

@@ -1,25 +1,23 @@
 """Eligibility per subject while the endpoint table streams past: ``eligibility.csv``.
 
-Rows arrive study by study, subjects contiguous. The rows of the protocol's eligibility visit
-(measures, and grades as rows with a ``grade`` code) are kept for the current subject only; when
-the next subject starts, :func:`imaging.protocol.eligibility.evaluate_subject` rules on the
-finished one. The table has one row per subject x rule (columns of
+Rows arrive study by study, subjects contiguous. The rows of the protocol's eligibility visit that
+its rules read (measures, and grades as rows with a ``grade`` code) are kept for the current
+subject only; when the next subject starts, :func:`imaging.protocol.eligibility.evaluate_subject`
+rules on the finished one. The table has one row per subject x rule (columns of
 :func:`imaging.protocol.eligibility.eligibility_table`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from imaging.protocol.eligibility import (
-    GRADE_COLUMNS,
-    MEASURE_COLUMNS,
-    eligibility_table,
-    evaluate_subject,
-)
-from imaging.protocol.model import Protocol
+from imaging.batch.model import ENDPOINT_COLUMNS
+from imaging.protocol.eligibility import GRADE_COLUMNS, eligibility_table, evaluate_subject
+from imaging.protocol.model import AnyOfRule, GradeRule, InstabilityRule, MeasureRule, Protocol
 
 ELIGIBILITY_COLUMNS = (
     "subject",
@@ -42,17 +40,18 @@ class EligibilityWriter:
     def __init__(self, path: Path, protocol: Protocol) -> None:
         self.path = path
         self.protocol = protocol
+        self.measures = rule_measures(protocol)
         self._subject: str | None = None
-        self._parts: list[pd.DataFrame] = []
+        self._rows: list[Sequence[Any]] = []
         self._tables: list[pd.DataFrame] = []
 
-    def add(self, subject: str, visit: str, rows: pd.DataFrame) -> None:
-        """Offer one study's endpoint rows (any visit; only the eligibility visit is kept)."""
+    def add(self, subject: str, visit: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Offer one study's endpoint rows (any visit; only what the rules read is kept)."""
         if subject != self._subject:
             self._flush()
             self._subject = subject
-        if visit == self.protocol.eligibility_visit and not rows.empty:
-            self._parts.append(rows)
+        if visit == self.protocol.eligibility_visit:
+            self._rows.extend(row for row in rows if row[_MEASURE] in self.measures)
 
     def close(self) -> int:
         """Evaluate the last subject and write the table; returns the number of subjects."""
@@ -70,23 +69,32 @@ class EligibilityWriter:
     def _flush(self) -> None:
         if self._subject is None or not self.protocol.rules:
             return
-        rows = pd.concat(self._parts, ignore_index=True) if self._parts else pd.DataFrame()
+        rows = pd.DataFrame.from_records(self._rows, columns=list(ENDPOINT_COLUMNS))
         grades, measures = split_grades(rows)
         result = evaluate_subject(self.protocol, self._subject, grades, measures)
         self._tables.append(eligibility_table([result]))
-        self._parts = []
+        self._rows = []
+
+
+def rule_measures(protocol: Protocol) -> frozenset[str]:
+    """The measures and grading items the protocol's rules read."""
+    names: set[str] = set()
+    for rule in protocol.rules:
+        for part in rule.rules if isinstance(rule, AnyOfRule) else (rule,):
+            if isinstance(part, GradeRule):
+                names.update(part.items)
+            elif isinstance(part, MeasureRule):
+                names.add(part.measure)
+            elif isinstance(part, InstabilityRule):
+                names.update((part.translation_measure, part.angle_measure))
+    return frozenset(names)
 
 
 def split_grades(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Endpoint rows -> (grades in the eligibility module's columns, measure rows)."""
-    if rows.empty:
-        return (
-            pd.DataFrame(columns=list(GRADE_COLUMNS)),
-            pd.DataFrame(columns=[*MEASURE_COLUMNS, "reader", "note"]),
-        )
-    if "grade" in rows.columns:
-        graded = rows["grade"].fillna("").astype(str) != ""
-    else:
-        graded = pd.Series(False, index=rows.index)
+    graded = rows["grade"].fillna("").astype(str) != ""
     grades = rows[graded].rename(columns={"measure": "item", "grade": "code"})
     return grades[list(GRADE_COLUMNS)], rows[~graded]
+
+
+_MEASURE = ENDPOINT_COLUMNS.index("measure")

@@ -1,7 +1,9 @@
 """The records the batch passes around: failures, file digests, one study's result.
 
 All are plain frozen dataclasses of strings and numbers, so they pickle to worker processes and
-dask workers and back, and serialise to JSON for the per-study result files.
+dask workers and back, and serialise to JSON for the per-study result files. Endpoint rows are
+tuples in the order of :data:`ENDPOINT_COLUMNS` (``value`` and ``change_from_baseline`` a float or
+None, every other cell a string).
 """
 
 from __future__ import annotations
@@ -15,6 +17,24 @@ from typing import Any
 import pandas as pd
 
 FAILURE_COLUMNS: tuple[str, ...] = ("file", "subject", "visit", "reason")
+ENDPOINT_COLUMNS: tuple[str, ...] = (
+    "subject",
+    "visit",
+    "level",
+    "measure",
+    "value",
+    "unit",
+    "grade",
+    "change_from_baseline",
+    "calibration",
+    "film",
+    "reader",
+    "reference_levels",
+    "source_image",
+    "note",
+)
+"""The endpoint table's columns (see :mod:`imaging.batch.tables`)."""
+Row = tuple[Any, ...]
 
 
 @dataclass(frozen=True, order=True)
@@ -83,10 +103,15 @@ class StudyResult:
     study_id: str
     subject: str
     visit: str
-    rows: pd.DataFrame
+    rows: tuple[Row, ...]
+    """Endpoint rows, columns :data:`ENDPOINT_COLUMNS`."""
     failures: tuple[Failure, ...] = ()
     files: tuple[FileDigest, ...] = ()
     summary: dict[str, Any] = field(default_factory=dict)
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as a DataFrame."""
+        return pd.DataFrame.from_records(list(self.rows), columns=list(ENDPOINT_COLUMNS))
 
     @property
     def status(self) -> str:

@@ -19,12 +19,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from imaging.batch.model import Failure, FileDigest, StudyResult
+from imaging.batch.model import ENDPOINT_COLUMNS, Failure, FileDigest, StudyResult
 from imaging.errors import SpineEndpointsError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def study_id(subject: str, visit: str) -> str:
@@ -68,7 +66,9 @@ class ResultStore:
             return None
         except (OSError, ValueError):
             return None  # a damaged record is recomputed, never trusted
-        if record.get("format") != FORMAT_VERSION:
+        if record.get("format") != FORMAT_VERSION or record.get("columns") != list(
+            ENDPOINT_COLUMNS
+        ):
             return None
         return record
 
@@ -96,10 +96,11 @@ class ResultStore:
                 return False
         return True
 
-    def rows(self, record: Mapping[str, Any]) -> pd.DataFrame:
-        """The endpoint rows of a stored record (columns as stored)."""
-        columns = list(record.get("columns", []))
-        return pd.DataFrame.from_records(record.get("rows", []), columns=columns)
+    @staticmethod
+    def rows(record: Mapping[str, Any]) -> list[list[Any]]:
+        """The endpoint rows of a stored record (columns :data:`ENDPOINT_COLUMNS`)."""
+        rows: list[list[Any]] = record.get("rows", [])
+        return rows
 
     @staticmethod
     def failures(record: Mapping[str, Any]) -> list[Failure]:
@@ -112,7 +113,6 @@ class ResultStore:
     # --- writing -------------------------------------------------------------------------------
     def save(self, result: StudyResult, recipe_hash: str) -> Path:
         """Write a study's result atomically; returns its path."""
-        frame = result.rows
         record = {
             "format": FORMAT_VERSION,
             "study_id": result.study_id,
@@ -123,8 +123,8 @@ class ResultStore:
             "files": [d.to_dict() for d in sorted(result.files, key=lambda d: d.path)],
             "summary": result.summary,
             "failures": [f.to_dict() for f in result.failures],
-            "columns": [str(c) for c in frame.columns],
-            "rows": [[_plain(v) for v in row] for row in frame.itertuples(index=False, name=None)],
+            "columns": list(ENDPOINT_COLUMNS),
+            "rows": [[_plain(v) for v in row] for row in result.rows],
         }
         path = self.path(result.study_id)
         temporary = self.folder / f".{path.stem}.{os.getpid()}.tmp"
@@ -145,9 +145,7 @@ class ResultStore:
 
 
 def _plain(value: Any) -> Any:
-    """A JSON-ready scalar: numpy numbers to Python, NaN and NA to None."""
-    if value is None or value is pd.NA:
-        return None
+    """A JSON-ready scalar: numpy numbers to Python, NaN to None."""
     if hasattr(value, "item"):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):

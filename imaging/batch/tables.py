@@ -5,74 +5,43 @@ columns of :data:`ENDPOINT_COLUMNS`. Studies are appended in a fixed order (subj
 protocol order), so the same inputs give byte-identical CSV files however the work was executed.
 ``grade`` is the code on its scale for grade rows (Pfirrmann ``3``, Modic ``I/II``; ``value`` holds
 the number for ordinal scales and is empty for Modic) and empty for measures.
-``change_from_baseline`` is ``value`` minus the same measure (level, film, reader) at the subject's
-first protocol visit; only one subject's baseline is held in memory at a time.
+``change_from_baseline`` is ``value`` minus the same measure (level, film, reader) at the protocol's
+baseline visit; only one subject's baseline is held in memory at a time.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from imaging.batch.model import FAILURE_COLUMNS, Failure
+from imaging.batch.model import ENDPOINT_COLUMNS, FAILURE_COLUMNS, Failure
 
-ENDPOINT_COLUMNS: tuple[str, ...] = (
-    "subject",
-    "visit",
-    "level",
-    "measure",
-    "value",
-    "unit",
-    "grade",
-    "change_from_baseline",
-    "calibration",
-    "film",
-    "reader",
-    "reference_levels",
-    "source_image",
-    "note",
-)
+NUMBER_COLUMNS = ("value", "change_from_baseline")
+
 ENDPOINT_SCHEMA = pa.schema(
     [
-        pa.field(name, pa.float64() if name in ("value", "change_from_baseline") else pa.string())
+        pa.field(name, pa.float64() if name in NUMBER_COLUMNS else pa.string())
         for name in ENDPOINT_COLUMNS
     ]
 )
 BASELINE_KEY: tuple[str, ...] = ("level", "measure", "film", "reader")
-
-
-def normalise(rows: pd.DataFrame) -> pd.DataFrame:
-    """Rows in the output column order and types: text as str ('' when missing), value float."""
-    frame = pd.DataFrame(index=rows.index)
-    for name in ENDPOINT_COLUMNS:
-        if name in ("value", "change_from_baseline"):
-            source = rows[name] if name in rows.columns else pd.Series(float("nan"), rows.index)
-            frame[name] = pd.to_numeric(source, errors="coerce").astype("float64")
-        else:
-            source = rows[name] if name in rows.columns else pd.Series("", rows.index)
-            frame[name] = source.map(_text).astype(object)
-    return frame.reset_index(drop=True)
-
-
-def _text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
-        return ""
-    return str(value)
+ROW_GROUP_ROWS = 65_536
+"""Rows buffered before a Parquet row group is written (bounds memory, keeps files readable)."""
 
 
 class EndpointWriter:
     """Append studies' rows to ``endpoints.csv`` and ``endpoints.parquet`` as they come.
 
-    Call :meth:`add` with the rows of one study at a time, subjects contiguous and each subject's
-    visits in protocol order; baseline values for ``change_from_baseline`` come from the first
-    visit named in ``baseline_visit``.
+    Call :meth:`add` with the rows of one study at a time (lists or tuples in
+    :data:`ENDPOINT_COLUMNS` order), subjects contiguous and each subject's visits in protocol
+    order; ``change_from_baseline`` is filled from the rows of ``baseline_visit``. Both files are
+    written under temporary names and moved into place by :meth:`close`.
     """
 
     def __init__(self, folder: Path, baseline_visit: str | None) -> None:
@@ -81,7 +50,8 @@ class EndpointWriter:
         self.baseline_visit = baseline_visit
         self.rows_written = 0
         self._subject: str | None = None
-        self._baseline: dict[tuple[str, ...], float] = {}
+        self._baseline: dict[tuple[Any, ...], float] = {}
+        self._buffer: list[list[Any]] = [[] for _ in ENDPOINT_COLUMNS]
         self._csv_temp = self.csv_path.with_name(f".{self.csv_path.name}.tmp")
         self._parquet_temp = self.parquet_path.with_name(f".{self.parquet_path.name}.tmp")
         self._csv = self._csv_temp.open("w", encoding="utf-8", newline="")
@@ -89,29 +59,40 @@ class EndpointWriter:
         self._csv_writer.writerow(ENDPOINT_COLUMNS)
         self._parquet = pq.ParquetWriter(self._parquet_temp, ENDPOINT_SCHEMA)
 
-    def add(self, subject: str, visit: str, rows: pd.DataFrame) -> None:
+    def add(self, subject: str, visit: str, rows: Iterable[Sequence[Any]]) -> None:
         if subject != self._subject:
             self._subject, self._baseline = subject, {}
-        frame = normalise(rows)
-        keys = list(frame[list(BASELINE_KEY)].itertuples(index=False, name=None))
+        rows = [list(row) for row in rows]
         if visit == self.baseline_visit:
-            for key, value in zip(keys, frame["value"], strict=True):
-                if value == value:  # not NaN
-                    self._baseline[key] = float(value)
-        baseline = [self._baseline.get(key, float("nan")) for key in keys]
-        frame["change_from_baseline"] = frame["value"] - pd.Series(baseline, dtype="float64")
-        if frame.empty:
-            return
-        self._csv_writer.writerows(
-            [_csv_cell(v) for v in row] for row in frame.itertuples(index=False, name=None)
-        )
-        self._parquet.write_table(
-            pa.Table.from_pandas(frame, ENDPOINT_SCHEMA, preserve_index=False)
-        )
-        self.rows_written += len(frame)
+            for row in rows:
+                if row[_VALUE] is not None:
+                    self._baseline[tuple(row[i] for i in _KEY)] = row[_VALUE]
+        for row in rows:
+            base = self._baseline.get(tuple(row[i] for i in _KEY))
+            value = row[_VALUE]
+            row[_CHANGE] = None if value is None or base is None else value - base
+        self._csv_writer.writerows([_csv_cell(v) for v in row] for row in rows)
+        for row in rows:
+            for column, cell in zip(self._buffer, row, strict=True):
+                column.append(cell)
+        self.rows_written += len(rows)
+        if len(self._buffer[0]) >= ROW_GROUP_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._buffer[0]:
+            self._parquet.write_table(
+                pa.table(
+                    [pa.array(column, field.type) for column, field in zip(
+                        self._buffer, ENDPOINT_SCHEMA, strict=True)],
+                    schema=ENDPOINT_SCHEMA,
+                )
+            )  # fmt: skip
+            self._buffer = [[] for _ in ENDPOINT_COLUMNS]
 
     def close(self) -> None:
         """Finish both files and move them into place."""
+        self._flush()
         self._csv.close()
         self._parquet.close()
         self._csv_temp.replace(self.csv_path)
@@ -138,10 +119,15 @@ class EndpointWriter:
             self.abort()
 
 
+_VALUE = ENDPOINT_COLUMNS.index("value")
+_CHANGE = ENDPOINT_COLUMNS.index("change_from_baseline")
+_KEY = tuple(ENDPOINT_COLUMNS.index(name) for name in BASELINE_KEY)
+
+
 def _csv_cell(value: Any) -> str:
-    if isinstance(value, float):
-        return "" if value != value else repr(value)
-    return str(value)
+    if value is None:
+        return ""
+    return repr(value) if isinstance(value, float) else str(value)
 
 
 def write_failures(failures: Iterable[Failure], path: Path) -> int:

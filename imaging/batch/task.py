@@ -18,12 +18,10 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import pandas as pd
-
 from imaging import __version__
 from imaging.anatomy import Corner, Film, Vertebra
 from imaging.batch.measure import MeasureSettings, grade_rows, measure_study
-from imaging.batch.model import Failure, FileDigest, StudyResult
+from imaging.batch.model import Failure, FileDigest, Row, StudyResult
 from imaging.batch.open_film import OpenedFilm, failure_kind, open_film
 from imaging.errors import SpineEndpointsError
 from imaging.geometry.landmarks import LandmarkPoint, Landmarks
@@ -88,8 +86,14 @@ class StudyTask:
         )
 
     def recipe_hash(self) -> str:
-        """SHA-256 of everything but the files' content: landmarks, grades, settings, version."""
-        text = json.dumps(asdict(self), sort_keys=True, default=str, separators=(",", ":"))
+        """SHA-256 of everything but the files' content: landmarks, grades, settings, version.
+
+        Where the landmark file lies is left out: moving it changes nothing computed.
+        """
+        recipe = asdict(self)
+        for read in recipe["reads"]:
+            read.pop("origin")
+        text = json.dumps(recipe, sort_keys=True, default=str, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -144,14 +148,12 @@ def run_study(task: StudyTask) -> StudyResult:
                 "Read it (napari plugin) or add its rows to the landmark file",
             )
 
-    frames: list[pd.DataFrame] = []
+    rows: list[Row] = []
     try:
-        frames.append(measure_study(landmarks, task.settings))
+        rows.extend(measure_study(landmarks, task.settings))
     except SpineEndpointsError as error:
         fail("", f"landmarks: {error}")
-    frames.append(grade_rows(task.subject, task.visit, task.grades))
-    parts = [frame for frame in frames if len(frame)]
-    rows = pd.concat(parts, ignore_index=True) if parts else frames[-1]
+    rows.extend(grade_rows(task.subject, task.visit, task.grades))
     summary: dict[str, Any] = {
         "films": len(task.images),
         "landmark_sets": len(landmarks),
@@ -159,8 +161,9 @@ def run_study(task: StudyTask) -> StudyResult:
         "seconds": round(time.perf_counter() - started, 4),
     }
     return StudyResult(
-        task.study_id, task.subject, task.visit, rows, tuple(failures), tuple(digests), summary
-    )
+        task.study_id, task.subject, task.visit, tuple(rows), tuple(failures), tuple(digests),
+        summary,
+    )  # fmt: skip
 
 
 def _landmarks(task: StudyTask, read: FilmRead, film: OpenedFilm) -> Landmarks:

@@ -108,7 +108,7 @@ def _base(ctx: TrialContext, sop_class: UID, sop_instance: UID, modality: str) -
     ds.InstitutionName = ctx.site_name
     ds.ReferringPhysicianName = ""
     ds.StudyDescription = "LUMBAR SPINE"
-    ds.PatientName = ctx.subject_id
+    ds.PatientName = f"{ctx.subject_id}^Synthetic"
     ds.PatientID = ctx.subject_id
     ds.PatientBirthDate = ""
     ds.PatientSex = ctx.patient_sex
@@ -176,6 +176,8 @@ def radiograph_dataset(
     ds.PresentationIntentType = "FOR PRESENTATION"
     ds.ImageType = ["ORIGINAL", "PRIMARY"]
     ds.ViewPosition = "LL"
+    ds.PositionerType = ""
+    ds.AcquisitionContextSequence = []
     ds.ViewCodeSequence = [_code("399173006", "SCT", "left lateral")]
     ds.PatientOrientation = ["P", "F"]  # columns run posterior, rows to the feet
     orientation = _code("C86043", "NCIt", "erect")

@@ -57,9 +57,7 @@ def table_values(out: Path) -> dict[Key, float | str | None]:
     return values
 
 
-def assert_matches(
-    expected: float | str | None, found: float | str | None, key: Key
-) -> None:
+def assert_matches(expected: float | str | None, found: float | str | None, key: Key) -> None:
     if isinstance(expected, str) or expected is None:
         assert found == expected, key
     else:
@@ -73,9 +71,7 @@ def failures(out: Path) -> set[tuple[str, str, str, str]]:
 
 
 @pytest.fixture(scope="module")
-def clean_run(
-    sample_archive: Path, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Path, int]:
+def clean_run(sample_archive: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     """One in-process batch over the untouched samples, through the command line."""
     out = tmp_path_factory.mktemp("clean") / "out"
     status = main(["batch", str(sample_archive), "--out", str(out)])
@@ -93,7 +89,9 @@ def one_subject(archive_copy: Path) -> Path:
     return archive_copy
 
 
-def test_sample_table_matches_ground_truth(clean_run: tuple[Path, int], sample_archive: Path) -> None:
+def test_sample_table_matches_ground_truth(
+    clean_run: tuple[Path, int], sample_archive: Path
+) -> None:
     out, status = clean_run
     values = table_values(out)
 
@@ -146,7 +144,11 @@ def test_injected_faults_are_failures_and_the_rest_is_computed(archive_copy: Pat
     landmarks[~unread].to_csv(archive_copy / "landmarks.csv", index=False)
     uncalibrated = "DLBP-001/baseline/DX_lateral_neutral.dcm"
     dataset = pydicom.dcmread(archive_copy / uncalibrated)
-    for keyword in ("PixelSpacing", "ImagerPixelSpacing", "EstimatedRadiographicMagnificationFactor"):
+    for keyword in (
+        "PixelSpacing",
+        "ImagerPixelSpacing",
+        "EstimatedRadiographicMagnificationFactor",
+    ):
         if keyword in dataset:
             delattr(dataset, keyword)
     dataset.save_as(archive_copy / uncalibrated)
@@ -201,8 +203,9 @@ def test_same_tables_in_process_with_jobs_and_on_a_dask_cluster(
 
     assert main(["batch", str(sample_archive), "--out", str(with_jobs), "--jobs", "2"]) == 1
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
-        as cluster,
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
         open_executor(scheduler=cluster.scheduler_address) as choice,
     ):
         summary = run_batch(

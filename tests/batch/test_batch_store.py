@@ -10,22 +10,23 @@ import pandas as pd
 import pytest
 
 from imaging.batch.executors import InProcessExecutor, open_executor
-from imaging.batch.model import Failure, FileDigest, StudyResult
+from imaging.batch.model import ENDPOINT_COLUMNS, Failure, FileDigest, Row, StudyResult
 from imaging.batch.results import ResultStore, study_id
 from imaging.batch.tables import EndpointWriter, write_failures
 
 
+def _row(visit: str, measure: str, value: float | None, unit: str = "mm") -> Row:
+    cells = dict.fromkeys(ENDPOINT_COLUMNS, "")
+    cells |= {"subject": "S001", "visit": visit, "level": "L4-L5", "measure": measure,
+              "value": value, "unit": unit, "change_from_baseline": None, "film": "neutral",
+              "reader": "R1"}  # fmt: skip
+    return tuple(cells[name] for name in ENDPOINT_COLUMNS)
+
+
 def _result(image: Path, value: float = 9.5) -> StudyResult:
-    rows = pd.DataFrame(
-        {
-            "subject": ["S001", "S001"],
-            "visit": ["baseline", "baseline"],
-            "level": ["L4-L5", "L4-L5"],
-            "measure": ["disc_height_mean", "segmental_angle"],
-            "value": [value, float("nan")],
-            "unit": ["mm", "deg"],
-            "film": ["neutral", "neutral"],
-        }
+    rows = (
+        _row("baseline", "disc_height_mean", value),
+        _row("baseline", "segmental_angle", float("nan"), "deg"),
     )
     return StudyResult(
         "S001__baseline",
@@ -53,7 +54,7 @@ def test_saved_study_round_trips_and_is_current_until_an_input_changes(tmp_path:
 
     assert record is not None
     rows = store.rows(record)
-    assert rows["value"].iloc[0] == 9.5 and pd.isna(rows["value"].iloc[1])
+    assert rows[0][4] == 9.5 and rows[1][4] is None, "NaN is stored as empty"
     assert store.failures(record)[0].reason == "uncalibrated: no spacing"
     assert store.is_current("S001__baseline", "r1", [str(image)])
     assert not store.is_current("S001__baseline", "r2", [str(image)]), "recipe changed"
@@ -78,22 +79,13 @@ def test_damaged_result_file_is_recomputed_not_trusted(tmp_path: Path) -> None:
 
 
 def test_endpoint_writer_streams_csv_and_parquet_with_change_from_baseline(tmp_path: Path) -> None:
-    def rows(height: float) -> pd.DataFrame:
-        return pd.DataFrame(
-            {
-                "level": ["L4-L5"],
-                "measure": ["disc_height_mean"],
-                "value": [height],
-                "unit": ["mm"],
-                "film": ["neutral"],
-                "reader": ["R1"],
-            }
-        )
+    other = list(_row("month_6", "disc_height_mean", 9.0))
+    other[0] = "S002"
 
     with EndpointWriter(tmp_path, baseline_visit="baseline") as writer:
-        writer.add("S001", "baseline", rows(10.0).assign(subject="S001", visit="baseline"))
-        writer.add("S001", "month_6", rows(8.5).assign(subject="S001", visit="month_6"))
-        writer.add("S002", "month_6", rows(9.0).assign(subject="S002", visit="month_6"))
+        writer.add("S001", "baseline", [_row("baseline", "disc_height_mean", 10.0)])
+        writer.add("S001", "month_6", [_row("month_6", "disc_height_mean", 8.5)])
+        writer.add("S002", "month_6", [other])
 
     parquet = pd.read_parquet(tmp_path / "endpoints.parquet")
     assert parquet["change_from_baseline"].tolist()[:2] == [0.0, -1.5]

@@ -45,6 +45,13 @@ class MeasureTable(QTableWidget):
                     self.setItem(row, column, item)
                 item.setText(cell.text)
                 item.setToolTip(cell.note)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Tall enough to show every row: the dock scrolls, not the table."""
+        vertical, horizontal = self.verticalHeader(), self.horizontalHeader()
+        assert vertical is not None and horizontal is not None
+        self.setMinimumHeight(vertical.length() + horizontal.height() + 2 * self.frameWidth())
 
     def text(self, level: str, title: str) -> str:
         """The text shown for ``level`` in the row titled ``title`` (for tests)."""
