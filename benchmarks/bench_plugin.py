@@ -105,7 +105,7 @@ def run() -> None:
     # 2. moving a corner -> measures table refreshed
     context = workstation.context
     neutral = next(i for i in truth["images"] if i.get("film") == "neutral")
-    overlay = context.overlays[Film.NEUTRAL]
+    overlay = context.overlay(Film.NEUTRAL)
     placement = context.session.placements[Film.NEUTRAL]  # type: ignore[union-attr]
     context.select_film(Film.NEUTRAL)
     while placement.current is not None:

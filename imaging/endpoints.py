@@ -375,7 +375,7 @@ def _natural(text: str) -> tuple[tuple[int, int | str], ...]:
 
 def _level_position(level: str) -> int:
     try:
-        return 2 * Vertebra(level).index
+        return 2 * Vertebra(level).position
     except ValueError:
         return 2 * DiscLevel(level).upper_vertebra.position + 1
 

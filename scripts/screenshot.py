@@ -51,15 +51,15 @@ def main(out: Path = DEFAULT_OUT) -> Path:
             continue
         film = Film(image["film"])
         context.select_film(film)
-        overlay, placement = context.overlays[film], context.session.placements[film]
+        overlay, placement = context.overlay(film), context.session.placements[film]
         while placement.current is not None:
             label = placement.current
             corner = image["corners"][label.vertebra.value][label.corner.value]
             overlay.points.add([corner["row"], corner["col"]])
     for film in (Film.FLEXION, Film.EXTENSION):
-        for layer in (context.overlays[film].image, context.overlays[film].lines):
+        overlay = context.overlay(film)
+        for layer in (overlay.image, overlay.lines, overlay.points):
             layer.visible = False
-        context.overlays[film].points.visible = False
     context.select_film(Film.NEUTRAL)
     workstation.tabs.setCurrentWidget(workstation.landmarks)
     viewer.reset_view()

@@ -42,7 +42,7 @@ class EligibilityWriter:
         self.protocol = protocol
         self.measures = rule_measures(protocol)
         self._subject: str | None = None
-        self._rows: list[Sequence[Any]] = []
+        self._rows: list[list[Any]] = []
         self._tables: list[pd.DataFrame] = []
 
     def add(self, subject: str, visit: str, rows: Iterable[Sequence[Any]]) -> None:
@@ -51,7 +51,7 @@ class EligibilityWriter:
             self._flush()
             self._subject = subject
         if visit == self.protocol.eligibility_visit:
-            self._rows.extend(row for row in rows if row[_MEASURE] in self.measures)
+            self._rows.extend(list(row) for row in rows if row[_MEASURE] in self.measures)
 
     def close(self) -> int:
         """Evaluate the last subject and write the table; returns the number of subjects."""

@@ -145,22 +145,12 @@ def _row(row: EndpointRow) -> Row:
 def grade_rows(subject: str, visit: str, grades: Iterable[GradeEntry]) -> list[Row]:
     """One row per grade, ordered by level (cranial to caudal) and reader, items as given."""
     order = {level.value: i for i, level in enumerate(DiscLevel)}
-    return [
-        (
-            subject,
-            visit,
-            grade.level,
-            grade.item,
-            grade.numeric,
-            GRADE_UNIT,
-            grade.code,
-            None,
-            "",
-            "",
-            grade.reader,
-            "",
-            "",
-            "",
-        )  # fmt: skip
-        for grade in sorted(grades, key=lambda g: (order.get(g.level, 99), g.level, g.reader))
-    ]
+    ordered = sorted(grades, key=lambda g: (order.get(g.level, 99), g.level, g.reader))
+    return [_grade_row(subject, visit, grade) for grade in ordered]
+
+
+def _grade_row(subject: str, visit: str, grade: GradeEntry) -> Row:
+    return (
+        subject, visit, grade.level, grade.item, grade.numeric, GRADE_UNIT, grade.code, None,
+        "", "", grade.reader, "", "", "",
+    )  # fmt: skip

@@ -35,6 +35,8 @@ ENDPOINT_COLUMNS: tuple[str, ...] = (
 )
 """The endpoint table's columns (see :mod:`imaging.batch.tables`)."""
 Row = tuple[Any, ...]
+Point = tuple[str, str, float, float, str]
+"""A placed corner: (vertebra, corner, row, col, where it was read, e.g. ``"line 12"``)."""
 
 
 @dataclass(frozen=True, order=True)

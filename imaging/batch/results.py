@@ -129,8 +129,9 @@ class ResultStore:
         path = self.path(result.study_id)
         temporary = self.folder / f".{path.stem}.{os.getpid()}.tmp"
         try:
-            with temporary.open("w", encoding="utf-8") as handle:
-                json.dump(record, handle, allow_nan=False, separators=(",", ":"))
+            # json.dumps, not json.dump: only the former uses the C encoder.
+            text = json.dumps(record, allow_nan=False, separators=(",", ":"))
+            temporary.write_text(text, encoding="utf-8")
             temporary.replace(path)
         except BaseException:
             temporary.unlink(missing_ok=True)

@@ -62,20 +62,20 @@ class EndpointWriter:
     def add(self, subject: str, visit: str, rows: Iterable[Sequence[Any]]) -> None:
         if subject != self._subject:
             self._subject, self._baseline = subject, {}
-        rows = [list(row) for row in rows]
+        cells = [list(row) for row in rows]
         if visit == self.baseline_visit:
-            for row in rows:
+            for row in cells:
                 if row[_VALUE] is not None:
                     self._baseline[tuple(row[i] for i in _KEY)] = row[_VALUE]
-        for row in rows:
+        for row in cells:
             base = self._baseline.get(tuple(row[i] for i in _KEY))
             value = row[_VALUE]
             row[_CHANGE] = None if value is None or base is None else value - base
-        self._csv_writer.writerows([_csv_cell(v) for v in row] for row in rows)
-        for row in rows:
+        self._csv_writer.writerows([_csv_cell(v) for v in row] for row in cells)
+        for row in cells:
             for column, cell in zip(self._buffer, row, strict=True):
                 column.append(cell)
-        self.rows_written += len(rows)
+        self.rows_written += len(cells)
         if len(self._buffer[0]) >= ROW_GROUP_ROWS:
             self._flush()
 

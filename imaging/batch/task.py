@@ -21,14 +21,10 @@ from typing import Any
 from imaging import __version__
 from imaging.anatomy import Corner, Film, Vertebra
 from imaging.batch.measure import MeasureSettings, grade_rows, measure_study
-from imaging.batch.model import Failure, FileDigest, Row, StudyResult
+from imaging.batch.model import Failure, FileDigest, Point, Row, StudyResult
 from imaging.batch.open_film import OpenedFilm, failure_kind, open_film
 from imaging.errors import SpineEndpointsError
 from imaging.geometry.landmarks import LandmarkPoint, Landmarks
-
-Point = tuple[str, str, float, float, str]
-"""(vertebra, corner, row, col, where it was read, e.g. ``"line 12"``)."""
-
 
 @dataclass(frozen=True)
 class FilmRead:

@@ -32,7 +32,7 @@ from imaging.dicom.pixels import check_decoder
 from imaging.dicom.radiograph import parse_date
 from imaging.dicom.read import DicomFile, open_binary, parse_header, require_image
 from imaging.dicom.scan_records import ScanRecord, ScanStatus
-from imaging.dicom.slices import SliceGeometry, orientation_label
+from imaging.dicom.slices import orientation_of
 from imaging.dicom.trial import text_value
 from imaging.errors import (
     FileAccessError,
@@ -40,7 +40,6 @@ from imaging.errors import (
     MissingDecoderError,
     MissingPixelDataError,
     NotDicomError,
-    SeriesError,
     SpineEndpointsError,
     TruncatedFileError,
     UnsupportedImageError,
@@ -192,15 +191,15 @@ def _image_record(dicom_file: DicomFile, path: str, member: str | None) -> ScanR
     status, reason = ScanStatus.OK, ""
     if not calibration.has_millimetres:
         status, reason = ScanStatus.UNCALIBRATED, calibration.detail
-    modality = _modality(dataset)
+    identity = _identity(dataset)
     film = orientation = None
-    if modality in CROSS_SECTIONAL_MODALITIES:
-        orientation = _orientation(dataset, dicom_file.name)
+    if identity["modality"] in CROSS_SECTIONAL_MODALITIES:
+        orientation = orientation_of(dataset)  # enhanced files keep it in functional groups
     else:
         detected, _ = detect_film(dataset)
         film = detected.value if detected is not None else None
     return ScanRecord(
-        **_identity(dataset),
+        **identity,
         path=path,
         member=member,
         status=status,
@@ -233,13 +232,6 @@ def _identity(dataset: Dataset) -> dict[str, Any]:
 
 def _modality(dataset: Dataset) -> str:
     return str(dataset.get("Modality", "") or "").strip().upper()
-
-
-def _orientation(dataset: Dataset, name: str) -> str | None:
-    try:
-        return orientation_label(SliceGeometry.from_dataset(dataset, name).normal)
-    except SeriesError:
-        return None  # enhanced multi-frame files keep it in functional groups
 
 
 _STATUS_OF_ERROR: tuple[tuple[type[SpineEndpointsError], ScanStatus], ...] = (

@@ -176,6 +176,16 @@ def stack_slices(
     )
 
 
+def orientation_of(dataset: Dataset) -> str | None:
+    """The plane of a single-frame image from (0020,0037) alone; None when absent or bad."""
+    orientation = _vector(dataset.get("ImageOrientationPatient"), 6)
+    if orientation is None:
+        return None
+    normal = np.cross(orientation[:3], orientation[3:])
+    length = float(np.linalg.norm(normal))
+    return orientation_label(normal / length) if length > 0.5 else None
+
+
 def orientation_label(normal: np.ndarray) -> str:
     """'sagittal', 'coronal' or 'axial' when the normal is near that axis, else 'oblique'."""
     components = np.abs(np.asarray(normal, dtype=float))

@@ -80,7 +80,9 @@ def film_geometry(landmarks: Landmarks, height_loss: HeightLossRule | None = Non
     rule = height_loss or HeightLossRule()
     spacing = landmarks.calibration.pixel_spacing or (1.0, 1.0)
     levels = tuple(
-        level for level in DiscLevel if level in LUMBAR_LEVELS or level.upper_vertebra in landmarks.vertebrae
+        level
+        for level in DiscLevel
+        if level in LUMBAR_LEVELS or level.upper_vertebra in landmarks.vertebrae
     )
     upper = [level.upper_vertebra for level in levels]
     lower = [level.lower_vertebra for level in levels]

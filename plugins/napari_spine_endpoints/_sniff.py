@@ -101,6 +101,8 @@ def folder_has_dicom(folder: str | os.PathLike[str]) -> bool:
 
 def is_ours(path: str | os.PathLike[str]) -> bool:
     """True for a DICOM file or a folder holding DICOM; never raises."""
+    if not os.fspath(path):
+        return False  # Path("") would be the current folder
     try:
         candidate = Path(path)
         if candidate.is_dir():

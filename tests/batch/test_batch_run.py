@@ -50,10 +50,11 @@ def ground_truth(archive: Path) -> Iterator[tuple[Key, float | str | None]]:
 def table_values(out: Path) -> dict[Key, float | str | None]:
     table = pd.read_parquet(out / "endpoints.parquet")
     values: dict[Key, float | str | None] = {}
-    for row in table.itertuples(index=False):
-        key = (row.subject, row.visit, row.level, row.measure, row.film)
+    for row in table.to_dict("records"):
+        key = (row["subject"], row["visit"], row["level"], row["measure"], row["film"])
         assert key not in values, f"duplicate row {key}"
-        values[key] = row.grade if row.grade else (None if math.isnan(row.value) else row.value)
+        value = float(row["value"])
+        values[key] = str(row["grade"]) or (None if math.isnan(value) else value)
     return values
 
 
@@ -67,7 +68,10 @@ def assert_matches(expected: float | str | None, found: float | str | None, key:
 
 def failures(out: Path) -> set[tuple[str, str, str, str]]:
     table = pd.read_csv(out / "failures.csv", dtype=str, keep_default_na=False)
-    return {(r.file, r.subject, r.visit, r.reason.split(":")[0]) for r in table.itertuples()}
+    return {
+        (str(r["file"]), str(r["subject"]), str(r["visit"]), str(r["reason"]).split(":")[0])
+        for r in table.to_dict("records")
+    }
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from imaging.batch.tables import EndpointWriter, write_failures
 
 
 def _row(visit: str, measure: str, value: float | None, unit: str = "mm") -> Row:
-    cells = dict.fromkeys(ENDPOINT_COLUMNS, "")
+    cells: dict[str, str | float | None] = dict.fromkeys(ENDPOINT_COLUMNS, "")
     cells |= {"subject": "S001", "visit": visit, "level": "L4-L5", "measure": measure,
               "value": value, "unit": unit, "change_from_baseline": None, "film": "neutral",
               "reader": "R1"}  # fmt: skip

@@ -50,7 +50,7 @@ def _place_truth(widget: WorkstationWidget, truth: dict[str, Any]) -> None:
     assert context.session is not None
     for film, image in _films(truth).items():
         context.select_film(film)
-        overlay, placement = context.overlays[film], context.session.placements[film]
+        overlay, placement = context.overlay(film), context.session.placements[film]
         while placement.current is not None:
             label = placement.current
             corner = image["corners"][label.vertebra.value][label.corner.value]
@@ -112,7 +112,9 @@ def test_a_read_from_clicks_to_the_store_matches_the_command_line(
     viewer.window.add_dock_widget(widget)
     _open_films(viewer, study)
     context = widget.context
-    assert context.session is not None and set(context.overlays) == set(FILMS)
+    assert context.session is not None and set(context.images) == set(FILMS)
+    qtbot.waitUntil(lambda: Film.NEUTRAL in context.overlays)  # the shown film gets its layers
+    assert set(context.overlays) == {Film.NEUTRAL}
     assert widget.landmarks.prompt.text() == "Place L1 anterior-superior"
     _place_truth(widget, truth)
     assert widget.landmarks.prompt.text() == "All corners placed or skipped"
@@ -192,10 +194,7 @@ def test_dragging_a_corner_updates_the_measures_and_the_draft_is_kept(
     viewer.open(str(study / "DX_lateral_neutral.dcm"), plugin="spine-endpoints")
     context = widget.context
     image = _films(truth)[Film.NEUTRAL]
-    for film in list(context.overlays):
-        if film is not Film.NEUTRAL:
-            context.overlays.pop(film).remove()
-    overlay = context.overlays[Film.NEUTRAL]
+    overlay = context.overlay(Film.NEUTRAL)
     placement = context.session.placements[Film.NEUTRAL]  # type: ignore[union-attr]
     while placement.current is not None:
         label = placement.current
@@ -245,7 +244,7 @@ def test_worklist_is_blinded_and_opens_cases_off_the_gui_thread(
     names = [layer.name for layer in viewer.layers]
     assert all("DLBP" not in name for name in names)
     assert f"{reading_id} neutral" in names
-    assert set(widget.context.overlays) == set(FILMS)
+    assert set(widget.context.images) == set(FILMS)
 
 
 def test_window_level_presets_and_mouse_drag(

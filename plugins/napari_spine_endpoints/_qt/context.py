@@ -69,7 +69,10 @@ class ReadingContext(QObject):
         self.reader_id = default_reader()
         self.store = StoreLink()
         self.session: ReadingSession | None = None
+        self.images: dict[Film, Image] = {}
+        """The radiograph layer of each film of the open read."""
         self.overlays: dict[Film, FilmOverlay] = {}
+        """Corner and line layers, made when a film is first shown (see :meth:`overlay`)."""
         self.case_id: str | None = None
         self.read_state = ReadState("to read", None)
         self.window_drag = False
@@ -110,12 +113,19 @@ class ReadingContext(QObject):
         for overlay in self.overlays.values():
             overlay.remove()
         self.overlays.clear()
+        for image in self.images.values():
+            image.events.visible.disconnect(self._on_film_visibility)
+        self.images.clear()
         self.session = None
         self.case_id = None
         self.session_replaced.emit()
 
-    def attach_film(self, image: Image) -> FilmOverlay:
-        """Read corners on this radiograph layer (starting a read for its subject and visit)."""
+    def attach_film(self, image: Image) -> Film:
+        """Read corners on this radiograph layer (starting a read for its subject and visit).
+
+        The film's corner and line layers are made when it is shown (now, if it is visible),
+        a moment later, so that the film itself is on screen first.
+        """
         info = ImageInfo.from_metadata(image.metadata)
         if info is None or info.kind != "radiograph":
             raise SpineEndpointsError(
@@ -131,14 +141,36 @@ class ReadingContext(QObject):
         session = self.session
         assert session is not None
         film = info.film or Film.NEUTRAL
-        if film in self.overlays:
-            return self.overlays[film]
-        placement = session.add_film(info)
+        if self.images.get(film) is image:
+            return film
+        session.add_film(info)
         session.restore_film(film)
-        overlay = FilmOverlay(self.viewer, image, placement, session.disc_levels)
-        self.overlays[film] = overlay
+        self.images[film] = image
+        image.events.visible.connect(self._on_film_visibility)
+        if image.visible:
+            QTimer.singleShot(0, lambda: self._overlay_if_open(film, image))
         self.changed.emit()
-        return overlay
+        return film
+
+    def overlay(self, film: Film) -> FilmOverlay:
+        """The corner and line layers of an attached film (made on first use)."""
+        if film not in self.overlays:
+            if self.session is None or film not in self.images:
+                raise KeyError(f"no {film.value} film is open in this read")
+            placement = self.session.placements[film]
+            image = self.images[film]
+            self.overlays[film] = FilmOverlay(self.viewer, image, placement, self.session.disc_levels)
+            self.changed.emit()
+        return self.overlays[film]
+
+    def _overlay_if_open(self, film: Film, image: Image) -> None:
+        if self.images.get(film) is image and image in self.viewer.layers:
+            self.overlay(film)
+
+    def _on_film_visibility(self, event: Any) -> None:
+        for film, image in self.images.items():
+            if image is event.source and image.visible:
+                self.overlay(film)
 
     def visit_id(self, time_point: str) -> str:
         """The protocol's visit id for a (0012,0050) value; the value itself when none matches."""
@@ -152,13 +184,16 @@ class ReadingContext(QObject):
         """The film whose image, lines or corners layer is selected (else the first attached)."""
         layer = self.viewer.layers.selection.active
         for film, overlay in self.overlays.items():
-            if layer in (overlay.image, overlay.points, overlay.lines):
+            if layer in (overlay.points, overlay.lines):
                 return film
-        return next(iter(self.overlays), None)
+        for film, image in self.images.items():
+            if layer is image:
+                return film
+        return next(iter(self.overlays), next(iter(self.images), None))
 
     def select_film(self, film: Film) -> None:
         """Make the film's corner layer active (in add mode), so clicks place corners."""
-        overlay = self.overlays[film]
+        overlay = self.overlay(film)
         overlay.image.visible = True
         self.viewer.layers.selection.active = overlay.points
         overlay.points.mode = "add"
@@ -310,10 +345,12 @@ class ReadingContext(QObject):
         self.viewer.dims.set_point(axis, middle)
 
     def _on_layer_removed(self, event: Any) -> None:
-        for film, overlay in list(self.overlays.items()):
-            if event.value is overlay.image:
-                overlay.remove()
-                del self.overlays[film]
+        for film, image in list(self.images.items()):
+            if event.value is image:
+                image.events.visible.disconnect(self._on_film_visibility)
+                del self.images[film]
+                if film in self.overlays:
+                    self.overlays.pop(film).remove()
                 self.changed.emit()
 
     def _on_session_changed(self) -> None:

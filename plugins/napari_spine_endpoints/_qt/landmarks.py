@@ -146,14 +146,14 @@ class LandmarksWidget(QWidget):
 
     def show_side_by_side(self, enabled: bool) -> None:
         """Flexion left and extension right, each with its corners and lines (napari grid)."""
-        viewer, overlays = self.viewer, self.context.overlays
+        viewer, context = self.viewer, self.context
         if not enabled:
             viewer.grid.enabled = False
             for layer, visible in getattr(self, "_visibility", {}).items():
                 if layer in viewer.layers:
                     layer.visible = visible
             return
-        if Film.FLEXION not in overlays or Film.EXTENSION not in overlays:
+        if Film.FLEXION not in context.images or Film.EXTENSION not in context.images:
             self.context.message.emit("Side by side needs a flexion and an extension film")
             self.side_by_side.setChecked(False)
             return
@@ -161,7 +161,8 @@ class LandmarksWidget(QWidget):
         ordered = [
             layer
             for film in (Film.FLEXION, Film.EXTENSION)
-            for layer in (overlays[film].image, overlays[film].lines, overlays[film].points)
+            for overlay in (context.overlay(film),)
+            for layer in (overlay.image, overlay.lines, overlay.points)
         ]
         for position, layer in enumerate(ordered):
             viewer.layers.move(viewer.layers.index(layer), position)
@@ -213,8 +214,8 @@ class LandmarksWidget(QWidget):
         active = self.context.active_film
         self.films.blockSignals(True)
         self.films.clear()
-        for film, overlay in self.context.overlays.items():
-            self.films.addItem(f"{film.value}: {overlay.image.name}", film)
+        for film, image in self.context.images.items():
+            self.films.addItem(f"{film.value}: {image.name}", film)
             if film is active:
                 self.films.setCurrentIndex(self.films.count() - 1)
         self.films.blockSignals(False)

@@ -34,5 +34,5 @@ class WorkstationWidget(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.status)
-        if self.context.overlays:
+        if self.context.images:
             self.tabs.setCurrentWidget(self.landmarks)
