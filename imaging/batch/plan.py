@@ -10,7 +10,6 @@ Documents next to the images (``.csv``, ``.json``, ``.md``, ...) are not images 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import re
 from collections import defaultdict
@@ -23,13 +22,18 @@ from imaging.batch import provenance
 from imaging.batch.measure import MeasureSettings
 from imaging.batch.model import Failure
 from imaging.batch.results import study_id
-from imaging.batch.task import FilmRead, GradeEntry, Point, StudyTask
+from imaging.batch.sources import (
+    GradeRecord,
+    LandmarkSet,
+    from_store,
+    grades_from_file,
+    landmark_sets_from_file,
+)
+from imaging.batch.task import FilmRead, GradeEntry, StudyTask
 from imaging.calibration import CROSS_SECTIONAL_MODALITIES
 from imaging.dicom.scan import ScanRecord, ScanStatus, scan
 from imaging.errors import SpineEndpointsError
-from imaging.landmark_files import LandmarkRecord, read_landmark_records
 from imaging.landmark_files.images import locate_image
-from imaging.protocol.grade_forms import check_row, columns
 from imaging.protocol.model import Protocol
 from imaging.protocol.visits import assign_visit
 
@@ -55,32 +59,42 @@ def plan_batch(
     grades: Path | None = None,
     store_url: str | None = None,
 ) -> Plan:
-    """Scan ``archive`` and build the tasks; ``landmarks``/``grades`` default to the files
-    ``landmarks.csv``/``grades.csv`` in the archive folder when present."""
+    """Scan ``archive`` and build the tasks.
+
+    Reads come from ``store_url`` (plus a ``grades`` file if given), else from ``landmarks`` and
+    ``grades``, which default to ``landmarks.csv`` and ``grades.csv`` in the archive folder.
+    """
     archive = Path(archive)
     if not archive.is_dir():
         raise SpineEndpointsError(
             "the archive is not a folder", path=archive, fix="Give the folder of DICOM files."
         )
-    if store_url is not None:
-        raise SpineEndpointsError(
-            "reading landmarks and grades from a store is not available in this version",
-            fix="Export the reads (`spine-endpoints grades export`, landmark CSV) and give "
-            "--landmarks and --grades.",
-        )
-    landmarks = landmarks if landmarks is not None else _default(archive, "landmarks.csv")
-    grades = grades if grades is not None else _default(archive, "grades.csv")
     failures: list[Failure] = []
+    landmark_sets: list[LandmarkSet] = []
+    grade_records: list[GradeRecord] = []
+    base = archive / "landmarks.csv"
+    if store_url is not None:
+        landmark_sets, grade_records = from_store(store_url)
+    else:
+        landmarks = landmarks if landmarks is not None else _default(archive, "landmarks.csv")
+        if landmarks is not None:
+            base = landmarks
+            try:
+                landmark_sets = landmark_sets_from_file(landmarks)
+            except SpineEndpointsError as error:
+                failures.append(Failure(str(landmarks), "", "", f"landmarks: {error}"))
+        grades = grades if grades is not None else _default(archive, "grades.csv")
+    if grades is not None:
+        grade_records += grades_from_file(grades, protocol, failures)
     studies: dict[tuple[str, str], _Study] = defaultdict(_Study)
 
     records = [r for r in scan(archive) if not _is_document(r)]
     by_uid = {
         r.sop_instance_uid: r.path for r in records if r.sop_instance_uid and r.member is None
     }
-    claimed = _add_landmarks(landmarks, protocol, by_uid, studies, failures)
+    claimed = _add_landmarks(landmark_sets, base, protocol, by_uid, studies, failures)
     _add_radiographs(records, protocol, claimed, studies, failures)
-    if grades is not None:
-        _add_grades(grades, protocol, studies, failures)
+    _add_grades(grade_records, protocol, studies)
 
     settings = MeasureSettings.from_protocol(protocol)
     order = {visit.id: i for i, visit in enumerate(protocol.visits)}
@@ -100,7 +114,7 @@ def plan_batch(
     ]
     inputs = {
         "archive": str(archive.resolve()),
-        "landmarks": provenance.file_entry(landmarks),
+        "landmarks": provenance.file_entry(landmarks) if store_url is None else None,
         "grades": provenance.file_entry(grades),
         "store": provenance.redact_url(store_url) if store_url else None,
         "files_scanned": len(records),
@@ -133,50 +147,50 @@ def _visit_id(protocol: Protocol, name: str) -> str | None:
 
 
 def _add_landmarks(
-    path: Path | None,
+    sets: list[LandmarkSet],
+    base: Path,
     protocol: Protocol,
     by_uid: dict[str, str],
     studies: dict[tuple[str, str], _Study],
     failures: list[Failure],
 ) -> set[str]:
-    """Add every landmark set to its study; returns the image paths they name."""
-    if path is None:
-        return set()
-    try:
-        records = read_landmark_records(path)
-    except SpineEndpointsError as error:
-        failures.append(Failure(str(path), "", "", f"landmarks: {error}"))
-        return set()
-    groups: dict[tuple[str, str, str, str, str], list[LandmarkRecord]] = defaultdict(list)
-    for record in records:
-        key = (record.subject, record.visit, record.film.value, record.reader, record.image)
-        groups[key].append(record)
+    """Add every landmark set to its study; returns the image paths they name.
+
+    Image paths are tried relative to ``base`` (the landmark file, or a file in the archive)
+    and to the current folder; SOPInstanceUIDs are looked up among the scanned files.
+    """
     claimed: set[str] = set()
-    for (subject, visit_name, film, reader, image), group in groups.items():
-        visit = _visit_id(protocol, visit_name)
+    for landmark_set in sets:
+        visit = _visit_id(protocol, landmark_set.visit)
         if visit is None:
             failures.append(
                 Failure(
-                    image,
-                    subject,
-                    visit_name,
-                    f"landmarks: {group[0].where} of {path}: visit {visit_name!r} is not a visit "
-                    f"of protocol {protocol.id} ({', '.join(v.id for v in protocol.visits)})",
+                    landmark_set.image,
+                    landmark_set.subject,
+                    landmark_set.visit,
+                    f"landmarks: {landmark_set.where} of {landmark_set.origin}: visit "
+                    f"{landmark_set.visit!r} is not a visit of protocol {protocol.id} "
+                    f"({', '.join(v.id for v in protocol.visits)})",
                 )
             )
             continue
-        found, tried = locate_image(image, path)
-        resolved = str(found.resolve()) if found is not None else by_uid.get(image, "")
-        if resolved:
-            claimed.add(resolved)
-        points: tuple[Point, ...] = tuple(
-            (r.vertebra.value, r.corner.value, r.row, r.col, r.where) for r in group
+        found, tried = locate_image(landmark_set.image, base)
+        path = str(found.resolve()) if found is not None else by_uid.get(landmark_set.image, "")
+        study = studies[(landmark_set.subject, visit)]
+        study.reads.append(
+            FilmRead(
+                landmark_set.image,
+                path,
+                landmark_set.film,
+                landmark_set.reader,
+                landmark_set.points,
+                landmark_set.origin,
+                "" if path else "; ".join([*tried, "SOPInstanceUIDs of the archive"]),
+            )
         )
-        studies[(subject, visit)].reads.append(
-            FilmRead(image, resolved, film, reader, points, str(path), "; ".join(tried))
-        )
-        if resolved:
-            studies[(subject, visit)].images.setdefault(resolved, film)
+        if path:
+            claimed.add(path)
+            study.images.setdefault(path, landmark_set.film)
     return claimed
 
 
@@ -257,54 +271,13 @@ def _date(text: str | None) -> dt.date | None:
 
 
 def _add_grades(
-    path: Path, protocol: Protocol, studies: dict[tuple[str, str], _Study], failures: list[Failure]
+    grades: list[GradeRecord], protocol: Protocol, studies: dict[tuple[str, str], _Study]
 ) -> None:
-    """Each good row joins its study; each bad row is a failure naming its line (the rest go on)."""
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as stream:
-            reader = csv.DictReader(stream)
-            header = [name.strip() for name in reader.fieldnames or []]
-            missing = [c for c in columns(protocol) if c not in header and c != "comment"]
-            if missing:
-                failures.append(
-                    Failure(
-                        str(path),
-                        "",
-                        "",
-                        f"grades: missing columns {', '.join(missing)}; expected "
-                        f"{', '.join(columns(protocol))}",
-                    )
-                )
-                return
-            reader.fieldnames = header
-            seen: dict[tuple[str, ...], int] = {}
-            for cells in reader:
-                line = reader.line_num
-                if not any((v or "").strip() for v in cells.values() if isinstance(v, str)):
-                    continue
-                cells = {k: v for k, v in cells.items() if isinstance(k, str)}
-                row, problems = check_row(protocol, cells, line)
-                if row is not None and row.key in seen:
-                    problems = [f"graded twice (also on line {seen[row.key]})"]
-                    row = None
-                if row is None:
-                    failures.append(
-                        Failure(
-                            str(path),
-                            (cells.get("subject") or "").strip(),
-                            (cells.get("visit") or "").strip(),
-                            f"grades: line {line}: {'; '.join(problems)}",
-                        )
-                    )
-                    continue
-                seen[row.key] = line
-                for item, code in row.grades:
-                    score = protocol.item(item).scale.grade(code).score
-                    studies[(row.subject, row.visit)].grades.append(
-                        GradeEntry(row.level, item, code, row.reader, score)
-                    )
-    except (OSError, UnicodeDecodeError) as error:
-        failures.append(Failure(str(path), "", "", f"grades: cannot read the file ({error})"))
+    for grade in grades:
+        score = protocol.item(grade.item).scale.grade(grade.code).score
+        studies[(grade.subject, grade.visit)].grades.append(
+            GradeEntry(grade.level, grade.item, grade.code, grade.reader, score)
+        )
 
 
 def _natural(text: str) -> tuple[tuple[int, int | str], ...]:

@@ -18,6 +18,7 @@ from imaging.landmark_files import LandmarkRecord, read_landmark_records
 from imaging.protocol.grade_forms import check_row, columns
 from imaging.protocol.model import Protocol
 
+
 @dataclass(frozen=True)
 class LandmarkSet:
     """One reader's corners on one film; ``image`` is a path or a SOPInstanceUID as given."""
@@ -29,7 +30,9 @@ class LandmarkSet:
     image: str
     points: tuple[Point, ...]
     where: str
-    """Where the set was read, for messages: ``"line 2 of landmarks.csv"``, ``"store read 7"``."""
+    """Where the set was read, for messages: ``"line 2"``, ``"store read 7 (version 2)"``."""
+    origin: str
+    """The landmark file, or the store's URL (password hidden)."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,8 @@ def landmark_sets_from_file(path: Path) -> list[LandmarkSet]:
             reader,
             image,
             tuple((r.vertebra.value, r.corner.value, r.row, r.col, r.where) for r in records),
-            f"{records[0].where} of {path}",
+            records[0].where,
+            str(path),
         )
         for (subject, visit, film, reader, image), records in groups.items()
     ]
@@ -121,6 +125,7 @@ def from_store(url: str) -> tuple[list[LandmarkSet], list[GradeRecord]]:
     sets: list[LandmarkSet] = []
     grades: list[GradeRecord] = []
     with ReadStore(url) as store, store.reading() as session:
+        origin = store.display_url
         for current in current_reads(session):
             read = current.read
             content = read_content(session, read)
@@ -133,8 +138,14 @@ def from_store(url: str) -> tuple[list[LandmarkSet], list[GradeRecord]]:
             for (film, image), points in sorted(films.items()):
                 sets.append(
                     LandmarkSet(
-                        current.subject, current.visit, film, read.reader, image,
-                        tuple(sorted(points)), where,
+                        current.subject,
+                        current.visit,
+                        film,
+                        read.reader,
+                        image,
+                        tuple(sorted(points)),
+                        where,
+                        origin,
                     )  # fmt: skip
                 )
             grades.extend(

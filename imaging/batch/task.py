@@ -26,6 +26,7 @@ from imaging.batch.open_film import OpenedFilm, failure_kind, open_film
 from imaging.errors import SpineEndpointsError
 from imaging.geometry.landmarks import LandmarkPoint, Landmarks
 
+
 @dataclass(frozen=True)
 class FilmRead:
     """One reader's corners on one film, as given in the landmark source.
