@@ -31,6 +31,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -189,11 +190,12 @@ def warm(folder: Path) -> None:
             path.read_bytes()
 
 
-def main() -> None:
+def main(argv: Sequence[str] = ()) -> None:
+    """Run the benchmark (``python -m benchmarks batch`` calls this with no arguments)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--studies", type=int, default=1000)
     parser.add_argument("--child", nargs=3, metavar=("KIND", "ARCHIVE", "OUT"))
-    args = parser.parse_args()
+    args = parser.parse_args(list(argv))
     if args.child:
         kind, archive, out = args.child
         print(json.dumps(child(kind, Path(archive), Path(out))))
@@ -244,4 +246,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

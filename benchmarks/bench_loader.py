@@ -6,7 +6,8 @@
    5 to 41 rounds (fewer for slow compressed files), CPU time, runs interleaved; the ratio is
    the median of the per-round ratios. Target: at most 1.2.
    The bare baseline skips the modality LUT that load_radiograph applies, so the ratio against
-   pydicom's ``apply_modality_lut`` on top is printed too (like for like when a file rescales).
+   pydicom's ``apply_modality_lut`` on top is printed too; for a file with a rescale that
+   like-for-like ratio is the one held to the target (the rescale to float32 is extra work).
 2. ``scan(folder)`` over 2,000 copies of real and synthetic headers (CT, MR, DX with trial
    attributes), against a bare ``dcmread(stop_before_pixels=True)`` loop over the same files.
    One process, CPU time, so files/s is per core (files freshly written: warm page cache).
@@ -145,7 +146,9 @@ def bench_loading(folder: Path) -> list[float]:
         # Median of the ratios within each round: neighbours in time share the machine's state.
         ratio = statistics.median(o / b for o, b in zip(times["ours"], times["bare"], strict=True))
         like = statistics.median(o / b for o, b in zip(times["ours"], times["lut"], strict=True))
-        ratios.append(ratio)
+        rescaled = pydicom.dcmread(path, stop_before_pixels=True).get("RescaleSlope", 1) != 1
+        # With a rescale, the bare baseline skips work load_radiograph must do: compare to +LUT.
+        ratios.append(like if rescaled else ratio)
         print(
             f"  {label:32s} pydicom {bare * 1e3:6.1f} ms (+LUT {lut * 1e3:6.1f})  "
             f"load_radiograph {ours * 1e3:6.1f} ms  ratio {ratio:.2f} "

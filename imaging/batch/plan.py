@@ -98,6 +98,7 @@ def plan_batch(
 
     settings = MeasureSettings.from_protocol(protocol)
     order = {visit.id: i for i, visit in enumerate(protocol.visits)}
+    items = {item.name: i for i, item in enumerate(protocol.items)}
     tasks = [
         StudyTask(
             study_id=study_id(subject, visit),
@@ -105,7 +106,7 @@ def plan_batch(
             visit=visit,
             images=tuple(sorted(study.images.items())),
             reads=tuple(study.reads),
-            grades=tuple(study.grades),
+            grades=tuple(sorted(study.grades, key=lambda g: items.get(g.item, len(items)))),
             settings=settings,
         )
         for (subject, visit), study in sorted(

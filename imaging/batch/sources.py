@@ -96,7 +96,8 @@ def grades_from_file(path: Path, protocol: Protocol, failures: list[Failure]) ->
                 line = reader.line_num
                 row, problems = check_row(protocol, cells, line)
                 if row is not None and row.key in seen:
-                    row, problems = None, [f"graded twice (also on line {seen[row.key]})"]
+                    problems = [f"graded twice (also on line {seen[row.key]})"]
+                    row = None
                 if row is None:
                     failures.append(
                         Failure(
@@ -146,7 +147,7 @@ def from_store(url: str) -> tuple[list[LandmarkSet], list[GradeRecord]]:
                         tuple(sorted(points)),
                         where,
                         origin,
-                    )  # fmt: skip
+                    )
                 )
             grades.extend(
                 GradeRecord(current.subject, current.visit, level, item, code, read.reader)

@@ -21,8 +21,10 @@ from pydicom.uid import (
     HTJ2K,
     JPEG2000,
     UID,
+    ExplicitVRLittleEndian,
     HTJ2KLossless,
     HTJ2KLosslessRPCL,
+    ImplicitVRLittleEndian,
     JPEG2000Lossless,
     JPEGBaseline8Bit,
     JPEGExtended12Bit,
@@ -84,10 +86,15 @@ def decode_pixels(dataset: Dataset, path: PathLike, frame: int | None = None) ->
     """Stored pixel values of ``dataset`` (read with :func:`imaging.dicom.read.read_dataset`).
 
     Shape (rows, cols) or (rows, cols, 3); (frames, rows, cols[, 3]) for a multi-frame file when
-    ``frame`` is None, else the one 0-based ``frame``. No modality LUT, no windowing.
+    ``frame`` is None, else the one 0-based ``frame``. No modality LUT, no windowing. The array
+    may be a read-only view of the file's bytes (uncompressed little-endian greyscale): copy it
+    before writing to it.
     """
     uid = transfer_syntax_of(dataset)
     check_decoder(uid, path)
+    view = _native_monochrome(dataset, uid, frame)
+    if view is not None:
+        return view
     if frame is not None:
         dataset.pixel_array_options(index=frame)
     try:
@@ -142,6 +149,41 @@ def apply_modality_lut(pixels: np.ndarray, dataset: Dataset) -> np.ndarray:
     rescaled *= np.float32(slope)
     rescaled += np.float32(intercept)
     return rescaled
+
+
+def _native_monochrome(dataset: Dataset, uid: UID, frame: int | None) -> np.ndarray | None:
+    """Uncompressed little-endian greyscale as a view of the pixel bytes (no copy), else None.
+
+    The values are pydicom's: when (0028,0101) *Bits Stored* is below *Bits Allocated*, the
+    unused high bits are cleared (unsigned) or the sign extended (signed) on a copy, as pydicom
+    does. Anything else (colour, big endian, compressed, 1-bit) is left to pydicom.
+    """
+    if uid not in (ExplicitVRLittleEndian, ImplicitVRLittleEndian):
+        return None
+    if int(dataset.get("SamplesPerPixel", 1) or 1) != 1:
+        return None
+    allocated = int(dataset.get("BitsAllocated", 0) or 0)
+    stored = int(dataset.get("BitsStored", allocated) or allocated)
+    signed = int(dataset.get("PixelRepresentation", 0) or 0) == 1
+    value = dataset.get("PixelData")
+    if allocated not in (8, 16, 32) or not 0 < stored <= allocated or not isinstance(value, bytes):
+        return None
+    rows, cols = int(dataset.Rows), int(dataset.Columns)
+    frames = int(dataset.get("NumberOfFrames", 1) or 1)
+    dtype = np.dtype(f"<{'i' if signed else 'u'}{allocated // 8}")
+    pixels = np.frombuffer(value, dtype=dtype, count=rows * cols * frames)
+    pixels = pixels.reshape((frames, rows, cols) if frames > 1 else (rows, cols))
+    if frames > 1 and frame is not None:
+        pixels = pixels[frame]
+    if stored == allocated:
+        return pixels
+    if not signed and int(pixels.max()) < 1 << stored:
+        return pixels  # the unused bits are already clear
+    shift = allocated - stored
+    corrected = pixels.copy()
+    np.left_shift(corrected, shift, out=corrected)
+    np.right_shift(corrected, shift, out=corrected)
+    return corrected
 
 
 def rescale_of(dataset: Dataset) -> tuple[float, float]:

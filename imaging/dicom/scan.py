@@ -68,12 +68,12 @@ def scan_file(path: PathLike) -> ScanRecord:
     name = str(path)
     try:
         with open_binary(path) as (fileobj, size):
-            return inspect(fileobj, size, name)
+            return scan_fileobj(fileobj, size, name)
     except SpineEndpointsError as error:
         return _error_record(name, None, error)
 
 
-def inspect(fileobj: BinaryIO, size: int, path: str, member: str | None = None) -> ScanRecord:
+def scan_fileobj(fileobj: BinaryIO, size: int, path: str, member: str | None = None) -> ScanRecord:
     """The record of a DICOM file open in ``fileobj`` (``size`` bytes), from its header only."""
     name = path if member is None else f"{path}!/{member}"
     try:
@@ -145,7 +145,7 @@ def _scan_zip(path: Path) -> Iterator[ScanRecord]:
             except (OSError, zipfile.BadZipFile, RuntimeError, ValueError) as error:
                 yield _bad_member(path, info.filename, error)
                 continue
-            yield inspect(io.BytesIO(data), len(data), str(path), info.filename)
+            yield scan_fileobj(io.BytesIO(data), len(data), str(path), info.filename)
 
 
 def _scan_tar(path: Path) -> Iterator[ScanRecord]:
@@ -174,7 +174,7 @@ def _scan_tar(path: Path) -> Iterator[ScanRecord]:
             except (OSError, tarfile.TarError, EOFError) as error:
                 yield _bad_member(path, member.name, error)
                 continue
-            yield inspect(io.BytesIO(data), len(data), str(path), member.name)
+            yield scan_fileobj(io.BytesIO(data), len(data), str(path), member.name)
 
 
 def _image_record(dicom_file: DicomFile, path: str, member: str | None) -> ScanRecord:

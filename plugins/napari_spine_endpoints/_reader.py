@@ -11,7 +11,7 @@ when nothing at all loads does reading fail, with the first file's error.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,8 +68,8 @@ def survey(folder: Path) -> StudyContents:
     return contents
 
 
-def read_dicom(path: PathOrPaths) -> list[LayerData]:
-    """Load every image under ``path`` (a file, a folder or a list of them) as layer data."""
+def collect(path: PathOrPaths) -> StudyContents:
+    """Sort the files under ``path`` (a file, a folder or a list) by kind, from headers only."""
     paths = [path] if isinstance(path, str | os.PathLike) else list(path)
     contents = StudyContents()
     for item in (Path(p) for p in paths):
@@ -78,23 +78,32 @@ def read_dicom(path: PathOrPaths) -> list[LayerData]:
             contents.radiographs += found.radiographs
             contents.series_folders += found.series_folders
             contents.problems += found.problems
+            continue
+        try:
+            modality = str(read_header(item).get("Modality", "")).upper()
+        except SpineEndpointsError as error:
+            contents.problems.append(error)
+            continue
+        if modality in CROSS_SECTIONAL_MODALITIES:
+            contents.series_files.append(item)
         else:
-            try:
-                modality = str(read_header(item).get("Modality", "")).upper()
-            except SpineEndpointsError as error:
-                contents.problems.append(error)
-                continue
-            if modality in CROSS_SECTIONAL_MODALITIES:
-                contents.series_files.append(item)
-            else:
-                contents.radiographs.append(item)
+            contents.radiographs.append(item)
+    return contents
+
+
+def load_films(contents: StudyContents) -> list[LayerData]:
+    """The radiographs as layers, neutral then flexion then extension (bad files to problems)."""
     films: list[LayerData] = []
     for film_path in contents.radiographs:
         try:
             films.append(radiograph_layer(load_radiograph(film_path)))
         except SpineEndpointsError as error:
             contents.problems.append(error)
-    films.sort(key=lambda layer: _FILM_ORDER[film_of(layer[1])])
+    return sorted(films, key=lambda layer: _FILM_ORDER[film_of(layer[1])])
+
+
+def load_volumes(contents: StudyContents) -> list[LayerData]:
+    """Every MR/CT series as a 3-D layer (bad series to problems)."""
     volumes: list[ImageSeries] = []
     for folder in contents.series_folders:
         try:
@@ -102,18 +111,46 @@ def read_dicom(path: PathOrPaths) -> list[LayerData]:
         except SpineEndpointsError as error:
             contents.problems.append(error)
     volumes += _series_of_files(contents.series_files, contents.problems)
+    return [series_layer(series) for series in volumes]
+
+
+def read_dicom(path: PathOrPaths) -> list[LayerData]:
+    """Load every image under ``path`` (a file, a folder or a list of them) as layer data."""
+    contents = collect(path)
+    films, volumes = load_films(contents), load_volumes(contents)
     # Volumes first: a viewer whose first layer is 3-D opens it on the middle (mid-sagittal) slice.
-    layers = [series_layer(series) for series in volumes] + films
+    layers = volumes + films
     _show_first_only(layers, first=len(volumes) if films else 0)
+    _check_loaded(layers, contents, path)
+    return layers
+
+
+def read_in_stages(path: PathOrPaths) -> Iterator[list[LayerData]]:
+    """Films first (what the reader places corners on, quick to load), then the series.
+
+    For a worklist case loaded off the GUI thread: the films are on screen while the MR/CT
+    series still decode. Only the first film is shown; the series come hidden.
+    """
+    contents = collect(path)
+    films = load_films(contents)
+    _show_first_only(films, first=0)
+    yield films
+    volumes = load_volumes(contents)
+    _show_first_only(volumes, first=-1 if films else 0)
+    _check_loaded(films + volumes, contents, path)
+    yield volumes
+
+
+def _check_loaded(layers: list[LayerData], contents: StudyContents, path: PathOrPaths) -> None:
+    """Raise when nothing loaded; warn about the files left out."""
     if not layers:
         if contents.problems:
             raise contents.problems[0]
         raise SpineEndpointsError(
-            "no radiograph or MR/CT image found", path=str(paths[0]), fix="Open a DICOM study."
+            "no radiograph or MR/CT image found", path=str(path), fix="Open a DICOM study."
         )
     if contents.problems:
         _warn(contents.problems)
-    return layers
 
 
 def _series_of_files(files: list[Path], problems: list[SpineEndpointsError]) -> list[ImageSeries]:

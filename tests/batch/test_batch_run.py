@@ -304,3 +304,37 @@ def test_report_command_writes_the_report(
     assert "DLBP-001" in page and "DX_lateral_flexion.dcm" in page
     assert page.count("data:image/png;base64,") == 4  # cohort + 3 subjects
     assert str(out / "report.html") in capsys.readouterr().out
+
+
+def test_reads_from_the_store_give_the_same_table_as_the_files(one_subject: Path) -> None:
+    from imaging.batch.sources import grades_from_file, landmark_sets_from_file
+    from imaging.protocol.loader import load_protocol
+    from imaging.store import ReadStore
+    from imaging.store.cases import get_case
+    from imaging.store.reads import LandmarkPoint, ReadContent, save_draft, start_read, submit
+
+    protocol = load_protocol()
+    sets = landmark_sets_from_file(one_subject / "landmarks.csv")
+    grades = grades_from_file(one_subject / "grades.csv", protocol, [])
+    url = f"sqlite:///{one_subject.parent / 'reads.db'}"
+    with ReadStore(url) as store, store.writing() as session:
+        for visit in ("baseline", "month_6", "month_12"):
+            landmarks = {
+                (s.image, v, c): LandmarkPoint(s.film, s.image, v, c, row, col)
+                for s in sets
+                if s.visit == visit
+                for v, c, row, col, _ in s.points
+            }
+            codes = {(g.level, g.item): g.code for g in grades if g.visit == visit}
+            case = get_case(session, "DLBP-003", visit, actor="test")
+            read = start_read(session, case, "ground-truth", actor="test", protocol_id=protocol.id)
+            save_draft(session, read, ReadContent(codes, {}, landmarks), protocol)
+            submit(session, read, actor="test")
+    from_files, from_store = one_subject.parent / "files", one_subject.parent / "store"
+
+    run_batch(BatchOptions(one_subject, from_files))
+    status = main(["batch", str(one_subject), "--store", url, "--out", str(from_store)])
+
+    assert status == 1  # the uncalibrated flexion film of DLBP-003 month 12
+    for name in ("endpoints.csv", "failures.csv", "eligibility.csv"):
+        assert (from_store / name).read_bytes() == (from_files / name).read_bytes(), name

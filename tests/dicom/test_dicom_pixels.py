@@ -124,3 +124,19 @@ def test_rescale_needs_both_slope_and_intercept(tmp_path: Path) -> None:
     values = apply_modality_lut(decode_pixels(dataset, path), dataset)
     assert values.dtype == np.int32
     assert int(values[1, 2]) == 32 * 2 - 5
+
+
+@pytest.mark.parametrize(("signed", "raw", "expected"), [(0, 0xF123, 0x123), (1, 0x0FFF, -1)])
+def test_unused_high_bits_are_handled_as_pydicom_does(
+    tmp_path: Path, signed: int, raw: int, expected: int
+) -> None:
+    pixels = np.full((4, 6), 100, dtype=np.uint16)
+    pixels[2, 3] = raw  # bits above Bits Stored (12) set, or a 12-bit negative number
+    dataset = dx_dataset(pixels, BitsStored=12, HighBit=11, PixelRepresentation=signed)
+    path = write(dataset, tmp_path / "twelve_bit.dcm")
+    values = decode_pixels(read_dataset(path), path)
+    reference = pydicom.dcmread(path).pixel_array
+    assert values.dtype == reference.dtype
+    np.testing.assert_array_equal(values, reference)
+    assert int(values[2, 3]) == expected
+    assert int(values[0, 0]) == 100

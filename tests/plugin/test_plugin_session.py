@@ -141,3 +141,26 @@ def test_store_round_trip_keeps_skips_reasons_and_comments(
         read = db.query(Read).one()
         assert len(read_content(db, read).landmarks) == 21
     link.close()
+
+
+def test_an_uncalibrated_film_withholds_millimetres_but_gives_angles(sample_root: Path) -> None:
+    import json
+
+    study = sample_root / "DLBP-003" / "month_12"  # its flexion film has no spacing at all
+    truth = json.loads((study / "ground_truth.json").read_text())
+    image = next(i for i in truth["images"] if i.get("film") == "flexion")
+    session = ReadingSession(load_protocol(), "reader-a", "DLBP-003", "month_12")
+    info = radiograph_info(load_radiograph(study / "DX_lateral_flexion.dcm"))
+    assert info.units == "pixel" and info.calibration.source.value == "none"
+    placement = session.add_film(info)
+    while placement.current is not None:
+        label = placement.current
+        corner = image["corners"][label.vertebra.value][label.corner.value]
+        placement.place(corner["row"], corner["col"])
+    grid = session.measures().films[Film.FLEXION]
+    height = grid.cell("L4-L5", "disc_height_mean")
+    assert height.text == "-" and height.value is None and "uncalibrated" in height.note
+    angle = grid.cell("L4-L5", "segmental_angle")
+    assert angle.value == pytest.approx(image["levels"]["L4-L5"]["segmental_angle_deg"], abs=1e-6)
+    index = grid.cell("L4-L5", "disc_height_index")
+    assert index.value == pytest.approx(image["levels"]["L4-L5"]["disc_height_index"], abs=1e-9)

@@ -17,6 +17,7 @@ from napari.layers import Image, Layer
 from napari.qt.threading import create_worker
 from napari.utils.notifications import show_info
 from qtpy.QtCore import QObject, QTimer, Signal
+from qtpy.QtWidgets import QApplication, QWidget
 
 from imaging.anatomy import Film
 from imaging.errors import SpineEndpointsError
@@ -27,7 +28,7 @@ from napari_spine_endpoints._model.session import ReadingSession
 from napari_spine_endpoints._model.shortcuts import SHORTCUT_BY_ACTION
 from napari_spine_endpoints._model.store_link import ReadState, StoreLink
 from napari_spine_endpoints._qt.film_overlay import FilmOverlay
-from napari_spine_endpoints._reader import read_dicom
+from napari_spine_endpoints._reader import read_in_stages
 
 AUTOSAVE_DELAY_MS = 700
 """Quiet time after the last change before the draft is written."""
@@ -82,6 +83,9 @@ class ReadingContext(QObject):
         self._autosave.setInterval(AUTOSAVE_DELAY_MS)
         self._autosave.timeout.connect(self.save_draft)
         self._install_shortcuts()
+        application = QApplication.instance()
+        if application is not None:
+            application.aboutToQuit.connect(self.flush)
         viewer.layers.events.inserted.connect(self._on_layer_inserted)
         viewer.layers.events.removed.connect(self._on_layer_removed)
         for layer in list(viewer.layers):
@@ -107,9 +111,8 @@ class ReadingContext(QObject):
 
     def close_session(self) -> None:
         """Save the draft and take the corner layers away."""
-        if self.session is not None and self._autosave.isActive():
-            self._autosave.stop()
-            self.save_draft()
+        if self.session is not None:
+            self.flush()
         for overlay in self.overlays.values():
             overlay.remove()
         self.overlays.clear()
@@ -200,6 +203,16 @@ class ReadingContext(QObject):
         self.changed.emit()
 
     # --- saving -------------------------------------------------------------------------------
+    def flush(self) -> None:
+        """Write a pending draft now (napari closing, a widget going away)."""
+        if self._autosave.isActive():
+            self._autosave.stop()
+            self.save_draft()
+
+    def watch(self, widget: QWidget) -> None:
+        """Flush the draft when ``widget`` is destroyed (its napari window closed)."""
+        widget.destroyed.connect(self.flush)
+
     def save_draft(self) -> None:
         """Write the draft now (autosave calls this)."""
         if self.session is None or self.read_state.status not in ("to read", "draft"):
@@ -293,7 +306,10 @@ class ReadingContext(QObject):
         return None
 
     def open_case(self, reading_id: str) -> Any:
-        """Open a worklist case: its images load off the GUI thread; returns the worker."""
+        """Open a worklist case: its images load off the GUI thread; returns the worker.
+
+        The films come first and are on screen while the MR/CT series still load.
+        """
         case = self.store.case(reading_id, self.reader_id)
         blinded = self.protocol.blinded_reading
         self.close_session()
@@ -302,8 +318,8 @@ class ReadingContext(QObject):
         self.new_session(case.subject, case.visit, label=reading_id if blinded else "")
         self.case_id = reading_id
         self.message.emit(f"Loading case {reading_id} ...")
-        worker = create_worker(read_dicom, [path for path, _ in case.images])
-        worker.returned.connect(lambda layers: self._add_case_layers(layers, reading_id, blinded))
+        worker = create_worker(read_in_stages, [path for path, _ in case.images])
+        worker.yielded.connect(lambda layers: self._add_case_layers(layers, reading_id, blinded))
         worker.errored.connect(lambda error: self.message.emit(f"Case {reading_id}: {error}"))
         worker.start()
         return worker

@@ -39,6 +39,7 @@ class GradesWidget(QWidget):
         super().__init__()
         self.viewer = napari_viewer
         self.context: ReadingContext = context_for(napari_viewer)
+        self.context.watch(self)
         self.level = QComboBox()
         self.level.activated.connect(self._on_level)
         previous = QPushButton(f"Previous ({SHORTCUT_BY_ACTION['previous_level'].key})")

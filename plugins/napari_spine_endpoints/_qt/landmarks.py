@@ -50,6 +50,7 @@ class LandmarksWidget(QWidget):
         super().__init__()
         self.viewer = napari_viewer
         self.context: ReadingContext = context_for(napari_viewer)
+        self.context.watch(self)
         self.case_label = QLabel()
         self.films = QComboBox()
         self.films.activated.connect(self._on_film_chosen)
@@ -148,7 +149,7 @@ class LandmarksWidget(QWidget):
         """Flexion left and extension right, each with its corners and lines (napari grid)."""
         viewer, context = self.viewer, self.context
         if not enabled:
-            viewer.grid.enabled = False
+            viewer.canvas.grid.enabled = False
             for layer, visible in getattr(self, "_visibility", {}).items():
                 if layer in viewer.layers:
                     layer.visible = visible
@@ -168,19 +169,19 @@ class LandmarksWidget(QWidget):
             viewer.layers.move(viewer.layers.index(layer), position)
         for layer in viewer.layers:
             layer.visible = layer in ordered
-        viewer.grid.stride = 3
-        viewer.grid.shape = (1, 2)
-        viewer.grid.enabled = True
+        viewer.canvas.grid.stride = 3
+        viewer.canvas.grid.shape = (1, 2)
+        viewer.canvas.grid.enabled = True
         viewer.reset_view()
         self.context.select_film(Film.FLEXION)
 
     def _select_film_under_mouse(self, viewer: Any, event: Any) -> None:
         """In side-by-side mode a click goes to the corners of the film it lands on."""
-        if not viewer.grid.enabled or getattr(event, "type", "") != "mouse_press":
+        if not viewer.canvas.grid.enabled or getattr(event, "type", "") != "mouse_press":
             return
         for film, overlay in self.context.overlays.items():
             index = viewer.layers.index(overlay.points)
-            if viewer.grid.position(index, viewer.layers) == tuple(event.viewbox):
+            if viewer.canvas.grid.position(index, viewer.layers) == tuple(event.viewbox):
                 if viewer.layers.selection.active is not overlay.points:
                     mode = getattr(viewer.layers.selection.active, "mode", "add")
                     self.context.select_film(film)

@@ -1,0 +1,319 @@
+"""Track each vertebra from one lateral film to another by rigid registration of its body.
+
+From the corners placed on the source film (e.g. flexion), each vertebral body's region (its
+corner polygon widened by ``margin_mm``; S1's two superior corners are extended caudally into a
+body) is found on the target film (e.g. extension) in three steps:
+
+1. the whole landmarked spine is located on the target by a coarse search over rotations
+   (edge maps on a 1 mm grid, masked normalised cross-correlation);
+2. each vertebra is searched near where step 1 puts it (within ``search_window_mm`` and
+   ``vertebra_rotation_deg`` of the spine's rotation), so that similar-looking neighbours are
+   not confused;
+3. SimpleITK refines each vertebra's rigid transform (Euler2D, correlation metric masked to the
+   body, three resolution levels) on the full-resolution films.
+
+The corners are mapped across with each vertebra's transform. A match is ``poor`` (reported,
+never hidden) when the correlation inside the body after registration is below
+``min_correlation``, when the fine stage ran away from the coarse result, or when it failed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from imaging.anatomy import Corner, Film, Vertebra
+from imaging.assist.corners import CornerInput, Point, flat_corners, nested_corners
+from imaging.assist.registration import (
+    EdgeMap,
+    FloatArray,
+    Rigid,
+    coarse_search,
+    fine_registration,
+)
+from imaging.errors import CalibrationError
+
+SPINE_GRID_MM = 2.0
+"""Grid of the whole-spine search, mm per pixel (vertebrae are searched on a 1 mm grid)."""
+_OUTLINE = (
+    Corner.ANTERIOR_SUPERIOR,
+    Corner.POSTERIOR_SUPERIOR,
+    Corner.POSTERIOR_INFERIOR,
+    Corner.ANTERIOR_INFERIOR,
+)
+
+
+@dataclass(frozen=True)
+class RigidTransform:
+    """Where one vertebra went: source (row, col) pixels -> target (row, col) pixels.
+
+    In millimetres, a source point ``x`` goes to ``R(angle_deg) (x - centre_mm) + centre_mm +
+    translation_mm``; ``angle_deg`` is counter-clockwise on the displayed films (rows down),
+    ``centre_mm`` the body centre on the source film, ``translation_mm`` (row, col) how far the
+    centre moved. Each film's pixels convert to mm with its own spacing.
+    """
+
+    angle_deg: float
+    translation_mm: tuple[float, float]
+    centre_mm: tuple[float, float]
+    source_spacing: tuple[float, float]
+    target_spacing: tuple[float, float]
+
+    def map_points(self, points: ArrayLike) -> FloatArray:
+        """Source pixels, shape (..., 2) -> target pixels."""
+        array = np.asarray(points, dtype=np.float64) * np.array(self.source_spacing)
+        rigid = Rigid(self.angle_deg, np.array(self.centre_mm), np.array(self.translation_mm))
+        return rigid.apply(array) / np.array(self.target_spacing)
+
+    def map_point(self, point: Point) -> Point:
+        mapped = self.map_points(point)
+        return (float(mapped[0]), float(mapped[1]))
+
+
+@dataclass(frozen=True)
+class VertebraTrack:
+    """One vertebra found on the target film.
+
+    ``correlation`` is the normalised correlation of the body region after registration (1 is
+    identical); ``poor_match`` says the corners should not be trusted, ``reason`` why (or
+    ``"matched"``). ``corners`` are the source corners mapped onto the target film (pixels).
+    """
+
+    vertebra: Vertebra
+    transform: RigidTransform | None
+    corners: Mapping[Corner, Point]
+    correlation: float
+    poor_match: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class TrackingResult:
+    """Every tracked vertebra, cranial to caudal, with the films it went between."""
+
+    vertebrae: Mapping[Vertebra, VertebraTrack]
+    source_film: Film | None
+    target_film: Film | None
+    min_correlation: float
+
+    def __iter__(self) -> Iterator[VertebraTrack]:
+        return iter(self.vertebrae.values())
+
+    def __getitem__(self, vertebra: Vertebra | str) -> VertebraTrack:
+        return self.vertebrae[Vertebra(vertebra)]
+
+    def mapped_corners(self, include_poor: bool = False) -> dict[Vertebra, dict[Corner, Point]]:
+        """Corners on the target film (pixels); poor matches left out unless asked for."""
+        return {
+            track.vertebra: dict(track.corners)
+            for track in self.vertebrae.values()
+            if track.corners and (include_poor or not track.poor_match)
+        }
+
+    @property
+    def poor_matches(self) -> tuple[Vertebra, ...]:
+        return tuple(v for v, t in self.vertebrae.items() if t.poor_match)
+
+
+def track_vertebrae(
+    source_image: ArrayLike,
+    source_corners: CornerInput,
+    target_image: ArrayLike,
+    spacing_mm: tuple[float, float] | None,
+    *,
+    target_spacing_mm: tuple[float, float] | None = None,
+    source_film: Film | str | None = None,
+    target_film: Film | str | None = None,
+    margin_mm: float = 2.0,
+    max_spine_rotation_deg: float = 30.0,
+    vertebra_rotation_deg: float = 24.0,
+    search_window_mm: float = 20.0,
+    min_correlation: float = 0.6,
+) -> TrackingResult:
+    """Find each source vertebra on the target film and map its corners across.
+
+    Parameters
+    ----------
+    source_image, target_image : ndarray, shape (rows, cols)
+        The two films (measurement values; either polarity, the search uses edges and
+        correlation).
+    source_corners : mapping
+        Corners on the source film, ``{vertebra: {corner: (row, col)}}`` or flat; a vertebra
+        needs its four corners (S1 its two superior ones) to be tracked.
+    spacing_mm, target_spacing_mm : (row, col) mm per pixel
+        Of the source and the target film (the target defaults to the source's). Required:
+        rigid motion is defined in millimetres, and a film of another magnification must be
+        scaled first. Films of one session share a calibration.
+    max_spine_rotation_deg : float
+        Largest rotation of the whole landmarked spine between the films.
+    vertebra_rotation_deg, search_window_mm : float
+        How far one vertebra may turn and move relative to the whole spine's motion.
+    min_correlation : float
+        Below this correlation of the body region after registration, a match is poor.
+    """
+    if spacing_mm is None:
+        raise CalibrationError(
+            "vertebra tracking needs the films' pixel spacing (rigid motion is in millimetres)",
+            fix="Give the films' pixel spacing (from the header or --mm-per-pixel).",
+        )
+    source_spacing = (float(spacing_mm[0]), float(spacing_mm[1]))
+    target_spacing = (
+        source_spacing
+        if target_spacing_mm is None
+        else (float(target_spacing_mm[0]), float(target_spacing_mm[1]))
+    )
+    source = np.asarray(source_image, dtype=np.float64)
+    target = np.asarray(target_image, dtype=np.float64)
+    if source.ndim != 2 or target.ndim != 2:
+        raise ValueError("both films must be 2-D images (rows, cols)")
+    clicks = nested_corners(flat_corners(source_corners))
+    polygons, skipped = _body_polygons(clicks, source_spacing)
+    tracks: dict[Vertebra, VertebraTrack] = {
+        v: VertebraTrack(v, None, MappingProxyType({}), math.nan, True, reason)
+        for v, reason in skipped.items()
+    }
+    if polygons:
+        source_edges = EdgeMap(source, source_spacing)
+        target_edges = EdgeMap(target, target_spacing)
+        everything = list(polygons.values())
+        spine_centre = np.concatenate(everything).mean(axis=0)
+        spine = coarse_search(
+            EdgeMap(source, source_spacing, SPINE_GRID_MM),
+            EdgeMap(target, target_spacing, SPINE_GRID_MM),
+            everything,
+            spine_centre,
+            margin_mm + 2.0,
+            np.arange(-max_spine_rotation_deg, max_spine_rotation_deg + 1e-9, 2.0),
+        )
+        for vertebra, polygon in polygons.items():
+            tracks[vertebra] = _track_one(
+                vertebra,
+                polygon,
+                clicks[vertebra],
+                spine.transform,
+                (source, source_spacing, source_edges),
+                (target, target_spacing, target_edges),
+                margin_mm,
+                vertebra_rotation_deg,
+                search_window_mm,
+                min_correlation,
+            )
+    ordered = {v: tracks[v] for v in Vertebra if v in tracks}
+    return TrackingResult(
+        MappingProxyType(ordered),
+        None if source_film is None else Film(source_film),
+        None if target_film is None else Film(target_film),
+        min_correlation,
+    )
+
+
+def _track_one(
+    vertebra: Vertebra,
+    polygon: FloatArray,
+    corners: Mapping[Corner, Point],
+    spine: Rigid,
+    source: tuple[FloatArray, tuple[float, float], EdgeMap],
+    target: tuple[FloatArray, tuple[float, float], EdgeMap],
+    margin: float,
+    rotation_range: float,
+    window: float,
+    min_correlation: float,
+) -> VertebraTrack:
+    source_image, source_spacing, source_edges = source
+    target_image, target_spacing, target_edges = target
+    centre = polygon.mean(axis=0)
+    predicted = spine.apply(centre)
+    angles = spine.angle_deg + np.arange(-rotation_range, rotation_range + 1e-9, 2.0)
+    coarse = coarse_search(
+        source_edges,
+        target_edges,
+        [polygon],
+        centre,
+        margin,
+        angles,
+        window=(predicted - window, predicted + window),
+    )
+    fine = fine_registration(
+        source_image, source_spacing, target_image, target_spacing, [polygon], margin,
+        coarse.transform,
+    )  # fmt: skip
+    transform = RigidTransform(
+        fine.transform.angle_deg,
+        (float(fine.transform.translation[0]), float(fine.transform.translation[1])),
+        (float(centre[0]), float(centre[1])),
+        source_spacing,
+        target_spacing,
+    )
+    mapped = {c: transform.map_point(p) for c, p in corners.items()}
+    drift = float(np.hypot(*(fine.transform.translation - coarse.transform.translation)))
+    turn = abs(fine.transform.angle_deg - coarse.transform.angle_deg)
+    reasons: list[str] = []
+    if fine.correlation < min_correlation:
+        reasons.append(
+            f"correlation {fine.correlation:.2f} after registration is below {min_correlation:g}"
+        )
+    if drift > 4.0 or turn > 4.0:
+        reasons.append(
+            f"the fine registration moved {drift:.1f} mm and {turn:.1f} degrees away from the "
+            "coarse match"
+        )
+    if fine.iterations == 0:
+        reasons.append(fine.stop)
+    elif "Maximum number of iterations" in fine.stop:
+        reasons.append("the registration did not converge")
+    return VertebraTrack(
+        vertebra,
+        transform,
+        MappingProxyType(mapped),
+        fine.correlation,
+        bool(reasons),
+        "; ".join(reasons) or "matched",
+    )
+
+
+def _body_polygons(
+    clicks: Mapping[Vertebra, Mapping[Corner, Point]], spacing: tuple[float, float]
+) -> tuple[dict[Vertebra, FloatArray], dict[Vertebra, str]]:
+    """Each trackable vertebra's body outline in mm; the others with the reason."""
+    scale = np.array(spacing)
+    polygons: dict[Vertebra, FloatArray] = {}
+    skipped: dict[Vertebra, str] = {}
+    for vertebra, corners in clicks.items():
+        if vertebra is Vertebra.S1:
+            if len(corners) < 2:
+                skipped[vertebra] = "S1 needs both superior corners to be tracked"
+                continue
+            polygons[vertebra] = _sacral_body(corners, clicks, scale)
+            continue
+        missing = [c.value for c in _OUTLINE if c not in corners]
+        if missing:
+            skipped[vertebra] = f"needs all four corners to be tracked; missing {', '.join(missing)}"
+            continue
+        polygons[vertebra] = np.array([corners[c] for c in _OUTLINE]) * scale
+    return polygons, skipped
+
+
+def _sacral_body(
+    corners: Mapping[Corner, Point],
+    clicks: Mapping[Vertebra, Mapping[Corner, Point]],
+    scale: FloatArray,
+) -> FloatArray:
+    """S1's superior endplate extended caudally (away from the vertebrae above) into a body."""
+    anterior = np.array(corners[Corner.ANTERIOR_SUPERIOR]) * scale
+    posterior = np.array(corners[Corner.POSTERIOR_SUPERIOR]) * scale
+    endplate = anterior - posterior
+    depth = float(np.hypot(*endplate))
+    normal = np.array([-endplate[1], endplate[0]]) / depth
+    above = [np.array(p) * scale for v, cs in clicks.items() if v is not Vertebra.S1 for p in cs.values()]
+    middle = (anterior + posterior) / 2
+    if above and (np.mean(above, axis=0) - middle) @ normal > 0:
+        normal = -normal
+    elif not above and normal[0] < 0:  # nothing above: assume rows run caudally
+        normal = -normal
+    height = 0.7 * depth
+    return np.array([anterior, posterior, posterior + height * normal, anterior + height * normal])
