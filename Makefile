@@ -20,8 +20,8 @@ system-deps:
 	@bash scripts/system-deps.sh
 
 lint: $(STAMP)
-	$(PY) -m ruff check imaging tests benchmarks
-	$(PY) -m ruff format --check imaging tests benchmarks
+	$(PY) -m ruff check imaging plugins scripts tests benchmarks
+	$(PY) -m ruff format --check imaging plugins scripts tests benchmarks
 	$(PY) -m mypy
 
 test: $(STAMP) system-deps lint

@@ -51,7 +51,7 @@ CACHE = Path(__file__).resolve().parent / ".cache"
 # --- the archive --------------------------------------------------------------------------------
 def build_archive(folder: Path, studies: int) -> None:
     """Write ``studies`` studies, landmarks.csv and grades.csv into ``folder`` (if not done)."""
-    if (folder / "complete").exists():
+    if (folder / ".complete").exists():
         return
     from imaging.phantom.presets import single_study
     from imaging.phantom.study import render_study
@@ -109,12 +109,12 @@ def build_archive(folder: Path, studies: int) -> None:
          "comment"],
         grade_rows,
     )  # fmt: skip
-    (folder / "complete").write_text(f"{time.perf_counter() - started:.0f} s\n")
+    (folder / ".complete").write_text(f"{time.perf_counter() - started:.0f} s\n")
 
 
 def subset(folder: Path, studies: int, target: Path) -> Path:
     """The first ``studies`` studies of ``folder`` as a new archive of hard links."""
-    if (target / "complete").exists():
+    if (target / ".complete").exists():
         return target
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
@@ -129,7 +129,7 @@ def subset(folder: Path, studies: int, target: Path) -> Path:
         with (folder / name).open(newline="") as handle:
             rows = list(csv.reader(handle))
         _write_csv(target / name, rows[0], [r for r in rows[1:] if (r[0], r[1]) in keep])
-    (target / "complete").write_text("subset\n")
+    (target / ".complete").write_text("subset\n")
     return target
 
 

@@ -85,11 +85,11 @@ def run() -> None:
     os.environ["SPINE_ENDPOINTS_STORE"] = f"sqlite:///{scratch / 'store.db'}"
     os.environ["SPINE_ENDPOINTS_READER"] = "bench"
     import napari
+    from napari_spine_endpoints._qt.workstation import WorkstationWidget
+    from napari_spine_endpoints._reader import read_dicom
 
     from imaging.anatomy import Film
     from imaging.endpoints import measure_film
-    from napari_spine_endpoints._reader import read_dicom
-    from napari_spine_endpoints._qt.workstation import WorkstationWidget
 
     study = _samples()
     truth = json.loads((study / "ground_truth.json").read_text())
@@ -136,7 +136,9 @@ def run() -> None:
         statistics.median(film_loads),
         "loading the 3 films alone (imaging.dicom)",
     )
-    print(f"  ... and every image of the case loaded: median {statistics.median(alls) * 1000:.0f} ms")
+    print(
+        f"  ... and every image of the case loaded: median {statistics.median(alls) * 1000:.0f} ms"
+    )
     print(
         f"  switching from an open case (napari removes each old layer, with a gc.collect() "
         f"each): {switch * 1000:.0f} ms"
@@ -152,7 +154,9 @@ def run() -> None:
     # 2. moving a corner -> measures table refreshed
     neutral = next(i for i in truth["images"] if i.get("film") == "neutral")
     overlay = context.overlay(Film.NEUTRAL)
-    placement = context.session.placements[Film.NEUTRAL]  # type: ignore[union-attr]
+    session = context.session
+    assert session is not None
+    placement = session.placements[Film.NEUTRAL]
     context.select_film(Film.NEUTRAL)
     while placement.current is not None:
         label = placement.current
@@ -170,9 +174,9 @@ def run() -> None:
         moves.append(time.perf_counter() - start)
         if table.text("L4-L5", "Anterior (mm)") == before:
             raise RuntimeError("the measures table did not change after the corner moved")
-        landmarks = context.session.landmarks(Film.NEUTRAL)  # type: ignore[union-attr]
+        landmarks = session.landmarks(Film.NEUTRAL)
         start = time.perf_counter()
-        measure_film(landmarks, height_loss=context.session.height_loss)  # type: ignore[union-attr]
+        measure_film(landmarks, height_loss=session.height_loss)
         computes.append(time.perf_counter() - start)
     _ratio(
         "move a corner -> measures table refreshed",

@@ -1,4 +1,4 @@
-"""Render the reading workstation with a sample study, its corners and measures: docs/workstation.png.
+"""Render the reading workstation with a sample study, corners and measures: docs/workstation.png.
 
 Run under a display (Xvfb on a server)::
 
@@ -29,11 +29,11 @@ def main(out: Path = DEFAULT_OUT) -> Path:
     os.environ.setdefault("SPINE_ENDPOINTS_SAMPLES", str(ROOT / "sample_dicom"))
 
     import napari
+    from napari_spine_endpoints._qt.workstation import WorkstationWidget
+    from napari_spine_endpoints._sample_data import study_folder
     from qtpy.QtWidgets import QApplication
 
     from imaging.anatomy import Film
-    from napari_spine_endpoints._qt.workstation import WorkstationWidget
-    from napari_spine_endpoints._sample_data import study_folder
 
     study = study_folder()
     truth = json.loads((study / "ground_truth.json").read_text())

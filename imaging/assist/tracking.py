@@ -67,8 +67,12 @@ class RigidTransform:
     def map_points(self, points: ArrayLike) -> FloatArray:
         """Source pixels, shape (..., 2) -> target pixels."""
         array = np.asarray(points, dtype=np.float64) * np.array(self.source_spacing)
-        rigid = Rigid(self.angle_deg, np.array(self.centre_mm), np.array(self.translation_mm))
-        return rigid.apply(array) / np.array(self.target_spacing)
+        return self.rigid.apply(array) / np.array(self.target_spacing)
+
+    @property
+    def rigid(self) -> Rigid:
+        """The same motion between millimetre frames."""
+        return Rigid(self.angle_deg, np.array(self.centre_mm), np.array(self.translation_mm))
 
     def map_point(self, point: Point) -> Point:
         mapped = self.map_points(point)
@@ -100,6 +104,8 @@ class TrackingResult:
     source_film: Film | None
     target_film: Film | None
     min_correlation: float
+    anchor: str = ""
+    """How the vertebrae's identity on the target film was established."""
 
     def __iter__(self) -> Iterator[VertebraTrack]:
         return iter(self.vertebrae.values())
@@ -131,8 +137,8 @@ def track_vertebrae(
     target_film: Film | str | None = None,
     margin_mm: float = 2.0,
     max_spine_rotation_deg: float = 30.0,
-    vertebra_rotation_deg: float = 24.0,
-    search_window_mm: float = 20.0,
+    vertebra_rotation_deg: float = 16.0,
+    search_window_mm: float = 12.0,
     min_correlation: float = 0.6,
 ) -> TrackingResult:
     """Find each source vertebra on the target film and map its corners across.
@@ -177,85 +183,103 @@ def track_vertebrae(
         v: VertebraTrack(v, None, MappingProxyType({}), math.nan, True, reason)
         for v, reason in skipped.items()
     }
+    anchor_note = "no vertebra could be tracked"
     if polygons:
-        source_edges = EdgeMap(source, source_spacing)
-        target_edges = EdgeMap(target, target_spacing)
-        everything = list(polygons.values())
-        spine_centre = np.concatenate(everything).mean(axis=0)
-        spine = coarse_search(
-            EdgeMap(source, source_spacing, SPINE_GRID_MM),
-            EdgeMap(target, target_spacing, SPINE_GRID_MM),
-            everything,
-            spine_centre,
-            margin_mm + 2.0,
-            np.arange(-max_spine_rotation_deg, max_spine_rotation_deg + 1e-9, 2.0),
-        )
-        for vertebra, polygon in polygons.items():
-            tracks[vertebra] = _track_one(
-                vertebra,
-                polygon,
-                clicks[vertebra],
-                spine.transform,
-                (source, source_spacing, source_edges),
-                (target, target_spacing, target_edges),
-                margin_mm,
-                vertebra_rotation_deg,
-                search_window_mm,
-                min_correlation,
+        films = _Films(
+            source, source_spacing, EdgeMap(source, source_spacing),
+            target, target_spacing, EdgeMap(target, target_spacing),
+            margin_mm, min_correlation,
+        )  # fmt: skip
+        order = sorted(polygons, key=lambda v: v.position, reverse=True)  # caudal first
+        anchor = order[0]
+        spin = np.arange(-max_spine_rotation_deg, max_spine_rotation_deg + 1e-9, 2.0)
+        if anchor is Vertebra.S1:
+            # The sacrum below S1 makes it unlike any lumbar body: search the whole film.
+            context = _sacral_context(polygons[anchor])
+            start = coarse_search(
+                EdgeMap(source, source_spacing, SPINE_GRID_MM),
+                EdgeMap(target, target_spacing, SPINE_GRID_MM),
+                [context], polygons[anchor].mean(axis=0), margin_mm + 1.0, spin,
+            ).transform  # fmt: skip
+            anchor_note = "S1 and the sacrum found on the whole film, then each vertebra above"
+        else:
+            everything = list(polygons.values())
+            start = coarse_search(
+                EdgeMap(source, source_spacing, SPINE_GRID_MM),
+                EdgeMap(target, target_spacing, SPINE_GRID_MM),
+                everything, np.concatenate(everything).mean(axis=0), margin_mm + 2.0, spin,
+            ).transform  # fmt: skip
+            anchor_note = (
+                f"no S1 to anchor on: {anchor} placed by a whole-spine match, then each vertebra "
+                "above; check that no vertebra is taken for its neighbour"
             )
+        reference = start
+        for vertebra in order:
+            track = _track_one(
+                vertebra, polygons[vertebra], clicks[vertebra], reference, films,
+                vertebra_rotation_deg, search_window_mm,
+            )  # fmt: skip
+            tracks[vertebra] = track
+            if not track.poor_match and track.transform is not None:
+                reference = track.transform.rigid
     ordered = {v: tracks[v] for v in Vertebra if v in tracks}
     return TrackingResult(
         MappingProxyType(ordered),
         None if source_film is None else Film(source_film),
         None if target_film is None else Film(target_film),
         min_correlation,
+        anchor_note,
     )
+
+
+@dataclass(frozen=True)
+class _Films:
+    source: FloatArray
+    source_spacing: tuple[float, float]
+    source_edges: EdgeMap
+    target: FloatArray
+    target_spacing: tuple[float, float]
+    target_edges: EdgeMap
+    margin: float
+    min_correlation: float
 
 
 def _track_one(
     vertebra: Vertebra,
     polygon: FloatArray,
     corners: Mapping[Corner, Point],
-    spine: Rigid,
-    source: tuple[FloatArray, tuple[float, float], EdgeMap],
-    target: tuple[FloatArray, tuple[float, float], EdgeMap],
-    margin: float,
+    reference: Rigid,
+    films: _Films,
     rotation_range: float,
     window: float,
-    min_correlation: float,
 ) -> VertebraTrack:
-    source_image, source_spacing, source_edges = source
-    target_image, target_spacing, target_edges = target
+    """Search near where ``reference`` (a tracked neighbour, or the anchor) puts the body."""
     centre = polygon.mean(axis=0)
-    predicted = spine.apply(centre)
-    angles = spine.angle_deg + np.arange(-rotation_range, rotation_range + 1e-9, 2.0)
+    predicted = reference.apply(centre)
+    angles = reference.angle_deg + np.arange(-rotation_range, rotation_range + 1e-9, 2.0)
     coarse = coarse_search(
-        source_edges,
-        target_edges,
-        [polygon],
-        centre,
-        margin,
-        angles,
+        films.source_edges, films.target_edges, [polygon], centre, films.margin, angles,
         window=(predicted - window, predicted + window),
-    )
+    )  # fmt: skip
     fine = fine_registration(
-        source_image, source_spacing, target_image, target_spacing, [polygon], margin,
-        coarse.transform,
+        films.source, films.source_spacing, films.target, films.target_spacing, [polygon],
+        films.margin, coarse.transform,
     )  # fmt: skip
     transform = RigidTransform(
         fine.transform.angle_deg,
         (float(fine.transform.translation[0]), float(fine.transform.translation[1])),
         (float(centre[0]), float(centre[1])),
-        source_spacing,
-        target_spacing,
+        films.source_spacing,
+        films.target_spacing,
     )
     mapped = {c: transform.map_point(p) for c, p in corners.items()}
     drift = float(np.hypot(*(fine.transform.translation - coarse.transform.translation)))
     turn = abs(fine.transform.angle_deg - coarse.transform.angle_deg)
     reasons: list[str] = []
-    if fine.correlation < min_correlation:
+    if fine.correlation < films.min_correlation:
         reasons.append(
-            f"correlation {fine.correlation:.2f} after registration is below {min_correlation:g}"
+            f"correlation {fine.correlation:.2f} after registration is below "
+            f"{films.min_correlation:g}"
         )
     if drift > 4.0 or turn > 4.0:
         reasons.append(
@@ -317,3 +341,17 @@ def _sacral_body(
         normal = -normal
     height = 0.7 * depth
     return np.array([anterior, posterior, posterior + height * normal, anterior + height * normal])
+
+
+def _sacral_context(s1: FloatArray) -> FloatArray:
+    """S1's body outline lengthened caudally over the sacrum (2.3 endplate depths)."""
+    anterior, posterior, posterior_low, anterior_low = s1
+    stretch = 1.6 / 0.7
+    return np.array(
+        [
+            anterior,
+            posterior,
+            posterior + (posterior_low - posterior) * stretch,
+            anterior + (anterior_low - anterior) * stretch,
+        ]
+    )

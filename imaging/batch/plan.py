@@ -11,9 +11,10 @@ Documents next to the images (``.csv``, ``.json``, ``.md``, ...) are not images 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,7 +89,7 @@ def plan_batch(
         grade_records += grades_from_file(grades, protocol, failures)
     studies: dict[tuple[str, str], _Study] = defaultdict(_Study)
 
-    records = [r for r in scan(archive) if not _is_document(r)]
+    records = [r for r in _scan_archive(archive) if not _is_document(r)]
     by_uid = {
         r.sop_instance_uid: r.path for r in records if r.sop_instance_uid and r.member is None
     }
@@ -133,6 +134,19 @@ class _Study:
 def _default(archive: Path, name: str) -> Path | None:
     path = archive / name
     return path if path.is_file() else None
+
+
+def _scan_archive(folder: Path) -> Iterator[ScanRecord]:
+    """Scan records of every file under ``folder`` but documents, which are not even opened.
+
+    Hidden files and folders and ``__MACOSX`` are skipped, as :func:`imaging.dicom.scan.scan`
+    does; zip and tar archives are opened by it.
+    """
+    for root, folders, names in os.walk(folder):
+        folders[:] = sorted(f for f in folders if not f.startswith(".") and f != "__MACOSX")
+        for name in sorted(names):
+            if not name.startswith(".") and Path(name).suffix.lower() not in DOCUMENT_SUFFIXES:
+                yield from scan(Path(root) / name)
 
 
 def _is_document(record: ScanRecord) -> bool:

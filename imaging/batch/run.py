@@ -20,6 +20,7 @@ so is recomputed on the next run.
 from __future__ import annotations
 
 import sys
+from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field, replace
@@ -30,7 +31,7 @@ from imaging.batch import provenance
 from imaging.batch.eligibility import EligibilityWriter
 from imaging.batch.executors import InProcessExecutor
 from imaging.batch.model import Failure, FileDigest, StudyResult
-from imaging.batch.plan import Plan, plan_batch
+from imaging.batch.plan import plan_batch
 from imaging.batch.progress import Progress, SilentProgress
 from imaging.batch.results import ResultStore
 from imaging.batch.tables import EndpointWriter, write_failures
@@ -91,21 +92,25 @@ def run_batch(
         options.archive, protocol, options.landmarks, options.grades, options.store_url
     )
 
-    progress.start(len(plan.tasks), f"batch on {execution}")
+    # The studies in output order; the tasks themselves are dropped as they finish.
+    studies = [(task.study_id, task.subject, task.visit) for task in plan.tasks]
+    plan_failures, inputs = plan.failures, plan.inputs
+    progress.start(len(studies), f"batch on {execution}")
     task_failures: list[Failure] = []
     computed = skipped = 0
     try:
-        pending = []
-        for task in plan.tasks:
-            recipe = task.recipe_hash()
-            if not options.force and store.is_current(task.study_id, recipe, task.files):
+        pending: deque[tuple[StudyTask, str]] = deque()
+        for planned in plan.tasks:
+            recipe = planned.recipe_hash()
+            if not options.force and store.is_current(planned.study_id, recipe, planned.files):
                 skipped += 1
-                progress.advance(task.label, "unchanged, skipped")
+                progress.advance(planned.label, "unchanged, skipped")
             else:
-                pending.append((task, recipe))
-        for task, outcome in _compute(executor, pending, max(1, max_in_flight)):
+                pending.append((planned, recipe))
+        del plan
+        for task, recipe, outcome in _compute(executor, pending, max(1, max_in_flight)):
             if isinstance(outcome, StudyResult):
-                store.save(outcome, task.recipe_hash())
+                store.save(outcome, recipe)
                 computed += 1
                 progress.advance(task.label, _status_text(outcome))
             else:
@@ -115,7 +120,8 @@ def run_batch(
     finally:
         progress.close()
 
-    summary = _write_outputs(out, plan, protocol, store, task_failures, Path(options.archive))
+    failures = [*plan_failures, *task_failures]
+    summary = _write_outputs(out, studies, protocol, store, failures, Path(options.archive))
     record = provenance.build(
         started=started,
         finished=provenance.now(),
@@ -127,10 +133,10 @@ def run_batch(
         },
         execution=execution,
         protocol=protocol_record(protocol, options.protocol),
-        inputs=plan.inputs,
+        inputs=inputs,
         images=summary["digests"],
         counts={
-            "studies": len(plan.tasks),
+            "studies": len(studies),
             "computed": computed,
             "skipped": skipped,
             "failures": summary["failures"],
@@ -141,7 +147,7 @@ def run_batch(
     files["provenance"] = provenance.write(record, out / "provenance.json")
     return BatchSummary(
         out=out,
-        studies=len(plan.tasks),
+        studies=len(studies),
         computed=computed,
         skipped=skipped,
         failures=summary["failures"],
@@ -152,32 +158,30 @@ def run_batch(
 
 
 def _compute(
-    executor: Executor, pending: list[tuple[StudyTask, str]], max_in_flight: int
-) -> Iterator[tuple[StudyTask, StudyResult | str]]:
+    executor: Executor, pending: deque[tuple[StudyTask, str]], max_in_flight: int
+) -> Iterator[tuple[StudyTask, str, StudyResult | str]]:
     """Submit tasks keeping at most ``max_in_flight`` running; yield each outcome as it comes.
 
-    The outcome is the result, or a one-line description of the exception the task raised.
+    Tasks are taken off ``pending`` as they are submitted. The outcome is the result, or a
+    one-line description of the exception the task raised.
     """
-    queue = iter(pending)
-    in_flight: dict[Future[StudyResult], StudyTask] = {}
+    in_flight: dict[Future[StudyResult], tuple[StudyTask, str]] = {}
 
     def fill() -> None:
-        while len(in_flight) < max_in_flight:
-            item = next(queue, None)
-            if item is None:
-                return
-            in_flight[executor.submit(run_study, item[0])] = item[0]
+        while len(in_flight) < max_in_flight and pending:
+            task, recipe = pending.popleft()
+            in_flight[executor.submit(run_study, task)] = (task, recipe)
 
     fill()
     while in_flight:
         done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
         for future in done:
-            task = in_flight.pop(future)
+            task, recipe = in_flight.pop(future)
             error = future.exception()
             if error is None:
-                yield task, future.result()
+                yield task, recipe, future.result()
             else:  # a bug or a lost worker: this study fails, the batch goes on
-                yield task, f"{type(error).__name__}: {error}"
+                yield task, recipe, f"{type(error).__name__}: {error}"
         fill()
 
 
@@ -189,23 +193,23 @@ def _status_text(result: StudyResult) -> str:
 
 def _write_outputs(
     out: Path,
-    plan: Plan,
+    studies: list[tuple[str, str, str]],
     protocol: Protocol,
     store: ResultStore,
-    task_failures: list[Failure],
+    failures: list[Failure],
     archive: Path,
 ) -> dict[str, Any]:
-    failures: list[Failure] = [*plan.failures, *task_failures]
+    """Stream the stored results, in ``studies`` order, into the output tables."""
     digests: list[FileDigest] = []
     eligibility = EligibilityWriter(out / "eligibility.csv", protocol)
     with EndpointWriter(out, protocol.baseline_visit) as writer:
-        for task in plan.tasks:
-            record = store.load(task.study_id)
+        for study, subject, visit in studies:
+            record = store.load(study)
             if record is None:
                 continue
             rows = store.rows(record)
-            writer.add(task.subject, task.visit, rows)
-            eligibility.add(task.subject, task.visit, rows)
+            writer.add(subject, visit, rows)
+            eligibility.add(subject, visit, rows)
             failures.extend(store.failures(record))
             digests.extend(store.digests(record))
     eligibility.close()

@@ -31,7 +31,7 @@ ENDPOINT_SCHEMA = pa.schema(
     ]
 )
 BASELINE_KEY: tuple[str, ...] = ("level", "measure", "film", "reader")
-ROW_GROUP_ROWS = 65_536
+ROW_GROUP_ROWS = 8_192
 """Rows buffered before a Parquet row group is written (bounds memory, keeps files readable)."""
 
 

@@ -81,7 +81,7 @@ def _header(data: ReportData) -> str:
     visits = len(data.endpoints[["subject", "visit"]].drop_duplicates())
     lines = [
         f"{len(data.subjects)} subjects, {visits} subject-visits, {len(data.endpoints)} endpoint "
-        f"rows, {len(data.failures)} failures.",
+        f"rows, {len(data.failures)} failure(s).",
     ]
     if provenance:
         lines.append(
@@ -213,29 +213,31 @@ def _grades_table(data: ReportData, subject: str) -> str:
         for visit in data.visits:
             here = table[(table["level"] == level) & (table["visit"] == visit)]
             pfirrmann = _grade_text(here, "pfirrmann")
-            modic = "/".join(_grade_text(here, m) or "-" for m in ("modic_cranial", "modic_caudal"))
+            modic = ", ".join(_grade_text(here, m) or "-" for m in ("modic_cranial", "modic_caudal"))
             cells.append("" if here.empty else f"P {pfirrmann or '-'} · M {modic}")
         rows.append(cells)
     return (
-        '<p class="small">Grades per level and visit: Pfirrmann (P) and Modic (M, cranial/caudal '
-        "endplate).</p>" + _table(["level", *(data.visit_label(v) for v in data.visits)], rows)
+        '<p class="small">Grades per level and visit: Pfirrmann (P) and Modic (M: cranial endplate, '
+        "caudal endplate); readers who disagree are separated by |.</p>" + _table(["level", *(data.visit_label(v) for v in data.visits)], rows)
     )
 
 
 def _grade_text(rows: pd.DataFrame, measure: str) -> str:
+    """The grade of one item: Pfirrmann in Roman numerals (as the plots), others as coded.
+
+    Several readers who disagree are all shown (``III|IV``).
+    """
     chosen = rows[rows["measure"] == measure]
-    if chosen.empty:
-        return ""
-    row = chosen.iloc[0]
-    for column in ("value_text", "category"):
-        if column in chosen.columns and str(row[column] or "").strip():
-            return str(row[column])
-    value = row["value"]
-    if pd.isna(value):
-        return ""
-    if measure == "pfirrmann":
-        return figures.PFIRRMANN_LABELS[int(value) - 1] if 1 <= value <= 5 else _num(value)
-    return _num(value)
+    texts = []
+    for _, row in chosen.iterrows():
+        value = row["value"]
+        if measure == "pfirrmann" and not pd.isna(value) and float(value) in figures.PFIRRMANN_TICKS:
+            texts.append(figures.PFIRRMANN_LABELS[int(value) - 1])
+        elif "grade" in chosen.columns and str(row["grade"] or "").strip():
+            texts.append(str(row["grade"]))
+        elif not pd.isna(value):
+            texts.append(_num(value))
+    return "|".join(dict.fromkeys(texts))
 
 
 def _failures(data: ReportData) -> str:

@@ -57,6 +57,11 @@ def endpoint_rows() -> pd.DataFrame:
                     "film": "neutral",
                 }
             )
+            for item, code in (("modic_cranial", "I"), ("modic_caudal", "II")):
+                rows.append(
+                    {"subject": subject, "visit": visit, "level": "L4-L5", "reader": "R1",
+                     "measure": item, "value": None, "unit": "grade", "grade": code, "film": ""}
+                )  # fmt: skip
     return pd.DataFrame(rows)
 
 

@@ -338,3 +338,16 @@ def test_reads_from_the_store_give_the_same_table_as_the_files(one_subject: Path
     assert status == 1  # the uncalibrated flexion film of DLBP-003 month 12
     for name in ("endpoints.csv", "failures.csv", "eligibility.csv"):
         assert (from_store / name).read_bytes() == (from_files / name).read_bytes(), name
+
+
+def test_an_empty_archive_gives_empty_tables_and_status_0(tmp_path: Path) -> None:
+    (tmp_path / "archive").mkdir()
+    (tmp_path / "archive" / "notes.md").write_text("not an image", encoding="utf-8")
+    out = tmp_path / "out"
+
+    assert main(["batch", str(tmp_path / "archive"), "--out", str(out), "--report"]) == 0
+
+    assert (out / "endpoints.csv").read_text(encoding="utf-8").count("\n") == 1
+    assert pd.read_parquet(out / "endpoints.parquet").empty
+    assert (out / "failures.csv").read_text(encoding="utf-8") == "file,subject,visit,reason\n"
+    assert "0 subjects, 0 subject-visits" in (out / "report.html").read_text(encoding="utf-8")

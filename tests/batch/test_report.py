@@ -36,7 +36,7 @@ def test_report_shows_failures_escaped_and_eligibility(fake_batch_output: Path) 
     assert "not-dicom: no DICM prefix &lt;b&gt;" in page
     assert '<td class="pass">pass' in page and '<td class="fail">fail' in page
     # Grades table: S001 L4-L5 goes from Pfirrmann III to IV at month 12.
-    assert "P III" in page and "P IV" in page
+    assert "P III" in page and "P IV" in page and "M I, II" in page
 
 
 def test_measure_by_visit_orders_visits_and_prefers_neutral_film() -> None:

@@ -86,3 +86,22 @@ def test_nothing_loadable_raises_the_files_error(tmp_path: Path) -> None:
     broken.write_bytes(_testdata("CT_small.dcm").read_bytes()[:3000])
     with pytest.raises(Exception, match="IM0001"):
         read_dicom(str(tmp_path))
+
+
+def test_sample_data_opens_the_dlbp_study(
+    monkeypatch: pytest.MonkeyPatch, sample_root: Path
+) -> None:
+    import napari_spine_endpoints._sample_data as _sample_data
+
+    monkeypatch.setenv(_sample_data.SAMPLES_ENV_VAR, str(sample_root))
+    [(_, kwargs, _)] = _sample_data.neutral_film()
+    assert kwargs["metadata"]["spine_endpoints"]["film"] == "neutral"
+    films = [
+        kwargs["metadata"]["spine_endpoints"]["film"]
+        for _, kwargs, _ in _sample_data.dynamic_films()
+    ]
+    assert films == ["flexion", "extension"]
+    [(volume, kwargs, _)] = _sample_data.sagittal_t2()
+    assert volume.ndim == 3 and "T2" in kwargs["name"]
+    with pytest.raises(_sample_data.SampleDataMissingError, match="no sample study DLBP-999"):
+        _sample_data.study_folder("DLBP-999")

@@ -63,6 +63,8 @@ def _grade_truth(widget: WorkstationWidget, truth: dict[str, Any]) -> None:
         grades.level.setCurrentIndex(index)
         grades.level.activated.emit(index)
         assert grades.form is not None and grades.form.current_level == level
+        if level == "L4-L5":
+            assert grades.labels["modic_cranial"].text() == "Modic cranial (L4 inferior endplate)"
         for item, value in items.items():
             combo = grades.combos[item]
             position = combo.findData(str(value))
@@ -194,7 +196,8 @@ def test_dragging_a_corner_updates_the_measures_and_the_draft_is_kept(
     context = widget.context
     image = _films(truth)[Film.NEUTRAL]
     overlay = context.overlay(Film.NEUTRAL)
-    placement = context.session.placements[Film.NEUTRAL]  # type: ignore[union-attr]
+    assert context.session is not None
+    placement = context.session.placements[Film.NEUTRAL]
     while placement.current is not None:
         label = placement.current
         corner = image["corners"][label.vertebra.value][label.corner.value]
@@ -222,7 +225,8 @@ def test_dragging_a_corner_updates_the_measures_and_the_draft_is_kept(
     second = make_napari_viewer()
     other = WorkstationWidget(second)
     second.open(str(study / "DX_lateral_neutral.dcm"), plugin="spine-endpoints")
-    restored = other.context.session.placements[Film.NEUTRAL]  # type: ignore[union-attr]
+    assert other.context.session is not None
+    restored = other.context.session.placements[Film.NEUTRAL]
     assert restored.positions == placement.positions
 
 
@@ -257,6 +261,12 @@ def test_window_level_presets_and_mouse_drag(
     window_level.refresh()
     assert window_level.presets.count() == 3  # the file's window, Auto, Full range
     layer = viewer.layers[0]
+    layer.contrast_limits = (0.0, 100.0)
+    window_level.presets.activated.emit(0)
+    image = _films(truth)[Film.NEUTRAL]
+    file_window = Window(image["window"]["center"], image["window"]["width"])
+    np.testing.assert_allclose(layer.contrast_limits, file_window.contrast_limits)
+    assert window_level.center_box.value() == pytest.approx(file_window.center, abs=0.05)
     start = Window.from_contrast_limits(layer.contrast_limits)
 
     class Drag:

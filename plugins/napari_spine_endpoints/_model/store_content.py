@@ -34,7 +34,11 @@ def level_of_corner(label: CornerLabel, levels: tuple[str, ...]) -> str:
         for lv in candidates
         if (DiscLevel(lv).upper_vertebra if inferior else DiscLevel(lv).lower_vertebra) is vertebra
     ]
-    touching = [lv for lv in candidates if vertebra in (DiscLevel(lv).upper_vertebra, DiscLevel(lv).lower_vertebra)]
+    touching = [
+        lv
+        for lv in candidates
+        if vertebra in (DiscLevel(lv).upper_vertebra, DiscLevel(lv).lower_vertebra)
+    ]
     chosen = bordering or touching or list(levels)
     return chosen[0]
 

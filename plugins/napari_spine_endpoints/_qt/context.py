@@ -14,7 +14,6 @@ import weakref
 from typing import Any
 
 from napari.layers import Image, Layer
-from napari.qt.threading import create_worker
 from napari.utils.notifications import show_info
 from qtpy.QtCore import QObject, QTimer, Signal
 from qtpy.QtWidgets import QApplication, QWidget
@@ -27,8 +26,8 @@ from napari_spine_endpoints._layer_info import ImageInfo
 from napari_spine_endpoints._model.session import ReadingSession
 from napari_spine_endpoints._model.shortcuts import SHORTCUT_BY_ACTION
 from napari_spine_endpoints._model.store_link import ReadState, StoreLink
+from napari_spine_endpoints._qt.case_loader import CaseLoader
 from napari_spine_endpoints._qt.film_overlay import FilmOverlay
-from napari_spine_endpoints._reader import read_in_stages
 
 AUTOSAVE_DELAY_MS = 700
 """Quiet time after the last change before the draft is written."""
@@ -82,6 +81,7 @@ class ReadingContext(QObject):
         self._autosave.setSingleShot(True)
         self._autosave.setInterval(AUTOSAVE_DELAY_MS)
         self._autosave.timeout.connect(self.save_draft)
+        self.cases = CaseLoader(self)
         self._install_shortcuts()
         application = QApplication.instance()
         if application is not None:
@@ -162,7 +162,9 @@ class ReadingContext(QObject):
                 raise KeyError(f"no {film.value} film is open in this read")
             placement = self.session.placements[film]
             image = self.images[film]
-            self.overlays[film] = FilmOverlay(self.viewer, image, placement, self.session.disc_levels)
+            self.overlays[film] = FilmOverlay(
+                self.viewer, image, placement, self.session.disc_levels
+            )
             self.changed.emit()
         return self.overlays[film]
 
@@ -247,8 +249,8 @@ class ReadingContext(QObject):
     # --- shortcuts -----------------------------------------------------------------------------
     def _install_shortcuts(self) -> None:
         actions = {
-            "next_corner": lambda: self._placement_call("next_corner"),
-            "previous_corner": lambda: self._placement_call("previous_corner"),
+            "next_corner": lambda: self.placement_action("next_corner"),
+            "previous_corner": lambda: self.placement_action("previous_corner"),
             "skip_corner": self.skip_corner,
             "next_level": self.next_level,
             "previous_level": self.previous_level,
@@ -260,7 +262,8 @@ class ReadingContext(QObject):
             self.viewer.bind_key(key, _key_handler(action), overwrite=True)
         self.actions = actions
 
-    def _placement_call(self, method: str) -> None:
+    def placement_action(self, method: str) -> None:
+        """Call ``next_corner``, ``previous_corner`` or ``next_level`` on the active film."""
         film = self.active_film
         if film is not None and self.session is not None:
             getattr(self.session.placements[film], method)()
@@ -274,7 +277,7 @@ class ReadingContext(QObject):
             placement.skip(self.skip_reason)
 
     def next_level(self) -> None:
-        self._placement_call("next_level")
+        self.placement_action("next_level")
         if self.session is not None and self.session.grades is not None:
             self.session.grades.next_level()
 
@@ -298,42 +301,11 @@ class ReadingContext(QObject):
     # --- worklist cases --------------------------------------------------------------------------
     def open_next_case(self) -> str | None:
         """Open the first case of the worklist still to read (or in draft); its reading id."""
-        for item in self.store.worklist(self.reader_id):
-            if item.status in ("to read", "draft") and item.reading_id != self.case_id:
-                self.open_case(item.reading_id)
-                return item.reading_id
-        self.message.emit("Worklist done: no case left to read")
-        return None
+        return self.cases.open_next()
 
     def open_case(self, reading_id: str) -> Any:
-        """Open a worklist case: its images load off the GUI thread; returns the worker.
-
-        The films come first and are on screen while the MR/CT series still load.
-        """
-        case = self.store.case(reading_id, self.reader_id)
-        blinded = self.protocol.blinded_reading
-        self.close_session()
-        for layer in [x for x in self.viewer.layers if ImageInfo.from_metadata(x.metadata)]:
-            self.viewer.layers.remove(layer)
-        self.new_session(case.subject, case.visit, label=reading_id if blinded else "")
-        self.case_id = reading_id
-        self.message.emit(f"Loading case {reading_id} ...")
-        worker = create_worker(read_in_stages, [path for path, _ in case.images])
-        worker.yielded.connect(lambda layers: self._add_case_layers(layers, reading_id, blinded))
-        worker.errored.connect(lambda error: self.message.emit(f"Case {reading_id}: {error}"))
-        worker.start()
-        return worker
-
-    def _add_case_layers(self, layers: list[Any], reading_id: str, blinded: bool) -> None:
-        if self.case_id != reading_id:
-            return  # another case was opened meanwhile
-        for data, kwargs, kind in layers:
-            info = ImageInfo.from_metadata(kwargs["metadata"])
-            if blinded and info is not None:
-                what = info.film.value if info.film else info.description
-                kwargs["name"] = f"{reading_id} {what}"
-            self.viewer.add_layer(Layer.create(data, kwargs, kind))
-        self.message.emit(f"Case {reading_id} open ({len(layers)} images)")
+        """Open a worklist case off the GUI thread (see :class:`CaseLoader`); the worker."""
+        return self.cases.open(reading_id)
 
     # --- layers ------------------------------------------------------------------------------
     def _on_layer_inserted(self, event: Any) -> None:

@@ -24,6 +24,7 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
+from imaging.anatomy import DiscLevel
 from imaging.protocol.scales import Scale
 from napari_spine_endpoints._model.grading import GradeForm
 from napari_spine_endpoints._model.shortcuts import SHORTCUT_BY_ACTION
@@ -49,6 +50,7 @@ class GradesWidget(QWidget):
         self.items_box = QGroupBox("Grades")
         self.items_form = QFormLayout(self.items_box)
         self.combos: dict[str, QComboBox] = {}
+        self.labels: dict[str, QLabel] = {}
         self.reason = QLineEdit()
         self.reason.setPlaceholderText("Why this level cannot be graded (leave empty if graded)")
         self.reason.editingFinished.connect(self._on_reason)
@@ -122,6 +124,7 @@ class GradesWidget(QWidget):
         while self.items_form.rowCount():
             self.items_form.removeRow(0)
         self.combos.clear()
+        self.labels.clear()
         self.level.clear()
         self.criteria_scale.clear()
         if form is None:
@@ -137,7 +140,10 @@ class GradesWidget(QWidget):
             combo.activated.connect(lambda _, name=item.name: self._on_grade(name))
             combo.setToolTip(item.description)
             self.combos[item.name] = combo
-            self.items_form.addRow(item.name.replace("_", " ").capitalize(), combo)
+            label = QLabel(item.name.replace("_", " ").capitalize())
+            label.setToolTip(item.description)
+            self.labels[item.name] = label
+            self.items_form.addRow(label, combo)
         for scale in dict.fromkeys(item.scale for item in form.items):
             self.criteria_scale.addItem(scale.name, scale.id)
         self._restart_questions()
@@ -156,6 +162,7 @@ class GradesWidget(QWidget):
         at_level = {item.name for item in form.items_at(level)}
         for name, combo in self.combos.items():
             combo.setEnabled(name in at_level)
+            self.labels[name].setText(_item_label(name, level))
             code = form.values.get((level, name))
             combo.setCurrentIndex(max(0, combo.findData(code)) if code is not None else 0)
         _set_text(self.reason, form.reasons.get(level, ""))
@@ -254,6 +261,20 @@ class GradesWidget(QWidget):
     def _restart_questions(self) -> None:
         self._answers = []
         self._show_question()
+
+
+def _item_label(item: str, level: str) -> str:
+    """'Modic cranial (L4 inferior endplate)': which endplate an endplate item is, at this disc."""
+    text = item.replace("_", " ").capitalize()
+    try:
+        disc = DiscLevel(level)
+    except ValueError:
+        return text
+    if item.endswith("_cranial"):
+        return f"{text} ({disc.upper_vertebra.value} inferior endplate)"
+    if item.endswith("_caudal"):
+        return f"{text} ({disc.lower_vertebra.value} superior endplate)"
+    return text
 
 
 def _criteria_text(criteria: tuple[tuple[str, str], ...]) -> str:

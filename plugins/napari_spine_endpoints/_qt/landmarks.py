@@ -51,6 +51,7 @@ class LandmarksWidget(QWidget):
         self.viewer = napari_viewer
         self.context: ReadingContext = context_for(napari_viewer)
         self.context.watch(self)
+        self._visibility: dict[Any, bool] = {}
         self.case_label = QLabel()
         self.films = QComboBox()
         self.films.activated.connect(self._on_film_chosen)
@@ -86,9 +87,9 @@ class LandmarksWidget(QWidget):
         self.rom = MeasureTable()
         help_text = QLabel("Shortcuts (canvas focused):\n" + shortcut_help())
         help_text.setStyleSheet("font-family: monospace; font-size: 8pt")
-        self.previous.clicked.connect(lambda: self.context._placement_call("previous_corner"))
-        self.next.clicked.connect(lambda: self.context._placement_call("next_corner"))
-        self.next_level.clicked.connect(lambda: self.context._placement_call("next_level"))
+        self.previous.clicked.connect(lambda: self.context.placement_action("previous_corner"))
+        self.next.clicked.connect(lambda: self.context.placement_action("next_corner"))
+        self.next_level.clicked.connect(lambda: self.context.placement_action("next_level"))
         self.skip.clicked.connect(self.context.skip_corner)
 
         layout = QVBoxLayout(self)
@@ -150,7 +151,7 @@ class LandmarksWidget(QWidget):
         viewer, context = self.viewer, self.context
         if not enabled:
             viewer.canvas.grid.enabled = False
-            for layer, visible in getattr(self, "_visibility", {}).items():
+            for layer, visible in self._visibility.items():
                 if layer in viewer.layers:
                     layer.visible = visible
             return

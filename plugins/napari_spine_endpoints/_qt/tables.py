@@ -41,7 +41,9 @@ class MeasureTable(QTableWidget):
                 item = self.item(row, column)
                 if item is None:
                     item = QTableWidgetItem()
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
                     self.setItem(row, column, item)
                 item.setText(cell.text)
                 item.setToolTip(cell.note)

@@ -1,0 +1,86 @@
+"""Opening worklist cases: images load off the GUI thread and come on screen film first.
+
+A case's files load in a napari worker (:func:`napari.qt.threading.create_worker`) in two stages,
+films then MR/CT series (:func:`napari_spine_endpoints._reader.read_in_stages`). napari takes
+about 0.1-0.2 s to add an image layer, so the shown film is added at once and the hidden images
+one per event-loop turn: the first film is on screen quickly and napari stays responsive. With
+blinded reading the layers are named by the reading id, never by subject or visit.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from napari.layers import Layer
+from napari.qt.threading import create_worker
+from qtpy.QtCore import QTimer
+
+from napari_spine_endpoints._layer_info import ImageInfo
+from napari_spine_endpoints._reader import read_in_stages
+
+if TYPE_CHECKING:
+    from napari_spine_endpoints._qt.context import ReadingContext
+
+QueuedLayer = tuple[str, Any, dict[str, Any], str]
+
+
+class CaseLoader:
+    """Opens cases of the reader's worklist into the context's viewer."""
+
+    def __init__(self, context: ReadingContext) -> None:
+        self.context = context
+        self._queue: list[QueuedLayer] = []
+
+    def open_next(self) -> str | None:
+        """Open the first case still to read (or in draft); its reading id, or None when done."""
+        context = self.context
+        for item in context.store.worklist(context.reader_id):
+            if item.status in ("to read", "draft") and item.reading_id != context.case_id:
+                self.open(item.reading_id)
+                return item.reading_id
+        context.message.emit("Worklist done: no case left to read")
+        return None
+
+    def open(self, reading_id: str) -> Any:
+        """Close the open read, then load the case; returns the (started) worker."""
+        context, viewer = self.context, self.context.viewer
+        case = context.store.case(reading_id, context.reader_id)
+        blinded = context.protocol.blinded_reading
+        context.close_session()
+        for layer in [x for x in viewer.layers if ImageInfo.from_metadata(x.metadata)]:
+            viewer.layers.remove(layer)
+        context.new_session(case.subject, case.visit, label=reading_id if blinded else "")
+        context.case_id = reading_id
+        self._queue.clear()
+        context.message.emit(f"Loading case {reading_id} ...")
+        worker = create_worker(read_in_stages, [path for path, _ in case.images])
+        worker.yielded.connect(lambda layers: self._add(layers, reading_id, blinded))
+        worker.errored.connect(lambda error: context.message.emit(f"Case {reading_id}: {error}"))
+        worker.start()
+        return worker
+
+    def _add(self, layers: list[Any], reading_id: str, blinded: bool) -> None:
+        """Queue a loaded batch: shown images now, hidden ones one per event-loop turn."""
+        if self.context.case_id != reading_id:
+            return  # another case was opened meanwhile
+        for data, kwargs, kind in layers:
+            info = ImageInfo.from_metadata(kwargs["metadata"])
+            if blinded and info is not None:
+                what = info.film.value if info.film else info.description
+                kwargs["name"] = f"{reading_id} {what}"
+            self._queue.append((reading_id, data, kwargs, kind))
+        self._queue.sort(key=lambda item: not item[2].get("visible", True))  # stable
+        self._add_queued()
+
+    def _add_queued(self) -> None:
+        context = self.context
+        while self._queue:
+            reading_id, data, kwargs, kind = self._queue.pop(0)
+            if reading_id != context.case_id:
+                continue
+            context.viewer.add_layer(Layer.create(data, kwargs, kind))
+            if self._queue and not self._queue[0][2].get("visible", True):
+                QTimer.singleShot(0, self._add_queued)
+                return
+        if context.case_id is not None:
+            context.message.emit(f"Case {context.case_id} open")
