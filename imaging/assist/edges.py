@@ -126,12 +126,12 @@ def edge_points(
     shift = np.clip(shift, -0.5, 0.5)
     position = offsets[best] + shift * resolution
     points = centres + position[:, None] * into_bone[None, :]
-    span = max(int(round(step_mm / resolution)), 1)
+    span = max(round(step_mm / resolution), 1)
     inside_index = np.clip(best + span, 0, len(offsets) - 1)
     outside_index = np.clip(best - span, 0, len(offsets) - 1)
     step = profiles[rows, inside_index] - profiles[rows, outside_index]
     strength = middle.astype(np.float64)
-    return EdgePoints(points, strength, step, int(len(centres)))
+    return EdgePoints(points, strength, step, len(centres))
 
 
 @dataclass(frozen=True)

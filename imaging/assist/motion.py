@@ -4,8 +4,8 @@ For each disc level whose two vertebrae were tracked, the change of the segmenta
 relative rotation of the two vertebrae (``angular_rom_transform_deg``, from the transforms
 alone) and, equivalently, the difference of the segmental angles measured on the source corners
 and on the corners mapped onto the target film (``angular_rom_corners_deg``); translation ROM
-comes from the corners (source and mapped). Every measure uses :func:`imaging.geometry.disc_measures`
-and so the formulas of issue 3.
+comes from the corners (source and mapped). Every measure uses
+:func:`imaging.geometry.disc_measures` and so the formulas of issue 3.
 """
 
 from __future__ import annotations

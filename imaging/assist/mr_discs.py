@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -108,7 +107,7 @@ class DiscQuantification:
 def quantify_mr_discs(
     t2_slice: ArrayLike,
     t1_slice: ArrayLike | None,
-    disc_centres: Mapping[DiscLevel | str, Point],
+    disc_centres: Mapping[DiscLevel, Point] | Mapping[str, Point],
     spacing_mm: tuple[float, float] | None,
     *,
     csf_point: Point | None = None,
@@ -199,9 +198,15 @@ def quantify_mr_discs(
                 assert band.t1 is not None
                 pair.append(
                     suggest_modic(
-                        "cranial" if cranial else "caudal", vertebra, band.t2, band.t1,
-                        marrow[0], marrow[1], modic, thresholds,
-                    )  # fmt: skip
+                        "cranial" if cranial else "caudal",
+                        vertebra,
+                        band.t2,
+                        band.t1,
+                        marrow[0],
+                        marrow[1],
+                        modic,
+                        thresholds,
+                    )
                 )
             modic_cranial, modic_caudal = pair
         results[level] = DiscQuantification(
@@ -221,7 +226,9 @@ def quantify_mr_discs(
     return {lv: results[lv] for lv in levels}
 
 
-def _axis(level: DiscLevel, levels: list[DiscLevel], frame: Mapping[DiscLevel, FloatArray]) -> FloatArray:
+def _axis(
+    level: DiscLevel, levels: list[DiscLevel], frame: Mapping[DiscLevel, FloatArray]
+) -> FloatArray:
     """Caudal unit vector across the disc, from the clicks of the nearest levels."""
     index = levels.index(level)
     before = frame[levels[index - 1]] if index > 0 else frame[level]
@@ -247,7 +254,10 @@ def _normal_marrow(
             if other is not None:
                 centre = (geometry.centre + other.centre) / 2
             else:
-                centre = geometry.centre + sign * (geometry.height_mm / 2 + _BODY_HALF_MM) * geometry.axis
+                centre = (
+                    geometry.centre
+                    + sign * (geometry.height_mm / 2 + _BODY_HALF_MM) * geometry.axis
+                )
             values = body_marrow(centre, geometry, patches[level], spacing)
             if values is not None:
                 t2_values.append(values[0])
@@ -289,7 +299,9 @@ def _geometry_fields(
 
     lines = []
     for line in (geometry.cranial, geometry.caudal):
-        ends = [meet(line, geometry.centre + s * geometry.along, geometry.axis) for s in geometry.extent]
+        ends = [
+            meet(line, geometry.centre + s * geometry.along, geometry.axis) for s in geometry.extent
+        ]
         lines.append((pixel(ends[0]), pixel(ends[1])))
     ratio = geometry.height_mm / float(np.mean(other_heights)) if other_heights else None
     return {

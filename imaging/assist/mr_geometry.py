@@ -47,9 +47,7 @@ class DiscGeometry:
         return offset @ self.along, offset @ self.axis
 
 
-def find_disc(
-    sampler: ImageSampler, click: FloatArray, axis: FloatArray
-) -> DiscGeometry | str:
+def find_disc(sampler: ImageSampler, click: FloatArray, axis: FloatArray) -> DiscGeometry | str:
     """The disc around ``click`` (frame mm), or the reason it could not be found."""
     along = np.array([-axis[1], axis[0]])
     centre = click
@@ -69,9 +67,7 @@ def find_disc(
     middle = (extent[0] + extent[1]) / 2
     centre = centre + middle * along
     extent = (extent[0] - middle, extent[1] - middle)
-    return DiscGeometry(
-        centre, axis, along, cranial, caudal, height, extent[1] - extent[0], extent
-    )
+    return DiscGeometry(centre, axis, along, cranial, caudal, height, extent[1] - extent[0], extent)
 
 
 def _profiles(
@@ -142,7 +138,9 @@ def _boundaries(t: FloatArray, profile: FloatArray) -> tuple[float, float] | Non
     return out[0], out[1]
 
 
-def _bisect(lines: tuple[Line, Line], near: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+def _bisect(
+    lines: tuple[Line, Line], near: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Centre (midway between the lines next to ``near``), caudal axis and along direction."""
     first, second = lines
     along = first.direction + second.direction

@@ -178,13 +178,15 @@ def suggest_modic(
     count = max(len(r1), 1)
     shares = {kind: float(mask.sum()) / count for kind, mask in kinds.items()}
     code = "0"
+    pairs: tuple[tuple[str, str], ...] = (("I", "II"), ("II", "III"))
     mixed = [
         pair
-        for pair in (("I", "II"), ("II", "III"))
+        for pair in pairs
         if shares[pair[0]] >= t.mixed_share and shares[pair[1]] >= t.mixed_share
     ]
     if mixed:
-        code = "/".join(max(mixed, key=lambda p: shares[p[0]] + shares[p[1]]))
+        strongest = max(mixed, key=lambda pair: shares[pair[0]] + shares[pair[1]])
+        code = f"{strongest[0]}/{strongest[1]}"
     else:
         top = max(shares, key=lambda k: shares[k])
         if shares[top] >= t.modic_share:

@@ -57,9 +57,7 @@ def patch_around(
     rows, cols = rows.ravel(), cols.ravel()
     frame = np.stack([rows * spacing[0], cols * spacing[1]], axis=-1)
     u, v = geometry.coordinates(frame)
-    return Patch(
-        rows, cols, u, v, t2[rows, cols], None if t1 is None else t1[rows, cols]
-    )
+    return Patch(rows, cols, u, v, t2[rows, cols], None if t1 is None else t1[rows, cols])
 
 
 @dataclass(frozen=True)

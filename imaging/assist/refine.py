@@ -18,9 +18,9 @@ the product of scores documented on :func:`refine_corners`.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from enum import Enum
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from enum import StrEnum
 from types import MappingProxyType
 
 import numpy as np
@@ -46,9 +46,10 @@ from imaging.assist.edges import (
     noise_sigma,
 )
 from imaging.errors import CalibrationError
+from imaging.geometry.landmarks import Landmarks
 
 
-class RefinementStatus(str, Enum):
+class RefinementStatus(StrEnum):
     """What became of one click."""
 
     REFINED = "refined"
@@ -59,9 +60,6 @@ class RefinementStatus(str, Enum):
     """The fit lies further than the search radius: not offered, the click is used."""
     NO_EDGES = "no_edges"
     """No endplate or cortex line found near the click: the click is used."""
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)
@@ -116,6 +114,18 @@ class RefinementResult:
     def used(self) -> dict[Vertebra, dict[Corner, Point]]:
         """The positions to measure with: refined where accepted, else the click."""
         return nested_corners({k: r.used for k, r in self.corners.items()})
+
+    def apply_to(self, landmarks: Landmarks) -> Landmarks:
+        """The same film's landmarks with every refined corner's used position.
+
+        Corners of ``landmarks`` that were not refined stay as they are; the sources (file
+        lines) are kept.
+        """
+        corners = {v: dict(cs) for v, cs in landmarks.corners.items()}
+        for (vertebra, corner), result in self.corners.items():
+            if corner in corners.get(vertebra, {}):
+                corners[vertebra][corner] = result.used
+        return replace(landmarks, corners=corners)
 
     def refined(self) -> dict[Vertebra, dict[Corner, Point]]:
         """Refined positions only where one is offered (for display)."""
@@ -224,9 +234,11 @@ def refine_corners(
     )
 
 
-def _local_noise(pixels: np.ndarray, points: object) -> float:
-    """Noise of the image around the clicks (the whole image when they are far apart)."""
-    array = np.array(list(points), dtype=np.float64).reshape(-1, 2)  # type: ignore[call-overload]
+def _local_noise(pixels: np.ndarray, points: Iterable[Point]) -> float:
+    """Noise of the image around the clicks (the whole image when there are none)."""
+    array = np.array(list(points), dtype=np.float64).reshape(-1, 2)
+    if len(array) == 0:
+        return noise_sigma(pixels)
     low = np.clip(np.floor(array.min(axis=0)) - 60, 0, None).astype(int)
     high = np.minimum(np.ceil(array.max(axis=0)) + 61, pixels.shape).astype(int)
     crop = pixels[low[0] : high[0], low[1] : high[1]]
@@ -292,8 +304,8 @@ class _Refiner:
         moved_px = float(np.hypot(refined[0] - clicked[0], refined[1] - clicked[1]))
         if distance > self.radius:
             reason = (
-                f"the fitted corner lies {distance:.1f} {self._unit} from the click, beyond the "
-                f"{self.radius:g} {self._unit} search radius; click kept"
+                f"the fitted corner lies {self._length(distance)} from the click, beyond the "
+                f"{self._length(self.radius)} search radius; click kept"
             )
             return CornerRefinement(
                 vertebra, corner, clicked, None, clicked, 0.0,
@@ -311,9 +323,11 @@ class _Refiner:
             moved_px, fit_mm, fit_mm, *lines,
         )  # fmt: skip
 
-    @property
-    def _unit(self) -> str:
-        return "mm" if self.calibrated else "units"
+    def _length(self, frame_length: float) -> str:
+        """A frame length as text: mm when calibrated, else pixels."""
+        if self.calibrated:
+            return f"{frame_length:.1f} mm"
+        return f"{frame_length / self.sampler.spacing[0]:.1f} px"
 
     def _keep(
         self, key: CornerKey, click: Point, status: RefinementStatus, reason: str
@@ -342,9 +356,7 @@ class _Refiner:
             return known, other, length, None
         return other, known, None, length
 
-    def _towards(
-        self, partner: Point | None, click: FloatArray
-    ) -> tuple[FloatArray, float] | None:
+    def _towards(self, partner: Point | None, click: FloatArray) -> tuple[FloatArray, float] | None:
         if partner is None:
             return None
         vector = self.sampler.to_frame(partner) - click
@@ -490,7 +502,7 @@ class _Refiner:
             if contrast < 1:
                 notes.append(f"{name}: weak edge ({edge.snr:.1f} x noise)")
             if straight < 1:
-                notes.append(f"{name}: ragged edge ({edge.line.residual:.2f} {self._unit} RMS)")
+                notes.append(f"{name}: ragged edge ({self._length(edge.line.residual)} RMS)")
         cosine = abs(float(edges[0].along @ edges[1].along))
         between = math.degrees(math.acos(min(cosine, 1.0)))  # 0-90: the acute angle
         angle = _ramp(between, 40.0, 55.0)

@@ -8,7 +8,7 @@ translation`` in the target frame, with ``R(a) = [[cos a, -sin a], [sin a, cos a
 The coarse search compares edge maps (gradient magnitude on a 1 mm grid) by masked normalised
 cross-correlation (FFT), over a grid of angles; the fine stage is SimpleITK's
 ``ImageRegistrationMethod`` with an ``Euler2DTransform``, the correlation metric restricted to
-the source region's mask, and three resolution levels.
+the source region's mask, and two resolution levels.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import SimpleITK as sitk
+import SimpleITK as sitk  # noqa: N813 (the toolkit's own spelling)
 from numpy.typing import ArrayLike, NDArray
 from scipy import ndimage
 
@@ -55,15 +55,18 @@ class EdgeMap:
         factors = (spacing[0] / grid_mm, spacing[1] / grid_mm)
         sigma = (0.5 / factors[0], 0.5 / factors[1])
         smooth = ndimage.gaussian_filter(values, sigma)
-        coarse = ndimage.zoom(smooth, factors, order=1)
+        coarse = ndimage.zoom(smooth, factors, order=1, mode="nearest")
         self.values = ndimage.gaussian_gradient_magnitude(coarse, 1.0)
         self.shape = self.values.shape
 
-    def sample(self, points: FloatArray) -> FloatArray:
-        """Values at millimetre points of any shape ``(..., 2)`` (linear, 0 outside)."""
-        flat = (points / self.grid_mm).reshape(-1, 2).T
+    def sample(self, points: FloatArray) -> tuple[FloatArray, NDArray[np.bool_]]:
+        """Values at millimetre points of any shape ``(..., 2)`` and whether each is inside."""
+        grid = points / self.grid_mm
+        flat = grid.reshape(-1, 2).T
         out = ndimage.map_coordinates(self.values, flat, order=1, mode="constant", cval=0.0)
-        return out.reshape(points.shape[:-1])
+        limit = np.array(self.shape, dtype=np.float64) - 1.0
+        inside = np.all((grid >= 0.0) & (grid <= limit), axis=-1)
+        return out.reshape(points.shape[:-1]), inside
 
 
 class MaskedCorrelator:
@@ -145,7 +148,7 @@ def coarse_search(
     grid_mm = target.grid_mm
     points = np.concatenate(polygons)
     radius = float(np.max(np.hypot(*(points - centre).T))) + margin + 2.0 * grid_mm
-    half = int(math.ceil(radius / grid_mm))
+    half = math.ceil(radius / grid_mm)
     offsets = np.arange(-half, half + 1) * grid_mm
     grid = np.stack(np.meshgrid(offsets, offsets, indexing="ij"), axis=-1)
     target_values = target.values
@@ -174,7 +177,8 @@ def coarse_search(
         mask = np.zeros(grid.shape[:2], dtype=bool)
         for polygon in polygons:
             mask |= inside_polygon(source_points, polygon, margin)
-        template = source.sample(source_points)
+        template, inside = source.sample(source_points)
+        mask &= inside  # only what the source film shows
         scores = np.where(allowed, correlator.scores(template, mask.astype(np.float64)), -np.inf)
         index = np.unravel_index(int(np.argmax(scores)), scores.shape)
         score = float(scores[index])
@@ -193,7 +197,9 @@ class FineMatch:
     iterations: int
 
 
-def _sitk_image(values: FloatArray, spacing: tuple[float, float], origin_px: FloatArray) -> sitk.Image:
+def _sitk_image(
+    values: FloatArray, spacing: tuple[float, float], origin_px: FloatArray
+) -> sitk.Image:
     image = sitk.GetImageFromArray(values.astype(np.float32))
     image.SetSpacing((spacing[1], spacing[0]))  # SimpleITK is (x, y) = (col, row)
     image.SetOrigin((origin_px[1] * spacing[1], origin_px[0] * spacing[0]))
@@ -210,7 +216,7 @@ def fine_registration(
     start: Rigid,
     reach_mm: float = 12.0,
 ) -> FineMatch:
-    """Refine ``start`` with SimpleITK: Euler2D, correlation inside the mask, 3 levels."""
+    """Refine ``start`` with SimpleITK: Euler2D, correlation inside the mask, 2 levels."""
     points = np.concatenate(polygons)
     low_mm = points.min(axis=0) - margin - 3.0
     high_mm = points.max(axis=0) + margin + 3.0
@@ -218,7 +224,9 @@ def fine_registration(
     s_high = np.clip(np.ceil(high_mm / source_spacing) + 1, 1, np.array(source.shape)).astype(int)
     fixed_values = source[s_low[0] : s_high[0], s_low[1] : s_high[1]]
     rows, cols = np.indices(fixed_values.shape)
-    frame = np.stack([(rows + s_low[0]) * source_spacing[0], (cols + s_low[1]) * source_spacing[1]], -1)
+    frame = np.stack(
+        [(rows + s_low[0]) * source_spacing[0], (cols + s_low[1]) * source_spacing[1]], -1
+    )
     mask = np.zeros(fixed_values.shape, dtype=bool)
     for polygon in polygons:
         mask |= inside_polygon(frame, polygon, margin)

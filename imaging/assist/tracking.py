@@ -4,13 +4,16 @@ From the corners placed on the source film (e.g. flexion), each vertebral body's
 corner polygon widened by ``margin_mm``; S1's two superior corners are extended caudally into a
 body) is found on the target film (e.g. extension) in three steps:
 
-1. the whole landmarked spine is located on the target by a coarse search over rotations
-   (edge maps on a 1 mm grid, masked normalised cross-correlation);
-2. each vertebra is searched near where step 1 puts it (within ``search_window_mm`` and
-   ``vertebra_rotation_deg`` of the spine's rotation), so that similar-looking neighbours are
-   not confused;
+1. an anchor is found on the whole target film by a coarse search over rotations (edge maps on
+   a 2 mm grid, masked normalised cross-correlation): S1 with the sacrum below it, which looks
+   like no lumbar body; without S1, the whole landmarked spine (less safe: a spine shifted by
+   one vertebra can look alike, and the result says so in ``anchor``);
+2. from the anchor upward, each vertebra is searched (1 mm grid) near where its tracked
+   neighbour below puts it, within ``search_window_mm`` and ``vertebra_rotation_deg`` of that
+   neighbour's motion (times the number of levels when one was skipped), so that
+   similar-looking neighbours are not confused;
 3. SimpleITK refines each vertebra's rigid transform (Euler2D, correlation metric masked to the
-   body, three resolution levels) on the full-resolution films.
+   body, two resolution levels) on the full-resolution films.
 
 The corners are mapped across with each vertebra's transform. A match is ``poor`` (reported,
 never hidden) when the correlation inside the body after registration is below
@@ -139,7 +142,7 @@ def track_vertebrae(
     max_spine_rotation_deg: float = 30.0,
     vertebra_rotation_deg: float = 16.0,
     search_window_mm: float = 12.0,
-    min_correlation: float = 0.6,
+    min_correlation: float = 0.5,
 ) -> TrackingResult:
     """Find each source vertebra on the target film and map its corners across.
 
@@ -213,15 +216,17 @@ def track_vertebrae(
                 f"no S1 to anchor on: {anchor} placed by a whole-spine match, then each vertebra "
                 "above; check that no vertebra is taken for its neighbour"
             )
-        reference = start
+        reference, reference_position = start, anchor.position + 1
         for vertebra in order:
+            # Each level between this vertebra and its reference adds to how far it may move.
+            levels = max(reference_position - vertebra.position, 1)
             track = _track_one(
                 vertebra, polygons[vertebra], clicks[vertebra], reference, films,
-                vertebra_rotation_deg, search_window_mm,
+                vertebra_rotation_deg * levels, search_window_mm * levels,
             )  # fmt: skip
             tracks[vertebra] = track
             if not track.poor_match and track.transform is not None:
-                reference = track.transform.rigid
+                reference, reference_position = track.transform.rigid, vertebra.position
     ordered = {v: tracks[v] for v in Vertebra if v in tracks}
     return TrackingResult(
         MappingProxyType(ordered),
@@ -316,7 +321,9 @@ def _body_polygons(
             continue
         missing = [c.value for c in _OUTLINE if c not in corners]
         if missing:
-            skipped[vertebra] = f"needs all four corners to be tracked; missing {', '.join(missing)}"
+            skipped[vertebra] = (
+                f"needs all four corners to be tracked; missing {', '.join(missing)}"
+            )
             continue
         polygons[vertebra] = np.array([corners[c] for c in _OUTLINE]) * scale
     return polygons, skipped
@@ -333,11 +340,13 @@ def _sacral_body(
     endplate = anterior - posterior
     depth = float(np.hypot(*endplate))
     normal = np.array([-endplate[1], endplate[0]]) / depth
-    above = [np.array(p) * scale for v, cs in clicks.items() if v is not Vertebra.S1 for p in cs.values()]
+    above = [
+        np.array(p) * scale for v, cs in clicks.items() if v is not Vertebra.S1 for p in cs.values()
+    ]
     middle = (anterior + posterior) / 2
-    if above and (np.mean(above, axis=0) - middle) @ normal > 0:
-        normal = -normal
-    elif not above and normal[0] < 0:  # nothing above: assume rows run caudally
+    # Away from the vertebrae above; with none clicked, rows are taken to run caudally.
+    pointing_up = (np.mean(above, axis=0) - middle) @ normal > 0 if above else normal[0] < 0
+    if pointing_up:
         normal = -normal
     height = 0.7 * depth
     return np.array([anterior, posterior, posterior + height * normal, anterior + height * normal])

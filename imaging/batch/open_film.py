@@ -27,6 +27,8 @@ class OpenedFilm:
     calibration: Calibration
     anterior_direction: tuple[float, float] | None
     film: str
+    shape: tuple[int, int]
+    """(rows, cols) of the image."""
 
 
 def open_film(path: str) -> OpenedFilm:
@@ -36,7 +38,12 @@ def open_film(path: str) -> OpenedFilm:
     if radiograph.patient_orientation:
         orientation.PatientOrientation = list(radiograph.patient_orientation)
     film = radiograph.film.value if radiograph.film is not None else ""
-    return OpenedFilm(radiograph.calibration, anterior_direction(orientation), film)
+    return OpenedFilm(
+        radiograph.calibration,
+        anterior_direction(orientation),
+        film,
+        (radiograph.rows, radiograph.cols),
+    )
 
 
 def failure_kind(error: SpineEndpointsError) -> str:

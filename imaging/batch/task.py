@@ -23,7 +23,7 @@ from imaging.anatomy import Corner, Film, Vertebra
 from imaging.batch.measure import MeasureSettings, grade_rows, measure_study
 from imaging.batch.model import Failure, FileDigest, Point, Row, StudyResult
 from imaging.batch.open_film import OpenedFilm, failure_kind, open_film
-from imaging.errors import SpineEndpointsError
+from imaging.errors import LandmarkError, SpineEndpointsError
 from imaging.geometry.landmarks import LandmarkPoint, Landmarks
 
 
@@ -164,6 +164,17 @@ def run_study(task: StudyTask) -> StudyResult:
 
 
 def _landmarks(task: StudyTask, read: FilmRead, film: OpenedFilm) -> Landmarks:
+    """The read's corners as validated landmarks; LandmarkError when one is off the image."""
+    rows, cols = film.shape
+    for vertebra, corner, row, col, where in read.points:
+        if not (-0.5 <= row <= rows - 0.5 and -0.5 <= col <= cols - 0.5):
+            raise LandmarkError(
+                f"{where}: {vertebra} {corner} at (row {row:g}, col {col:g}) lies outside the "
+                f"image ({rows} rows x {cols} columns)",
+                path=read.origin or None,
+                fix="Coordinates are (row, col) pixels of that image: check the image and "
+                "whether row and col are swapped.",
+            )
     points = [
         LandmarkPoint(Vertebra(v), Corner(c), row, col, where)
         for v, c, row, col, where in read.points

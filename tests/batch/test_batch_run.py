@@ -351,3 +351,27 @@ def test_an_empty_archive_gives_empty_tables_and_status_0(tmp_path: Path) -> Non
     assert pd.read_parquet(out / "endpoints.parquet").empty
     assert (out / "failures.csv").read_text(encoding="utf-8") == "file,subject,visit,reason\n"
     assert "0 subjects, 0 subject-visits" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_corner_off_the_image_fails_its_landmark_set_only(one_subject: Path) -> None:
+    landmarks = pd.read_csv(one_subject / "landmarks.csv", dtype=str, keep_default_na=False)
+    wrong = (
+        (landmarks["visit"] == "baseline")
+        & (landmarks["film"] == "neutral")
+        & (landmarks["vertebra"] == "L3")
+        & (landmarks["corner"] == "anterior_superior")
+    )
+    landmarks.loc[wrong, "row"] = "99999"
+    landmarks.to_csv(one_subject / "landmarks.csv", index=False)
+    out = one_subject.parent / "out"
+
+    summary = run_batch(BatchOptions(one_subject, out))
+
+    neutral = "DLBP-003/baseline/DX_lateral_neutral.dcm"
+    assert (neutral, "DLBP-003", "baseline", "landmarks") in failures(out)
+    table = pd.read_csv(out / "endpoints.csv", dtype=str, keep_default_na=False)
+    baseline = table[table["visit"] == "baseline"]
+    assert set(baseline["film"]) == {"flexion", "extension", "flexion-extension", ""}
+    assert summary.computed == 3
+    reason = pd.read_csv(out / "failures.csv", dtype=str)["reason"].tolist()
+    assert any("L3 anterior_superior at (row 99999" in r and "lies outside" in r for r in reason)

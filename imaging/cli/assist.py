@@ -1,0 +1,73 @@
+"""``spine-endpoints refine``: refine clicked corners to the bone corners of each film."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from imaging.cli.heights import add_landmark_arguments, output
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "refine",
+        help="refine clicked corners on their films (fitted endplate and cortex lines)",
+        description="For every film of a landmark file, move each corner to the intersection "
+        "of the fitted endplate and cortex lines near it, never further than --search-radius. "
+        "Writes the landmark file's columns with row/col the position to measure with (refined "
+        "when confident, else the click), plus the click, the refined point, which was used, "
+        "the confidence (0-1), the distance moved and why. CSV on standard output unless --out.",
+    )
+    add_landmark_arguments(parser)
+    parser.add_argument(
+        "--search-radius",
+        type=_positive,
+        default=4.0,
+        metavar="MM",
+        help="no corner moves further than MM from its click (default 4)",
+    )
+    parser.add_argument(
+        "--search-radius-px",
+        type=_positive,
+        metavar="PX",
+        help="the radius in pixels, for films without a calibration",
+    )
+    parser.add_argument(
+        "--min-confidence",
+        type=_fraction,
+        default=0.5,
+        metavar="C",
+        help="use the refined point only at confidence >= C, 0-1 (default 0.5)",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from imaging.assist.files import refine_landmark_file
+
+    table = refine_landmark_file(
+        args.landmarks,
+        archive=args.archive,
+        mm_per_pixel=args.mm_per_pixel,
+        search_radius_mm=args.search_radius,
+        search_radius_px=args.search_radius_px,
+        min_confidence=args.min_confidence,
+    )
+    return output(table, args.out)
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (0 < value < float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _fraction(text: str) -> float:
+    value = _positive(text) if text.strip() not in {"0", "0.0"} else 0.0
+    if value > 1:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}")
+    return value
