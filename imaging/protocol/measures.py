@@ -24,6 +24,7 @@ from imaging.protocol.model import Protocol
 
 
 def height_loss_rule(protocol: Protocol) -> HeightLossRule:
+    """The protocol's height-loss threshold (%) and reference discs (defaults where it says none)."""
     thresholds = dict(protocol.thresholds)
     return HeightLossRule.build(
         reference_levels=dict(protocol.height_loss_references),
@@ -32,6 +33,7 @@ def height_loss_rule(protocol: Protocol) -> HeightLossRule:
 
 
 def instability_criteria(protocol: Protocol) -> InstabilityCriteria:
+    """The trial's instability criteria with the protocol's mm and degree limits."""
     thresholds = dict(protocol.thresholds)
     return instability_preset().with_limits(
         max_translation_mm=thresholds.get("instability_translation_mm", 3.0),

@@ -16,9 +16,8 @@ from typing import Any
 from imaging.anatomy import Corner, DiscLevel, Film, Vertebra
 from imaging.endpoints import EndpointRow, measure_film, measure_pair
 from imaging.errors import LandmarkError
-from imaging.geometry.height_loss import HeightLossRule
-from imaging.geometry.instability import InstabilityCriteria, instability_preset
 from imaging.geometry.landmarks import Landmarks
+from imaging.protocol.measures import height_loss_rule, instability_criteria
 from imaging.protocol.model import Protocol
 from napari_spine_endpoints._layer_info import ImageInfo
 from napari_spine_endpoints._model.grading import GradeForm
@@ -31,24 +30,6 @@ from napari_spine_endpoints._model.measures import (
 from napari_spine_endpoints._model.placement import CornerLabel, PlacementState
 
 DRAFT_FORMAT = "spine-endpoints-draft/1"
-
-
-def height_loss_rule(protocol: Protocol) -> HeightLossRule:
-    """The protocol's height-loss threshold and reference discs (defaults where it says none)."""
-    thresholds = dict(protocol.thresholds)
-    return HeightLossRule.build(
-        reference_levels=dict(protocol.height_loss_references),
-        threshold_pct=thresholds.get("height_loss_pct", 20.0),
-    )
-
-
-def instability_criteria(protocol: Protocol) -> InstabilityCriteria:
-    """The trial's instability criteria with the protocol's mm and degree limits."""
-    thresholds = dict(protocol.thresholds)
-    return instability_preset().with_limits(
-        max_translation_mm=thresholds.get("instability_translation_mm"),
-        max_angle_deg=thresholds.get("instability_angle_deg"),
-    )
 
 
 @dataclass(frozen=True)
