@@ -24,12 +24,18 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check imaging plugins scripts tests benchmarks
 	$(PY) -m mypy
 
+# The store tests also run against a throw-away PostgreSQL server when one can be started.
 test: $(STAMP) system-deps lint
-	@if command -v xvfb-run >/dev/null 2>&1; then \
-		xvfb-run -a -s "-screen 0 1280x1024x24" $(PY) -m pytest; \
+	@url=$$(bash scripts/test-postgres.sh start 2>/dev/null || true); \
+	if [ -n "$$url" ]; then export SPINE_ENDPOINTS_TEST_POSTGRES_URL="$$url"; \
+	else echo "test: no PostgreSQL server binaries; the PostgreSQL store tests will be skipped"; fi; \
+	if command -v xvfb-run >/dev/null 2>&1; then \
+		xvfb-run -a -s "-screen 0 1280x1024x24" $(PY) -m pytest; status=$$?; \
 	else \
-		$(PY) -m pytest; \
-	fi
+		$(PY) -m pytest; status=$$?; \
+	fi; \
+	bash scripts/test-postgres.sh stop >/dev/null 2>&1 || true; \
+	exit $$status
 
 bench: $(STAMP)
 	$(PY) -m benchmarks

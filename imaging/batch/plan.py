@@ -32,6 +32,7 @@ from imaging.batch.sources import (
 )
 from imaging.batch.task import FilmRead, GradeEntry, StudyTask
 from imaging.calibration import CROSS_SECTIONAL_MODALITIES
+from imaging.dicom.radiograph import PROJECTION_MODALITIES
 from imaging.dicom.scan import ScanRecord, ScanStatus, scan
 from imaging.errors import SpineEndpointsError
 from imaging.landmark_files.images import locate_image
@@ -42,6 +43,7 @@ DOCUMENT_SUFFIXES = frozenset(
     {".csv", ".json", ".md", ".txt", ".toml", ".yaml", ".yml", ".html", ".pdf", ".parquet", ".py"}
 )
 """Files with these suffixes that are not DICOM are documents, not damaged images."""
+IMAGE_MODALITIES = PROJECTION_MODALITIES | CROSS_SECTIONAL_MODALITIES
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,19 @@ def _scan_archive(folder: Path) -> Iterator[ScanRecord]:
                 yield from scan(Path(root) / name)
 
 
+def _not_an_image(record: ScanRecord) -> bool:
+    """A DICOM object that is not meant to hold pixels (SR, KO, PR, DICOMDIR, ...).
+
+    An image whose pixel data is missing (a DX without (7FE0,0010)) is damaged, not this.
+    """
+    if record.status is not ScanStatus.NO_PIXEL_DATA:
+        return False
+    if Path(record.member or record.path).name.upper() == "DICOMDIR":
+        return True
+    modality = (record.modality or "").upper()
+    return bool(modality) and modality not in IMAGE_MODALITIES
+
+
 def _is_document(record: ScanRecord) -> bool:
     suffix = Path(record.member or record.path).suffix.lower()
     return record.status is ScanStatus.NOT_DICOM and suffix in DOCUMENT_SUFFIXES
@@ -223,6 +238,8 @@ def _add_radiographs(
         if path in claimed:
             continue  # its landmark set placed it; a damaged file fails when its study opens it
         subject = record.subject or ""
+        if _not_an_image(record):
+            continue  # a structured report, a presentation state, a DICOMDIR: nothing to measure
         if not record.status.usable:
             failures.append(
                 Failure(

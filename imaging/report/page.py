@@ -213,12 +213,15 @@ def _grades_table(data: ReportData, subject: str) -> str:
         for visit in data.visits:
             here = table[(table["level"] == level) & (table["visit"] == visit)]
             pfirrmann = _grade_text(here, "pfirrmann")
-            modic = ", ".join(_grade_text(here, m) or "-" for m in ("modic_cranial", "modic_caudal"))
+            modic = ", ".join(
+                _grade_text(here, m) or "-" for m in ("modic_cranial", "modic_caudal")
+            )
             cells.append("" if here.empty else f"P {pfirrmann or '-'} · M {modic}")
         rows.append(cells)
     return (
-        '<p class="small">Grades per level and visit: Pfirrmann (P) and Modic (M: cranial endplate, '
-        "caudal endplate); readers who disagree are separated by |.</p>" + _table(["level", *(data.visit_label(v) for v in data.visits)], rows)
+        '<p class="small">Grades per level and visit: Pfirrmann (P) and Modic (M: cranial '
+        "endplate, caudal endplate); readers who disagree are separated by |.</p>"
+        + _table(["level", *(data.visit_label(v) for v in data.visits)], rows)
     )
 
 
@@ -231,7 +234,11 @@ def _grade_text(rows: pd.DataFrame, measure: str) -> str:
     texts = []
     for _, row in chosen.iterrows():
         value = row["value"]
-        if measure == "pfirrmann" and not pd.isna(value) and float(value) in figures.PFIRRMANN_TICKS:
+        if (
+            measure == "pfirrmann"
+            and not pd.isna(value)
+            and float(value) in figures.PFIRRMANN_TICKS
+        ):
             texts.append(figures.PFIRRMANN_LABELS[int(value) - 1])
         elif "grade" in chosen.columns and str(row["grade"] or "").strip():
             texts.append(str(row["grade"]))

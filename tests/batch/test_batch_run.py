@@ -375,3 +375,21 @@ def test_a_corner_off_the_image_fails_its_landmark_set_only(one_subject: Path) -
     assert summary.computed == 3
     reason = pd.read_csv(out / "failures.csv", dtype=str)["reason"].tolist()
     assert any("L3 anterior_superior at (row 99999" in r and "lies outside" in r for r in reason)
+
+
+def test_non_image_dicom_objects_are_skipped_not_failed(one_subject: Path) -> None:
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import BasicTextSRStorage, ExplicitVRLittleEndian, generate_uid
+
+    report = Dataset()
+    report.file_meta = FileMetaDataset()
+    report.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    report.SOPClassUID = report.file_meta.MediaStorageSOPClassUID = BasicTextSRStorage
+    report.SOPInstanceUID = report.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    report.Modality, report.PatientID = "SR", "DLBP-003"
+    report.save_as(one_subject / "DLBP-003" / "baseline" / "report.dcm", enforce_file_format=True)
+    out = one_subject.parent / "out"
+
+    run_batch(BatchOptions(one_subject, out))
+
+    assert {f[0] for f in failures(out)} == {"DLBP-003/month_12/DX_lateral_flexion.dcm"}
