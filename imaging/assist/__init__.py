@@ -21,12 +21,8 @@ from imaging.assist.mr_grades import (
     ModicSuggestion,
     PfirrmannSuggestion,
 )
-from imaging.assist.refine import (
-    CornerRefinement,
-    RefinementResult,
-    RefinementStatus,
-    refine_corners,
-)
+from imaging.assist.refine import refine_corners
+from imaging.assist.refinement import CornerRefinement, RefinementResult, RefinementStatus
 from imaging.assist.tracking import (
     RigidTransform,
     TrackingResult,

@@ -9,18 +9,17 @@ give sub-pixel edge points (:mod:`imaging.assist.edges`); a robust line is fitte
 the two lines are intersected. Three passes: a wide search (the click may be off by the search
 radius), then two passes centred on the fitted lines.
 
-Guarantees: a refined point is never further than ``search_radius_mm`` from its click (a fit that
-would go further is reported ``beyond_radius`` and the click is kept); edges that are weak,
-inconsistent or not line-like give a low confidence and the click is kept. Confidence (0-1) is
-the product of scores documented on :func:`refine_corners`.
+Guarantees: a refined point is never further than ``search_radius_mm`` (default 4 mm) from its
+click (a fit that would go further is reported ``beyond_radius`` and the click is kept); edges
+that are weak, inconsistent or not line-like give a low confidence and the click is kept.
+Confidence (0-1) is the product of scores documented on :func:`refine_corners`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from enum import StrEnum
 from types import MappingProxyType
 
 import numpy as np
@@ -34,7 +33,6 @@ from imaging.assist.corners import (
     CornerKey,
     Point,
     flat_corners,
-    nested_corners,
 )
 from imaging.assist.edges import (
     FloatArray,
@@ -45,116 +43,8 @@ from imaging.assist.edges import (
     intersect,
     noise_sigma,
 )
+from imaging.assist.refinement import CornerRefinement, RefinementResult, RefinementStatus
 from imaging.errors import CalibrationError
-from imaging.geometry.landmarks import Landmarks
-
-
-class RefinementStatus(StrEnum):
-    """What became of one click."""
-
-    REFINED = "refined"
-    """Confident fit within the radius: the refined point is used."""
-    LOW_CONFIDENCE = "low_confidence"
-    """A fit within the radius but below ``min_confidence``: offered, the click is used."""
-    BEYOND_RADIUS = "beyond_radius"
-    """The fit lies further than the search radius: not offered, the click is used."""
-    NO_EDGES = "no_edges"
-    """No endplate or cortex line found near the click: the click is used."""
-
-
-@dataclass(frozen=True)
-class CornerRefinement:
-    """One corner: the click, the refined point offered to the reader, and which is used.
-
-    Points are (row, col) pixels. ``refined`` is None when no point is offered (``no_edges``,
-    ``beyond_radius``); ``moved_mm`` is the distance from click to refined point (None when
-    uncalibrated or not refined); ``fit_distance_mm`` how far the fit itself lay from the click
-    (also for ``beyond_radius``). ``endplate_line`` and ``wall_line`` are the fitted edge segments
-    ((row, col), (row, col)) for display.
-    """
-
-    vertebra: Vertebra
-    corner: Corner
-    clicked: Point
-    refined: Point | None
-    used: Point
-    confidence: float
-    status: RefinementStatus
-    reason: str
-    moved_px: float | None
-    moved_mm: float | None
-    fit_distance_mm: float | None
-    endplate_line: tuple[Point, Point] | None = None
-    wall_line: tuple[Point, Point] | None = None
-
-    @property
-    def accepted(self) -> bool:
-        """True when the refined point is the one used."""
-        return self.status is RefinementStatus.REFINED
-
-
-@dataclass(frozen=True)
-class RefinementResult:
-    """Refinement of every click of one film, cranial to caudal."""
-
-    corners: Mapping[CornerKey, CornerRefinement]
-    search_radius_mm: float
-    min_confidence: float
-    spacing_mm: tuple[float, float] | None
-
-    def __iter__(self) -> Iterator[CornerRefinement]:
-        return iter(self.corners.values())
-
-    def __len__(self) -> int:
-        return len(self.corners)
-
-    def __getitem__(self, key: tuple[Vertebra | str, Corner | str]) -> CornerRefinement:
-        return self.corners[(Vertebra(key[0]), Corner(key[1]))]
-
-    def used(self) -> dict[Vertebra, dict[Corner, Point]]:
-        """The positions to measure with: refined where accepted, else the click."""
-        return nested_corners({k: r.used for k, r in self.corners.items()})
-
-    def apply_to(self, landmarks: Landmarks) -> Landmarks:
-        """The same film's landmarks with every refined corner's used position.
-
-        Corners of ``landmarks`` that were not refined stay as they are; the sources (file
-        lines) are kept.
-        """
-        corners = {v: dict(cs) for v, cs in landmarks.corners.items()}
-        for (vertebra, corner), result in self.corners.items():
-            if corner in corners.get(vertebra, {}):
-                corners[vertebra][corner] = result.used
-        return replace(landmarks, corners=corners)
-
-    def refined(self) -> dict[Vertebra, dict[Corner, Point]]:
-        """Refined positions only where one is offered (for display)."""
-        return nested_corners(
-            {k: r.refined for k, r in self.corners.items() if r.refined is not None}
-        )
-
-    def rows(self) -> list[dict[str, object]]:
-        """One record per corner (for a table or a store): click, refined, used, confidence."""
-        out: list[dict[str, object]] = []
-        for r in self.corners.values():
-            out.append(
-                {
-                    "vertebra": r.vertebra.value,
-                    "corner": r.corner.value,
-                    "clicked_row": r.clicked[0],
-                    "clicked_col": r.clicked[1],
-                    "refined_row": None if r.refined is None else r.refined[0],
-                    "refined_col": None if r.refined is None else r.refined[1],
-                    "row": r.used[0],
-                    "col": r.used[1],
-                    "used": "refined" if r.accepted else "clicked",
-                    "confidence": round(r.confidence, 3),
-                    "moved_mm": None if r.moved_mm is None else round(r.moved_mm, 3),
-                    "status": r.status.value,
-                    "reason": r.reason,
-                }
-            )
-        return out
 
 
 @dataclass(frozen=True)
@@ -220,12 +110,16 @@ def refine_corners(
         if not all(math.isfinite(s) and s > 0 for s in frame_spacing):
             raise CalibrationError(f"pixel spacing must be positive, got {spacing_mm!r}")
     clicks = flat_corners(corners)
-    sampler = ImageSampler(pixels, frame_spacing, bone_bright)
-    sigma = _local_noise(pixels, clicks.values())
+    # Only the neighbourhood of the clicks is read: fast on large films, same result.
+    reach_px = (search_radius_mm + _REACH_MM) / min(frame_spacing) + 4.0
+    crop, offset = _crop(pixels, clicks.values(), reach_px)
+    local = {key: (p[0] - offset[0], p[1] - offset[1]) for key, p in clicks.items()}
+    sampler = ImageSampler(crop, frame_spacing, bone_bright)
     refiner = _Refiner(
-        sampler, sigma, search_radius_mm, corner_clearance_mm, min_confidence, spacing_mm
-    )
-    results = {key: refiner.corner(key, clicks) for key in clicks}
+        sampler, noise_sigma(crop), search_radius_mm, corner_clearance_mm, min_confidence,
+        spacing_mm,
+    )  # fmt: skip
+    results = {key: _shift(refiner.corner(key, local), offset, clicks[key]) for key in clicks}
     return RefinementResult(
         MappingProxyType(results),
         search_radius_mm,
@@ -234,15 +128,44 @@ def refine_corners(
     )
 
 
-def _local_noise(pixels: np.ndarray, points: Iterable[Point]) -> float:
-    """Noise of the image around the clicks (the whole image when there are none)."""
+def _crop(
+    pixels: np.ndarray, points: Iterable[Point], reach_px: float
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """The part of the image within ``reach_px`` of the points, and its (row, col) offset."""
     array = np.array(list(points), dtype=np.float64).reshape(-1, 2)
     if len(array) == 0:
-        return noise_sigma(pixels)
-    low = np.clip(np.floor(array.min(axis=0)) - 60, 0, None).astype(int)
-    high = np.minimum(np.ceil(array.max(axis=0)) + 61, pixels.shape).astype(int)
-    crop = pixels[low[0] : high[0], low[1] : high[1]]
-    return noise_sigma(crop if crop.size >= 100 else pixels)
+        return pixels, (0, 0)
+    low = np.clip(np.floor(array.min(axis=0) - reach_px), 0, None).astype(int)
+    high = np.minimum(np.ceil(array.max(axis=0) + reach_px) + 1, pixels.shape).astype(int)
+    if np.any(high - low < 8):
+        return pixels, (0, 0)  # clicks outside the image: let the sampler say so
+    return pixels[low[0] : high[0], low[1] : high[1]], (int(low[0]), int(low[1]))
+
+
+def _shift(result: CornerRefinement, offset: tuple[int, int], click: Point) -> CornerRefinement:
+    """A refinement made on a crop, in the whole image's pixels (the click exactly as given)."""
+
+    def move(point: Point) -> Point:
+        return (point[0] + offset[0], point[1] + offset[1])
+
+    refined = None if result.refined is None else move(result.refined)
+    lines = [
+        None if s is None else (move(s[0]), move(s[1]))
+        for s in (result.endplate_line, result.wall_line)
+    ]
+    return replace(
+        result,
+        clicked=click,
+        refined=refined,
+        used=refined if result.accepted and refined is not None else click,
+        endplate_line=lines[0],
+        wall_line=lines[1],
+    )
+
+
+_REACH_MM = 22.0
+"""How far from a click the profiles may reach: the longest edge stretch (15 mm) plus the
+widest search across an edge (radius + 2 mm) plus a margin."""
 
 
 class _Refiner:

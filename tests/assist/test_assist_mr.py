@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import MRStudy
+from assist_phantoms import MRStudy
 
 from imaging.anatomy import DiscLevel
 from imaging.assist import DiscQuantification, quantify_mr_discs

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import Films, distance_mm, jitter
+from assist_phantoms import Films, distance_mm, jitter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
