@@ -3,16 +3,22 @@
 Life of a read: :func:`start_read` (a draft, version 1) -> :func:`save_draft` (any number of
 times; autosave) -> :func:`submit`. A submitted read is immutable: :func:`correct` (or
 :func:`start_correction` then save and submit) makes version n + 1, which supersedes version n and
-must give a reason (it starts as a copy: grades, comments, landmarks and the measures stored with
-the read); :func:`lock` freezes a submitted read for good. Every function takes the
+must give a reason (it starts as a copy: grades, suggestions, comments, landmarks and the
+measures stored with the read); :func:`lock` freezes a submitted read for good.
+
+Each landmark records where its position came from (:class:`LandmarkPoint`: the click, the
+refined position offered, which was used); suggested grades (:class:`GradeSuggestion`) are kept
+beside the reader's grades and are never endpoints. Every function takes the
 session of a :meth:`~imaging.store.store.ReadStore.writing` transaction and records its audit
 entries in it. Triggers in the database refuse changes to submitted reads too.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -29,15 +35,43 @@ from imaging.store.schema import (
     Read,
     ReadNote,
     Subject,
+    SuggestedGrade,
     utc_now,
 )
 
 ROLES = ("primary", "secondary", "adjudicator")
 
 
+REFINEMENT_STATUSES = ("refined", "low_confidence", "beyond_radius", "no_edges")
+"""What corner refinement made of a click (:class:`imaging.assist.RefinementStatus` values)."""
+_SAME_PX = 1e-6
+
+
+class LandmarkUse(StrEnum):
+    """Which position of a corner is measured with."""
+
+    CLICK = "click"
+    """The reader's click."""
+    REFINED = "refined"
+    """The position corner refinement offered, accepted by the reader (or applied because
+    confident, when the reader chose automatic refinement)."""
+    TRACKED = "tracked"
+    """Mapped from another film by vertebra tracking, accepted by the reader."""
+    MOVED = "moved"
+    """Placed by hand after a refinement or tracking offered another position."""
+
+
 @dataclass(frozen=True)
 class LandmarkPoint:
-    """A corner in (row, col) pixels of ``image`` (path or SOP Instance UID) on ``film``."""
+    """A corner in (row, col) pixels of ``image`` (path or SOP Instance UID) on ``film``.
+
+    ``row``/``col`` is the position measured with and ``used`` says which it is. ``click_*`` is
+    the reader's click (filled from the position when ``used`` is ``click``; None only for
+    tracked corners); ``refined_*``, ``confidence`` (0-1) and ``refinement_status`` record the
+    last refinement offered for this corner, whether used or not. Raises
+    :class:`~imaging.errors.StoreError` for a combination that cannot be true (e.g. ``refined``
+    without a refined position, or a ``click`` elsewhere than the position).
+    """
 
     film: str
     image: str
@@ -47,23 +81,101 @@ class LandmarkPoint:
     col: float
     click_row: float | None = None
     click_col: float | None = None
-    method: str = "manual"
+    used: LandmarkUse | str = LandmarkUse.CLICK
+    refined_row: float | None = None
+    refined_col: float | None = None
+    confidence: float | None = None
+    refinement_status: str | None = None
+
+    def __post_init__(self) -> None:
+        where = f"landmark {self.film} {self.vertebra} {self.corner}"
+        try:
+            used = LandmarkUse(self.used)
+        except ValueError:
+            raise StoreError(
+                f"{where}: 'used' is {self.used!r}",
+                fix=f"Use one of {', '.join(u.value for u in LandmarkUse)}.",
+            ) from None
+        object.__setattr__(self, "used", used)
+        if not (math.isfinite(self.row) and math.isfinite(self.col)):
+            raise StoreError(f"{where}: position ({self.row}, {self.col}) is not finite")
+        for name in ("click", "refined"):
+            pair = (getattr(self, f"{name}_row"), getattr(self, f"{name}_col"))
+            if (pair[0] is None) != (pair[1] is None):
+                raise StoreError(f"{where}: {name}_row and {name}_col go together")
+        if used is LandmarkUse.CLICK:
+            if self.click_row is None:
+                object.__setattr__(self, "click_row", self.row)
+                object.__setattr__(self, "click_col", self.col)
+            elif not self._at(self.click_row, self.click_col):
+                raise StoreError(
+                    f"{where}: 'used' is 'click' but the position is not the click",
+                    fix="A corner placed by hand after a proposal is 'moved'.",
+                )
+        if used is LandmarkUse.REFINED and (
+            self.refined_row is None or not self._at(self.refined_row, self.refined_col)
+        ):
+            raise StoreError(
+                f"{where}: 'used' is 'refined' but the position is not the refined position"
+            )
+        if self.confidence is not None and not 0.0 <= self.confidence <= 1.0:
+            raise StoreError(f"{where}: confidence {self.confidence} is not between 0 and 1")
+        if self.refinement_status is not None and (
+            self.refinement_status not in REFINEMENT_STATUSES
+        ):
+            raise StoreError(
+                f"{where}: unknown refinement status {self.refinement_status!r}",
+                fix=f"Statuses: {', '.join(REFINEMENT_STATUSES)}.",
+            )
+
+    def _at(self, row: float | None, col: float | None) -> bool:
+        assert row is not None and col is not None
+        return abs(row - self.row) <= _SAME_PX and abs(col - self.col) <= _SAME_PX
 
     @property
     def key(self) -> tuple[str, str, str]:
         return (self.image, self.vertebra, self.corner)
 
+    @property
+    def click(self) -> tuple[float, float] | None:
+        return None if self.click_row is None else (self.click_row, self.click_col or 0.0)
+
+    @property
+    def refined(self) -> tuple[float, float] | None:
+        return None if self.refined_row is None else (self.refined_row, self.refined_col or 0.0)
+
     def text(self) -> str:
-        return f"({self.row:.3f}, {self.col:.3f})"
+        """The audit trail's value: the position, and for software-assisted corners how."""
+        text = f"({self.row:.3f}, {self.col:.3f})"
+        if self.used is LandmarkUse.CLICK:
+            return text
+        text += f" {LandmarkUse(self.used).value}"
+        if self.click_row is not None and self.click_col is not None:
+            text += f", click ({self.click_row:.3f}, {self.click_col:.3f})"
+        if self.confidence is not None:
+            text += f", refinement confidence {self.confidence:.2f}"
+        return text
+
+
+@dataclass(frozen=True)
+class GradeSuggestion:
+    """A grade suggested by software for one (level, item), with the evidence shown to the
+    reader. Never an endpoint: stored beside the reader's grade, not as one."""
+
+    code: str
+    evidence: str = ""
+    software_version: str = ""
 
 
 @dataclass(frozen=True)
 class ReadContent:
-    """What a read holds: grades by (level, item), a comment per level, landmarks by key."""
+    """What a read holds: grades by (level, item), a comment per level, landmarks by key, and
+    suggested grades by (level, item)."""
 
     grades: Mapping[tuple[str, str], str] = field(default_factory=dict)
     notes: Mapping[str, str] = field(default_factory=dict)
     landmarks: Mapping[tuple[str, str, str], LandmarkPoint] = field(default_factory=dict)
+    suggestions: Mapping[tuple[str, str], GradeSuggestion] = field(default_factory=dict)
 
     def replace_levels(
         self,
@@ -74,7 +186,9 @@ class ReadContent:
         """This content with everything at ``levels`` replaced by ``grades`` and ``notes``."""
         kept = {k: v for k, v in self.grades.items() if k[0] not in levels}
         kept_notes = {k: v for k, v in self.notes.items() if k not in levels}
-        return ReadContent({**kept, **grades}, {**kept_notes, **notes}, self.landmarks)
+        return ReadContent(
+            {**kept, **grades}, {**kept_notes, **notes}, self.landmarks, self.suggestions
+        )
 
     def audit_values(self) -> dict[str, str]:
         """Every value as (field name -> text), the unit of the audit trail."""
@@ -82,6 +196,9 @@ class ReadContent:
         values.update({f"{level} comment": text for level, text in self.notes.items()})
         values.update(
             {f"{p.film} {p.vertebra} {p.corner}": p.text() for p in self.landmarks.values()}
+        )
+        values.update(
+            {f"{level} {item} suggestion": s.code for (level, item), s in self.suggestions.items()}
         )
         return values
 
@@ -167,22 +284,49 @@ def read_content(session: Session, read: Read) -> ReadContent:
     for mark in session.scalars(select(Landmark).where(Landmark.read_pk == read.id)):
         point = LandmarkPoint(
             mark.film, mark.image, mark.vertebra, mark.corner, mark.row, mark.col,
-            mark.click_row, mark.click_col, mark.method,
+            mark.click_row, mark.click_col, mark.used, mark.refined_row, mark.refined_col,
+            mark.confidence, mark.refinement_status,
         )  # fmt: skip
         landmarks[point.key] = point
-    return ReadContent(grades, notes, landmarks)
+    suggestions = {
+        (s.level, s.item): GradeSuggestion(s.code, s.evidence, s.software_version)
+        for s in session.scalars(select(SuggestedGrade).where(SuggestedGrade.read_pk == read.id))
+    }
+    return ReadContent(grades, notes, landmarks, suggestions)
+
+
+def _landmark_row(read_pk: int, p: LandmarkPoint) -> Landmark:
+    return Landmark(
+        read_pk=read_pk, film=p.film, image=p.image, vertebra=p.vertebra, corner=p.corner,
+        row=p.row, col=p.col, click_row=p.click_row, click_col=p.click_col,
+        used=LandmarkUse(p.used).value, refined_row=p.refined_row, refined_col=p.refined_col,
+        confidence=p.confidence, refinement_status=p.refinement_status,
+    )  # fmt: skip
+
+
+def _suggestion_row(
+    read_pk: int, level: str, item: str, scale: str, suggestion: GradeSuggestion
+) -> SuggestedGrade:
+    return SuggestedGrade(
+        read_pk=read_pk, level=level, item=item, scale=scale, code=suggestion.code,
+        evidence=suggestion.evidence, software_version=suggestion.software_version,
+    )  # fmt: skip
 
 
 def _check_content(protocol: Protocol, content: ReadContent) -> None:
-    for (level, item_name), code in content.grades.items():
-        item = protocol.item(item_name)
-        if level not in item.levels:
-            raise StoreError(f"{item_name} is not read at {level} in protocol {protocol.id}")
-        if code not in item.scale.codes:
-            raise StoreError(
-                f"{level} {item_name}: {code!r} is not a grade of {item.scale.name}; "
-                f"valid: {item.scale.valid_text()}"
-            )
+    suggested = {key: s.code for key, s in content.suggestions.items()}
+    for kind, values in (("", content.grades), ("suggested ", suggested)):
+        for (level, item_name), code in values.items():
+            item = protocol.item(item_name)
+            if level not in item.levels:
+                raise StoreError(
+                    f"{kind}{item_name} is not read at {level} in protocol {protocol.id}"
+                )
+            if code not in item.scale.codes:
+                raise StoreError(
+                    f"{level} {kind}{item_name}: {code!r} is not a grade of {item.scale.name}; "
+                    f"valid: {item.scale.valid_text()}"
+                )
     for level in content.notes:
         protocol.level(level)
 
@@ -201,7 +345,7 @@ def save_draft(session: Session, read: Read, content: ReadContent, protocol: Pro
     """Replace a draft's content (autosave; not audited until submitted)."""
     _require_draft(session, read)
     _check_content(protocol, content)
-    for table in (GradeValue, ReadNote, Landmark):
+    for table in (GradeValue, ReadNote, Landmark, SuggestedGrade):
         session.execute(delete(table).where(table.read_pk == read.id))
     for (level, item), code in content.grades.items():
         session.add(
@@ -211,13 +355,10 @@ def save_draft(session: Session, read: Read, content: ReadContent, protocol: Pro
     for level, text in content.notes.items():
         session.add(ReadNote(read_pk=read.id, level=level, text=text))
     for p in content.landmarks.values():
-        session.add(
-            Landmark(
-                read_pk=read.id, film=p.film, image=p.image, vertebra=p.vertebra,
-                corner=p.corner, row=p.row, col=p.col, click_row=p.click_row,
-                click_col=p.click_col, method=p.method,
-            )
-        )  # fmt: skip
+        session.add(_landmark_row(read.id, p))
+    for (level, item), suggestion in content.suggestions.items():
+        scale = protocol.item(item).scale.id
+        session.add(_suggestion_row(read.id, level, item, scale, suggestion))
     session.flush()
 
 
@@ -292,11 +433,14 @@ def start_correction(
     for level, text in content.notes.items():
         session.add(ReadNote(read_pk=correction.id, level=level, text=text))
     for p in content.landmarks.values():
+        session.add(_landmark_row(correction.id, p))
+    for suggested in session.scalars(
+        select(SuggestedGrade).where(SuggestedGrade.read_pk == read.id)
+    ):
         session.add(
-            Landmark(
-                read_pk=correction.id, film=p.film, image=p.image, vertebra=p.vertebra,
-                corner=p.corner, row=p.row, col=p.col, click_row=p.click_row,
-                click_col=p.click_col, method=p.method,
+            _suggestion_row(
+                correction.id, suggested.level, suggested.item, suggested.scale,
+                GradeSuggestion(suggested.code, suggested.evidence, suggested.software_version),
             )
         )  # fmt: skip
     for measured in session.scalars(select(Measurement).where(Measurement.read_pk == read.id)):
@@ -351,7 +495,7 @@ def lock(session: Session, read: Read, *, actor: str, reason: str = "") -> None:
 def discard_draft(session: Session, read: Read, *, actor: str) -> None:
     """Delete a draft (its content and measures too); audited."""
     _require_draft(session, read)
-    for table in (GradeValue, ReadNote, Landmark, Measurement):
+    for table in (GradeValue, ReadNote, Landmark, SuggestedGrade, Measurement):
         session.execute(delete(table).where(table.read_pk == read.id))
     _audit(session, read, actor, "discarded", field=f"version {read.version}", old_value="draft")
     session.delete(read)

@@ -7,7 +7,10 @@
   how the visit was assigned (or why it was not).
 * ``reads`` - one reader's reading of one case: role, status (draft, submitted, locked), version,
   the read it supersedes and the reason for the correction.
-* ``grades``, ``read_notes`` (a comment per level), ``landmarks`` - a read's content.
+* ``grades``, ``read_notes`` (a comment per level), ``landmarks`` - a read's content; each
+  landmark keeps the reader's click, the refined position software offered and which was used.
+* ``grade_suggestions`` - grades software suggested to the reader (never an endpoint: only
+  ``grades`` are), with the evidence shown.
 * ``measurements`` - computed measures, with calibration and software version.
 * ``audit_log`` - append-only: who, when, what, old value, new value, reason.
 
@@ -173,13 +176,33 @@ class ReadNote(Base):
 
 
 class Landmark(Base):
-    """A corner in (row, col) pixels of one image; ``click_*`` keep the reader's click when the
-    position was refined by software (``method`` says which position is used)."""
+    """A corner in (row, col) pixels of one image, and where the position came from.
+
+    ``row``/``col`` is the position measured with; ``used`` says which it is: the reader's
+    ``click`` (kept in ``click_row``/``click_col``), the ``refined`` position that corner
+    refinement offered (``refined_row``/``refined_col``, with the refinement's ``confidence``
+    0-1 and ``refinement_status``), a position ``tracked`` from another film, or one the reader
+    ``moved`` by hand after a refinement or tracking. The click is NULL only for corners that
+    came from tracking.
+    """
 
     __tablename__ = "landmarks"
     __table_args__ = (
         UniqueConstraint(
             "read_pk", "image", "vertebra", "corner", name="uq_landmarks_read_image_corner"
+        ),
+        CheckConstraint("used IN ('click', 'refined', 'tracked', 'moved')", name="used_known"),
+        CheckConstraint("used <> 'click' OR click_row IS NOT NULL", name="click_has_position"),
+        CheckConstraint(
+            "used <> 'refined' OR refined_row IS NOT NULL", name="refined_has_position"
+        ),
+        CheckConstraint(
+            "(click_row IS NULL) = (click_col IS NULL) AND "
+            "(refined_row IS NULL) = (refined_col IS NULL)",
+            name="points_complete",
+        ),
+        CheckConstraint(
+            "confidence IS NULL OR (confidence >= 0 AND confidence <= 1)", name="confidence_range"
         ),
     )
 
@@ -193,7 +216,33 @@ class Landmark(Base):
     col: Mapped[float] = mapped_column(Float)
     click_row: Mapped[float | None] = mapped_column(Float)
     click_col: Mapped[float | None] = mapped_column(Float)
-    method: Mapped[str] = mapped_column(String(16), default="manual")
+    used: Mapped[str] = mapped_column(String(16), default="click")
+    refined_row: Mapped[float | None] = mapped_column(Float)
+    refined_col: Mapped[float | None] = mapped_column(Float)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    refinement_status: Mapped[str | None] = mapped_column(String(32))
+
+
+class SuggestedGrade(Base):
+    """A grade software suggested (e.g. from MRI disc quantification), with its evidence.
+
+    Kept apart from ``grades``: only the reader's grade is an endpoint. A suggestion may exist
+    where the reader gave another grade or none.
+    """
+
+    __tablename__ = "grade_suggestions"
+    __table_args__ = (
+        UniqueConstraint("read_pk", "level", "item", name="uq_grade_suggestions_read_level_item"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    read_pk: Mapped[int] = mapped_column(ForeignKey("reads.id"), index=True)
+    level: Mapped[str] = mapped_column(String(32))
+    item: Mapped[str] = mapped_column(String(64))
+    scale: Mapped[str] = mapped_column(String(64))
+    code: Mapped[str] = mapped_column(String(32))
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    software_version: Mapped[str] = mapped_column(String(32), default="")
 
 
 class Measurement(Base):

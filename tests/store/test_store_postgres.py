@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 import store_workers
+from old_stores import OLD_CORNERS, old_store_with_a_submitted_read
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DatabaseError
 
@@ -20,7 +21,17 @@ from imaging.protocol.grade_forms import grade_csv_text
 from imaging.store.audit import audit_entries
 from imaging.store.cases import get_case
 from imaging.store.grades import export_grade_rows, import_grade_rows
-from imaging.store.reads import versions
+from imaging.store.reads import (
+    GradeSuggestion,
+    LandmarkPoint,
+    ReadContent,
+    read_content,
+    save_draft,
+    start_read,
+    submit,
+    versions,
+)
+from imaging.store.schema import Read
 from imaging.store.store import ReadStore
 
 URL = os.environ.get("SPINE_ENDPOINTS_TEST_POSTGRES_URL", "")
@@ -77,3 +88,47 @@ def test_postgres_two_writers_lose_nothing(pg_store: ReadStore, protocol: Protoc
     with pg_store.reading() as session:
         case = get_case(session, "SHARED", "baseline", actor="t", create=False)
         assert [r.version for r in versions(session, case, "R0")] == list(range(1, 22))
+
+
+def test_postgres_upgrade_keeps_corners_as_clicks_and_guards_the_assisted_record(
+    protocol: Protocol,
+) -> None:
+    engine = create_engine(URL)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    read_id = old_store_with_a_submitted_read(URL, "0002")
+    refined = LandmarkPoint(
+        "neutral", "f.dcm", "L4", "anterior_superior", 10.5, 20.5, 11.0, 21.0, "refined",
+        10.5, 20.5, 0.9, "refined",
+    )  # fmt: skip
+    with ReadStore(URL) as store:
+        with store.reading() as session:
+            rows = session.execute(
+                text("SELECT row, col, click_row, click_col, used FROM landmarks ORDER BY row")
+            ).all()
+        assert [tuple(r) for r in rows] == [
+            (row, col, row, col, "click") for row, col in sorted(OLD_CORNERS.values())
+        ]
+        with store.writing() as session:
+            case = get_case(session, "S2", "baseline", actor="t")
+            read = start_read(session, case, "R1", actor="t")
+            content = ReadContent(
+                landmarks={refined.key: refined},
+                suggestions={("L4-L5", "pfirrmann"): GradeSuggestion("4", "evidence")},
+            )
+            save_draft(session, read, content, protocol)
+            submit(session, read, actor="t")
+        for statement in (
+            "UPDATE landmarks SET refined_row = 1, refined_col = 2",
+            "UPDATE landmarks SET used = 'moved'",
+            "UPDATE grade_suggestions SET code = '2'",
+            "INSERT INTO grade_suggestions (read_pk, level, item, scale, code, evidence, "
+            "software_version) VALUES (:read, 'L3-L4', 'pfirrmann', 'pfirrmann', '2', '', '')",
+        ):
+            with pytest.raises(DatabaseError, match="immutable"), store.writing() as session:
+                session.execute(text(statement), {"read": read_id})
+        with store.reading() as session:
+            stored = read_content(session, session.get_one(Read, read.id))
+        assert stored.landmarks == {refined.key: refined}

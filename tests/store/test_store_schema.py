@@ -5,16 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, text
+from old_stores import old_store_with_a_submitted_read
+from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from imaging.errors import ReadImmutableError, StoreError
 from imaging.protocol import Protocol
 from imaging.store.cases import get_case
-from imaging.store.migrate import alembic_config, current_revision, head_revision
+from imaging.store.migrate import current_revision, head_revision
 from imaging.store.reads import (
     ReadContent,
     correct,
@@ -30,24 +30,16 @@ from imaging.store.store import STORE_ENV_VAR, ReadStore, store_url
 
 
 def test_opening_applies_the_migrations_and_matches_the_schema(store: ReadStore) -> None:
-    assert current_revision(store._writer) == head_revision() == "0002"
+    assert current_revision(store._writer) == head_revision() == "0003"
     with store._writer.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), metadata)
     assert differences == []
 
 
-def test_an_older_store_is_upgraded_on_open_and_keeps_its_data(
-    store_url: str, protocol: Protocol
-) -> None:
-    engine = create_engine(store_url)
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0001")
-    engine.dispose()
+def test_an_older_store_is_upgraded_on_open_and_keeps_its_data(store_url: str) -> None:
+    old_store_with_a_submitted_read(store_url, "0001")
     with ReadStore(store_url, migrate=False) as old:
         assert current_revision(old._writer) == "0001"
-        submitted_read(old, protocol)
     with ReadStore(store_url) as store:
         assert current_revision(store._writer) == head_revision()
         with store.reading() as session:

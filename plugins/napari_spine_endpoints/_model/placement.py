@@ -7,7 +7,8 @@ so its data are pixels too).
 The reader works cranial to caudal, one vertebral body at a time, going round the body so the
 cursor never crosses it: anterior-superior, posterior-superior, posterior-inferior,
 anterior-inferior (S1: its two superior corners only). A corner that cannot be placed is skipped
-with a reason; a read is complete when every corner is placed or skipped with a reason.
+with a reason; a read is complete when every corner is placed or skipped with a reason. Each
+placed corner keeps a :class:`CornerRecord` (click, refinement, which position is used).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from imaging.anatomy import Corner, DiscLevel, Vertebra
+from napari_spine_endpoints._model.provenance import CornerRecord, Point
 
 CLICK_ORDER: tuple[Corner, ...] = (
     Corner.ANTERIOR_SUPERIOR,
@@ -88,6 +90,8 @@ class PlacementState:
             raise ValueError("the placement sequence names a corner twice")
         self.labels: tuple[CornerLabel, ...] = tuple(labels)
         self.positions: dict[CornerLabel, tuple[float, float]] = {}
+        self.records: dict[CornerLabel, CornerRecord] = {}
+        """Where each placed corner's position came from (same keys as ``positions``)."""
         self.skipped: dict[CornerLabel, str] = {}
         self._index: int | None = 0
         self._listeners: list[Callable[[], None]] = []
@@ -149,6 +153,7 @@ class PlacementState:
                 "every corner is already placed or skipped; select a corner to move it"
             )
         self.positions[label] = (float(row), float(col))
+        self.records[label] = CornerRecord.clicked(self.positions[label])
         self.skipped.pop(label, None)
         self._index = self._next_open(self.labels.index(label))
         self._changed()
@@ -164,22 +169,50 @@ class PlacementState:
                 f"skipping {label.text} needs a reason (e.g. 'not visible on the film')"
             )
         self.positions.pop(label, None)
+        self.records.pop(label, None)
         self.skipped[label] = reason.strip()
         self._index = self._next_open(self.labels.index(label))
         self._changed()
         return label
 
     def move(self, label: CornerLabel, row: float, col: float) -> None:
-        """A placed corner was dragged to (row, col) pixels."""
+        """A placed corner was dragged to (row, col) pixels (see :meth:`CornerRecord.moved_to`)."""
         if label not in self.labels:
             raise ValueError(f"{label.text} is not in this placement")
-        self.positions[label] = (float(row), float(col))
+        point = (float(row), float(col))
+        self.positions[label] = point
+        record = self.records.get(label)
+        self.records[label] = (
+            CornerRecord.clicked(point) if record is None else record.moved_to(point)
+        )
         self.skipped.pop(label, None)
+        self._changed()
+
+    def update(self, changes: Mapping[CornerLabel, tuple[Point, CornerRecord]]) -> None:
+        """Set corners with their records at once (accepted proposals): one notification.
+
+        The cursor stays where it is unless its corner was placed here: then it moves on to the
+        next open corner.
+        """
+        unknown = [label.text for label in changes if label not in self.labels]
+        if unknown:
+            raise ValueError(f"{', '.join(unknown)} not in this placement")
+        if not changes:
+            return
+        current = self.current
+        was_open = current is not None and current not in self.positions
+        for label, (point, record) in changes.items():
+            self.positions[label] = (float(point[0]), float(point[1]))
+            self.records[label] = record
+            self.skipped.pop(label, None)
+        if current is not None and was_open and current in changes:
+            self._index = self._next_open(self.labels.index(current) - 1)
         self._changed()
 
     def remove(self, label: CornerLabel) -> None:
         """Forget a placed or skipped corner; it becomes the current corner again."""
         self.positions.pop(label, None)
+        self.records.pop(label, None)
         self.skipped.pop(label, None)
         self._index = self.labels.index(label)
         self._changed()
@@ -217,10 +250,17 @@ class PlacementState:
         self,
         positions: Mapping[CornerLabel, tuple[float, float]],
         skipped: Mapping[CornerLabel, str] | None = None,
+        records: Mapping[CornerLabel, CornerRecord] | None = None,
     ) -> None:
-        """Replace everything with a saved state (a reopened draft); ignores unknown corners."""
+        """Replace everything with a saved state (a reopened draft); ignores unknown corners.
+
+        Corners without a record are the reader's clicks.
+        """
         known = set(self.labels)
         self.positions = {k: (float(v[0]), float(v[1])) for k, v in positions.items() if k in known}
+        self.records = {
+            k: (records or {}).get(k) or CornerRecord.clicked(p) for k, p in self.positions.items()
+        }
         self.skipped = {
             k: v for k, v in (skipped or {}).items() if k in known and k not in positions
         }

@@ -1,0 +1,62 @@
+"""Stores at an older schema revision, filled the way the code of that revision filled them.
+
+The current code cannot write an old schema (it knows tables and columns added since), so the
+content rows are written in SQL as the revision's own code wrote them; subjects, cases and reads
+have not changed and go through :mod:`imaging.store`.
+"""
+
+from __future__ import annotations
+
+from alembic import command
+from sqlalchemy import create_engine, text
+
+from imaging.store.cases import get_case
+from imaging.store.migrate import alembic_config
+from imaging.store.reads import start_read
+from imaging.store.store import ReadStore
+
+OLD_CORNERS = {
+    ("L4", "anterior_inferior"): (120.5, 300.25),
+    ("L5", "anterior_superior"): (140.0, 301.0),
+}
+"""(vertebra, corner) -> (row, col) written into the old store's read, method 'manual'."""
+
+
+def migrate_to(url: str, revision: str) -> None:
+    engine = create_engine(url)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+    engine.dispose()
+
+
+def old_store_with_a_submitted_read(url: str, revision: str) -> int:
+    """A store at ``revision`` with one submitted read (a grade and two corners); its id."""
+    migrate_to(url, revision)
+    with ReadStore(url, migrate=False) as old, old.writing() as session:
+        case = get_case(session, "S1", "baseline", actor="t")
+        read = start_read(session, case, "R1", actor="t")
+        session.execute(
+            text(
+                "INSERT INTO grades (read_pk, level, item, scale, code) "
+                "VALUES (:read, 'L4-L5', 'pfirrmann', 'pfirrmann', '4')"
+            ),
+            {"read": read.id},
+        )
+        for (vertebra, corner), (row, col) in OLD_CORNERS.items():
+            session.execute(
+                text(
+                    "INSERT INTO landmarks (read_pk, film, image, vertebra, corner, row, col, "
+                    "click_row, click_col, method) VALUES (:read, 'neutral', 'film.dcm', "
+                    ":vertebra, :corner, :row, :col, NULL, NULL, 'manual')"
+                ),
+                {"read": read.id, "vertebra": vertebra, "corner": corner, "row": row, "col": col},
+            )
+        session.execute(
+            text(
+                "UPDATE reads SET status = 'submitted', submitted_at = started_at WHERE id = :read"
+            ),
+            {"read": read.id},
+        )
+        return read.id
