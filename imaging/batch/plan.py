@@ -14,7 +14,7 @@ import datetime as dt
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from imaging.batch.sources import (
 from imaging.batch.task import FilmRead, GradeEntry, StudyTask
 from imaging.calibration import CROSS_SECTIONAL_MODALITIES
 from imaging.dicom.radiograph import PROJECTION_MODALITIES
-from imaging.dicom.scan import ScanRecord, ScanStatus, scan
+from imaging.dicom.scan import ScanRecord, ScanStatus, scan, scan_file
 from imaging.errors import SpineEndpointsError
 from imaging.landmark_files.images import locate_image
 from imaging.protocol.model import Protocol
@@ -91,12 +91,16 @@ def plan_batch(
         grade_records += grades_from_file(grades, protocol, failures)
     studies: dict[tuple[str, str], _Study] = defaultdict(_Study)
 
-    records = [r for r in _scan_archive(archive) if not _is_document(r)]
+    # Films named by path in the landmarks are not scanned: their study opens them anyway.
+    located = [(each, *_locate(each.image, base)) for each in landmark_sets]
+    named = {path for _, path, _ in located if path}
+    records = [r for r in _scan_archive(archive, named) if not _is_document(r)]
     by_uid = {
         r.sop_instance_uid: r.path for r in records if r.sop_instance_uid and r.member is None
     }
-    claimed = _add_landmarks(landmark_sets, base, protocol, by_uid, studies, failures)
-    _add_radiographs(records, protocol, claimed, studies, failures)
+    claimed = _add_landmarks(located, protocol, by_uid, studies, failures)
+    baselines = _baseline_dates(records, located, claimed, protocol)
+    _add_radiographs(records, protocol, claimed, baselines, studies, failures)
     _add_grades(grade_records, protocol, studies)
 
     settings = MeasureSettings.from_protocol(protocol)
@@ -138,8 +142,9 @@ def _default(archive: Path, name: str) -> Path | None:
     return path if path.is_file() else None
 
 
-def _scan_archive(folder: Path) -> Iterator[ScanRecord]:
-    """Scan records of every file under ``folder`` but documents, which are not even opened.
+def _scan_archive(folder: Path, skip: set[str]) -> Iterator[ScanRecord]:
+    """Scan records of every file under ``folder`` but documents and the ``skip`` paths
+    (resolved), which are not even opened.
 
     Hidden files and folders and ``__MACOSX`` are skipped, as :func:`imaging.dicom.scan.scan`
     does; zip and tar archives are opened by it.
@@ -147,8 +152,11 @@ def _scan_archive(folder: Path) -> Iterator[ScanRecord]:
     for root, folders, names in os.walk(folder):
         folders[:] = sorted(f for f in folders if not f.startswith(".") and f != "__MACOSX")
         for name in sorted(names):
-            if not name.startswith(".") and Path(name).suffix.lower() not in DOCUMENT_SUFFIXES:
-                yield from scan(Path(root) / name)
+            if name.startswith(".") or Path(name).suffix.lower() in DOCUMENT_SUFFIXES:
+                continue
+            path = Path(root) / name
+            if str(path.resolve()) not in skip:
+                yield from scan(path)
 
 
 def _not_an_image(record: ScanRecord) -> bool:
@@ -176,9 +184,18 @@ def _visit_id(protocol: Protocol, name: str) -> str | None:
         return None
 
 
+def _locate(image: str, base: Path) -> tuple[str, list[str]]:
+    """The resolved path of a landmark set's image ('' when not a file there), and where tried.
+
+    Paths are tried relative to ``base`` (the landmark file, or a file in the archive) and to
+    the current folder.
+    """
+    found, tried = locate_image(image, base)
+    return (str(found.resolve()), []) if found is not None else ("", tried)
+
+
 def _add_landmarks(
-    sets: list[LandmarkSet],
-    base: Path,
+    located: list[tuple[LandmarkSet, str, list[str]]],
     protocol: Protocol,
     by_uid: dict[str, str],
     studies: dict[tuple[str, str], _Study],
@@ -186,11 +203,10 @@ def _add_landmarks(
 ) -> set[str]:
     """Add every landmark set to its study; returns the image paths they name.
 
-    Image paths are tried relative to ``base`` (the landmark file, or a file in the archive)
-    and to the current folder; SOPInstanceUIDs are looked up among the scanned files.
+    An image not found as a path is looked up as a SOPInstanceUID among the scanned files.
     """
     claimed: set[str] = set()
-    for landmark_set in sets:
+    for landmark_set, found, tried in located:
         visit = _visit_id(protocol, landmark_set.visit)
         if visit is None:
             failures.append(
@@ -204,8 +220,7 @@ def _add_landmarks(
                 )
             )
             continue
-        found, tried = locate_image(landmark_set.image, base)
-        path = str(found.resolve()) if found is not None else by_uid.get(landmark_set.image, "")
+        path = found or by_uid.get(landmark_set.image, "")
         study = studies[(landmark_set.subject, visit)]
         study.reads.append(
             FilmRead(
@@ -228,11 +243,11 @@ def _add_radiographs(
     records: list[ScanRecord],
     protocol: Protocol,
     claimed: set[str],
+    baselines: dict[str, dt.date],
     studies: dict[tuple[str, str], _Study],
     failures: list[Failure],
 ) -> None:
     """Usable radiographs go to their study; unusable files not named by landmarks fail here."""
-    baselines = _baseline_dates(records, protocol)
     for record in records:
         path = record.path if record.member is not None else str(Path(record.path).resolve())
         if path in claimed:
@@ -284,11 +299,28 @@ def _add_radiographs(
         studies[(subject, assignment.visit.id)].images.setdefault(path, record.film or "")
 
 
-def _baseline_dates(records: Iterable[ScanRecord], protocol: Protocol) -> dict[str, dt.date]:
-    """Per subject: the date of its baseline study (by time point id), else its earliest study."""
+def _baseline_dates(
+    records: list[ScanRecord],
+    located: list[tuple[LandmarkSet, str, list[str]]],
+    claimed: set[str],
+    protocol: Protocol,
+) -> dict[str, dt.date]:
+    """Per subject: the date of its baseline study (by time point id), else its earliest study.
+
+    Needed only for radiographs without a time point id; for their subjects, the headers of
+    the landmarked baseline films (not scanned otherwise) are read too.
+    """
+    undated = {r.subject for r in records if r.subject and not r.visit and r.path not in claimed}
+    extra = [
+        scan_file(path)
+        for landmark_set, path, _ in located
+        if path
+        and landmark_set.subject in undated
+        and _visit_id(protocol, landmark_set.visit) == protocol.baseline_visit
+    ]
     named: dict[str, dt.date] = {}
     earliest: dict[str, dt.date] = {}
-    for record in records:
+    for record in [*records, *extra]:
         date = _date(record.study_date)
         if not record.subject or date is None:
             continue

@@ -24,7 +24,7 @@ from imaging.protocol.model import Protocol
 
 
 def height_loss_rule(protocol: Protocol) -> HeightLossRule:
-    """The protocol's height-loss threshold (%) and reference discs (defaults where it says none)."""
+    """The protocol's height-loss threshold (%) and reference discs (defaults where none)."""
     thresholds = dict(protocol.thresholds)
     return HeightLossRule.build(
         reference_levels=dict(protocol.height_loss_references),

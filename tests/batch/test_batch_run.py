@@ -393,3 +393,18 @@ def test_non_image_dicom_objects_are_skipped_not_failed(one_subject: Path) -> No
     run_batch(BatchOptions(one_subject, out))
 
     assert {f[0] for f in failures(out)} == {"DLBP-003/month_12/DX_lateral_flexion.dcm"}
+
+
+def test_an_unread_film_without_time_point_gets_its_visit_from_its_date(one_subject: Path) -> None:
+    # DLBP-003's month 6 films have no (0012,0050) and come a week late: the visit is found
+    # from the study date, counted from the landmarked baseline film's date.
+    landmarks = pd.read_csv(one_subject / "landmarks.csv", dtype=str, keep_default_na=False)
+    landmarks[landmarks["visit"] != "month_6"].to_csv(one_subject / "landmarks.csv", index=False)
+    out = one_subject.parent / "out"
+
+    run_batch(BatchOptions(one_subject, out))
+
+    assert {
+        (f"DLBP-003/month_6/DX_lateral_{film}.dcm", "DLBP-003", "month_6", "no landmarks")
+        for film in ("neutral", "flexion", "extension")
+    } <= failures(out)

@@ -158,8 +158,8 @@ class ProposalSet:
         proposal = self.pending.pop(label, None)
         if proposal is None:
             raise ValueError(f"no proposal is waiting for {label.text}")
-        record = self._accepted_record(proposal)
-        self.placement.update({label: ((float(row), float(col)), replace(record, used=LandmarkUse.MOVED))})
+        record = replace(self._accepted_record(proposal), used=LandmarkUse.MOVED)
+        self.placement.update({label: ((float(row), float(col)), record)})
         self._changed()
 
     # --- helpers ---------------------------------------------------------------------------

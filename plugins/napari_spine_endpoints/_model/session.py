@@ -2,9 +2,12 @@
 
 The session ties the pieces of the model together and is what the store saves: :meth:`draft`
 gives a JSON-ready snapshot (written on every change, debounced, so closing napari loses nothing)
-and :meth:`restore` brings it back. Measures are computed by :mod:`imaging.endpoints` from
-:class:`imaging.geometry.landmarks.Landmarks` built here with each film's calibration; thresholds
-come from the protocol.
+and :meth:`restore` brings it back. Each film has its corners (:class:`PlacementState`, with
+where each came from) and the proposals waiting for the reader (:class:`ProposalSet`); the read
+has its suggested grades (:class:`Suggestions`), never mixed with the reader's grades.
+Measures are computed by :mod:`imaging.endpoints` from
+:class:`imaging.geometry.landmarks.Landmarks` built here with each film's calibration;
+thresholds come from the protocol.
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ from napari_spine_endpoints._model.measures import (
     measure_grid,
 )
 from napari_spine_endpoints._model.placement import CornerLabel, PlacementState
+from napari_spine_endpoints._model.proposals import ProposalSet
+from napari_spine_endpoints._model.provenance import CornerRecord
+from napari_spine_endpoints._model.suggestions import DiscCentres, Suggestions
 
 DRAFT_FORMAT = "spine-endpoints-draft/1"
 
@@ -62,7 +68,11 @@ class ReadingSession:
         )
         self.films: dict[Film, ImageInfo] = {}
         self.placements: dict[Film, PlacementState] = {}
+        self.proposals: dict[Film, ProposalSet] = {}
+        """Refined or tracked positions offered for each film's corners, not yet decided."""
         self.grades = GradeForm(protocol.items, protocol.levels) if protocol.items else None
+        self.suggestions = Suggestions()
+        self.disc_centres = DiscCentres(self.disc_levels) if self.disc_levels else None
         self.height_loss = height_loss_rule(protocol)
         self.instability = instability_criteria(protocol)
         self._listeners: list[Callable[[], None]] = []
@@ -70,6 +80,7 @@ class ReadingSession:
         self._measures: Measures | None = None
         if self.grades is not None:
             self.grades.subscribe(self._changed)
+        self.suggestions.subscribe(self._changed)
 
     # --- observation -----------------------------------------------------------------------
     def subscribe(self, listener: Callable[[], None]) -> None:
@@ -94,6 +105,8 @@ class ReadingSession:
             placement = PlacementState.for_levels(self.disc_levels)
             placement.subscribe(self._changed)
             self.placements[film] = placement
+            self.proposals[film] = ProposalSet(placement)
+            self.proposals[film].subscribe(self._changed)
         self.films[film] = info
         self._measures = None
         return self.placements[film]
@@ -178,7 +191,8 @@ class ReadingSession:
             for label, (row, col) in placement.positions.items():
                 landmarks.append(
                     {"film": film.value, "image": image, "vertebra": label.vertebra.value,
-                     "corner": label.corner.value, "row": row, "col": col}
+                     "corner": label.corner.value, "row": row, "col": col,
+                     **placement.records[label].to_dict()}
                 )  # fmt: skip
             for label, reason in placement.skipped.items():
                 skipped.append(
@@ -199,6 +213,7 @@ class ReadingSession:
             ],
             "reasons": {} if grades is None else dict(grades.reasons),
             "comments": {} if grades is None else dict(grades.comments),
+            "suggestions": self.suggestions.to_draft(),
         }  # fmt: skip
 
     def restore(self, draft: Mapping[str, Any]) -> None:
@@ -214,6 +229,7 @@ class ReadingSession:
                 draft.get("reasons", {}),
                 draft.get("comments", {}),
             )
+        self.suggestions.load(draft.get("suggestions", []))
 
     def restore_film(self, film: Film) -> None:
         """After :meth:`add_film`, load this film's corners from a restored draft, if any."""
@@ -223,17 +239,18 @@ class ReadingSession:
         draft = self._pending
         if not draft or film not in self.placements:
             return
-        positions = {
-            CornerLabel(p["vertebra"], p["corner"]): (float(p["row"]), float(p["col"]))
-            for p in draft.get("landmarks", [])
-            if p["film"] == film.value
-        }
+        positions, records = {}, {}
+        for p in draft.get("landmarks", []):
+            if p["film"] == film.value:
+                label = CornerLabel(p["vertebra"], p["corner"])
+                positions[label] = (float(p["row"]), float(p["col"]))
+                records[label] = CornerRecord.from_dict(p, positions[label])
         skipped = {
             CornerLabel(p["vertebra"], p["corner"]): str(p["reason"])
             for p in draft.get("skipped", [])
             if p["film"] == film.value
         }
-        self.placements[film].load(positions, skipped)
+        self.placements[film].load(positions, skipped, records)
 
 
 def _is_disc_level(level: str) -> bool:

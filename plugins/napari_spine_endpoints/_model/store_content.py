@@ -1,6 +1,8 @@
 """A read in progress <-> what the store keeps of a read (:class:`imaging.store.reads.ReadContent`).
 
-The store holds grades per (level, item), one note per level and the placed corners. Two things
+The store holds grades per (level, item), one note per level, the placed corners with where each
+came from (click, refined position, which was used, refinement confidence and status) and the
+suggested grades with their evidence (beside the grades, never as grades). Two things
 a reader records have no column of their own, so they are written into the level's note as
 bracketed, machine-readable clauses after the free comment, and read back from it:
 
@@ -17,9 +19,12 @@ from __future__ import annotations
 import re
 
 from imaging.anatomy import Corner, DiscLevel, Film, Vertebra
-from imaging.store.reads import LandmarkPoint, ReadContent
+from imaging.errors import SpineEndpointsError
+from imaging.store.reads import GradeSuggestion, LandmarkPoint, LandmarkUse, ReadContent
 from napari_spine_endpoints._model.placement import CornerLabel
+from napari_spine_endpoints._model.provenance import CornerRecord
 from napari_spine_endpoints._model.session import DRAFT_FORMAT, ReadingSession
+from napari_spine_endpoints._model.suggestions import SOFTWARE
 
 _CLAUSE = re.compile(r"\s*\[(not graded|skipped (\w+) (\w+) (\w+)): ([^\]]*)\]")
 
@@ -59,9 +64,7 @@ def to_read_content(session: ReadingSession) -> ReadContent:
     for film, placement in session.placements.items():
         image = session.films[film].source_image
         for label, (row, col) in placement.positions.items():
-            point = LandmarkPoint(
-                film.value, image, label.vertebra.value, label.corner.value, row, col
-            )
+            point = _landmark(film.value, image, label, (row, col), placement.records[label])
             landmarks[point.key] = point
         for label, reason in placement.skipped.items():
             clause = (
@@ -70,7 +73,23 @@ def to_read_content(session: ReadingSession) -> ReadContent:
             )
             notes.setdefault(level_of_corner(label, levels), []).append(clause)
     joined = {level: " ".join(parts) for level, parts in notes.items()}
-    return ReadContent(grades, joined, landmarks)
+    suggestions = {
+        key: GradeSuggestion(s.code, s.evidence_text, SOFTWARE)
+        for key, s in session.suggestions.values.items()
+    }
+    return ReadContent(grades, joined, landmarks, suggestions)
+
+
+def _landmark(
+    film: str, image: str, label: CornerLabel, position: tuple[float, float], record: CornerRecord
+) -> LandmarkPoint:
+    click = record.click or (None, None)
+    refined = record.refined or (None, None)
+    return LandmarkPoint(
+        film, image, label.vertebra.value, label.corner.value, position[0], position[1],
+        click[0], click[1], record.used, refined[0], refined[1], record.confidence,
+        record.status,
+    )  # fmt: skip
 
 
 def to_draft(content: ReadContent, session: ReadingSession) -> dict[str, object]:
@@ -104,6 +123,9 @@ def to_draft(content: ReadContent, session: ReadingSession) -> dict[str, object]
                 "corner": p.corner,
                 "row": p.row,
                 "col": p.col,
+                **CornerRecord(
+                    LandmarkUse(p.used), p.click, p.refined, p.confidence, p.refinement_status
+                ).to_dict(),
             }
             for p in content.landmarks.values()
         ],
@@ -114,7 +136,24 @@ def to_draft(content: ReadContent, session: ReadingSession) -> dict[str, object]
         ],
         "reasons": reasons,
         "comments": comments,
+        "suggestions": [
+            {
+                "level": level,
+                "item": item,
+                "code": s.code,
+                "label": _grade_label(session, item, s.code),
+                "evidence": s.evidence.splitlines(),
+            }
+            for (level, item), s in content.suggestions.items()
+        ],
     }
+
+
+def _grade_label(session: ReadingSession, item: str, code: str) -> str:
+    try:
+        return session.protocol.item(item).scale.grade(code).label
+    except (SpineEndpointsError, ValueError):
+        return code
 
 
 def split_note(note: str) -> tuple[str, list[tuple[str, str, str, str, str]]]:

@@ -91,7 +91,9 @@ class VertebraMatch:
     @property
     def text(self) -> str:
         quality = "POOR MATCH" if self.poor_match else "matched"
-        correlation = "" if math.isnan(self.correlation) else f", correlation {self.correlation:.2f}"
+        correlation = (
+            "" if math.isnan(self.correlation) else f", correlation {self.correlation:.2f}"
+        )
         detail = "" if self.reason == "matched" else f": {self.reason}"
         return f"{self.vertebra.value}: {quality}{correlation}{detail}"
 
@@ -112,9 +114,9 @@ class TrackingOutcome:
         return tuple(m for m in self.matches if m.poor_match)
 
 
-def track(source_pixels: ArrayLike, target_pixels: ArrayLike, request: TrackingRequest) -> (
-    TrackingOutcome
-):
+def track(
+    source_pixels: ArrayLike, target_pixels: ArrayLike, request: TrackingRequest
+) -> TrackingOutcome:
     """Track every vertebra of the source film onto the target film."""
     corners = {(x.vertebra, x.corner): p for x, p in request.source_corners.items()}
     result = track_vertebrae(
