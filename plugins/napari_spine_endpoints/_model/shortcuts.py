@@ -2,8 +2,8 @@
 
 Keys are napari key strings ("Shift-N", "Control-Shift-Enter"). None of them is a napari default
 (``napari.utils.shortcuts.default_shortcuts``, which the tests check) or a menu shortcut: napari
-binds single letters such as A, C, D, E, L, P, S, V, Z and digits 1-7 to layer modes, so the
-workstation uses G, K, N and W.
+binds single letters such as A, C, D, E, F, L, P, R, S, T, V, Z and digits 1-7 to layer modes
+and viewer actions, so the workstation uses G, K, N, U and W, and Shift with R and T.
 """
 
 from __future__ import annotations
@@ -30,6 +30,10 @@ SHORTCUTS: tuple[Shortcut, ...] = (
         "window_drag", "W", "Toggle window/level by mouse drag (left-right width, up-down level)"
     ),
     Shortcut("submit_next", "Control-Shift-Enter", "Submit the read and open the next case"),
+    Shortcut("refine", "Shift-R", "Refine the current film's clicks (proposals to accept)"),
+    Shortcut("accept_proposals", "U", "Use the current film's confident proposals"),
+    Shortcut("reject_proposals", "Shift-U", "Reject the current film's proposals (keep clicks)"),
+    Shortcut("track", "Shift-T", "Track the current film's corners to the other dynamic film"),
 )
 
 SHORTCUT_BY_ACTION: dict[str, Shortcut] = {s.action: s for s in SHORTCUTS}

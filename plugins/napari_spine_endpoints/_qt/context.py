@@ -1,7 +1,8 @@
 """The workstation's shared state for one napari viewer, used by every widget of the plugin.
 
 One :class:`ReadingContext` per viewer (:func:`context_for`) holds the protocol, the reader id,
-the store, the read in progress (:class:`ReadingSession`) and the corner/line layers of each film.
+the store, the read in progress (:class:`ReadingSession`), the corner/line/proposal layers of each
+film and the :class:`Assistant` that runs refinement, tracking and MR suggestions.
 It installs the keyboard shortcuts once, attaches every radiograph layer of the open case, and
 autosaves the draft a moment after each change (debounced), so closing napari loses nothing.
 """
@@ -26,6 +27,7 @@ from napari_spine_endpoints._layer_info import ImageInfo
 from napari_spine_endpoints._model.session import ReadingSession
 from napari_spine_endpoints._model.shortcuts import SHORTCUT_BY_ACTION
 from napari_spine_endpoints._model.store_link import ReadState, StoreLink
+from napari_spine_endpoints._qt.assistant import Assistant
 from napari_spine_endpoints._qt.case_loader import CaseLoader
 from napari_spine_endpoints._qt.film_overlay import FilmOverlay
 
@@ -82,6 +84,8 @@ class ReadingContext(QObject):
         self._autosave.setInterval(AUTOSAVE_DELAY_MS)
         self._autosave.timeout.connect(self.save_draft)
         self.cases = CaseLoader(self)
+        self.assistant = Assistant(self)
+        """Refinement, tracking and MR suggestions, run off the GUI thread."""
         self._install_shortcuts()
         application = QApplication.instance()
         if application is not None:
@@ -163,8 +167,9 @@ class ReadingContext(QObject):
             placement = self.session.placements[film]
             image = self.images[film]
             self.overlays[film] = FilmOverlay(
-                self.viewer, image, placement, self.session.disc_levels
-            )
+                self.viewer, image, placement, self.session.disc_levels,
+                self.session.proposals[film],
+            )  # fmt: skip
             self.changed.emit()
         return self.overlays[film]
 
@@ -189,7 +194,7 @@ class ReadingContext(QObject):
         """The film whose image, lines or corners layer is selected (else the first attached)."""
         layer = self.viewer.layers.selection.active
         for film, overlay in self.overlays.items():
-            if layer in (overlay.points, overlay.lines):
+            if layer in (overlay.points, overlay.lines, overlay.proposals.layer):
                 return film
         for film, image in self.images.items():
             if layer is image:
@@ -256,6 +261,10 @@ class ReadingContext(QObject):
             "previous_level": self.previous_level,
             "window_drag": lambda: self.set_window_drag(not self.window_drag),
             "submit_next": self.submit_and_next,
+            "refine": lambda: self.assistant.refine(),
+            "accept_proposals": lambda: self.assistant.accept_confident(),
+            "reject_proposals": lambda: self.assistant.reject_all(),
+            "track": lambda: self.assistant.track(),
         }
         for name, action in actions.items():
             key = SHORTCUT_BY_ACTION[name].key

@@ -1,9 +1,14 @@
-"""The corner Points layer and the line layer over one film, kept in step with the model.
+"""The corner Points layer, the line layer and the proposals layer over one film, in step with
+the model.
 
 The Points layer shares the film's scale and translation, so its data are (row, col) pixels of the
-film. A click in add mode places the corner the model asks for (the layer's feature defaults
-carry its label, so the new point is born labelled); dragging a point moves that corner; deleting
-one removes it. Every change goes to :class:`PlacementState`, and the layers are redrawn from it.
+film. A corner's colour says where it came from: the reader's click (red), a refined position
+accepted (blue), a tracked one (violet), or moved by hand after a proposal (orange); the corner
+asked for next is green. Proposals waiting for the reader are rings on their own layer
+(:mod:`._qt.proposal_overlay`). A click in add mode places the corner the model asks for (the
+layer's feature defaults carry its label, so the new point is born labelled); dragging a point
+moves that corner; deleting one removes it. Every change goes to :class:`PlacementState`, and the
+layers are redrawn from it.
 
 Endplate lines and disc height segments are a Vectors layer drawn as plain lines: redrawing 30
 segments costs about 6 ms there against about 40 ms in a Shapes layer (which triangulates every
@@ -20,13 +25,22 @@ from napari.layers.base._base_constants import ActionType
 from napari.utils.events import Event
 
 from imaging.anatomy import DiscLevel
+from imaging.store.reads import LandmarkUse
 from napari_spine_endpoints._layer_info import METADATA_KEY, ImageInfo, landmark_metadata
 from napari_spine_endpoints._model.overlay import Segment, overlay_segments
 from napari_spine_endpoints._model.placement import CornerLabel, PlacementState
+from napari_spine_endpoints._model.proposals import ProposalSet
+from napari_spine_endpoints._qt.proposal_overlay import ProposalOverlay
 
 CORNER_COLOR = "#ff4040"
 CURRENT_COLOR = "#40ff80"
 TEXT_COLOR = "#ffffff"
+USED_COLORS = {
+    LandmarkUse.CLICK: CORNER_COLOR,
+    LandmarkUse.REFINED: "#40a0ff",
+    LandmarkUse.TRACKED: "#c080ff",
+    LandmarkUse.MOVED: "#ffb040",
+}
 
 _DONE_ACTIONS = (ActionType.ADDED, ActionType.CHANGED, ActionType.REMOVED)
 
@@ -44,7 +58,7 @@ def short_label(label: CornerLabel) -> str:
 
 
 class FilmOverlay:
-    """Corner and line layers of one film, synchronised with its :class:`PlacementState`."""
+    """Corner, line and proposal layers of one film, synchronised with its model."""
 
     def __init__(
         self,
@@ -52,6 +66,7 @@ class FilmOverlay:
         image: Image,
         placement: PlacementState,
         levels: tuple[DiscLevel, ...],
+        proposals: ProposalSet | None = None,
     ) -> None:
         self.viewer = viewer
         self.image = image
@@ -95,6 +110,14 @@ class FilmOverlay:
             border_color="white",
             border_width=0.1,
             **common,
+        )
+        self.proposals = ProposalOverlay(
+            viewer,
+            proposals or ProposalSet(placement),
+            f"{image.name} proposals",
+            self.point_size,
+            common,
+            _overlay_metadata(image.name, info),
         )
         self._syncing = False
         self._colors: list[str] = []
@@ -155,7 +178,10 @@ class FilmOverlay:
                     "short": np.array([short_label(x) for x in labels], dtype=object),
                 }
                 self.points.selected_data = {i for i in selected if i < len(labels)}
-            colors = [CURRENT_COLOR if x == current else CORNER_COLOR for x in labels]
+            records = model.records
+            colors = [
+                CURRENT_COLOR if x == current else USED_COLORS[records[x].used] for x in labels
+            ]
             if colors and (rebuilt or colors != self._colors):
                 self.points.face_color = colors
             self._colors = colors
@@ -188,6 +214,7 @@ class FilmOverlay:
         """Take the overlay's layers out of the viewer."""
         self.placement.unsubscribe(self.redraw)
         self.points.events.data.disconnect(self._on_points_data)
+        self.proposals.remove()
         for layer in (self.points, self.lines):
             if layer in self.viewer.layers:
                 self.viewer.layers.remove(layer)
