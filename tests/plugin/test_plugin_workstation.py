@@ -241,7 +241,7 @@ def test_worklist_is_blinded_and_opens_cases_off_the_gui_thread(
     shown = " ".join(_cell(table, 0, c) for c in range(table.columnCount()))
     assert "DLBP" not in shown and "baseline" not in shown and shown.split()[1].startswith("R-")
     worker = widget.worklist.open_row(0)
-    qtbot.waitUntil(lambda: len(viewer.layers) >= 5, timeout=20000)
+    qtbot.waitUntil(lambda: set(widget.context.images) == set(FILMS), timeout=20000)
     qtbot.waitUntil(lambda: not worker.is_running, timeout=5000)
     reading_id = _cell(table, 0, 1)
     names = [layer.name for layer in viewer.layers]
@@ -295,11 +295,11 @@ def test_flexion_and_extension_side_by_side(
     _open_films(viewer, study)
     landmarks = widget.landmarks
     landmarks.side_by_side.setChecked(True)
-    assert viewer.canvas.grid.enabled and viewer.canvas.grid.stride == 3
+    assert viewer.canvas.grid.enabled and viewer.canvas.grid.stride == 4
     context = widget.context
     flexion, extension = context.overlay(Film.FLEXION), context.overlay(Film.EXTENSION)
     layers = viewer.layers
-    assert layers.index(flexion.image) == 0 and layers.index(extension.points) == 5
+    assert layers.index(flexion.image) == 0 and layers.index(extension.points) == 6
     assert viewer.canvas.grid.position(layers.index(flexion.points), layers) == (0, 0)
     assert viewer.canvas.grid.position(layers.index(extension.points), layers) == (0, 1)
     assert not context.images[Film.NEUTRAL].visible

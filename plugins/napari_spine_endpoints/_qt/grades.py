@@ -2,7 +2,8 @@
 
 The scale's criteria stay in view as a table, and its decision questions ("first yes sets the
 grade") can be answered one by one to set the grade. A level that cannot be graded takes a reason.
-Submit checks the whole read (corners and grades) and lists what is missing.
+MR suggestions (:mod:`._qt.suggest_panel`) are shown beside the grades and set none unless the
+reader uses one. Submit checks the whole read (corners and grades) and lists what is missing.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from imaging.protocol.scales import Scale
 from napari_spine_endpoints._model.grading import GradeForm
 from napari_spine_endpoints._model.shortcuts import SHORTCUT_BY_ACTION
 from napari_spine_endpoints._qt.context import ReadingContext, context_for
+from napari_spine_endpoints._qt.suggest_panel import SuggestPanel
 
 NO_GRADE = "-"
 
@@ -57,6 +59,7 @@ class GradesWidget(QWidget):
         self.comment = QLineEdit()
         self.comment.setPlaceholderText("Comment on this level")
         self.comment.editingFinished.connect(self._on_comment)
+        self.suggestions = SuggestPanel(self.context)
         self.criteria_scale = QComboBox()
         self.criteria_scale.activated.connect(lambda _: self._show_criteria())
         self.criteria = QTableWidget()
@@ -93,6 +96,7 @@ class GradesWidget(QWidget):
         layout.addWidget(self.items_box)
         layout.addWidget(self.reason)
         layout.addWidget(self.comment)
+        layout.addWidget(self.suggestions)
         criteria_box = QGroupBox("Criteria")
         box = QVBoxLayout(criteria_box)
         box.addWidget(self.criteria_scale)

@@ -2,7 +2,9 @@
 
 Click on the film to place the corner named in large type; it advances by itself. Drag a point
 to move it (select mode), or pick a corner in the list to re-place it. Flexion and extension can
-be shown side by side (napari grid), with angular and translation ROM below.
+be shown side by side (napari grid), with angular and translation ROM below. The assisted
+measurement panel (:mod:`._qt.assist_panel`) refines the clicks and tracks corners to the other
+dynamic film; the corner list says where each corner came from.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from qtpy.QtWidgets import (
 )
 
 from imaging.anatomy import Film
-from napari_spine_endpoints._model.placement import PlacementState
+from imaging.store.reads import LandmarkUse
+from napari_spine_endpoints._model.placement import CornerLabel, PlacementState
 from napari_spine_endpoints._model.shortcuts import SHORTCUT_BY_ACTION, shortcut_help
+from napari_spine_endpoints._qt.assist_panel import AssistPanel
 from napari_spine_endpoints._qt.context import ReadingContext, context_for
 from napari_spine_endpoints._qt.tables import MeasureTable
 
@@ -41,6 +45,14 @@ _CURRENT, _PLACED, _OPEN = QColor("#40ff80"), QColor("#e0e0e0"), QColor("#909090
 
 def _key(action: str) -> str:
     return SHORTCUT_BY_ACTION[action].key
+
+
+def _origin(placement: PlacementState, label: CornerLabel) -> str:
+    """'click', 'refined 0.93', 'tracked', 'moved': where the corner's position came from."""
+    record = placement.records[label]
+    if record.used is LandmarkUse.REFINED and record.confidence is not None:
+        return f"refined {record.confidence:.2f}"
+    return record.used.value
 
 
 class LandmarksWidget(QWidget):
@@ -85,6 +97,7 @@ class LandmarksWidget(QWidget):
         self.measures = MeasureTable()
         self.rom_title = QLabel("Range of motion (flexion vs extension)")
         self.rom = MeasureTable()
+        self.assist = AssistPanel(self.context)
         help_text = QLabel("Shortcuts (canvas focused):\n" + shortcut_help())
         help_text.setStyleSheet("font-family: monospace; font-size: 8pt")
         self.previous.clicked.connect(lambda: self.context.placement_action("previous_corner"))
@@ -110,6 +123,7 @@ class LandmarksWidget(QWidget):
         row.addWidget(self.skip)
         layout.addLayout(row)
         layout.addWidget(self.corners)
+        layout.addWidget(self.assist)
         layout.addWidget(self.calibration)
         layout.addWidget(self.errors)
         layout.addWidget(self.measures)
@@ -164,13 +178,13 @@ class LandmarksWidget(QWidget):
             layer
             for film in (Film.FLEXION, Film.EXTENSION)
             for overlay in (context.overlay(film),)
-            for layer in (overlay.image, overlay.lines, overlay.points)
+            for layer in (overlay.image, overlay.lines, overlay.points, overlay.proposals.layer)
         ]
         for position, layer in enumerate(ordered):
             viewer.layers.move(viewer.layers.index(layer), position)
         for layer in viewer.layers:
             layer.visible = layer in ordered
-        viewer.canvas.grid.stride = 3
+        viewer.canvas.grid.stride = 4
         viewer.canvas.grid.shape = (1, 2)
         viewer.canvas.grid.enabled = True
         viewer.reset_view()
@@ -243,7 +257,7 @@ class LandmarksWidget(QWidget):
                 continue
             if label in placement.positions:
                 row_px, col_px = placement.positions[label]
-                text = f"{label.text}   ({row_px:.1f}, {col_px:.1f})"
+                text = f"{label.text}   ({row_px:.1f}, {col_px:.1f}) {_origin(placement, label)}"
             elif label in placement.skipped:
                 text = f"{label.text}   skipped: {placement.skipped[label]}"
             else:

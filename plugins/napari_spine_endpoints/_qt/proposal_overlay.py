@@ -1,0 +1,112 @@
+"""The proposals layer over one film: positions software offers, drawn apart from the corners.
+
+A Points layer of rings (same scale as the film, so its data are (row, col) pixels) shows each
+pending proposal of the film's :class:`ProposalSet` with its confidence ("0.93"; "T" for a
+tracked corner): green when confident, orange when low-confidence or poorly matched, which only
+the reader's own accept applies. Dragging a ring (select mode) moves the corner there (``moved``);
+deleting a ring rejects that proposal. Everything goes to the model; the layer is redrawn from it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from napari.layers import Points
+from napari.layers.base._base_constants import ActionType
+from napari.utils.events import Event
+
+from imaging.store.reads import LandmarkUse
+from napari_spine_endpoints._model.placement import CornerLabel
+from napari_spine_endpoints._model.proposals import CornerProposal, ProposalSet
+
+CONFIDENT_COLOR = "#40ff40"
+DOUBTFUL_COLOR = "#ffa000"
+
+
+def proposal_text(proposal: CornerProposal) -> str:
+    """What the ring says: the refinement confidence, or 'T' (tracked)."""
+    if proposal.kind is LandmarkUse.TRACKED:
+        return "T" if proposal.confident else "T?"
+    return f"{proposal.confidence or 0.0:.2f}"
+
+
+class ProposalOverlay:
+    """The proposals Points layer of one film, in step with its :class:`ProposalSet`."""
+
+    def __init__(
+        self, viewer: Any, proposals: ProposalSet, name: str, size: float, common: dict[str, Any],
+        metadata: dict[str, Any],
+    ) -> None:  # fmt: skip
+        self.viewer = viewer
+        self.proposals = proposals
+        self.layer: Points = viewer.add_points(
+            np.empty((0, 2)),
+            ndim=2,
+            name=name,
+            metadata=metadata,
+            features={"label": np.array([], dtype=object), "text": np.array([], dtype=object)},
+            text={
+                "string": "{text}",
+                "size": 8,
+                "color": CONFIDENT_COLOR,
+                "anchor": "lower_right",
+                "translation": np.array([size, -size]),  # data pixels
+            },
+            size=1.6 * size,
+            symbol="ring",
+            face_color=CONFIDENT_COLOR,
+            border_width=0.0,
+            **common,
+        )
+        self._shown: list[CornerLabel] = []
+        self._syncing = False
+        self.layer.events.data.connect(self._on_data)
+        proposals.subscribe(self.redraw)
+        self.redraw()
+
+    def redraw(self) -> None:
+        shown = [p for p in self.proposals.ordered() if p.point is not None]
+        data = np.array([p.point for p in shown], dtype=float).reshape(-1, 2)
+        self._syncing = True
+        try:
+            self.layer.data = data
+            self.layer.features = {
+                "label": np.array([p.label.text for p in shown], dtype=object),
+                "text": np.array([proposal_text(p) for p in shown], dtype=object),
+            }
+            if shown:
+                self.layer.face_color = [
+                    CONFIDENT_COLOR if p.confident else DOUBTFUL_COLOR for p in shown
+                ]
+        finally:
+            self._syncing = False
+        self._shown = [p.label for p in shown]
+
+    def _on_data(self, event: Event) -> None:
+        action = getattr(event, "action", None)
+        if self._syncing or action not in (ActionType.CHANGED, ActionType.REMOVED,
+                                           ActionType.ADDED):  # fmt: skip
+            return
+        if action == ActionType.ADDED:
+            self.redraw()  # a click on this layer offers nothing: back to the model
+            return
+        labels = self.layer.features["label"] if len(self.layer.data) else []
+        now = {
+            CornerLabel.parse(str(text)): (float(p[-2]), float(p[-1]))
+            for p, text in zip(self.layer.data, labels, strict=True)
+        }
+        gone = [x for x in self._shown if x not in now]
+        if gone:
+            self.proposals.reject(gone)
+        for label, point in now.items():
+            proposal = self.proposals.pending.get(label)
+            if proposal is not None and proposal.point != point:
+                self.proposals.move(label, *point)
+        self.redraw()
+
+    def remove(self) -> None:
+        self.proposals.unsubscribe(self.redraw)
+        self.layer.events.data.disconnect(self._on_data)
+        if self.layer in self.viewer.layers:
+            self.viewer.layers.remove(self.layer)
