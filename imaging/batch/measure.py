@@ -7,11 +7,15 @@ reader the angular and translation ROM and the instability flag
 say which film is missing. Grades become rows whose ``measure`` is the grading item and ``grade``
 its code. Rows are tuples in :data:`~imaging.batch.model.ENDPOINT_COLUMNS` order, in a fixed order:
 reader, then film (neutral, flexion, extension, pair), then as the endpoint functions give them.
+
+Each film comes as a :class:`MeasuredFilm`: its landmarks and how its corners were obtained
+(``click``, ``refined``, ``tracked``: the ``corners`` column of its rows; a pair's rows give both
+films' methods as ``flexion/extension`` when they differ, e.g. ``click/tracked``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -29,6 +33,8 @@ if TYPE_CHECKING:
     from imaging.protocol.model import Protocol
 
 GRADE_UNIT = "grade"
+CLICK, REFINED, TRACKED = "click", "refined", "tracked"
+"""How a film's corners were obtained (the ``corners`` column)."""
 MOTION_MEASURES = frozenset({"segmental_angle", "translation", "translation_pct_depth"})
 ROM_MEASURES = ("angular_rom", "translation_rom", "translation_rom_pct_depth", "unstable")
 _FILM_ORDER = {Film.NEUTRAL: 0, Film.FLEXION: 1, Film.EXTENSION: 2}
@@ -77,42 +83,74 @@ class MeasureSettings:
         )
 
 
-def measure_study(landmarks: Sequence[Landmarks], settings: MeasureSettings) -> list[Row]:
-    """Endpoint rows of one study's landmark sets.
+@dataclass(frozen=True)
+class MeasuredFilm:
+    """One film's landmarks, how its corners were obtained, and a note for its rows."""
 
-    Raises :class:`~imaging.errors.LandmarkError` when two sets claim the same film and reader.
+    landmarks: Landmarks
+    corners: str = CLICK
+    """``click`` (as read), ``refined`` or ``tracked``."""
+    note: str = ""
+    """Appended to the ``note`` of the film's rows (and of its pair's rows), e.g. where tracked
+    corners came from."""
+
+
+def measure_study(
+    films: Sequence[MeasuredFilm],
+    settings: MeasureSettings,
+    pair_rows: Mapping[str, Sequence[EndpointRow]] | None = None,
+) -> list[Row]:
+    """Endpoint rows of one study's films.
+
+    ``pair_rows`` are extra rows per reader (ROM from tracking transforms), placed after that
+    reader's pair rows, their ``corners`` ``tracked``. Raises
+    :class:`~imaging.errors.LandmarkError` when two sets claim the same film and reader.
     """
-    by_reader: dict[str, dict[Film, Landmarks]] = {}
-    for film in landmarks:
-        films = by_reader.setdefault(film.reader, {})
-        if film.film in films:
+    by_reader: dict[str, dict[Film, MeasuredFilm]] = {}
+    for film in films:
+        landmarks = film.landmarks
+        known = by_reader.setdefault(landmarks.reader, {})
+        if landmarks.film in known:
             raise LandmarkError(
-                f"{film.label}: two landmark sets for the same film ({films[film.film].image} "
-                f"and {film.image})",
-                path=film.origin,
+                f"{landmarks.label}: two landmark sets for the same film "
+                f"({known[landmarks.film].landmarks.image} and {landmarks.image})",
+                path=landmarks.origin,
                 fix="Keep one set of corners per subject, visit, film and reader.",
             )
-        films[film.film] = film
+        known[landmarks.film] = film
     rule = settings.height_loss_rule()
     criteria = settings.instability_criteria()
-    rows: list[EndpointRow] = []
-    for reader in sorted(by_reader):
-        films = by_reader[reader]
-        for kind in sorted(films, key=_FILM_ORDER.__getitem__):
-            measured = measure_film(films[kind], height_loss=rule)
+    extra = pair_rows or {}
+    rows: list[Row] = []
+    for reader in sorted(by_reader.keys() | extra.keys()):
+        known = by_reader.get(reader, {})
+        for kind in sorted(known, key=_FILM_ORDER.__getitem__):
+            film = known[kind]
+            measured = measure_film(film.landmarks, height_loss=rule)
             if kind is not Film.NEUTRAL:
                 measured = [row for row in measured if row.measure in MOTION_MEASURES]
-            rows.extend(measured)
-        if Film.FLEXION in films and Film.EXTENSION in films:
-            rows.extend(measure_pair(films[Film.FLEXION], films[Film.EXTENSION], criteria=criteria))
-        elif Film.FLEXION in films or Film.EXTENSION in films:
-            rows.extend(_unpaired(films))
-    return [_row(row) for row in rows]
+            rows.extend(_row(row, film.corners, film.note) for row in measured)
+        flexion, extension = known.get(Film.FLEXION), known.get(Film.EXTENSION)
+        if flexion is not None and extension is not None:
+            method = (
+                flexion.corners
+                if flexion.corners == extension.corners
+                else f"{flexion.corners}/{extension.corners}"
+            )
+            note = "; ".join(n for n in (flexion.note, extension.note) if n)
+            pair = measure_pair(flexion.landmarks, extension.landmarks, criteria=criteria)
+            rows.extend(_row(row, method, note) for row in pair)
+        elif flexion is not None or extension is not None:
+            present = flexion or extension
+            assert present is not None
+            rows.extend(_row(row, present.corners, present.note) for row in _unpaired(present))
+        rows.extend(_row(row, TRACKED) for row in extra.get(reader, ()))
+    return rows
 
 
-def _unpaired(films: dict[Film, Landmarks]) -> list[EndpointRow]:
+def _unpaired(film: MeasuredFilm) -> list[EndpointRow]:
     """ROM rows saying which dynamic film is missing (the way :func:`rom_table` gives them)."""
-    present = films.get(Film.FLEXION) or films[Film.EXTENSION]
+    present = film.landmarks
     absent = Film.EXTENSION if present.film is Film.FLEXION else Film.FLEXION
     return [
         EndpointRow(
@@ -134,11 +172,13 @@ def _unpaired(films: dict[Film, Landmarks]) -> list[EndpointRow]:
     ]
 
 
-def _row(row: EndpointRow) -> Row:
+def _row(row: EndpointRow, corners: str, note: str = "") -> Row:
     value = row.value if row.value is None else float(row.value)
+    notes = "; ".join(n for n in (row.note, note) if n)
     return (
         row.subject, row.visit, row.level, row.measure, value, row.unit, "", None,
-        row.calibration, row.film, row.reader, row.reference_levels, row.source_image, row.note,
+        row.calibration, row.film, corners, row.reader, row.reference_levels, row.source_image,
+        notes,
     )  # fmt: skip
 
 
@@ -152,5 +192,5 @@ def grade_rows(subject: str, visit: str, grades: Iterable[GradeEntry]) -> list[R
 def _grade_row(subject: str, visit: str, grade: GradeEntry) -> Row:
     return (
         subject, visit, grade.level, grade.item, grade.numeric, GRADE_UNIT, grade.code, None,
-        "", "", grade.reader, "", "", "",
+        "", "", "", grade.reader, "", "", "",
     )  # fmt: skip

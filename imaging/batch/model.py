@@ -28,6 +28,7 @@ ENDPOINT_COLUMNS: tuple[str, ...] = (
     "change_from_baseline",
     "calibration",
     "film",
+    "corners",
     "reader",
     "reference_levels",
     "source_image",

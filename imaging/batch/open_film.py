@@ -2,9 +2,10 @@
 needs.
 
 The pixels are decoded with :func:`imaging.dicom.radiograph.load_radiograph`, exactly as the
-reader's viewer loads them, then dropped: the batch measures from landmarks and needs only the
-calibration and the anterior direction. Decoding every film is what makes the batch say "this
-file is damaged" before a statistician finds a hole in the table.
+reader's viewer loads them, then dropped unless asked for: measuring from landmarks needs only the
+calibration and the anterior direction; corner refinement and vertebra tracking (``--refine``,
+``--track``) need the pixels, kept for the study's task only. Decoding every film is what makes
+the batch say "this file is damaged" before a statistician finds a hole in the table.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
 from pydicom.dataset import Dataset
 
 from imaging.calibration import Calibration
@@ -29,20 +31,31 @@ class OpenedFilm:
     film: str
     shape: tuple[int, int]
     """(rows, cols) of the image."""
+    pixels: np.ndarray | None = None
+    """Measurement values (modality LUT applied, MONOCHROME1 not inverted), when kept."""
+    bone_bright: bool = True
+    """False for MONOCHROME1 films, whose stored values make bone dark."""
 
 
-def open_film(path: str) -> OpenedFilm:
-    """Load and decode ``path``; raises the loader's :class:`SpineEndpointsError` subclasses."""
+def open_film(path: str, keep_pixels: bool = False) -> OpenedFilm:
+    """Load and decode ``path``; raises the loader's :class:`SpineEndpointsError` subclasses.
+
+    ``keep_pixels`` keeps the decoded (row, col) image of a greyscale film (a colour secondary
+    capture keeps none: assisted measurement works on grey values).
+    """
     radiograph = load_radiograph(path)
     orientation = Dataset()
     if radiograph.patient_orientation:
         orientation.PatientOrientation = list(radiograph.patient_orientation)
     film = radiograph.film.value if radiograph.film is not None else ""
+    pixels = radiograph.pixels if keep_pixels and radiograph.pixels.ndim == 2 else None
     return OpenedFilm(
         radiograph.calibration,
         anterior_direction(orientation),
         film,
         (radiograph.rows, radiograph.cols),
+        pixels,
+        not radiograph.inverted_for_display,
     )
 
 

@@ -4,7 +4,9 @@ A study is a subject x visit. Its films are the usable radiographs the scan foun
 (0012,0040) *Clinical Trial Subject ID* and the visit the protocol assigns: time point id, else
 study date) and every film a landmark set names (the landmark source decides its subject and
 visit). Grades join by subject and visit. Files that belong to no study and cannot be used (not
-DICOM, truncated, ...) become failures of the plan; so do bad grade rows, each on its own.
+DICOM, truncated, ...) become failures of the plan; so do bad grade rows, each on its own. A
+landmark set with bad rows still claims its image (so the film is not also "no landmarks") and
+its study reports the rows; bad rows that name no usable subject and visit fail here.
 Documents next to the images (``.csv``, ``.json``, ``.md``, ...) are not images and are skipped.
 """
 
@@ -19,7 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from imaging.anatomy import Film
 from imaging.batch import provenance
+from imaging.batch.assisted import AssistOptions
 from imaging.batch.measure import MeasureSettings
 from imaging.batch.model import Failure
 from imaging.batch.results import study_id
@@ -61,11 +65,13 @@ def plan_batch(
     landmarks: Path | None = None,
     grades: Path | None = None,
     store_url: str | None = None,
+    assist: AssistOptions | None = None,
 ) -> Plan:
     """Scan ``archive`` and build the tasks.
 
     Reads come from ``store_url`` (plus a ``grades`` file if given), else from ``landmarks`` and
     ``grades``, which default to ``landmarks.csv`` and ``grades.csv`` in the archive folder.
+    ``assist`` (refinement, tracking) goes into every task.
     """
     archive = Path(archive)
     if not archive.is_dir():
@@ -115,6 +121,8 @@ def plan_batch(
             reads=tuple(study.reads),
             grades=tuple(sorted(study.grades, key=lambda g: items.get(g.item, len(items)))),
             settings=settings,
+            assist=assist or AssistOptions(),
+            archive=str(archive.resolve()),
         )
         for (subject, visit), study in sorted(
             studies.items(), key=lambda item: (_natural(item[0][0]), order.get(item[0][1], 99))
@@ -208,6 +216,19 @@ def _add_landmarks(
     claimed: set[str] = set()
     for landmark_set, found, tried in located:
         visit = _visit_id(protocol, landmark_set.visit)
+        if landmark_set.problems and (visit is None or not landmark_set.subject):
+            # Bad rows that belong to no study: reported here, with what they say.
+            failures.extend(
+                Failure(
+                    landmark_set.origin,
+                    landmark_set.subject,
+                    landmark_set.visit,
+                    f"landmarks: {problem}",
+                )
+                for problem in landmark_set.problems
+            )
+            if not landmark_set.subject or not landmark_set.visit:
+                continue
         if visit is None:
             failures.append(
                 Failure(
@@ -231,11 +252,13 @@ def _add_landmarks(
                 landmark_set.points,
                 landmark_set.origin,
                 "" if path else "; ".join([*tried, "SOPInstanceUIDs of the archive"]),
+                landmark_set.problems,
             )
         )
         if path:
             claimed.add(path)
-            study.images.setdefault(path, landmark_set.film)
+            known = landmark_set.film in {film.value for film in Film}
+            study.images.setdefault(path, landmark_set.film if known else "")
     return claimed
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from imaging.batch.model import ENDPOINT_COLUMNS, Failure, FileDigest, StudyResult
 from imaging.errors import SpineEndpointsError
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 def study_id(subject: str, visit: str) -> str:

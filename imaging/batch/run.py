@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from imaging.batch import provenance
+from imaging.batch.assisted import AssistOptions
 from imaging.batch.eligibility import EligibilityWriter
 from imaging.batch.executors import InProcessExecutor
 from imaging.batch.model import Failure, FileDigest, StudyResult
@@ -51,6 +52,14 @@ class BatchOptions:
     grades: Path | None = None
     protocol: Path | None = None
     force: bool = False
+    refine: bool = False
+    """Refine every read film's corners on its pixels before measuring (``--refine``)."""
+    track: bool = False
+    """Track unread flexion/extension films from the read ones (``--track``)."""
+
+    @property
+    def assist(self) -> AssistOptions:
+        return AssistOptions(refine=self.refine, track=self.track)
 
 
 @dataclass(frozen=True)
@@ -89,7 +98,12 @@ def run_batch(
     store = ResultStore(out)
     protocol = load_protocol(options.protocol)
     plan = plan_batch(
-        options.archive, protocol, options.landmarks, options.grades, options.store_url
+        options.archive,
+        protocol,
+        options.landmarks,
+        options.grades,
+        options.store_url,
+        options.assist,
     )
 
     # The studies in output order; the tasks themselves are dropped as they finish.
@@ -128,6 +142,8 @@ def run_batch(
         command=command if command is not None else sys.argv,
         options={
             "force": options.force,
+            "refine": options.refine,
+            "track": options.track,
             "archive": str(Path(options.archive).resolve()),
             "out": str(out.resolve()),
         },

@@ -1,20 +1,24 @@
 """Where the reads come from: landmark and grade files, or the read store.
 
 Both give the same records: :class:`LandmarkSet` (one reader's corners on one film) and
-:class:`GradeRecord` (one grade). Grade files are read row by row: a bad row is a failure naming
-its line, and the other rows are used. From the store, only the current version of each
-submitted or locked read counts (drafts never do).
+:class:`GradeRecord` (one grade). Landmark and grade files are read row by row: a bad grade row
+is a failure naming its line, and the other rows are used; a bad landmark row fails its film
+(the set carries the problem, and its other corners are not measured: a film with a corner
+missing would silently lose levels), and every other film is measured. From the store, only the
+current version of each submitted or locked read counts (drafts never do).
 """
 
 from __future__ import annotations
 
 import csv
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from imaging.anatomy import Film
 from imaging.batch.model import Failure, Point
-from imaging.landmark_files import LandmarkRecord, read_landmark_records
+from imaging.landmark_files import RowProblem, iter_landmark_records
 from imaging.protocol.grade_forms import check_row, columns
 from imaging.protocol.model import Protocol
 
@@ -33,6 +37,9 @@ class LandmarkSet:
     """Where the set was read, for messages: ``"line 2"``, ``"store read 7 (version 2)"``."""
     origin: str
     """The landmark file, or the store's URL (password hidden)."""
+    problems: tuple[str, ...] = ()
+    """Bad rows of this film (``"line 12 (...): ... Fix."``); a set with problems is not
+    measured. ``film`` is then as written (maybe not a film name) and ``points`` the good rows."""
 
 
 @dataclass(frozen=True)
@@ -48,24 +55,71 @@ class GradeRecord:
 
 
 def landmark_sets_from_file(path: Path) -> list[LandmarkSet]:
-    """Every landmark set of a landmark file (raises :class:`LandmarkError` for a bad file)."""
-    groups: dict[tuple[str, str, str, str, str], list[LandmarkRecord]] = defaultdict(list)
-    for record in read_landmark_records(path):
-        key = (record.subject, record.visit, record.film.value, record.reader, record.image)
-        groups[key].append(record)
-    return [
+    """Every landmark set of a landmark file, in the order of their first row.
+
+    Bad rows do not stop the reading: each is a problem of its film (subject, visit, film and
+    reader as written), and a film whose every row is bad is a set without points. Raises
+    :class:`LandmarkError` only for a file that cannot be read as a whole (missing, no header,
+    missing columns, invalid JSON, no placed corner).
+    """
+    groups: dict[tuple[str, str, str, str, str], tuple[str, list[Point]]] = {}
+    problems: dict[tuple[str, str, str, str], list[RowProblem]] = defaultdict(list)
+    for item in iter_landmark_records(path):
+        if isinstance(item, RowProblem):
+            subject, visit, film, reader = item.film_key
+            problems[(subject, visit, _film_name(film), reader)].append(item)
+            continue
+        key = (item.subject, item.visit, item.film.value, item.reader, item.image)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = (item.where, [])
+        group[1].append((item.vertebra.value, item.corner.value, item.row, item.col, item.where))
+    origin = str(path)
+    sets = [
         LandmarkSet(
             subject,
             visit,
             film,
             reader,
             image,
-            tuple((r.vertebra.value, r.corner.value, r.row, r.col, r.where) for r in records),
-            records[0].where,
-            str(path),
+            tuple(points),
+            where,
+            origin,
+            _texts(problems.get((subject, visit, film, reader), ())),
         )
-        for (subject, visit, film, reader, image), records in groups.items()
+        for (subject, visit, film, reader, image), (where, points) in groups.items()
     ]
+    films = {key[:4] for key in groups}
+    for (subject, visit, film, reader), bad in problems.items():
+        if (subject, visit, film, reader) not in films:
+            sets.append(
+                LandmarkSet(
+                    subject,
+                    visit,
+                    film,
+                    reader,
+                    bad[0].image,
+                    (),
+                    bad[0].where,
+                    origin,
+                    _texts(bad),
+                )
+            )
+    return sets
+
+
+def _film_name(text: str) -> str:
+    """A film as the records spell it (``Flexion`` -> ``flexion``); other text as written."""
+    try:
+        return Film(text).value
+    except ValueError:
+        return text
+
+
+def _texts(problems: Iterable[RowProblem]) -> tuple[str, ...]:
+    return tuple(
+        f"{p.reason.rstrip('.')}; its film is not measured. {p.fix}".rstrip(". ") for p in problems
+    )
 
 
 def grades_from_file(path: Path, protocol: Protocol, failures: list[Failure]) -> list[GradeRecord]:

@@ -8,6 +8,12 @@ be used becomes a :class:`~imaging.batch.model.Failure` of the study, and the re
 Uncalibrated films: their angles, indexes and percentages are computed; their millimetre rows
 stay in the table with an empty value and the reason in ``note`` (as :mod:`imaging.endpoints`
 gives them), and the failures table gets one ``uncalibrated: ...`` row per such film.
+
+A landmark set with bad rows (``FilmRead.problems``) is not measured: each bad row is a
+``landmarks: line N ...`` failure naming the landmark file. With ``--refine``/``--track``
+(:class:`~imaging.batch.assisted.AssistOptions`) the films' pixels are kept while the study is
+computed, and :mod:`imaging.batch.assisted` refines the read corners and tracks unread dynamic
+films.
 """
 
 from __future__ import annotations
@@ -16,11 +22,13 @@ import hashlib
 import json
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from imaging import __version__
 from imaging.anatomy import Corner, Film, Vertebra
-from imaging.batch.measure import MeasureSettings, grade_rows, measure_study
+from imaging.batch.assisted import AssistOptions, ReadFilm, refine_film, track_study
+from imaging.batch.measure import MeasuredFilm, MeasureSettings, grade_rows, measure_study
 from imaging.batch.model import Failure, FileDigest, Point, Row, StudyResult
 from imaging.batch.open_film import OpenedFilm, failure_kind, open_film
 from imaging.errors import LandmarkError, SpineEndpointsError
@@ -43,6 +51,8 @@ class FilmRead:
     origin: str = ""
     not_found: str = ""
     """Where the image was looked for, when ``path`` is empty."""
+    problems: tuple[str, ...] = ()
+    """The set's bad rows (``"line 12 (...): unknown corner 'XX' ..."``): not measured."""
 
 
 @dataclass(frozen=True)
@@ -69,11 +79,23 @@ class StudyTask:
     reads: tuple[FilmRead, ...] = ()
     grades: tuple[GradeEntry, ...] = ()
     settings: MeasureSettings = field(default_factory=MeasureSettings)
+    assist: AssistOptions = field(default_factory=AssistOptions)
+    archive: str = ""
+    """The archive folder: images found by the scan are shown relative to it."""
     software: str = __version__
 
     @property
     def label(self) -> str:
         return f"{self.subject} {self.visit}"
+
+    def display(self, path: str) -> str:
+        """``path`` relative to the archive (POSIX separators) when inside it."""
+        if self.archive:
+            try:
+                return Path(path).relative_to(self.archive).as_posix()
+            except ValueError:
+                pass
+        return path
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -107,7 +129,7 @@ def run_study(task: StudyTask) -> StudyResult:
     for path in task.files:
         try:
             digests.append(FileDigest.of(path))
-            opened[path] = open_film(path)
+            opened[path] = open_film(path, keep_pixels=task.assist.needs_pixels)
         except OSError as error:
             opened[path] = None
             fail(path, f"unreadable: {error.strerror or error}")
@@ -115,8 +137,12 @@ def run_study(task: StudyTask) -> StudyResult:
             opened[path] = None
             fail(path, f"{failure_kind(error)}: {error}")
 
-    landmarks: list[Landmarks] = []
+    reads: list[ReadFilm] = []
     for read in task.reads:
+        if read.problems:
+            for problem in read.problems:
+                fail(read.origin, f"landmarks: {problem}")
+            continue
         if not read.path:
             fail(read.image, f"image not found: looked in {read.not_found}")
             continue
@@ -124,36 +150,49 @@ def run_study(task: StudyTask) -> StudyResult:
         if film is None:
             continue  # its failure is already recorded
         try:
-            landmarks.append(_landmarks(task, read, film))
+            landmarks = _landmarks(task, read, film)
         except (SpineEndpointsError, ValueError) as error:
             fail(read.path, f"landmarks: {error}")
             continue
+        reads.append(ReadFilm(MeasuredFilm(landmarks), read.path, film))
         if not film.calibration.has_millimetres:
+            refine = "; its corners are not refined" if task.assist.refine else ""
             fail(
                 read.path,
                 f"uncalibrated: the {read.film} film has no pixel spacing "
                 f"({film.calibration.detail}); its millimetre measures are left empty, its "
-                "angles and ratios are computed. Supply a calibration to get millimetres",
+                f"angles and ratios are computed{refine}. Supply a calibration to get millimetres",
             )
+    if task.assist.refine:
+        reads = [refine_film(read, task.assist, fail) for read in reads]
+    tracked = (
+        track_study(reads, task.images, opened, task.display, task.assist, fail)
+        if task.assist.track
+        else None
+    )
 
-    read_paths = {r.path for r in task.reads}
+    measured = {r.path for r in task.reads} | (tracked.paths if tracked else set())
     for path, film_name in task.images:
-        if path not in read_paths and opened.get(path) is not None:
+        if path not in measured and opened.get(path) is not None:
             fail(
                 path,
                 f"no landmarks: no corners were read on this {film_name or 'radiograph'} film. "
                 "Read it (napari plugin) or add its rows to the landmark file",
             )
+    read_sets = len(reads)
+    films = [read.film for read in reads] + (tracked.films if tracked else [])
+    del reads, opened  # the pixels, when kept, are no longer needed
 
     rows: list[Row] = []
     try:
-        rows.extend(measure_study(landmarks, task.settings))
+        rows.extend(measure_study(films, task.settings, tracked.pair_rows if tracked else None))
     except SpineEndpointsError as error:
         fail("", f"landmarks: {error}")
     rows.extend(grade_rows(task.subject, task.visit, task.grades))
     summary: dict[str, Any] = {
         "films": len(task.images),
-        "landmark_sets": len(landmarks),
+        "landmark_sets": read_sets,
+        "tracked_films": len(tracked.films) if tracked else 0,
         "grades": len(task.grades),
         "seconds": round(time.perf_counter() - started, 4),
     }

@@ -50,6 +50,18 @@ def register(subparsers: Any) -> None:
         "--scheduler", metavar="ADDRESS", help="run on a dask.distributed cluster (tcp://host:8786)"
     )
     parser.add_argument("--force", action="store_true", help="recompute unchanged studies too")
+    parser.add_argument(
+        "--refine",
+        action="store_true",
+        help="refine every read film's corners to the bone corners before measuring (corners "
+        "the refinement is not confident about keep the click)",
+    )
+    parser.add_argument(
+        "--track",
+        action="store_true",
+        help="measure an unread flexion or extension film with the corners of the read one, "
+        "tracked by registration (or of the neutral film onto both); poor matches are failures",
+    )
     parser.add_argument("--report", action="store_true", help="also write DIR/report.html")
     parser.set_defaults(func=run)
 
@@ -75,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
         grades=args.grades,
         protocol=args.protocol,
         force=args.force,
+        refine=args.refine,
+        track=args.track,
     )
     with open_executor(args.jobs, args.scheduler) as choice:
         summary = run_batch(

@@ -11,6 +11,7 @@ image the header declares is within :mod:`imaging.dicom.limits`.
 
 from __future__ import annotations
 
+import io
 import os
 import struct
 import warnings
@@ -18,11 +19,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from pydicom import dcmread
 from pydicom.dataelem import DataElement
-from pydicom.dataset import Dataset
+from pydicom.dataset import Dataset, FileDataset
 from pydicom.errors import InvalidDicomError
 from pydicom.uid import (
     UID,
@@ -33,6 +34,7 @@ from pydicom.uid import (
 )
 
 from imaging.dicom.limits import check_file_size, check_image_size
+from imaging.dicom.sniff import SNIFF_BYTES, BoundedReader, looks_like_data_set
 from imaging.dicom.structure import (
     PIXEL_DATA,
     PIXEL_DATA_TAGS,
@@ -174,11 +176,12 @@ def parse_header(fileobj: BinaryIO, size: int, name: str, strict: bool = True) -
     if size == 0:
         raise NotDicomError("the file is empty", path=name, fix="Check that the copy is complete.")
     dataset: Dataset
+    bounded = BoundedReader(fileobj, size)  # a bogus length never allocates past the file's end
     try:
-        dataset = dcmread(fileobj, stop_before_pixels=True)
+        dataset = _dcmread(bounded, fileobj, stop_before_pixels=True)
     except InvalidDicomError:
         fileobj.seek(0)
-        dataset = _read_without_prefix(fileobj, name)
+        dataset = _read_without_prefix(bounded, fileobj, size, name)
     except (EOFError, struct.error) as error:
         raise TruncatedFileError(
             f"the file ends inside its DICOM header ({error})",
@@ -290,17 +293,40 @@ def require_image(dicom_file: DicomFile) -> tuple[int, int, int, int]:
 
 
 # --- internals ----------------------------------------------------------------------------------
-def _read_without_prefix(fileobj: BinaryIO, name: str) -> Dataset:
-    """Read a file without the 'DICM' prefix, accepting it only if it holds a DICOM data set."""
+def _dcmread(bounded: BoundedReader, fileobj: BinaryIO, **options: Any) -> Dataset:
+    """``dcmread`` through ``bounded``; the data set records ``fileobj`` as its source.
+
+    pydicom keeps the object it read from; a wrapper of a file cannot be deep-copied (pydicom
+    would warn on every ``copy.deepcopy``), so the source is set as if ``fileobj`` was read.
+    """
+    dataset = dcmread(bounded, **options)
+    if isinstance(dataset, FileDataset) and dataset.buffer is bounded:
+        dataset.buffer = None if isinstance(fileobj, io.BufferedReader) else fileobj
+        dataset.fileobj_type = open if dataset.buffer is None else type(fileobj)
+    return dataset
+
+
+def _read_without_prefix(
+    fileobj: BoundedReader, source: BinaryIO, size: int, name: str
+) -> Dataset:
+    """Read a file without the 'DICM' prefix, accepting it only if it holds a DICOM data set.
+
+    Only a file whose first bytes are a plausible DICOM element header is parsed at all
+    (:func:`imaging.dicom.sniff.looks_like_data_set`); anything else is not DICOM at once.
+    """
     not_dicom = NotDicomError(
         "not a DICOM file: no 'DICM' marker at byte 128 and no DICOM data set at the start",
         path=name,
         fix="Check that this is an image export (not a report, viewer or archive file).",
     )
+    head = fileobj.read(SNIFF_BYTES)
+    fileobj.seek(0)
+    if not looks_like_data_set(head, size):
+        raise not_dicom
     # A forced read of arbitrary bytes warns about nonsense values; the verdict is ours.
     with warnings.catch_warnings(record=True):
         try:
-            dataset = dcmread(fileobj, force=True, stop_before_pixels=True)
+            dataset = _dcmread(fileobj, source, force=True, stop_before_pixels=True)
         except Exception as error:  # arbitrary bytes fail in arbitrary ways
             raise not_dicom from error
         if not any(tag in dataset for tag in _IDENTIFYING_TAGS):

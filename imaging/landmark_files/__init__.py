@@ -31,6 +31,10 @@ JSON: a list of objects with these keys, or ``{"landmarks": [...]}``. The corner
 subject x visit x film x reader must all name the same image. Each corner appears once, and the
 corners must be anatomically possible (:mod:`imaging.geometry.corner_order`); every violation is a
 :class:`~imaging.errors.LandmarkError` naming the file, the line and the fix.
+
+:func:`load_landmarks` and :func:`read_landmark_records` refuse a file with a bad row;
+:func:`iter_landmark_records` yields a :class:`RowProblem` per bad row and the good records, for
+callers (the batch) that measure every film they can.
 """
 
 from __future__ import annotations
@@ -43,9 +47,20 @@ from imaging.calibration import Calibration
 from imaging.errors import DicomReadError, LandmarkError
 from imaging.geometry.landmarks import LandmarkPoint, Landmarks
 from imaging.landmark_files.images import ArchiveIndex, FilmHeader, film_header, locate_image
-from imaging.landmark_files.reader import LandmarkRecord, read_landmark_records
+from imaging.landmark_files.reader import (
+    LandmarkRecord,
+    RowProblem,
+    iter_landmark_records,
+    read_landmark_records,
+)
 
-__all__ = ["LandmarkRecord", "load_landmarks", "read_landmark_records"]
+__all__ = [
+    "LandmarkRecord",
+    "RowProblem",
+    "iter_landmark_records",
+    "load_landmarks",
+    "read_landmark_records",
+]
 
 
 def load_landmarks(

@@ -4,6 +4,12 @@ Tolerant of what spreadsheets do (a byte-order mark, ``;`` or tab separators, ca
 spaced headers, extra columns, corner names written ``anterior-superior``, ``Anterior Superior``
 or ``AS``); strict about content: every problem is a :class:`~imaging.errors.LandmarkError`
 naming the file, the line (CSV) or entry (JSON), the subject/visit/film and the fix.
+
+Two ways to read: :func:`read_landmark_records` refuses the whole file at its first bad row (the
+``heights`` and ``rom`` commands: a reader fixes the file); :func:`iter_landmark_records` streams
+the records and yields a :class:`RowProblem` for each bad row instead (the batch: one bad row
+fails its film, every other film is measured). Problems with the file itself (missing, not
+UTF-8, no header, missing columns, invalid JSON) raise in both.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import csv
 import io
 import json
 import math
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,10 +58,56 @@ class LandmarkRecord:
         return (self.subject, self.visit, self.film, self.reader)
 
 
+@dataclass(frozen=True)
+class RowProblem:
+    """A row (CSV) or entry (JSON) of a landmark file that cannot be used, and why.
+
+    ``subject``, ``visit``, ``film``, ``reader`` and ``image`` are the row's cells as written
+    (empty when absent), so the problem can be given to its film; ``reason`` names the line and
+    what is wrong, ``fix`` how to correct it (the :class:`LandmarkError` the strict reader raises
+    has the same text).
+    """
+
+    where: str
+    subject: str
+    visit: str
+    film: str
+    reader: str
+    image: str
+    reason: str
+    fix: str
+    path: str
+
+    @property
+    def film_key(self) -> tuple[str, str, str, str]:
+        """(subject, visit, film, reader) as written: the film the row belongs to."""
+        return (self.subject, self.visit, self.film, self.reader)
+
+    def error(self) -> LandmarkError:
+        return LandmarkError(self.reason, path=self.path, fix=self.fix)
+
+
 def read_landmark_records(path: str | Path) -> list[LandmarkRecord]:
     """Every placed corner of a landmark file (``.json`` is JSON, anything else CSV).
 
-    Rows whose ``row`` and ``col`` are both empty are corners not placed and are skipped.
+    Rows whose ``row`` and ``col`` are both empty are corners not placed and are skipped. The
+    first bad row raises its :class:`LandmarkError`.
+    """
+    records: list[LandmarkRecord] = []
+    for item in iter_landmark_records(path):
+        if isinstance(item, RowProblem):
+            raise item.error()
+        records.append(item)
+    return records
+
+
+def iter_landmark_records(path: str | Path) -> Iterator[LandmarkRecord | RowProblem]:
+    """Each placed corner of a landmark file, or a :class:`RowProblem` for a row that is bad.
+
+    Streams the rows in file order (records are not kept), so memory does not grow with the
+    file. Raises :class:`LandmarkError` (or :class:`FileAccessError`) only for the file as a
+    whole: missing, unreadable, not UTF-8, no header or missing columns, invalid JSON, or no
+    placed corner at all. Repeated text (subject, visit, image, reader) is interned.
     """
     source = Path(path)
     try:
@@ -78,17 +131,50 @@ def read_landmark_records(path: str | Path) -> list[LandmarkRecord]:
     entries = (
         _json_entries(text, source) if source.suffix.lower() == ".json" else _csv_rows(text, source)
     )
-    records = [r for r in (_record(entry, where, source) for where, entry in entries) if r]
-    if not records:
+    del text
+    placed = False
+    for where, entry, problem in entries:
+        if problem is None:
+            try:
+                record = _record(entry, where, source)
+            except LandmarkError as error:
+                problem = error
+            else:
+                if record is not None:
+                    placed = True
+                    yield record
+                continue
+        placed = True
+        yield _problem(where, entry, problem, source)
+    if not placed:
         raise LandmarkError(
             "the landmark file has no placed corners",
             path=source,
             fix=f"Give one row per corner with columns {', '.join(REQUIRED_COLUMNS)}.",
         )
-    return records
 
 
-def _csv_rows(text: str, source: Path) -> Iterator[tuple[str, Mapping[str, str]]]:
+def _problem(
+    where: str, entry: Mapping[str, Any], error: LandmarkError, source: Path
+) -> RowProblem:
+    return RowProblem(
+        where=where,
+        subject=_text(entry.get("subject")),
+        visit=_text(entry.get("visit")),
+        film=_text(entry.get("film")),
+        reader=_text(entry.get("reader")),
+        image=_text(entry.get("image")),
+        reason=error.reason,
+        fix=error.fix,
+        path=str(source),
+    )
+
+
+Entry = tuple[str, Mapping[str, Any], LandmarkError | None]
+"""(where, cells by column, the row's problem when it cannot even be split into cells)."""
+
+
+def _csv_rows(text: str, source: Path) -> Iterator[Entry]:
     first = text.split("\n", 1)[0]
     delimiter = next((d for d in (",", ";", "\t") if d in first), ",")
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
@@ -112,16 +198,18 @@ def _csv_rows(text: str, source: Path) -> Iterator[tuple[str, Mapping[str, str]]
         if not any(cell.strip() for cell in cells):
             continue
         line = reader.line_num
+        entry = dict(zip(names, cells, strict=False))
+        problem = None
         if len(cells) > len(names):
-            raise LandmarkError(
+            problem = LandmarkError(
                 f"line {line}: {len(cells)} cells for {len(names)} columns",
                 path=source,
                 fix="Quote values that contain the separator.",
             )
-        yield f"line {line}", dict(zip(names, cells, strict=False))
+        yield f"line {line}", entry, problem
 
 
-def _json_entries(text: str, source: Path) -> Iterator[tuple[str, Mapping[str, Any]]]:
+def _json_entries(text: str, source: Path) -> Iterator[Entry]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
@@ -142,17 +230,26 @@ def _json_entries(text: str, source: Path) -> Iterator[tuple[str, Mapping[str, A
     for number, entry in enumerate(data, start=1):
         where = f"entry {number}"
         if not isinstance(entry, dict):
-            raise LandmarkError(
-                f"{where}: expected an object, got {type(entry).__name__}", path=source
+            yield (
+                where,
+                {},
+                LandmarkError(
+                    f"{where}: expected an object, got {type(entry).__name__}",
+                    path=source,
+                    fix="Each entry is an object with the landmark columns as keys.",
+                ),
             )
-        missing = [c for c in REQUIRED_COLUMNS if c not in {_column(k) for k in entry}]
+            continue
+        cells = {_column(str(k)): v for k, v in entry.items()}
+        missing = [c for c in REQUIRED_COLUMNS if c not in cells]
+        problem = None
         if missing:
-            raise LandmarkError(
+            problem = LandmarkError(
                 f"{where}: missing key{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
                 path=source,
                 fix=f"Each entry needs {', '.join(REQUIRED_COLUMNS)}; reader is optional.",
             )
-        yield where, {_column(k): v for k, v in entry.items()}
+        yield where, cells, problem
 
 
 def _column(name: str) -> str:
@@ -227,14 +324,14 @@ def _record(entry: Mapping[str, Any], where: str, source: Path) -> LandmarkRecor
             )
         coordinates.append(value)
     return LandmarkRecord(
-        subject,
-        visit,
+        sys.intern(subject),
+        sys.intern(visit),
         film,
-        _text(entry.get("image")),
+        sys.intern(_text(entry.get("image"))),
         vertebra,
         corner,
         coordinates[0],
         coordinates[1],
-        reader,
+        sys.intern(reader),
         where,
     )

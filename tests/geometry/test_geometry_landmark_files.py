@@ -12,7 +12,12 @@ from geometry_spines import spine_corners
 from imaging.anatomy import Film, Vertebra
 from imaging.calibration import CalibrationSource
 from imaging.errors import LandmarkError
-from imaging.landmark_files import load_landmarks, read_landmark_records
+from imaging.landmark_files import (
+    RowProblem,
+    iter_landmark_records,
+    load_landmarks,
+    read_landmark_records,
+)
 
 ROWS = landmark_rows(spine_corners(), "DLBP-001", "baseline", "neutral", "neutral.dcm")
 
@@ -257,3 +262,56 @@ def test_records_keep_their_line(tmp_path: Path) -> None:
     records = read_landmark_records(_csv(tmp_path))
     assert [r.where for r in records[:2]] == ["line 2", "line 3"]
     assert records[0].film_key == ("DLBP-001", "baseline", Film.NEUTRAL, "R1")
+
+
+def test_iteration_reports_each_bad_row_and_keeps_the_good_ones(tmp_path: Path) -> None:
+    rows = list(ROWS)
+    rows[3] = (*rows[3][:5], "anterior_middle", *rows[3][6:])
+    rows[7] = (*rows[7][:6], "12,5", *rows[7][7:])
+    rows.append(("DLBP-001", "baseline", "neutral", "neutral.dcm", "L1", "AS", "1", "2", "R1", "x"))
+    path = _csv(tmp_path, rows)
+
+    items = list(iter_landmark_records(path))
+
+    problems = [item for item in items if isinstance(item, RowProblem)]
+    records = [item for item in items if not isinstance(item, RowProblem)]
+    assert [p.where for p in problems] == ["line 5", "line 9", f"line {len(rows) + 1}"]
+    assert len(records) == len(ROWS) - 2
+    first = problems[0]
+    assert first.film_key == ("DLBP-001", "baseline", "neutral", "R1")
+    assert first.reason.startswith(
+        "line 5 (subject DLBP-001, visit baseline, film neutral): unknown corner 'anterior_middle'"
+    )
+    assert first.fix.startswith("Use one of: anterior_superior")
+    assert "row '12,5' is not a number" in problems[1].reason
+    assert problems[2].reason == f"line {len(rows) + 1}: 10 cells for 9 columns"
+    # The strict reader refuses the file at the first of them, with the same text.
+    with pytest.raises(LandmarkError) as strict:
+        read_landmark_records(path)
+    assert str(strict.value) == str(first.error())
+
+
+def test_iteration_of_json_entries_and_whole_file_errors(tmp_path: Path) -> None:
+    entries = [dict(zip(HEADER, row, strict=True)) for row in ROWS[:3]]
+    path = tmp_path / "landmarks.json"
+    path.write_text(json.dumps([entries[0], "not an entry", {"subject": "DLBP-001"}, *entries[1:]]))
+
+    items = list(iter_landmark_records(path))
+
+    kinds = [type(item).__name__ for item in items]
+    assert kinds == [
+        "LandmarkRecord",
+        "RowProblem",
+        "RowProblem",
+        "LandmarkRecord",
+        "LandmarkRecord",
+    ]
+    assert items[1].reason == "entry 2: expected an object, got str"  # type: ignore[union-attr]
+    assert "entry 3: missing keys visit, film" in items[2].reason  # type: ignore[union-attr]
+    # A file that cannot be read as a whole still raises, however it is read.
+    rows = [r[:6] + r[7:] for r in ROWS]
+    with pytest.raises(LandmarkError, match="missing column row"):
+        next(iter_landmark_records(_csv(tmp_path, rows, HEADER[:6] + HEADER[7:])))
+    (tmp_path / "empty.csv").write_text(",".join(HEADER) + "\n")
+    with pytest.raises(LandmarkError, match="no placed corners"):
+        list(iter_landmark_records(tmp_path / "empty.csv"))

@@ -77,7 +77,10 @@ def test_rough_clicks_refined_accepted_and_submitted(
     assist.refine.click()
     qtbot.waitUntil(lambda: not context.assistant.busy, timeout=20000)
     assert assist.proposals.count() == 22
-    rings = context.overlay(Film.NEUTRAL).proposals.layer
+    overlay = context.overlay(Film.NEUTRAL)
+    rings = overlay.proposals.layer
+    assert viewer.layers.selection.active is overlay.points  # clicks still place corners
+    assert overlay.points.mode == "add"
     assert len(rings.data) == 22
     assert all(text.startswith(("0.", "1.")) for text in rings.features["text"])
     assert "refined" in assist.proposals.item(0).text()

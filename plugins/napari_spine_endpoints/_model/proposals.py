@@ -22,6 +22,8 @@ from imaging.store.reads import LandmarkUse
 from napari_spine_endpoints._model.placement import CornerLabel, PlacementState
 from napari_spine_endpoints._model.provenance import CornerRecord, Point
 
+_DECIDED = (LandmarkUse.REFINED, LandmarkUse.MOVED)
+
 
 @dataclass(frozen=True)
 class CornerProposal:
@@ -108,11 +110,13 @@ class ProposalSet:
         for proposal in proposals:
             label = proposal.label
             current = placement.positions.get(label)
-            if current != proposal.origin:
-                stale.append(label)
+            record = placement.records.get(label)
+            decided = record is not None and record.used in _DECIDED
+            if current != proposal.origin or (proposal.kind is LandmarkUse.REFINED and decided):
+                stale.append(label)  # moved meanwhile, or refined/moved by the reader already
                 continue
             if proposal.kind is LandmarkUse.REFINED and current is not None:
-                record = placement.records.get(label) or CornerRecord.clicked(current)
+                record = record or CornerRecord.clicked(current)
                 annotated[label] = (current, _with_refinement(record, proposal))
             if proposal.point is None:
                 self.pending.pop(label, None)

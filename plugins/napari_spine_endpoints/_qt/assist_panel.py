@@ -143,7 +143,7 @@ class AssistPanel(QGroupBox):
         film = self.context.active_film
         if film is None or film not in self.context.images:
             return
-        layer = self.context.overlay(film).proposals.layer
+        layer = self.context.overlay(film).proposals.ensure_layer()
         self.context.viewer.layers.selection.active = layer
         layer.mode = "select"
 
@@ -170,6 +170,10 @@ class AssistPanel(QGroupBox):
                 item.setData(256, proposal.label.text)
                 item.setForeground(_CONFIDENT if proposal.confident else _DOUBTFUL)
                 self.proposals.addItem(item)
+        self.proposals.setVisible(bool(pending))
+        for button in (self.accept_selected, self.reject_selected, self.drag,
+                       self.accept_confident, self.reject_all):  # fmt: skip
+            button.setEnabled(bool(pending))
         doubtful = sum(not p.confident for p in pending)
         if not self.assistant.busy:
             self.summary.setText(

@@ -61,9 +61,12 @@ class Assistant(QObject):
 
     # --- refinement --------------------------------------------------------------------------
     def refine(
-        self, film: Film | None = None, labels: Iterable[CornerLabel] | None = None, *,
+        self,
+        film: Film | None = None,
+        labels: Iterable[CornerLabel] | None = None,
+        *,
         apply_confident: bool = False,
-    ) -> Any:  # fmt: skip
+    ) -> Any:
         """Refine the film's corners (default: the active film, every click not yet decided);
         the started worker, or None when there is nothing to refine."""
         session, film = self.context.session, film or self.context.active_film
@@ -92,8 +95,10 @@ class Assistant(QObject):
                     f"{len(outcome.not_offered)} without a proposal"
                 )
 
-        return self._start(refine, (pixels, request), done, "Refinement",
-                           lambda: flight.difference_update(request.targets))  # fmt: skip
+        def failed() -> None:
+            flight.difference_update(request.targets)
+
+        return self._start(refine, (pixels, request), done, "Refinement", failed)
 
     def accept_confident(self, film: Film | None = None) -> None:
         session, film = self.context.session, film or self.context.active_film

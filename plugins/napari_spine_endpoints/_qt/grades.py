@@ -31,6 +31,7 @@ from napari_spine_endpoints._model.grading import GradeForm
 from napari_spine_endpoints._model.shortcuts import SHORTCUT_BY_ACTION
 from napari_spine_endpoints._qt.context import ReadingContext, context_for
 from napari_spine_endpoints._qt.suggest_panel import SuggestPanel
+from napari_spine_endpoints._qt.tables import scrolling_layout
 
 NO_GRADE = "-"
 
@@ -86,7 +87,7 @@ class GradesWidget(QWidget):
         self.submit_next.clicked.connect(self.context.submit_and_next)
         self._answers: list[bool] = []
 
-        layout = QVBoxLayout(self)
+        layout = scrolling_layout(self)
         row = QHBoxLayout()
         row.addWidget(QLabel("Level"))
         row.addWidget(self.level, 1)

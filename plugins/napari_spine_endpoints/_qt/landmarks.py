@@ -21,7 +21,6 @@ from qtpy.QtWidgets import (
     QListWidgetItem,
     QProgressBar,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -31,7 +30,7 @@ from napari_spine_endpoints._model.placement import CornerLabel, PlacementState
 from napari_spine_endpoints._model.shortcuts import SHORTCUT_BY_ACTION, shortcut_help
 from napari_spine_endpoints._qt.assist_panel import AssistPanel
 from napari_spine_endpoints._qt.context import ReadingContext, context_for
-from napari_spine_endpoints._qt.tables import MeasureTable
+from napari_spine_endpoints._qt.tables import MeasureTable, scrolling_layout
 
 SKIP_REASONS = (
     "not visible on the film",
@@ -105,7 +104,7 @@ class LandmarksWidget(QWidget):
         self.next_level.clicked.connect(lambda: self.context.placement_action("next_level"))
         self.skip.clicked.connect(self.context.skip_corner)
 
-        layout = QVBoxLayout(self)
+        layout = scrolling_layout(self)
         layout.addWidget(self.case_label)
         row = QHBoxLayout()
         row.addWidget(self.films, 1)
@@ -178,8 +177,10 @@ class LandmarksWidget(QWidget):
             layer
             for film in (Film.FLEXION, Film.EXTENSION)
             for overlay in (context.overlay(film),)
-            for layer in (overlay.image, overlay.lines, overlay.points, overlay.proposals.layer)
-        ]
+            for layer in (
+                overlay.image, overlay.lines, overlay.points, overlay.proposals.ensure_layer()
+            )
+        ]  # fmt: skip
         for position, layer in enumerate(ordered):
             viewer.layers.move(viewer.layers.index(layer), position)
         for layer in viewer.layers:

@@ -5,6 +5,8 @@ pending proposal of the film's :class:`ProposalSet` with its confidence ("0.93";
 tracked corner): green when confident, orange when low-confidence or poorly matched, which only
 the reader's own accept applies. Dragging a ring (select mode) moves the corner there (``moved``);
 deleting a ring rejects that proposal. Everything goes to the model; the layer is redrawn from it.
+The layer is made when the film first gets a proposal (napari takes about 0.1 s to add a layer,
+and most films of a read may never need one).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from napari_spine_endpoints._model.proposals import CornerProposal, ProposalSet
 
 CONFIDENT_COLOR = "#40ff40"
 DOUBTFUL_COLOR = "#ffa000"
+_DONE_ACTIONS = (ActionType.ADDED, ActionType.CHANGED, ActionType.REMOVED)
 
 
 def proposal_text(proposal: CornerProposal) -> str:
@@ -35,48 +38,70 @@ class ProposalOverlay:
     """The proposals Points layer of one film, in step with its :class:`ProposalSet`."""
 
     def __init__(
-        self, viewer: Any, proposals: ProposalSet, name: str, size: float, common: dict[str, Any],
+        self,
+        viewer: Any,
+        proposals: ProposalSet,
+        name: str,
+        size: float,
+        common: dict[str, Any],
         metadata: dict[str, Any],
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.viewer = viewer
         self.proposals = proposals
-        self.layer: Points = viewer.add_points(
-            np.empty((0, 2)),
-            ndim=2,
-            name=name,
-            metadata=metadata,
-            features={"label": np.array([], dtype=object), "text": np.array([], dtype=object)},
-            text={
-                "string": "{text}",
-                "size": 8,
-                "color": CONFIDENT_COLOR,
-                "anchor": "lower_right",
-                "translation": np.array([size, -size]),  # data pixels
-            },
-            size=1.6 * size,
-            symbol="ring",
-            face_color=CONFIDENT_COLOR,
-            border_width=0.0,
-            **common,
-        )
+        self.layer: Points | None = None
+        self._spec = (name, size, common, metadata)
         self._shown: list[CornerLabel] = []
         self._syncing = False
-        self.layer.events.data.connect(self._on_data)
         proposals.subscribe(self.redraw)
         self.redraw()
 
+    def ensure_layer(self) -> Points:
+        """The layer, made now if the film had no proposal yet."""
+        if self.layer is None:
+            name, size, common, metadata = self._spec
+            selection = self.viewer.layers.selection
+            active, mode = selection.active, getattr(selection.active, "mode", None)
+            self.layer = self.viewer.add_points(
+                np.empty((0, 2)),
+                ndim=2,
+                name=name,
+                metadata=metadata,
+                features={"label": np.array([], dtype=object), "text": np.array([], dtype=object)},
+                text={
+                    "string": "{text}",
+                    "size": 8,
+                    "color": CONFIDENT_COLOR,
+                    "anchor": "lower_right",
+                    "translation": np.array([size, -size]),  # data pixels
+                },
+                size=1.6 * size,
+                symbol="ring",
+                face_color=CONFIDENT_COLOR,
+                border_width=0.0,
+                **common,
+            )
+            self.layer.events.data.connect(self._on_data)
+            if active is not None:  # napari selects a new layer: the reader's clicks stay put
+                selection.active = active
+                if mode is not None:
+                    active.mode = mode
+        return self.layer
+
     def redraw(self) -> None:
         shown = [p for p in self.proposals.ordered() if p.point is not None]
+        if not shown and self.layer is None:
+            return
+        layer = self.ensure_layer()
         data = np.array([p.point for p in shown], dtype=float).reshape(-1, 2)
         self._syncing = True
         try:
-            self.layer.data = data
-            self.layer.features = {
+            layer.data = data
+            layer.features = {
                 "label": np.array([p.label.text for p in shown], dtype=object),
                 "text": np.array([proposal_text(p) for p in shown], dtype=object),
             }
             if shown:
-                self.layer.face_color = [
+                layer.face_color = [
                     CONFIDENT_COLOR if p.confident else DOUBTFUL_COLOR for p in shown
                 ]
         finally:
@@ -85,16 +110,16 @@ class ProposalOverlay:
 
     def _on_data(self, event: Event) -> None:
         action = getattr(event, "action", None)
-        if self._syncing or action not in (ActionType.CHANGED, ActionType.REMOVED,
-                                           ActionType.ADDED):  # fmt: skip
+        if self._syncing or action not in _DONE_ACTIONS:
             return
         if action == ActionType.ADDED:
             self.redraw()  # a click on this layer offers nothing: back to the model
             return
-        labels = self.layer.features["label"] if len(self.layer.data) else []
+        layer = self.ensure_layer()
+        labels = layer.features["label"] if len(layer.data) else []
         now = {
             CornerLabel.parse(str(text)): (float(p[-2]), float(p[-1]))
-            for p, text in zip(self.layer.data, labels, strict=True)
+            for p, text in zip(layer.data, labels, strict=True)
         }
         gone = [x for x in self._shown if x not in now]
         if gone:
@@ -107,6 +132,8 @@ class ProposalOverlay:
 
     def remove(self) -> None:
         self.proposals.unsubscribe(self.redraw)
+        if self.layer is None:
+            return
         self.layer.events.data.disconnect(self._on_data)
         if self.layer in self.viewer.layers:
             self.viewer.layers.remove(self.layer)

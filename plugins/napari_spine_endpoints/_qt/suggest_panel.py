@@ -205,7 +205,12 @@ class SuggestPanel(QGroupBox):
         return self.context.assistant.suggest(t2, t1)
 
     def _on_new_session(self) -> None:
-        self._redraw_centres()
+        """Another read: its disc centres are its own (the old layer goes)."""
+        layer, self.centres_layer = self.centres_layer, None
+        if layer is not None:
+            layer.events.data.disconnect(self._on_centre)
+            if layer in self.viewer.layers:
+                self.viewer.layers.remove(layer)
         self.refresh()
 
     # --- suggestions of the level being graded -----------------------------------------------

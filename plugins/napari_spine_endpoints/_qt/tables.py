@@ -1,11 +1,59 @@
-"""Small Qt helpers shared by the widgets: a measures table filled from a :class:`MeasureGrid`."""
+"""Small Qt helpers shared by the widgets: a measures table filled from a :class:`MeasureGrid`,
+and a scrolling page for widgets taller than a dock."""
 
 from __future__ import annotations
 
-from qtpy.QtCore import Qt
-from qtpy.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+from qtpy.QtCore import QSize, Qt
+from qtpy.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHeaderView,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from napari_spine_endpoints._model.measures import MeasureGrid
+
+
+class _VerticalScroll(QScrollArea):
+    """Scrolls up and down only: as wide as its page wants, as tall as the dock allows."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return self._with_bar(super().sizeHint(), self._page().sizeHint())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return self._with_bar(super().minimumSizeHint(), self._page().minimumSizeHint())
+
+    def _page(self) -> QWidget:
+        page = self.widget()
+        assert page is not None
+        return page
+
+    def _with_bar(self, own: QSize, page: QSize) -> QSize:
+        bar = self.verticalScrollBar()
+        width = page.width() + (0 if bar is None else bar.sizeHint().width())
+        return QSize(width, own.height())
+
+
+def scrolling_layout(widget: QWidget) -> QVBoxLayout:
+    """Give ``widget`` a vertically scrolling page; returns the page's layout to fill.
+
+    The dock scrolls instead of growing past the screen (the Landmarks and Grades widgets are
+    taller than a 1080-pixel screen with every panel open).
+    """
+    page = QWidget()
+    scroll = _VerticalScroll()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setWidget(page)
+    outer = QVBoxLayout(widget)
+    outer.setContentsMargins(0, 0, 0, 0)
+    outer.addWidget(scroll)
+    return QVBoxLayout(page)
 
 
 class MeasureTable(QTableWidget):
