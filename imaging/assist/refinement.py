@@ -115,7 +115,7 @@ class RefinementResult:
                     "refined_col": None if r.refined is None else r.refined[1],
                     "row": r.used[0],
                     "col": r.used[1],
-                    "used": "refined" if r.accepted else "clicked",
+                    "used": "refined" if r.accepted else "click",
                     "confidence": round(r.confidence, 3),
                     "moved_mm": None if r.moved_mm is None else round(r.moved_mm, 3),
                     "status": r.status.value,

@@ -81,14 +81,18 @@ def refine_film(read: ReadFilm, options: AssistOptions, fail: Fail) -> ReadFilm:
     if opened.pixels is None:
         note = f"{name}: not refined (a colour image)"
         return replace(read, film=replace(read.film, note=_join(read.film.note, note)))
-    result = refine_corners(
-        opened.pixels,
-        landmarks.corners,
-        spacing,
-        search_radius_mm=options.search_radius_mm,
-        min_confidence=options.min_confidence,
-        bone_bright=opened.bone_bright,
-    )
+    try:
+        result = refine_corners(
+            opened.pixels,
+            landmarks.corners,
+            spacing,
+            search_radius_mm=options.search_radius_mm,
+            min_confidence=options.min_confidence,
+            bone_bright=opened.bone_bright,
+        )
+    except (SpineEndpointsError, ValueError) as error:
+        fail(read.path, f"not refined: {error}; the clicks of the {name} film are measured")
+        return read
     try:
         refined = result.apply_to(landmarks)
     except LandmarkError as error:

@@ -74,7 +74,7 @@ def test_a_small_radius_keeps_the_clicks_and_says_so(
     assert main(["refine", str(path), "--search-radius", "0.5"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 23
-    assert all(",clicked," in line and "beyond_radius" in line for line in lines[1:])
+    assert all(",click," in line and "beyond_radius" in line for line in lines[1:])
 
 
 def test_a_missing_image_is_a_clear_error(

@@ -244,3 +244,40 @@ def test_track_measures_unread_dynamic_films_and_reports_poor_matches(
         ("DLBP-003/month_12/DX_lateral_flexion.dcm", "DLBP-003", "month_12", "not tracked"),
         ("DLBP-003/month_12/DX_lateral_extension.dcm", "DLBP-003", "month_12", "no landmarks"),
     }
+
+
+def test_a_corner_refinement_is_not_sure_of_keeps_the_click_and_says_so(
+    archive_copy: Path, tmp_path: Path
+) -> None:
+    archive = only_subject(archive_copy, "DLBP-003")
+    for folder in (archive / "DLBP-003").iterdir():
+        if folder.name != "baseline":
+            shutil.rmtree(folder)
+    table = pd.read_csv(archive / "landmarks.csv", dtype=str, keep_default_na=False)
+    table = table[table["visit"] == "baseline"].reset_index(drop=True)
+    moved = (
+        (table["film"] == "neutral") & (table["vertebra"] == "L3")
+        & (table["corner"] == "anterior_superior")
+    )  # fmt: skip
+    table.loc[moved, "row"] = (table.loc[moved, "row"].astype(float) + 6.0 / 0.375).map(repr)
+    table.to_csv(archive / "landmarks.csv", index=False)
+    out = tmp_path / "out"
+
+    run_batch(BatchOptions(archive, out, refine=True))
+
+    rows = pd.read_parquet(out / "endpoints.parquet")
+    neutral = rows[(rows["film"] == "neutral") & (rows["measure"] == "disc_height_anterior")]
+    notes = set(neutral["note"])
+    assert notes == {
+        "neutral: 1 of 22 corners kept the click: L3 anterior_superior (beyond_radius)"
+    }
+    assert set(neutral["corners"]) == {"refined"}
+    truth = film_truth(archive)
+    height = dict(zip(neutral["level"], neutral["value"], strict=True))
+    expected = {
+        level: truth[("DLBP-003", "baseline", "neutral", level, "disc_height_anterior")]
+        for level in height
+    }
+    assert height["L2-L3"] - expected["L2-L3"] > 4.0  # the click, 6 mm off, is measured
+    for level in ("L3-L4", "L4-L5", "L5-S1"):
+        assert height[level] == pytest.approx(expected[level], abs=0.3), level
