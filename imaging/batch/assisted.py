@@ -30,13 +30,19 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from imaging.anatomy import DiscLevel, Film
-from imaging.assist import TrackingResult, mapped_landmarks, refine_corners, track_vertebrae
 from imaging.batch.measure import CLICK, REFINED, TRACKED, MeasuredFilm
 from imaging.batch.open_film import OpenedFilm
 from imaging.endpoints import PAIR_FILM, EndpointRow
 from imaging.errors import LandmarkError, SpineEndpointsError
+
+if TYPE_CHECKING:
+    from imaging.assist import TrackingResult
+
+# imaging.assist (SimpleITK, scikit-image) is imported where it is used: a batch without
+# --refine/--track never loads it (about 180 MiB and a second per process).
 
 REGISTRATION_ROM = "angular_rom_registration"
 """Measure name of the angular ROM from the tracking transforms (degrees)."""
@@ -81,6 +87,8 @@ def refine_film(read: ReadFilm, options: AssistOptions, fail: Fail) -> ReadFilm:
     if opened.pixels is None:
         note = f"{name}: not refined (a colour image)"
         return replace(read, film=replace(read.film, note=_join(read.film.note, note)))
+    from imaging.assist import refine_corners
+
     try:
         result = refine_corners(
             opened.pixels,
@@ -219,6 +227,8 @@ def _track(
             fail(file, f"not tracked: the {film} film is a colour image; read the {kind} film")
             return None
     assert source.opened.pixels is not None and target.pixels is not None
+    from imaging.assist import mapped_landmarks, track_vertebrae
+
     try:
         tracking = track_vertebrae(
             source.opened.pixels,

@@ -15,14 +15,14 @@ UTF-8, no header, missing columns, invalid JSON) raise in both.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import math
 import sys
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from imaging.anatomy import Corner, Film, Vertebra
 from imaging.errors import FileAccessError, LandmarkError
@@ -110,8 +110,42 @@ def iter_landmark_records(path: str | Path) -> Iterator[LandmarkRecord | RowProb
     placed corner at all. Repeated text (subject, visit, image, reader) is interned.
     """
     source = Path(path)
+    with _open_text(source) as stream:
+        entries = (
+            _json_entries(stream.read(), source)
+            if source.suffix.lower() == ".json"
+            else _csv_rows(stream, source)
+        )
+        placed = False
+        try:
+            for where, entry, problem in entries:
+                if problem is None:
+                    try:
+                        record = _record(entry, where, source)
+                    except LandmarkError as error:
+                        problem = error
+                    else:
+                        if record is not None:
+                            placed = True
+                            yield record
+                        continue
+                placed = True
+                yield _problem(where, entry, problem, source)
+        except UnicodeDecodeError:
+            raise _not_utf8(source) from None
+    if not placed:
+        raise LandmarkError(
+            "the landmark file has no placed corners",
+            path=source,
+            fix=f"Give one row per corner with columns {', '.join(REQUIRED_COLUMNS)}.",
+        )
+
+
+@contextmanager
+def _open_text(source: Path) -> Iterator[TextIO]:
+    """The landmark file open as UTF-8 text (a byte-order mark is skipped); errors name it."""
     try:
-        text = source.read_text(encoding="utf-8-sig")
+        stream = source.open(encoding="utf-8-sig", newline="")
     except FileNotFoundError:
         raise LandmarkError(
             "landmark file not found", path=source, fix="Check the path and the current folder."
@@ -122,36 +156,17 @@ def iter_landmark_records(path: str | Path) -> Iterator[LandmarkRecord | RowProb
             path=source,
             fix="Give a readable CSV or JSON file.",
         ) from None
-    except UnicodeDecodeError:
-        raise LandmarkError(
-            "the landmark file is not UTF-8 text",
-            path=source,
-            fix="Save it as CSV (UTF-8) or JSON.",
-        ) from None
-    entries = (
-        _json_entries(text, source) if source.suffix.lower() == ".json" else _csv_rows(text, source)
+    with stream:
+        try:
+            yield stream
+        except UnicodeDecodeError:
+            raise _not_utf8(source) from None
+
+
+def _not_utf8(source: Path) -> LandmarkError:
+    return LandmarkError(
+        "the landmark file is not UTF-8 text", path=source, fix="Save it as CSV (UTF-8) or JSON."
     )
-    del text
-    placed = False
-    for where, entry, problem in entries:
-        if problem is None:
-            try:
-                record = _record(entry, where, source)
-            except LandmarkError as error:
-                problem = error
-            else:
-                if record is not None:
-                    placed = True
-                    yield record
-                continue
-        placed = True
-        yield _problem(where, entry, problem, source)
-    if not placed:
-        raise LandmarkError(
-            "the landmark file has no placed corners",
-            path=source,
-            fix=f"Give one row per corner with columns {', '.join(REQUIRED_COLUMNS)}.",
-        )
 
 
 def _problem(
@@ -174,10 +189,11 @@ Entry = tuple[str, Mapping[str, Any], LandmarkError | None]
 """(where, cells by column, the row's problem when it cannot even be split into cells)."""
 
 
-def _csv_rows(text: str, source: Path) -> Iterator[Entry]:
-    first = text.split("\n", 1)[0]
+def _csv_rows(stream: TextIO, source: Path) -> Iterator[Entry]:
+    first = stream.readline()
+    stream.seek(0)
     delimiter = next((d for d in (",", ";", "\t") if d in first), ",")
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(stream, delimiter=delimiter)
     header = next(reader, None)
     if not header:
         raise LandmarkError(
