@@ -24,8 +24,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from imaging.endpoints import write_endpoint_table
     from imaging.store.audit import audit_entries, audit_frame, format_trail
-    from imaging.store.export import write_table
     from imaging.store.store import ReadStore
 
     with ReadStore(args.store) as store, store.reading() as session:
@@ -36,6 +36,6 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(format_trail(entries))
     if args.out:
-        write_table(audit_frame(entries), args.out)
+        write_endpoint_table(audit_frame(entries), args.out)
         print(f"{args.out}: {len(entries)} entries")
     return 0

@@ -32,11 +32,12 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from imaging.endpoints import write_endpoint_table
     from imaging.protocol.eligibility import eligibility_table, evaluate_eligibility
     from imaging.protocol.grade_forms import long_grades, read_grade_csv
     from imaging.protocol.loader import load_protocol
     from imaging.protocol.measures import measures_from_landmark_file
-    from imaging.store.export import long_grade_table, measurement_table, write_table
+    from imaging.store.export import long_grade_table, measurement_table
     from imaging.store.store import ReadStore
 
     protocol = load_protocol(args.protocol)
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
                 measures = measurement_table(session)
     results = evaluate_eligibility(protocol, grades, measures)
     table = eligibility_table(results)
-    write_table(table, args.out)
+    write_endpoint_table(table, args.out)
     for result in results:
         print(f"{result.subject}: {result.verdict.value} ({result.reason})")
         for rule in result.results:

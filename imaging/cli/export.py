@@ -27,9 +27,10 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from imaging.endpoints import write_endpoint_table
     from imaging.protocol.loader import load_protocol
     from imaging.protocol.measures import measures_from_landmark_file
-    from imaging.store.export import endpoint_export, grade_table, measurement_table, write_table
+    from imaging.store.export import endpoint_export, grade_table, measurement_table
     from imaging.store.store import ReadStore
 
     protocol = load_protocol(args.protocol)
@@ -43,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         if measures is None:
             measures = measurement_table(session)
     table = endpoint_export(protocol, grades, measures)
-    write_table(table, args.out)
+    write_endpoint_table(table, args.out)
     subjects = table["subject"].nunique() if len(table) else 0
     print(f"{args.out}: {len(table)} rows, {subjects} subjects (protocol {protocol.id})")
     return 0

@@ -19,7 +19,6 @@ map, so readers never see them while the export does.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import select
@@ -227,24 +226,3 @@ def endpoint_export(
         ["subject", "_visit", "_level", "level", "measure", "film", "reader"], kind="stable"
     )
     return table[list(EXPORT_COLUMNS)].reset_index(drop=True)
-
-
-def write_table(table: pd.DataFrame, path: str | Path) -> None:
-    """CSV or Parquet by suffix."""
-    target = Path(path)
-    suffix = target.suffix.lower()
-    if suffix not in (".csv", ".parquet"):
-        raise SpineEndpointsError(
-            "unknown output format", path=target, fix="Name the output FILE.csv or FILE.parquet."
-        )
-    try:
-        if suffix == ".csv":
-            table.to_csv(target, index=False)
-        else:
-            table.to_parquet(target, index=False)
-    except OSError as error:
-        raise SpineEndpointsError(
-            f"cannot write ({error.strerror or error})",
-            path=target,
-            fix="Choose a writable folder.",
-        ) from None

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from imaging import __version__
+from imaging.endpoints import write_endpoint_table
 from imaging.errors import SpineEndpointsError
 from imaging.protocol import Protocol
 from imaging.protocol.grade_forms import GradeRow
@@ -18,7 +19,6 @@ from imaging.store.export import (
     grade_table,
     measurement_table,
     save_measurements,
-    write_table,
 )
 from imaging.store.grades import import_grade_rows
 from imaging.store.store import ReadStore
@@ -80,13 +80,13 @@ def test_change_from_baseline_for_measures_and_grades(
     assert set(table["protocol"]) == {protocol.id}
     assert list(table["visit"]) == sorted(table["visit"], key=protocol.visit_index)
 
-    write_table(table, tmp_path / "e.parquet")
-    write_table(table, tmp_path / "e.csv")
+    write_endpoint_table(table, tmp_path / "e.parquet")
+    write_endpoint_table(table, tmp_path / "e.csv")
     back = pd.read_parquet(tmp_path / "e.parquet")
     assert back["change_from_baseline"].dtype == "float64"
     assert len(pd.read_csv(tmp_path / "e.csv")) == len(table)
     with pytest.raises(SpineEndpointsError, match=r"FILE\.csv or FILE\.parquet"):
-        write_table(table, tmp_path / "e.xlsx")
+        write_endpoint_table(table, tmp_path / "e.xlsx")
 
 
 def test_measures_can_be_kept_in_the_store(
