@@ -306,9 +306,7 @@ def _dcmread(bounded: BoundedReader, fileobj: BinaryIO, **options: Any) -> Datas
     return dataset
 
 
-def _read_without_prefix(
-    fileobj: BoundedReader, source: BinaryIO, size: int, name: str
-) -> Dataset:
+def _read_without_prefix(fileobj: BoundedReader, source: BinaryIO, size: int, name: str) -> Dataset:
     """Read a file without the 'DICM' prefix, accepting it only if it holds a DICOM data set.
 
     Only a file whose first bytes are a plausible DICOM element header is parsed at all
