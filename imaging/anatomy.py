@@ -1,18 +1,16 @@
 """The closed vocabularies of lumbar radiograph reading: vertebrae, corners, disc levels, films.
 
-Public functions accept ``str | Enum`` and normalise once: ``Vertebra("L4")``, ``Corner("anterior_inferior")``,
-``DiscLevel("L4-L5")``, ``Film("flexion")``. Unknown names raise ``ValueError`` listing the valid ones.
+Public functions accept ``str | Enum`` and normalise once: ``Vertebra("L4")``,
+``Corner("anterior_inferior")``, ``DiscLevel("L4-L5")``, ``Film("flexion")``. Unknown names raise
+``ValueError`` listing the valid ones.
 """
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class _Vocabulary(str, Enum):
-    def __str__(self) -> str:
-        return self.value
-
+class _Vocabulary(StrEnum):
     @classmethod
     def _missing_(cls, value: object) -> _Vocabulary | None:
         if isinstance(value, str):
