@@ -16,22 +16,13 @@ from typing import Any
 import pandas as pd
 
 from imaging.batch.model import ENDPOINT_COLUMNS
-from imaging.protocol.eligibility import GRADE_COLUMNS, eligibility_table, evaluate_subject
-from imaging.protocol.model import AnyOfRule, GradeRule, InstabilityRule, MeasureRule, Protocol
-
-ELIGIBILITY_COLUMNS = (
-    "subject",
-    "visit",
-    "rule",
-    "role",
-    "kind",
-    "verdict",
-    "values",
-    "reason",
-    "subject_verdict",
-    "subject_reason",
-    "text",
+from imaging.protocol.eligibility import (
+    ELIGIBILITY_COLUMNS,
+    GRADE_COLUMNS,
+    eligibility_table,
+    evaluate_subject,
 )
+from imaging.protocol.model import AnyOfRule, GradeRule, InstabilityRule, MeasureRule, Protocol
 
 
 class EligibilityWriter:

@@ -212,7 +212,7 @@ class Landmarks:
 
     def _vocabulary(self, kind: type[_Term], value: object, what: str) -> _Term:
         try:
-            return kind(value)
+            return kind(str(value))
         except ValueError:
             raise LandmarkError(
                 f"{self.label or 'landmarks'}: unknown {what} {value!r}",

@@ -286,6 +286,22 @@ def _visit_id(protocol: Protocol, name: object) -> object:
         return name
 
 
+ELIGIBILITY_COLUMNS = (
+    "subject",
+    "visit",
+    "rule",
+    "role",
+    "kind",
+    "verdict",
+    "values",
+    "reason",
+    "subject_verdict",
+    "subject_reason",
+    "text",
+)
+"""Columns of the eligibility table: one row per subject x rule."""
+
+
 def eligibility_table(results: Iterable[SubjectEligibility]) -> pd.DataFrame:
     """One row per subject x rule: ``subject, visit, rule, role, kind, verdict, values, reason,
     subject_verdict, subject_reason, text``."""
@@ -306,17 +322,4 @@ def eligibility_table(results: Iterable[SubjectEligibility]) -> pd.DataFrame:
         for s in results
         for r in s.results
     ]
-    columns = [
-        "subject",
-        "visit",
-        "rule",
-        "role",
-        "kind",
-        "verdict",
-        "values",
-        "reason",
-        "subject_verdict",
-        "subject_reason",
-        "text",
-    ]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=list(ELIGIBILITY_COLUMNS))
