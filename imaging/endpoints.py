@@ -272,28 +272,31 @@ def rom_table(
         if Film.FLEXION in films and Film.EXTENSION in films:
             rows.extend(measure_pair(films[Film.FLEXION], films[Film.EXTENSION], criteria=criteria))
             continue
-        present = next(iter(films.values()))
-        absent = Film.EXTENSION if Film.FLEXION in films else Film.FLEXION
-        geometry = film_geometry(present)
-        for level in geometry.levels:
-            for measure in (*_ROM_SOURCES, "unstable"):
-                rows.append(
-                    EndpointRow(
-                        present.subject,
-                        present.visit,
-                        level.value,
-                        measure,
-                        None,
-                        UNITS[measure],
-                        present.calibration.source.value,
-                        PAIR_FILM,
-                        present.reader,
-                        "",
-                        present.image,
-                        f"no {absent} film for this subject, visit and reader",
-                    )
-                )
+        rows.extend(unpaired_rom_rows(next(iter(films.values()))))
     return endpoint_table(rows)
+
+
+def unpaired_rom_rows(present: Landmarks) -> list[EndpointRow]:
+    """ROM rows without values for a dynamic film whose partner film is missing, saying which."""
+    absent = Film.EXTENSION if present.film is Film.FLEXION else Film.FLEXION
+    return [
+        EndpointRow(
+            present.subject,
+            present.visit,
+            level.value,
+            measure,
+            None,
+            UNITS[measure],
+            present.calibration.source.value,
+            PAIR_FILM,
+            present.reader,
+            "",
+            present.image,
+            f"no {absent} film for this subject, visit and reader",
+        )
+        for level in film_geometry(present).levels
+        for measure in (*_ROM_SOURCES, "unstable")
+    ]
 
 
 def endpoint_table(rows: Iterable[EndpointRow]) -> pd.DataFrame:

@@ -21,9 +21,8 @@ from typing import TYPE_CHECKING
 
 from imaging.anatomy import DiscLevel, Film
 from imaging.batch.model import Row
-from imaging.endpoints import PAIR_FILM, UNITS, EndpointRow, measure_film, measure_pair
+from imaging.endpoints import EndpointRow, measure_film, measure_pair, unpaired_rom_rows
 from imaging.errors import LandmarkError
-from imaging.geometry.film import film_geometry
 from imaging.geometry.height_loss import HeightLossRule
 from imaging.geometry.instability import InstabilityCriteria, instability_preset
 from imaging.geometry.landmarks import Landmarks
@@ -36,7 +35,6 @@ GRADE_UNIT = "grade"
 CLICK, REFINED, TRACKED = "click", "refined", "tracked"
 """How a film's corners were obtained (the ``corners`` column)."""
 MOTION_MEASURES = frozenset({"segmental_angle", "translation", "translation_pct_depth"})
-ROM_MEASURES = ("angular_rom", "translation_rom", "translation_rom_pct_depth", "unstable")
 _FILM_ORDER = {Film.NEUTRAL: 0, Film.FLEXION: 1, Film.EXTENSION: 2}
 
 
@@ -143,33 +141,10 @@ def measure_study(
         elif flexion is not None or extension is not None:
             present = flexion or extension
             assert present is not None
-            rows.extend(_row(row, present.corners, present.note) for row in _unpaired(present))
+            unpaired = unpaired_rom_rows(present.landmarks)
+            rows.extend(_row(row, present.corners, present.note) for row in unpaired)
         rows.extend(_row(row, TRACKED) for row in extra.get(reader, ()))
     return rows
-
-
-def _unpaired(film: MeasuredFilm) -> list[EndpointRow]:
-    """ROM rows saying which dynamic film is missing (the way :func:`rom_table` gives them)."""
-    present = film.landmarks
-    absent = Film.EXTENSION if present.film is Film.FLEXION else Film.FLEXION
-    return [
-        EndpointRow(
-            present.subject,
-            present.visit,
-            level.value,
-            measure,
-            None,
-            UNITS[measure],
-            present.calibration.source.value,
-            PAIR_FILM,
-            present.reader,
-            "",
-            present.image,
-            f"no {absent} film for this subject, visit and reader",
-        )
-        for level in film_geometry(present).levels
-        for measure in ROM_MEASURES
-    ]
 
 
 def _row(row: EndpointRow, corners: str, note: str = "") -> Row:
