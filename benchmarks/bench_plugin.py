@@ -1,10 +1,12 @@
 """napari workstation: opening a sample study to its first display, and a moved corner to the
 measures table refreshed.
 
-Targets (issue 5): first display under 1 s, table refresh under 50 ms. Baselines measured in the
-same run: loading the same files with ``imaging.dicom`` alone (no napari), and
-``imaging.endpoints.measure_film`` alone on the same corners. Needs a display: without one it
-re-runs itself under ``xvfb-run``.
+Targets (issue 5): first display under 1 s, table refresh under 50 ms. "Displayed" means put on
+screen: the window's OpenGL canvas signals each frame it composes (Qt's ``frameSwapped``), and
+the first display is the first such frame with the study's film in it. Baselines measured in the
+same run: the same viewer without the workstation opening the same study (napari's own cost),
+loading the files with the plugin's reader alone (no napari), and ``measure_film`` alone on the
+same corners. Needs a display: without one it re-runs itself under ``xvfb-run``.
 
     .venv/bin/python -m benchmarks plugin
 """
@@ -19,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +29,7 @@ OPEN_TARGET_S = 1.0
 MOVE_TARGET_S = 0.050
 OPEN_REPEATS = 5
 MOVES = 60
+WAIT_S = 20.0
 
 
 def _samples() -> Path:
@@ -43,28 +47,64 @@ def _samples() -> Path:
         return root / "DLBP-001" / "baseline"
 
 
-def _first_display(viewer: Any, study: Path) -> float:
-    """File > Open: seconds from viewer.open(study) to the canvas's frame with the study drawn."""
-    from qtpy.QtWidgets import QApplication
+class FrameClock:
+    """When the viewer's window put each frame on screen, and which layers were visible in it."""
 
+    def __init__(self, viewer: Any) -> None:
+        self.viewer = viewer
+        self.frames: list[tuple[float, list[Any]]] = []
+        # napari's canvas widget (a QOpenGLWidget); private, so used here and not in the plugin
+        viewer.window._qt_viewer.canvas.native.frameSwapped.connect(self._swapped)
+
+    def _swapped(self) -> None:
+        shown = [layer for layer in self.viewer.layers if layer.visible]
+        self.frames.append((time.perf_counter(), shown))
+
+    def wait_for(self, start: float, showing: Callable[[list[Any]], bool]) -> float:
+        """Seconds from ``start`` to the first frame since then whose visible layers satisfy
+        ``showing``, running the event loop until it comes."""
+        from qtpy.QtWidgets import QApplication
+
+        deadline = time.perf_counter() + WAIT_S
+        while True:
+            for at, shown in self.frames:
+                if at >= start and showing(shown):
+                    return at - start
+            if time.perf_counter() > deadline:
+                raise RuntimeError("the study never appeared on screen")
+            QApplication.processEvents()
+            time.sleep(0.001)
+
+
+def _film_shown(layers: list[Any]) -> bool:
+    return any(layer.ndim == 2 and layer._type_string == "image" for layer in layers)
+
+
+def _corners_shown(layers: list[Any]) -> bool:
+    return _film_shown(layers) and any(layer.name.endswith(" corners") for layer in layers)
+
+
+def _first_display(
+    viewer: Any, clock: FrameClock, study: Path, corners: bool
+) -> tuple[float, float]:
+    """File > Open: seconds from viewer.open(study) to the first frame on screen with the film,
+    and to the first with its corner layer too (the same time without the workstation)."""
     start = time.perf_counter()
     viewer.open(str(study), plugin="spine-endpoints")
-    QApplication.processEvents()
-    viewer.screenshot(canvas_only=True)  # renders the frame and reads it back: an upper bound
-    return time.perf_counter() - start
+    film = clock.wait_for(start, _film_shown)
+    ready = clock.wait_for(start, _corners_shown) if corners else film
+    return film, ready
 
 
-def _open_case(viewer: Any, context: Any, reading_id: str) -> tuple[float, float]:
-    """Worklist: seconds from open_case to the first film drawn, and to every image loaded."""
+def _open_case(
+    viewer: Any, clock: FrameClock, context: Any, reading_id: str
+) -> tuple[float, float]:
+    """Worklist: seconds from open_case to the first film on screen, and to every image loaded."""
     from qtpy.QtWidgets import QApplication
 
     start = time.perf_counter()
     worker = context.open_case(reading_id)
-    while not any(layer.ndim == 2 and layer.visible for layer in viewer.layers):
-        QApplication.processEvents()
-        time.sleep(0.001)
-    viewer.screenshot(canvas_only=True)
-    first = time.perf_counter() - start
+    first = clock.wait_for(start, _film_shown)
     while worker.is_running or sum(layer.ndim == 3 for layer in viewer.layers) < 2:
         QApplication.processEvents()
         time.sleep(0.001)
@@ -107,15 +147,23 @@ def run() -> None:
         film_loads.append(time.perf_counter() - start)
     viewer = napari.Viewer()
     viewer.window._qt_window.resize(1600, 1000)
+    clock = FrameClock(viewer)
+    cold, _ = _first_display(viewer, clock, study, corners=False)  # OpenGL set-up included
+    bare = []
+    for _ in range(OPEN_REPEATS):
+        viewer.layers.clear()
+        bare.append(_first_display(viewer, clock, study, corners=False)[0])
+    viewer.layers.clear()
     workstation = WorkstationWidget(viewer)
     viewer.window.add_dock_widget(workstation)
     context = workstation.context
-    cold = _first_display(viewer, study)
-    opens = []
+    opens, readies = [], []
     for _ in range(OPEN_REPEATS):
         context.close_session()
         viewer.layers.clear()
-        opens.append(_first_display(viewer, study))
+        film, ready = _first_display(viewer, clock, study, corners=True)
+        opens.append(film)
+        readies.append(ready)
     context.close_session()
     viewer.layers.clear()
     workstation.worklist.register_folder(study)
@@ -124,31 +172,39 @@ def run() -> None:
     for _ in range(OPEN_REPEATS):
         context.close_session()
         viewer.layers.clear()  # an empty viewer: what is timed is the opening alone
-        first, everything = _open_case(viewer, context, reading_id)
+        first, everything = _open_case(viewer, clock, context, reading_id)
         firsts.append(first)
         alls.append(everything)
-    switch, _ = _open_case(viewer, context, reading_id)  # the previous case's layers go first
+    switches = [_open_case(viewer, clock, context, reading_id)[0] for _ in range(OPEN_REPEATS)]
     print(f"first File > Open in a fresh viewer (OpenGL set-up included): {cold * 1000:.0f} ms")
     _ratio(
-        "worklist: open case -> first film drawn",
+        "File > Open study folder -> first display (film on screen)",
+        statistics.median(opens),
+        OPEN_TARGET_S,
+        statistics.median(bare),
+        "napari alone (same viewer, no workstation docked)",
+    )
+    print(
+        f"  runs: {', '.join(f'{t * 1000:.0f}' for t in opens)} ms; the plugin's reader alone "
+        f"(no napari): median {statistics.median(loads) * 1000:.0f} ms"
+    )
+    print(
+        f"  ... and the film's corner layers on screen too (ready for the first click): median "
+        f"{statistics.median(readies) * 1000:.0f} ms"
+    )
+    _ratio(
+        "worklist: open case -> first film on screen",
         statistics.median(firsts),
         OPEN_TARGET_S,
         statistics.median(film_loads),
-        "loading the 3 films alone (imaging.dicom)",
+        "loading the 3 films alone",
     )
     print(
         f"  ... and every image of the case loaded: median {statistics.median(alls) * 1000:.0f} ms"
     )
     print(
-        f"  switching from an open case (napari removes each old layer, with a gc.collect() "
-        f"each): {switch * 1000:.0f} ms"
-    )
-    _ratio(
-        "File > Open study folder -> first display",
-        statistics.median(opens),
-        OPEN_TARGET_S,
-        statistics.median(loads),
-        "loading alone (imaging.dicom)",
+        f"  ... from another open case (its layers removed first): median "
+        f"{statistics.median(switches) * 1000:.0f} ms"
     )
 
     # 2. moving a corner -> measures table refreshed

@@ -14,14 +14,18 @@ direction[::-1].T`` (flattened row-major).
 
 from __future__ import annotations
 
+import functools
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pydicom.dataset import Dataset
+from pydicom.pixels.utils import pixel_dtype
 
 from imaging.calibration import CROSS_SECTIONAL_MODALITIES, Calibration, CalibrationSource
 from imaging.dicom.limits import check_series_size
@@ -38,6 +42,9 @@ from imaging.dicom.slices import SliceGeometry, Stack, orientation_label, stack_
 from imaging.dicom.trial import ClinicalTrialInfo, text_value
 from imaging.errors import NotDicomError, SeriesError
 
+if TYPE_CHECKING:
+    import dask.array as da
+
 PathLike = str | os.PathLike[str]
 
 
@@ -45,7 +52,9 @@ PathLike = str | os.PathLike[str]
 class ImageSeries:
     """One MR/CT series as a volume (slice, row, col); see the module docstring for geometry."""
 
-    volume: np.ndarray
+    volume: np.ndarray | da.Array
+    """Read-only modality values; with ``load_series(..., lazy=True)`` a dask array whose slices
+    are decoded on first use and kept (``np.asarray(volume)`` then costs a copy, not a decode)."""
     spacing: tuple[float, float, float]
     origin: tuple[float, float, float]
     direction: np.ndarray
@@ -80,7 +89,10 @@ class ImageSeries:
 
 
 def load_series(
-    folder: PathLike, series_instance_uid: str | None = None, recursive: bool = False
+    folder: PathLike,
+    series_instance_uid: str | None = None,
+    recursive: bool = False,
+    lazy: bool = False,
 ) -> list[ImageSeries]:
     """Every MR/CT/PT series in ``folder``, each separately, in order of series number.
 
@@ -88,6 +100,10 @@ def load_series(
     (radiographs, reports) are passed over: ``spine-endpoints scan`` lists them. Any other bad
     file raises its error. ``series_instance_uid`` loads just that series. A series whose slices
     disagree (orientations, sizes, spacing) raises :class:`SeriesError` naming it.
+
+    ``lazy=True`` reads headers only: each volume is a dask array whose slices are decoded when
+    first computed, once (a multi-frame file is still decoded at once). A file whose pixels turn
+    out bad then raises its error at that moment instead.
     """
     root = Path(folder)
     if not root.is_dir():
@@ -126,7 +142,7 @@ def load_series(
             fix="Give the folder of a cross-sectional series; radiographs load with "
             "load_radiograph().",
         )
-    series = [_build(files, root) for files in groups.values()]
+    series = [_build(files, root, lazy) for files in groups.values()]
     return sorted(series, key=lambda s: (s.series_number is None, s.series_number or 0))
 
 
@@ -150,7 +166,7 @@ def _files(root: Path, recursive: bool) -> list[Path]:
     return found
 
 
-def _build(files: list[DicomFile], where: Path) -> ImageSeries:
+def _build(files: list[DicomFile], where: Path, lazy: bool = False) -> ImageSeries:
     first = files[0].dataset
     label = _series_label(first)
     if len(files) == 1 and int(first.get("NumberOfFrames", 1) or 1) > 1:
@@ -167,16 +183,13 @@ def _build(files: list[DicomFile], where: Path) -> ImageSeries:
         geometries.append(SliceGeometry.from_dataset(dicom_file.dataset, dicom_file.name))
     check_series_size(sum(g.rows * g.cols for g in geometries), where)
     stack = stack_slices(geometries, label, str(where), _fallback_spacing(first))
-    slices = []
-    for index in stack.order:
-        dicom_file = files[index]
-        with open_binary(dicom_file.name) as (fileobj, _):
-            read_pixel_bytes(fileobj, dicom_file)
-        stored = decode_pixels(dicom_file.dataset, dicom_file.name)
-        slices.append(apply_modality_lut(stored, dicom_file.dataset))
-        del dicom_file.dataset.PixelData  # keep only the decoded copy
-    volume = np.stack(slices).astype(np.result_type(*slices), copy=False)
     ordered = [files[i] for i in stack.order]
+    volume: np.ndarray | da.Array
+    if lazy:
+        volume = _lazy_volume(ordered, [geometries[i] for i in stack.order])
+    else:
+        slices = [_decode_slice(dicom_file) for dicom_file in ordered]
+        volume = np.stack(slices).astype(np.result_type(*slices), copy=False)
     return _series(
         first,
         volume,
@@ -185,6 +198,41 @@ def _build(files: list[DicomFile], where: Path) -> ImageSeries:
         tuple(Path(f.name) for f in ordered),
         Calibration.from_dataset(first),
     )
+
+
+def _decode_slice(dicom_file: DicomFile) -> np.ndarray:
+    """The modality values of a single-frame file, its pixel bytes read then dropped."""
+    with open_binary(dicom_file.name) as (fileobj, _):
+        read_pixel_bytes(fileobj, dicom_file)
+    stored = decode_pixels(dicom_file.dataset, dicom_file.name)
+    values = apply_modality_lut(stored, dicom_file.dataset)
+    del dicom_file.dataset.PixelData  # keep only the decoded copy
+    return values
+
+
+def _lazy_volume(ordered: list[DicomFile], geometries: list[SliceGeometry]) -> da.Array:
+    """The slices as a dask array, each decoded once on first use; dtype as the eager volume's."""
+    import dask
+    import dask.array as da
+
+    dtype = np.result_type(
+        *(apply_modality_lut(np.zeros((1, 1), pixel_dtype(f.dataset)), f.dataset) for f in ordered)
+    )
+
+    lock = threading.Lock()  # one decode at a time: a slice's file is read into its dataset
+
+    @functools.cache
+    def decode(position: int) -> np.ndarray:
+        with lock:
+            values: np.ndarray = _decode_slice(ordered[position]).astype(dtype, copy=False)
+        values.flags.writeable = False
+        return values
+
+    slices = [
+        da.from_delayed(dask.delayed(decode, pure=True)(position), (g.rows, g.cols), dtype)
+        for position, g in enumerate(geometries)
+    ]
+    return da.stack(slices)
 
 
 def _build_multiframe(dicom_file: DicomFile, label: str) -> ImageSeries:
@@ -213,13 +261,14 @@ def _build_multiframe(dicom_file: DicomFile, label: str) -> ImageSeries:
 
 def _series(
     first: Dataset,
-    volume: np.ndarray,
+    volume: np.ndarray | da.Array,
     stack: Stack,
     sop_instance_uids: tuple[str, ...],
     paths: tuple[Path, ...],
     calibration: Calibration,
 ) -> ImageSeries:
-    volume.flags.writeable = False
+    if isinstance(volume, np.ndarray):
+        volume.flags.writeable = False
     number = first.get("SeriesNumber")
     return ImageSeries(
         volume=volume,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from imaging.anatomy import Film
 from imaging.calibration import Calibration
@@ -22,7 +23,7 @@ from napari_spine_endpoints._model.window import Window, percentile_window
 LayerData = tuple[Any, dict[str, Any], str]
 
 
-def display_window(presets: tuple[tuple[float, float, str], ...], data: np.ndarray) -> Window:
+def display_window(presets: tuple[tuple[float, float, str], ...], data: npt.ArrayLike) -> Window:
     """The window shown first: the file's first valid window, else the 1st-99th percentiles."""
     for center, width, explanation in presets:
         if width >= 1.0:
@@ -104,11 +105,14 @@ def series_info(series: ImageSeries) -> ImageInfo:
 
 
 def series_layer(series: ImageSeries, name: str | None = None) -> LayerData:
-    """A series as a 3-D image layer (slice, row, col) with its spacing in mm.
+    """A series as a 3-D image layer (slice, row, col) with its spacing in mm (data may be lazy).
 
     napari opens a new volume on its middle slice: for a sagittal series, the mid-sagittal one.
     """
     info = series_info(series)
+    volume = series.volume
+    # A lazy volume's fallback window comes from its middle slice alone (not decoding them all).
+    sample = volume if isinstance(volume, np.ndarray) else volume[volume.shape[0] // 2]
     metadata = info.to_metadata()
     metadata["orientation"] = series.orientation
     metadata["slice_spacing_detail"] = series.slice_spacing_detail
@@ -116,7 +120,7 @@ def series_layer(series: ImageSeries, name: str | None = None) -> LayerData:
         "name": name or layer_name(info),
         "metadata": {METADATA_KEY: metadata},
         "colormap": "gray_r" if info.inverted else "gray",
-        "contrast_limits": display_window(info.window_presets, series.volume).contrast_limits,
+        "contrast_limits": display_window(info.window_presets, sample).contrast_limits,
         **_spatial_kwargs(series.calibration, 3, float(series.spacing[0])),
     }
     return series.volume, kwargs, "image"

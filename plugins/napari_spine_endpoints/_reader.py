@@ -102,12 +102,15 @@ def load_films(contents: StudyContents) -> list[LayerData]:
     return sorted(films, key=lambda layer: _FILM_ORDER[film_of(layer[1])])
 
 
-def load_volumes(contents: StudyContents) -> list[LayerData]:
-    """Every MR/CT series as a 3-D layer (bad series to problems)."""
+def load_volumes(contents: StudyContents, lazy: bool = False) -> list[LayerData]:
+    """Every MR/CT series as a 3-D layer (bad series to problems).
+
+    ``lazy``: a series folder's slices are decoded when napari first shows them (a dask array).
+    """
     volumes: list[ImageSeries] = []
     for folder in contents.series_folders:
         try:
-            volumes += load_series(folder)
+            volumes += load_series(folder, lazy=lazy)
         except SpineEndpointsError as error:
             contents.problems.append(error)
     volumes += _series_of_files(contents.series_files, contents.problems)
@@ -117,7 +120,8 @@ def load_volumes(contents: StudyContents) -> list[LayerData]:
 def read_dicom(path: PathOrPaths) -> list[LayerData]:
     """Load every image under ``path`` (a file, a folder or a list of them) as layer data."""
     contents = collect(path)
-    films, volumes = load_films(contents), load_volumes(contents)
+    # The series come hidden: their slices are decoded when one is shown, not before the films.
+    films, volumes = load_films(contents), load_volumes(contents, lazy=True)
     # Volumes first: a viewer whose first layer is 3-D opens it on the middle (mid-sagittal) slice.
     layers = volumes + films
     _show_first_only(layers, first=len(volumes) if films else 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -93,7 +94,11 @@ def write(dataset: Dataset, path: Path, malformed: dict[str, str] | None = None)
     for number, (keyword, text) in enumerate((malformed or {}).items(), start=1):
         placeholder = str(number) * len(text)  # a valid number of the same length
         setattr(dataset, keyword, placeholder)
-        replacements[placeholder.encode()] = text.encode()
+        element = dataset[keyword]
+        # matched with its explicit-VR little-endian header: digits elsewhere (UIDs) never match
+        tag = struct.pack("<HH", element.tag.group, element.tag.element)
+        header = tag + str(element.VR).encode() + struct.pack("<H", len(text) + len(text) % 2)
+        replacements[header + placeholder.encode()] = header + text.encode()
     path.parent.mkdir(parents=True, exist_ok=True)
     dataset.save_as(path, enforce_file_format=True)
     if replacements:

@@ -16,6 +16,7 @@ from pydicom.uid import EnhancedMRImageStorage
 
 from imaging.calibration import CalibrationSource
 from imaging.dicom import load_series, load_series_file
+from imaging.dicom import series as series_module
 from imaging.errors import SeriesError
 
 SAGITTAL = (0, 1, 0, 0, 0, -1)  # along a row: +y (posterior); down a column: -z (feet)
@@ -164,3 +165,28 @@ def test_single_file_series() -> None:
     assert series.shape == (1, 64, 64)
     assert series.spacing[1:] == (0.3125, 0.3125)
     assert series.modality == "MR"
+
+
+def test_lazy_series_has_the_geometry_now_and_decodes_each_slice_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folder = dicomdirtests() / "98892001" / "CT5N"
+    (eager,) = load_series(folder)
+    decoded: list[str] = []
+    real_decode = series_module.decode_pixels
+
+    def counting_decode(dataset: Dataset, name: str) -> np.ndarray:
+        decoded.append(name)
+        return real_decode(dataset, name)
+
+    monkeypatch.setattr(series_module, "decode_pixels", counting_decode)
+    (lazy,) = load_series(folder, lazy=True)
+    assert not isinstance(lazy.volume, np.ndarray) and decoded == []  # headers only
+    assert lazy.shape == eager.shape == (5, 16, 16)
+    assert lazy.volume.dtype == eager.volume.dtype
+    assert lazy.spacing == eager.spacing and lazy.paths == eager.paths
+    np.testing.assert_array_equal(np.asarray(lazy.volume[2]), eager.volume[2])
+    assert decoded == [str(eager.paths[2])]  # the slice asked for, no other
+    np.testing.assert_array_equal(np.asarray(lazy.volume), eager.volume)
+    np.testing.assert_array_equal(np.asarray(lazy.volume), eager.volume)
+    assert sorted(decoded) == sorted(str(path) for path in eager.paths)  # each once

@@ -15,6 +15,7 @@ from pydicom.data import get_testdata_file
 from pydicom.pixels import apply_modality_lut
 
 from imaging.anatomy import Film
+from imaging.dicom import load_series
 
 
 def _testdata(name: str) -> Path:
@@ -105,3 +106,16 @@ def test_sample_data_opens_the_dlbp_study(
     assert volume.ndim == 3 and "T2" in kwargs["name"]
     with pytest.raises(_sample_data.SampleDataMissingError, match="no sample study DLBP-999"):
         _sample_data.study_folder("DLBP-999")
+
+
+def test_study_series_load_lazily_with_the_eager_values(study: Path) -> None:
+    """File > Open decodes no MR slice until napari shows one; the values are load_series'."""
+    layers = read_dicom(str(study))
+    volumes = [(data, kwargs) for data, kwargs, _ in layers if data.ndim == 3]
+    assert len(volumes) == 2 and all(not isinstance(d, np.ndarray) for d, _ in volumes)
+    for (data, kwargs), folder in zip(volumes, ("MR_sag_T1", "MR_sag_T2"), strict=True):
+        (eager,) = load_series(study / folder)
+        assert data.shape == eager.shape and data.dtype == eager.volume.dtype
+        middle = eager.shape[0] // 2
+        np.testing.assert_array_equal(np.asarray(data[middle]), eager.volume[middle])
+        assert not kwargs["visible"]

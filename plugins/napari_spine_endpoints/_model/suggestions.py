@@ -14,10 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 from imaging import __version__
 from imaging.anatomy import DiscLevel
@@ -103,23 +102,30 @@ class SuggestionRequest:
     spacing_mm: tuple[float, float] | None
 
 
+class SliceStack(Protocol):
+    """A volume indexed (slice, row, col): a numpy array, or a lazily decoded dask array."""
+
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+
+    def __getitem__(self, index: int, /) -> Any: ...
+
+
 def suggestion_request(
-    t2_volume: ArrayLike,
-    t1_volume: ArrayLike | None,
+    t2_volume: SliceStack,
+    t1_volume: SliceStack | None,
     centres: DiscCentres,
     spacing_mm: tuple[float, float] | None,
 ) -> SuggestionRequest:
-    """Copy the clicked slice of each series; T1 is used only when it has T2's grid."""
+    """Copy the clicked slice of each series (decoding no other); T1 is used only when it has
+    T2's grid."""
     if centres.slice_index is None or not centres.centres:
         raise ValueError("mark at least one disc centre on the T2 series first")
-    t2 = np.asarray(t2_volume)
     index = centres.slice_index
     t1 = None
-    if t1_volume is not None:
-        t1_array = np.asarray(t1_volume)
-        if t1_array.shape == t2.shape:
-            t1 = np.array(t1_array[index])
-    return SuggestionRequest(np.array(t2[index]), t1, dict(centres.centres), spacing_mm)
+    if t1_volume is not None and np.shape(t1_volume) == np.shape(t2_volume):
+        t1 = np.array(t1_volume[index])
+    return SuggestionRequest(np.array(t2_volume[index]), t1, dict(centres.centres), spacing_mm)
 
 
 def suggest(

@@ -46,9 +46,9 @@ class CaseLoader:
         context, viewer = self.context, self.context.viewer
         case = context.store.case(reading_id, context.reader_id)
         blinded = context.protocol.blinded_reading
-        context.close_session()
-        for layer in [x for x in viewer.layers if ImageInfo.from_metadata(x.metadata)]:
-            viewer.layers.remove(layer)
+        context.close_session(
+            and_remove=[layer for layer in viewer.layers if ImageInfo.from_metadata(layer.metadata)]
+        )
         context.new_session(case.subject, case.visit, label=reading_id if blinded else "")
         context.case_id = reading_id
         self._queue.clear()

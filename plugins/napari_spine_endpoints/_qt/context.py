@@ -9,9 +9,11 @@ autosaves the draft a moment after each change (debounced), so closing napari lo
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import weakref
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from napari.layers import Image, Layer
@@ -33,6 +35,8 @@ from napari_spine_endpoints._qt.film_overlay import FilmOverlay
 
 AUTOSAVE_DELAY_MS = 700
 """Quiet time after the last change before the draft is written."""
+FIRST_FRAME_WAIT_MS = 500
+"""The longest a newly shown film's corner layers wait for the film's first frame."""
 READER_ENV_VAR = "SPINE_ENDPOINTS_READER"
 PROTOCOL_ENV_VAR = "SPINE_ENDPOINTS_PROTOCOL"
 
@@ -113,13 +117,22 @@ class ReadingContext(QObject):
         self.session_replaced.emit()
         return session
 
-    def close_session(self) -> None:
-        """Save the draft and take the corner layers away."""
+    def close_session(self, and_remove: Sequence[Layer] = ()) -> None:
+        """Save the draft and take the corner layers away, with the layers ``and_remove``.
+
+        One batch: napari collects garbage after removing layers (0.2 s here), once per batch.
+        """
         if self.session is not None:
             self.flush()
-        for overlay in self.overlays.values():
-            overlay.remove()
+        overlays = list(self.overlays.values())
         self.overlays.clear()
+        if overlays or and_remove:
+            with self.viewer.layers.batched_update():
+                for overlay in overlays:
+                    overlay.remove()
+                for layer in and_remove:
+                    if layer in self.viewer.layers:
+                        self.viewer.layers.remove(layer)
         for image in self.images.values():
             image.events.visible.disconnect(self._on_film_visibility)
         self.images.clear()
@@ -155,7 +168,7 @@ class ReadingContext(QObject):
         self.images[film] = image
         image.events.visible.connect(self._on_film_visibility)
         if image.visible:
-            QTimer.singleShot(0, lambda: self._overlay_if_open(film, image))
+            self._after_next_frame(lambda: self._overlay_if_open(film, image))
         self.changed.emit()
         return film
 
@@ -172,6 +185,33 @@ class ReadingContext(QObject):
             )  # fmt: skip
             self.changed.emit()
         return self.overlays[film]
+
+    def _after_next_frame(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the window has put its next frame on screen (0.5 s at most).
+
+        File > Open runs Qt's event loop before the window composes its first frame, where a
+        plain 0 ms timer would fire; waiting for the frame puts the film on screen first. Without
+        a shown canvas (no window, or tests) the callback runs at the next turn of the event loop.
+        """
+        canvas = getattr(getattr(getattr(self.viewer, "window", None), "_qt_viewer", None),
+                         "canvas", None)  # fmt: skip
+        widget = getattr(canvas, "native", None)
+        swapped = getattr(widget, "frameSwapped", None)
+        if swapped is None or widget is None or not widget.isVisible():
+            QTimer.singleShot(0, callback)
+            return
+        done: list[bool] = []
+
+        def run() -> None:
+            if done:  # the frame, or the time limit, whichever comes first
+                return
+            done.append(True)
+            with contextlib.suppress(TypeError, RuntimeError):  # the canvas may be gone
+                swapped.disconnect(run)
+            QTimer.singleShot(0, callback)
+
+        swapped.connect(run)
+        QTimer.singleShot(FIRST_FRAME_WAIT_MS, run)
 
     def _overlay_if_open(self, film: Film, image: Image) -> None:
         if self.images.get(film) is image and image in self.viewer.layers:

@@ -11,6 +11,7 @@ from collections.abc import Generator
 from typing import Any
 
 from napari.layers import Image
+from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -70,7 +71,13 @@ class WindowLevelWidget(QWidget):
         layout.addWidget(self.drag)
         layout.addWidget(hint)
         layout.addStretch(1)
-        self.viewer.layers.selection.events.active.connect(lambda _: self.refresh())
+        # One refresh once the active layer settles: opening a study makes each new layer active
+        # in turn, and the Auto window of each would be computed over all its pixels.
+        self._pending_refresh = QTimer(self)
+        self._pending_refresh.setSingleShot(True)
+        self._pending_refresh.setInterval(0)
+        self._pending_refresh.timeout.connect(self.refresh)
+        self.viewer.layers.selection.events.active.connect(lambda _: self._pending_refresh.start())
         self.viewer.mouse_drag_callbacks.append(self._on_mouse_drag)
         self.refresh()
 
