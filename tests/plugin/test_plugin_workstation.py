@@ -336,3 +336,31 @@ def test_closing_napari_right_after_a_click_keeps_the_draft(
         "[skipped neutral L1 anterior_superior: outside the field of view]"
         in content.notes["L1-L2"]
     )
+
+
+def test_next_case_replaces_the_previous_one_and_keeps_its_draft(
+    make_napari_viewer: Callable[..., Any], workstation_env: str, sample_root: Path, qtbot: Any
+) -> None:
+    viewer = make_napari_viewer()
+    widget = WorkstationWidget(viewer)
+    context = widget.context
+    for visit in ("baseline", "month_6"):
+        widget.worklist.register_folder(sample_root / "DLBP-001" / visit)
+    first = context.open_case(_cell(widget.worklist.table, 0, 1))
+    qtbot.waitUntil(lambda: Film.NEUTRAL in context.overlays, timeout=20000)
+    qtbot.waitUntil(lambda: not first.is_running, timeout=5000)
+    old_layers = list(viewer.layers)
+    context.overlay(Film.NEUTRAL).points.add([1000.0, 800.0])  # one corner, then the next case
+    second = context.open_case(_cell(widget.worklist.table, 1, 1))
+    assert all(not layer.visible for layer in old_layers)  # hidden at once, removed a bit later
+    qtbot.waitUntil(lambda: not any(layer in viewer.layers for layer in old_layers), timeout=20000)
+    qtbot.waitUntil(lambda: not second.is_running, timeout=5000)
+    qtbot.waitUntil(lambda: sum(layer.ndim == 3 for layer in viewer.layers) == 2, timeout=5000)
+    images = [layer for layer in viewer.layers if layer._type_string == "image"]
+    assert len(images) == 5 and all(context.case_id in layer.name for layer in images)
+    assert [layer.name for layer in images if layer.visible] == [f"{context.case_id} neutral"]
+    with ReadStore(workstation_env) as store, store.reading() as db:
+        drafts = [read_content(db, read) for read in db.scalars(select(Read))]
+    assert [(p.vertebra, p.corner, p.row) for d in drafts for p in d.landmarks.values()] == [
+        ("L1", "anterior_superior", 1000.0)  # the first corner the widget asks for
+    ]

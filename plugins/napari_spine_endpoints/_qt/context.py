@@ -117,28 +117,39 @@ class ReadingContext(QObject):
         self.session_replaced.emit()
         return session
 
-    def close_session(self, and_remove: Sequence[Layer] = ()) -> None:
-        """Save the draft and take the corner layers away, with the layers ``and_remove``.
+    def close_session(self, and_remove: Sequence[Layer] = (), later: bool = False) -> list[Layer]:
+        """Save the draft and take its corner layers away, with the layers ``and_remove``.
 
         One batch: napari collects garbage after removing layers (0.2 s here), once per batch.
+        ``later``: hide the layers now and return them, for :meth:`remove_layers` once the next
+        case is on screen (so that its first film does not wait for the removal).
         """
         if self.session is not None:
             self.flush()
-        overlays = list(self.overlays.values())
+        retired = [layer for overlay in self.overlays.values() for layer in overlay.detach()]
+        retired += and_remove
         self.overlays.clear()
-        if overlays or and_remove:
-            with self.viewer.layers.batched_update():
-                for overlay in overlays:
-                    overlay.remove()
-                for layer in and_remove:
-                    if layer in self.viewer.layers:
-                        self.viewer.layers.remove(layer)
         for image in self.images.values():
             image.events.visible.disconnect(self._on_film_visibility)
         self.images.clear()
         self.session = None
         self.case_id = None
+        if later:
+            for layer in retired:
+                layer.visible = False
+        else:
+            self.remove_layers(retired)
+            retired = []
         self.session_replaced.emit()
+        return retired
+
+    def remove_layers(self, layers: Sequence[Layer]) -> None:
+        """Take those of ``layers`` still in the viewer away, in one batch."""
+        present = {id(layer): layer for layer in layers if layer in self.viewer.layers}
+        if present:
+            with self.viewer.layers.batched_update():
+                for layer in present.values():
+                    self.viewer.layers.remove(layer)
 
     def attach_film(self, image: Image) -> Film:
         """Read corners on this radiograph layer (starting a read for its subject and visit).
@@ -168,7 +179,7 @@ class ReadingContext(QObject):
         self.images[film] = image
         image.events.visible.connect(self._on_film_visibility)
         if image.visible:
-            self._after_next_frame(lambda: self._overlay_if_open(film, image))
+            self.after_next_frame(lambda: self._overlay_if_open(film, image))
         self.changed.emit()
         return film
 
@@ -186,7 +197,7 @@ class ReadingContext(QObject):
             self.changed.emit()
         return self.overlays[film]
 
-    def _after_next_frame(self, callback: Callable[[], None]) -> None:
+    def after_next_frame(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the window has put its next frame on screen (0.5 s at most).
 
         File > Open runs Qt's event loop before the window composes its first frame, where a

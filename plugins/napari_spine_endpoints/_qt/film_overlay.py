@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from napari.layers import Image, Points, Vectors
+from napari.layers import Image, Layer, Points, Vectors
 from napari.layers.base._base_constants import ActionType
 from napari.utils.events import Event
 
@@ -210,12 +210,15 @@ class FilmOverlay:
         if segments:
             self.lines.edge_color = [s.color for s in segments]
 
-    def remove(self) -> None:
-        """Take the overlay's layers out of the viewer."""
+    def detach(self) -> list[Layer]:
+        """Stop following the model; the overlay's layers, for the caller to take away."""
         self.placement.unsubscribe(self.redraw)
         self.points.events.data.disconnect(self._on_points_data)
-        self.proposals.remove()
-        for layer in (self.points, self.lines):
+        return [self.points, self.lines, *self.proposals.detach()]
+
+    def remove(self) -> None:
+        """Take the overlay's layers out of the viewer."""
+        for layer in self.detach():
             if layer in self.viewer.layers:
                 self.viewer.layers.remove(layer)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from napari.layers import Points
+from napari.layers import Layer, Points
 from napari.layers.base._base_constants import ActionType
 from napari.utils.events import Event
 
@@ -130,10 +130,15 @@ class ProposalOverlay:
                 self.proposals.move(label, *point)
         self.redraw()
 
-    def remove(self) -> None:
+    def detach(self) -> list[Layer]:
+        """Stop following the model; the layer to take out of the viewer (none if never made)."""
         self.proposals.unsubscribe(self.redraw)
         if self.layer is None:
-            return
+            return []
         self.layer.events.data.disconnect(self._on_data)
-        if self.layer in self.viewer.layers:
-            self.viewer.layers.remove(self.layer)
+        return [self.layer]
+
+    def remove(self) -> None:
+        for layer in self.detach():
+            if layer in self.viewer.layers:
+                self.viewer.layers.remove(layer)
