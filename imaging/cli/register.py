@@ -1,0 +1,102 @@
+"""``spine-endpoints register``: put a trial's images into the store, so readers get worklists."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from imaging.cli._trial import add_actor_option, add_protocol_option, add_store_option
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "register",
+        help="register DICOM images with the store: subjects, visits, worklist cases",
+        description="Every DICOM image under the paths (files or folders, walked recursively) "
+        "is recorded with its hash and assigned to a subject (Clinical Trial Subject ID, else "
+        "Patient ID) and a visit of the protocol (Clinical Trial Time Point ID, else the study "
+        "date against the visit windows). Each subject and visit becomes a case on the readers' "
+        "worklists. Files that are not usable images are listed and left out; images that fit "
+        "no visit are registered and listed with the reason. Registering again is safe: known "
+        "files are skipped, a changed file under a known SOP Instance UID is refused.",
+    )
+    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    parser.add_argument(
+        "--treatment-date",
+        action="append",
+        default=[],
+        metavar="SUBJECT=YYYY-MM-DD",
+        help="a subject's treatment date (day 0 of the visit windows), recorded in the audit "
+        "trail before the images are assigned; repeat for several subjects",
+    )
+    for add in (add_protocol_option, add_store_option, add_actor_option):
+        add(parser)
+    parser.set_defaults(func=run)
+
+
+def parse_treatment_dates(values: list[str]) -> dict[str, dt.date]:
+    """``["DLBP-001=2025-03-04", ...]`` -> {subject: date}; a bad value raises naming it."""
+    from imaging.errors import StoreError
+
+    dates: dict[str, dt.date] = {}
+    for value in values:
+        subject, _, text = value.partition("=")
+        try:
+            day = dt.date.fromisoformat(text.strip())
+        except ValueError:
+            day = None
+        if not subject.strip() or day is None:
+            raise StoreError(
+                f"--treatment-date {value!r} is not SUBJECT=YYYY-MM-DD",
+                fix="Give e.g. --treatment-date DLBP-001=2025-03-04",
+            )
+        dates[subject.strip()] = day
+    return dates
+
+
+def run(args: argparse.Namespace) -> int:
+    from imaging.dicom.scan import scan
+    from imaging.dicom.scan_records import ScanStatus
+    from imaging.protocol.loader import load_protocol
+    from imaging.store.audit import default_actor
+    from imaging.store.cases import ImageRecord, register_images, set_treatment_date
+    from imaging.store.registration import count_images, registration_summary
+    from imaging.store.store import ReadStore
+
+    protocol = load_protocol(args.protocol)
+    actor = args.actor or default_actor()
+    treatment_dates = parse_treatment_dates(args.treatment_date)
+    records: list[ImageRecord] = []
+    left_out: list[tuple[str, str]] = []
+    not_dicom = 0
+    for path in args.paths:
+        for scanned in scan(path):
+            if scanned.status is ScanStatus.NOT_DICOM and scanned.member is None:
+                not_dicom += 1  # notes, spreadsheets, ... next to the images
+            elif not scanned.status.usable:
+                left_out.append((scanned.location, f"{scanned.status}: {scanned.reason}"))
+            elif scanned.member is not None:
+                left_out.append((scanned.location, "inside an archive: extract it first (the "
+                                 "workstation opens images by path)"))  # fmt: skip
+            else:
+                records.append(ImageRecord.from_file(scanned.path, film=scanned.film or ""))
+    with ReadStore(args.store) as store:
+        with store.writing() as db:
+            for subject, day in treatment_dates.items():
+                set_treatment_date(db, subject, day, actor=actor, reason="spine-endpoints register")
+            before = count_images(db)
+            images = register_images(db, protocol, records, actor=actor)
+            visit_order = [visit.id for visit in protocol.visits]
+            summary = registration_summary(db, images, count_images(db) - before, visit_order)
+        where = store.display_url
+    print(summary.format())
+    for location, why in left_out:
+        print(f"left out: {location}: {why}")
+    print(
+        f"{len(images)} image(s) registered with {where} ({summary.new} new); "
+        f"{len(summary.flagged)} fit no visit; {len(left_out)} DICOM file(s) left out; "
+        f"{not_dicom} other file(s) ignored"
+    )
+    return 1 if left_out or summary.flagged else 0

@@ -1,0 +1,97 @@
+"""``spine-endpoints register``: a study folder into the store, cases on the worklist, bad files
+reported and the rest registered, treatment dates anchoring the visit windows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pydicom
+import pytest
+from pydicom.uid import generate_uid
+from sqlalchemy import select
+
+from imaging.cli import main
+from imaging.store.audit import audit_entries
+from imaging.store.schema import Case, Image, Subject
+from imaging.store.store import ReadStore
+from imaging.store.worklist import worklist
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_dicom"
+STUDY = SAMPLES / "DLBP-001" / "baseline"
+pytestmark = pytest.mark.skipif(not STUDY.is_dir(), reason="sample_dicom/ has not been generated")
+
+
+def _dated_film(source: Path, target: Path, subject: str, study_date: dt.date) -> Path:
+    """A copy of a sample film for ``subject`` with no time point id, only a study date."""
+    dataset = pydicom.dcmread(source)
+    del dataset.ClinicalTrialTimePointID
+    dataset.ClinicalTrialSubjectID = dataset.PatientID = subject
+    dataset.StudyDate = study_date.strftime("%Y%m%d")
+    dataset.SOPInstanceUID = dataset.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    dataset.save_as(target)
+    return target
+
+
+def test_register_a_study_then_again(
+    tmp_path: Path, store_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    archive = tmp_path / "archive"
+    shutil.copytree(STUDY, archive / "DLBP-001" / "baseline")
+    broken = archive / "DLBP-001" / "baseline" / "DX_lateral_flexion.dcm"
+    broken.write_bytes(broken.read_bytes()[:3000])  # truncated in transfer
+
+    assert main(["register", str(archive), "--store", store_url]) == 1
+    out = capsys.readouterr().out
+    assert f"left out: {broken}: truncated" in out
+    assert "DLBP-001       baseline         24  extension, neutral; 2 series" in out
+    assert "24 image(s) registered" in out and "1 other file(s) ignored" in out  # the JSON
+    with ReadStore(store_url) as store, store.reading() as db:
+        paths = set(db.scalars(select(Image.path)))
+        assert len(paths) == 24 and str(broken) not in paths
+        assert [(c.visit_id) for c in db.scalars(select(Case))] == ["baseline"]
+        assert [item.status for item in worklist(db, "reader-1")] == ["to read"]
+
+    broken.write_bytes((STUDY / broken.name).read_bytes())  # the file sent again, whole
+    assert main(["register", str(archive), "--store", store_url]) == 0
+    out = capsys.readouterr().out
+    assert "25 image(s) registered" in out and "(1 new)" in out
+    assert "extension, flexion, neutral; 2 series" in out
+
+
+def test_treatment_date_places_undated_visits(
+    tmp_path: Path, store_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    treated = dt.date(2025, 1, 10)
+    source = STUDY / "DX_lateral_neutral.dcm"
+    in_window = _dated_film(source, tmp_path / "a" / "IM1", "DLBP-009", treated + dt.timedelta(182))
+    lost = _dated_film(source, tmp_path / "a" / "IM2", "DLBP-010", dt.date(2031, 5, 1))
+
+    status = main(["register", str(tmp_path / "a"), "--store", store_url, "--actor", "clerk",
+                   "--treatment-date", "DLBP-009=2025-01-10"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert status == 1  # an image fits no visit: staff must look
+    assert "DLBP-009       month_6           1  neutral; 0 series" in out
+    assert f"no visit: DLBP-010 {lost}" in out
+    with ReadStore(store_url) as store, store.reading() as db:
+        subject = db.scalars(select(Subject).where(Subject.subject_id == "DLBP-009")).one()
+        assert subject.treatment_date == treated
+        image = db.scalars(select(Image).where(Image.path == str(in_window))).one()
+        assert "month_6" in image.assignment_reason
+        changed = [e for e in audit_entries(db, subject="DLBP-009") if e.field == "treatment_date"]
+        assert [(e.actor, e.new_value) for e in changed] == [("clerk", "2025-01-10")]
+
+
+def test_bad_treatment_date_is_refused_before_anything_is_stored(
+    tmp_path: Path, store_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(["register", str(STUDY), "--store", store_url,
+                   "--treatment-date", "DLBP-001=2025-13-10"])  # fmt: skip
+    assert status == 2
+    assert "--treatment-date 'DLBP-001=2025-13-10' is not SUBJECT=YYYY-MM-DD" in (
+        capsys.readouterr().err
+    )
+    with ReadStore(store_url) as store, store.reading() as db:
+        assert db.scalars(select(Image)).first() is None
