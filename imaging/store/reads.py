@@ -395,7 +395,7 @@ def start_correction(
     if not reason or not reason.strip():
         raise StoreError(
             "a correction needs a reason",
-            fix="Say why the submitted read is corrected (e.g. --reason 'adjudication').",
+            fix="Say why the submitted read is corrected (e.g. 'adjudication').",
         )
     if read.status == "draft":
         raise StoreError(f"read {read.id} is a draft: edit it, no correction is needed")

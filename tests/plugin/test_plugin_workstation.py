@@ -364,3 +364,63 @@ def test_next_case_replaces_the_previous_one_and_keeps_its_draft(
     assert [(p.vertebra, p.corner, p.row) for d in drafts for p in d.landmarks.values()] == [
         ("L1", "anterior_superior", 1000.0)  # the first corner the widget asks for
     ]
+
+
+def test_a_submitted_read_is_corrected_as_a_new_version_with_its_reason(
+    make_napari_viewer: Callable[..., Any],
+    workstation_env: str,
+    study: Path,
+    truth: dict[str, Any],
+    qtbot: Any,
+) -> None:
+    viewer = make_napari_viewer()
+    widget = WorkstationWidget(viewer)
+    _open_films(viewer, study)
+    context = widget.context
+    qtbot.waitUntil(lambda: Film.NEUTRAL in context.overlays)
+    _place_truth(widget, truth)
+    _grade_truth(widget, truth)
+    assert widget.grades.on_submit() == []
+    assert not widget.grades.correct.isHidden()  # offered once submitted
+
+    points = context.overlay(Film.NEUTRAL).points
+    moved = points.data.copy()
+    index = list(points.features["label"]).index("L5 anterior-superior")
+    moved[index, 0] += 10.0
+    points.data = moved  # an edit to a submitted read is not saved ...
+    context.save_draft()
+    assert "Not saved: this read is submitted (v1)" in widget.status.text()
+    assert widget.grades.on_correct("")[0].startswith("a correction needs a reason.")
+    assert widget.grades.on_correct("L5 corner on the osteophyte tip") == []  # ... until now
+    assert (context.read_state.status, context.read_state.version) == ("draft", 2)
+    assert widget.grades.correct.isHidden()
+    assert widget.grades.on_submit() == []
+
+    with ReadStore(workstation_env) as store, store.reading() as db:
+        reads = db.scalars(select(Read).order_by(Read.version)).all()
+        assert [(r.version, r.status, r.reason) for r in reads] == [
+            (1, "submitted", None),
+            (2, "submitted", "L5 corner on the osteophyte tip"),
+        ]
+        first, second = (read_content(db, read) for read in reads)
+        heights = {
+            read.version: db.scalars(
+                select(Measurement.value).where(
+                    Measurement.read_pk == read.id,
+                    Measurement.level == "L4-L5",
+                    Measurement.measure == "disc_height_anterior",
+                    Measurement.film == "neutral",
+                )
+            ).one()
+            for read in reads
+        }
+    rows = [
+        next(
+            p.row
+            for p in content.landmarks.values()
+            if (p.film, p.vertebra, p.corner) == ("neutral", "L5", "anterior_superior")
+        )
+        for content in (first, second)
+    ]
+    assert rows[1] == pytest.approx(rows[0] + 10.0)
+    assert heights[2] != heights[1]  # the measures follow the corrected corner

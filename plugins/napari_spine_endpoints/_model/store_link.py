@@ -20,7 +20,14 @@ from imaging import __version__
 from imaging.errors import StoreError
 from imaging.protocol.model import Protocol
 from imaging.store.cases import ImageRecord, case_names, get_case, register_images
-from imaging.store.reads import latest_version, read_content, save_draft, start_read, submit
+from imaging.store.reads import (
+    latest_version,
+    read_content,
+    save_draft,
+    start_correction,
+    start_read,
+    submit,
+)
 from imaging.store.schema import Case, Measurement, Read
 from imaging.store.store import ReadStore, store_url
 from imaging.store.worklist import WorklistItem, case_for_reading, images_for_reading, worklist
@@ -118,6 +125,17 @@ class StoreLink:
             db.flush()
             submit(db, read, actor=session.reader)
             return ReadState(read.status, read.version)
+
+    def start_correction(self, session: ReadingSession, reason: str) -> ReadState:
+        """Open version n + 1 of the reader's submitted read as a draft, with ``reason``."""
+        with self.store.writing() as db:
+            read = self._latest(db, session, create=False)
+            if read is None:
+                raise StoreError("there is no submitted read of this case to correct")
+            correction = start_correction(
+                db, read, reason=reason, actor=session.reader, source=SOURCE
+            )
+            return ReadState(correction.status, correction.version)
 
     def _latest(self, db: Session, session: ReadingSession, *, create: bool) -> Read | None:
         if not session.subject or not session.visit:

@@ -272,8 +272,14 @@ class ReadingContext(QObject):
         widget.destroyed.connect(self.flush)
 
     def save_draft(self) -> None:
-        """Write the draft now (autosave calls this)."""
-        if self.session is None or self.read_state.status not in ("to read", "draft"):
+        """Write the draft now (autosave calls this); a submitted read is left as it is."""
+        if self.session is None or self.read_state.status == "not stored":
+            return
+        if self.read_state.status not in ("to read", "draft"):
+            self.message.emit(
+                f"Not saved: this read is {self.read_state.status} (v{self.read_state.version}). "
+                "To change it, start a correction with a reason (Grades: Correct submitted read)."
+            )
             return
         try:
             self.read_state = self.store.save_draft(self.session)
@@ -288,8 +294,8 @@ class ReadingContext(QObject):
             return ["no read is open: open a case from the worklist or a film"]
         if self.read_state.status not in ("to read", "draft"):
             return [f"this read is already {self.read_state.status} (version "
-                    f"{self.read_state.version}); corrections need a reason (spine-endpoints "
-                    "grades, or a correction in the store)"]  # fmt: skip
+                    f"{self.read_state.version}); to change it, start a correction with a "
+                    "reason (Correct submitted read)"]  # fmt: skip
         problems = self.session.problems()
         if problems:
             return problems
@@ -299,6 +305,25 @@ class ReadingContext(QObject):
         except SpineEndpointsError as error:
             return [f"the store refused the read: {error}"]
         self.message.emit(f"Submitted {self.session.label} as reader {self.reader_id}")
+        self.changed.emit()
+        return []
+
+    def start_correction(self, reason: str) -> list[str]:
+        """Reopen the submitted read as a correction (version n + 1, a draft) with ``reason``;
+        returns what prevents it (empty when started). The edits since then are kept in it."""
+        if self.session is None:
+            return ["no read is open"]
+        if self.read_state.status != "submitted":
+            return [f"only a submitted read can be corrected; this one is {self.read_state.status}"]
+        try:
+            self.read_state = self.store.start_correction(self.session, reason)
+        except SpineEndpointsError as error:
+            return [str(error)]
+        self.message.emit(
+            f"Correcting {self.session.label}: version {self.read_state.version} is a draft until "
+            "submitted; the submitted version stays in the store"
+        )
+        self.save_draft()
         self.changed.emit()
         return []
 

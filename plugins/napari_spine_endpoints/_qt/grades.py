@@ -16,6 +16,7 @@ from qtpy.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -83,8 +84,13 @@ class GradesWidget(QWidget):
         self.submit_next = QPushButton(
             f"Submit and next case ({SHORTCUT_BY_ACTION['submit_next'].key})"
         )
+        self.correct = QPushButton("Correct submitted read...")
+        self.correct.setToolTip(
+            "Reopen your submitted read as a new version; the reason goes to the audit trail"
+        )
         self.submit.clicked.connect(self.on_submit)
         self.submit_next.clicked.connect(self.context.submit_and_next)
+        self.correct.clicked.connect(self.on_correct)
         self._answers: list[bool] = []
 
         layout = scrolling_layout(self)
@@ -113,6 +119,7 @@ class GradesWidget(QWidget):
         row.addWidget(self.submit)
         row.addWidget(self.submit_next)
         layout.addLayout(row)
+        layout.addWidget(self.correct)
         self.context.changed.connect(self.refresh)
         self.context.session_replaced.connect(self._rebuild)
         self._rebuild()
@@ -159,6 +166,7 @@ class GradesWidget(QWidget):
         enabled = form is not None
         for widget in (self.items_box, self.reason, self.comment, self.submit, self.submit_next):
             widget.setEnabled(enabled)
+        self.correct.setVisible(self.context.read_state.status == "submitted")
         if form is None:
             self.problems.setText("No read open")
             return
@@ -205,6 +213,19 @@ class GradesWidget(QWidget):
         problems = self.context.submit()
         if problems:
             self.problems.setText("Not submitted:\n- " + "\n- ".join(problems))
+        return problems
+
+    def on_correct(self, reason: str | None = None) -> list[str]:
+        """Ask for the reason (unless given) and start a correction; returns what blocks it."""
+        if reason is None:
+            reason, ok = QInputDialog.getText(
+                self, "Correct the submitted read", "Reason for the correction (audit trail):"
+            )
+            if not ok:
+                return ["cancelled"]
+        problems = self.context.start_correction(reason)
+        if problems:
+            self.problems.setText("Not corrected:\n- " + "\n- ".join(problems))
         return problems
 
     # --- criteria and decision questions ----------------------------------------------------
