@@ -127,3 +127,15 @@ def test_placing_when_done_is_refused() -> None:
     state.place(0, 0)
     with pytest.raises(ValueError, match="already placed"):
         state.place(1, 1)
+
+
+def test_a_protocol_without_disc_levels_has_nothing_to_place() -> None:
+    placement = PlacementState.for_levels(())
+    assert placement.labels == () and placement.current is None and placement.is_complete
+    assert placement.prompt.startswith("No corners to place in this protocol")
+    placement.next_corner()
+    placement.previous_corner()
+    placement.next_level()
+    assert placement.current is None and placement.progress == (0, 0)
+    with pytest.raises(ValueError, match="already placed or skipped"):
+        placement.place(1.0, 2.0)

@@ -424,3 +424,33 @@ def test_a_submitted_read_is_corrected_as_a_new_version_with_its_reason(
     ]
     assert rows[1] == pytest.approx(rows[0] + 10.0)
     assert heights[2] != heights[1]  # the measures follow the corrected corner
+
+
+def test_a_grades_only_protocol_reads_without_corners(
+    make_napari_viewer: Callable[..., Any],
+    workstation_env: str,
+    study: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    qtbot: Any,
+) -> None:
+    """The AS trial grades sacroiliac joints and mSASSS corners: no disc corners to place."""
+    monkeypatch.setenv("SPINE_ENDPOINTS_PROTOCOL", "as-ucmsc")
+    viewer = make_napari_viewer()
+    widget = WorkstationWidget(viewer)
+    viewer.open(str(study / "DX_lateral_neutral.dcm"), plugin="spine-endpoints")
+    context = widget.context
+    assert context.protocol.id == "AS-UCMSC" and context.session is not None
+    qtbot.wait(50)  # when corner layers would come
+    assert not context.overlays and [layer.ndim for layer in viewer.layers] == [2]
+    assert widget.landmarks.prompt.text().startswith("No corners to place in this protocol")
+    assert widget.landmarks.skip.isHidden()
+    form = widget.grades.form
+    assert form is not None and form.levels[:2] == ("SIJ-left", "SIJ-right")
+    for level in form.levels:
+        for item in form.items_at(level):
+            form.set_grade(level, item.name, "3" if level.startswith("SIJ") else "0")
+    assert widget.grades.on_submit() == []
+    with ReadStore(workstation_env) as store, store.reading() as db:
+        content = read_content(db, db.scalars(select(Read)).one())
+    assert content.grades[("SIJ-left", "sacroiliitis")] == "3"
+    assert len(content.grades) == 2 + 24 and not content.landmarks

@@ -84,8 +84,7 @@ class PlacementState:
     """
 
     def __init__(self, labels: Sequence[CornerLabel]) -> None:
-        if not labels:
-            raise ValueError("a placement needs at least one corner to place")
+        """``labels`` in click order; none for a protocol that places no corners (grades only)."""
         if len(set(labels)) != len(labels):
             raise ValueError("the placement sequence names a corner twice")
         self.labels: tuple[CornerLabel, ...] = tuple(labels)
@@ -93,7 +92,7 @@ class PlacementState:
         self.records: dict[CornerLabel, CornerRecord] = {}
         """Where each placed corner's position came from (same keys as ``positions``)."""
         self.skipped: dict[CornerLabel, str] = {}
-        self._index: int | None = 0
+        self._index: int | None = 0 if labels else None
         self._listeners: list[Callable[[], None]] = []
 
     @classmethod
@@ -121,6 +120,8 @@ class PlacementState:
     def prompt(self) -> str:
         """The instruction shown to the reader."""
         current = self.current
+        if not self.labels:
+            return "No corners to place in this protocol: grade in the Grades tab"
         if current is None:
             missing = self.missing()
             if missing:
@@ -224,12 +225,16 @@ class PlacementState:
 
     def next_corner(self) -> None:
         """Move the cursor one corner on (placed corners included); stays on the last one."""
+        if not self.labels:
+            return
         start = -1 if self._index is None else self._index
         self._index = min(start + 1, len(self.labels) - 1)
         self._changed()
 
     def previous_corner(self) -> None:
         """Move the cursor one corner back; from 'done' it goes to the last corner."""
+        if not self.labels:
+            return
         self._index = len(self.labels) - 1 if self._index is None else max(self._index - 1, 0)
         self._changed()
 

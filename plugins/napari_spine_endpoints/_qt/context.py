@@ -224,13 +224,18 @@ class ReadingContext(QObject):
         swapped.connect(run)
         QTimer.singleShot(FIRST_FRAME_WAIT_MS, run)
 
+    @property
+    def places_corners(self) -> bool:
+        """The open read has corners to place (a protocol with disc levels), not grades only."""
+        return self.session is not None and bool(self.session.disc_levels)
+
     def _overlay_if_open(self, film: Film, image: Image) -> None:
-        if self.images.get(film) is image and image in self.viewer.layers:
+        if self.images.get(film) is image and image in self.viewer.layers and self.places_corners:
             self.overlay(film)
 
     def _on_film_visibility(self, event: Any) -> None:
         for film, image in self.images.items():
-            if image is event.source and image.visible:
+            if image is event.source and image.visible and self.places_corners:
                 self.overlay(film)
 
     def visit_id(self, time_point: str) -> str:
@@ -253,7 +258,13 @@ class ReadingContext(QObject):
         return next(iter(self.overlays), next(iter(self.images), None))
 
     def select_film(self, film: Film) -> None:
-        """Make the film's corner layer active (in add mode), so clicks place corners."""
+        """Make the film's corner layer active (in add mode), so clicks place corners; with no
+        corners to place, the film itself."""
+        if not self.places_corners:
+            self.images[film].visible = True
+            self.viewer.layers.selection.active = self.images[film]
+            self.changed.emit()
+            return
         overlay = self.overlay(film)
         overlay.image.visible = True
         self.viewer.layers.selection.active = overlay.points

@@ -226,6 +226,19 @@ class LandmarksWidget(QWidget):
         placement = self._placement()
         self._refresh_placement(placement)
         self._refresh_measures()
+        corners = session is None or context.places_corners  # a grades-only protocol: no corners
+        for widget in (
+            self.side_by_side,
+            self.progress,
+            self.previous,
+            self.next,
+            self.next_level,
+            self.reasons,
+            self.skip,
+            self.corners,
+            self.assist,
+        ):
+            widget.setVisible(corners)  # fmt: skip
 
     def _refresh_films(self) -> None:
         active = self.context.active_film
