@@ -61,7 +61,12 @@ def run(args: argparse.Namespace) -> int:
     from imaging.dicom.scan_records import ScanStatus
     from imaging.protocol.loader import load_protocol
     from imaging.store.audit import default_actor
-    from imaging.store.cases import ImageRecord, register_images, set_treatment_date
+    from imaging.store.cases import (
+        ImageRecord,
+        assign_flagged,
+        register_images,
+        set_treatment_date,
+    )
     from imaging.store.registration import count_images, registration_summary
     from imaging.store.store import ReadStore
 
@@ -84,10 +89,18 @@ def run(args: argparse.Namespace) -> int:
                 records.append(ImageRecord.from_file(scanned.path, film=scanned.film or ""))
     with ReadStore(args.store) as store:
         with store.writing() as db:
-            for subject, day in treatment_dates.items():
-                set_treatment_date(db, subject, day, actor=actor, reason="spine-endpoints register")
+            changed = [
+                subject
+                for subject, day in treatment_dates.items()
+                if set_treatment_date(
+                    db, subject, day, actor=actor, reason="spine-endpoints register"
+                )
+            ]
             before = count_images(db)
             images = register_images(db, protocol, records, actor=actor)
+            for subject in changed:  # its images waiting for a visit may fit one now
+                images += assign_flagged(db, protocol, subject, actor=actor)
+            images = list({image.id: image for image in images}.values())
             visit_order = [visit.id for visit in protocol.visits]
             summary = registration_summary(db, images, count_images(db) - before, visit_order)
         where = store.display_url

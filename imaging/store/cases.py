@@ -49,12 +49,13 @@ def get_subject(session: Session, subject_id: str, *, actor: str, create: bool =
 
 def set_treatment_date(
     session: Session, subject_id: str, date: dt.date, *, actor: str, reason: str = ""
-) -> None:
-    """Record the treatment date (day 0 of the visit windows). No allocation is ever stored."""
+) -> bool:
+    """Record the treatment date (day 0 of the visit windows); True when it changed. No allocation
+    is ever stored. Images already waiting for a visit are not moved: see :func:`assign_flagged`."""
     subject = get_subject(session, subject_id, actor=actor)
     old = subject.treatment_date
     if old == date:
-        return
+        return False
     subject.treatment_date = date
     record(
         session, actor=actor, action="changed", entity="subject", entity_pk=subject.id,
@@ -62,6 +63,7 @@ def set_treatment_date(
         old_value=None if old is None else old.isoformat(), new_value=date.isoformat(),
         reason=reason,
     )  # fmt: skip
+    return True
 
 
 def _new_reading_id(session: Session) -> str:
@@ -259,6 +261,20 @@ def register_images(
             if image.study_date is not None:
                 _assign(session, protocol, image, subject, actor)
     return images
+
+
+def assign_flagged(
+    session: Session, protocol: Protocol, subject_id: str, *, actor: str
+) -> list[Image]:
+    """Assign again a subject's images that fit no visit (after its treatment date changed, say);
+    returns those that now have one. Assigned images are never moved."""
+    subject = get_subject(session, subject_id, actor=actor)
+    waiting = session.scalars(
+        select(Image).where(Image.subject_pk == subject.id, Image.case_pk.is_(None))
+    ).all()
+    for image in waiting:
+        _assign(session, protocol, image, subject, actor)
+    return [image for image in waiting if image.case_pk is not None]
 
 
 def flagged_images(session: Session) -> list[Image]:

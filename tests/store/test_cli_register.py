@@ -83,6 +83,15 @@ def test_treatment_date_places_undated_visits(
         changed = [e for e in audit_entries(db, subject="DLBP-009") if e.field == "treatment_date"]
         assert [(e.actor, e.new_value) for e in changed] == [("clerk", "2025-01-10")]
 
+    # the CRF gives DLBP-010's treatment date later: its waiting image finds its visit
+    status = main(["register", str(lost), "--store", store_url,
+                   "--treatment-date", "DLBP-010=2030-11-01"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert status == 0 and "DLBP-010       month_6           1  neutral" in out
+    with ReadStore(store_url) as store, store.reading() as db:
+        image = db.scalars(select(Image).where(Image.path == str(lost))).one()
+        assert image.case_pk is not None and image.assignment_status == "assigned"
+
 
 def test_bad_treatment_date_is_refused_before_anything_is_stored(
     tmp_path: Path, store_url: str, capsys: pytest.CaptureFixture[str]
