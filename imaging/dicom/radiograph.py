@@ -33,6 +33,17 @@ PROJECTION_MODALITIES = frozenset({"CR", "DX", "RG", "XA", "RF", "MG", "PX", "IO
 SECONDARY_CAPTURE_PREFIX = "1.2.840.10008.5.1.4.1.1.7"
 
 
+def is_readable_image(modality: str, sop_class_uid: str = "") -> bool:
+    """True for what the loaders read: a projection radiograph, a secondary capture or an MR,
+    CT or PT image (``modality`` as in (0008,0060), any case)."""
+    modality = modality.strip().upper()
+    return (
+        modality in PROJECTION_MODALITIES
+        or modality in CROSS_SECTIONAL_MODALITIES
+        or sop_class_uid.startswith(SECONDARY_CAPTURE_PREFIX)
+    )
+
+
 class WindowPreset(NamedTuple):
     """A window from (0028,1050) *Window Center* / (0028,1051) *Window Width*, in output units."""
 
@@ -168,7 +179,7 @@ def check_projection(dataset: Dataset, name: str) -> str:
             path=name,
             fix="Load MR/CT with imaging.dicom.load_series(folder) or load_series_file(path).",
         )
-    if modality in PROJECTION_MODALITIES or sop_class.startswith(SECONDARY_CAPTURE_PREFIX):
+    if is_readable_image(modality, sop_class):
         return modality
     raise UnsupportedImageError(
         f"modality {modality or '(none)'} is not a projection radiograph",

@@ -3,7 +3,9 @@
 A file is DICOM when it has the 128-byte preamble followed by ``DICM``, or, for files written
 without a preamble (old archives, extension-less exports), when it starts with a little-endian
 group 0002 or 0008 tag and pydicom can parse a data set naming a SOP class or a modality from it.
-A folder is ours when one of its files (searched breadth-first, at most ``MAX_FILES_TO_SNIFF``) is.
+A file is ours when it is DICOM and an image the loaders read (not a plan, segmentation, report or
+ultrasound, which other plugins may open). A folder is ours when one of its files (searched
+breadth-first, at most ``MAX_FILES_TO_SNIFF``) is DICOM: the reader lists what it leaves out.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from pathlib import Path
 
 import pydicom
 from pydicom.errors import InvalidDicomError
+
+from imaging.dicom.radiograph import is_readable_image
 
 MAX_FILES_TO_SNIFF = 256
 """Files a folder sniff opens before giving up, so a huge non-DICOM folder is answered quickly."""
@@ -99,14 +103,32 @@ def folder_has_dicom(folder: str | os.PathLike[str]) -> bool:
     return False
 
 
+def is_image_file(path: str | os.PathLike[str]) -> bool:
+    """True for a DICOM file holding an image the loaders read (a radiograph, MR, CT or PT);
+    False for other DICOM objects (plans, segmentations, reports, ultrasound, ...)."""
+    if not is_dicom_file(path):
+        return False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            dataset = pydicom.dcmread(
+                path, stop_before_pixels=True, force=True, specific_tags=["SOPClassUID", "Modality"]
+            )
+        modality = str(dataset.get("Modality", "") or "")
+        sop_class = str(dataset.get("SOPClassUID", "") or "")
+    except (InvalidDicomError, OSError, ValueError, KeyError, EOFError, TypeError, AttributeError):
+        return True  # a damaged header: the reader names the file and what is wrong
+    return not modality.strip() or is_readable_image(modality, sop_class)
+
+
 def is_ours(path: str | os.PathLike[str]) -> bool:
-    """True for a DICOM file or a folder holding DICOM; never raises."""
+    """True for a DICOM image file or a folder holding DICOM; never raises."""
     if not os.fspath(path):
         return False  # Path("") would be the current folder
     try:
         candidate = Path(path)
         if candidate.is_dir():
             return folder_has_dicom(candidate)
-        return is_dicom_file(candidate)
+        return is_image_file(candidate)
     except (OSError, ValueError):
         return False

@@ -43,6 +43,8 @@ def test_not_ours_gives_none_and_never_raises(tmp_path: Path) -> None:
     assert napari_get_reader(str(tmp_path / "missing")) is None
     assert napari_get_reader([str(_testdata("CT_small.dcm")), str(text)]) is None
     assert napari_get_reader([]) is None
+    for other in ("rtplan.dcm", "rtstruct.dcm"):  # DICOM, but not an image we read
+        assert napari_get_reader(str(_testdata(other))) is None
 
 
 def test_monochrome1_without_spacing_is_inverted_by_display_and_in_pixels() -> None:

@@ -31,7 +31,8 @@ def test_raw_data_set_without_preamble(tmp_path: Path) -> None:
     dataset.save_as(target, implicit_vr=True, little_endian=True, enforce_file_format=False)
     assert target.read_bytes()[128:132] != b"DICM"
     assert is_ours(target)
-    assert is_ours(_testdata("ExplVR_LitEndNoMeta.dcm"))
+    plan = _testdata("ExplVR_LitEndNoMeta.dcm")  # preamble-less too, but an RT plan, no image
+    assert is_dicom_file(plan) and not is_ours(plan)
 
 
 def test_not_ours(tmp_path: Path) -> None:

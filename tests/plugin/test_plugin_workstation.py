@@ -454,3 +454,24 @@ def test_a_grades_only_protocol_reads_without_corners(
         content = read_content(db, db.scalars(select(Read)).one())
     assert content.grades[("SIJ-left", "sacroiliitis")] == "3"
     assert len(content.grades) == 2 + 24 and not content.landmarks
+
+
+def test_a_second_film_of_the_same_kind_is_shown_but_not_read(
+    make_napari_viewer: Callable[..., Any], workstation_env: str
+) -> None:
+    """Two lateral films of one patient and no trial attributes: the second is only shown."""
+    from pydicom.data import get_testdata_file
+
+    viewer = make_napari_viewer()
+    widget = WorkstationWidget(viewer)
+    first, second = (str(get_testdata_file(name)) for name in ("RG1_UNCR.dcm", "RG1_J2KR.dcm"))
+    viewer.open(first, plugin="spine-endpoints")
+    assert "Nothing of this read will be saved: the film names no subject or visit" in (
+        widget.status.text()
+    )
+    viewer.open(second, plugin="spine-endpoints")  # does not fail
+    images = [layer for layer in viewer.layers if layer._type_string == "image"]
+    assert len(images) == 2 and list(widget.context.images) == [Film.NEUTRAL]
+    assert "shown, not added to the read: this read already has a neutral film" in (
+        widget.status.text()
+    )

@@ -109,7 +109,7 @@ class ReadingContext(QObject):
             self.read_state = self.store.state(session)
         except SpineEndpointsError as error:
             draft, self.read_state = None, ReadState("not stored", None)
-            self.message.emit(f"The store is not available, nothing will be saved: {error}")
+            self.message.emit(f"Nothing of this read will be saved: {error}")
         if draft is not None:
             session.restore(draft)
         session.subscribe(self._on_session_changed)
@@ -420,7 +420,10 @@ class ReadingContext(QObject):
             self.visit_id(info.visit),
         ):
             return  # another case's film: the reader opens it from the worklist
-        self.attach_film(layer)
+        try:
+            self.attach_film(layer)
+        except (ValueError, SpineEndpointsError) as error:  # e.g. a second neutral film
+            self.message.emit(f"{layer.name}: shown, not added to the read: {error}")
 
     def _show_middle_slice(self, layer: Image) -> None:
         """Put the slice slider of a newly added series on its middle (mid-sagittal) slice."""
