@@ -349,10 +349,14 @@ def test_next_case_replaces_the_previous_one_and_keeps_its_draft(
     first = context.open_case(_cell(widget.worklist.table, 0, 1))
     qtbot.waitUntil(lambda: Film.NEUTRAL in context.overlays, timeout=20000)
     qtbot.waitUntil(lambda: not first.is_running, timeout=5000)
-    old_layers = list(viewer.layers)
     context.overlay(Film.NEUTRAL).points.add([1000.0, 800.0])  # one corner, then the next case
+    qtbot.waitUntil(lambda: set(context.images) == set(FILMS), timeout=5000)
+    widget.landmarks.side_by_side.setChecked(True)  # flexion | extension in napari's grid
+    assert viewer.canvas.grid.enabled
+    old_layers = list(viewer.layers)
     second = context.open_case(_cell(widget.worklist.table, 1, 1))
     assert all(not layer.visible for layer in old_layers)  # hidden at once, removed a bit later
+    assert not viewer.canvas.grid.enabled and not widget.landmarks.side_by_side.isChecked()
     qtbot.waitUntil(lambda: not any(layer in viewer.layers for layer in old_layers), timeout=20000)
     qtbot.waitUntil(lambda: not second.is_running, timeout=5000)
     qtbot.waitUntil(lambda: sum(layer.ndim == 3 for layer in viewer.layers) == 2, timeout=5000)

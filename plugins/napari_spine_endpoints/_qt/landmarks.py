@@ -131,7 +131,7 @@ class LandmarksWidget(QWidget):
         layout.addStretch(1)
         layout.addWidget(help_text)
         self.context.changed.connect(self.refresh)
-        self.context.session_replaced.connect(self.refresh)
+        self.context.session_replaced.connect(self._on_session_replaced)
         self.viewer.layers.selection.events.active.connect(self._on_active_layer)
         self.viewer.mouse_drag_callbacks.append(self._select_film_under_mouse)
         self.refresh()
@@ -157,6 +157,12 @@ class LandmarksWidget(QWidget):
             placement.go_to(placement.labels[self.corners.row(item)])
 
     def _on_active_layer(self, _event: Any = None) -> None:
+        self.refresh()
+
+    def _on_session_replaced(self) -> None:
+        if self.side_by_side.isChecked():  # the grid was for the previous read's films
+            self._visibility = {}  # its layers are going: nothing to show again
+            self.side_by_side.setChecked(False)
         self.refresh()
 
     def show_side_by_side(self, enabled: bool) -> None:
