@@ -30,6 +30,21 @@ MOVE_TARGET_S = 0.050
 OPEN_REPEATS = 5
 MOVES = 60
 WAIT_S = 20.0
+CASE_SWITCHES = 20
+
+
+def _resident_mib() -> float:
+    """This process's resident memory (Linux /proc; ru_maxrss, the peak, elsewhere)."""
+    try:
+        with Path("/proc/self/status").open(encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _samples() -> Path:
@@ -214,6 +229,17 @@ def run() -> None:
     print(
         f"  ... from another open case (its layers hidden, removed after the new film): median "
         f"{statistics.median(switches) * 1000:.0f} ms"
+    )
+
+    # an afternoon of cases: memory after each of CASE_SWITCHES worklist openings
+    resident = []
+    for _ in range(CASE_SWITCHES):
+        _open_case(viewer, clock, context, reading_id)
+        resident.append(_resident_mib())
+    growth = (resident[-1] - resident[0]) / (CASE_SWITCHES - 1)
+    print(
+        f"memory over {CASE_SWITCHES} case openings: {resident[0]:.0f} -> {resident[-1]:.0f} MiB "
+        f"resident ({growth:+.1f} MiB per case; {'flat' if abs(growth) < 5 else 'GROWING'})"
     )
 
     # 2. moving a corner -> measures table refreshed
