@@ -7,6 +7,7 @@ the command line (``spine-endpoints heights`` and ``rom``) computes from the sam
 from __future__ import annotations
 
 import csv
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -479,3 +480,24 @@ def test_a_second_film_of_the_same_kind_is_shown_but_not_read(
     assert "shown, not added to the read: this read already has a neutral film" in (
         widget.status.text()
     )
+
+
+def test_a_damaged_mr_slice_is_reported_at_open_naming_its_file(
+    make_napari_viewer: Callable[..., Any], workstation_env: str, study: Path, tmp_path: Path,
+    qtbot: Any,
+) -> None:  # fmt: skip
+    """File > Open decodes series in the background: a bad slice is named before it is shown."""
+    copy = tmp_path / "study"
+    shutil.copytree(study, copy)
+    damaged = sorted((copy / "MR_sag_T2").iterdir())[3]
+    data = bytearray(damaged.read_bytes())
+    start = data.find(b"\xff\xd8\xff")  # the JPEG-LS stream's first marker
+    assert start > 0
+    data[start : start + 64] = bytes(64)
+    damaged.write_bytes(bytes(data))
+    viewer = make_napari_viewer()
+    widget = WorkstationWidget(viewer)
+    viewer.open(str(copy), plugin="spine-endpoints")  # opens: the slice is not decoded yet
+    assert len([layer for layer in viewer.layers if layer.ndim == 3]) == 2
+    qtbot.waitUntil(lambda: damaged.name in widget.status.text(), timeout=10000)
+    assert "cannot be decoded" in widget.status.text()

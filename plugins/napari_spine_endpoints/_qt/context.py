@@ -16,8 +16,10 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 from napari.layers import Image, Layer
-from napari.utils.notifications import show_info
+from napari.qt.threading import create_worker
+from napari.utils.notifications import show_info, show_warning
 from qtpy.QtCore import QObject, QTimer, Signal
 from qtpy.QtWidgets import QApplication, QWidget
 
@@ -41,6 +43,14 @@ READER_ENV_VAR = "SPINE_ENDPOINTS_READER"
 PROTOCOL_ENV_VAR = "SPINE_ENDPOINTS_PROTOCOL"
 
 _CONTEXTS: dict[int, ReadingContext] = {}
+
+
+def _decode_all(volume: Any) -> None:
+    """Compute every slice of a lazily loaded series (they stay decoded in its cache)."""
+    import dask
+
+    with dask.config.set(scheduler="synchronous"):
+        volume.compute()
 
 
 def default_reader() -> str:
@@ -88,6 +98,8 @@ class ReadingContext(QObject):
         self._autosave.setInterval(AUTOSAVE_DELAY_MS)
         self._autosave.timeout.connect(self.save_draft)
         self.cases = CaseLoader(self)
+        self._decoders: set[Any] = set()
+        """Workers decoding lazily opened series (kept referenced while they run)."""
         self.assistant = Assistant(self)
         """Refinement, tracking and MR suggestions, run off the GUI thread."""
         self._install_shortcuts()
@@ -413,6 +425,12 @@ class ReadingContext(QObject):
         info = ImageInfo.from_metadata(layer.metadata)
         if info is not None and info.kind == "series" and layer.ndim == 3:
             self._show_middle_slice(layer)
+            if not isinstance(layer.data, np.ndarray):  # opened lazily (File > Open)
+                # one more turn of the event loop: the film's corner layers, due after the same
+                # frame, come first
+                self.after_next_frame(
+                    lambda: QTimer.singleShot(0, lambda: self._decode_in_background(layer))
+                )
         if info is None or info.kind != "radiograph":
             return
         if self.session is not None and (self.session.subject, self.session.visit) != (
@@ -424,6 +442,22 @@ class ReadingContext(QObject):
             self.attach_film(layer)
         except (ValueError, SpineEndpointsError) as error:  # e.g. a second neutral film
             self.message.emit(f"{layer.name}: shown, not added to the read: {error}")
+
+    def _decode_in_background(self, layer: Image) -> None:
+        """Decode a lazily opened series off the GUI thread (each slice once, then kept), so that
+        scrolling through it is instant and a damaged slice is reported now, naming its file."""
+        if layer not in self.viewer.layers:
+            return
+        worker = create_worker(_decode_all, layer.data, _start_thread=False, _ignore_errors=True)
+        worker.errored.connect(lambda error: self._series_problem(layer.name, error))
+        worker.finished.connect(lambda: self._decoders.discard(worker))
+        self._decoders.add(worker)
+        worker.start()
+
+    def _series_problem(self, name: str, error: BaseException) -> None:
+        text = f"{name}: {error}"
+        self.message.emit(text)
+        show_warning(text)
 
     def _show_middle_slice(self, layer: Image) -> None:
         """Put the slice slider of a newly added series on its middle (mid-sagittal) slice."""
