@@ -9,7 +9,6 @@ autosaves the draft a moment after each change (debounced), so closing napari lo
 
 from __future__ import annotations
 
-import contextlib
 import getpass
 import os
 import weakref
@@ -18,7 +17,6 @@ from typing import Any
 
 import numpy as np
 from napari.layers import Image, Layer
-from napari.qt.threading import create_worker
 from napari.utils.notifications import show_info, show_warning
 from qtpy.QtCore import QObject, QTimer, Signal
 from qtpy.QtWidgets import QApplication, QWidget
@@ -34,23 +32,15 @@ from napari_spine_endpoints._model.store_link import ReadState, StoreLink
 from napari_spine_endpoints._qt.assistant import Assistant
 from napari_spine_endpoints._qt.case_loader import CaseLoader
 from napari_spine_endpoints._qt.film_overlay import FilmOverlay
+from napari_spine_endpoints._qt.frames import after_next_frame
+from napari_spine_endpoints._qt.series_decoder import SeriesDecoder
 
 AUTOSAVE_DELAY_MS = 700
 """Quiet time after the last change before the draft is written."""
-FIRST_FRAME_WAIT_MS = 500
-"""The longest a newly shown film's corner layers wait for the film's first frame."""
 READER_ENV_VAR = "SPINE_ENDPOINTS_READER"
 PROTOCOL_ENV_VAR = "SPINE_ENDPOINTS_PROTOCOL"
 
 _CONTEXTS: dict[int, ReadingContext] = {}
-
-
-def _decode_all(volume: Any) -> None:
-    """Compute every slice of a lazily loaded series (they stay decoded in its cache)."""
-    import dask
-
-    with dask.config.set(scheduler="synchronous"):
-        volume.compute()
 
 
 def default_reader() -> str:
@@ -98,8 +88,8 @@ class ReadingContext(QObject):
         self._autosave.setInterval(AUTOSAVE_DELAY_MS)
         self._autosave.timeout.connect(self.save_draft)
         self.cases = CaseLoader(self)
-        self._decoders: set[Any] = set()
-        """Workers decoding lazily opened series (kept referenced while they run)."""
+        self.series_decoder = SeriesDecoder(self._series_problem)
+        """Decodes series opened lazily (File > Open) in the background."""
         self.assistant = Assistant(self)
         """Refinement, tracking and MR suggestions, run off the GUI thread."""
         self._install_shortcuts()
@@ -210,31 +200,9 @@ class ReadingContext(QObject):
         return self.overlays[film]
 
     def after_next_frame(self, callback: Callable[[], None]) -> None:
-        """Run ``callback`` once the window has put its next frame on screen (0.5 s at most).
-
-        File > Open runs Qt's event loop before the window composes its first frame, where a
-        plain 0 ms timer would fire; waiting for the frame puts the film on screen first. Without
-        a shown canvas (no window, or tests) the callback runs at the next turn of the event loop.
-        """
-        canvas = getattr(getattr(getattr(self.viewer, "window", None), "_qt_viewer", None),
-                         "canvas", None)  # fmt: skip
-        widget = getattr(canvas, "native", None)
-        swapped = getattr(widget, "frameSwapped", None)
-        if swapped is None or widget is None or not widget.isVisible():
-            QTimer.singleShot(0, callback)
-            return
-        done: list[bool] = []
-
-        def run() -> None:
-            if done:  # the frame, or the time limit, whichever comes first
-                return
-            done.append(True)
-            with contextlib.suppress(TypeError, RuntimeError):  # the canvas may be gone
-                swapped.disconnect(run)
-            QTimer.singleShot(0, callback)
-
-        swapped.connect(run)
-        QTimer.singleShot(FIRST_FRAME_WAIT_MS, run)
+        """Run ``callback`` once the window has put its next frame on screen (see
+        :func:`~napari_spine_endpoints._qt.frames.after_next_frame`)."""
+        after_next_frame(self.viewer, callback)
 
     @property
     def places_corners(self) -> bool:
@@ -444,15 +412,8 @@ class ReadingContext(QObject):
             self.message.emit(f"{layer.name}: shown, not added to the read: {error}")
 
     def _decode_in_background(self, layer: Image) -> None:
-        """Decode a lazily opened series off the GUI thread (each slice once, then kept), so that
-        scrolling through it is instant and a damaged slice is reported now, naming its file."""
-        if layer not in self.viewer.layers:
-            return
-        worker = create_worker(_decode_all, layer.data, _start_thread=False, _ignore_errors=True)
-        worker.errored.connect(lambda error: self._series_problem(layer.name, error))
-        worker.finished.connect(lambda: self._decoders.discard(worker))
-        self._decoders.add(worker)
-        worker.start()
+        if layer in self.viewer.layers:
+            self.series_decoder.decode(layer)
 
     def _series_problem(self, name: str, error: BaseException) -> None:
         text = f"{name}: {error}"
