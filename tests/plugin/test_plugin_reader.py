@@ -121,3 +121,27 @@ def test_study_series_load_lazily_with_the_eager_values(study: Path) -> None:
         middle = eager.shape[0] // 2
         np.testing.assert_array_equal(np.asarray(data[middle]), eager.volume[middle])
         assert not kwargs["visible"]
+
+
+def test_background_decoding_decodes_each_slice_once(
+    study: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from napari_spine_endpoints._qt.series_decoder import decode_all
+
+    from imaging.dicom import series as series_module
+
+    decoded: list[str] = []
+    real_decode = series_module.decode_pixels
+
+    def counting_decode(dataset: pydicom.Dataset, name: str) -> np.ndarray:
+        decoded.append(name)
+        return real_decode(dataset, name)
+
+    monkeypatch.setattr(series_module, "decode_pixels", counting_decode)
+    (volume, _, _), *_ = read_dicom(str(study / "MR_sag_T2"))
+    decode_all(volume)
+    assert len(decoded) == len(set(decoded)) == volume.shape[0]
+    (eager,) = load_series(study / "MR_sag_T2")
+    del decoded[:]
+    np.testing.assert_array_equal(np.asarray(volume), eager.volume)
+    assert decoded == []  # the display reads the kept slices

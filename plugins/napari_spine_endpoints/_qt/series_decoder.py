@@ -16,11 +16,13 @@ from napari.qt.threading import create_worker
 
 
 def decode_all(volume: Any) -> None:
-    """Compute every slice of a lazily loaded series (they stay decoded in its cache)."""
+    """Compute every slice of a lazily loaded series, one at a time (they stay decoded in its
+    cache; no stacked copy of the whole volume is made)."""
     import dask
 
     with dask.config.set(scheduler="synchronous"):
-        volume.compute()
+        for index in range(volume.shape[0]):
+            volume[index].compute()
 
 
 class SeriesDecoder:
