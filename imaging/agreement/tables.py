@@ -46,7 +46,11 @@ def agreement_table(
     if len(chosen) < 2 or absent:
         raise StoreError(
             "agreement needs submitted reads by at least two readers"
-            + (f"; none by {', '.join(absent)}" if absent else f"; found {', '.join(chosen)}"),
+            + (
+                f"; none by {', '.join(absent)}"
+                if absent
+                else f"; found {', '.join(chosen) or 'none'}"
+            ),
             fix="Name readers who submitted reads of the same cases (--readers A B).",
         )
     grades: dict[str, dict[str, dict[GradeKey, str]]] = defaultdict(lambda: defaultdict(dict))

@@ -95,3 +95,8 @@ def test_a_reader_without_reads_is_named(
 ) -> None:
     assert main(["agreement", "--store", store_url, "--readers", "R1", "R3"]) == 2
     assert "none by R3" in capsys.readouterr().err
+
+
+def test_an_empty_store_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["agreement", "--store", f"sqlite:///{tmp_path / 'empty.db'}"]) == 2
+    assert "at least two readers; found none" in capsys.readouterr().err
