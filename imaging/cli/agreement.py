@@ -21,7 +21,7 @@ def register(subparsers: Any) -> None:
         "(linear and quadratic weighted on ordered scales such as Pfirrmann, over the whole "
         "scale; unweighted on nominal ones such as Modic); per radiograph measure and film, the "
         "intraclass correlations of Shrout & Fleiss over all readers and Bland-Altman bias and "
-        "95%% limits of agreement per pair. A tidy table, one row per statistic.",
+        "95% limits of agreement per pair. A tidy table, one row per statistic.",
     )
     parser.add_argument(
         "--readers",
