@@ -11,13 +11,14 @@ that cannot be graded (motion artefact, not in the field of view) needs the reas
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from imaging.protocol.model import GradingItem
 from imaging.protocol.scales import Grade, Scale
+from napari_spine_endpoints._model.observable import Observable
 
 
-class GradeForm:
+class GradeForm(Observable):
     """Grades, reasons and comments per level, with the level the reader is on."""
 
     def __init__(self, items: Sequence[GradingItem], levels: Sequence[str] | None = None) -> None:
@@ -34,19 +35,7 @@ class GradeForm:
         self.reasons: dict[str, str] = {}
         self.comments: dict[str, str] = {}
         self._level_index = 0
-        self._listeners: list[Callable[[], None]] = []
-
-    # --- observation -----------------------------------------------------------------------
-    def subscribe(self, listener: Callable[[], None]) -> None:
-        self._listeners.append(listener)
-
-    def unsubscribe(self, listener: Callable[[], None]) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
-
-    def _changed(self) -> None:
-        for listener in list(self._listeners):
-            listener()
+        super().__init__()
 
     @property
     def current_level(self) -> str:

@@ -13,10 +13,11 @@ placed corner keeps a :class:`CornerRecord` (click, refinement, which position i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from imaging.anatomy import Corner, DiscLevel, Vertebra
+from napari_spine_endpoints._model.observable import Observable
 from napari_spine_endpoints._model.provenance import CornerRecord, Point
 
 CLICK_ORDER: tuple[Corner, ...] = (
@@ -75,7 +76,7 @@ def placement_sequence(vertebrae: Iterable[Vertebra | str]) -> tuple[CornerLabel
     )
 
 
-class PlacementState:
+class PlacementState(Observable):
     """Corners placed, corners skipped (with reasons) and the corner the reader is asked for next.
 
     ``current`` is the corner the next click places, or None once every corner is placed or
@@ -93,24 +94,12 @@ class PlacementState:
         """Where each placed corner's position came from (same keys as ``positions``)."""
         self.skipped: dict[CornerLabel, str] = {}
         self._index: int | None = 0 if labels else None
-        self._listeners: list[Callable[[], None]] = []
+        super().__init__()
 
     @classmethod
     def for_levels(cls, levels: Iterable[DiscLevel | str]) -> PlacementState:
         """The placement for the corners that the given disc levels need."""
         return cls(placement_sequence(vertebrae_for_levels(levels)))
-
-    # --- observation -----------------------------------------------------------------------
-    def subscribe(self, listener: Callable[[], None]) -> None:
-        self._listeners.append(listener)
-
-    def unsubscribe(self, listener: Callable[[], None]) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
-
-    def _changed(self) -> None:
-        for listener in list(self._listeners):
-            listener()
 
     @property
     def current(self) -> CornerLabel | None:

@@ -15,10 +15,11 @@ that corner.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from imaging.store.reads import LandmarkUse
+from napari_spine_endpoints._model.observable import Observable
 from napari_spine_endpoints._model.placement import CornerLabel, PlacementState
 from napari_spine_endpoints._model.provenance import CornerRecord, Point
 
@@ -74,25 +75,14 @@ class OfferOutcome:
     """Corners that moved while the proposal was computed: the proposal was dropped."""
 
 
-class ProposalSet:
+class ProposalSet(Observable):
     """The proposals of one film waiting for the reader, tied to the film's placement."""
 
     def __init__(self, placement: PlacementState) -> None:
         self.placement = placement
         self.pending: dict[CornerLabel, CornerProposal] = {}
-        self._listeners: list[Callable[[], None]] = []
+        super().__init__()
         placement.subscribe(self._drop_stale)
-
-    def subscribe(self, listener: Callable[[], None]) -> None:
-        self._listeners.append(listener)
-
-    def unsubscribe(self, listener: Callable[[], None]) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
-
-    def _changed(self) -> None:
-        for listener in list(self._listeners):
-            listener()
 
     def ordered(self) -> list[CornerProposal]:
         """Pending proposals in click order."""

@@ -12,7 +12,7 @@ thresholds come from the protocol.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,7 @@ from napari_spine_endpoints._model.measures import (
     MeasureGrid,
     measure_grid,
 )
+from napari_spine_endpoints._model.observable import Observable
 from napari_spine_endpoints._model.placement import CornerLabel, PlacementState
 from napari_spine_endpoints._model.proposals import ProposalSet
 from napari_spine_endpoints._model.provenance import CornerRecord
@@ -50,7 +51,7 @@ class Measures:
     """Every endpoint row, as :mod:`imaging.endpoints` gave them."""
 
 
-class ReadingSession:
+class ReadingSession(Observable):
     """A read in progress. ``disc_levels`` are the protocol's levels that are disc levels."""
 
     def __init__(
@@ -75,7 +76,7 @@ class ReadingSession:
         self.disc_centres = DiscCentres(self.disc_levels) if self.disc_levels else None
         self.height_loss = height_loss_rule(protocol)
         self.instability = instability_criteria(protocol)
-        self._listeners: list[Callable[[], None]] = []
+        super().__init__()
         self._pending: dict[str, Any] | None = None
         self._measures: Measures | None = None
         if self.grades is not None:
@@ -83,14 +84,10 @@ class ReadingSession:
         self.suggestions.subscribe(self._changed)
 
     # --- observation -----------------------------------------------------------------------
-    def subscribe(self, listener: Callable[[], None]) -> None:
-        """Call ``listener`` after any change to corners or grades."""
-        self._listeners.append(listener)
-
     def _changed(self) -> None:
+        """Any change to corners or grades: the measures are computed again when asked."""
         self._measures = None
-        for listener in list(self._listeners):
-            listener()
+        super()._changed()
 
     # --- films -----------------------------------------------------------------------------
     def add_film(self, info: ImageInfo) -> PlacementState:

@@ -12,7 +12,7 @@ Coordinates are (row, col) pixels of the slice; ``slice_index`` is the series' s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -25,6 +25,7 @@ from imaging.assist.mr_grades import ModicSuggestion, PfirrmannSuggestion
 from imaging.protocol.model import GradingItem
 from imaging.protocol.scales import Grade
 from napari_spine_endpoints._model.grading import GradeForm
+from napari_spine_endpoints._model.observable import Observable
 from napari_spine_endpoints._model.provenance import Point
 
 SOFTWARE = f"spine-endpoints {__version__}"
@@ -175,20 +176,13 @@ def _modic(level: str, item: str, suggested: ModicSuggestion) -> ItemSuggestion:
     return ItemSuggestion(level, item, suggested.modic_type, suggested.label, lines)
 
 
-class Suggestions:
+class Suggestions(Observable):
     """The read's suggested grades by (level, item), and the disc measures behind them."""
 
     def __init__(self) -> None:
         self.values: dict[tuple[str, str], ItemSuggestion] = {}
         self.discs: dict[str, DiscQuantification] = {}
-        self._listeners: list[Callable[[], None]] = []
-
-    def subscribe(self, listener: Callable[[], None]) -> None:
-        self._listeners.append(listener)
-
-    def _changed(self) -> None:
-        for listener in list(self._listeners):
-            listener()
+        super().__init__()
 
     def show(
         self, discs: Mapping[str, DiscQuantification], suggestions: Iterable[ItemSuggestion]
