@@ -60,6 +60,15 @@ class Corner(_Vocabulary):
         return self.value.replace("_", "-")
 
 
+BODY_OUTLINE: tuple[Corner, ...] = (
+    Corner.ANTERIOR_SUPERIOR,
+    Corner.POSTERIOR_SUPERIOR,
+    Corner.POSTERIOR_INFERIOR,
+    Corner.ANTERIOR_INFERIOR,
+)
+"""The four corners in order around the vertebral body (a polygon without self-crossing)."""
+
+
 class DiscLevel(_Vocabulary):
     """Intervertebral disc levels, named by the upper and lower vertebra."""
 

@@ -30,7 +30,7 @@ from types import MappingProxyType
 import numpy as np
 from numpy.typing import ArrayLike
 
-from imaging.anatomy import Corner, Film, Vertebra
+from imaging.anatomy import BODY_OUTLINE, Corner, Film, Vertebra
 from imaging.assist.corners import CornerInput, Point, flat_corners, nested_corners
 from imaging.assist.registration import (
     EdgeMap,
@@ -43,12 +43,6 @@ from imaging.errors import CalibrationError
 
 SPINE_GRID_MM = 2.0
 """Grid of the whole-spine search, mm per pixel (vertebrae are searched on a 1 mm grid)."""
-_OUTLINE = (
-    Corner.ANTERIOR_SUPERIOR,
-    Corner.POSTERIOR_SUPERIOR,
-    Corner.POSTERIOR_INFERIOR,
-    Corner.ANTERIOR_INFERIOR,
-)
 
 
 @dataclass(frozen=True)
@@ -319,13 +313,13 @@ def _body_polygons(
                 continue
             polygons[vertebra] = _sacral_body(corners, clicks, scale)
             continue
-        missing = [c.value for c in _OUTLINE if c not in corners]
+        missing = [c.value for c in BODY_OUTLINE if c not in corners]
         if missing:
             skipped[vertebra] = (
                 f"needs all four corners to be tracked; missing {', '.join(missing)}"
             )
             continue
-        polygons[vertebra] = np.array([corners[c] for c in _OUTLINE]) * scale
+        polygons[vertebra] = np.array([corners[c] for c in BODY_OUTLINE]) * scale
     return polygons, skipped
 
 

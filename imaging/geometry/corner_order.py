@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NoReturn
 
-from imaging.anatomy import Corner, Vertebra
+from imaging.anatomy import BODY_OUTLINE, Corner, Vertebra
 
 Point = tuple[float, float]
 CornerKey = tuple[Vertebra, Corner]
@@ -43,12 +43,6 @@ _ENDPLATE_CORNERS = {name: (anterior, posterior) for name, anterior, posterior i
 _WALLS = (
     ("anterior", Corner.ANTERIOR_SUPERIOR, Corner.ANTERIOR_INFERIOR),
     ("posterior", Corner.POSTERIOR_SUPERIOR, Corner.POSTERIOR_INFERIOR),
-)
-_OUTLINE = (
-    Corner.ANTERIOR_SUPERIOR,
-    Corner.POSTERIOR_SUPERIOR,
-    Corner.POSTERIOR_INFERIOR,
-    Corner.ANTERIOR_INFERIOR,
 )
 
 
@@ -197,9 +191,9 @@ def _check_outlines(
     corners: Mapping[Vertebra, Mapping[Corner, Point]], facing: int, fail: Fail
 ) -> None:
     for vertebra, placed in corners.items():
-        if not all(c in placed for c in _OUTLINE):
+        if not all(c in placed for c in BODY_OUTLINE):
             continue
-        outline = [placed[c] for c in _OUTLINE]
+        outline = [placed[c] for c in BODY_OUTLINE]
         turns = [
             _cross(
                 _minus(outline[(i + 1) % 4], outline[i]),
@@ -211,7 +205,7 @@ def _check_outlines(
             fail(
                 f"{vertebra} corners do not outline a vertebral body (anterior_superior, "
                 "posterior_superior, posterior_inferior, anterior_inferior cross or fold)",
-                [(vertebra, c) for c in _OUTLINE],
+                [(vertebra, c) for c in BODY_OUTLINE],
                 "Two corners are swapped or misplaced: check each corner's name.",
             )
 
