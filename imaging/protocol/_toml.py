@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from imaging.errors import ProtocolError
 
@@ -270,3 +270,16 @@ class Table:
                 f"unknown key '{unknown[0]}'",
                 f"Known keys here: {known}. Check the spelling (docs/protocol-format.md).",
             )
+
+
+T = TypeVar("T")
+
+
+def located(table: Table, build: Callable[[], T]) -> T:
+    """Run ``build()``; a model error without a location gets the table's file and line."""
+    try:
+        return build()
+    except ProtocolError as error:
+        if error.path is not None:
+            raise
+        raise table.error(error.key, error.reason, error.fix) from None

@@ -7,13 +7,11 @@ documented in ``docs/protocol-format.md``; built-in protocols live in
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
 
 from imaging.errors import ProtocolError
-from imaging.protocol._toml import Table, TomlSource
+from imaging.protocol._toml import Table, TomlSource, located
 from imaging.protocol.model import (
     COMPARISONS,
     AnyOfRule,
@@ -29,8 +27,6 @@ from imaging.protocol.model import (
     normalise_level,
 )
 from imaging.protocol.scales import Scale, load_scale
-
-T = TypeVar("T")
 
 BUILTIN_PROTOCOLS = Path(__file__).parent / "protocols"
 DEFAULT_PROTOCOL = BUILTIN_PROTOCOLS / "dlbp-chictr2200058291.toml"
@@ -55,18 +51,9 @@ def load_protocol(path: str | Path | None = None) -> Protocol:
     return protocol_from_toml(TomlSource.read(path, "protocol"))
 
 
-def _located(table: Table, build: Callable[[], T]) -> T:
-    try:
-        return build()
-    except ProtocolError as error:
-        if error.path is not None:
-            raise
-        raise table.error(error.key, error.reason, error.fix) from None
-
-
 def protocol_from_toml(source: TomlSource) -> Protocol:
     root = source.root()
-    visits = tuple(_located(t, partial(_visit, t)) for t in root.tables("visits"))
+    visits = tuple(located(t, partial(_visit, t)) for t in root.tables("visits"))
     reading = root.table("reading")
     levels = _levels(reading, "levels", ())
     target = reading.text("target", None)
@@ -77,7 +64,7 @@ def protocol_from_toml(source: TomlSource) -> Protocol:
     reading.done()
 
     scales = _scales(root.table("scales"), source.path.parent)
-    items = tuple(_located(t, partial(_item, t, scales, levels)) for t in root.tables("items", []))
+    items = tuple(located(t, partial(_item, t, scales, levels)) for t in root.tables("items", []))
 
     thresholds: dict[str, float] = {}
     table = root.table("thresholds", None)
@@ -102,7 +89,7 @@ def protocol_from_toml(source: TomlSource) -> Protocol:
         eligibility_visit = eligibility.text("visit", "")
         context = _RuleContext(levels, target, items, thresholds)
         for rule_table in eligibility.tables("rules", []):
-            rules.append(_located(rule_table, partial(_rule, rule_table, context, None)))
+            rules.append(located(rule_table, partial(_rule, rule_table, context, None)))
         eligibility.done()
 
     def build() -> Protocol:
@@ -126,7 +113,7 @@ def protocol_from_toml(source: TomlSource) -> Protocol:
         root.done()
         return protocol
 
-    return _located(root, build)
+    return located(root, build)
 
 
 def _visit(table: Table) -> Visit:
@@ -268,7 +255,7 @@ def _rule(table: Table, context: _RuleContext, parent_role: Role | None) -> Rule
     if kind == "any_of":
         if parent_role is not None:
             raise table.error("kind", "any_of rules cannot nest")
-        parts = tuple(_located(t, partial(_rule, t, context, role)) for t in table.tables("rules"))
+        parts = tuple(located(t, partial(_rule, t, context, role)) for t in table.tables("rules"))
         rule = AnyOfRule(id=rule_id, role=role, text=text, rules=parts)  # type: ignore[arg-type]
     elif kind == "grade_in":
         names = table.texts("items")

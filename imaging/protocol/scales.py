@@ -11,17 +11,14 @@ kept with the scale so that readers see it next to the grades. Built-in scale fi
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import pairwise
 from pathlib import Path
-from typing import TypeVar
 
 from imaging.errors import ProtocolError
-from imaging.protocol._toml import Table, TomlSource
-
-T = TypeVar("T")
+from imaging.protocol._toml import Table, TomlSource, located
 
 BUILTIN_SCALES = Path(__file__).parent / "scales"
 
@@ -199,8 +196,8 @@ def load_scale(source: str | Path) -> Scale:
 def scale_from_toml(source: TomlSource) -> Scale:
     """Build a :class:`Scale` from a parsed scale file; errors carry the file and the line."""
     root = source.root()
-    grades = [_located(t, partial(_grade, t)) for t in root.tables("grades")]
-    steps = [_located(t, partial(_step, t)) for t in root.tables("decision", [])]
+    grades = [located(t, partial(_grade, t)) for t in root.tables("grades")]
+    steps = [located(t, partial(_step, t)) for t in root.tables("decision", [])]
 
     def build() -> Scale:
         return Scale(
@@ -215,7 +212,7 @@ def scale_from_toml(source: TomlSource) -> Scale:
             decision=tuple(steps),
         )
 
-    scale = _located(root, build)
+    scale = located(root, build)
     root.done()
     return scale
 
@@ -261,13 +258,3 @@ def _step(table: Table) -> DecisionStep:
     )
     table.done()
     return step
-
-
-def _located(table: Table, build: Callable[[], T]) -> T:
-    """Run ``build()``; a model error without a location gets the table's file and line."""
-    try:
-        return build()
-    except ProtocolError as error:
-        if error.path is not None:
-            raise
-        raise table.error(error.key, error.reason, error.fix) from None
