@@ -260,6 +260,7 @@ class Measurement(Base):
     unit: Mapped[str] = mapped_column(String(16), default="")
     calibration: Mapped[str] = mapped_column(String(32), default="")
     film: Mapped[str] = mapped_column(String(32), default="")
+    corners: Mapped[str] = mapped_column(String(32), default="")
     reader: Mapped[str] = mapped_column(String(64), default="")
     reference_levels: Mapped[str] = mapped_column(String(64), default="")
     source_image: Mapped[str] = mapped_column(Text, default="")
