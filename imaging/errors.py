@@ -20,7 +20,8 @@ class SpineEndpointsError(Exception):
         self.fix = fix
         text = message if self.path is None else f"{self.path}: {message}"
         if fix:
-            text = f"{text.rstrip('.')}. {fix}"
+            text = text.rstrip(".")
+            text = f"{text} {fix}" if text.endswith(("?", "!")) else f"{text}. {fix}"
         super().__init__(text)
 
 

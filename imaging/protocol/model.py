@@ -17,6 +17,7 @@ from typing import ClassVar
 
 from imaging.anatomy import DiscLevel
 from imaging.errors import ProtocolError
+from imaging.measures import MEASURES, known_measures_text, measure, unknown_measure
 from imaging.protocol.scales import Scale
 
 _TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -161,7 +162,11 @@ COMPARISONS = {
 
 @dataclass(frozen=True)
 class MeasureRule(_Rule):
-    """``measure_at_least`` and friends: ``measure`` at ``levels`` compared with ``threshold``."""
+    """``measure_at_least`` and friends: ``measure`` at ``levels`` compared with ``threshold``.
+
+    ``measure`` is a name of the measure registry (:data:`imaging.measures.MEASURES`); ``unit``,
+    when given, must be that measure's unit (left out, it is the measure's unit).
+    """
 
     measure: str = ""
     levels: tuple[str, ...] = ()
@@ -179,6 +184,21 @@ class MeasureRule(_Rule):
             raise ProtocolError(f"rule {self.id!r}: unknown comparison {self.comparison!r}")
         if not self.measure or not self.levels:
             raise ProtocolError(f"rule {self.id!r} needs a measure and levels", key="measure")
+        known = MEASURES.get(self.measure)
+        if known is None:
+            raise ProtocolError(
+                f"rule {self.id!r}: {unknown_measure(self.measure)}",
+                key="measure",
+                fix=known_measures_text(),
+            )
+        if self.unit and self.unit != known.unit:
+            raise ProtocolError(
+                f"rule {self.id!r}: unit {self.unit!r} is not the unit of {self.measure}, "
+                f"which is {known.unit!r}",
+                key="unit",
+                fix=f'Write unit = "{known.unit}" or leave unit out.',
+            )
+        object.__setattr__(self, "unit", known.unit)
 
     def holds(self, value: float) -> bool:
         return {
@@ -200,8 +220,8 @@ class InstabilityRule(_Rule):
     angle_deg: float = 15.0
 
     kind: ClassVar[str] = "instability"
-    translation_measure: ClassVar[str] = "translation_rom"
-    angle_measure: ClassVar[str] = "angular_rom"
+    translation_measure: ClassVar[str] = measure("translation_rom").name
+    angle_measure: ClassVar[str] = measure("angular_rom").name
 
     def __post_init__(self) -> None:
         super().__post_init__()
