@@ -47,9 +47,11 @@ class ReportData:
         labels = self.provenance.get("protocol", {}).get("visit_labels", {})
         return str(labels.get(visit) or visit)
 
-    def threshold(self, name: str, default: float) -> float:
+    def threshold(self, name: str) -> float | None:
+        """The ``[thresholds]`` entry ``name`` of the protocol recorded with the batch; None when
+        that protocol sets none (trial thresholds live only in protocol files: no default)."""
         value = self.provenance.get("protocol", {}).get("thresholds", {}).get(name)
-        return float(value) if value is not None else default
+        return None if value is None else float(value)
 
 
 def load(out_dir: str | Path) -> ReportData:

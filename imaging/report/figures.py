@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from imaging.anatomy import DiscLevel
+from imaging.measures import MEASURES
 from imaging.report.data import ReportData
 
 LEVEL_COLOURS = dict(
@@ -31,39 +32,82 @@ LEVEL_COLOURS = dict(
 PFIRRMANN_TICKS = (1, 2, 3, 4, 5)
 PFIRRMANN_LABELS = ("I", "II", "III", "IV", "V")
 FILM_PREFERENCE = ("neutral", "", "flexion", "extension")
-MINIMUM_SPAN = {"mm": 1.0, "%": 5.0, "deg": 2.0, "degrees": 2.0, "grade": 2.0}
+MINIMUM_SPAN = {"mm": 1.0, "%": 5.0, "deg": 2.0, "grade": 2.0}
 """Smallest y range of a change-from-baseline panel, in the panel's unit."""
+MEASURE_PANELS = (
+    "disc_height_mean",
+    "height_loss_vs_adjacent_pct",
+    "angular_rom",
+    "translation_rom",
+)
+"""The measures plotted per subject and for the cohort (titles and units from the registry)."""
+PANEL_THRESHOLDS = {
+    "height_loss_vs_adjacent_pct": "height_loss_pct",
+    "angular_rom": "instability_angle_deg",
+    "translation_rom": "instability_translation_mm",
+}
+"""The protocol's ``[thresholds]`` entry drawn on a measure's panel, when the protocol sets it."""
 
 
 @dataclass(frozen=True)
 class Panel:
-    """One measure to plot: its name in the table, a title, the axis unit and a threshold."""
+    """One measure to plot: its name in the table, a title, the axis unit and a threshold.
+
+    ``threshold_name`` is the protocol's ``[thresholds]`` entry the panel shows; ``threshold`` its
+    value in the protocol recorded with the batch, None when that protocol sets none.
+    """
 
     measure: str
     title: str
     unit: str
     threshold: float | None = None
-    threshold_label: str = ""
+    threshold_name: str = ""
+
+    @classmethod
+    def of_measure(cls, data: ReportData, name: str) -> Panel:
+        """The panel of a registry measure, with its threshold from the batch's protocol."""
+        measure = MEASURES[name]
+        key = PANEL_THRESHOLDS.get(name, "")
+        return cls(name, measure.title, measure.unit, data.threshold(key) if key else None, key)
+
+    @property
+    def threshold_label(self) -> str:
+        """'height_loss_pct 20 %'; '' without a threshold."""
+        if self.threshold is None:
+            return ""
+        return f"{self.threshold_name} {self.threshold:g} {self.unit}"
+
+    @property
+    def threshold_missing(self) -> bool:
+        """The panel has a threshold to show but the protocol sets none."""
+        return bool(self.threshold_name) and self.threshold is None
+
+
+PFIRRMANN_PANEL = Panel("pfirrmann", "Pfirrmann grade (T2 MRI)", "grade")
+NO_THRESHOLD = "no threshold in the protocol"
 
 
 def panels(data: ReportData) -> tuple[Panel, ...]:
     """The per-subject panels, thresholds from the protocol recorded in the provenance."""
-    loss = data.threshold("height_loss_pct", 20.0)
-    angle = data.threshold("instability_angle_deg", 15.0)
-    slip = data.threshold("instability_translation_mm", 3.0)
-    return (
-        Panel("disc_height_mean", "Disc height (mean of anterior and posterior)", "mm"),
-        Panel(
-            "height_loss_vs_adjacent_pct",
-            "Height loss against adjacent discs",
-            "%",
-            loss,
-            f"entry criterion {loss:g}%",
-        ),
-        Panel("angular_rom", "Angular ROM (flexion - extension)", "degrees", angle, f"{angle:g}°"),
-        Panel("translation_rom", "Translation ROM", "mm", slip, f"{slip:g} mm"),
-        Panel("pfirrmann", "Pfirrmann grade (T2 MRI)", "grade"),
-    )
+    return (*(Panel.of_measure(data, name) for name in MEASURE_PANELS), PFIRRMANN_PANEL)
+
+
+def threshold_note(data: ReportData) -> str:
+    """Which threshold lines the plots draw, and which the batch's protocol does not set."""
+    chosen = [p for p in panels(data) if p.threshold_name]
+    drawn = [f"{p.title}: {p.threshold_label}" for p in chosen if p.threshold is not None]
+    missing = [p for p in chosen if p.threshold_missing]
+    sentences = []
+    if drawn:
+        sentences.append(f"Dashed lines: the protocol's thresholds ({'; '.join(drawn)}).")
+    if missing:
+        names = ", ".join(p.threshold_name for p in missing)
+        titles = ", ".join(p.title for p in missing)
+        sentences.append(
+            f"The protocol recorded with this batch sets no {names} in [thresholds]: no "
+            f"threshold line is drawn on {titles}."
+        )
+    return " ".join(sentences)
 
 
 def measure_by_visit(table: pd.DataFrame, measure: str, visits: Sequence[str]) -> pd.DataFrame:
@@ -85,7 +129,13 @@ def measure_by_visit(table: pd.DataFrame, measure: str, visits: Sequence[str]) -
 
 
 def subject_figure(data: ReportData, subject: str) -> bytes | None:
-    """Per-subject measures over visits, one panel per measure; None when nothing to plot."""
+    """Per-subject measures over visits as a PNG, one panel per measure; None when none."""
+    figure = subject_plot(data, subject)
+    return None if figure is None else _png(figure)
+
+
+def subject_plot(data: ReportData, subject: str) -> Figure | None:
+    """The figure of :func:`subject_figure`."""
     table = data.endpoints[data.endpoints["subject"] == subject]
     chosen = [(p, measure_by_visit(table, p.measure, data.visits)) for p in panels(data)]
     chosen = [(p, f) for p, f in chosen if f.notna().to_numpy().any()]
@@ -114,7 +164,7 @@ def subject_figure(data: ReportData, subject: str) -> bytes | None:
         figure.legend(
             handles, ordered, loc="outside lower center", ncols=len(ordered), frameon=False
         )
-    return _png(figure)
+    return figure
 
 
 def cohort_figure(data: ReportData) -> bytes | None:
@@ -202,6 +252,9 @@ def _plot_levels(axis: Axes, frame: pd.DataFrame, panel: Panel, target: str | No
             label=f"{level} (target)" if is_target else level,
             zorder=3 if is_target else 2,
         )
+    if panel.threshold_missing:
+        # Above the plot, where it never hides a value.
+        axis.set_title(NO_THRESHOLD, loc="right", fontsize=8, color="#757575", style="italic")
     if panel.threshold is not None:
         axis.axhline(panel.threshold, color="#b22222", ls="--", lw=1)
         axis.annotate(

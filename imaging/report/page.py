@@ -66,6 +66,7 @@ def render(data: ReportData) -> str:
         _eligibility(data),
         _cohort(data),
         '<h2 id="subjects">Subjects</h2>',
+        _threshold_note(data),
         *(_subject(data, subject) for subject in subjects),
         _failures(data),
         _provenance(data),
@@ -178,12 +179,17 @@ def _cohort(data: ReportData) -> str:
                 continue
             mean, count = changes.mean(axis=1), changes.notna().sum(axis=1)
             rows.append(
-                [f"{panel.measure} ({figures.delta_unit(panel.unit)})"]
+                [f"{panel.title} ({figures.delta_unit(panel.unit)})"]
                 + [_num(m) + (f" (n={n})" if n else "") for m, n in zip(mean, count, strict=True)]
             )
         out.append(f"<p>Mean change at {_e(level)}:</p>")
         out.append(_table(["measure", *(data.visit_label(v) for v in data.visits)], rows))
     return "\n".join(out)
+
+
+def _threshold_note(data: ReportData) -> str:
+    note = figures.threshold_note(data)
+    return f'<p class="small">{_e(note)}</p>' if note else ""
 
 
 def _subject(data: ReportData, subject: str) -> str:
