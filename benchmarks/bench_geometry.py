@@ -18,16 +18,25 @@ import numpy as np
 from numpy.typing import NDArray
 
 from imaging.anatomy import LUMBAR_LEVELS
+from imaging.endpoints import MeasureRules
 from imaging.geometry import (
-    HeightLossRule,
+    InstabilityCriteria,
     disc_measures,
     height_loss_vs_adjacent,
-    instability_preset,
     range_of_motion,
     vertebral_body_heights,
 )
+from imaging.protocol.loader import load_protocol
 
 LEVELS = 100_000
+RULES = MeasureRules.from_protocol(load_protocol())
+"""The DLBP trial's thresholds, from its protocol file (the loop below uses the same numbers)."""
+_CRITERIA = RULES.instability_criteria()
+assert _CRITERIA is not None and RULES.height_loss_pct is not None
+CRITERIA: InstabilityCriteria = _CRITERIA
+LOSS_PCT = RULES.height_loss_pct
+SLIP_MM = RULES.instability_translation_mm or 0.0
+ANGLE_DEG = RULES.instability_angle_deg or 0.0
 SPACING = (0.16, 0.16)
 Film = dict[str, NDArray[np.float64]]
 
@@ -82,14 +91,14 @@ def vectorised(flexion: Film, extension: Film) -> dict[str, NDArray[np.float64]]
         out[f"{name}_body"] = body.anterior + body.posterior
         loss = height_loss_vs_adjacent(heights.mean.reshape(-1, 5), LUMBAR_LEVELS).loss_pct
         out[f"{name}_loss"] = loss.reshape(-1)
-        out[f"{name}_loss_flag"] = HeightLossRule().flag(out[f"{name}_loss"])
+        out[f"{name}_loss_flag"] = RULES.height_loss_rule().flag(out[f"{name}_loss"])
     out["angular_rom"] = range_of_motion(out["flexion_angle"], out["extension_angle"])
     out["translation_rom"] = range_of_motion(
         out["flexion_translation"], out["extension_translation"]
     )
     out["pct_rom"] = range_of_motion(out["flexion_pct"], out["extension_pct"])
     by_film = [out[key].reshape(-1, 5) for key in ("angular_rom", "translation_rom", "pct_rom")]
-    out["unstable"] = instability_preset().flags(LUMBAR_LEVELS, *by_film).reshape(-1)
+    out["unstable"] = CRITERIA.flags(LUMBAR_LEVELS, *by_film).reshape(-1)
     return out
 
 
@@ -142,7 +151,7 @@ def python_loop(flexion: Film, extension: Film) -> dict[str, NDArray[np.float64]
         for key, values in columns.items():
             out[f"{name}_{key}"] = values
         out[f"{name}_loss"] = loss
-        out[f"{name}_loss_flag"] = [1.0 if v >= 20.0 else 0.0 for v in loss]
+        out[f"{name}_loss_flag"] = [1.0 if v >= LOSS_PCT else 0.0 for v in loss]
     for rom, key in (
         ("angular_rom", "angle"),
         ("translation_rom", "translation"),
@@ -152,7 +161,7 @@ def python_loop(flexion: Film, extension: Film) -> dict[str, NDArray[np.float64]
             abs(f - e) for f, e in zip(out[f"flexion_{key}"], out[f"extension_{key}"], strict=True)
         ]
     out["unstable"] = [
-        1.0 if t > 3.0 or a > 15.0 else 0.0
+        1.0 if t > SLIP_MM or a > ANGLE_DEG else 0.0
         for a, t in zip(out["angular_rom"], out["translation_rom"], strict=True)
     ]
     return {key: np.asarray(values) for key, values in out.items()}

@@ -182,6 +182,14 @@ MEASURES: Mapping[str, Measure] = _measures(
         "|translation % depth on flexion - on extension|.", _SLIP_SOURCE,
     ),
     Measure(
+        "angular_rom_registration", "deg", MeasureKind.PAIR, _ALL_FOUR, _PAIR,
+        "Angular ROM (registration)", 1,
+        "|difference of the two vertebrae's rotations between the flexion and extension films|, "
+        "the rotations found by registering each vertebra of the read film onto the other film.",
+        "registration-based motion analysis as in OSMIA (Breen et al.); "
+        "shared/reference/spine-imaging.md section 4",
+    ),
+    Measure(
         "unstable", "1", MeasureKind.PAIR, _ALL_FOUR, _PAIR, "Unstable", 0,
         "1 when the angular or translation ROM exceeds the protocol's instability criteria, 0 "
         "when within them, empty when undecidable.", _INSTABILITY, flag=True,

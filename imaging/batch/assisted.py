@@ -33,9 +33,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from imaging.anatomy import DiscLevel, Film
-from imaging.batch.measure import CLICK, REFINED, TRACKED, MeasuredFilm
 from imaging.batch.open_film import OpenedFilm
-from imaging.endpoints import PAIR_FILM, EndpointRow
+from imaging.endpoints import PAIR_FILM, REFINED, TRACKED, EndpointRow, FilmCorners
 from imaging.errors import LandmarkError, SpineEndpointsError
 
 if TYPE_CHECKING:
@@ -72,9 +71,11 @@ class AssistOptions:
 class ReadFilm:
     """A film as measured (possibly refined), the file it came from and that file opened."""
 
-    film: MeasuredFilm
+    film: FilmCorners
     path: str
     opened: OpenedFilm
+    read_version: int | None = None
+    """The stored read's version the corners come from (None for a landmark file)."""
 
 
 def refine_film(read: ReadFilm, options: AssistOptions, fail: Fail) -> ReadFilm:
@@ -118,14 +119,14 @@ def refine_film(read: ReadFilm, options: AssistOptions, fail: Fail) -> ReadFilm:
         if kept
         else ""
     )
-    return replace(read, film=MeasuredFilm(refined, REFINED, _join(read.film.note, note)))
+    return replace(read, film=FilmCorners(refined, REFINED, _join(read.film.note, note)))
 
 
 @dataclass
 class TrackedFilms:
     """What tracking added to a study: films, ROM rows per reader, the target files used."""
 
-    films: list[MeasuredFilm] = field(default_factory=list)
+    films: list[FilmCorners] = field(default_factory=list)
     pair_rows: dict[str, list[EndpointRow]] = field(default_factory=dict)
     paths: set[str] = field(default_factory=set)
 
@@ -211,7 +212,7 @@ def _track(
     image: str,
     options: AssistOptions,
     fail: Fail,
-) -> tuple[TrackingResult, MeasuredFilm | None] | None:
+) -> tuple[TrackingResult, FilmCorners | None] | None:
     """Track ``source`` onto ``target``: the tracking and the mapped film (None if no corner)."""
     landmarks, name = source.film.landmarks, source.film.landmarks.film.value
     assert target is not None
@@ -263,11 +264,11 @@ def _track(
         fail(path, f"not tracked: the tracked corners are not anatomically possible ({error})")
         return tracking, None
     note = f"{kind} corners tracked from the {name} film"
-    return tracking, MeasuredFilm(mapped, TRACKED, note)
+    return tracking, FilmCorners(mapped, TRACKED, note)
 
 
 def _registration_rows(
-    source: MeasuredFilm, tracks: Mapping[Film, TrackingResult | None], names: Mapping[Film, str]
+    source: FilmCorners, tracks: Mapping[Film, TrackingResult | None], names: Mapping[Film, str]
 ) -> list[EndpointRow]:
     """``angular_rom_registration`` of every level whose two vertebrae the source film has.
 
@@ -299,20 +300,13 @@ def _registration_rows(
         value = None if problems else abs(_wrap(relative[Film.EXTENSION] - relative[Film.FLEXION]))
         rows.append(
             EndpointRow(
-                landmarks.subject,
-                landmarks.visit,
-                level.value,
-                REGISTRATION_ROM,
-                value,
-                "deg",
-                calibration,
-                PAIR_FILM,
-                landmarks.reader,
-                "",
-                f"{names[Film.FLEXION]};{names[Film.EXTENSION]}",
-                "; ".join(problems),
+                landmarks.subject, landmarks.visit, level.value, REGISTRATION_ROM, value, "deg",
+                calibration=calibration, film=PAIR_FILM, corners=TRACKED,
+                reader=landmarks.reader,
+                source_image=f"{names[Film.FLEXION]};{names[Film.EXTENSION]}",
+                note="; ".join(problems),
             )
-        )
+        )  # fmt: skip
     return rows
 
 
@@ -325,7 +319,6 @@ def _join(*notes: str) -> str:
 
 
 __all__ = [
-    "CLICK",
     "REGISTRATION_ROM",
     "AssistOptions",
     "ReadFilm",

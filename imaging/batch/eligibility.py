@@ -18,9 +18,9 @@ import pandas as pd
 from imaging.batch.model import ENDPOINT_COLUMNS
 from imaging.protocol.eligibility import (
     ELIGIBILITY_COLUMNS,
-    GRADE_COLUMNS,
     eligibility_table,
     evaluate_subject,
+    split_grades,
 )
 from imaging.protocol.model import AnyOfRule, GradeRule, InstabilityRule, MeasureRule, Protocol
 
@@ -79,13 +79,6 @@ def rule_measures(protocol: Protocol) -> frozenset[str]:
             elif isinstance(part, InstabilityRule):
                 names.update((part.translation_measure, part.angle_measure))
     return frozenset(names)
-
-
-def split_grades(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Endpoint rows -> (grades in the eligibility module's columns, measure rows)."""
-    graded = rows["grade"].fillna("").astype(str) != ""
-    grades = rows[graded].rename(columns={"measure": "item", "grade": "code"})
-    return grades[list(GRADE_COLUMNS)], rows[~graded]
 
 
 _MEASURE = ENDPOINT_COLUMNS.index("measure")

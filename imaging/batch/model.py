@@ -2,8 +2,7 @@
 
 All are plain frozen dataclasses of strings and numbers, so they pickle to worker processes and
 dask workers and back, and serialise to JSON for the per-study result files. Endpoint rows are
-tuples in the order of :data:`ENDPOINT_COLUMNS` (``value`` and ``change_from_baseline`` a float or
-None, every other cell a string).
+tuples in the order of :data:`ENDPOINT_COLUMNS` (:meth:`imaging.endpoints.EndpointRow.cells`).
 """
 
 from __future__ import annotations
@@ -16,25 +15,11 @@ from typing import Any
 
 import pandas as pd
 
+from imaging.endpoints.rows import COLUMNS
+
 FAILURE_COLUMNS: tuple[str, ...] = ("file", "subject", "visit", "reason")
-ENDPOINT_COLUMNS: tuple[str, ...] = (
-    "subject",
-    "visit",
-    "level",
-    "measure",
-    "value",
-    "unit",
-    "grade",
-    "change_from_baseline",
-    "calibration",
-    "film",
-    "corners",
-    "reader",
-    "reference_levels",
-    "source_image",
-    "note",
-)
-"""The endpoint table's columns (see :mod:`imaging.batch.tables`)."""
+ENDPOINT_COLUMNS: tuple[str, ...] = COLUMNS
+"""The endpoint table's columns (:mod:`imaging.endpoints.rows`, docs/endpoint-table.md)."""
 Row = tuple[Any, ...]
 Point = tuple[str, str, float, float, str]
 """A placed corner: (vertebra, corner, row, col, where it was read, e.g. ``"line 12"``)."""

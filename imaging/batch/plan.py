@@ -7,16 +7,17 @@ visit). Grades join by subject and visit. Files that belong to no study and cann
 DICOM, truncated, ...) become failures of the plan; so do bad grade rows, each on its own. A
 landmark set with bad rows still claims its image (so the film is not also "no landmarks") and
 its study reports the rows; bad rows that name no usable subject and visit fail here.
-Documents next to the images (``.csv``, ``.json``, ``.md``, ...) are not images and are skipped.
+The archive is walked by :func:`imaging.dicom.walk.walk`: documents next to the images (``.csv``,
+``.json``, ``.md``, ...) and hidden files are skipped, folders that cannot be listed, bad links,
+FIFOs and devices become failures. Modalities come from :mod:`imaging.dicom.vocabulary`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,6 @@ from typing import Any
 from imaging.anatomy import Film
 from imaging.batch import provenance
 from imaging.batch.assisted import AssistOptions
-from imaging.batch.measure import MeasureSettings
 from imaging.batch.model import Failure
 from imaging.batch.results import study_id
 from imaging.batch.sources import (
@@ -35,19 +35,14 @@ from imaging.batch.sources import (
     landmark_sets_from_file,
 )
 from imaging.batch.task import FilmRead, GradeEntry, StudyTask
-from imaging.calibration import CROSS_SECTIONAL_MODALITIES
-from imaging.dicom.radiograph import PROJECTION_MODALITIES
-from imaging.dicom.scan import ScanRecord, ScanStatus, scan, scan_file
+from imaging.dicom.scan import ScanRecord, ScanStatus, scan_file, scan_found
+from imaging.dicom.vocabulary import IMAGE_MODALITIES, is_cross_sectional, normalized_modality
+from imaging.dicom.walk import Found, walk
+from imaging.endpoints import MeasureRules
 from imaging.errors import SpineEndpointsError
 from imaging.landmark_files.images import locate_image
 from imaging.protocol.model import Protocol
 from imaging.protocol.visits import assign_visit
-
-DOCUMENT_SUFFIXES = frozenset(
-    {".csv", ".json", ".md", ".txt", ".toml", ".yaml", ".yml", ".html", ".pdf", ".parquet", ".py"}
-)
-"""Files with these suffixes that are not DICOM are documents, not damaged images."""
-IMAGE_MODALITIES = PROJECTION_MODALITIES | CROSS_SECTIONAL_MODALITIES
 
 
 @dataclass(frozen=True)
@@ -100,7 +95,7 @@ def plan_batch(
     # Films named by path in the landmarks are not scanned: their study opens them anyway.
     located = [(each, *_locate(each.image, base)) for each in landmark_sets]
     named = {path for _, path, _ in located if path}
-    records = [r for r in _scan_archive(archive, named) if not _is_document(r)]
+    records = list(scan_archive(archive, named))
     by_uid = {
         r.sop_instance_uid: r.path for r in records if r.sop_instance_uid and r.member is None
     }
@@ -109,7 +104,7 @@ def plan_batch(
     _add_radiographs(records, protocol, claimed, baselines, studies, failures)
     _add_grades(grade_records, protocol, studies)
 
-    settings = MeasureSettings.from_protocol(protocol)
+    settings = MeasureRules.from_protocol(protocol)
     order = {visit.id: i for i, visit in enumerate(protocol.visits)}
     items = {item.name: i for i, item in enumerate(protocol.items)}
     tasks = [
@@ -150,21 +145,13 @@ def _default(archive: Path, name: str) -> Path | None:
     return path if path.is_file() else None
 
 
-def _scan_archive(folder: Path, skip: set[str]) -> Iterator[ScanRecord]:
-    """Scan records of every file under ``folder`` but documents and the ``skip`` paths
-    (resolved), which are not even opened.
-
-    Hidden files and folders and ``__MACOSX`` are skipped, as :func:`imaging.dicom.scan.scan`
-    does; zip and tar archives are opened by it.
-    """
-    for root, folders, names in os.walk(folder):
-        folders[:] = sorted(f for f in folders if not f.startswith(".") and f != "__MACOSX")
-        for name in sorted(names):
-            if name.startswith(".") or Path(name).suffix.lower() in DOCUMENT_SUFFIXES:
-                continue
-            path = Path(root) / name
-            if str(path.resolve()) not in skip:
-                yield from scan(path)
+def scan_archive(folder: Path, skip: Set[str] = frozenset()) -> Iterator[ScanRecord]:
+    """Scan records of what :func:`imaging.dicom.walk.walk` finds under ``folder``, but the files
+    on disk whose resolved path is in ``skip``, which are not even opened."""
+    for item in walk(folder):
+        if isinstance(item, Found) and item.member is None and str(item.path.resolve()) in skip:
+            continue
+        yield scan_found(item)
 
 
 def _not_an_image(record: ScanRecord) -> bool:
@@ -176,13 +163,8 @@ def _not_an_image(record: ScanRecord) -> bool:
         return False
     if Path(record.member or record.path).name.upper() == "DICOMDIR":
         return True
-    modality = (record.modality or "").upper()
+    modality = normalized_modality(record.modality)
     return bool(modality) and modality not in IMAGE_MODALITIES
-
-
-def _is_document(record: ScanRecord) -> bool:
-    suffix = Path(record.member or record.path).suffix.lower()
-    return record.status is ScanStatus.NOT_DICOM and suffix in DOCUMENT_SUFFIXES
 
 
 def _visit_id(protocol: Protocol, name: str) -> str | None:
@@ -253,6 +235,7 @@ def _add_landmarks(
                 landmark_set.origin,
                 "" if path else "; ".join([*tried, "SOPInstanceUIDs of the archive"]),
                 landmark_set.problems,
+                landmark_set.read_version,
             )
         )
         if path:
@@ -288,7 +271,7 @@ def _add_radiographs(
                 )
             )
             continue
-        if (record.modality or "") in CROSS_SECTIONAL_MODALITIES:
+        if is_cross_sectional(record.modality):
             continue  # MR/CT series are graded by readers; grades come from the grade source
         if record.member is not None:
             failures.append(
@@ -363,7 +346,7 @@ def _add_grades(
     for grade in grades:
         score = protocol.item(grade.item).scale.grade(grade.code).score
         studies[(grade.subject, grade.visit)].grades.append(
-            GradeEntry(grade.level, grade.item, grade.code, grade.reader, score)
+            GradeEntry(grade.level, grade.item, grade.code, grade.reader, score, grade.read_version)
         )
 
 
@@ -375,4 +358,4 @@ def _natural(text: str) -> tuple[tuple[int, int | str], ...]:
     )
 
 
-__all__ = ["Plan", "plan_batch"]
+__all__ = ["Plan", "plan_batch", "scan_archive"]

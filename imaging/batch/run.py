@@ -218,14 +218,13 @@ def _write_outputs(
     """Stream the stored results, in ``studies`` order, into the output tables."""
     digests: list[FileDigest] = []
     eligibility = EligibilityWriter(out / "eligibility.csv", protocol)
-    with EndpointWriter(out, protocol.baseline_visit) as writer:
+    with EndpointWriter(out, protocol) as writer:
         for study, subject, visit in studies:
             record = store.load(study)
             if record is None:
                 continue
-            rows = store.rows(record)
-            writer.add(subject, visit, rows)
-            eligibility.add(subject, visit, rows)
+            rows = writer.add_study(store.rows(record))
+            eligibility.add(subject, visit, [row.cells() for row in rows])
             failures.extend(store.failures(record))
             digests.extend(store.digests(record))
     eligibility.close()

@@ -40,6 +40,8 @@ class LandmarkSet:
     problems: tuple[str, ...] = ()
     """Bad rows of this film (``"line 12 (...): ... Fix."``); a set with problems is not
     measured. ``film`` is then as written (maybe not a film name) and ``points`` the good rows."""
+    read_version: int | None = None
+    """The stored read's version (None for a landmark file)."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class GradeRecord:
     item: str
     code: str
     reader: str
+    read_version: int | None = None
+    """The stored read's version (None for a grade file)."""
 
 
 def landmark_sets_from_file(path: Path) -> list[LandmarkSet]:
@@ -201,10 +205,13 @@ def from_store(url: str) -> tuple[list[LandmarkSet], list[GradeRecord]]:
                         tuple(sorted(points)),
                         where,
                         origin,
+                        read_version=read.version,
                     )
                 )
             grades.extend(
-                GradeRecord(current.subject, current.visit, level, item, code, read.reader)
+                GradeRecord(
+                    current.subject, current.visit, level, item, code, read.reader, read.version
+                )
                 for (level, item), code in sorted(content.grades.items())
             )
     return sets, grades

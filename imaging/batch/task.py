@@ -21,16 +21,24 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from imaging import __version__
 from imaging.anatomy import Corner, Film, Vertebra
 from imaging.batch.assisted import AssistOptions, ReadFilm, refine_film, track_study
-from imaging.batch.measure import MeasuredFilm, MeasureSettings, grade_rows, measure_study
-from imaging.batch.model import Failure, FileDigest, Point, Row, StudyResult
+from imaging.batch.model import Failure, FileDigest, Point, StudyResult
 from imaging.batch.open_film import OpenedFilm, failure_kind, open_film
+from imaging.endpoints import (
+    EndpointRow,
+    FilmCorners,
+    Grade,
+    MeasureRules,
+    StudyRead,
+    endpoint_rows,
+)
 from imaging.errors import LandmarkError, SpineEndpointsError
 from imaging.geometry.landmarks import LandmarkPoint, Landmarks
 
@@ -53,6 +61,8 @@ class FilmRead:
     """Where the image was looked for, when ``path`` is empty."""
     problems: tuple[str, ...] = ()
     """The set's bad rows (``"line 12 (...): unknown corner 'XX' ..."``): not measured."""
+    read_version: int | None = None
+    """The version of the stored read the corners come from (None for a landmark file)."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,8 @@ class GradeEntry:
     reader: str
     numeric: float | None = None
     """The grade as a number when its scale is ordinal (Pfirrmann 3 -> 3.0), else None."""
+    read_version: int | None = None
+    """The version of the stored read the grade comes from (None for a grade file)."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +90,9 @@ class StudyTask:
     """(path, film) of every radiograph of the study, landmarked or not."""
     reads: tuple[FilmRead, ...] = ()
     grades: tuple[GradeEntry, ...] = ()
-    settings: MeasureSettings = field(default_factory=MeasureSettings)
+    settings: MeasureRules = field(default_factory=MeasureRules)
+    study_day: int | None = None
+    """Days from the subject's day 0 to this study's date (None when unknown)."""
     assist: AssistOptions = field(default_factory=AssistOptions)
     archive: str = ""
     """The archive folder: images found by the scan are shown relative to it."""
@@ -154,7 +168,7 @@ def run_study(task: StudyTask) -> StudyResult:
         except (SpineEndpointsError, ValueError) as error:
             fail(read.path, f"landmarks: {error}")
             continue
-        reads.append(ReadFilm(MeasuredFilm(landmarks), read.path, film))
+        reads.append(ReadFilm(FilmCorners(landmarks), read.path, film, read.read_version))
         if not film.calibration.has_millimetres:
             refine = "; its corners are not refined" if task.assist.refine else ""
             fail(
@@ -180,15 +194,13 @@ def run_study(task: StudyTask) -> StudyResult:
                 "Read it (napari plugin) or add its rows to the landmark file",
             )
     read_sets = len(reads)
-    films = [read.film for read in reads] + (tracked.films if tracked else [])
+    versions = {read.film.landmarks.reader: read.read_version for read in reads}
+    films = [(read.film, read.read_version) for read in reads] + [
+        (film, versions.get(film.landmarks.reader)) for film in (tracked.films if tracked else [])
+    ]
     del reads, opened  # the pixels, when kept, are no longer needed
 
-    rows: list[Row] = []
-    try:
-        rows.extend(measure_study(films, task.settings, tracked.pair_rows if tracked else None))
-    except SpineEndpointsError as error:
-        fail("", f"landmarks: {error}")
-    rows.extend(grade_rows(task.subject, task.visit, task.grades))
+    rows = _study_rows(task, films, tracked.pair_rows if tracked else {}, fail)
     summary: dict[str, Any] = {
         "films": len(task.images),
         "landmark_sets": read_sets,
@@ -197,9 +209,48 @@ def run_study(task: StudyTask) -> StudyResult:
         "seconds": round(time.perf_counter() - started, 4),
     }
     return StudyResult(
-        task.study_id, task.subject, task.visit, tuple(rows), tuple(failures), tuple(digests),
+        task.study_id, task.subject, task.visit, tuple(row.cells() for row in rows),
+        tuple(failures), tuple(digests),
         summary,
     )  # fmt: skip
+
+
+def _study_rows(
+    task: StudyTask,
+    films: list[tuple[FilmCorners, int | None]],
+    extra: dict[str, list[EndpointRow]],
+    fail: Callable[[str, str], None],
+) -> list[EndpointRow]:
+    """Every reader's read of the study through the one endpoint function."""
+    reads: dict[tuple[str, int | None], StudyRead] = {}
+
+    def read_of(reader: str, version: int | None) -> StudyRead:
+        key = (reader, version)
+        if key not in reads:
+            reads[key] = StudyRead(
+                task.subject, task.visit, reader, version, study_day=task.study_day
+            )
+        return reads[key]
+
+    for film, version in films:
+        read = read_of(film.landmarks.reader, version)
+        reads[(read.reader, version)] = replace(read, films=(*read.films, film))
+    for entry in task.grades:
+        read = read_of(entry.reader, entry.read_version)
+        grade = Grade(entry.level, entry.item, entry.code, entry.numeric)
+        reads[(read.reader, read.read_version)] = replace(read, grades=(*read.grades, grade))
+    for reader, extra_rows in extra.items():
+        key = next((k for k in reads if k[0] == reader), (reader, None))
+        read = read_of(*key)
+        reads[key] = replace(read, extra_rows=(*read.extra_rows, *extra_rows))
+    rows: list[EndpointRow] = []
+    for key in sorted(reads, key=lambda k: (k[0], k[1] or 0)):
+        try:
+            rows.extend(endpoint_rows(reads[key], task.settings))
+        except SpineEndpointsError as error:
+            fail("", f"landmarks: {error}")
+            rows.extend(endpoint_rows(replace(reads[key], films=(), extra_rows=()), task.settings))
+    return rows
 
 
 def _landmarks(task: StudyTask, read: FilmRead, film: OpenedFilm) -> Landmarks:

@@ -37,7 +37,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from imaging.agreement import agreement_table
-    from imaging.endpoints import write_endpoint_table
+    from imaging.endpoints.table import write_frame
     from imaging.protocol.loader import load_protocol
     from imaging.store.store import ReadStore
 
@@ -54,6 +54,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"{record['kind']!s:<8} {name:<36} {record['statistic']!s:<20} {value}  "
               f"n={record['n']}  {record['readers']}")  # fmt: skip
     if args.out:
-        write_endpoint_table(table, args.out)
+        write_frame(table, args.out)
         print(f"{args.out}: {len(table)} rows")
     return 0

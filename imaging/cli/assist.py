@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from imaging.cli.heights import add_landmark_arguments, output
+from imaging.cli.heights import add_landmark_arguments
 
 
 def register(subparsers: Any) -> None:
@@ -44,6 +44,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from imaging.assist.files import refine_landmark_file
+    from imaging.endpoints.table import write_frame
 
     table = refine_landmark_file(
         args.landmarks,
@@ -53,7 +54,10 @@ def run(args: argparse.Namespace) -> int:
         search_radius_px=args.search_radius_px,
         min_confidence=args.min_confidence,
     )
-    return output(table, args.out)
+    write_frame(table, args.out)
+    if args.out is not None:
+        print(f"{len(table)} rows written to {args.out}")
+    return 0
 
 
 def _positive(text: str) -> float:

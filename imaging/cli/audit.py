@@ -24,7 +24,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from imaging.endpoints import write_endpoint_table
+    from imaging.endpoints.table import write_frame
     from imaging.store.audit import audit_entries, audit_frame, format_trail
     from imaging.store.store import ReadStore
 
@@ -36,6 +36,6 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(format_trail(entries))
     if args.out:
-        write_endpoint_table(audit_frame(entries), args.out)
+        write_frame(audit_frame(entries), args.out)
         print(f"{args.out}: {len(entries)} entries")
     return 0

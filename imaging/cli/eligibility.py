@@ -14,8 +14,8 @@ def register(subparsers: Any) -> None:
         "eligibility",
         help="evaluate the protocol's imaging eligibility rules per subject",
         description="Per subject and rule: pass, fail or not evaluable, with the values used. "
-        "Grades come from the store (or --grades FILE.csv); radiograph measures from "
-        "--landmarks (else the measures stored).",
+        "Reads come from the store; --landmarks and --grades evaluate files without a store "
+        "(both measured by the same function as every other path).",
     )
     add_protocol_option(parser)
     add_landmarks_option(parser)
@@ -30,38 +30,42 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    from imaging.endpoints import write_endpoint_table
-    from imaging.protocol.eligibility import eligibility_table, evaluate_eligibility
-    from imaging.protocol.grade_forms import long_grades, read_grade_csv
+    from imaging.cli._files import rows_from_files
+    from imaging.endpoints import endpoint_table
+    from imaging.endpoints.table import write_frame
+    from imaging.protocol.eligibility import (
+        eligibility_table,
+        evaluate_eligibility,
+        split_grades,
+    )
     from imaging.protocol.loader import load_protocol
-    from imaging.protocol.measures import measures_from_landmark_file
-    from imaging.store.export import long_grade_table, measurement_table
+    from imaging.store.export import reader_roles, stored_rows
     from imaging.store.store import ReadStore
 
     protocol = load_protocol(args.protocol)
-    measures: pd.DataFrame | None = None
-    if args.landmarks is not None:
-        measures = measures_from_landmark_file(
-            args.landmarks, protocol, mm_per_pixel=args.mm_per_pixel
+    if args.landmarks is not None or args.grades is not None:
+        rows = rows_from_files(
+            protocol, args.landmarks, args.grades, mm_per_pixel=args.mm_per_pixel
         )
-    if args.grades is not None:
-        grades = long_grades(read_grade_csv(args.grades, protocol))
-    if args.grades is None or measures is None:
+        roles: dict[tuple[str, str, str], str] = {}
+    else:
         with ReadStore(args.store) as store, store.reading() as session:
-            if args.grades is None:
-                grades = long_grade_table(session)
-            if measures is None:
-                measures = measurement_table(session)
+            rows = stored_rows(session, protocol)
+            roles = reader_roles(session)
+    table = endpoint_table(rows)
+    table["role"] = [
+        roles.get((s, v, r), "primary")
+        for s, v, r in zip(table["subject"], table["visit"], table["reader"], strict=True)
+    ]
+    grades, measures = split_grades(table)
     results = evaluate_eligibility(protocol, grades, measures)
-    table = eligibility_table(results)
-    write_endpoint_table(table, args.out)
+    output = eligibility_table(results)
+    write_frame(output, args.out)
     for result in results:
         print(f"{result.subject}: {result.verdict.value} ({result.reason})")
         for rule in result.results:
             values = f" [{rule.values}]" if rule.values else ""
             why = f" - {rule.reason}" if rule.verdict.value != "pass" and rule.reason else ""
             print(f"  {rule.verdict.value:<14} {rule.rule_id}{values}{why}")
-    print(f"{args.out}: {len(results)} subjects, {len(table)} rows")
+    print(f"{args.out}: {len(results)} subjects, {len(output)} rows")
     return 0

@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 import argparse
-import os
-import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from imaging.anatomy import DiscLevel
+from imaging.endpoints import EndpointRow, MeasureRules
 from imaging.errors import SpineEndpointsError
+from imaging.measures import MEASURES, MeasureKind
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "heights",
         help="disc heights, height loss vs adjacent discs, vertebral body heights",
-        description="Measure every film of a landmark file: disc heights (anterior, posterior, "
-        "mean, middle), disc height index, height loss against adjacent discs (with the "
-        "reference levels used), segmental angle, translation and vertebral body heights. One "
-        "row per subject x visit x level x measure; CSV on standard output unless --out.",
+        description="Measure the neutral films of a landmark file: disc heights (anterior, "
+        "posterior, mean, middle), disc height index, height loss against adjacent discs (with "
+        "the reference levels used), segmental angle, translation and vertebral body heights; "
+        "flexion and extension films give their angle and translation. Rows of the one endpoint "
+        "table (docs/endpoint-table.md), computed as the batch, the store and the workstation "
+        "compute them; CSV on standard output unless --out. Every measure: `spine-endpoints "
+        "measures`.",
     )
     add_landmark_arguments(parser)
     parser.add_argument(
@@ -43,15 +45,16 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--height-loss-threshold",
         type=non_negative,
-        default=20.0,
         metavar="PCT",
-        help="flag height loss at or above PCT percent (default 20, the DLBP trial's)",
+        help="flag height loss at or above PCT percent (default: the protocol's height_loss_pct)",
     )
     parser.set_defaults(func=run)
 
 
 def add_landmark_arguments(parser: argparse.ArgumentParser) -> None:
-    """LANDMARKS, --out, --archive and --mm-per-pixel, shared with ``rom``."""
+    """LANDMARKS, --protocol, --out, --archive and --mm-per-pixel, shared with ``rom``."""
+    from imaging.cli._trial import add_protocol_option
+
     parser.add_argument(
         "landmarks",
         type=Path,
@@ -59,6 +62,7 @@ def add_landmark_arguments(parser: argparse.ArgumentParser) -> None:
         help="landmark file, CSV or JSON (subject, visit, film, image, vertebra, corner, row, "
         "col[, reader]); see imaging/landmark_files",
     )
+    add_protocol_option(parser)
     parser.add_argument(
         "--out", type=Path, metavar="FILE", help="write FILE.csv or FILE.parquet instead"
     )
@@ -77,42 +81,46 @@ def add_landmark_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def load(args: argparse.Namespace) -> list[Any]:
-    from imaging.landmark_files import load_landmarks
+def measure(
+    args: argparse.Namespace,
+    keep: Callable[[EndpointRow], bool],
+    adjust: Callable[[MeasureRules], MeasureRules],
+) -> int:
+    """The landmark file's rows that ``keep`` keeps, measured with the protocol's rules as
+    ``adjust`` changes them (options), written out."""
+    from imaging.cli._files import rows_from_files
+    from imaging.endpoints import write_endpoint_rows
+    from imaging.protocol.loader import load_protocol
 
-    return load_landmarks(args.landmarks, archive=args.archive, mm_per_pixel=args.mm_per_pixel)
-
-
-def output(table: pd.DataFrame, out: Path | None) -> int:
-    """Write the table to ``out``, or as CSV to standard output."""
-    from imaging.endpoints import write_endpoint_table
-
-    if out is None:
-        try:
-            table.to_csv(sys.stdout, index=False)
-            sys.stdout.flush()
-        except BrokenPipeError:  # e.g. piped into `head`: the reader has what it wanted
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-        return 0
-    write_endpoint_table(table, out)
-    print(f"{len(table)} rows written to {out}")
+    protocol = load_protocol(args.protocol)
+    try:
+        rules = adjust(MeasureRules.from_protocol(protocol))
+        rules.height_loss_rule()
+    except ValueError as error:
+        raise SpineEndpointsError(str(error), fix="Check --reference-levels.") from None
+    rows = rows_from_files(
+        protocol, args.landmarks, None, rules=rules, archive=args.archive,
+        mm_per_pixel=args.mm_per_pixel,
+    )  # fmt: skip
+    rows = [row for row in rows if keep(row)]
+    write_endpoint_rows(rows, args.out)
+    if args.out is not None:
+        print(f"{len(rows)} rows written to {args.out}")
     return 0
 
 
 def run(args: argparse.Namespace) -> int:
-    from imaging.endpoints import heights_table
-    from imaging.geometry.height_loss import HeightLossRule
-
-    try:
-        rule = HeightLossRule.build(
-            exclude=args.exclude_levels,
-            reference_levels=dict(args.reference_levels),
-            threshold_pct=args.height_loss_threshold,
+    def adjust(rules: MeasureRules) -> MeasureRules:
+        return rules.override(
+            height_loss_pct=args.height_loss_threshold,
+            exclude_levels=tuple(level.value for level in args.exclude_levels) or None,
+            height_loss_references=tuple(
+                (level.value, tuple(r.value for r in refs)) for level, refs in args.reference_levels
+            )
+            or None,
         )
-    except ValueError as error:
-        raise SpineEndpointsError(str(error), fix="Check --reference-levels.") from None
-    return output(heights_table(load(args), height_loss=rule), args.out)
+
+    return measure(args, lambda row: MEASURES[row.measure].kind is not MeasureKind.PAIR, adjust)
 
 
 def _levels(text: str) -> tuple[DiscLevel, ...]:

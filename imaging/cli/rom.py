@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from typing import Any
 
-from imaging.cli.heights import add_landmark_arguments, load, non_negative, output
-from imaging.geometry.instability import DEFAULT_PRESET, PRESETS
+from imaging.cli.heights import add_landmark_arguments, measure, non_negative
+from imaging.endpoints import EndpointRow, MeasureRules
+from imaging.geometry.instability import PRESETS
+from imaging.measures import MEASURES, MOTION_MEASURES, MeasureKind
 
 
 def register(subparsers: Any) -> None:
@@ -17,26 +20,28 @@ def register(subparsers: Any) -> None:
         help="angular and translation ROM and instability flags from flexion/extension films",
         description="Pair each visit's flexion and extension films (per reader) and report, per "
         "disc level, the segmental angle and translation on each film, the angular and "
-        "translation ROM and the instability flag. CSV on standard output unless --out.",
+        "translation ROM and the instability flag, with the protocol's instability thresholds. "
+        "Rows of the one endpoint table (docs/endpoint-table.md); CSV on standard output unless "
+        "--out.",
     )
     add_landmark_arguments(parser)
     parser.add_argument(
         "--preset",
-        default=DEFAULT_PRESET,
         choices=sorted(PRESETS),
-        help=f"instability criteria (default {DEFAULT_PRESET}). {presets}",
+        help=f"published instability criteria instead of the protocol's. {presets}",
     )
     parser.add_argument(
         "--max-translation",
         type=non_negative,
         metavar="MM",
-        help="flag translation ROM beyond MM instead of the preset's limit",
+        help="flag translation ROM beyond MM instead of the protocol's (or preset's) limit",
     )
     parser.add_argument(
         "--max-angle",
         type=non_negative,
         metavar="DEG",
-        help="flag angular ROM beyond DEG at every level instead of the preset's limits",
+        help="flag angular ROM beyond DEG at every level instead of the protocol's (or "
+        "preset's) limits",
     )
     parser.add_argument(
         "--rom-only",
@@ -47,11 +52,22 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from imaging.endpoints import rom_table
-    from imaging.geometry.instability import instability_preset
+    def keep(row: EndpointRow) -> bool:
+        if MEASURES[row.measure].kind is MeasureKind.PAIR:
+            return True
+        return not args.rom_only and row.measure in MOTION_MEASURES and row.film != "neutral"
 
-    criteria = instability_preset(args.preset).with_limits(
-        max_translation_mm=args.max_translation, max_angle_deg=args.max_angle
-    )
-    table = rom_table(load(args), criteria=criteria, include_film_motion=not args.rom_only)
-    return output(table, args.out)
+    def adjust(rules: MeasureRules) -> MeasureRules:
+        if args.preset:  # the preset's limits replace the protocol's, options replace both
+            rules = replace(
+                rules,
+                instability_preset=args.preset,
+                instability_translation_mm=None,
+                instability_angle_deg=None,
+            )
+        return rules.override(
+            instability_translation_mm=args.max_translation,
+            instability_angle_deg=args.max_angle,
+        )
+
+    return measure(args, keep, adjust)

@@ -19,7 +19,6 @@ from imaging.geometry.discs import (
 )
 from imaging.geometry.height_loss import HeightLoss, HeightLossRule, height_loss_vs_adjacent
 from imaging.geometry.instability import (
-    DEFAULT_PRESET,
     PRESETS,
     InstabilityCriteria,
     Threshold,
@@ -28,7 +27,6 @@ from imaging.geometry.instability import (
 from imaging.geometry.landmarks import LandmarkPoint, Landmarks
 
 __all__ = [
-    "DEFAULT_PRESET",
     "PRESETS",
     "BodyHeights",
     "DiscHeights",

@@ -33,14 +33,15 @@ class HeightLossRule:
     ``exclude``: levels never used as references (e.g. known degenerated discs).
     ``reference_levels``: explicit references per level, replacing the nearest-neighbour rule for
     that level. ``threshold_pct`` and ``inclusive``: the flag is raised when the loss is
-    ``>= threshold_pct`` (``inclusive=True``, the DLBP trial's ">=20%") or ``> threshold_pct``.
+    ``>= threshold_pct`` (``inclusive=True``, as the DLBP trial's ">=20%") or ``> threshold_pct``;
+    without a threshold (None: the protocol sets none) the flag is unknown (NaN).
     """
 
     exclude: frozenset[DiscLevel] = frozenset()
     reference_levels: Mapping[DiscLevel, tuple[DiscLevel, ...]] = field(
         default_factory=lambda: MappingProxyType({})
     )
-    threshold_pct: float = 20.0
+    threshold_pct: float | None = None
     inclusive: bool = True
 
     def __post_init__(self) -> None:
@@ -53,7 +54,7 @@ class HeightLossRule:
                 raise ValueError(f"disc level {key} cannot be its own reference level")
             explicit[key] = refs
         object.__setattr__(self, "reference_levels", MappingProxyType(explicit))
-        if not np.isfinite(self.threshold_pct):
+        if self.threshold_pct is not None and not np.isfinite(self.threshold_pct):
             raise ValueError(f"threshold_pct must be a finite number, got {self.threshold_pct!r}")
 
     @classmethod
@@ -62,7 +63,7 @@ class HeightLossRule:
         *,
         exclude: Iterable[DiscLevel | str] = (),
         reference_levels: Mapping[DiscLevel | str, Iterable[DiscLevel | str]] | None = None,
-        threshold_pct: float = 20.0,
+        threshold_pct: float | None = None,
         inclusive: bool = True,
     ) -> HeightLossRule:
         """Build from strings such as ``"L4-5"``; raises ValueError for unknown levels."""
@@ -73,19 +74,23 @@ class HeightLossRule:
         return cls(
             frozenset(DiscLevel(v) for v in exclude),
             MappingProxyType(explicit),
-            float(threshold_pct),
+            None if threshold_pct is None else float(threshold_pct),
             inclusive,
         )
 
     def flag(self, loss_pct: ArrayLike) -> FloatArray:
         """1.0 where the loss meets the threshold, 0.0 where not, NaN where unknown."""
         loss = np.asarray(loss_pct, dtype=np.float64)
+        if self.threshold_pct is None:
+            return np.full(loss.shape, np.nan)
         with np.errstate(invalid="ignore"):
             hit = loss >= self.threshold_pct if self.inclusive else loss > self.threshold_pct
         return np.where(np.isfinite(loss), hit.astype(np.float64), np.nan)
 
     def describe(self) -> str:
         """E.g. 'height loss >= 20%'."""
+        if self.threshold_pct is None:
+            return "no height-loss threshold (the protocol sets no height_loss_pct)"
         return f"height loss {'>=' if self.inclusive else '>'} {self.threshold_pct:g}%"
 
 

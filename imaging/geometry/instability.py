@@ -6,10 +6,11 @@ Evaluation is three-valued: 1 when a known value exceeds its threshold, 0 when e
 value is known and none does, NaN (unknown) otherwise, e.g. translation in mm on an uncalibrated
 film whose angle stays below its threshold.
 
-Named presets (shared/reference/spine-imaging.md section 4):
+Named presets of published criteria (shared/reference/spine-imaging.md section 4), the one
+place they are written; a trial's own limits live in its protocol file
+(:class:`imaging.endpoints.MeasureRules`):
 
 ========================== ===========================================================
-``dlbp-chictr2200058291``  the DLBP trial (default): slip > 3 mm or angle > 15 deg
 ``us-device-ide``          US device trials: > 3 mm or >= 5 deg
 ``white-panjabi``          White & Panjabi: > 4.5 mm or > 15% of depth; angle > 15 deg at
                            T12-L1 to L4-L5, > 20 deg at L5-S1
@@ -195,13 +196,6 @@ def _values(values: ArrayLike, count: int) -> FloatArray:
 
 PRESETS: Mapping[str, InstabilityCriteria] = MappingProxyType(
     {
-        "dlbp-chictr2200058291": InstabilityCriteria(
-            "dlbp-chictr2200058291",
-            "DLBP trial ChiCTR2200058291 exclusion: adjacent vertebral body slips > 3 mm or is "
-            "angled > 15 degrees on flexion/extension films",
-            translation_mm=Threshold(3.0),
-            angle_deg=Threshold(15.0),
-        ),
         "us-device-ide": InstabilityCriteria(
             "us-device-ide",
             "US device (IDE) trials: translation > 3 mm or angulation >= 5 degrees",
@@ -219,10 +213,9 @@ PRESETS: Mapping[str, InstabilityCriteria] = MappingProxyType(
         ),
     }
 )
-DEFAULT_PRESET = "dlbp-chictr2200058291"
 
 
-def instability_preset(name: str = DEFAULT_PRESET) -> InstabilityCriteria:
+def instability_preset(name: str) -> InstabilityCriteria:
     """The named criteria; raises :class:`SpineEndpointsError` listing the names for a typo."""
     try:
         return PRESETS[name.strip().lower()]

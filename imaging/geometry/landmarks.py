@@ -156,6 +156,10 @@ class Landmarks:
         """The same corners with another calibration (checked again in physical space)."""
         return replace(self, calibration=calibration)
 
+    def with_study(self, *, visit: str) -> Landmarks:
+        """The same corners filed under another visit name (e.g. the protocol's visit id)."""
+        return self if visit == self.visit else replace(self, visit=visit)
+
     # --- access ------------------------------------------------------------------------------
     @property
     def label(self) -> str:

@@ -279,6 +279,15 @@ def evaluate_eligibility(
     return [evaluate_subject(protocol, s, grades, measures) for s in subjects]
 
 
+def split_grades(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Endpoint table rows (docs/endpoint-table.md) -> (grades in :data:`GRADE_COLUMNS`, plus
+    ``role`` when present; measure rows). Grade rows are those with a ``grade`` code."""
+    graded = rows["grade"].fillna("").astype(str) != ""
+    grades = rows[graded].rename(columns={"measure": "item", "grade": "code"})
+    columns = [*GRADE_COLUMNS, *(["role"] if "role" in rows.columns else [])]
+    return grades[columns], rows[~graded]
+
+
 def _visit_id(protocol: Protocol, name: object) -> object:
     try:
         return protocol.visit(str(name)).id

@@ -1,0 +1,89 @@
+"""Change from baseline, the visit's nominal day and the protocol: the one place they are added.
+
+``change_from_baseline`` = ``value`` - the same (level, measure, film, reader) of the subject at
+the protocol's baseline visit; ``baseline_value`` and ``baseline_grade`` are that row's value and
+grade. Baseline rows change by 0; a row without a baseline counterpart has an empty change.
+:class:`ChangeFromBaseline` works as rows stream past (the batch: one subject's baseline held at
+a time); :func:`complete_rows` orders a whole table and runs it (export, ``heights``, ``rom``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from itertools import groupby
+from typing import TYPE_CHECKING
+
+from imaging.endpoints.rows import EndpointRow, natural, row_sort_key
+from imaging.errors import SpineEndpointsError
+
+if TYPE_CHECKING:
+    from imaging.protocol.model import Protocol
+
+BASELINE_KEY = ("level", "measure", "film", "reader")
+"""What a row is compared with at baseline (within one subject)."""
+
+
+class ChangeFromBaseline:
+    """Complete rows arriving study by study: subjects contiguous, each subject's baseline visit
+    before its other visits (the protocol's visit order)."""
+
+    def __init__(self, protocol: Protocol) -> None:
+        self.baseline_visit = protocol.baseline_visit
+        self.protocol_id = protocol.id
+        self.visit_days = {visit.id: visit.day for visit in protocol.visits}
+        self._subject: str | None = None
+        self._baseline: dict[tuple[str, ...], EndpointRow] = {}
+
+    def add(self, rows: Sequence[EndpointRow]) -> list[EndpointRow]:
+        """One study's rows (one subject and visit), completed."""
+        if not rows:
+            return []
+        subject, visit = rows[0].subject, rows[0].visit
+        if subject != self._subject:
+            self._subject, self._baseline = subject, {}
+        if visit == self.baseline_visit:
+            for row in rows:
+                key = _key(row)
+                if key in self._baseline:
+                    raise SpineEndpointsError(
+                        f"two baseline values for {subject} {', '.join(key)}",
+                        fix="Each subject, level, measure, film and reader has one baseline "
+                        "value: keep one read per reader.",
+                    )
+                self._baseline[key] = row
+        return [self._complete(row) for row in rows]
+
+    def _complete(self, row: EndpointRow) -> EndpointRow:
+        base = self._baseline.get(_key(row))
+        change = None
+        if base is not None and row.value is not None and base.value is not None:
+            change = row.value - base.value
+        return replace(
+            row,
+            visit_day=self.visit_days.get(row.visit, row.visit_day),
+            protocol=row.protocol or self.protocol_id,
+            baseline_value=None if base is None else base.value,
+            change_from_baseline=change,
+            baseline_grade="" if base is None else base.grade,
+        )
+
+
+def complete_rows(rows: Iterable[EndpointRow], protocol: Protocol) -> list[EndpointRow]:
+    """Rows of any number of studies, completed and in table order (subject, protocol visit,
+    level, measure, film, reader)."""
+    order = {visit.id: i for i, visit in enumerate(protocol.visits)}
+
+    def study(row: EndpointRow) -> tuple[object, ...]:
+        return (natural(row.subject), order.get(row.visit, len(order)), row.visit)
+
+    ordered = sorted(rows, key=lambda row: (study(row), row_sort_key(row)))
+    change = ChangeFromBaseline(protocol)
+    completed: list[EndpointRow] = []
+    for _, group in groupby(ordered, key=study):
+        completed.extend(change.add(list(group)))
+    return completed
+
+
+def _key(row: EndpointRow) -> tuple[str, ...]:
+    return (row.level, row.measure, row.film, row.reader)
