@@ -68,8 +68,12 @@ class FrameClock:
     def __init__(self, viewer: Any) -> None:
         self.viewer = viewer
         self.frames: list[tuple[float, list[Any]]] = []
-        # napari's canvas widget (a QOpenGLWidget); private, so used here and not in the plugin
-        viewer.window._qt_viewer.canvas.native.frameSwapped.connect(self._swapped)
+        from napari_spine_endpoints._qt.frames import canvas_widget
+
+        canvas = canvas_widget(viewer)  # napari's canvas, found through public API only
+        if canvas is None:
+            raise RuntimeError("the viewer shows no canvas: frames cannot be timed")
+        canvas.frameSwapped.connect(self._swapped)
 
     def _swapped(self) -> None:
         shown = [layer for layer in self.viewer.layers if layer.visible]
@@ -170,7 +174,7 @@ def run() -> None:
         read_dicom([str(path) for path in sorted(study.glob("DX_*.dcm"))])
         film_loads.append(time.perf_counter() - start)
     viewer = napari.Viewer()
-    viewer.window._qt_window.resize(1600, 1000)
+    viewer.window.resize(1600, 1000)
     clock = FrameClock(viewer)
     cold, _ = _first_display(viewer, clock, study, corners=False)  # OpenGL set-up included
     bare = []

@@ -38,7 +38,7 @@ def main(out: Path = DEFAULT_OUT) -> Path:
     study = study_folder()
     truth = json.loads((study / "ground_truth.json").read_text())
     viewer = napari.Viewer(title="spine-endpoints reading workstation")
-    viewer.window._qt_window.resize(1880, 1040)
+    viewer.window.resize(1880, 1040)
     workstation = WorkstationWidget(viewer)
     viewer.window.add_dock_widget(workstation, name="Reading workstation", area="right")
     films = [str(study / f"DX_lateral_{film}.dcm") for film in ("neutral", "flexion", "extension")]

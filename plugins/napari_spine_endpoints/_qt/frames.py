@@ -3,6 +3,14 @@
 napari's File > Open runs Qt's event loop before the window composes its first frame, so a plain
 0 ms timer fires before the film is visible. Waiting for the canvas's ``frameSwapped`` (Qt's
 signal that a frame was composed) puts the film on screen first and whatever follows after.
+
+Finding the canvas uses public API only. napari has no public handle on its canvas widget
+(``window.qt_viewer`` is deprecated and ``window._qt_viewer`` is private; both go in napari 0.10),
+so :func:`canvas_widget` starts from ``viewer.window.main_menu``, the window's menu bar (a public,
+documented attribute of :class:`napari.qt.Window`), takes its top-level window with Qt's
+``QWidget.window()`` and finds the canvas among its children as the largest visible
+``QOpenGLWidget`` (vispy's Qt canvas is one). Qt's own API from there on, and one viewer's window
+only, however many viewers are open.
 """
 
 from __future__ import annotations
@@ -12,21 +20,37 @@ from collections.abc import Callable
 from typing import Any
 
 from qtpy.QtCore import QTimer
+from qtpy.QtOpenGLWidgets import QOpenGLWidget
+from qtpy.QtWidgets import QWidget
 
 FIRST_FRAME_WAIT_MS = 500
 """The longest a callback waits for the frame."""
 
 
+def canvas_widget(viewer: Any) -> QOpenGLWidget | None:
+    """The viewer's shown canvas (a ``QOpenGLWidget``), or None when there is none on screen
+    (no window, a hidden window, or a viewer without Qt)."""
+    menu_bar = getattr(getattr(viewer, "window", None), "main_menu", None)
+    if not isinstance(menu_bar, QWidget):
+        return None
+    window = menu_bar.window()
+    if window is None:
+        return None
+    shown = [gl for gl in window.findChildren(QOpenGLWidget) if gl.isVisible()]
+    if not shown:
+        return None
+    return max(shown, key=lambda gl: gl.width() * gl.height())
+
+
 def after_next_frame(viewer: Any, callback: Callable[[], None]) -> None:
     """Run ``callback`` once ``viewer``'s window has put its next frame on screen (0.5 s at
     most). Without a shown canvas (no window, or tests) it runs at the next turn of the event
-    loop. The canvas is napari's ``window._qt_viewer.canvas.native`` (a QOpenGLWidget)."""
-    canvas = getattr(getattr(getattr(viewer, "window", None), "_qt_viewer", None), "canvas", None)
-    widget = getattr(canvas, "native", None)
-    swapped = getattr(widget, "frameSwapped", None)
-    if swapped is None or widget is None or not widget.isVisible():
+    loop."""
+    canvas = canvas_widget(viewer)
+    if canvas is None:
         QTimer.singleShot(0, callback)
         return
+    swapped = canvas.frameSwapped
     done: list[bool] = []
 
     def run() -> None:
