@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from imaging.anatomy import Film
 from imaging.cli import main as cli
+from imaging.measures import MEASURES
 from imaging.store.reads import read_content
 from imaging.store.schema import Measurement, Read
 from imaging.store.store import ReadStore
@@ -122,7 +123,10 @@ def test_a_read_from_clicks_to_the_store_matches_the_command_line(
     assert widget.landmarks.prompt.text() == "All corners placed or skipped"
     loss = truth["images"][0]["levels"]["L4-L5"]["height_loss_vs_adjacent_pct"]
     context.select_film(Film.NEUTRAL)
-    assert widget.landmarks.measures.text("L4-L5", "Loss vs adjacent (%)") == f"{loss:.1f}"
+    assert (
+        widget.landmarks.measures.text("L4-L5", MEASURES["height_loss_vs_adjacent_pct"].heading)
+        == f"{loss:.1f}"
+    )
     assert widget.landmarks.rom.isVisibleTo(widget.landmarks)
     _grade_truth(widget, truth)
     assert widget.grades.on_submit() == []
@@ -203,7 +207,7 @@ def test_dragging_a_corner_updates_the_measures_and_the_draft_is_kept(
         label = placement.current
         corner = image["corners"][label.vertebra.value][label.corner.value]
         overlay.points.add([corner["row"], corner["col"]])
-    before = widget.landmarks.measures.text("L4-L5", "Anterior (mm)")
+    before = widget.landmarks.measures.text("L4-L5", MEASURES["disc_height_anterior"].heading)
     assert before == f"{image['levels']['L4-L5']['disc_height_anterior_mm']:.2f}"
 
     # drag L5 anterior-superior 10 pixels down (the select-mode drag sets the layer data)
@@ -213,7 +217,7 @@ def test_dragging_a_corner_updates_the_measures_and_the_draft_is_kept(
     data[index, 0] += 10.0
     overlay.points.data = data
     spacing = image["calibration"]["pixel_spacing_mm"][0]
-    after = float(widget.landmarks.measures.text("L4-L5", "Anterior (mm)"))
+    after = float(widget.landmarks.measures.text("L4-L5", MEASURES["disc_height_anterior"].heading))
     assert after == pytest.approx(float(before) + 10 * spacing, abs=0.05)  # nearly vertical disc
 
     # shortcuts are bound on the viewer: N moves on, K skips with the reason typed in the widget

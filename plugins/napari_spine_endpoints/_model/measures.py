@@ -4,7 +4,8 @@ Numbers come only from :func:`imaging.endpoints.measure_film` and
 :func:`imaging.endpoints.measure_pair`, the functions the command line and the batch call, so a
 read made in napari and the same corners through ``spine-endpoints heights`` give identical
 values. This module only chooses rows and formats them: one row per disc level, one column per
-measure, units in the headers, an empty value shown as a dash with the reason as its tooltip.
+measure, titled with units and formatted to the decimals of the measure registry
+(:mod:`imaging.measures`), an empty value shown as a dash with the reason as its tooltip.
 """
 
 from __future__ import annotations
@@ -13,47 +14,42 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from imaging.endpoints import UNITS, EndpointRow
+from imaging.endpoints import EndpointRow
+from imaging.measures import MEASURES
 
-FILM_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("disc_height_anterior", "Anterior"),
-    ("disc_height_posterior", "Posterior"),
-    ("disc_height_mean", "Mean"),
-    ("disc_height_middle", "Middle"),
-    ("disc_height_index", "Index"),
-    ("height_loss_vs_adjacent_pct", "Loss vs adjacent"),
-    ("height_loss_flag", "Loss flag"),
-    ("segmental_angle", "Angle"),
-    ("translation", "Translation"),
-    ("translation_pct_depth", "Transl. % depth"),
+FILM_COLUMNS: tuple[str, ...] = (
+    "disc_height_anterior",
+    "disc_height_posterior",
+    "disc_height_mean",
+    "disc_height_middle",
+    "disc_height_index",
+    "height_loss_vs_adjacent_pct",
+    "height_loss_flag",
+    "segmental_angle",
+    "translation",
+    "translation_pct_depth",
 )
-"""Disc measures of one film shown in the table, in order, with their column titles."""
+"""Disc measures of one film shown in the table, in order (titles, units and decimals come from
+the measure registry, :data:`imaging.measures.MEASURES`)."""
 
-PAIR_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("angular_rom", "Angular ROM"),
-    ("translation_rom", "Translation ROM"),
-    ("translation_rom_pct_depth", "Transl. ROM % depth"),
-    ("unstable", "Unstable"),
+PAIR_COLUMNS: tuple[str, ...] = (
+    "angular_rom",
+    "translation_rom",
+    "translation_rom_pct_depth",
+    "unstable",
 )
 """Flexion/extension measures shown in the ROM table."""
 
-_DECIMALS = {"mm": 2, "deg": 1, "%": 1, "1": 3}
-_FLAGS = frozenset({"height_loss_flag", "unstable"})
+MISSING = "-"
+"""What a cell without a value shows (its tooltip gives the reason)."""
 
 
 def format_value(measure: str, value: float | None) -> str:
-    """'8.42' (mm), '12.3' (deg), 'yes'/'no' for flags, '-' when there is no value."""
+    """The registry's text for the value ('8.42' mm, '12.3' deg, 'yes'/'no' for flags), '-'
+    when there is none."""
     if value is None or not math.isfinite(value):
-        return "-"
-    if measure in _FLAGS:
-        return "yes" if value >= 0.5 else "no"
-    return f"{value:.{_DECIMALS.get(UNITS[measure], 3)}f}"
-
-
-def column_title(measure: str, title: str) -> str:
-    """Header with the unit: 'Mean (mm)'; flags and indexes have none."""
-    unit = UNITS[measure]
-    return title if unit == "1" else f"{title} ({unit})"
+        return MISSING
+    return MEASURES[measure].format(value) or MISSING
 
 
 @dataclass(frozen=True)
@@ -83,17 +79,18 @@ class MeasureGrid:
 def measure_grid(
     rows: Iterable[EndpointRow],
     levels: Sequence[str],
-    columns: Sequence[tuple[str, str]] = FILM_COLUMNS,
+    columns: Sequence[str] = FILM_COLUMNS,
 ) -> MeasureGrid:
-    """Lay out endpoint rows of one film (or one pair) as ``levels`` x ``columns``."""
+    """Lay out endpoint rows of one film (or one pair) as ``levels`` x ``columns`` (measure
+    names), each column titled with its registry heading ('Mean disc height (mm)')."""
     by_key = {(r.level, r.measure): r for r in rows}
     cells = []
     for level in levels:
         line = []
-        for measure, _ in columns:
+        for measure in columns:
             row = by_key.get((level, measure))
             if row is None:
-                line.append(Cell("-", None, "not measured on this film"))
+                line.append(Cell(MISSING, None, "not measured on this film"))
                 continue
             note = row.note
             if row.reference_levels and measure.startswith("height_loss"):
@@ -105,8 +102,8 @@ def measure_grid(
     sources = sorted({r.calibration for r in by_key.values() if r.calibration})
     return MeasureGrid(
         levels=tuple(levels),
-        measures=tuple(m for m, _ in columns),
-        titles=tuple(column_title(m, t) for m, t in columns),
+        measures=tuple(columns),
+        titles=tuple(MEASURES[m].heading for m in columns),
         cells=tuple(cells),
         calibration=", ".join(sources),
     )
