@@ -27,6 +27,7 @@ from imaging.store.reads import (
     submit,
 )
 from imaging.store.store import ReadStore
+from imaging.store.vocabulary import ReadStatus
 
 
 @dataclass
@@ -81,7 +82,7 @@ def import_grade_rows(
                 summary.created.append((subject, visit, reader))
                 continue
             where = group[0].line
-            if latest.status == "draft":
+            if latest.status == ReadStatus.DRAFT:
                 problems.append(
                     (where, f"{subject} {visit}: reader {reader} has a draft read open "
                             f"(version {latest.version}); submit or discard it first")
@@ -92,7 +93,7 @@ def import_grade_rows(
             if wanted.grades == current.grades and wanted.notes == current.notes:
                 summary.unchanged.append((subject, visit, reader))
                 continue
-            if latest.status == "locked":
+            if latest.status == ReadStatus.LOCKED:
                 problems.append(
                     (where, f"{subject} {visit}: reader {reader}'s read is locked; it cannot "
                             "be corrected")

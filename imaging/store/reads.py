@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -38,27 +37,14 @@ from imaging.store.schema import (
     SuggestedGrade,
     utc_now,
 )
+from imaging.store.vocabulary import LandmarkUse, ReaderRole, ReadStatus
 
-ROLES = ("primary", "secondary", "adjudicator")
+ROLES = tuple(role.value for role in ReaderRole)
 
 
 REFINEMENT_STATUSES = ("refined", "low_confidence", "beyond_radius", "no_edges")
 """What corner refinement made of a click (:class:`imaging.assist.RefinementStatus` values)."""
 _SAME_PX = 1e-6
-
-
-class LandmarkUse(StrEnum):
-    """Which position of a corner is measured with."""
-
-    CLICK = "click"
-    """The reader's click."""
-    REFINED = "refined"
-    """The position corner refinement offered, accepted by the reader (or applied because
-    confident, when the reader chose automatic refinement)."""
-    TRACKED = "tracked"
-    """Mapped from another film by vertebra tracking, accepted by the reader."""
-    MOVED = "moved"
-    """Placed by hand after a refinement or tracking offered another position."""
 
 
 @dataclass(frozen=True)
@@ -244,13 +230,17 @@ def start_read(
     reader: str,
     *,
     actor: str,
-    role: str = "primary",
+    role: ReaderRole | str = ReaderRole.PRIMARY,
     protocol_id: str = "",
     source: str = "",
 ) -> Read:
     """A new draft (version 1); refused when the reader already has a read of this case."""
-    if role not in ROLES:
-        raise StoreError(f"unknown reader role {role!r}", fix=f"Roles: {', '.join(ROLES)}.")
+    try:
+        role = ReaderRole(role).value
+    except ValueError:
+        raise StoreError(
+            f"unknown reader role {role!r}", fix=f"Roles: {', '.join(ROLES)}."
+        ) from None
     if not reader.strip():
         raise StoreError("a read needs a reader id")
     existing = latest_version(session, case, reader)
@@ -262,12 +252,12 @@ def start_read(
             fix="Continue the draft, or correct the submitted read with a reason.",
         )
     read = Read(
-        case_pk=case.id, reader=reader, role=role, version=1, status="draft",
+        case_pk=case.id, reader=reader, role=role, version=1, status=ReadStatus.DRAFT,
         protocol_id=protocol_id, source=source, started_at=utc_now(),
     )  # fmt: skip
     session.add(read)
     session.flush()
-    _audit(session, read, actor, "started", field="version 1", new_value="draft")
+    _audit(session, read, actor, "started", field="version 1", new_value=ReadStatus.DRAFT)
     return read
 
 
@@ -332,7 +322,7 @@ def _check_content(protocol: Protocol, content: ReadContent) -> None:
 
 
 def _require_draft(session: Session, read: Read) -> None:
-    if read.status != "draft":
+    if read.status != ReadStatus.DRAFT:
         subject, visit = _names(session, read)
         raise ReadImmutableError(
             f"read {read.id} ({subject} {visit}, reader {read.reader}, version {read.version}) "
@@ -379,12 +369,12 @@ def submit(session: Session, read: Read, *, actor: str) -> None:
                 session, read, actor, action, field=name, old_value=old.get(name),
                 new_value=new.get(name), reason=reason,
             )  # fmt: skip
-    read.status = "submitted"
+    read.status = ReadStatus.SUBMITTED
     read.submitted_at = utc_now()
     session.flush()
     _audit(
-        session, read, actor, "submitted", field=f"version {read.version}", old_value="draft",
-        new_value="submitted", reason=reason,
+        session, read, actor, "submitted", field=f"version {read.version}",
+        old_value=ReadStatus.DRAFT, new_value=ReadStatus.SUBMITTED, reason=reason,
     )  # fmt: skip
 
 
@@ -397,9 +387,9 @@ def start_correction(
             "a correction needs a reason",
             fix="Say why the submitted read is corrected (e.g. 'adjudication').",
         )
-    if read.status == "draft":
+    if read.status == ReadStatus.DRAFT:
         raise StoreError(f"read {read.id} is a draft: edit it, no correction is needed")
-    if read.status == "locked":
+    if read.status == ReadStatus.LOCKED:
         raise ReadImmutableError(
             f"read {read.id} (reader {read.reader}, version {read.version}) is locked",
             fix="Locked reads are final; they cannot be corrected.",
@@ -416,7 +406,7 @@ def start_correction(
         )
     correction = Read(
         case_pk=read.case_pk, reader=read.reader, role=read.role, version=read.version + 1,
-        supersedes_id=read.id, status="draft", reason=reason.strip(),
+        supersedes_id=read.id, status=ReadStatus.DRAFT, reason=reason.strip(),
         protocol_id=read.protocol_id, source=source or read.source, started_at=utc_now(),
     )  # fmt: skip
     session.add(correction)
@@ -457,7 +447,8 @@ def start_correction(
     session.flush()
     _audit(
         session, correction, actor, "started", field=f"version {correction.version}",
-        old_value=f"version {read.version}", new_value="draft", reason=correction.reason or "",
+        old_value=f"version {read.version}", new_value=ReadStatus.DRAFT,
+        reason=correction.reason or "",
     )  # fmt: skip
     return correction
 
@@ -481,14 +472,14 @@ def correct(
 
 def lock(session: Session, read: Read, *, actor: str, reason: str = "") -> None:
     """Submitted -> locked: final, no further corrections."""
-    if read.status != "submitted":
+    if read.status != ReadStatus.SUBMITTED:
         raise StoreError(f"only a submitted read can be locked; read {read.id} is {read.status}")
-    read.status = "locked"
+    read.status = ReadStatus.LOCKED
     read.locked_at = utc_now()
     session.flush()
     _audit(
-        session, read, actor, "locked", field=f"version {read.version}", old_value="submitted",
-        new_value="locked", reason=reason,
+        session, read, actor, "locked", field=f"version {read.version}",
+        old_value=ReadStatus.SUBMITTED, new_value=ReadStatus.LOCKED, reason=reason,
     )  # fmt: skip
 
 
@@ -497,7 +488,10 @@ def discard_draft(session: Session, read: Read, *, actor: str) -> None:
     _require_draft(session, read)
     for table in (GradeValue, ReadNote, Landmark, SuggestedGrade, Measurement):
         session.execute(delete(table).where(table.read_pk == read.id))
-    _audit(session, read, actor, "discarded", field=f"version {read.version}", old_value="draft")
+    _audit(
+        session, read, actor, "discarded", field=f"version {read.version}",
+        old_value=ReadStatus.DRAFT,
+    )  # fmt: skip
     session.delete(read)
     session.flush()
 
@@ -516,7 +510,7 @@ def current_reads(session: Session, subject: str | None = None) -> list[CurrentR
     """Per case and reader, the newest submitted or locked version (drafts never count)."""
     newest = (
         select(Read.case_pk, Read.reader, func.max(Read.version).label("version"))
-        .where(Read.status.in_(("submitted", "locked")))
+        .where(Read.status.in_([s.value for s in ReadStatus if s.done]))
         .group_by(Read.case_pk, Read.reader)
         .subquery()
     )

@@ -16,15 +16,16 @@ from sqlalchemy.orm import Session
 
 from imaging.errors import StoreError
 from imaging.store.schema import Case, Image, Read, Subject
+from imaging.store.vocabulary import ReadStatus
 
 
 @dataclass(frozen=True)
 class WorklistItem:
-    """One case as a blinded reader sees it. ``status``: to read, draft, submitted or locked."""
+    """One case as a blinded reader sees it, with this reader's progress on it."""
 
     position: int
     reading_id: str
-    status: str
+    status: ReadStatus
     version: int | None
     read_id: int | None
     image_count: int
@@ -59,7 +60,7 @@ def worklist(
             WorklistItem(
                 position=len(items) + 1,
                 reading_id=case.reading_id,
-                status="to read" if current is None else current.status,
+                status=ReadStatus.TO_READ if current is None else ReadStatus(current.status),
                 version=None if current is None else current.version,
                 read_id=None if current is None else current.id,
                 image_count=counts.get(case.id, 0),

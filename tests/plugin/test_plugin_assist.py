@@ -134,7 +134,7 @@ def test_refinement_proposals_accept_reject_and_move(
         for item, value in items.items():
             session.grades.set_grade(level, item, value)
     link = StoreLink(f"sqlite:///{tmp_path / 'store.db'}")
-    link.submit(session, session.measures().rows)
+    link.submit(session)
     with link.store.reading() as db:
         stored = read_content(db, db.query(Read).one()).landmarks
     link.close()

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from imaging.store.reads import LandmarkUse
+from imaging.store.vocabulary import LandmarkUse
 from napari_spine_endpoints._model.observable import Observable
 from napari_spine_endpoints._model.placement import CornerLabel, PlacementState
 from napari_spine_endpoints._model.provenance import CornerRecord, Point

@@ -9,11 +9,11 @@ Positions are (row, col) pixels of the film.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from imaging.store.reads import LandmarkUse
+from imaging.store.vocabulary import LandmarkUse
 
 Point = tuple[float, float]
 
@@ -75,3 +75,14 @@ class CornerRecord:
 
 def _point(value: Any) -> Point | None:
     return None if value is None else (float(value[0]), float(value[1]))
+
+
+def corners_obtained(records: Iterable[CornerRecord]) -> LandmarkUse:
+    """How a film's corners were obtained, for the measures made from them (the endpoint
+    table's ``corners``): ``tracked`` when any corner was tracked, else ``refined`` when any was
+    refined, else ``click`` (a corner moved by hand is the reader's placement)."""
+    used = {record.used for record in records}
+    for software in (LandmarkUse.TRACKED, LandmarkUse.REFINED):
+        if software in used:
+            return software
+    return LandmarkUse.CLICK

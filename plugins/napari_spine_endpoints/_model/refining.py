@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from imaging.assist import RefinementStatus, refine_corners
-from imaging.store.reads import LandmarkUse
+from imaging.store.vocabulary import LandmarkUse
 from napari_spine_endpoints._layer_info import ImageInfo
 from napari_spine_endpoints._model.placement import CornerLabel, PlacementState
 from napari_spine_endpoints._model.proposals import CornerProposal

@@ -20,7 +20,8 @@ import re
 
 from imaging.anatomy import Corner, DiscLevel, Film, Vertebra
 from imaging.errors import SpineEndpointsError
-from imaging.store.reads import GradeSuggestion, LandmarkPoint, LandmarkUse, ReadContent
+from imaging.store.reads import GradeSuggestion, LandmarkPoint, ReadContent
+from imaging.store.vocabulary import LandmarkUse
 from napari_spine_endpoints._model.placement import CornerLabel
 from napari_spine_endpoints._model.provenance import CornerRecord
 from napari_spine_endpoints._model.session import DRAFT_FORMAT, ReadingSession

@@ -1,60 +1,64 @@
-"""The workstation's connection to the read store (:mod:`imaging.store`), without Qt.
+"""The workstation's connection to the read store, without Qt and without database rows.
 
-Drafts are written with :func:`imaging.store.reads.save_draft` (autosave) and submitted with
-:func:`imaging.store.reads.submit`; at submit the measures the reader saw (rows of
-:mod:`imaging.endpoints`) are stored with the read, in the same transaction. The store is opened
-lazily from ``$SPINE_ENDPOINTS_STORE`` (else the store's default) or the URL set in the worklist.
+Every step goes through :mod:`imaging.store.workstation` (plain values in and out), one
+transaction each: the state of the reader's read of a case, its stored draft, save (autosave),
+submit with the measures the reader saw (stored with the software version by
+:func:`imaging.store.measures.replace_measures`), a correction, a worklist case, registering
+files. The store is opened lazily from ``$SPINE_ENDPOINTS_STORE`` (else the store's default) or
+the URL set in the worklist.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import delete
-from sqlalchemy.orm import Session
+from typing import Any, cast
 
 from imaging import __version__
+from imaging.endpoints import PAIR_FILM, EndpointRow
 from imaging.errors import StoreError
 from imaging.protocol.model import Protocol
-from imaging.store.cases import ImageRecord, case_names, get_case, register_images
-from imaging.store.reads import (
-    latest_version,
-    read_content,
-    save_draft,
-    start_correction,
-    start_read,
-    submit,
-)
-from imaging.store.schema import Case, Measurement, Read
+from imaging.store.cases import ImageRecord
+from imaging.store.measures import MeasureRow
 from imaging.store.store import ReadStore, store_url
-from imaging.store.worklist import WorklistItem, case_for_reading, images_for_reading, worklist
+from imaging.store.worklist import WorklistItem, worklist
+from imaging.store.workstation import (
+    CaseToOpen,
+    ReadKey,
+    ReadState,
+    case_to_open,
+    read_state,
+    register_files,
+    save_read_draft,
+    start_read_correction,
+    stored_content,
+    submit_read,
+)
+from napari_spine_endpoints._model.provenance import corners_obtained
 from napari_spine_endpoints._model.session import ReadingSession
 from napari_spine_endpoints._model.store_content import to_draft, to_read_content
 
 SOURCE = f"napari workstation (spine-endpoints {__version__})"
 
-
-@dataclass(frozen=True)
-class CaseToOpen:
-    """A worklist case: its reading id, its images (path, film) and, for the session only, whom
-    and when it is (never shown when reading is blinded)."""
-
-    reading_id: str
-    subject: str
-    visit: str
-    images: tuple[tuple[str, str], ...]
-    status: str
+__all__ = ["SOURCE", "CaseToOpen", "ReadState", "StoreLink", "stored_measures"]
 
 
-@dataclass(frozen=True)
-class ReadState:
-    """The reader's latest read of a case: its status and version, or 'to read'."""
-
-    status: str
-    version: int | None
+def stored_measures(session: ReadingSession) -> list[EndpointRow]:
+    """The session's endpoint rows (what the measures table shows) as the store keeps them: each
+    says how its corners were obtained (``corners``: ``click``, ``refined`` or ``tracked``, see
+    :func:`corners_obtained`; ``click/tracked`` for a pair whose films differ). A row that says
+    so already keeps its own."""
+    by_film = {
+        film.value: corners_obtained(placement.records.values()).value
+        for film, placement in session.placements.items()
+    }
+    flexion, extension = by_film.get("flexion", ""), by_film.get("extension", "")
+    by_film[PAIR_FILM] = flexion if flexion == extension else f"{flexion}/{extension}"
+    return [
+        replace(row, corners=row.corners or by_film.get(row.film, ""))
+        for row in session.measures().rows
+    ]
 
 
 class StoreLink:
@@ -84,79 +88,34 @@ class StoreLink:
     def state(self, session: ReadingSession) -> ReadState:
         """Where this reader's read of the session's case stands."""
         with self.store.reading() as db:
-            read = self._latest(db, session, create=False)
-            return (
-                ReadState("to read", None) if read is None else ReadState(read.status, read.version)
-            )
+            return read_state(db, _key(session))
 
     def load_draft(self, session: ReadingSession) -> dict[str, Any] | None:
         """The stored content of the reader's latest read of this case, as a session draft."""
         with self.store.reading() as db:
-            read = self._latest(db, session, create=False)
-            if read is None:
-                return None
-            return to_draft(read_content(db, read), session)
+            content = stored_content(db, _key(session))
+        return None if content is None else to_draft(content, session)
 
     def save_draft(self, session: ReadingSession) -> ReadState:
         """Write the draft (starting the read when new); refused once submitted."""
+        content = to_read_content(session)
         with self.store.writing() as db:
-            read = self._latest(db, session, create=True)
-            assert read is not None
-            save_draft(db, read, to_read_content(session), session.protocol)
-            return ReadState(read.status, read.version)
+            return save_read_draft(db, _key(session), content, session.protocol, source=SOURCE)
 
-    def submit(self, session: ReadingSession, measures: Iterable[Any]) -> ReadState:
-        """Save, store the measures with the read, and submit it, in one transaction."""
+    def submit(self, session: ReadingSession) -> ReadState:
+        """Save, store the measures shown with the read, and submit it, in one transaction."""
+        content = to_read_content(session)
+        # EndpointRow is frozen (read-only fields), which MeasureRow's members do not admit yet
+        measures = cast("list[MeasureRow]", stored_measures(session))
         with self.store.writing() as db:
-            read = self._latest(db, session, create=True)
-            assert read is not None
-            save_draft(db, read, to_read_content(session), session.protocol)
-            db.execute(delete(Measurement).where(Measurement.read_pk == read.id))
-            for row in measures:
-                db.add(
-                    Measurement(
-                        case_pk=read.case_pk, read_pk=read.id, level=row.level,
-                        measure=row.measure, value=row.value, unit=row.unit,
-                        calibration=row.calibration, film=row.film, reader=row.reader,
-                        reference_levels=row.reference_levels, source_image=row.source_image,
-                        note=row.note,
-                    )
-                )  # fmt: skip
-            db.flush()
-            submit(db, read, actor=session.reader)
-            return ReadState(read.status, read.version)
+            return submit_read(
+                db, _key(session), content, session.protocol, measures, source=SOURCE
+            )
 
     def start_correction(self, session: ReadingSession, reason: str) -> ReadState:
         """Open version n + 1 of the reader's submitted read as a draft, with ``reason``."""
         with self.store.writing() as db:
-            read = self._latest(db, session, create=False)
-            if read is None:
-                raise StoreError("there is no submitted read of this case to correct")
-            correction = start_correction(
-                db, read, reason=reason, actor=session.reader, source=SOURCE
-            )
-            return ReadState(correction.status, correction.version)
-
-    def _latest(self, db: Session, session: ReadingSession, *, create: bool) -> Read | None:
-        if not session.subject or not session.visit:
-            raise StoreError(
-                "the film names no subject or visit ((0012,0040) Clinical Trial Subject ID, "
-                "(0012,0050) Clinical Trial Time Point ID), so the read cannot be stored",
-                fix="Open the case from the worklist, or use films with clinical trial attributes.",
-            )
-        try:
-            case = get_case(db, session.subject, session.visit, actor=session.reader, create=create)
-        except StoreError:
-            if create:
-                raise
-            return None
-        read = latest_version(db, case, session.reader)
-        if read is None and create:
-            read = start_read(
-                db, case, session.reader, actor=session.reader,
-                protocol_id=session.protocol.id, source=SOURCE,
-            )  # fmt: skip
-        return read
+            return start_read_correction(db, _key(session), reason, source=SOURCE)
 
     # --- worklist ------------------------------------------------------------------------------
     def worklist(self, reader: str) -> list[WorklistItem]:
@@ -167,15 +126,20 @@ class StoreLink:
     def case(self, reading_id: str, reader: str) -> CaseToOpen:
         """What to open for a worklist case."""
         with self.store.reading() as db:
-            case: Case = case_for_reading(db, reading_id)
-            subject, visit = case_names(db, case)
-            images = tuple((path, film) for _, path, film in images_for_reading(db, reading_id))
-            read = latest_version(db, case, reader)
-            status = "to read" if read is None else read.status
-        return CaseToOpen(reading_id, subject, visit, images, status)
+            return case_to_open(db, reading_id, reader)
 
     def register(self, paths: Iterable[Path], protocol: Protocol, actor: str) -> int:
         """Register DICOM files as images of the store's cases; returns how many."""
         records = [ImageRecord.from_file(path) for path in paths]
         with self.store.writing() as db:
-            return len(register_images(db, protocol, records, actor=actor))
+            return register_files(db, records, protocol, actor)
+
+
+def _key(session: ReadingSession) -> ReadKey:
+    if not session.subject or not session.visit:
+        raise StoreError(
+            "the film names no subject or visit ((0012,0040) Clinical Trial Subject ID, "
+            "(0012,0050) Clinical Trial Time Point ID), so the read cannot be stored",
+            fix="Open the case from the worklist, or use films with clinical trial attributes.",
+        )
+    return ReadKey(session.subject, session.visit, session.reader)

@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike
 from imaging.anatomy import DiscLevel, Film, Vertebra
 from imaging.assist import TrackedMotion, rom_from_tracking, track_vertebrae
 from imaging.errors import CalibrationError
-from imaging.store.reads import LandmarkUse
+from imaging.store.vocabulary import LandmarkUse
 from napari_spine_endpoints._layer_info import ImageInfo
 from napari_spine_endpoints._model.measures import MeasureGrid
 from napari_spine_endpoints._model.placement import CornerLabel, PlacementState

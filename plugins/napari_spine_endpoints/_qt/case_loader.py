@@ -19,6 +19,7 @@ from napari.qt.threading import create_worker
 from qtpy.QtCore import QTimer
 
 from napari_spine_endpoints._layer_info import ImageInfo
+from napari_spine_endpoints._model.read_lifecycle import next_case
 from napari_spine_endpoints._reader import read_in_stages
 
 if TYPE_CHECKING:
@@ -39,12 +40,12 @@ class CaseLoader:
     def open_next(self) -> str | None:
         """Open the first case still to read (or in draft); its reading id, or None when done."""
         context = self.context
-        for item in context.store.worklist(context.reader_id):
-            if item.status in ("to read", "draft") and item.reading_id != context.case_id:
-                self.open(item.reading_id)
-                return item.reading_id
-        context.message.emit("Worklist done: no case left to read")
-        return None
+        reading_id = next_case(context.store.worklist(context.reader_id), context.case_id)
+        if reading_id is None:
+            context.message.emit("Worklist done: no case left to read")
+            return None
+        self.open(reading_id)
+        return reading_id
 
     def open(self, reading_id: str) -> Any:
         """Close the open read, then load the case; returns the (started) worker."""

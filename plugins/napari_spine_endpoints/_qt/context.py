@@ -1,10 +1,12 @@
 """The workstation's shared state for one napari viewer, used by every widget of the plugin.
 
 One :class:`ReadingContext` per viewer (:func:`context_for`) holds the protocol, the reader id,
-the store, the read in progress (:class:`ReadingSession`), the corner/line/proposal layers of each
-film and the :class:`Assistant` that runs refinement, tracking and MR suggestions.
-It installs the keyboard shortcuts once, attaches every radiograph layer of the open case, and
-autosaves the draft a moment after each change (debounced), so closing napari loses nothing.
+the store, the read in progress (:class:`ReadingSession`) and its life in the store
+(:class:`ReadLifecycle`: draft, submitted, correction - the rules live there, without Qt), the
+corner/line/proposal layers of each film and the :class:`Assistant` that runs refinement,
+tracking and MR suggestions. It installs the keyboard shortcuts once, attaches every radiograph
+layer of the open case, and autosaves the draft a moment after each change (debounced), so
+closing napari loses nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from imaging.errors import SpineEndpointsError
 from imaging.protocol.loader import load_protocol
 from imaging.protocol.model import Protocol
 from napari_spine_endpoints._layer_info import ImageInfo
+from napari_spine_endpoints._model.read_lifecycle import ReadLifecycle
 from napari_spine_endpoints._model.session import ReadingSession
 from napari_spine_endpoints._model.shortcuts import SHORTCUT_BY_ACTION
 from napari_spine_endpoints._model.store_link import ReadState, StoreLink
@@ -74,13 +77,13 @@ class ReadingContext(QObject):
         self.protocol: Protocol = load_protocol(os.environ.get(PROTOCOL_ENV_VAR) or None)
         self.reader_id = default_reader()
         self.store = StoreLink()
-        self.session: ReadingSession | None = None
+        self.lifecycle = ReadLifecycle(self.store, self.message.emit)
+        """The open read and its status in the store."""
         self.images: dict[Film, Image] = {}
         """The radiograph layer of each film of the open read."""
         self.overlays: dict[Film, FilmOverlay] = {}
         """Corner and line layers, made when a film is first shown (see :meth:`overlay`)."""
         self.case_id: str | None = None
-        self.read_state = ReadState("to read", None)
         self.window_drag = False
         self.skip_reason = "not visible on the film"
         self._autosave = QTimer(self)
@@ -102,20 +105,22 @@ class ReadingContext(QObject):
             self._maybe_attach(layer)
 
     # --- the read -----------------------------------------------------------------------------
+    @property
+    def session(self) -> ReadingSession | None:
+        """The read in progress (None when no case is open)."""
+        return self.lifecycle.session
+
+    @property
+    def read_state(self) -> ReadState:
+        """The open read's status and version in the store."""
+        return self.lifecycle.state
+
     def new_session(self, subject: str, visit: str, label: str = "") -> ReadingSession:
         """Start (or resume from the store's draft) the read of ``subject`` at ``visit``."""
         self.close_session()
         session = ReadingSession(self.protocol, self.reader_id, subject, visit, label)
-        try:
-            draft = self.store.load_draft(session)
-            self.read_state = self.store.state(session)
-        except SpineEndpointsError as error:
-            draft, self.read_state = None, ReadState("not stored", None)
-            self.message.emit(f"Nothing of this read will be saved: {error}")
-        if draft is not None:
-            session.restore(draft)
+        self.lifecycle.open(session)
         session.subscribe(self._on_session_changed)
-        self.session = session
         self.session_replaced.emit()
         return session
 
@@ -134,7 +139,7 @@ class ReadingContext(QObject):
         for image in self.images.values():
             image.events.visible.disconnect(self._on_film_visibility)
         self.images.clear()
-        self.session = None
+        self.lifecycle.close()
         self.case_id = None
         if later:
             for layer in retired:
@@ -263,60 +268,24 @@ class ReadingContext(QObject):
         widget.destroyed.connect(self.flush)
 
     def save_draft(self) -> None:
-        """Write the draft now (autosave calls this); a submitted read is left as it is."""
-        if self.session is None or self.read_state.status == "not stored":
-            return
-        if self.read_state.status not in ("to read", "draft"):
-            self.message.emit(
-                f"Not saved: this read is {self.read_state.status} (v{self.read_state.version}). "
-                "To change it, start a correction with a reason (Grades: Correct submitted read)."
-            )
-            return
-        try:
-            self.read_state = self.store.save_draft(self.session)
-        except SpineEndpointsError as error:
-            self.message.emit(f"Draft NOT saved: {error}")
-            return
-        self.message.emit(f"Draft saved ({self.session.label})")
+        """Write the draft now (autosave calls this); see :meth:`ReadLifecycle.save_draft`."""
+        self.lifecycle.save_draft()
 
     def submit(self) -> list[str]:
         """Submit the read; returns the problems that block it (empty when submitted)."""
-        if self.session is None:
-            return ["no read is open: open a case from the worklist or a film"]
-        if self.read_state.status not in ("to read", "draft"):
-            return [f"this read is already {self.read_state.status} (version "
-                    f"{self.read_state.version}); to change it, start a correction with a "
-                    "reason (Correct submitted read)"]  # fmt: skip
-        problems = self.session.problems()
-        if problems:
-            return problems
-        self._autosave.stop()
-        try:
-            self.read_state = self.store.submit(self.session, self.session.measures().rows)
-        except SpineEndpointsError as error:
-            return [f"the store refused the read: {error}"]
-        self.message.emit(f"Submitted {self.session.label} as reader {self.reader_id}")
-        self.changed.emit()
-        return []
+        problems = self.lifecycle.submit()
+        if not problems:
+            self._autosave.stop()  # a pending draft of a submitted read is not saved
+            self.changed.emit()
+        return problems
 
     def start_correction(self, reason: str) -> list[str]:
         """Reopen the submitted read as a correction (version n + 1, a draft) with ``reason``;
         returns what prevents it (empty when started). The edits since then are kept in it."""
-        if self.session is None:
-            return ["no read is open"]
-        if self.read_state.status != "submitted":
-            return [f"only a submitted read can be corrected; this one is {self.read_state.status}"]
-        try:
-            self.read_state = self.store.start_correction(self.session, reason)
-        except SpineEndpointsError as error:
-            return [str(error)]
-        self.message.emit(
-            f"Correcting {self.session.label}: version {self.read_state.version} is a draft until "
-            "submitted; the submitted version stays in the store"
-        )
-        self.save_draft()
-        self.changed.emit()
-        return []
+        problems = self.lifecycle.start_correction(reason)
+        if not problems:
+            self.changed.emit()
+        return problems
 
     # --- shortcuts -----------------------------------------------------------------------------
     def _install_shortcuts(self) -> None:

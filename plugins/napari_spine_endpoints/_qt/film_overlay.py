@@ -25,7 +25,7 @@ from napari.layers.base._base_constants import ActionType
 from napari.utils.events import Event
 
 from imaging.anatomy import DiscLevel
-from imaging.store.reads import LandmarkUse
+from imaging.store.vocabulary import LandmarkUse
 from napari_spine_endpoints._layer_info import METADATA_KEY, ImageInfo, landmark_metadata
 from napari_spine_endpoints._model.overlay import Segment, overlay_segments
 from napari_spine_endpoints._model.placement import CornerLabel, PlacementState

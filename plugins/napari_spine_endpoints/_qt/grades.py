@@ -166,7 +166,7 @@ class GradesWidget(QWidget):
         enabled = form is not None
         for widget in (self.items_box, self.reason, self.comment, self.submit, self.submit_next):
             widget.setEnabled(enabled)
-        self.correct.setVisible(self.context.read_state.status == "submitted")
+        self.correct.setVisible(self.context.lifecycle.correctable)
         if form is None:
             self.problems.setText("No read open")
             return

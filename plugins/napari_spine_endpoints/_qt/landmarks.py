@@ -25,7 +25,7 @@ from qtpy.QtWidgets import (
 )
 
 from imaging.anatomy import Film
-from imaging.store.reads import LandmarkUse
+from imaging.store.vocabulary import LandmarkUse
 from napari_spine_endpoints._model.placement import CornerLabel, PlacementState
 from napari_spine_endpoints._model.shortcuts import SHORTCUT_BY_ACTION, shortcut_help
 from napari_spine_endpoints._qt.assist_panel import AssistPanel
@@ -223,10 +223,8 @@ class LandmarksWidget(QWidget):
         if session is None:
             self.case_label.setText("No read open: open a case from the worklist, or a film")
         else:
-            state = context.read_state
-            version = f" v{state.version}" if state.version else ""
             self.case_label.setText(
-                f"Case {session.label} - reader {session.reader} - {state.status}{version}"
+                f"Case {session.label} - reader {session.reader} - {context.lifecycle.status_text}"
             )
         self._refresh_films()
         placement = self._placement()

@@ -18,7 +18,7 @@ from napari.layers import Layer, Points
 from napari.layers.base._base_constants import ActionType
 from napari.utils.events import Event
 
-from imaging.store.reads import LandmarkUse
+from imaging.store.vocabulary import LandmarkUse
 from napari_spine_endpoints._model.placement import CornerLabel
 from napari_spine_endpoints._model.proposals import CornerProposal, ProposalSet
 

@@ -115,7 +115,7 @@ class WorklistWidget(QWidget):
                 self.table.setItem(row, column, QTableWidgetItem(str(value)))
             if item.reading_id == self.context.case_id:
                 self.table.selectRow(row)
-        done = sum(item.status in ("submitted", "locked") for item in items)
+        done = sum(item.status.done for item in items)
         self.progress.setRange(0, max(1, len(items)))
         self.progress.setValue(done)
         self.progress.setFormat(f"{done} of {len(items)} cases submitted")
