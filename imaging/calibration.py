@@ -30,8 +30,6 @@ from pydicom.dataelem import RawDataElement
 
 from imaging.errors import CalibrationError, InvalidSpacingError
 
-CROSS_SECTIONAL_MODALITIES = frozenset({"CT", "MR", "PT"})
-
 
 class CalibrationSource(StrEnum):
     """Where a pixel spacing came from, most trustworthy first."""
@@ -143,6 +141,9 @@ class Calibration:
         Never raises for bad header values: a zero, negative or malformed spacing gives source
         ``none`` with the reason in ``detail``.
         """
+        # imaging.dicom imports this module: its vocabulary is imported when first needed
+        from imaging.dicom.vocabulary import is_cross_sectional
+
         modality = str(_attribute(dataset, "Modality") or "").strip().upper()
         pixel = _read_spacing(dataset, "PixelSpacing", "(0028,0030) Pixel Spacing")
         imager = _read_spacing(dataset, "ImagerPixelSpacing", "(0018,1164) Imager Pixel Spacing")
@@ -150,7 +151,7 @@ class Calibration:
         ps = pixel if isinstance(pixel, tuple) else None
         ips = imager if isinstance(imager, tuple) else None
 
-        if modality in CROSS_SECTIONAL_MODALITIES and ips is None:
+        if is_cross_sectional(modality) and ips is None:
             if ps is not None:
                 return cls(ps, CalibrationSource.PATIENT, f"(0028,0030) Pixel Spacing ({modality})")
             return cls.none("; ".join(problems) or f"no (0028,0030) Pixel Spacing ({modality})")

@@ -14,12 +14,11 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-from pydicom.dataset import Dataset
 
 from imaging.calibration import Calibration
+from imaging.dicom.orientation import anterior_direction
 from imaging.dicom.radiograph import load_radiograph
 from imaging.errors import SpineEndpointsError
-from imaging.landmark_files.images import anterior_direction
 
 
 @dataclass(frozen=True)
@@ -44,14 +43,11 @@ def open_film(path: str, keep_pixels: bool = False) -> OpenedFilm:
     capture keeps none: assisted measurement works on grey values).
     """
     radiograph = load_radiograph(path)
-    orientation = Dataset()
-    if radiograph.patient_orientation:
-        orientation.PatientOrientation = list(radiograph.patient_orientation)
     film = radiograph.film.value if radiograph.film is not None else ""
     pixels = radiograph.pixels if keep_pixels and radiograph.pixels.ndim == 2 else None
     return OpenedFilm(
         radiograph.calibration,
-        anterior_direction(orientation),
+        anterior_direction(radiograph.patient_orientation),
         film,
         (radiograph.rows, radiograph.cols),
         pixels,

@@ -149,9 +149,17 @@ def scan_archive(folder: Path, skip: Set[str] = frozenset()) -> Iterator[ScanRec
     """Scan records of what :func:`imaging.dicom.walk.walk` finds under ``folder``, but the files
     on disk whose resolved path is in ``skip``, which are not even opened."""
     for item in walk(folder):
-        if isinstance(item, Found) and item.member is None and str(item.path.resolve()) in skip:
+        if isinstance(item, Found) and item.member is None and _resolved(item.path) in skip:
             continue
         yield scan_found(item)
+
+
+def _resolved(path: str | Path) -> str:
+    """The absolute path with links resolved; ``path`` itself for a link loop (its record says)."""
+    try:
+        return str(Path(path).resolve())
+    except (OSError, RuntimeError):
+        return str(path)
 
 
 def _not_an_image(record: ScanRecord) -> bool:
@@ -255,7 +263,7 @@ def _add_radiographs(
 ) -> None:
     """Usable radiographs go to their study; unusable files not named by landmarks fail here."""
     for record in records:
-        path = record.path if record.member is not None else str(Path(record.path).resolve())
+        path = record.path if record.member is not None else _resolved(record.path)
         if path in claimed:
             continue  # its landmark set placed it; a damaged file fails when its study opens it
         subject = record.subject or ""

@@ -19,29 +19,15 @@ from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 
 from imaging.anatomy import Film
-from imaging.calibration import CROSS_SECTIONAL_MODALITIES, Calibration
+from imaging.calibration import Calibration
 from imaging.dicom.film import detect_film
 from imaging.dicom.pixels import apply_modality_lut, decode_pixels, rescale_of
 from imaging.dicom.read import open_binary, parse_header, read_pixel_bytes, require_image
 from imaging.dicom.trial import ClinicalTrialInfo, text_value
+from imaging.dicom.vocabulary import is_cross_sectional, is_readable_image, normalized_modality
 from imaging.errors import UnsupportedImageError
 
 PathLike = str | os.PathLike[str]
-
-#: Modalities accepted as projection radiographs (plus any secondary capture not CT/MR/PT).
-PROJECTION_MODALITIES = frozenset({"CR", "DX", "RG", "XA", "RF", "MG", "PX", "IO", "OT"})
-SECONDARY_CAPTURE_PREFIX = "1.2.840.10008.5.1.4.1.1.7"
-
-
-def is_readable_image(modality: str, sop_class_uid: str = "") -> bool:
-    """True for what the loaders read: a projection radiograph, a secondary capture or an MR,
-    CT or PT image (``modality`` as in (0008,0060), any case)."""
-    modality = modality.strip().upper()
-    return (
-        modality in PROJECTION_MODALITIES
-        or modality in CROSS_SECTIONAL_MODALITIES
-        or sop_class_uid.startswith(SECONDARY_CAPTURE_PREFIX)
-    )
 
 
 class WindowPreset(NamedTuple):
@@ -171,9 +157,9 @@ def load_radiograph(
 
 def check_projection(dataset: Dataset, name: str) -> str:
     """The modality, if ``dataset`` is a projection radiograph; else UnsupportedImageError."""
-    modality = str(dataset.get("Modality", "") or "").strip().upper()
+    modality = normalized_modality(dataset.get("Modality"))
     sop_class = str(dataset.get("SOPClassUID", "") or "")
-    if modality in CROSS_SECTIONAL_MODALITIES:
+    if is_cross_sectional(modality):
         raise UnsupportedImageError(
             f"this is a {modality} image (a slice of a cross-sectional series), not a radiograph",
             path=name,

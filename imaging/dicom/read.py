@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import struct
 import warnings
 from collections.abc import Iterator
@@ -43,6 +44,8 @@ from imaging.dicom.structure import (
     encoding,
     truncated_error,
 )
+from imaging.dicom.vocabulary import MEDIA_STORAGE_DIRECTORY
+from imaging.dicom.walk import special_kind
 from imaging.errors import (
     DicomReadError,
     FileAccessError,
@@ -57,7 +60,6 @@ PathLike = str | os.PathLike[str]
 
 # Any one of these in a data set read without the 'DICM' prefix makes it plausibly DICOM.
 _IDENTIFYING_TAGS = (0x00080016, 0x00080018, 0x00080060, 0x0020000D, 0x00280010)
-_MEDIA_DIRECTORY = "1.2.840.10008.1.3.10"
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ class DicomFile:
     @property
     def is_media_directory(self) -> bool:
         meta_class = getattr(self.dataset.file_meta, "MediaStorageSOPClassUID", "")
-        return str(meta_class) == _MEDIA_DIRECTORY
+        return str(meta_class) == MEDIA_STORAGE_DIRECTORY
 
 
 def read_header(path: PathLike) -> Dataset:
@@ -129,8 +131,9 @@ def read_dicom_file(path: PathLike) -> DicomFile:
 def open_binary(path: PathLike) -> Iterator[tuple[BinaryIO, int]]:
     """Open a file for reading; yields ``(fileobj, size_in_bytes)``.
 
-    Errors name the file and the fix: :class:`FileAccessError` for a missing file, a folder or
-    denied permission; :class:`ImageTooLargeError` above ``limits.MAX_FILE_BYTES``.
+    Errors name the file and the fix: :class:`FileAccessError` for a missing file, a folder, a
+    FIFO or device (never opened: opening a FIFO waits for a writer) or denied permission;
+    :class:`ImageTooLargeError` above ``limits.MAX_FILE_BYTES``.
     """
     path = Path(path)
     if path.is_dir():
@@ -138,6 +141,16 @@ def open_binary(path: PathLike) -> Iterator[tuple[BinaryIO, int]]:
             "is a folder, not a file",
             path=path,
             fix="Give one DICOM file; use load_series() or `spine-endpoints scan` for folders.",
+        )
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        mode = stat.S_IFREG  # missing or a bad link: open() below says which
+    if not stat.S_ISREG(mode):
+        raise FileAccessError(
+            f"not a regular file but {special_kind(mode)}: never opened",
+            path=path,
+            fix="Give the image file itself.",
         )
     try:
         fileobj = path.open("rb")

@@ -27,8 +27,9 @@ import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.pixels.utils import pixel_dtype
 
-from imaging.calibration import CROSS_SECTIONAL_MODALITIES, Calibration, CalibrationSource
+from imaging.calibration import Calibration, CalibrationSource
 from imaging.dicom.limits import check_series_size
+from imaging.dicom.orientation import plane_of_normal
 from imaging.dicom.pixels import apply_modality_lut, decode_pixels
 from imaging.dicom.radiograph import WindowPreset, parse_date, window_presets
 from imaging.dicom.read import (
@@ -38,8 +39,10 @@ from imaging.dicom.read import (
     read_pixel_bytes,
     require_image,
 )
-from imaging.dicom.slices import SliceGeometry, Stack, orientation_label, stack_slices
+from imaging.dicom.slices import SliceGeometry, Stack, stack_slices
 from imaging.dicom.trial import ClinicalTrialInfo, text_value
+from imaging.dicom.vocabulary import is_cross_sectional
+from imaging.dicom.walk import candidate_files
 from imaging.errors import NotDicomError, SeriesError
 
 if TYPE_CHECKING:
@@ -96,7 +99,8 @@ def load_series(
 ) -> list[ImageSeries]:
     """Every MR/CT/PT series in ``folder``, each separately, in order of series number.
 
-    Files that are not DICOM, DICOMDIR files, hidden files and non-cross-sectional images
+    Files that are not DICOM, DICOMDIR files, what :func:`imaging.dicom.walk.walk` skips or
+    cannot open (hidden files, documents, FIFOs, bad links) and non-cross-sectional images
     (radiographs, reports) are passed over: ``spine-endpoints scan`` lists them. Any other bad
     file raises its error. ``series_instance_uid`` loads just that series. A series whose slices
     disagree (orientations, sizes, spacing) raises :class:`SeriesError` naming it.
@@ -111,15 +115,14 @@ def load_series(
             "is not a folder", path=root, fix="Give the folder that holds the series' files."
         )
     groups: dict[str, list[DicomFile]] = {}
-    for path in _files(root, recursive):
+    for path in candidate_files(root, recursive=recursive):
         try:
             dicom_file = read_dicom_file(path)
         except NotDicomError:
             continue
         dataset = dicom_file.dataset
-        modality = str(dataset.get("Modality", "")).upper()
         if (
-            modality not in CROSS_SECTIONAL_MODALITIES
+            not is_cross_sectional(dataset.get("Modality"))
             or dicom_file.is_media_directory
             or (dicom_file.pixel_data is None and "PixelData" not in dataset)
         ):
@@ -153,19 +156,6 @@ def load_series_file(path: PathLike) -> ImageSeries:
 
 
 # --- internals ----------------------------------------------------------------------------------
-def _files(root: Path, recursive: bool) -> list[Path]:
-    found: list[Path] = []
-    for entry in sorted(os.scandir(root), key=lambda e: e.name):
-        if entry.name.startswith(".") or entry.name.upper() == "DICOMDIR":
-            continue
-        if entry.is_dir(follow_symlinks=False):
-            if recursive:
-                found.extend(_files(Path(entry.path), recursive))
-        elif entry.is_file():
-            found.append(Path(entry.path))
-    return found
-
-
 def _build(files: list[DicomFile], where: Path, lazy: bool = False) -> ImageSeries:
     first = files[0].dataset
     label = _series_label(first)
@@ -275,7 +265,7 @@ def _series(
         spacing=stack.spacing,
         origin=stack.origin,
         direction=stack.direction,
-        orientation=orientation_label(stack.direction[0]),
+        orientation=plane_of_normal(stack.direction[0]),
         modality=str(first.get("Modality", "")).upper(),
         series_instance_uid=str(first.get("SeriesInstanceUID", "")),
         study_instance_uid=str(first.get("StudyInstanceUID", "")),

@@ -14,15 +14,13 @@ from pathlib import Path
 import numpy as np
 from pydicom.dataset import Dataset
 
+from imaging.dicom.orientation import plane_of_normal
 from imaging.errors import SeriesError
 
 #: Largest difference between direction cosines still taken as the same orientation.
 ORIENTATION_TOLERANCE = 1e-3
-#: A normal within about 37 degrees of a patient axis gets that plane's name, else 'oblique'.
-PLANE_COSINE = 0.8
 #: Slice gaps may differ from their median by this fraction (plus 0.01 mm) and still be even.
 GAP_TOLERANCE = 0.05
-_PLANES = ("sagittal", "coronal", "axial")
 
 
 @dataclass(frozen=True, eq=False)
@@ -176,23 +174,6 @@ def stack_slices(
     )
 
 
-def orientation_of(dataset: Dataset) -> str | None:
-    """The plane of a single-frame image from (0020,0037) alone; None when absent or bad."""
-    orientation = _vector(dataset.get("ImageOrientationPatient"), 6)
-    if orientation is None:
-        return None
-    normal = np.cross(orientation[:3], orientation[3:])
-    length = float(np.linalg.norm(normal))
-    return orientation_label(normal / length) if length > 0.5 else None
-
-
-def orientation_label(normal: np.ndarray) -> str:
-    """'sagittal', 'coronal' or 'axial' when the normal is near that axis, else 'oblique'."""
-    components = np.abs(np.asarray(normal, dtype=float))
-    axis = int(np.argmax(components))
-    return _PLANES[axis] if components[axis] >= PLANE_COSINE else "oblique"
-
-
 # --- internals ----------------------------------------------------------------------------------
 def _check_one_orientation(slices: Sequence[SliceGeometry], label: str, where: str) -> None:
     groups: list[tuple[np.ndarray, list[str]]] = []
@@ -212,7 +193,7 @@ def _check_one_orientation(slices: Sequence[SliceGeometry], label: str, where: s
         shown = ", ".join(_short(source) for source in sources[:3]) + (
             f" and {len(sources) - 3} more" if len(sources) > 3 else ""
         )
-        described.append(f"{orientation_label(normal)} [{cosines}] in {shown}")
+        described.append(f"{plane_of_normal(normal)} [{cosines}] in {shown}")
     raise SeriesError(
         f"series {label} mixes {len(groups)} slice orientations (a localizer?): "
         + "; ".join(described),

@@ -1,4 +1,12 @@
-"""Cheap checks before pydicom parses a file: is it DICOM at all, and can a length be believed?
+"""The one DICOM sniffer: is a file DICOM at all, is it an image this tool reads, does a folder
+hold DICOM, and can a length in a header be believed? Never raises.
+
+A file is DICOM when it is a regular file with the 128-byte preamble followed by ``DICM``, or,
+without them, when its first bytes are a plausible element header and its header names a
+(0008,0016) *SOP Class UID* or a (0008,0060) *Modality*. It is an image this tool reads when
+:func:`imaging.dicom.vocabulary.is_readable_image` says so (not a plan, segmentation, report or
+ultrasound, which other napari plugins may open). A folder holds DICOM when one of the first
+:data:`MAX_FILES_TO_SNIFF` files :func:`imaging.dicom.walk.walk` finds in it is DICOM.
 
 A file without the 'DICM' marker at byte 128 may still be a DICOM data set written without
 preamble and file meta (old ACR-NEMA style exports). pydicom's ``force=True`` reads anything as
@@ -10,8 +18,18 @@ still holds, so a damaged length in a real header cannot allocate more than the 
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 import struct
+import warnings
+from pathlib import Path
 from typing import BinaryIO
+
+import pydicom
+
+from imaging.dicom.vocabulary import is_readable_image
+from imaging.dicom.walk import candidate_files
 
 # Groups a data set may start with: file meta, directory, identification, patient, clinical
 # trial, acquisition, relationship, image. A text file's first two bytes are never one of them.
@@ -29,6 +47,14 @@ _SHORT_VRS = frozenset(
 _UNDEFINED_LENGTH = 0xFFFFFFFF
 SNIFF_BYTES = 12
 """How many leading bytes :func:`looks_like_data_set` needs."""
+PREAMBLE_BYTES = 132
+"""The 128-byte preamble and the ``DICM`` prefix of a DICOM Part 10 file."""
+MAX_FILES_TO_SNIFF = 256
+"""Files a folder sniff opens before giving up, so a huge non-DICOM folder is answered quickly."""
+PathLike = str | os.PathLike[str]
+_IDENTIFYING = ("SOPClassUID", "Modality")
+_UID = re.compile(r"[0-9]+(\.[0-9]+)+")
+_MODALITY = re.compile(r"[A-Z]{2,4}")
 
 
 def looks_like_data_set(head: bytes, size: int) -> bool:
@@ -95,4 +121,106 @@ class BoundedReader:
         return self._fileobj.tell()
 
 
-__all__ = ["SNIFF_BYTES", "BoundedReader", "looks_like_data_set"]
+def is_dicom_file(path: PathLike) -> bool:
+    """True when ``path`` is a regular file holding DICOM (with or without the preamble)."""
+    head = _head(path)
+    if head is None:
+        return False
+    return has_dicm_prefix(head[0]) or dicom_tags(path) is not None
+
+
+def has_dicm_prefix(head: bytes) -> bool:
+    """True when bytes 128-131 of a file's ``head`` are ``DICM`` (the Part 10 preamble)."""
+    return len(head) >= PREAMBLE_BYTES and head[128:PREAMBLE_BYTES] == b"DICM"
+
+
+def dicom_tags(path: PathLike, keywords: tuple[str, ...] = ()) -> dict[str, str] | None:
+    """The text of (0008,0016) *SOP Class UID*, (0008,0060) *Modality* and ``keywords`` in a DICOM
+    file ('' when absent), read from the header only; None when ``path`` is not DICOM.
+
+    A file with the ``DICM`` prefix whose header cannot be parsed gives ``{}``: it is DICOM, a
+    damaged one, and the loaders name what is wrong with it.
+    """
+    head = _head(path)
+    if head is None:
+        return None
+    data, size = head
+    prefixed = has_dicm_prefix(data)
+    if not prefixed and not looks_like_data_set(data[:SNIFF_BYTES], size):
+        return None
+    wanted = list(dict.fromkeys((*_IDENTIFYING, *keywords)))
+    try:
+        with Path(path).open("rb") as file, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # garbage parsed with force=True warns; judged below
+            dataset = pydicom.dcmread(
+                BoundedReader(file, size),
+                stop_before_pixels=True,
+                force=not prefixed,
+                specific_tags=wanted,
+            )
+            tags = {keyword: str(dataset.get(keyword, "") or "").strip() for keyword in wanted}
+    except Exception:  # arbitrary bytes fail in arbitrary ways: the verdict is below
+        return {} if prefixed else None
+    if prefixed or _UID.fullmatch(tags["SOPClassUID"]) or _MODALITY.fullmatch(tags["Modality"]):
+        return tags
+    return None
+
+
+def is_image_file(path: PathLike) -> bool:
+    """True for a DICOM file holding an image the loaders read (a radiograph, MR, CT, PT or a
+    secondary capture), or a damaged DICOM file (the loader then says what is wrong); False for
+    other DICOM objects (plans, segmentations, reports, ultrasound, ...) and non-DICOM files."""
+    tags = dicom_tags(path)
+    if tags is None:
+        return False
+    modality = tags.get("Modality", "")
+    return not modality or is_readable_image(modality, tags.get("SOPClassUID", ""))
+
+
+def folder_has_dicom(folder: PathLike) -> bool:
+    """True when one of the first :data:`MAX_FILES_TO_SNIFF` files the walk finds is DICOM."""
+    for count, path in enumerate(candidate_files(folder)):
+        if count >= MAX_FILES_TO_SNIFF:
+            return False
+        if is_dicom_file(path):
+            return True
+    return False
+
+
+def opens_as_dicom(path: PathLike) -> bool:
+    """True for a DICOM image file or a folder holding DICOM (what the napari reader takes)."""
+    if not os.fspath(path):
+        return False  # Path("") would be the current folder
+    try:
+        candidate = Path(path)
+        return folder_has_dicom(candidate) if candidate.is_dir() else is_image_file(candidate)
+    except (OSError, ValueError):
+        return False
+
+
+def _head(path: PathLike) -> tuple[bytes, int] | None:
+    """The first bytes and the size of a regular file; None for anything else (a FIFO or a
+    device is never opened) or when it cannot be read."""
+    try:
+        candidate = Path(path)
+        info = candidate.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        with candidate.open("rb") as file:
+            return file.read(PREAMBLE_BYTES), info.st_size
+    except (OSError, ValueError):
+        return None
+
+
+__all__ = [
+    "MAX_FILES_TO_SNIFF",
+    "SNIFF_BYTES",
+    "BoundedReader",
+    "dicom_tags",
+    "folder_has_dicom",
+    "has_dicm_prefix",
+    "is_dicom_file",
+    "is_image_file",
+    "looks_like_data_set",
+    "opens_as_dicom",
+]

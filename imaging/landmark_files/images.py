@@ -1,8 +1,11 @@
 """Find the image of each landmarked film and read its calibration and orientation from the header.
 
 The ``image`` of a landmark row is a file path, tried relative to the landmark file's folder,
-then to the current folder (absolute paths as they are), or a SOPInstanceUID looked up in an
-archive folder (headers scanned once, only when a UID is asked for). A user-supplied
+then to the current folder (absolute paths as they are), or a (0008,0018) *SOP Instance UID*
+looked up in an archive folder: walked once by :func:`imaging.dicom.walk.walk` (archives passed
+over: a member has no path to open), each file sniffed by :func:`imaging.dicom.sniff.dicom_tags`,
+only when a UID is asked for. The anterior direction comes from (0020,0020) *Patient
+Orientation* (:func:`imaging.dicom.orientation.anterior_direction`). A user-supplied
 ``mm_per_pixel`` overrides every header and lets landmarks be measured without their images.
 """
 
@@ -12,19 +15,21 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import pydicom
-from pydicom.dataset import Dataset
-from pydicom.errors import InvalidDicomError
-
 from imaging.calibration import Calibration
 from imaging.dicom import read_header
+from imaging.dicom.orientation import anterior_direction
+from imaging.dicom.sniff import dicom_tags
+from imaging.dicom.walk import Problem, walk
 from imaging.errors import LandmarkError
 
 _UID = re.compile(r"^[0-9]+(\.[0-9]+)+$")
 
 
 class ArchiveIndex:
-    """SOPInstanceUID -> file path of every DICOM file under a folder, scanned on first use."""
+    """SOPInstanceUID -> file path of every DICOM file under a folder, walked on first use.
+
+    ``problems`` lists what the walk could not open (unlistable folders, bad links, FIFOs).
+    """
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
@@ -33,21 +38,28 @@ class ArchiveIndex:
                 "the archive is not a folder", path=self.folder, fix="Give --archive DIR."
             )
         self._paths: dict[str, Path] | None = None
+        self.problems: list[Problem] = []
 
     def find(self, uid: str) -> Path | None:
+        """The file whose (0008,0018) *SOP Instance UID* is ``uid``; None when none is."""
+        return self._index().get(uid)
+
+    def paths(self) -> list[Path]:
+        """Every DICOM file indexed, in walk order."""
+        return list(self._index().values())
+
+    def _index(self) -> dict[str, Path]:
         if self._paths is None:
             self._paths = {}
-            for path in sorted(p for p in self.folder.rglob("*") if p.is_file()):
-                try:
-                    header = pydicom.dcmread(
-                        path, stop_before_pixels=True, specific_tags=["SOPInstanceUID"]
-                    )
-                except (InvalidDicomError, OSError, EOFError, ValueError):
-                    continue  # not a DICOM image: simply not a candidate
-                found = str(getattr(header, "SOPInstanceUID", "") or "")
-                if found:
-                    self._paths.setdefault(found, path)
-        return self._paths.get(uid)
+            for item in walk(self.folder, archives=False):
+                if isinstance(item, Problem):
+                    self.problems.append(item)
+                    continue
+                tags = dicom_tags(item.path, ("SOPInstanceUID",))
+                found = (tags or {}).get("SOPInstanceUID", "")
+                if found:  # a file that is not DICOM is simply not a candidate
+                    self._paths.setdefault(found, item.path)
+        return self._paths
 
 
 def locate_image(
@@ -65,34 +77,13 @@ def locate_image(
             found = archive.find(image)
             if found is not None:
                 return found, []
-            tried.append(f"SOPInstanceUID in {archive.folder}")
+            unopened = f" ({len(archive.problems)} unopened: `scan` lists them)"
+            tried.append(
+                f"SOPInstanceUID in {archive.folder}" + (unopened if archive.problems else "")
+            )
         else:
             tried.append("no --archive given to look up a SOPInstanceUID")
     return None, tried
-
-
-def anterior_direction(dataset: Dataset) -> tuple[float, float] | None:
-    """(row, col) vector toward anterior from (0020,0020) *Patient Orientation*, if it says.
-
-    The first value is the direction of increasing col, the second of increasing row; each
-    containing ``A`` or ``P`` contributes +1 or -1 on that axis.
-    """
-    values = getattr(dataset, "PatientOrientation", None)
-    if not values or isinstance(values, str) or len(values) != 2:
-        return None
-    along_col, along_row = (str(v).upper() for v in values)
-
-    def sign(text: str) -> float:
-        return (
-            1.0
-            if "A" in text and "P" not in text
-            else -1.0
-            if "P" in text and "A" not in text
-            else 0.0
-        )
-
-    direction = (sign(along_row), sign(along_col))
-    return direction if any(direction) else None
 
 
 @dataclass(frozen=True)
@@ -110,4 +101,5 @@ def film_header(path: Path) -> FilmHeader:
     dataset = read_header(path)
     rows, columns = getattr(dataset, "Rows", None), getattr(dataset, "Columns", None)
     shape = (int(rows), int(columns)) if rows and columns else None
-    return FilmHeader(Calibration.from_dataset(dataset), anterior_direction(dataset), shape)
+    orientation = anterior_direction(dataset.get("PatientOrientation"))
+    return FilmHeader(Calibration.from_dataset(dataset), orientation, shape)

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from imaging.errors import FileAccessError, NotDicomError, StoreError
+from imaging.errors import FileAccessError, StoreError
 from imaging.protocol.model import Protocol
 from imaging.protocol.visits import AssignmentStatus, assign_visit
 from imaging.store.audit import record
@@ -119,20 +119,19 @@ class ImageRecord:
 
     @classmethod
     def from_file(cls, path: str | Path, film: str = "") -> ImageRecord:
-        """Read the header of a DICOM file (no pixel data) and hash the file."""
-        import pydicom
-        from pydicom.errors import InvalidDicomError
+        """Read the header of a DICOM file (no pixel data) and hash the file.
+
+        Raises the reader's :class:`imaging.errors.DicomReadError` (a folder, a FIFO, a file
+        that is not DICOM or is cut short, ...) before the file is hashed.
+        """
+        from imaging.dicom.read import read_header
 
         path = Path(path)
+        dataset = read_header(path)
         try:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            dataset = pydicom.dcmread(path, stop_before_pixels=True)
-        except (IsADirectoryError, PermissionError, FileNotFoundError) as error:
+        except OSError as error:
             raise FileAccessError(f"cannot read the file ({error.strerror})", path=path) from None
-        except InvalidDicomError:
-            raise NotDicomError(
-                "not a DICOM file", path=path, fix="Register DICOM images only."
-            ) from None
         return cls.from_dataset(dataset, str(path), digest, film)
 
     @classmethod

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from imaging.calibration import CROSS_SECTIONAL_MODALITIES
+from imaging.dicom.vocabulary import is_cross_sectional
 from imaging.store.schema import Case, Image, Subject
 
 
@@ -77,13 +77,9 @@ def registration_summary(
     ).all():
         held = session.scalars(select(Image).where(Image.case_pk == case.id)).all()
         cross_sectional = {
-            image.series_instance_uid
-            for image in held
-            if image.modality.upper() in CROSS_SECTIONAL_MODALITIES
+            image.series_instance_uid for image in held if is_cross_sectional(image.modality)
         }
-        films = sorted(
-            image.film for image in held if image.modality.upper() not in CROSS_SECTIONAL_MODALITIES
-        )
+        films = sorted(image.film for image in held if not is_cross_sectional(image.modality))
         cases.append(
             CaseImages(
                 subject.subject_id, case.visit_id, tuple(films), len(cross_sectional), len(held)

@@ -12,11 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydicom.dataset import Dataset
-
 from imaging.anatomy import Film
 from imaging.calibration import Calibration, CalibrationSource
-from imaging.landmark_files.images import anterior_direction
+from imaging.dicom.orientation import anterior_direction
 
 METADATA_KEY = "spine_endpoints"
 
@@ -65,11 +63,7 @@ class ImageInfo:
     @property
     def anterior_direction(self) -> tuple[float, float] | None:
         """(row, col) toward anterior from the Patient Orientation, as the landmark files use."""
-        if len(self.patient_orientation) != 2:
-            return None
-        header = Dataset()
-        header.PatientOrientation = list(self.patient_orientation)
-        return anterior_direction(header)
+        return anterior_direction(self.patient_orientation)
 
     @property
     def units(self) -> str:

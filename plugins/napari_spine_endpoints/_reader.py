@@ -1,11 +1,12 @@
 """The npe2 reader: a DICOM file, a folder, a whole study, extension-less files included.
 
-:func:`napari_get_reader` only sniffs (see :mod:`._sniff`) and returns None for anything that is
-not DICOM; it never raises. The returned function loads with :mod:`imaging.dicom`: one 3-D layer
-per MR/CT series (added first, so a new viewer opens them on the middle, mid-sagittal slice) and
-one image layer per radiograph (neutral, flexion, extension); only the first film is shown. In a
-folder, a file that cannot be loaded is left out and named in a warning; only
-when nothing at all loads does reading fail, with the first file's error.
+:func:`napari_get_reader` only sniffs (:mod:`imaging.dicom.sniff`) and returns None for anything
+that is not DICOM; it never raises. The returned function loads with :mod:`imaging.dicom`: one
+3-D layer per MR/CT series (added first, so a new viewer opens them on the middle, mid-sagittal
+slice) and one image layer per radiograph (neutral, flexion, extension); only the first film is
+shown. A folder is walked by :func:`imaging.dicom.walk.walk` (archives passed over); a file that
+cannot be loaded, a FIFO, a bad link or a folder that cannot be listed is left out and named in
+a warning; only when nothing at all loads does reading fail, with the first error.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from imaging.anatomy import Film
-from imaging.calibration import CROSS_SECTIONAL_MODALITIES
 from imaging.dicom.radiograph import load_radiograph
 from imaging.dicom.read import read_header
 from imaging.dicom.series import ImageSeries, load_series, load_series_file
+from imaging.dicom.sniff import is_dicom_file, opens_as_dicom
+from imaging.dicom.vocabulary import is_cross_sectional
+from imaging.dicom.walk import Problem, walk
 from imaging.errors import SpineEndpointsError
 from napari_spine_endpoints._layers import LayerData, film_of, radiograph_layer, series_layer
-from napari_spine_endpoints._sniff import candidate_files, is_dicom_file, is_ours
 
 PathOrPaths = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
 ReaderFunction = Callable[[PathOrPaths], list[LayerData]]
@@ -33,7 +35,7 @@ _FILM_ORDER = {Film.NEUTRAL: 0, Film.FLEXION: 1, Film.EXTENSION: 2, None: 3}
 def napari_get_reader(path: PathOrPaths) -> ReaderFunction | None:
     """The reader for ``path`` (or every path of a list) when it is DICOM, else None."""
     paths = [path] if isinstance(path, str | os.PathLike) else list(path)
-    if not paths or not all(is_ours(p) for p in paths):
+    if not paths or not all(opens_as_dicom(p) for p in paths):
         return None
     return read_dicom
 
@@ -51,7 +53,11 @@ class StudyContents:
 def survey(folder: Path) -> StudyContents:
     """Sort the DICOM files under ``folder`` by kind from their headers (no pixel data read)."""
     contents = StudyContents()
-    for path in candidate_files(folder):
+    for item in walk(folder, archives=False):
+        if isinstance(item, Problem):
+            contents.problems.append(item.error())
+            continue
+        path = item.path
         if not is_dicom_file(path):
             continue
         try:
@@ -59,8 +65,7 @@ def survey(folder: Path) -> StudyContents:
         except SpineEndpointsError as error:
             contents.problems.append(error)
             continue
-        modality = str(header.get("Modality", "")).upper()
-        if modality in CROSS_SECTIONAL_MODALITIES:
+        if is_cross_sectional(header.get("Modality")):
             if path.parent not in contents.series_folders:
                 contents.series_folders.append(path.parent)
         elif "PixelData" in header or header.get("Rows"):
@@ -80,11 +85,11 @@ def collect(path: PathOrPaths) -> StudyContents:
             contents.problems += found.problems
             continue
         try:
-            modality = str(read_header(item).get("Modality", "")).upper()
+            modality = read_header(item).get("Modality")
         except SpineEndpointsError as error:
             contents.problems.append(error)
             continue
-        if modality in CROSS_SECTIONAL_MODALITIES:
+        if is_cross_sectional(modality):
             contents.series_files.append(item)
         else:
             contents.radiographs.append(item)

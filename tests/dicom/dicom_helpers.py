@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import struct
+import tarfile
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -108,3 +110,17 @@ def write(dataset: Dataset, path: Path, malformed: dict[str, str] | None = None)
             data = data.replace(old, new)
         path.write_bytes(data)
     return path
+
+
+def archives_of(folder: Path, target: Path) -> tuple[Path, Path]:
+    """``folder`` as ``target/<name>.zip`` (members relative to it, files only) and as
+    ``target/<name>.tar.gz`` (members under ``<name>/``)."""
+    zipped = target / f"{folder.name}.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(folder).as_posix())
+    tarred = target / f"{folder.name}.tar.gz"
+    with tarfile.open(tarred, "w:gz") as archive:
+        archive.add(folder, arcname=folder.name)
+    return zipped, tarred

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import tarfile
-import zipfile
 from pathlib import Path
 
 import pytest
-from dicom_helpers import bundled, dicomdirtests, dx_dataset, write
+from dicom_helpers import archives_of, bundled, dicomdirtests, dx_dataset, write
 
 from imaging.cli import main
 from imaging.dicom import ScanStatus, ScanSummary, scan, scan_file
@@ -18,7 +16,8 @@ from imaging.errors import FileAccessError
 
 @pytest.fixture
 def study(tmp_path: Path) -> Path:
-    """A folder of a good film, an uncalibrated film, a text file and a truncated copy."""
+    """A folder of a good film, an uncalibrated film, a file that is not DICOM, a truncated copy,
+    and a document and a hidden file (both on the walk's skip list)."""
     folder = tmp_path / "site01"
     write(
         dx_dataset(
@@ -34,7 +33,8 @@ def study(tmp_path: Path) -> Path:
         dx_dataset(PixelSpacing=[0, 0], SeriesDescription="[bone] LAT"),
         folder / "subject7" / "zero_spacing.dcm",
     )
-    (folder / "readme.txt").write_text("Films for subject 7.\n")
+    (folder / "readme.txt").write_text("Films for subject 7.\n")  # a document: skipped
+    (folder / "notes").write_text("Films for subject 7.\n")  # no suffix: opened, not DICOM
     data = bundled("CT_small.dcm").read_bytes()
     (folder / "cut.dcm").write_bytes(data[: len(data) // 2])
     (folder / ".DS_Store").write_bytes(b"\0" * 64)  # hidden: skipped
@@ -43,7 +43,7 @@ def study(tmp_path: Path) -> Path:
 
 def test_records_of_a_folder(study: Path) -> None:
     records = {Path(r.path).name: r for r in scan(study)}
-    assert sorted(records) == ["cut.dcm", "flexion.dcm", "readme.txt", "zero_spacing.dcm"]
+    assert sorted(records) == ["cut.dcm", "flexion.dcm", "notes", "zero_spacing.dcm"]
     good = records["flexion.dcm"]
     assert good.status is ScanStatus.OK
     assert (good.modality, good.subject, good.visit, good.film) == ("DX", "S-007", "M6", "flexion")
@@ -54,7 +54,7 @@ def test_records_of_a_folder(study: Path) -> None:
     assert zero.status is ScanStatus.UNCALIBRATED
     assert "zero, negative" in zero.reason
     assert zero.subject == "P001"  # no trial subject: Patient ID
-    assert records["readme.txt"].status is ScanStatus.NOT_DICOM
+    assert records["notes"].status is ScanStatus.NOT_DICOM
     truncated = records["cut.dcm"]
     assert truncated.status is ScanStatus.TRUNCATED
     assert truncated.modality == "CT"  # what the header told before it ended
@@ -102,15 +102,7 @@ def test_dicomdir_is_recorded_not_an_image() -> None:
 
 
 def test_archives(study: Path, tmp_path: Path) -> None:
-    zipped = tmp_path / "site01.zip"
-    with zipfile.ZipFile(zipped, "w") as archive:
-        for path in sorted(study.rglob("*")):
-            if path.is_file():
-                archive.write(path, path.relative_to(study).as_posix())
-    tarred = tmp_path / "site01.tar.gz"
-    with tarfile.open(tarred, "w:gz") as archive:
-        archive.add(study, arcname="site01")
-    for path in (zipped, tarred):
+    for path in archives_of(study, tmp_path):
         records = list(scan(path))
         statuses = sorted(r.status.value for r in records)
         assert statuses == ["not-dicom", "ok", "truncated", "uncalibrated"], path
@@ -132,8 +124,8 @@ def test_scan_command_json(study: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert by_name["flexion.dcm"]["status"] == "ok"
     assert by_name["flexion.dcm"]["pixel_spacing_mm"] == pytest.approx([0.125, 0.125])
     assert by_name["flexion.dcm"]["subject"] == "S-007"
-    assert by_name["readme.txt"]["status"] == "not-dicom"
-    assert "not a DICOM file" in by_name["readme.txt"]["reason"]
+    assert by_name["notes"]["status"] == "not-dicom"
+    assert "not a DICOM file" in by_name["notes"]["reason"]
     assert by_name["cut.dcm"]["status"] == "truncated"
     assert "4 file(s)" in captured.err
 

@@ -42,12 +42,14 @@ def test_register_a_study_then_again(
     shutil.copytree(STUDY, archive / "DLBP-001" / "baseline")
     broken = archive / "DLBP-001" / "baseline" / "DX_lateral_flexion.dcm"
     broken.write_bytes(broken.read_bytes()[:3000])  # truncated in transfer
+    (archive / "DLBP-001" / "notes").write_text("sent by site 3\n")  # not DICOM, no suffix
 
     assert main(["register", str(archive), "--store", store_url]) == 1
     out = capsys.readouterr().out
     assert f"left out: {broken}: truncated" in out
     assert "DLBP-001       baseline         24  extension, neutral; 2 series" in out
-    assert "24 image(s) registered" in out and "1 other file(s) ignored" in out  # the JSON
+    # ground_truth.json is a document: on the walk's skip list, not even opened
+    assert "24 image(s) registered" in out and "1 other file(s) ignored" in out  # the notes
     with ReadStore(store_url) as store, store.reading() as db:
         paths = set(db.scalars(select(Image.path)))
         assert len(paths) == 24 and str(broken) not in paths
