@@ -5,7 +5,7 @@ Targets (issue 5): first display under 1 s, table refresh under 50 ms. "Displaye
 screen: the window's OpenGL canvas signals each frame it composes (Qt's ``frameSwapped``), and
 the first display is the first such frame with the study's film in it. Baselines measured in the
 same run: the same viewer without the workstation opening the same study (napari's own cost),
-loading the files with the plugin's reader alone (no napari), and ``measure_film`` alone on the
+loading the files with the plugin's reader alone (no napari), and ``endpoint_rows`` alone on the
 same corners. Needs a display: without one it re-runs itself under ``xvfb-run``.
 
     .venv/bin/python -m benchmarks plugin
@@ -157,7 +157,10 @@ def run() -> None:
     from napari_spine_endpoints._reader import read_dicom
 
     from imaging.anatomy import Film
-    from imaging.endpoints import measure_film
+    from imaging.endpoints import FilmCorners, StudyRead, endpoint_rows
+    from imaging.measures import MEASURES
+
+    ANTERIOR = MEASURES["disc_height_anterior"].heading  # noqa: N806
 
     study = _samples()
     truth = json.loads((study / "ground_truth.json").read_text())
@@ -263,22 +266,22 @@ def run() -> None:
     for step in range(MOVES):
         data = overlay.points.data.copy()
         data[index, 0] += 0.5 if step % 2 == 0 else -0.5
-        before = table.text("L4-L5", "Anterior (mm)")
+        before = table.text("L4-L5", ANTERIOR)
         start = time.perf_counter()
         overlay.points.data = data  # what a select-mode drag does on every mouse move
         moves.append(time.perf_counter() - start)
-        if table.text("L4-L5", "Anterior (mm)") == before:
+        if table.text("L4-L5", ANTERIOR) == before:
             raise RuntimeError("the measures table did not change after the corner moved")
         landmarks = session.landmarks(Film.NEUTRAL)
         start = time.perf_counter()
-        measure_film(landmarks, height_loss=session.height_loss)
+        endpoint_rows(StudyRead("S", "V", "R", films=(FilmCorners(landmarks),)), session.rules)
         computes.append(time.perf_counter() - start)
     _ratio(
         "move a corner -> measures table refreshed",
         statistics.median(moves),
         MOVE_TARGET_S,
         statistics.median(computes),
-        "measure_film alone",
+        "endpoint_rows alone",
     )
     print(f"  slowest move: {max(moves) * 1000:.1f} ms over {MOVES} moves")
     context.close_session()

@@ -14,8 +14,8 @@ def register(subparsers: Any) -> None:
         "eligibility",
         help="evaluate the protocol's imaging eligibility rules per subject",
         description="Per subject and rule: pass, fail or not evaluable, with the values used. "
-        "Reads come from the store; --landmarks and --grades evaluate files without a store "
-        "(both measured by the same function as every other path).",
+        "Reads come from the store; --landmarks and --grades take the measures or the grades "
+        "from files instead (measured by the same function as every other path).",
     )
     add_protocol_option(parser)
     add_landmarks_option(parser)
@@ -43,14 +43,20 @@ def run(args: argparse.Namespace) -> int:
     from imaging.store.store import ReadStore
 
     protocol = load_protocol(args.protocol)
+    rows = []
     if args.landmarks is not None or args.grades is not None:
         rows = rows_from_files(
             protocol, args.landmarks, args.grades, mm_per_pixel=args.mm_per_pixel
         )
-        roles: dict[tuple[str, str, str], str] = {}
-    else:
+    roles: dict[tuple[str, str, str], str] = {}
+    if args.landmarks is None or args.grades is None:
+        # what no file gives comes from the store: grades, measures, or both
         with ReadStore(args.store) as store, store.reading() as session:
-            rows = stored_rows(session, protocol)
+            rows += [
+                row
+                for row in stored_rows(session, protocol)
+                if (args.grades is None if row.grade else args.landmarks is None)
+            ]
             roles = reader_roles(session)
     table = endpoint_table(rows)
     table["role"] = [

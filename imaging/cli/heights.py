@@ -74,7 +74,7 @@ def add_landmark_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--mm-per-pixel",
-        type=_spacing,
+        type=spacing,
         metavar="MM[,MM]",
         help="calibration for every film (square pixels, or row,col): overrides the headers, "
         "recorded as user-supplied; the images are then optional",
@@ -139,7 +139,7 @@ def _reference_levels(text: str) -> tuple[DiscLevel, tuple[DiscLevel, ...]]:
     return _levels(level)[0], _levels(references)
 
 
-def _spacing(text: str) -> float | tuple[float, float]:
+def spacing(text: str) -> float | tuple[float, float]:
     try:
         values = [float(part) for part in text.split(",")]
     except ValueError:

@@ -22,17 +22,28 @@ from imaging.store.schema import Measurement, Read
 class MeasureRow(TypingProtocol):
     """What is stored of an endpoint row (:class:`imaging.endpoints.EndpointRow`)."""
 
-    level: str
-    measure: str
-    value: float | None
-    unit: str
-    calibration: str
-    film: str
-    corners: str
-    reader: str
-    reference_levels: str
-    source_image: str
-    note: str
+    @property
+    def level(self) -> str: ...
+    @property
+    def measure(self) -> str: ...
+    @property
+    def value(self) -> float | None: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def calibration(self) -> str: ...
+    @property
+    def film(self) -> str: ...
+    @property
+    def corners(self) -> str: ...
+    @property
+    def reference_levels(self) -> str: ...
+    @property
+    def source_image(self) -> str: ...
+    @property
+    def note(self) -> str: ...
+    @property
+    def grade(self) -> str: ...
 
 
 def replace_measures(
@@ -52,6 +63,8 @@ def replace_measures(
     session.execute(delete(Measurement).where(Measurement.read_pk == read.id))
     count = 0
     for row in rows:
+        if row.grade:
+            continue  # grades are the read's own values, stored as such
         session.add(
             Measurement(
                 case_pk=read.case_pk, read_pk=read.id, level=row.level, measure=row.measure,

@@ -81,7 +81,7 @@ def test_mapped_landmarks_measure_like_reader_landmarks(seed1: Films, tracked) -
     extension = mapped_landmarks(flexion, result, "extension", image="extension.dcm")
     assert extension.film is Film.EXTENSION and extension.image == "extension.dcm"
     assert extension.corners[Vertebra.L4] == result[Vertebra.L4].corners
-    rows = {(r.level, r.measure): r.value for r in measure_pair(flexion, extension)}
+    rows = {(r.level, r.measure): r.value for r in measure_pair(flexion, extension, None)}
     truth = range_of_motion(
         level_measures(seed1.flexion.corners_px, seed1.spacing),
         level_measures(seed1.extension.corners_px, seed1.spacing),

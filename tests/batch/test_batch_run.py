@@ -280,8 +280,14 @@ def test_reads_from_the_store_give_the_same_table_as_the_files(one_subject: Path
     status = main(["batch", str(one_subject), "--store", url, "--out", str(from_store)])
 
     assert status == 1  # the uncalibrated flexion film of DLBP-003 month 12
-    for name in ("endpoints.csv", "failures.csv", "eligibility.csv"):
+    for name in ("failures.csv", "eligibility.csv"):
         assert (from_store / name).read_bytes() == (from_files / name).read_bytes(), name
+    stored = pd.read_csv(from_store / "endpoints.csv", dtype=str, keep_default_na=False)
+    filed = pd.read_csv(from_files / "endpoints.csv", dtype=str, keep_default_na=False)
+    assert set(stored["read_version"]) == {"1"} and set(filed["read_version"]) == {""}
+    pd.testing.assert_frame_equal(
+        stored.drop(columns="read_version"), filed.drop(columns="read_version")
+    )
 
 
 def test_an_empty_archive_gives_empty_tables_and_status_0(tmp_path: Path) -> None:

@@ -13,14 +13,13 @@ from imaging.batch.executors import InProcessExecutor, open_executor
 from imaging.batch.model import ENDPOINT_COLUMNS, Failure, FileDigest, Row, StudyResult
 from imaging.batch.results import ResultStore, study_id
 from imaging.batch.tables import EndpointWriter, write_failures
+from imaging.endpoints import EndpointRow
+from imaging.protocol.loader import load_protocol
 
 
 def _row(visit: str, measure: str, value: float | None, unit: str = "mm") -> Row:
-    cells: dict[str, str | float | None] = dict.fromkeys(ENDPOINT_COLUMNS, "")
-    cells |= {"subject": "S001", "visit": visit, "level": "L4-L5", "measure": measure,
-              "value": value, "unit": unit, "change_from_baseline": None, "film": "neutral",
-              "reader": "R1"}  # fmt: skip
-    return tuple(cells[name] for name in ENDPOINT_COLUMNS)
+    row = EndpointRow("S001", visit, "L4-L5", measure, value, unit, film="neutral", reader="R1")
+    return row.cells()
 
 
 def _result(image: Path, value: float = 9.5) -> StudyResult:
@@ -54,7 +53,8 @@ def test_saved_study_round_trips_and_is_current_until_an_input_changes(tmp_path:
 
     assert record is not None
     rows = store.rows(record)
-    assert rows[0][4] == 9.5 and rows[1][4] is None, "NaN is stored as empty"
+    value = ENDPOINT_COLUMNS.index("value")
+    assert rows[0][value] == 9.5 and rows[1][value] is None, "NaN is stored as empty"
     assert store.failures(record)[0].reason == "uncalibrated: no spacing"
     assert store.is_current("S001__baseline", "r1", [str(image)])
     assert not store.is_current("S001__baseline", "r2", [str(image)]), "recipe changed"
@@ -82,17 +82,19 @@ def test_endpoint_writer_streams_csv_and_parquet_with_change_from_baseline(tmp_p
     other = list(_row("month_6", "disc_height_mean", 9.0))
     other[0] = "S002"
 
-    with EndpointWriter(tmp_path, baseline_visit="baseline") as writer:
-        writer.add("S001", "baseline", [_row("baseline", "disc_height_mean", 10.0)])
-        writer.add("S001", "month_6", [_row("month_6", "disc_height_mean", 8.5)])
-        writer.add("S002", "month_6", [other])
+    with EndpointWriter(tmp_path, load_protocol()) as writer:
+        writer.add_study([_row("baseline", "disc_height_mean", 10.0)])
+        writer.add_study([_row("month_6", "disc_height_mean", 8.5)])
+        writer.add_study([other])
 
     parquet = pd.read_parquet(tmp_path / "endpoints.parquet")
     assert parquet["change_from_baseline"].tolist()[:2] == [0.0, -1.5]
     assert pd.isna(parquet["change_from_baseline"].iloc[2]), "S002 has no baseline"
+    assert parquet["visit_day"].tolist() == [0, 182, 182]  # the protocol's nominal days
     text = (tmp_path / "endpoints.csv").read_text(encoding="utf-8").splitlines()
-    assert text[0].startswith("subject,visit,level,measure,value,unit,grade,change_from_baseline")
-    assert text[2].startswith("S001,month_6,L4-L5,disc_height_mean,8.5,mm,,-1.5,")
+    assert text[0] == ",".join(ENDPOINT_COLUMNS)
+    assert text[0].startswith("subject,visit,visit_day,study_day,level,measure,value,unit,grade")
+    assert text[2].startswith("S001,month_6,182,,L4-L5,disc_height_mean,8.50,mm,,10.00,-1.50,")
     assert writer.rows_written == 3
 
 

@@ -11,6 +11,7 @@ from geometry_files import landmark_rows, write_csv, write_dx
 from geometry_spines import Corners, spine_corners
 
 from imaging.cli import main
+from imaging.endpoints import COLUMNS
 
 HEIGHTS = [10.0, 11.0, 12.0, 8.0, 13.0]  # posterior disc heights in pixels, L1-L2 .. L5-S1
 SPACING = 0.2 / 1.25  # Imager Pixel Spacing / Estimated Radiographic Magnification Factor
@@ -53,21 +54,9 @@ def _value(table: pd.DataFrame, level: str, measure: str, film: str = "neutral")
 
 def test_heights_from_calibrated_films(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     table = _run(capsys, "heights", str(_study(tmp_path)))
-    assert list(table.columns[:11]) == [
-        "subject",
-        "visit",
-        "level",
-        "measure",
-        "value",
-        "unit",
-        "calibration",
-        "film",
-        "reader",
-        "reference_levels",
-        "source_image",
-    ]
+    assert tuple(table.columns) == COLUMNS  # the one endpoint table (docs/endpoint-table.md)
     posterior = _value(table, "L4-L5", "disc_height_posterior")
-    assert float(posterior["value"]) == pytest.approx(8.0 * SPACING)
+    assert float(posterior["value"]) == pytest.approx(8.0 * SPACING, abs=0.005)  # CSV: 2 decimals
     assert (posterior["unit"], posterior["calibration"]) == ("mm", "magnification-corrected")
     assert posterior["source_image"] == "DLBP-001/baseline/neutral.dcm"
     assert float(_value(table, "L4-L5", "segmental_angle")["value"]) == pytest.approx(9.0)

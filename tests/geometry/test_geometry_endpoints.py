@@ -14,17 +14,24 @@ from imaging.calibration import Calibration
 from imaging.endpoints import (
     COLUMNS,
     EndpointRow,
-    heights_table,
+    MeasureRules,
+    endpoint_rows,
+    endpoint_table,
     measure_film,
     measure_pair,
-    rom_table,
+    reads_from_landmarks,
     visit_sort_key,
-    write_endpoint_table,
+    write_endpoint_rows,
 )
+from imaging.endpoints.rows import row_sort_key
 from imaging.errors import LandmarkError, SpineEndpointsError
 from imaging.geometry import Landmarks, instability_preset
+from imaging.protocol.loader import load_protocol
 
 MM = Calibration.user_supplied_spacing(0.2)
+DLBP = MeasureRules.from_protocol(load_protocol())
+"""The DLBP trial's rules, from its protocol file: loss >= 20%, slip > 3 mm, angle > 15 deg."""
+TRIAL = DLBP.instability_criteria()
 POSTERIOR_HEIGHTS = [10.0, 11.0, 12.0, 8.0, 13.0]  # pixels, L1-L2 .. L5-S1
 
 
@@ -55,8 +62,18 @@ def _rows(rows: list[EndpointRow]) -> dict[tuple[str, str], EndpointRow]:
     return {(r.level, r.measure): r for r in rows}
 
 
+def _table(films: list[Landmarks], rules: MeasureRules = DLBP) -> pd.DataFrame:
+    """Every read of the films through the one endpoint function, as a sorted table."""
+    rows = [row for read in reads_from_landmarks(films) for row in endpoint_rows(read, rules)]
+    return endpoint_table(sorted(rows, key=row_sort_key))
+
+
+def _film_rows(landmarks: Landmarks) -> list[EndpointRow]:
+    return measure_film(landmarks, height_loss=DLBP.height_loss_rule())
+
+
 def test_rectangle_spine_by_hand() -> None:
-    rows = _rows(measure_film(_film()))
+    rows = _rows(_film_rows(_film()))
     for level, height in zip(
         ("L1-L2", "L2-L3", "L3-L4", "L4-L5", "L5-S1"), POSTERIOR_HEIGHTS, strict=True
     ):
@@ -102,7 +119,7 @@ def test_rectangle_spine_by_hand() -> None:
 
 
 def test_angles_and_translation_in_the_table() -> None:
-    rows = _rows(measure_film(_film(angle=[3, 5, 7, 9, 14], translation=[0, 0, 0, 2.0, 0])))
+    rows = _rows(_film_rows(_film(angle=[3, 5, 7, 9, 14], translation=[0, 0, 0, 2.0, 0])))
     assert rows[("L4-L5", "segmental_angle")].value == pytest.approx(9.0)
     assert rows[("L5-S1", "segmental_angle")].value == pytest.approx(14.0)
     assert rows[("L4-L5", "translation")].value == pytest.approx(2.0 * 0.2)
@@ -111,10 +128,8 @@ def test_angles_and_translation_in_the_table() -> None:
 
 def test_uncalibrated_film_refuses_mm_but_keeps_angles_and_ratios() -> None:
     angle, shift = [3.0, 5, 7, 9, 14], [0.0, 0, 0, 2.0, 0]
-    rows = _rows(
-        measure_film(_film(calibration=Calibration.none(), angle=angle, translation=shift))
-    )
-    calibrated = _rows(measure_film(_film(angle=angle, translation=shift)))
+    rows = _rows(_film_rows(_film(calibration=Calibration.none(), angle=angle, translation=shift)))
+    calibrated = _rows(_film_rows(_film(angle=angle, translation=shift)))
     for key in (("L4-L5", "disc_height_mean"), ("L4-L5", "translation"), ("L4", "anterior_height")):
         assert rows[key].value is None
         assert "uncalibrated image (no pixel spacing in the file)" in rows[key].note
@@ -131,7 +146,7 @@ def test_missing_corners_are_named_and_the_rest_computed() -> None:
     corners = {v: dict(landmarks.corners[v]) for v in landmarks.vertebrae}
     del corners[Vertebra.L5][Corner.POSTERIOR_INFERIOR]
     del corners[Vertebra.L2]
-    rows = _rows(measure_film(Landmarks(corners, calibration=MM, subject="S", visit="v")))
+    rows = _rows(_film_rows(Landmarks(corners, calibration=MM, subject="S", visit="v")))
     assert rows[("L5-S1", "disc_height_posterior")].value is None
     assert rows[("L5-S1", "disc_height_posterior")].note == "missing L5 posterior_inferior"
     assert rows[("L5-S1", "disc_height_anterior")].value == pytest.approx(13 * 0.2)
@@ -147,10 +162,10 @@ def test_missing_corners_are_named_and_the_rest_computed() -> None:
 
 def test_t12_rows_appear_only_when_t12_is_read() -> None:
     corners = spine_corners(vertebrae=(Vertebra.T12, *SPINE), posterior_height=9.0)
-    with_t12 = _rows(measure_film(Landmarks(corners, calibration=MM)))
+    with_t12 = _rows(_film_rows(Landmarks(corners, calibration=MM)))
     assert with_t12[("T12-L1", "disc_height_mean")].value == pytest.approx(9.0 * 0.2)
     assert ("T12", "anterior_height") in with_t12
-    assert ("T12-L1", "disc_height_mean") not in _rows(measure_film(_film()))
+    assert ("T12-L1", "disc_height_mean") not in _rows(_film_rows(_film()))
 
 
 def _pair(extension_calibration: Calibration = MM) -> tuple[Landmarks, Landmarks]:
@@ -165,13 +180,13 @@ def _pair(extension_calibration: Calibration = MM) -> tuple[Landmarks, Landmarks
 
 
 def test_range_of_motion_and_instability_by_hand() -> None:
-    rows = _rows(measure_pair(*_pair()))
+    rows = _rows(measure_pair(*_pair(), TRIAL))
     assert rows[("L4-L5", "angular_rom")].value == pytest.approx(18.0)
     assert rows[("L4-L5", "translation_rom")].value == pytest.approx(3.5 * 0.2)
     assert rows[("L4-L5", "translation_rom_pct_depth")].value == pytest.approx(3.5 / 40 * 100)
     unstable = rows[("L4-L5", "unstable")]
     assert unstable.value == 1.0
-    assert unstable.note == "dlbp-chictr2200058291: angular ROM 18.00 deg > 15"
+    assert unstable.note == "DLBP-ChiCTR2200058291: angular ROM 18.00 deg > 15"
     assert rows[("L3-L4", "angular_rom")].value == pytest.approx(11.0)
     assert rows[("L3-L4", "unstable")].value == 0.0
     assert (unstable.film, unstable.calibration) == ("flexion-extension", "calibrated")
@@ -181,16 +196,16 @@ def test_range_of_motion_and_instability_by_hand() -> None:
 def test_translation_rom_flags_beyond_three_mm() -> None:
     flexion = _film(Film.FLEXION, translation=[0, 0, 0, 10.0, 0])
     extension = _film(Film.EXTENSION, translation=[0, 0, 0, -6.0, 0])
-    rows = _rows(measure_pair(flexion, extension))
+    rows = _rows(measure_pair(flexion, extension, TRIAL))
     assert rows[("L4-L5", "translation_rom")].value == pytest.approx(16 * 0.2)  # 3.2 mm
-    assert rows[("L4-L5", "unstable")].note == "dlbp-chictr2200058291: translation ROM 3.20 mm > 3"
-    lenient = _rows(measure_pair(flexion, extension, criteria=instability_preset("white-panjabi")))
+    assert rows[("L4-L5", "unstable")].note == "DLBP-ChiCTR2200058291: translation ROM 3.20 mm > 3"
+    lenient = _rows(measure_pair(flexion, extension, instability_preset("white-panjabi")))
     assert lenient[("L4-L5", "unstable")].value == 1.0  # 16 px of 40 = 40% of depth > 15%
 
 
 def test_uncalibrated_extension_refuses_translation_rom() -> None:
     flexion, extension = _pair(Calibration.none())
-    rows = _rows(measure_pair(flexion, extension))
+    rows = _rows(measure_pair(flexion, extension, TRIAL))
     translation = rows[("L4-L5", "translation_rom")]
     assert translation.value is None and "extension: uncalibrated image" in translation.note
     assert translation.calibration == "calibrated;none"
@@ -203,16 +218,29 @@ def test_uncalibrated_extension_refuses_translation_rom() -> None:
 def test_rom_table_reports_a_missing_partner_film() -> None:
     flexion, extension = _pair()
     lonely = _film(Film.FLEXION, visit="month 3")
-    table = rom_table([flexion, extension, lonely])
+    table = _table([flexion, extension, lonely])
     rom = table[(table["visit"] == "month 3") & (table["film"] == "flexion-extension")]
     assert set(rom["note"]) == {"no extension film for this subject, visit and reader"}
     assert rom["value"].isna().all()
     films = set(table[table["visit"] == "baseline"]["film"])
     assert films == {"flexion", "extension", "flexion-extension"}
-    only_rom = rom_table([flexion, extension], include_film_motion=False)
-    assert set(only_rom["film"]) == {"flexion-extension"}
-    with pytest.raises(SpineEndpointsError, match="no flexion or extension film"):
-        rom_table([_film()])
+    measures = set(table[table["visit"] == "baseline"]["measure"])
+    assert "disc_height_mean" not in measures  # heights come from the neutral film only
+    assert {"segmental_angle", "translation", "angular_rom", "unstable"} <= measures
+
+
+def test_no_threshold_in_the_protocol_leaves_the_flags_empty_with_the_reason() -> None:
+    rules = MeasureRules(protocol="NO-LIMITS")
+    table = _table([_film(), *_pair()], rules)
+    flag = table[(table["level"] == "L4-L5") & (table["measure"] == "height_loss_flag")]
+    assert flag["value"].isna().all()
+    assert flag["note"].tolist() == [
+        "no height-loss threshold (the protocol sets no height_loss_pct)"
+    ]
+    unstable = table[(table["level"] == "L4-L5") & (table["measure"] == "unstable")]
+    assert unstable["value"].isna().all()
+    assert unstable["note"].tolist() == ["no instability threshold in the protocol"]
+    assert set(table["protocol"]) == {"NO-LIMITS"}
 
 
 def test_table_columns_and_deterministic_order() -> None:
@@ -224,7 +252,7 @@ def test_table_columns_and_deterministic_order() -> None:
         _film(visit="1 week"),
         _film(visit="baseline", subject="DLBP-002"),
     ]
-    table = heights_table(films)
+    table = _table(films)
     assert tuple(table.columns) == COLUMNS
     assert str(table["value"].dtype) == "Float64"
     order = table[["subject", "visit"]].drop_duplicates().apply(tuple, axis=1).tolist()
@@ -249,7 +277,7 @@ def test_table_columns_and_deterministic_order() -> None:
         "L5",
         "L5-S1",
     ]
-    assert table.equals(heights_table(list(reversed(films))))
+    assert table.equals(_table(list(reversed(films))))
 
 
 def test_visit_sort_key_orders_trial_visits() -> None:
@@ -268,13 +296,15 @@ def test_visit_sort_key_orders_trial_visits() -> None:
 
 def test_two_sets_for_one_film_are_refused() -> None:
     with pytest.raises(LandmarkError, match="two landmark sets for the same film"):
-        heights_table([_film(), _film()])
+        _table([_film(), _film()])
 
 
 def test_write_csv_and_parquet(tmp_path: Path) -> None:
-    table = heights_table([_film(calibration=Calibration.none())])
-    write_endpoint_table(table, tmp_path / "out.csv")
-    write_endpoint_table(table, tmp_path / "out.parquet")
+    films = [_film(calibration=Calibration.none(), angle=[3, 5, 7, 9, 14])]
+    rows = [row for read in reads_from_landmarks(films) for row in endpoint_rows(read, DLBP)]
+    table = endpoint_table(rows)
+    write_endpoint_rows(rows, tmp_path / "out.csv")
+    write_endpoint_rows(rows, tmp_path / "out.parquet")
     from_csv = pd.read_csv(tmp_path / "out.csv", keep_default_na=False)
     mean = from_csv[(from_csv["level"] == "L4-L5") & (from_csv["measure"] == "disc_height_mean")]
     assert mean["value"].tolist() == [""]
@@ -283,4 +313,20 @@ def test_write_csv_and_parquet(tmp_path: Path) -> None:
     angle = from_parquet[(from_parquet["measure"] == "segmental_angle")]["value"]
     assert not angle.isna().any()
     with pytest.raises(SpineEndpointsError, match=r"FILE\.csv or FILE\.parquet"):
-        write_endpoint_table(table, tmp_path / "out.xlsx")
+        write_endpoint_rows(rows, tmp_path / "out.xlsx")
+
+
+def test_csv_rounds_to_the_measures_precision_and_parquet_keeps_it(tmp_path: Path) -> None:
+    # A straight spine: the angles are -2.5e-14-ish, not 0, in floating point.
+    films = [_film(angle=[1e-13, 0, 0, 0, 0], translation=[0, 0, 0, 1.0 / 3.0, 0])]
+    rows = [row for read in reads_from_landmarks(films) for row in endpoint_rows(read, DLBP)]
+    write_endpoint_rows(rows, tmp_path / "out.csv")
+    write_endpoint_rows(rows, tmp_path / "out.parquet")
+    text = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    cell = text.set_index(["level", "measure"])["value"]
+    assert cell[("L1-L2", "segmental_angle")] == "0.0"  # deg: 1 decimal, never "-0.0"
+    assert cell[("L4-L5", "translation")] == "0.07"  # mm: 2 decimals (1/3 px x 0.2 mm)
+    assert cell[("L4-L5", "disc_height_index")] == "0.200"  # ratio: 3 decimals
+    assert cell[("L4-L5", "height_loss_flag")] == "1"
+    exact = pd.read_parquet(tmp_path / "out.parquet").set_index(["level", "measure"])["value"]
+    assert exact[("L4-L5", "translation")] == pytest.approx(0.2 / 3.0, rel=1e-12)

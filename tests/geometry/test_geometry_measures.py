@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 
 from imaging.anatomy import LUMBAR_LEVELS, DiscLevel
+from imaging.endpoints import MeasureRules
 from imaging.errors import SpineEndpointsError
 from imaging.geometry import (
     PRESETS,
     HeightLossRule,
+    InstabilityCriteria,
     Threshold,
     disc_heights,
     disc_measures,
@@ -24,6 +26,7 @@ from imaging.geometry import (
 )
 from imaging.geometry.discs import BLOCK
 from imaging.geometry.height_loss import reference_names
+from imaging.protocol.loader import load_protocol
 
 # One disc, patient facing right (anterior toward +col), head up (cranial toward -row).
 # Upper inferior endplate: posterior (0, 0), anterior (-4, 40): it rises 4 rows anteriorly.
@@ -164,9 +167,12 @@ def test_height_loss_is_vectorised_over_films() -> None:
 
 
 def test_height_loss_flag_threshold_and_strictness() -> None:
-    assert HeightLossRule().flag([19.99, 20.0, 36.0]).tolist() == [0.0, 1.0, 1.0]
+    trial = HeightLossRule(threshold_pct=20.0)
+    assert trial.flag([19.99, 20.0, 36.0]).tolist() == [0.0, 1.0, 1.0]
     assert HeightLossRule(threshold_pct=20.0, inclusive=False).flag([20.0])[0] == 0.0
-    assert np.isnan(HeightLossRule().flag([math.nan])[0])
+    assert np.isnan(trial.flag([math.nan])[0])
+    # No threshold (the protocol sets none): the flag is unknown, never a default number.
+    assert np.isnan(HeightLossRule().flag([36.0])).all()
 
 
 def test_a_level_cannot_be_its_own_reference() -> None:
@@ -178,9 +184,17 @@ def test_a_level_cannot_be_its_own_reference() -> None:
 L45, L5S1 = DiscLevel.L4_L5, DiscLevel.L5_S1
 
 
-def test_trial_preset_is_the_default_and_strict() -> None:
-    criteria = instability_preset()
-    assert criteria.name == "dlbp-chictr2200058291"
+def _trial() -> InstabilityCriteria:
+    """The DLBP trial's criteria, from its protocol file."""
+    criteria = MeasureRules.from_protocol(load_protocol()).instability_criteria()
+    assert criteria is not None
+    return criteria
+
+
+def test_trial_criteria_come_from_the_protocol_and_are_strict() -> None:
+    criteria = _trial()
+    assert criteria.name == "DLBP-ChiCTR2200058291"
+    assert "dlbp-chictr2200058291" not in PRESETS  # trial limits live in the protocol file
     flags = criteria.flags([L45] * 4, [15.0, 15.01, 2.0, 2.0], [1.0, 1.0, 3.0, 3.01], np.nan)
     assert flags.tolist() == [0.0, 1.0, 0.0, 1.0]
 
@@ -202,7 +216,7 @@ def test_white_panjabi_has_level_specific_angles_and_percent_depth() -> None:
 
 
 def test_unknown_values_make_the_flag_undecidable_unless_another_criterion_fires() -> None:
-    criteria = instability_preset()
+    criteria = _trial()
     flags, reasons = criteria.evaluate([L45, L45], [10.0, 16.0], [np.nan, np.nan], [1.0, 1.0])
     assert np.isnan(flags[0]) and flags[1] == 1.0
     assert "not decidable" in reasons[0] and "translation ROM in mm unknown" in reasons[0]

@@ -11,7 +11,7 @@ from napari_spine_endpoints._model.placement import CornerLabel
 from napari_spine_endpoints._model.provenance import CornerRecord, corners_obtained
 from napari_spine_endpoints._model.read_lifecycle import NOT_STORED, ReadLifecycle, next_case
 from napari_spine_endpoints._model.session import ReadingSession
-from napari_spine_endpoints._model.store_link import StoreLink, stored_measures
+from napari_spine_endpoints._model.store_link import StoreLink
 
 import imaging
 from imaging.anatomy import Corner, Film, Vertebra
@@ -175,7 +175,7 @@ def test_stored_measures_say_how_their_corners_were_obtained(
     point = placement.positions[L5_AS]
     assert corners_obtained(placement.records.values()) is LandmarkUse.CLICK
     placement.update({L5_AS: (point, CornerRecord(LandmarkUse.REFINED, point, point, 0.9))})
-    assert {m.corners for m in stored_measures(session)} == {"refined"}
+    assert {row.corners for row in session.measures().rows} == {"refined"}
     moved = CornerRecord(LandmarkUse.MOVED, point)
     assert corners_obtained([moved, CornerRecord.clicked(point)]) is LandmarkUse.CLICK
     tracked = CornerRecord(LandmarkUse.TRACKED, None)

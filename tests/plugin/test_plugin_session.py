@@ -15,7 +15,7 @@ from napari_spine_endpoints._model.store_link import StoreLink
 
 from imaging.anatomy import Corner, Film, Vertebra
 from imaging.dicom.radiograph import load_radiograph
-from imaging.endpoints import measure_film
+from imaging.endpoints import FilmCorners, MeasureRules, StudyRead, endpoint_rows
 from imaging.protocol.loader import load_protocol
 from imaging.store.reads import read_content
 from imaging.store.schema import Read
@@ -40,8 +40,11 @@ def test_measures_table_shows_what_imaging_endpoints_computes(
 ) -> None:
     session = _session(study, truth, (Film.NEUTRAL,))
     measures = session.measures()
-    rows = measure_film(session.landmarks(Film.NEUTRAL), height_loss=session.height_loss)
-    assert list(measures.rows) == rows
+    read = StudyRead(
+        session.subject, session.visit, session.reader,
+        films=(FilmCorners(session.landmarks(Film.NEUTRAL)),),
+    )  # fmt: skip
+    assert list(measures.rows) == endpoint_rows(read, MeasureRules.from_protocol(session.protocol))
     grid = measures.films[Film.NEUTRAL]
     expected = truth["images"][0]["levels"]["L4-L5"]
     cell = grid.cell("L4-L5", "disc_height_mean")

@@ -18,7 +18,7 @@ from imaging.errors import StoreError
 from imaging.protocol import Protocol
 from imaging.store.audit import audit_entries
 from imaging.store.cases import get_case
-from imaging.store.export import grade_table
+from imaging.store.export import stored_rows
 from imaging.store.migrate import alembic_config, current_revision, head_revision
 from imaging.store.reads import (
     REFINEMENT_STATUSES,
@@ -105,12 +105,11 @@ def test_only_the_readers_grade_is_an_endpoint(store: ReadStore, protocol: Proto
         suggested = session.execute(
             select(SuggestedGrade.item, SuggestedGrade.code, SuggestedGrade.evidence)
         ).all()
-        table = grade_table(session, protocol)
+        rows = stored_rows(session, protocol)
     assert [tuple(g) for g in grades] == [("L4-L5", "pfirrmann", "3")]
     assert [tuple(s) for s in suggested] == [("pfirrmann", "4", "nucleus/CSF T2 0.22")]
-    assert table[["level", "measure", "grade", "value"]].values.tolist() == [
-        ["L4-L5", "pfirrmann", "3", 3.0]
-    ]
+    graded = [(r.level, r.measure, r.grade, r.value) for r in rows if r.grade]
+    assert graded == [("L4-L5", "pfirrmann", "3", 3.0)]
 
 
 def test_impossible_landmark_records_are_refused() -> None:

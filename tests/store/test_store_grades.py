@@ -13,7 +13,7 @@ from imaging.protocol import Protocol
 from imaging.protocol.grade_forms import grade_csv_text, read_grade_csv
 from imaging.store.audit import audit_entries
 from imaging.store.cases import get_case
-from imaging.store.export import endpoint_export, grade_table
+from imaging.store.export import stored_rows
 from imaging.store.grades import export_grade_rows, import_grade_rows
 from imaging.store.reads import versions
 from imaging.store.store import ReadStore
@@ -72,15 +72,14 @@ def test_a_correction_is_audited_with_its_reason_and_exported_as_latest(
         assert [(r.version, r.reason) for r in versions(session, case)] == [
             (1, None), (2, "adjudicated"),
         ]  # fmt: skip
-        grades = grade_table(session, protocol)
+        rows = stored_rows(session, protocol)
 
     exported = grade_csv_text(export_grade_rows(store, protocol), protocol)
     assert 'DLBP-001,baseline,L4-L5,R1,5,I,II,"dark, collapsed"' in exported
     assert "DLBP-001,baseline,L3-L4,R1,2,0,0," in exported  # other levels carried over
-    table = endpoint_export(protocol, grades)
-    row = table[(table["subject"] == "DLBP-001") & (table["visit"] == "baseline")
-                & (table["level"] == "L4-L5") & (table["measure"] == "pfirrmann")]  # fmt: skip
-    assert list(row["value"]) == [5.0] and list(row["read_version"]) == [2]
+    found = [(r.value, r.read_version) for r in rows if (r.subject, r.visit, r.level, r.measure)
+             == ("DLBP-001", "baseline", "L4-L5", "pfirrmann")]  # fmt: skip
+    assert found == [(5.0, 2)]
 
 
 def test_nothing_is_imported_when_any_group_is_refused(

@@ -97,8 +97,8 @@ def test_sample_change_from_baseline_equals_the_ground_truth_differences(
 ) -> None:
     assert main(["grades", "import", str(SAMPLES / "grades.csv"), "--store", store_url]) == 0
     out = tmp_path / "endpoints.parquet"
-    assert main(["export", "--landmarks", str(SAMPLES / "landmarks.csv"), "--store", store_url,
-                 "--out", str(out)]) == 0  # fmt: skip
+    assert main(["landmarks", "import", str(SAMPLES / "landmarks.csv"), "--store", store_url]) == 0
+    assert main(["export", "--store", store_url, "--out", str(out)]) == 0
     table = pd.read_parquet(out)
     checked = 0
     for subject in SUBJECTS:

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from imaging.anatomy import Corner, DiscLevel, Film, Vertebra
-from imaging.endpoints import EndpointRow, measure_film, measure_pair
+from imaging.endpoints import EndpointRow, FilmCorners, MeasureRules, StudyRead, endpoint_rows
 from imaging.errors import LandmarkError
 from imaging.geometry.landmarks import Landmarks
-from imaging.protocol.measures import height_loss_rule, instability_criteria
+from imaging.measures import MOTION_MEASURES, PAIR_FILM
 from imaging.protocol.model import Protocol
 from napari_spine_endpoints._layer_info import ImageInfo
 from napari_spine_endpoints._model.grading import GradeForm
@@ -33,10 +33,12 @@ from napari_spine_endpoints._model.measures import (
 from napari_spine_endpoints._model.observable import Observable
 from napari_spine_endpoints._model.placement import CornerLabel, PlacementState
 from napari_spine_endpoints._model.proposals import ProposalSet
-from napari_spine_endpoints._model.provenance import CornerRecord
+from napari_spine_endpoints._model.provenance import CornerRecord, corners_obtained
 from napari_spine_endpoints._model.suggestions import DiscCentres, Suggestions
 
 DRAFT_FORMAT = "spine-endpoints-draft/1"
+MOTION_COLUMNS = tuple(name for name in FILM_COLUMNS if name in MOTION_MEASURES)
+"""What a flexion or extension film gives (heights come from the neutral film only)."""
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,8 @@ class ReadingSession(Observable):
         self.grades = GradeForm(protocol.items, protocol.levels) if protocol.items else None
         self.suggestions = Suggestions()
         self.disc_centres = DiscCentres(self.disc_levels) if self.disc_levels else None
-        self.height_loss = height_loss_rule(protocol)
-        self.instability = instability_criteria(protocol)
+        self.rules = MeasureRules.from_protocol(protocol)
+        """The protocol's thresholds and reference discs, as every other path measures with."""
         super().__init__()
         self._pending: dict[str, Any] | None = None
         self._measures: Measures | None = None
@@ -132,11 +134,11 @@ class ReadingSession(Observable):
         return self._measures
 
     def _compute_measures(self) -> Measures:
+        """The read through the one endpoint function (:func:`imaging.endpoints.endpoint_rows`),
+        laid out per film; each film's rows say how its corners were obtained."""
         levels = tuple(level.value for level in self.disc_levels)
-        grids: dict[Film, MeasureGrid] = {}
         errors: dict[str, str] = {}
-        rows: list[EndpointRow] = []
-        valid: dict[Film, Landmarks] = {}
+        films: list[FilmCorners] = []
         for film, placement in self.placements.items():
             if not placement.positions:
                 continue
@@ -145,17 +147,19 @@ class ReadingSession(Observable):
             except LandmarkError as error:
                 errors[film.value] = str(error)
                 continue
-            valid[film] = landmarks
-            film_rows = measure_film(landmarks, height_loss=self.height_loss)
-            rows.extend(film_rows)
-            grids[film] = measure_grid(film_rows, levels, FILM_COLUMNS)
+            obtained = corners_obtained(placement.records.values()).value
+            films.append(FilmCorners(landmarks, obtained))
+        read = StudyRead(self.subject, self.visit, self.reader, films=tuple(films))
+        rows = endpoint_rows(read, self.rules)
+        grids: dict[Film, MeasureGrid] = {}
+        for each in films:
+            kind = each.landmarks.film
+            columns = FILM_COLUMNS if kind is Film.NEUTRAL else MOTION_COLUMNS
+            film_rows = [row for row in rows if row.film == kind.value]
+            grids[kind] = measure_grid(film_rows, levels, columns)
         pair = None
-        if Film.FLEXION in valid and Film.EXTENSION in valid:
-            pair_rows = measure_pair(
-                valid[Film.FLEXION], valid[Film.EXTENSION], criteria=self.instability
-            )
-            rows.extend(pair_rows)
-            pair = measure_grid(pair_rows, levels, PAIR_COLUMNS)
+        if Film.FLEXION in grids and Film.EXTENSION in grids:
+            pair = measure_grid([r for r in rows if r.film == PAIR_FILM], levels, PAIR_COLUMNS)
         return Measures(grids, pair, errors, tuple(rows))
 
     # --- validation ------------------------------------------------------------------------

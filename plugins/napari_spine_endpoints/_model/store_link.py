@@ -11,16 +11,13 @@ the URL set in the worklist.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from imaging import __version__
-from imaging.endpoints import PAIR_FILM, EndpointRow
 from imaging.errors import StoreError
 from imaging.protocol.model import Protocol
 from imaging.store.cases import ImageRecord
-from imaging.store.measures import MeasureRow
 from imaging.store.store import ReadStore, store_url
 from imaging.store.worklist import WorklistItem, worklist
 from imaging.store.workstation import (
@@ -35,30 +32,12 @@ from imaging.store.workstation import (
     stored_content,
     submit_read,
 )
-from napari_spine_endpoints._model.provenance import corners_obtained
 from napari_spine_endpoints._model.session import ReadingSession
 from napari_spine_endpoints._model.store_content import to_draft, to_read_content
 
 SOURCE = f"napari workstation (spine-endpoints {__version__})"
 
-__all__ = ["SOURCE", "CaseToOpen", "ReadState", "StoreLink", "stored_measures"]
-
-
-def stored_measures(session: ReadingSession) -> list[EndpointRow]:
-    """The session's endpoint rows (what the measures table shows) as the store keeps them: each
-    says how its corners were obtained (``corners``: ``click``, ``refined`` or ``tracked``, see
-    :func:`corners_obtained`; ``click/tracked`` for a pair whose films differ). A row that says
-    so already keeps its own."""
-    by_film = {
-        film.value: corners_obtained(placement.records.values()).value
-        for film, placement in session.placements.items()
-    }
-    flexion, extension = by_film.get("flexion", ""), by_film.get("extension", "")
-    by_film[PAIR_FILM] = flexion if flexion == extension else f"{flexion}/{extension}"
-    return [
-        replace(row, corners=row.corners or by_film.get(row.film, ""))
-        for row in session.measures().rows
-    ]
+__all__ = ["SOURCE", "CaseToOpen", "ReadState", "StoreLink"]
 
 
 class StoreLink:
@@ -105,8 +84,7 @@ class StoreLink:
     def submit(self, session: ReadingSession) -> ReadState:
         """Save, store the measures shown with the read, and submit it, in one transaction."""
         content = to_read_content(session)
-        # EndpointRow is frozen (read-only fields), which MeasureRow's members do not admit yet
-        measures = cast("list[MeasureRow]", stored_measures(session))
+        measures = session.measures().rows
         with self.store.writing() as db:
             return submit_read(
                 db, _key(session), content, session.protocol, measures, source=SOURCE

@@ -1,0 +1,83 @@
+"""``spine-endpoints landmarks import``: corners from a landmark file into the store, as reads."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from imaging.cli._trial import add_actor_option, add_protocol_option, add_store_option
+from imaging.cli.heights import spacing
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "landmarks",
+        help="import corners from a landmark file into the store (reads with their measures)",
+        description="The store is the system of record; landmark files are an import format "
+        "(docs/landmark-format.md).",
+    )
+    commands = parser.add_subparsers(dest="landmarks_command", metavar="ACTION", required=True)
+    importing = commands.add_parser(
+        "import",
+        help="check a landmark file and store its corners as reads",
+        description="One read per subject, visit and reader, with the same validation, versions "
+        "and audit as `grades import`: a new read is submitted with the measures computed from "
+        "its corners and each film's calibration (the images are found as `heights` finds "
+        "them); importing the same file again changes nothing; a read already submitted with "
+        "other corners is corrected (a new version, the file's films replacing its corners, "
+        "its grades kept) only with --reason. If any read is refused nothing is imported.",
+    )
+    importing.add_argument("file", type=Path, metavar="FILE", help="landmark CSV or JSON")
+    importing.add_argument(
+        "--reason", metavar="TEXT", help="reason for correcting reads already submitted"
+    )
+    importing.add_argument(
+        "--reader", default="", metavar="ID", help="reader of sets whose file names none"
+    )
+    importing.add_argument(
+        "--role",
+        default="primary",
+        choices=("primary", "secondary", "adjudicator"),
+        help="the readers' role (default primary)",
+    )
+    importing.add_argument(
+        "--archive",
+        type=Path,
+        metavar="DIR",
+        help="folder whose DICOM headers resolve images given as SOPInstanceUIDs",
+    )
+    importing.add_argument(
+        "--mm-per-pixel",
+        type=spacing,
+        metavar="MM[,MM]",
+        help="calibration for every film, recorded as user-supplied (the images are then optional)",
+    )
+    for add in (add_protocol_option, add_store_option, add_actor_option):
+        add(importing)
+    importing.set_defaults(func=run_import)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from imaging.landmark_files import load_landmarks
+    from imaging.protocol.loader import load_protocol
+    from imaging.store.audit import default_actor
+    from imaging.store.landmark_import import import_landmarks
+    from imaging.store.store import ReadStore
+
+    protocol = load_protocol(args.protocol)
+    films = load_landmarks(args.file, archive=args.archive, mm_per_pixel=args.mm_per_pixel)
+    with ReadStore(args.store) as store:
+        summary = import_landmarks(
+            store,
+            protocol,
+            films,
+            actor=args.actor or default_actor(),
+            reason=args.reason,
+            reader=args.reader,
+            role=args.role,
+            source=f"landmarks import {args.file.name}",
+            path=str(args.file),
+        )
+        print(f"{args.file}: {len(films)} films; {summary.text()} ({store.display_url})")
+    return 0

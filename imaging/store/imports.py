@@ -1,0 +1,147 @@
+"""Import formats into the store: one read per (subject, visit, reader), versioned and audited.
+
+Grade forms (``grades import``, :mod:`imaging.store.grades`) and landmark files (``landmarks
+import``, :mod:`imaging.store.landmark_import`) both arrive here. For each group of a file:
+
+- no read yet: a new read is created and submitted (with its measures);
+- the reader's current version already holds exactly these values: left alone (importing the
+  same file twice changes nothing);
+- values added, none changed or removed (e.g. the corners of a read whose grades came from a
+  form): version n + 1, its reason saying so;
+- values changed or removed: corrected (version n + 1) only when a reason is given;
+- never when the read is locked or a draft is open.
+
+Everything happens in one transaction: if any group is refused, nothing is imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from imaging.protocol.model import Protocol
+from imaging.store.cases import get_case
+from imaging.store.measures import MeasureRow, replace_measures
+from imaging.store.reads import (
+    ReadContent,
+    latest_version,
+    read_content,
+    save_draft,
+    start_correction,
+    start_read,
+    submit,
+)
+from imaging.store.schema import Read
+from imaging.store.vocabulary import ReadStatus
+
+
+@dataclass
+class ImportSummary:
+    """What an import did, per (subject, visit, reader)."""
+
+    created: list[tuple[str, str, str]] = field(default_factory=list)
+    corrected: list[tuple[str, str, str, int]] = field(default_factory=list)
+    unchanged: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def text(self) -> str:
+        parts = [f"{len(self.created)} new reads", f"{len(self.corrected)} corrected"]
+        parts.append(f"{len(self.unchanged)} unchanged")
+        lines = [", ".join(parts)]
+        lines += [
+            f"  corrected {s} {v} reader {r}: now version {n}" for s, v, r, n in self.corrected
+        ]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ReadImport:
+    """One group of an imported file: who read what, and how the read's content becomes.
+
+    ``content(current)`` gives the content wanted from the current one (empty for a new read);
+    ``measures(content, version)`` gives the endpoint rows to store with it, or None when the
+    import does not touch the read's measures (a grade form: they are kept as they were).
+    """
+
+    subject: str
+    visit: str
+    reader: str
+    content: Callable[[ReadContent], ReadContent]
+    measures: Callable[[ReadContent, int], Iterable[MeasureRow]] | None = None
+    where: int | str | None = None
+    """Where the group is in the file (a line), for the problem's message."""
+
+
+def import_reads(
+    session: Session,
+    protocol: Protocol,
+    groups: Iterable[ReadImport],
+    summary: ImportSummary,
+    *,
+    actor: str,
+    reason: str | None = None,
+    role: str = "primary",
+    source: str = "",
+) -> list[tuple[int | str | None, str]]:
+    """Store every group (see the module docstring); returns the refused ones' problems."""
+    problems: list[tuple[int | str | None, str]] = []
+    for group in groups:
+        subject, visit, reader = group.subject, group.visit, group.reader
+        case = get_case(session, subject, visit, actor=actor)
+        latest = latest_version(session, case, reader)
+        if latest is None:
+            read = start_read(
+                session, case, reader, actor=actor, role=role, protocol_id=protocol.id,
+                source=source,
+            )  # fmt: skip
+            _store(session, protocol, read, group, group.content(ReadContent()), actor)
+            summary.created.append((subject, visit, reader))
+            continue
+        if latest.status == ReadStatus.DRAFT:
+            problems.append(
+                (group.where, f"{subject} {visit}: reader {reader} has a draft read open "
+                              f"(version {latest.version}); submit or discard it first")
+            )  # fmt: skip
+            continue
+        current = read_content(session, latest)
+        wanted = group.content(current)
+        if wanted.audit_values() == current.audit_values():
+            summary.unchanged.append((subject, visit, reader))
+            continue
+        if latest.status == ReadStatus.LOCKED:
+            problems.append(
+                (group.where, f"{subject} {visit}: reader {reader}'s read is locked; it cannot "
+                              "be corrected")
+            )  # fmt: skip
+            continue
+        before, after = current.audit_values(), wanted.audit_values()
+        changed = sorted(name for name, value in before.items() if after.get(name) != value)
+        if changed and not reason:
+            more = f" and {len(changed) - 6} more" if len(changed) > 6 else ""
+            shown = ", ".join(changed[:6]) + more
+            problems.append(
+                (group.where, f"{subject} {visit}: differs from reader {reader}'s submitted "
+                              f"read (version {latest.version}) at {shown}; a correction needs "
+                              "--reason")
+            )  # fmt: skip
+            continue
+        why = reason or f"values added by {source or 'an import'}; none changed"
+        read = start_correction(session, latest, reason=why, actor=actor, source=source)
+        _store(session, protocol, read, group, wanted, actor)
+        summary.corrected.append((subject, visit, reader, read.version))
+    return problems
+
+
+def _store(
+    session: Session,
+    protocol: Protocol,
+    read: Read,
+    group: ReadImport,
+    content: ReadContent,
+    actor: str,
+) -> None:
+    save_draft(session, read, content, protocol)
+    if group.measures is not None:
+        replace_measures(session, read, group.measures(content, read.version))
+    submit(session, read, actor=actor)
