@@ -14,13 +14,14 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "register",
         help="register DICOM images with the store: subjects, visits, worklist cases",
-        description="Every DICOM image under the paths (files or folders, walked recursively) "
-        "is recorded with its hash and assigned to a subject (Clinical Trial Subject ID, else "
-        "Patient ID) and a visit of the protocol (Clinical Trial Time Point ID, else the study "
-        "date against the visit windows). Each subject and visit becomes a case on the readers' "
-        "worklists. Files that are not usable images are listed and left out; images that fit "
-        "no visit are registered and listed with the reason. Registering again is safe: known "
-        "files are skipped, a changed file under a known SOP Instance UID is refused.",
+        description="Every DICOM image under the paths (files or folders, walked recursively "
+        "as `scan` walks them: hidden files and documents skipped) is recorded with its hash "
+        "and assigned to a subject (Clinical Trial Subject ID, else Patient ID) and a visit of "
+        "the protocol (Clinical Trial Time Point ID, else the study date against the visit "
+        "windows). Each subject and visit becomes a case on the readers' worklists. Files that "
+        "are not usable images are listed and left out; images that fit no visit are registered "
+        "and listed with the reason. Registering again is safe: known files are skipped, a "
+        "changed file under a known SOP Instance UID is refused.",
     )
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     parser.add_argument(

@@ -18,7 +18,10 @@ def register(subparsers: Any) -> None:
         description="Index a DICOM file, a folder tree or a .zip/.tar(.gz) archive from headers "
         "only: one record per file with modality, subject, visit, study date, series, film, "
         "size, pixel spacing and calibration source, and a status with the reason for files "
-        "that cannot be used. Exit status 0 when the scan ran (unusable files are data).",
+        "that cannot be used. Hidden and system files and documents (.csv, .json, .md, "
+        ".pdf, ...) are skipped; folders that cannot be listed, symbolic link loops, dangling "
+        "links and FIFOs or devices (never opened) are records of status 'unreadable'. Exit "
+        "status 0 when the scan ran (unusable files are data).",
     )
     parser.add_argument("path", type=Path, metavar="PATH", help="file, folder or archive")
     output = parser.add_mutually_exclusive_group()
