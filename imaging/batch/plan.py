@@ -354,7 +354,15 @@ def _add_grades(
     for grade in grades:
         score = protocol.item(grade.item).scale.grade(grade.code).score
         studies[(grade.subject, grade.visit)].grades.append(
-            GradeEntry(grade.level, grade.item, grade.code, grade.reader, score, grade.read_version)
+            GradeEntry(
+                grade.level,
+                grade.item,
+                grade.code,
+                grade.reader,
+                score,
+                grade.read_version,
+                grade.note,
+            )  # fmt: skip
         )
 
 

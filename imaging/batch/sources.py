@@ -56,6 +56,8 @@ class GradeRecord:
     reader: str
     read_version: int | None = None
     """The stored read's version (None for a grade file)."""
+    note: str = ""
+    """The reader's comment on the level."""
 
 
 def landmark_sets_from_file(path: Path) -> list[LandmarkSet]:
@@ -168,7 +170,15 @@ def grades_from_file(path: Path, protocol: Protocol, failures: list[Failure]) ->
                     continue
                 seen[row.key] = line
                 grades.extend(
-                    GradeRecord(row.subject, row.visit, row.level, item, code, row.reader)
+                    GradeRecord(
+                        row.subject,
+                        row.visit,
+                        row.level,
+                        item,
+                        code,
+                        row.reader,
+                        note=row.comment,
+                    )  # fmt: skip
                     for item, code in row.grades
                 )
     except (OSError, UnicodeDecodeError) as error:
@@ -210,8 +220,15 @@ def from_store(url: str) -> tuple[list[LandmarkSet], list[GradeRecord]]:
                 )
             grades.extend(
                 GradeRecord(
-                    current.subject, current.visit, level, item, code, read.reader, read.version
-                )
+                    current.subject,
+                    current.visit,
+                    level,
+                    item,
+                    code,
+                    read.reader,
+                    read.version,
+                    content.notes.get(level, ""),
+                )  # fmt: skip
                 for (level, item), code in sorted(content.grades.items())
             )
     return sets, grades

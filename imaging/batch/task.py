@@ -77,6 +77,8 @@ class GradeEntry:
     """The grade as a number when its scale is ordinal (Pfirrmann 3 -> 3.0), else None."""
     read_version: int | None = None
     """The version of the stored read the grade comes from (None for a grade file)."""
+    note: str = ""
+    """The reader's comment on the level."""
 
 
 @dataclass(frozen=True)
@@ -237,7 +239,7 @@ def _study_rows(
         reads[(read.reader, version)] = replace(read, films=(*read.films, film))
     for entry in task.grades:
         read = read_of(entry.reader, entry.read_version)
-        grade = Grade(entry.level, entry.item, entry.code, entry.numeric)
+        grade = Grade(entry.level, entry.item, entry.code, entry.numeric, entry.note)
         reads[(read.reader, read.read_version)] = replace(read, grades=(*read.grades, grade))
     for reader, extra_rows in extra.items():
         key = next((k for k in reads if k[0] == reader), (reader, None))

@@ -1,0 +1,222 @@
+"""One truth per endpoint: every path gives the same value for the same reads.
+
+The same corners and grades go along every path a user has: ``heights`` and ``rom`` on the
+landmark file, ``batch --landmarks --grades``, the store (``grades import`` + ``landmarks
+import``, then ``export``) and ``batch --store``. For every (subject, visit, level, measure, film,
+reader) the paths must write the same row: value (as the CSV rounds it and as Parquet keeps it),
+unit, grade, calibration, how the corners were obtained, reference discs, note, baseline and
+change from baseline. After a grade correction and a landmark correction in the store they agree
+again, with the corrected values. Run on the bundled samples and on a freshly generated phantom.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import shutil
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from imaging.cli import main
+
+KEY = ("subject", "visit", "level", "measure", "film", "reader")
+COMPARED = (
+    "value", "unit", "grade", "calibration", "corners", "reference_levels", "source_image",
+    "note", "baseline_value", "change_from_baseline", "baseline_grade", "visit_day", "protocol",
+)  # fmt: skip
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+def _cli(*argv: str) -> str:
+    out = io.StringIO()
+    with redirect_stdout(out), redirect_stderr(out):
+        status = main(list(argv))
+    assert status in (0, 1), (argv, out.getvalue())  # 1: some inputs failed (listed)
+    return out.getvalue()
+
+
+def _rows(path: Path) -> dict[tuple[str, ...], dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    keyed = {tuple(row[k] for k in KEY): row for row in rows}
+    assert len(keyed) == len(rows), f"{path}: two rows for one key"
+    return keyed
+
+
+def _paths(archive: Path, landmarks: Path, grades: Path, work: Path) -> dict[str, Path]:
+    """Every path's endpoint table (CSV) for these reads; the store is left at ``work/reads.db``."""
+    work.mkdir(parents=True)
+    url = f"sqlite:///{work / 'reads.db'}"
+    tables: dict[str, Path] = {}
+    for command in ("heights", "rom"):
+        tables[command] = work / f"{command}.csv"
+        _cli(command, str(landmarks), "--out", str(tables[command]))
+    _cli("batch", str(archive), "--landmarks", str(landmarks), "--grades", str(grades),
+         "--out", str(work / "files"))  # fmt: skip
+    tables["batch --landmarks --grades"] = work / "files" / "endpoints.csv"
+    _cli("grades", "import", str(grades), "--store", url, "--actor", "test")
+    _cli("landmarks", "import", str(landmarks), "--store", url, "--actor", "test")
+    tables["export"] = work / "export.csv"
+    _cli("export", "--store", url, "--out", str(tables["export"]))
+    _cli("batch", str(archive), "--store", url, "--out", str(work / "store"))
+    tables["batch --store"] = work / "store" / "endpoints.csv"
+    return tables
+
+
+def _assert_agree(tables: dict[str, Path]) -> dict[tuple[str, ...], dict[str, str]]:
+    """Every path against the file batch (the widest table); returns that table."""
+    reference = _rows(tables["batch --landmarks --grades"])
+    measures = {key for key, row in reference.items() if not row["grade"]}
+    for name, path in tables.items():
+        rows = _rows(path)
+        if name in ("heights", "rom"):
+            assert set(rows) <= measures, f"{name}: rows the batch does not have"
+        else:
+            assert set(rows) == set(reference), f"{name}: rows differ from the batch's"
+        assert rows, name
+        for key, row in rows.items():
+            for column in COMPARED:
+                assert row[column] == reference[key][column], (name, key, column)
+    heights, rom = _rows(tables["heights"]), _rows(tables["rom"])
+    assert set(heights) | set(rom) == measures  # together they give every measure of the batch
+    return reference
+
+
+def _parquet_equal(left: Path, right: Path) -> None:
+    """Full precision: the same values in the two Parquet tables (read versions aside)."""
+    a, b = (pd.read_parquet(p).drop(columns=["read_version"]) for p in (left, right))
+    a, b = (t.sort_values(list(KEY)).reset_index(drop=True) for t in (a, b))
+    pd.testing.assert_frame_equal(a, b)
+
+
+def _check_every_path(archive: Path, landmarks: Path, grades: Path, work: Path) -> None:
+    tables = _paths(archive, landmarks, grades, work / "before")
+    reference = _assert_agree(tables)
+    _parquet_equal(work / "before" / "files" / "endpoints.parquet",
+                   work / "before" / "store" / "endpoints.parquet")  # fmt: skip
+    export = _rows(tables["export"])
+    # version 1 from the grade form, version 2 with the corners added (nothing changed: no reason)
+    assert {row["read_version"] for row in export.values()} == {"2"}
+
+    # Corrections in the store: a grade and a corner of the first subject's baseline.
+    subject = sorted({key[0] for key in reference})[0]
+    copy = work / "archive"  # the corrected landmark file lies beside its images, as a user's
+    shutil.copytree(archive, copy, ignore=shutil.ignore_patterns("*.csv", "*.json", "*.md"))
+    fixed_grades, fixed_landmarks = copy / "grades-fixed.csv", copy / "landmarks-fixed.csv"
+    grade_form = pd.read_csv(grades, dtype=str, keep_default_na=False)
+    at = (grade_form["subject"] == subject) & (grade_form["visit"] == "baseline")
+    at &= grade_form["level"] == "L4-L5"
+    old_grade = grade_form.loc[at, "pfirrmann"].item()
+    new_grade = "5" if old_grade != "5" else "4"
+    grade_form.loc[at, "pfirrmann"] = new_grade
+    grade_form.to_csv(fixed_grades, index=False)
+    corners = pd.read_csv(landmarks, dtype=str, keep_default_na=False)
+    moved = (corners["subject"] == subject) & (corners["visit"] == "baseline")
+    moved &= (corners["film"] == "neutral") & (corners["vertebra"] == "L5")
+    moved &= corners["corner"] == "anterior_superior"
+    corners.loc[moved, "row"] = str(float(corners.loc[moved, "row"].item()) + 4.0)
+    corners.to_csv(fixed_landmarks, index=False)
+
+    url = f"sqlite:///{work / 'before' / 'reads.db'}"
+    refused = io.StringIO()
+    with redirect_stdout(refused), redirect_stderr(refused):
+        assert main(["landmarks", "import", str(fixed_landmarks), "--store", url]) == 2
+    assert "a correction needs --reason" in refused.getvalue()
+    _cli("grades", "import", str(fixed_grades), "--store", url, "--reason", "re-read")
+    _cli("landmarks", "import", str(fixed_landmarks), "--store", url, "--reason", "corner moved")
+    after = work / "after"
+    after.mkdir()
+    _cli("export", "--store", url, "--out", str(after / "export.csv"))
+    _cli("batch", str(copy), "--store", url, "--out", str(after / "store"))
+    _cli("batch", str(copy), "--landmarks", str(fixed_landmarks), "--grades",
+         str(fixed_grades), "--out", str(after / "files"))  # fmt: skip
+    corrected = _assert_agree(
+        {
+            "batch --landmarks --grades": after / "files" / "endpoints.csv",
+            "export": after / "export.csv",
+            "batch --store": after / "store" / "endpoints.csv",
+            "heights": _heights(fixed_landmarks, after),
+            "rom": _rom(fixed_landmarks, after),
+        }
+    )
+    grade_key = (subject, "baseline", "L4-L5", "pfirrmann", "", "ground-truth")
+    assert (reference[grade_key]["grade"], corrected[grade_key]["grade"]) == (old_grade, new_grade)
+    height = (subject, "baseline", "L4-L5", "disc_height_anterior", "neutral", "ground-truth")
+    assert float(corrected[height]["value"]) > float(reference[height]["value"])  # L5 moved down
+    exported = _rows(after / "export.csv")
+    assert exported[grade_key]["read_version"] == exported[height]["read_version"] == "4"
+
+
+def _heights(landmarks: Path, folder: Path) -> Path:
+    _cli("heights", str(landmarks), "--out", str(folder / "heights.csv"))
+    return folder / "heights.csv"
+
+
+def _rom(landmarks: Path, folder: Path) -> Path:
+    _cli("rom", str(landmarks), "--out", str(folder / "rom.csv"))
+    return folder / "rom.csv"
+
+
+def test_every_path_gives_the_same_rows_on_the_samples(tmp_path: Path) -> None:
+    samples = REPOSITORY / "sample_dicom"
+    if not (samples / "landmarks.csv").is_file():
+        from imaging.phantom.samples import write_samples
+
+        samples = tmp_path / "samples"
+        write_samples(samples)
+    _check_every_path(samples, samples / "landmarks.csv", samples / "grades.csv", tmp_path)
+
+
+def test_every_path_gives_the_same_rows_on_a_generated_phantom(tmp_path: Path) -> None:
+    from imaging.phantom import single_study, write_study
+    from imaging.phantom.samples import write_grades_csv, write_landmarks_csv
+
+    archive = tmp_path / "phantom"
+    truths = [
+        write_study(
+            single_study(
+                seed=seed,
+                subject="PH-7",
+                visit=visit,
+                preset=preset,
+                films=films,
+                sequences=(),
+                study_date=date,
+                time_point_id=time_point,
+            ),
+            archive,
+        )
+        for seed, visit, preset, films, date, time_point in (
+            (
+                11,
+                "baseline",
+                "degenerated",
+                ("neutral", "flexion", "extension"),
+                dt.date(2025, 1, 13),
+                "BASELINE",
+            ),
+            (
+                12,
+                "month_6",
+                "unstable",
+                ("neutral", "flexion", "extension"),
+                dt.date(2025, 7, 14),
+                "M6",
+            ),
+        )
+    ]
+    write_landmarks_csv(truths, archive / "landmarks.csv")
+    write_grades_csv(truths, archive / "grades.csv")
+    _check_every_path(archive, archive / "landmarks.csv", archive / "grades.csv", tmp_path)
+
+
+@pytest.mark.parametrize("command", ["heights", "rom"])
+def test_landmark_file_commands_write_the_one_table(command: str, tmp_path: Path) -> None:
+    from imaging.endpoints import COLUMNS
+
+    out = _cli(command, str(REPOSITORY / "sample_dicom" / "landmarks.csv"))
+    assert next(csv.reader(io.StringIO(out))) == list(COLUMNS)
