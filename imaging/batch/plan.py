@@ -362,7 +362,7 @@ def _add_grades(
                 score,
                 grade.read_version,
                 grade.note,
-            )  # fmt: skip
+            )
         )
 
 

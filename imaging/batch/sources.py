@@ -178,7 +178,7 @@ def grades_from_file(path: Path, protocol: Protocol, failures: list[Failure]) ->
                         code,
                         row.reader,
                         note=row.comment,
-                    )  # fmt: skip
+                    )
                     for item, code in row.grades
                 )
     except (OSError, UnicodeDecodeError) as error:
@@ -228,7 +228,7 @@ def from_store(url: str) -> tuple[list[LandmarkSet], list[GradeRecord]]:
                     read.reader,
                     read.version,
                     content.notes.get(level, ""),
-                )  # fmt: skip
+                )
                 for (level, item), code in sorted(content.grades.items())
             )
     return sets, grades

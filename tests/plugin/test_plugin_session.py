@@ -161,9 +161,12 @@ def test_an_uncalibrated_film_withholds_millimetres_but_gives_angles(sample_root
         corner = image["corners"][label.vertebra.value][label.corner.value]
         placement.place(corner["row"], corner["col"])
     grid = session.measures().films[Film.FLEXION]
-    height = grid.cell("L4-L5", "disc_height_mean")
-    assert height.text == "-" and height.value is None and "uncalibrated" in height.note
+    # a dynamic film gives its angle and translation (heights come from the neutral film)
+    assert "disc_height_mean" not in grid.measures
+    shift = grid.cell("L4-L5", "translation")
+    assert shift.text == "-" and shift.value is None and "uncalibrated" in shift.note
     angle = grid.cell("L4-L5", "segmental_angle")
     assert angle.value == pytest.approx(image["levels"]["L4-L5"]["segmental_angle_deg"], abs=1e-6)
-    index = grid.cell("L4-L5", "disc_height_index")
-    assert index.value == pytest.approx(image["levels"]["L4-L5"]["disc_height_index"], abs=1e-9)
+    ratio = grid.cell("L4-L5", "translation_pct_depth")
+    expected = image["levels"]["L4-L5"]["translation_pct_depth"]
+    assert ratio.value == pytest.approx(expected, abs=1e-6)
