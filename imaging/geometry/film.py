@@ -21,34 +21,26 @@ from imaging.anatomy import LUMBAR_LEVELS, Corner, DiscLevel, Vertebra
 from imaging.geometry.discs import disc_measures, vertebral_body_heights
 from imaging.geometry.height_loss import HeightLossRule, height_loss_vs_adjacent
 from imaging.geometry.landmarks import Landmarks
+from imaging.measures import MEASURES, MeasureKind
 
 FloatArray = NDArray[np.float64]
 
-_AS, _PS, _AI, _PI = (
-    Corner.ANTERIOR_SUPERIOR,
-    Corner.POSTERIOR_SUPERIOR,
-    Corner.ANTERIOR_INFERIOR,
-    Corner.POSTERIOR_INFERIOR,
-)
-_ALL_FOUR = (("upper", _AI), ("upper", _PI), ("lower", _AS), ("lower", _PS))
 DISC_MEASURE_CORNERS: Mapping[str, tuple[tuple[str, Corner], ...]] = MappingProxyType(
     {
-        "disc_height_anterior": (("upper", _AI), ("lower", _AS)),
-        "disc_height_posterior": (("upper", _PI), ("lower", _PS)),
-        "disc_height_mean": _ALL_FOUR,
-        "disc_height_middle": _ALL_FOUR,
-        "disc_height_index": _ALL_FOUR,
-        "height_loss_vs_adjacent_pct": _ALL_FOUR,
-        "segmental_angle": _ALL_FOUR,
-        "translation": (("upper", _PI), ("lower", _AS), ("lower", _PS)),
-        "translation_pct_depth": (("upper", _PI), ("lower", _AS), ("lower", _PS)),
+        name: measure.corners
+        for name, measure in MEASURES.items()
+        if measure.kind is MeasureKind.DISC and not measure.flag
     }
 )
-"""The corners each disc measure needs, of the upper and the lower vertebra."""
+"""The corners each disc measure needs, of the upper and the lower vertebra (the registry's)."""
 BODY_MEASURE_CORNERS: Mapping[str, tuple[Corner, ...]] = MappingProxyType(
-    {"anterior_height": (_AS, _AI), "posterior_height": (_PS, _PI)}
+    {
+        name: tuple(corner for _, corner in measure.corners)
+        for name, measure in MEASURES.items()
+        if measure.kind is MeasureKind.BODY
+    }
 )
-"""The corners each vertebral body measure needs."""
+"""The corners each vertebral body measure needs (the registry's)."""
 
 
 @dataclass(frozen=True)
@@ -86,8 +78,10 @@ def film_geometry(landmarks: Landmarks, height_loss: HeightLossRule | None = Non
     )
     upper = [level.upper_vertebra for level in levels]
     lower = [level.lower_vertebra for level in levels]
-    ua, up = landmarks.array(upper, _AI), landmarks.array(upper, _PI)
-    la, lp = landmarks.array(lower, _AS), landmarks.array(lower, _PS)
+    ua = landmarks.array(upper, Corner.ANTERIOR_INFERIOR)
+    up = landmarks.array(upper, Corner.POSTERIOR_INFERIOR)
+    la = landmarks.array(lower, Corner.ANTERIOR_SUPERIOR)
+    lp = landmarks.array(lower, Corner.POSTERIOR_SUPERIOR)
 
     discs = disc_measures(ua, up, la, lp, spacing, facing=landmarks.facing)
     heights, angle, shift = discs.heights, discs.segmental_angle, discs.translation
@@ -122,10 +116,10 @@ def film_geometry(landmarks: Landmarks, height_loss: HeightLossRule | None = Non
         if v is not Vertebra.S1 and (v is not Vertebra.T12 or v in landmarks.vertebrae)
     )
     body = vertebral_body_heights(
-        landmarks.array(vertebrae, _AS),
-        landmarks.array(vertebrae, _PS),
-        landmarks.array(vertebrae, _AI),
-        landmarks.array(vertebrae, _PI),
+        landmarks.array(vertebrae, Corner.ANTERIOR_SUPERIOR),
+        landmarks.array(vertebrae, Corner.POSTERIOR_SUPERIOR),
+        landmarks.array(vertebrae, Corner.ANTERIOR_INFERIOR),
+        landmarks.array(vertebrae, Corner.POSTERIOR_INFERIOR),
         spacing,
     )
 

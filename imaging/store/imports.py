@@ -23,15 +23,13 @@ from sqlalchemy.orm import Session
 
 from imaging.protocol.model import Protocol
 from imaging.store.cases import get_case
-from imaging.store.measures import MeasureRow, replace_measures
+from imaging.store.measures import MeasureRow, submit_with_measures
 from imaging.store.reads import (
     ReadContent,
     latest_version,
     read_content,
-    save_draft,
     start_correction,
     start_read,
-    submit,
 )
 from imaging.store.schema import Read
 from imaging.store.vocabulary import ReadStatus
@@ -141,7 +139,5 @@ def _store(
     content: ReadContent,
     actor: str,
 ) -> None:
-    save_draft(session, read, content, protocol)
-    if group.measures is not None:
-        replace_measures(session, read, group.measures(content, read.version))
-    submit(session, read, actor=actor)
+    measures = None if group.measures is None else group.measures(content, read.version)
+    submit_with_measures(session, read, content, protocol, measures, actor=actor)

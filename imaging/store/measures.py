@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from imaging import __version__
 from imaging.errors import ReadImmutableError
+from imaging.protocol.model import Protocol
+from imaging.store.reads import ReadContent, save_draft, submit
 from imaging.store.schema import Measurement, Read
 
 
@@ -82,3 +84,20 @@ def read_measures(session: Session, read: Read) -> list[Measurement]:
     """The measures stored with ``read``, in the order they were stored."""
     query = select(Measurement).where(Measurement.read_pk == read.id).order_by(Measurement.id)
     return list(session.scalars(query))
+
+
+def submit_with_measures(
+    session: Session,
+    read: Read,
+    content: ReadContent,
+    protocol: Protocol,
+    measures: Iterable[MeasureRow] | None,
+    *,
+    actor: str,
+) -> None:
+    """Save the draft's ``content``, store its ``measures`` (None keeps those it has, e.g. a
+    grade form's correction) and submit it: every path that submits a read does it here."""
+    save_draft(session, read, content, protocol)
+    if measures is not None:
+        replace_measures(session, read, measures)
+    submit(session, read, actor=actor)

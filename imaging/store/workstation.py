@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from imaging.errors import StoreError
 from imaging.protocol.model import Protocol
 from imaging.store.cases import ImageRecord, case_names, get_case, register_images
-from imaging.store.measures import MeasureRow, replace_measures
+from imaging.store.measures import MeasureRow, submit_with_measures
 from imaging.store.reads import (
     ReadContent,
     latest_version,
@@ -27,7 +27,6 @@ from imaging.store.reads import (
     save_draft,
     start_correction,
     start_read,
-    submit,
 )
 from imaging.store.schema import Read
 from imaging.store.vocabulary import ReadStatus
@@ -129,9 +128,7 @@ def submit_read(
     :func:`~imaging.store.measures.replace_measures`) and submit it: call it inside one
     transaction, so that all of it is stored or none."""
     read = _latest_or_new(session, key, protocol, source)
-    save_draft(session, read, content, protocol)
-    replace_measures(session, read, measures)
-    submit(session, read, actor=key.reader)
+    submit_with_measures(session, read, content, protocol, measures, actor=key.reader)
     return ReadState.of(read)
 
 
