@@ -42,7 +42,7 @@ from imaging.endpoints import MeasureRules
 from imaging.errors import SpineEndpointsError
 from imaging.landmark_files.images import locate_image
 from imaging.protocol.model import Protocol
-from imaging.protocol.visits import assign_visit
+from imaging.protocol.visits import assign_visit, study_day
 
 
 @dataclass(frozen=True)
@@ -76,9 +76,10 @@ def plan_batch(
     failures: list[Failure] = []
     landmark_sets: list[LandmarkSet] = []
     grade_records: list[GradeRecord] = []
+    treatment_dates: dict[str, dt.date] = {}
     base = archive / "landmarks.csv"
     if store_url is not None:
-        landmark_sets, grade_records = from_store(store_url)
+        landmark_sets, grade_records, treatment_dates = from_store(store_url)
     else:
         landmarks = landmarks if landmarks is not None else _default(archive, "landmarks.csv")
         if landmarks is not None:
@@ -104,6 +105,7 @@ def plan_batch(
     _add_radiographs(records, protocol, claimed, baselines, studies, failures)
     _add_grades(grade_records, protocol, studies)
 
+    days = _study_days(studies, records, protocol, treatment_dates)
     settings = MeasureRules.from_protocol(protocol)
     order = {visit.id: i for i, visit in enumerate(protocol.visits)}
     items = {item.name: i for i, item in enumerate(protocol.items)}
@@ -118,6 +120,7 @@ def plan_batch(
             settings=settings,
             assist=assist or AssistOptions(),
             archive=str(archive.resolve()),
+            study_day=days.get((subject, visit)),
         )
         for (subject, visit), study in sorted(
             studies.items(), key=lambda item: (_natural(item[0][0]), order.get(item[0][1], 99))
@@ -342,6 +345,39 @@ def _baseline_dates(
             named[record.subject] = min(date, named.get(record.subject, date))
         earliest[record.subject] = min(date, earliest.get(record.subject, date))
     return earliest | named
+
+
+def _study_days(
+    studies: dict[tuple[str, str], _Study],
+    records: list[ScanRecord],
+    protocol: Protocol,
+    treatment_dates: dict[str, dt.date],
+) -> dict[tuple[str, str], int]:
+    """(subject, visit) -> the study's day: its earliest image's Study Date against day 0 (the
+    treatment date, else the subject's baseline study date), as the store's export counts it
+    (:func:`imaging.protocol.visits.study_day`). Films only the landmarks name, which the scan
+    passed over, have their header read here."""
+    dates = {r.path: _date(r.study_date) for r in records if r.member is None}
+    found: dict[tuple[str, str], dt.date] = {}
+    for key, study in studies.items():
+        for path in study.images:
+            if path not in dates:
+                dates[path] = _date(scan_file(path).study_date)
+            date = dates[path]
+            if date is not None:
+                found[key] = min(date, found.get(key, date))
+    baseline = {s: d for (s, v), d in found.items() if v == protocol.baseline_visit}
+    days: dict[tuple[str, str], int] = {}
+    for (subject, visit), date in found.items():
+        day = study_day(
+            date,
+            protocol,
+            treatment_date=treatment_dates.get(subject),
+            baseline_date=baseline.get(subject),
+        )
+        if day is not None:
+            days[(subject, visit)] = day[0]
+    return days
 
 
 def _date(text: str | None) -> dt.date | None:

@@ -11,6 +11,7 @@ current version of each submitted or locked read counts (drafts never do).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -186,10 +187,14 @@ def grades_from_file(path: Path, protocol: Protocol, failures: list[Failure]) ->
     return grades
 
 
-def from_store(url: str) -> tuple[list[LandmarkSet], list[GradeRecord]]:
-    """The current reads of a store: their landmark sets and grades."""
+def from_store(url: str) -> tuple[list[LandmarkSet], list[GradeRecord], dict[str, dt.date]]:
+    """The current reads of a store: their landmark sets and grades, and the subjects'
+    treatment dates (day 0) where recorded."""
+    from sqlalchemy import select
+
     from imaging.store import ReadStore
     from imaging.store.reads import current_reads, read_content
+    from imaging.store.schema import Subject
 
     sets: list[LandmarkSet] = []
     grades: list[GradeRecord] = []
@@ -231,4 +236,9 @@ def from_store(url: str) -> tuple[list[LandmarkSet], list[GradeRecord]]:
                 )
                 for (level, item), code in sorted(content.grades.items())
             )
-    return sets, grades
+        treated = session.execute(
+            select(Subject.subject_id, Subject.treatment_date).where(
+                Subject.treatment_date.is_not(None)
+            )
+        ).all()
+    return sets, grades, {subject: date for subject, date in treated if date is not None}

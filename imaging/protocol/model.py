@@ -216,8 +216,9 @@ class InstabilityRule(_Rule):
     ``angular_rom``)."""
 
     levels: tuple[str, ...] = ()
-    translation_mm: float = 3.0
-    angle_deg: float = 15.0
+    translation_mm: float = 0.0
+    angle_deg: float = 0.0
+    """No default: a trial's limits are stated in its protocol file (0 is refused below)."""
 
     kind: ClassVar[str] = "instability"
     translation_measure: ClassVar[str] = measure("translation_rom").name

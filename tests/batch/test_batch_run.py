@@ -270,9 +270,10 @@ def test_reads_from_the_store_give_the_same_table_as_the_files(one_subject: Path
                 for v, c, row, col, _ in s.points
             }
             codes = {(g.level, g.item): g.code for g in grades if g.visit == visit}
+            notes = {g.level: g.note for g in grades if g.visit == visit and g.note}
             case = get_case(session, "DLBP-003", visit, actor="test")
             read = start_read(session, case, "ground-truth", actor="test", protocol_id=protocol.id)
-            save_draft(session, read, ReadContent(codes, {}, landmarks), protocol)
+            save_draft(session, read, ReadContent(codes, notes, landmarks), protocol)
             submit(session, read, actor="test")
     from_files, from_store = one_subject.parent / "files", one_subject.parent / "store"
 
