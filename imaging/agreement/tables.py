@@ -9,7 +9,6 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from imaging.agreement.statistics import (
@@ -18,10 +17,11 @@ from imaging.agreement.statistics import (
     intraclass_correlations,
     weighted_kappa,
 )
+from imaging.endpoints import MeasureRules
 from imaging.errors import StoreError
 from imaging.protocol.model import GradingItem, Protocol
-from imaging.store.reads import CurrentRead, current_reads, read_content
-from imaging.store.schema import Measurement
+from imaging.store.export import read_rows
+from imaging.store.reads import current_reads
 
 AGREEMENT_COLUMNS = ["kind", "name", "film", "statistic", "value", "unit", "n", "readers"]
 """``kind`` is ``grade`` or ``measure``; ``name`` the grading item or measure; ``n`` the targets
@@ -54,13 +54,24 @@ def agreement_table(
             fix="Name readers who submitted reads of the same cases (--readers A B).",
         )
     grades: dict[str, dict[str, dict[GradeKey, str]]] = defaultdict(lambda: defaultdict(dict))
+    measures: dict[tuple[str, str], dict[str, dict[MeasureKey, float]]] = defaultdict(
+        lambda: defaultdict(dict)
+    )
+    units: dict[str, str] = {}
+    rules = MeasureRules.from_protocol(protocol)
     for current in reads:
-        for (level, name), code in read_content(session, current.read).grades.items():
-            grades[name][current.read.reader][(current.reading_id, level)] = code
+        reader = current.read.reader
+        for row in read_rows(session, current, protocol, rules):  # the export's rows
+            key = (current.reading_id, row.level)
+            if row.grade:
+                grades[row.measure][reader][key] = row.grade
+            elif row.value is not None and np.isfinite(row.value):
+                measures[(row.measure, row.film)][reader][key] = row.value
+                units[row.measure] = row.unit
     rows: list[dict[str, object]] = []
     for item in protocol.items:
         rows += _grade_rows(item, grades[item.name], chosen)
-    rows += _measure_rows(session, reads, chosen)
+    rows += _measure_rows(measures, units, chosen)
     return pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
 
 
@@ -92,24 +103,10 @@ def _grade_rows(
 
 
 def _measure_rows(
-    session: Session, reads: Sequence[CurrentRead], readers: Sequence[str]
+    values: dict[tuple[str, str], dict[str, dict[MeasureKey, float]]],
+    units: dict[str, str],
+    readers: Sequence[str],
 ) -> list[dict[str, object]]:
-    case_of = {current.read.id: current.reading_id for current in reads}
-    values: dict[tuple[str, str], dict[str, dict[MeasureKey, float]]] = defaultdict(
-        lambda: defaultdict(dict)
-    )
-    units: dict[str, str] = {}
-    measured = session.scalars(
-        select(Measurement).where(
-            Measurement.read_pk.in_(list(case_of)), Measurement.value.is_not(None)
-        )
-    )
-    for m in measured:
-        if m.value is None or not np.isfinite(m.value) or m.read_pk not in case_of:
-            continue
-        reader = m.reader
-        values[(m.measure, m.film)][reader][(case_of[int(m.read_pk)], m.level)] = float(m.value)
-        units[m.measure] = m.unit or ""
     rows: list[dict[str, object]] = []
     for (measure, film), by_reader in sorted(values.items()):
         unit = units.get(measure, "")

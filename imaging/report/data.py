@@ -16,7 +16,9 @@ import pandas as pd
 
 from imaging.errors import SpineEndpointsError
 
-REQUIRED_COLUMNS = ("subject", "visit", "level", "measure", "value", "unit", "film")
+REQUIRED_COLUMNS = (
+    "subject", "visit", "level", "measure", "value", "unit", "film", "change_from_baseline",
+)  # fmt: skip
 
 
 class ReportInputError(SpineEndpointsError):

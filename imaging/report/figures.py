@@ -110,8 +110,10 @@ def threshold_note(data: ReportData) -> str:
     return " ".join(sentences)
 
 
-def measure_by_visit(table: pd.DataFrame, measure: str, visits: Sequence[str]) -> pd.DataFrame:
-    """Values of one measure as a visit x level frame (visits in order, NaN where missing).
+def measure_by_visit(
+    table: pd.DataFrame, measure: str, visits: Sequence[str], column: str = "value"
+) -> pd.DataFrame:
+    """``column`` of one measure as a visit x level frame (visits in order, NaN where missing).
 
     When a measure was taken on several films of a visit the neutral film wins; several readers
     are averaged.
@@ -123,7 +125,7 @@ def measure_by_visit(table: pd.DataFrame, measure: str, visits: Sequence[str]) -
     rows = rows.assign(_rank=rows["film"].map(lambda f: rank.get(f, len(rank))))
     best = rows.groupby(["visit", "level"])["_rank"].transform("min")
     rows = rows[rows["_rank"] == best]
-    frame = rows.pivot_table(index="visit", columns="level", values="value", aggfunc="mean")
+    frame = rows.pivot_table(index="visit", columns="level", values=column, aggfunc="mean")
     levels = sorted(frame.columns, key=level_key)
     return frame.reindex(index=list(visits), columns=levels)
 
@@ -218,17 +220,17 @@ def cohort_figure(data: ReportData) -> bytes | None:
 def change_from_baseline(
     table: pd.DataFrame, measure: str, level: str, visits: Sequence[str]
 ) -> pd.DataFrame:
-    """Visit x subject frame of ``value - value at the first visit`` for one measure and level."""
+    """Visit x subject frame of the table's ``change_from_baseline`` (computed once, by
+    :mod:`imaging.endpoints.baseline`) for one measure and level."""
     rows = table[(table["measure"] == measure) & (table["level"] == level)]
     if rows.empty or not visits:
         return pd.DataFrame(index=list(visits))
     per_subject = {
-        subject: measure_by_visit(group, measure, visits).get(level)
+        subject: measure_by_visit(group, measure, visits, "change_from_baseline").get(level)
         for subject, group in rows.groupby("subject")
     }
     frame = pd.DataFrame({s: v for s, v in per_subject.items() if v is not None})
-    frame = frame.reindex(index=list(visits))
-    return frame - frame.iloc[0]
+    return frame.reindex(index=list(visits))
 
 
 def _plot_levels(axis: Axes, frame: pd.DataFrame, panel: Panel, target: str | None) -> None:

@@ -10,65 +10,48 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from imaging.endpoints import EndpointRow, EndpointTableWriter, complete_rows
+from imaging.protocol.loader import load_protocol
+
 VISITS = ("baseline", "month_6", "month_12")
 LEVELS = ("L2-L3", "L3-L4", "L4-L5", "L5-S1")
 # Disc height (mm) per subject and level at baseline; S001's L4-L5 loses 1 mm per visit.
 HEIGHTS = {"S001": (10.0, 11.0, 8.0, 11.5), "S002": (9.5, 10.5, 11.0, 11.0)}
 
 
-def endpoint_rows() -> pd.DataFrame:
+def endpoint_rows() -> list[EndpointRow]:
+    """The fixture's reads as the batch would write them, completed by the one pipeline (change
+    from baseline, visit days)."""
     rows = []
     for subject, heights in HEIGHTS.items():
         for v, visit in enumerate(VISITS):
             for level, base in zip(LEVELS, heights, strict=True):
                 height = base - (v if (subject, level) == ("S001", "L4-L5") else 0)
-                common = {"subject": subject, "visit": visit, "level": level, "reader": "R1"}
-                rows.append(
-                    common
-                    | {
-                        "measure": "disc_height_mean",
-                        "value": height,
-                        "unit": "mm",
-                        "film": "neutral",
-                    }
-                )
-                rows.append(
-                    common
-                    | {
-                        "measure": "angular_rom",
-                        "value": 8.0 + v,
-                        "unit": "deg",
-                        "film": "flexion-extension",
-                    }
-                )
-                rows.append(
-                    common
-                    | {"measure": "pfirrmann", "value": 3.0 + (v > 1), "unit": "grade", "film": ""}
-                )
+                rows += [
+                    EndpointRow(subject, visit, level, "disc_height_mean", height, "mm",
+                                film="neutral", reader="R1"),
+                    EndpointRow(subject, visit, level, "angular_rom", 8.0 + v, "deg",
+                                film="flexion-extension", reader="R1"),
+                    EndpointRow(subject, visit, level, "pfirrmann", 3.0 + (v > 1), "grade",
+                                grade=str(3 + (v > 1)), reader="R1"),
+                ]  # fmt: skip
             rows.append(
-                {
-                    "subject": subject,
-                    "visit": visit,
-                    "level": "L4-L5",
-                    "reader": "R1",
-                    "measure": "height_loss_vs_adjacent_pct",
-                    "value": 25.0 + 5 * v,
-                    "unit": "%",
-                    "film": "neutral",
-                }
-            )
+                EndpointRow(subject, visit, "L4-L5", "height_loss_vs_adjacent_pct", 25.0 + 5 * v,
+                            "%", film="neutral", reader="R1")
+            )  # fmt: skip
             for item, code in (("modic_cranial", "I"), ("modic_caudal", "II")):
                 rows.append(
-                    {"subject": subject, "visit": visit, "level": "L4-L5", "reader": "R1",
-                     "measure": item, "value": None, "unit": "grade", "grade": code, "film": ""}
+                    EndpointRow(subject, visit, "L4-L5", item, None, "grade", grade=code,
+                                reader="R1")
                 )  # fmt: skip
-    return pd.DataFrame(rows)
+    return complete_rows(rows, load_protocol())
 
 
 def write_batch_output(folder: Path) -> Path:
     """Write endpoints.parquet, failures.csv, eligibility.csv and provenance.json in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
-    endpoint_rows().to_parquet(folder / "endpoints.parquet", index=False)
+    with EndpointTableWriter(parquet_path=folder / "endpoints.parquet") as writer:
+        writer.add(endpoint_rows())
     pd.DataFrame(
         [
             {
