@@ -438,7 +438,8 @@ def start_correction(
             Measurement(
                 case_pk=measured.case_pk, read_pk=correction.id, level=measured.level,
                 measure=measured.measure, value=measured.value, unit=measured.unit,
-                calibration=measured.calibration, film=measured.film, reader=measured.reader,
+                calibration=measured.calibration, film=measured.film, corners=measured.corners,
+                reader=measured.reader,
                 reference_levels=measured.reference_levels, source_image=measured.source_image,
                 note=measured.note, software_version=measured.software_version,
                 computed_at=measured.computed_at,

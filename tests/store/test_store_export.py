@@ -129,6 +129,7 @@ def test_measures_stored_with_a_read_follow_its_current_version(
     baseline = [r for r in rows if r.visit == "baseline"]
     mean = [r for r in baseline if r.measure == "disc_height_mean"]
     assert [(r.value, r.read_version) for r in mean] == [(7.25, 2)]  # copied, not doubled
+    assert [(r.corners, r.software_version) for r in mean] == [("click", __version__)]
     (pfirrmann,) = [r for r in baseline if r.measure == "pfirrmann"]
     assert (pfirrmann.grade, pfirrmann.read_version) == ("5", 2)
     later = [r for r in rows if r.visit == "month_12" and r.measure == "pfirrmann"]
