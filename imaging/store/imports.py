@@ -42,9 +42,13 @@ class ImportSummary:
     created: list[tuple[str, str, str]] = field(default_factory=list)
     corrected: list[tuple[str, str, str, int]] = field(default_factory=list)
     unchanged: list[tuple[str, str, str]] = field(default_factory=list)
+    completed: list[tuple[str, str, str, int]] = field(default_factory=list)
+    """Reads given values they lacked, none changed (a new version, no reason needed)."""
 
     def text(self) -> str:
         parts = [f"{len(self.created)} new reads", f"{len(self.corrected)} corrected"]
+        if self.completed:
+            parts.append(f"{len(self.completed)} completed (values added, none changed)")
         parts.append(f"{len(self.unchanged)} unchanged")
         lines = [", ".join(parts)]
         lines += [
@@ -127,7 +131,8 @@ def import_reads(
         why = reason or f"values added by {source or 'an import'}; none changed"
         read = start_correction(session, latest, reason=why, actor=actor, source=source)
         _store(session, protocol, read, group, wanted, actor)
-        summary.corrected.append((subject, visit, reader, read.version))
+        done = summary.corrected if changed else summary.completed
+        done.append((subject, visit, reader, read.version))
     return problems
 
 
