@@ -48,3 +48,20 @@ def add_landmarks_option(parser: argparse.ArgumentParser) -> None:
         metavar="MM",
         help="calibration for every film of --landmarks (recorded as user-supplied)",
     )
+
+
+def add_import_options(parser: argparse.ArgumentParser) -> None:
+    """--reason, --role, --protocol, --store and --actor of the ``... import`` commands."""
+    from imaging.store.vocabulary import ReaderRole
+
+    parser.add_argument(
+        "--reason", metavar="TEXT", help="reason for correcting reads already submitted"
+    )
+    parser.add_argument(
+        "--role",
+        default=ReaderRole.PRIMARY.value,
+        choices=[role.value for role in ReaderRole],
+        help="the readers' role (default primary)",
+    )
+    for add in (add_protocol_option, add_store_option, add_actor_option):
+        add(parser)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from imaging.cli._trial import add_actor_option, add_protocol_option, add_store_option
+from imaging.cli._trial import add_import_options, add_protocol_option, add_store_option
 
 
 def register(subparsers: Any) -> None:
@@ -28,17 +28,7 @@ def register(subparsers: Any) -> None:
         "in the store with other values is corrected (a new version) only with --reason.",
     )
     importing.add_argument("file", type=Path, metavar="FILE.csv")
-    importing.add_argument(
-        "--reason", metavar="TEXT", help="reason for correcting reads already submitted"
-    )
-    importing.add_argument(
-        "--role",
-        default="primary",
-        choices=("primary", "secondary", "adjudicator"),
-        help="the readers' role (default primary)",
-    )
-    for add in (add_protocol_option, add_store_option, add_actor_option):
-        add(importing)
+    add_import_options(importing)
     importing.set_defaults(func=run_import)
 
     exporting = commands.add_parser(

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from imaging.cli._trial import add_actor_option, add_protocol_option, add_store_option
+from imaging.cli._trial import add_import_options
 from imaging.cli.heights import spacing
 
 
@@ -30,16 +30,7 @@ def register(subparsers: Any) -> None:
     )
     importing.add_argument("file", type=Path, metavar="FILE", help="landmark CSV or JSON")
     importing.add_argument(
-        "--reason", metavar="TEXT", help="reason for correcting reads already submitted"
-    )
-    importing.add_argument(
         "--reader", default="", metavar="ID", help="reader of sets whose file names none"
-    )
-    importing.add_argument(
-        "--role",
-        default="primary",
-        choices=("primary", "secondary", "adjudicator"),
-        help="the readers' role (default primary)",
     )
     importing.add_argument(
         "--archive",
@@ -53,8 +44,7 @@ def register(subparsers: Any) -> None:
         metavar="MM[,MM]",
         help="calibration for every film, recorded as user-supplied (the images are then optional)",
     )
-    for add in (add_protocol_option, add_store_option, add_actor_option):
-        add(importing)
+    add_import_options(importing)
     importing.set_defaults(func=run_import)
 
 
