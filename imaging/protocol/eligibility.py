@@ -22,6 +22,7 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
+from imaging.measures import MEASURES
 from imaging.protocol.model import (
     COMPARISONS,
     GradeRule,
@@ -129,23 +130,71 @@ class _SubjectData:
         return None, f"{level} {item}: readers disagree ({opinions}); adjudication needed"
 
     def measure(self, measure: str, level: str) -> tuple[float | None, str]:
-        """The reader-averaged value, or (None, why not)."""
+        """One value per decision, or (None, why not).
+
+        Only the film the measure is decided on counts (the registry's first film: the neutral
+        standing lateral film for heights, loss and static slip; the flexion-extension pair for
+        ROM). An adjudicator's value decides when there is one; otherwise the readers' values
+        are averaged, one per reader. A millimetre value from a spacing not corrected for
+        magnification (``detector``, ``unknown``) decides nothing.
+        """
         rows = self.measures[
             (self.measures["measure"] == measure) & (self.measures["level"] == level)
         ]
+        film = MEASURES[measure].films[0] if measure in MEASURES else ""
+        if film and "film" in rows.columns:
+            rows = rows[rows["film"].astype(str) == film]
         values = pd.to_numeric(rows["value"], errors="coerce").astype(float)
-        finite = values[np.isfinite(values)]
-        if finite.empty:
+        rows = rows[np.isfinite(values.to_numpy())]
+        where = f"{film} film" if film else ""
+        if rows.empty:
             notes = ""
             if "note" in rows.columns:
+                every = self.measures[
+                    (self.measures["measure"] == measure) & (self.measures["level"] == level)
+                ]
                 notes = "; ".join(
-                    sorted({str(n) for n in rows["note"] if isinstance(n, str) and n})
+                    sorted({str(n) for n in every["note"] if isinstance(n, str) and n})
                 )
             why = f" ({notes})" if notes else ""
-            return None, f"{level} {measure}: not measured{why}"
-        readers = len(finite)
-        how = f"mean of {readers} readers" if readers > 1 else ""
-        return float(finite.mean()), how
+            on = f" on the {where}" if where else ""
+            return None, f"{level} {measure}: not measured{on}{why}"
+        if MEASURES.get(measure) is not None and MEASURES[measure].unit == "mm":
+            untrusted = _untrusted_scale(rows)
+            if untrusted:
+                return None, (
+                    f"{level} {measure}: millimetres from a {untrusted} pixel spacing, not "
+                    "corrected for magnification, decide nothing (the protocol names no "
+                    "accepted magnification factor)"
+                )
+        if "role" in rows.columns and (rows["role"] == "adjudicator").any():
+            rows = rows[rows["role"] == "adjudicator"]
+        readers = rows["reader"].astype(str) if "reader" in rows.columns else pd.Series([""])
+        per_reader = pd.to_numeric(rows["value"]).groupby(readers.to_numpy()).mean()
+        count = len(per_reader)
+        who = (
+            f"mean of {count} readers"
+            if count > 1
+            else f"reader {per_reader.index[0]}"
+            if per_reader.index[0]
+            else ""
+        )
+        return float(per_reader.mean()), ", ".join(t for t in (who, where) if t)
+
+
+_UNTRUSTED_SCALES = ("detector", "unknown")
+"""Calibration sources whose millimetres are not corrected for radiographic magnification."""
+
+
+def _untrusted_scale(rows: pd.DataFrame) -> str:
+    """The first untrusted calibration source among the rows (pairs: either film's), or ''."""
+    if "calibration" not in rows.columns:
+        return ""
+    for text in rows["calibration"].astype(str):
+        for source in text.split(";"):
+            if source in _UNTRUSTED_SCALES:
+                return source
+    return ""
 
 
 def _grade_rule(rule: GradeRule, data: _SubjectData) -> _Outcome:

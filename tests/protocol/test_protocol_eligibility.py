@@ -71,7 +71,8 @@ def test_the_three_kinds_of_subject() -> None:
         "dynamic_instability": "pass",
     }  # fmt: skip
     by_rule = {r.rule_id: r for r in eligible.results}
-    assert by_rule["height_loss_target"].values == "L4-L5 height_loss_vs_adjacent_pct 27.50 %"
+    loss = by_rule["height_loss_target"].values
+    assert loss == "L4-L5 height_loss_vs_adjacent_pct 27.50 % (neutral film)"
     assert by_rule["pfirrmann_target"].values == "L4-L5 pfirrmann 4"
     assert "L4-L5 translation ROM 1.20 mm, angular ROM 8.00 deg" in (
         by_rule["dynamic_instability"].values
@@ -100,7 +101,9 @@ def test_missing_values_make_a_rule_not_evaluable_with_the_reason() -> None:
     assert result.verdict is SubjectVerdict.NOT_EVALUABLE
     by_rule = {r.rule_id: r for r in result.results}
     assert by_rule["height_loss_target"].verdict is Verdict.NOT_EVALUABLE
-    assert "not measured (missing L5 anterior_superior)" in by_rule["height_loss_target"].reason
+    assert "not measured on the neutral film (missing L5 anterior_superior)" in (
+        by_rule["height_loss_target"].reason
+    )
     assert by_rule["dynamic_instability"].verdict is Verdict.NOT_EVALUABLE
     assert "L1-L2 translation_rom: not measured" in by_rule["dynamic_instability"].reason
 
@@ -169,3 +172,65 @@ def test_eligibility_table_has_one_row_per_subject_and_rule() -> None:
     assert list(table.columns[:6]) == ["subject", "visit", "rule", "role", "kind", "verdict"]
     assert set(table[table["subject"] == "A"]["subject_verdict"]) == {"eligible"}
     assert list(table["kind"][:4]) == ["grade_in", "grade_in", "measure_at_least", "instability"]
+
+
+def _loss_rows(rows: list[tuple[str, str, float, str]]) -> pd.DataFrame:
+    """(film, reader, loss %, role) rows of S's L4-L5 height loss at baseline."""
+    return pd.DataFrame(
+        [
+            {"subject": "S", "visit": "baseline", "level": "L4-L5", "film": film,
+             "measure": "height_loss_vs_adjacent_pct", "value": value, "unit": "%",
+             "reader": reader, "role": role, "calibration": "magnification-corrected"}
+            for film, reader, value, role in rows
+        ]
+    )  # fmt: skip
+
+
+def _loss_rule(rows: list[tuple[str, str, float, str]]) -> object:
+    (result,) = evaluate_eligibility(
+        load_protocol(), pd.DataFrame(grades("S", "4", "I", "0")), _loss_rows(rows)
+    )
+    return {r.rule_id: r for r in result.results}["height_loss_target"]
+
+
+def test_height_loss_is_decided_on_the_neutral_film_averaged_over_readers_only() -> None:
+    # The flexion film shows another loss: it must not enter the decision.
+    one = _loss_rule([("neutral", "R1", 18.0, "primary"), ("flexion", "R1", 40.0, "primary"),
+                      ("extension", "R1", 35.0, "primary")])  # fmt: skip
+    assert one.verdict is Verdict.FAIL  # 18% on the standing film, below 20%
+    assert one.values == "L4-L5 height_loss_vs_adjacent_pct 18.00 % (reader R1, neutral film)"
+    two = _loss_rule([("neutral", "R1", 18.0, "primary"), ("neutral", "R2", 24.0, "primary"),
+                      ("flexion", "R2", 60.0, "primary")])  # fmt: skip
+    assert two.verdict is Verdict.PASS
+    assert two.values == (
+        "L4-L5 height_loss_vs_adjacent_pct 21.00 % (mean of 2 readers, neutral film)"
+    )
+    adjudicated = _loss_rule([("neutral", "R1", 18.0, "primary"),
+                              ("neutral", "R2", 24.0, "secondary"),
+                              ("neutral", "ADJ", 19.0, "adjudicator")])  # fmt: skip
+    assert adjudicated.verdict is Verdict.FAIL
+    assert "19.00 % (reader ADJ, neutral film)" in adjudicated.values
+
+
+def test_a_slip_in_mm_on_an_uncorrected_scale_decides_nothing() -> None:
+    rows = pd.DataFrame(
+        [
+            {"subject": "S", "visit": "baseline", "level": "L4-L5", "measure": measure,
+             "value": value, "unit": unit, "film": "flexion-extension", "reader": "R1",
+             "calibration": "detector"}
+            for measure, value, unit in (("translation_rom", 3.2, "mm"),
+                                         ("angular_rom", 6.0, "deg"))
+        ]
+    )  # fmt: skip
+    (result,) = evaluate_eligibility(
+        load_protocol(), pd.DataFrame(grades("S", "4", "I", "0")), rows
+    )
+    rule = {r.rule_id: r for r in result.results}["dynamic_instability"]
+    assert rule.verdict is Verdict.NOT_EVALUABLE  # 3.2 "mm" may be 2.6 mm in the patient
+    assert "detector pixel spacing, not corrected for magnification" in rule.reason
+    corrected = rows.assign(calibration="magnification-corrected")
+    (result,) = evaluate_eligibility(
+        load_protocol(), pd.DataFrame(grades("S", "4", "I", "0")), corrected
+    )
+    rule = {r.rule_id: r for r in result.results}["dynamic_instability"]
+    assert rule.verdict is Verdict.FAIL  # a trustworthy 3.2 mm slip excludes
