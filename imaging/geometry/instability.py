@@ -12,9 +12,16 @@ place they are written; a trial's own limits live in its protocol file
 
 ========================== ===========================================================
 ``us-device-ide``          US device trials: > 3 mm or >= 5 deg
-``white-panjabi``          White & Panjabi: > 4.5 mm or > 15% of depth; angle > 15 deg at
-                           T12-L1 to L4-L5, > 20 deg at L5-S1
+``white-panjabi``          White & Panjabi (Clinical Biomechanics of the Spine, 2nd ed.,
+                           1990, lumbar checklist): sagittal translation > 4.5 mm or > 15%
+                           of depth; sagittal rotation > 15 deg at L1-L2, L2-L3 and L3-L4,
+                           > 20 deg at L4-L5, > 25 deg at L5-S1 (no angle at T12-L1: the
+                           lumbar checklist gives none)
 ========================== ===========================================================
+
+Limits replaced on a preset (:meth:`InstabilityCriteria.with_limits`) are reported under the
+name of whoever set them (the protocol's id, say), or else with the limits spelled out, never as
+anonymous "custom limits".
 """
 
 from __future__ import annotations
@@ -80,28 +87,41 @@ class InstabilityCriteria:
         return self.angle_deg_by_level.get(level, self.angle_deg)
 
     def with_limits(
-        self, *, max_translation_mm: float | None = None, max_angle_deg: float | None = None
+        self,
+        *,
+        max_translation_mm: float | None = None,
+        max_angle_deg: float | None = None,
+        name: str | None = None,
     ) -> InstabilityCriteria:
         """A copy with the mm or angle limit replaced (keeping each threshold's strictness).
 
-        A new angle limit applies to every level, replacing level-specific ones.
+        A new angle limit applies to every level, replacing level-specific ones. The copy is
+        named ``name`` (whoever set the limits, e.g. the protocol's id) when given, else this
+        preset's name with the replaced limits spelled out; its description says which limits
+        are whose.
         """
         criteria = self
+        replaced: list[str] = []
         if max_translation_mm is not None:
             strict = self.translation_mm.strict if self.translation_mm else True
-            criteria = replace(
-                criteria, translation_mm=Threshold(float(max_translation_mm), strict)
-            )
+            threshold = Threshold(float(max_translation_mm), strict)
+            criteria = replace(criteria, translation_mm=threshold)
+            replaced.append(f"translation ROM {threshold.describe('mm')}")
         if max_angle_deg is not None:
             strict = self.angle_deg.strict if self.angle_deg else True
+            threshold = Threshold(float(max_angle_deg), strict)
             criteria = replace(
-                criteria,
-                angle_deg=Threshold(float(max_angle_deg), strict),
-                angle_deg_by_level=MappingProxyType({}),
+                criteria, angle_deg=threshold, angle_deg_by_level=MappingProxyType({})
             )
-        if criteria is not self:
-            criteria = replace(criteria, name=f"{self.name} (custom limits)")
-        return criteria
+            replaced.append(f"angular ROM {threshold.describe('deg')} at every level")
+        if not replaced:
+            return self
+        limits = "; ".join(replaced)
+        return replace(
+            criteria,
+            name=name or f"{self.name} with {limits}",
+            description=f"{name or 'these limits'}: {limits}; otherwise {self.description}",
+        )
 
     def evaluate(
         self,
@@ -204,12 +224,20 @@ PRESETS: Mapping[str, InstabilityCriteria] = MappingProxyType(
         ),
         "white-panjabi": InstabilityCriteria(
             "white-panjabi",
-            "White & Panjabi: sagittal translation > 4.5 mm or > 15% of depth; sagittal "
-            "rotation > 15 degrees (L1-L2 to L4-L5) or > 20 degrees (L5-S1)",
+            "White & Panjabi (Clinical Biomechanics of the Spine, 2nd ed., 1990, lumbar "
+            "checklist): sagittal translation > 4.5 mm or > 15% of depth; sagittal rotation "
+            "> 15 degrees at L1-L2, L2-L3 and L3-L4, > 20 degrees at L4-L5, > 25 degrees at L5-S1",
             translation_mm=Threshold(4.5),
             translation_pct_depth=Threshold(15.0),
-            angle_deg=Threshold(15.0),
-            angle_deg_by_level=MappingProxyType({DiscLevel.L5_S1: Threshold(20.0)}),
+            angle_deg_by_level=MappingProxyType(
+                {
+                    DiscLevel.L1_L2: Threshold(15.0),
+                    DiscLevel.L2_L3: Threshold(15.0),
+                    DiscLevel.L3_L4: Threshold(15.0),
+                    DiscLevel.L4_L5: Threshold(20.0),
+                    DiscLevel.L5_S1: Threshold(25.0),
+                }
+            ),
         ),
     }
 )

@@ -204,15 +204,25 @@ def test_us_device_preset_flags_five_degrees_inclusive() -> None:
     assert flags.tolist() == [1.0, 0.0]
 
 
-def test_white_panjabi_has_level_specific_angles_and_percent_depth() -> None:
+def test_white_panjabi_angles_are_the_lumbar_checklist_by_level() -> None:
+    """White & Panjabi 1990: rotation > 15 deg at L1-L2 to L3-L4, > 20 at L4-L5, > 25 at L5-S1."""
     criteria = instability_preset("white-panjabi")
-    flags = criteria.flags(
-        [L45, L5S1, L5S1, L45, L45],
-        [18.0, 18.0, 20.5, 1.0, 1.0],
-        [1.0, 1.0, 1.0, 4.6, 1.0],
-        [5.0, 5.0, 5.0, 5.0, 15.5],
+    levels = [DiscLevel(v) for v in ("L1-L2", "L2-L3", "L3-L4", "L4-L5", "L5-S1")]
+    limits = [criteria.angle_threshold(level) for level in levels]
+    assert limits == [Threshold(15.0)] * 3 + [Threshold(20.0), Threshold(25.0)]
+    l34 = DiscLevel.L3_L4
+    flags, reasons = criteria.evaluate(
+        [l34, L45, L5S1, L5S1, L45, L45],
+        [18.0, 18.0, 22.0, 26.0, 1.0, 1.0],
+        [1.0, 1.0, 1.0, 1.0, 4.6, 1.0],
+        [5.0, 5.0, 5.0, 5.0, 5.0, 15.5],
     )
-    assert flags.tolist() == [1.0, 0.0, 1.0, 1.0, 1.0]
+    # 18 deg: unstable at L3-L4, not at L4-L5; 22 deg at L5-S1 stable, 26 unstable
+    assert flags.tolist() == [1.0, 0.0, 0.0, 1.0, 1.0, 1.0]
+    assert reasons[0] == "white-panjabi: angular ROM 18.00 deg > 15"
+    assert "angular ROM > 20 deg" in reasons[1] and "angular ROM > 25 deg" in reasons[2]
+    assert reasons[4] == "white-panjabi: translation ROM 4.60 mm > 4.5"
+    assert reasons[5] == "white-panjabi: translation ROM 15.50 % depth > 15"
 
 
 def test_unknown_values_make_the_flag_undecidable_unless_another_criterion_fires() -> None:
@@ -230,8 +240,24 @@ def test_limits_can_be_overridden_keeping_strictness() -> None:
     assert criteria.translation_mm == Threshold(2.0, strict=True)
     assert criteria.angle_deg == Threshold(8.0, strict=False)
     assert criteria.flags([L45], [8.0], [0.0], np.nan).tolist() == [1.0]
+    assert criteria.name == (
+        "us-device-ide with translation ROM > 2 mm; angular ROM >= 8 deg at every level"
+    )
     white = instability_preset("white-panjabi").with_limits(max_angle_deg=10)
     assert white.angle_threshold(L5S1) == Threshold(10.0)
+    assert white.angle_threshold(L45) == Threshold(10.0)
+    assert "custom limits" not in white.name + white.description
+
+
+def test_limits_set_by_a_protocol_are_reported_under_its_name() -> None:
+    criteria = instability_preset("white-panjabi").with_limits(
+        max_translation_mm=3, name="DLBP-ChiCTR2200058291"
+    )
+    assert criteria.name == "DLBP-ChiCTR2200058291"
+    assert criteria.description.startswith("DLBP-ChiCTR2200058291: translation ROM > 3 mm")
+    _, reasons = criteria.evaluate([L45], [1.0], [3.5], [5.0])
+    assert reasons == ["DLBP-ChiCTR2200058291: translation ROM 3.50 mm > 3"]
+    assert instability_preset("white-panjabi").with_limits() is PRESETS["white-panjabi"]
 
 
 def test_unknown_preset_lists_the_names() -> None:
