@@ -123,7 +123,7 @@ def suggest_pfirrmann(
         (
             evidence.distinction >= t.distinction_contrast,
             f"nucleus/annulus contrast {evidence.distinction:.2f} "
-            f"(clear >= {t.distinction_contrast:g})",
+            f"(kept, though unclear, >= {t.distinction_contrast:g}; lost below)",
         ),
         (collapsed, height_text),
     ]

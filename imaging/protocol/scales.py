@@ -4,8 +4,11 @@ A :class:`Scale` is a closed list of :class:`Grade` s, each with a canonical ``c
 stored and exported, e.g. ``"4"`` or ``"I/II"``), a label, accepted spellings (``aliases``), the
 criteria text per feature, and for ordered scales a numeric ``score`` used for change from
 baseline. An optional decision algorithm (:class:`DecisionStep`, "first yes sets the grade") is
-kept with the scale so that readers see it next to the grades. Built-in scale files live in
-``imaging/protocol/scales/``; the format is documented in ``docs/protocol-format.md``.
+kept with the scale so that readers see it next to the grades. A question may say which
+criterion it asks about and which of the table's descriptions answer it "yes"; when every
+question does, the scale checks that answering literally from each grade's row of the table
+leads to that grade (the questions and the table cannot drift apart). Built-in scale files live
+in ``imaging/protocol/scales/``; the format is documented in ``docs/protocol-format.md``.
 """
 
 from __future__ import annotations
@@ -58,13 +61,41 @@ class Grade:
         return (self.code, *self.aliases)
 
 
+def _feature(name: str) -> str:
+    """A criterion's name as grades keep it: ``nucleus_annulus_distinction`` ->
+    ``nucleus annulus distinction``."""
+    return " ".join(name.replace("_", " ").split())
+
+
 @dataclass(frozen=True)
 class DecisionStep:
-    """A yes/no question; ``yes`` is a grade code, ``no`` a grade code or None (next question)."""
+    """A yes/no question; ``yes`` is a grade code, ``no`` a grade code or None (next question).
+
+    ``criterion`` (a feature of the grades' criteria) and ``yes_when`` (the descriptions of that
+    feature for which the literal answer is yes) say what the question asks of the table.
+    """
 
     question: str
     yes: str
     no: str | None = None
+    criterion: str = ""
+    yes_when: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "criterion", _feature(self.criterion))
+        if bool(self.criterion) != bool(self.yes_when):
+            raise ProtocolError(
+                f"decision question {self.question!r}: criterion and yes_when go together",
+                key="yes_when" if self.criterion else "criterion",
+                fix="Name the criterion the question asks about and the descriptions of it "
+                "that answer yes, or neither.",
+            )
+
+    def answer(self, grade: Grade) -> bool | None:
+        """The literal answer from ``grade``'s row of the table (None: the question does not
+        say what it asks, or the grade does not describe that criterion)."""
+        text = dict(grade.criteria).get(self.criterion) if self.criterion else None
+        return None if text is None else text in self.yes_when
 
 
 @dataclass(frozen=True)
@@ -138,6 +169,40 @@ class Scale:
                 f"scale {self.id!r}: the last decision question needs a 'no' grade",
                 key="decision",
             )
+        self._check_decision_against_the_table()
+
+    def _check_decision_against_the_table(self) -> None:
+        """Answered literally from each grade's criteria, the questions reach that grade."""
+        if not self.decision or not all(step.criterion for step in self.decision):
+            return
+        for index, step in enumerate(self.decision):
+            described = {dict(g.criteria).get(step.criterion) for g in self.grades} - {None}
+            unknown = [text for text in step.yes_when if text not in described]
+            if not described or unknown:
+                raise ProtocolError(
+                    f"scale {self.id!r}: decision question {step.question!r} answers yes for "
+                    f"{unknown or list(step.yes_when)}, which no grade's {step.criterion!r} says",
+                    key=f"decision[{index}].yes_when",
+                    fix=f"Descriptions of {step.criterion!r}: "
+                    + "; ".join(repr(t) for t in sorted(d for d in described if d) or ["none"]),
+                )
+        for grade in self.grades:
+            answers = [step.answer(grade) for step in self.decision]
+            if None in answers:
+                continue  # a grade the questions do not describe (not checked)
+            reached = self.decide([bool(a) for a in answers])
+            if reached.code != grade.code:
+                said = "; ".join(
+                    f"{step.criterion} {dict(grade.criteria)[step.criterion]!r}: "
+                    f"{'yes' if answer else 'no'}"
+                    for step, answer in zip(self.decision, answers, strict=True)
+                )
+                raise ProtocolError(
+                    f"scale {self.id!r}: answered literally from {grade.label}'s criteria "
+                    f"({said}), the decision questions lead to {reached.label}",
+                    key="decision",
+                    fix="Make each question ask what the table says of the grade it leads to.",
+                )
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -255,6 +320,8 @@ def _step(table: Table) -> DecisionStep:
         question=table.text("question"),
         yes=value_text(yes),
         no=None if no is None else value_text(no),
+        criterion=table.text("criterion", ""),
+        yes_when=tuple(table.texts("yes_when", [])),
     )
     table.done()
     return step

@@ -65,8 +65,8 @@ def test_submit_is_blocked_until_every_grade_is_given_or_explained(form: GradeFo
 
 
 def test_decision_questions_set_the_grade(form: GradeForm) -> None:
-    # Homogeneous bright white? no. Inhomogeneous white with bands? no. Clear distinction? no.
-    # Collapsed disc space? yes -> V (Pfirrmann 2001 decision algorithm)
+    # Homogeneous bright white? no. Inhomogeneous white with bands? no. Unclear distinction of
+    # nucleus and annulus? no (lost). Collapsed disc space? yes -> V (Pfirrmann 2001 algorithm)
     grade = form.decide("L4-L5", "pfirrmann", [False, False, False, True])
     assert grade.code == "5"
     assert form.values[("L4-L5", "pfirrmann")] == "5"

@@ -53,7 +53,7 @@ def test_default_protocol_rules_are_the_trials_imaging_criteria() -> None:
     assert isinstance(modic, GradeRule)
     assert modic.items == ("modic_cranial", "modic_caudal")
     assert modic.levels == ("L4-L5",) and modic.match is Match.ANY
-    assert modic.values == ("I", "II", "I/II")
+    assert modic.values == ("I", "II", "I/II", "II/III")  # mixed types with a I or II part
     pfirrmann = rules["pfirrmann_target"]
     assert isinstance(pfirrmann, GradeRule) and pfirrmann.values == ("3", "4", "5")
     height = rules["height_loss_target"]
@@ -88,7 +88,7 @@ BAD_EDITS = [
     ("window_before = 30", "window_before = -30", "window_before = -30", "must be 0 or more days"),
     ("values = [3, 4, 5]", "values = [3, 4, 6]", "values = [3, 4, 6]",
      "'6' is not a grade of the Pfirrmann scale"),
-    ('values = ["I", "II", "I/II"]', 'values = ["I", "IV"]', 'values = ["I", "IV"]',
+    ('values = ["I", "II", "I/II", "II/III"]', 'values = ["I", "IV"]', 'values = ["I", "IV"]',
      "'IV' is not a grade of the Modic scale"),
     ('levels = ["L4-L5"]', 'levels = ["L4-L9"]', 'levels = ["L4-L9"]',
      "level 'L4-L9' is not among the levels read"),

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from imaging.errors import ProtocolError
-from imaging.protocol import load_protocol, load_scale
+from imaging.protocol import evaluate_eligibility, load_protocol, load_scale
 from imaging.protocol.loader import DEFAULT_PROTOCOL
+from imaging.protocol.scales import BUILTIN_SCALES
+
+BUILTIN_PFIRRMANN = BUILTIN_SCALES / "pfirrmann.toml"
 
 
 def test_pfirrmann_has_the_five_grades_of_the_2001_paper_with_their_criteria() -> None:
@@ -44,6 +48,86 @@ def test_pfirrmann_decision_algorithm_first_yes_sets_the_grade(
     assert scale.decide(answers).code == grade
 
 
+# The questions of the Pfirrmann (2001) algorithm read literally against one grade's row of the
+# table (written here independently of the scale file's own yes_when).
+LITERAL_ANSWERS = {
+    "Is the disc a homogeneous, bright white structure?": (
+        lambda row: row["structure"] == "homogeneous, bright white"
+    ),
+    "Is the disc an inhomogeneous white structure, with or without horizontal bands?": (
+        lambda row: (
+            row["structure"].startswith("inhomogeneous")
+            and row["signal intensity"].startswith("hyperintense")
+        )  # white
+    ),
+    "Is the distinction between nucleus and annulus unclear (still there, but not clear; "
+    "not lost)?": lambda row: row["nucleus annulus distinction"] == "unclear",
+    "Is the disc space collapsed?": lambda row: "collapsed" in row["disc height"],
+}
+
+
+def decision_paths(steps: int) -> list[list[bool]]:
+    """Every way through a "first yes sets the grade" algorithm of ``steps`` questions."""
+    return [[False] * n + [True] for n in range(steps)] + [[False] * steps]
+
+
+def test_pfirrmann_questions_answered_literally_from_each_row_reach_that_row() -> None:
+    scale = load_scale("pfirrmann")
+    assert [step.question for step in scale.decision] == list(LITERAL_ANSWERS)
+    reached = {}
+    for path in decision_paths(len(scale.decision)):
+        grade = scale.decide(path)
+        # the rows whose literal answers take this path: exactly the grade it leads to
+        rows = [
+            g.code
+            for g in scale.grades
+            if [LITERAL_ANSWERS[s.question](dict(g.criteria)) for s in scale.decision][: len(path)]
+            == path
+        ]
+        assert rows == [grade.code], (path, grade.label)
+        reached[grade.code] = path
+        # the scale file says the same of every question it asks on this path
+        assert [s.answer(grade) for s in scale.decision[: len(path)]] == path
+    assert sorted(reached) == list(scale.codes)  # every path walked, every grade reached
+    assert reached["3"] == [False, False, True]  # unclear distinction: grade III
+    row_1 = dict(scale.grade(1).criteria)
+    assert not LITERAL_ANSWERS[scale.decision[2].question](row_1)  # clear is not grade III
+
+
+def test_a_question_contradicting_the_table_is_refused(tmp_path: Path) -> None:
+    """The 2001 table's grade III has an unclear distinction: asking "clear?" -> III is wrong."""
+    text = BUILTIN_PFIRRMANN.read_text("utf-8")
+    wrong = text.replace(
+        'question = "Is the distinction between nucleus and annulus unclear (still there, but '
+        'not clear; not lost)?"\ncriterion = "nucleus_annulus_distinction"\nyes_when = '
+        '["unclear"]',
+        'question = "Is there a clear distinction between nucleus and annulus?"\n'
+        'criterion = "nucleus_annulus_distinction"\nyes_when = ["clear"]',
+    )
+    assert wrong != text
+    path = tmp_path / "pfirrmann.toml"
+    path.write_text(wrong, "utf-8")
+    with pytest.raises(ProtocolError) as caught:
+        load_scale(path)
+    message = str(caught.value)
+    assert "answered literally from Grade III's criteria" in message
+    assert "nucleus annulus distinction 'unclear': no" in message
+    assert "lead to Grade IV" in message
+    assert caught.value.line == line_of(wrong, "[[decision]]")
+
+
+def test_a_yes_description_no_grade_gives_is_refused(tmp_path: Path) -> None:
+    text = BUILTIN_PFIRRMANN.read_text("utf-8").replace(
+        'yes_when = ["collapsed disc space"]', 'yes_when = ["collapsed"]'
+    )
+    path = tmp_path / "pfirrmann.toml"
+    path.write_text(text, "utf-8")
+    with pytest.raises(ProtocolError, match=r"answers yes for \['collapsed'\]") as caught:
+        load_scale(path)
+    assert "'collapsed disc space'" in str(caught.value)  # the descriptions to choose from
+    assert caught.value.line == line_of(text, 'yes_when = ["collapsed"]')
+
+
 def test_grades_accept_their_spellings_and_refuse_others() -> None:
     pfirrmann, modic = load_scale("pfirrmann"), load_scale("modic")
     assert pfirrmann.grade("IV").code == "4"
@@ -64,6 +148,28 @@ def test_modic_is_nominal_with_the_mixed_types() -> None:
     assert all(g.score is None for g in modic.grades)
     assert modic.site == "endplate"
     assert dict(modic.grade("I").criteria) == {"T1": "hypointense", "T2": "hyperintense"}
+
+
+@pytest.mark.parametrize(
+    ("cranial", "caudal", "verdict"),
+    [("II/III", "0", "pass"), ("0", "I/II", "pass"), ("III", "0", "fail"), ("0", "0", "fail")],
+)
+def test_dlbp_counts_mixed_modic_types_with_a_type_i_or_ii_component(
+    cranial: str, caudal: str, verdict: str
+) -> None:
+    protocol = load_protocol()
+    rule = next(r for r in protocol.rules if r.id == "modic_target")
+    assert "mixed type with a type I or II component (I/II, II/III) counts" in rule.text
+    grades = pd.DataFrame(
+        [
+            {"subject": "S", "visit": "baseline", "level": "L4-L5", "item": item, "code": code,
+             "reader": "R1", "role": "primary"}
+            for item, code in (("modic_cranial", cranial), ("modic_caudal", caudal))
+        ]
+    )  # fmt: skip
+    (result,) = evaluate_eligibility(protocol, grades)
+    by_rule = {r.rule_id: r for r in result.results}
+    assert by_rule["modic_target"].verdict.value == verdict
 
 
 def test_a_new_scale_is_a_protocol_edit_not_a_code_change(tmp_path: Path) -> None:
