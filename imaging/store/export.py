@@ -26,9 +26,9 @@ from imaging.endpoints import (
     complete_rows,
     endpoint_rows,
 )
-from imaging.errors import SpineEndpointsError
 from imaging.protocol.model import Protocol
 from imaging.protocol.visits import study_day
+from imaging.store.measures import grade_score
 from imaging.store.reads import CurrentRead, current_reads, read_content
 from imaging.store.schema import Case, Image, Measurement, Subject
 
@@ -56,7 +56,7 @@ def read_rows(
     read = current.read
     content = read_content(session, read)
     grades = tuple(
-        Grade(level, item, code, _score(protocol, item, code), content.notes.get(level, ""))
+        Grade(level, item, code, grade_score(protocol, item, code), content.notes.get(level, ""))
         for (level, item), code in sorted(content.grades.items())
     )
     study = StudyRead(
@@ -89,14 +89,6 @@ def read_rows(
         for m in measured
     )
     return rows
-
-
-def _score(protocol: Protocol, item: str, code: str) -> float | None:
-    try:
-        score = protocol.item(item).scale.grade(code).score
-    except (SpineEndpointsError, ValueError):
-        return None  # an item of another protocol version: kept, without a score
-    return None if score is None else float(score)
 
 
 def _finite(value: float | None) -> float | None:

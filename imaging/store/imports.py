@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from imaging.protocol.model import Protocol
 from imaging.store.cases import get_case
-from imaging.store.measures import MeasureRow, submit_with_measures
+from imaging.store.measures import submit_with_measures
 from imaging.store.reads import (
     ReadContent,
     latest_version,
@@ -62,15 +62,13 @@ class ReadImport:
     """One group of an imported file: who read what, and how the read's content becomes.
 
     ``content(current)`` gives the content wanted from the current one (empty for a new read);
-    ``measures(content, version)`` gives the endpoint rows to store with it, or None when the
-    import does not touch the read's measures (a grade form: they are kept as they were).
+    the store computes the measures of what is submitted.
     """
 
     subject: str
     visit: str
     reader: str
     content: Callable[[ReadContent], ReadContent]
-    measures: Callable[[ReadContent, int], Iterable[MeasureRow]] | None = None
     where: int | str | None = None
     """Where the group is in the file (a line), for the problem's message."""
 
@@ -144,5 +142,4 @@ def _store(
     content: ReadContent,
     actor: str,
 ) -> None:
-    measures = None if group.measures is None else group.measures(content, read.version)
-    submit_with_measures(session, read, content, protocol, measures, actor=actor)
+    submit_with_measures(session, read, content, protocol, actor=actor)

@@ -3,22 +3,22 @@
 A landmark file (docs/landmark-format.md) is an import format: its corners become reads of the
 store, one per subject, visit and reader, with the same validation, versions and audit as grade
 forms (:mod:`imaging.store.imports`). A file holds a read's whole corner set: the films in it
-replace the read's corners (its grades are kept). The measures stored with the read are computed
-by :func:`imaging.endpoints.endpoint_rows` from those corners and each film's calibration (from
-the image headers, or ``--mm-per-pixel``), as everywhere else.
+replace the read's corners and films (its grades are kept). Each film is stored with its
+calibration (from the image headers, or ``--mm-per-pixel``), and the store computes the read's
+measures from them (:func:`imaging.store.measures.submit_with_measures`), as everywhere else.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
-from imaging.endpoints import EndpointRow, FilmCorners, MeasureRules, StudyRead, endpoint_rows
 from imaging.errors import LandmarkError
 from imaging.geometry.landmarks import Landmarks
 from imaging.protocol.model import Protocol
 from imaging.store.imports import ImportSummary, ReadImport, import_reads
-from imaging.store.reads import LandmarkPoint, ReadContent
+from imaging.store.reads import FilmRecord, LandmarkPoint, ReadContent
 from imaging.store.store import ReadStore
 
 
@@ -39,7 +39,6 @@ def import_landmarks(
     ``reader`` is used for sets whose file names none. Raises
     :class:`~imaging.errors.LandmarkError` listing every refused read; nothing is then stored.
     """
-    rules = MeasureRules.from_protocol(protocol)
     groups: dict[tuple[str, str, str], list[Landmarks]] = defaultdict(list)
     problems: list[tuple[int | str | None, str]] = []
     for film in films:
@@ -66,7 +65,6 @@ def import_landmarks(
             visit,
             who,
             _corners(group),
-            _measures(subject, visit, who, group, rules),
             where=_where(group[0]),
         )
         for (subject, visit, who), group in sorted(groups.items())
@@ -105,17 +103,10 @@ def _corners(films: Sequence[Landmarks]) -> Callable[[ReadContent], ReadContent]
         for film in films
         for point in film.points()
     }
-    return lambda current: ReadContent(current.grades, current.notes, points, current.suggestions)
-
-
-def _measures(
-    subject: str, visit: str, reader: str, films: Sequence[Landmarks], rules: MeasureRules
-) -> Callable[[ReadContent, int], Iterable[EndpointRow]]:
-    def rows(content: ReadContent, version: int) -> list[EndpointRow]:
-        read = StudyRead(
-            subject, visit, reader, version,
-            films=tuple(FilmCorners(film.with_study(visit=visit)) for film in films),
-        )  # fmt: skip
-        return endpoint_rows(read, rules)
-
-    return rows
+    records = {
+        film.image: FilmRecord(
+            film.film.value, film.image, film.calibration, film.anterior_direction
+        )
+        for film in films
+    }
+    return lambda current: replace(current, landmarks=points, films=records)

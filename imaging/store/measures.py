@@ -15,10 +15,22 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from imaging import __version__
-from imaging.errors import ReadImmutableError
+from imaging.anatomy import Corner, Film, Vertebra
+from imaging.endpoints import (
+    EndpointRow,
+    FilmCorners,
+    Grade,
+    MeasureRules,
+    StudyRead,
+    endpoint_rows,
+)
+from imaging.errors import LandmarkError, ReadImmutableError, SpineEndpointsError, StoreError
+from imaging.geometry.landmarks import Landmarks
 from imaging.protocol.model import Protocol
+from imaging.store.cases import case_names
 from imaging.store.reads import ReadContent, save_draft, submit
-from imaging.store.schema import Measurement, Read
+from imaging.store.schema import Case, Measurement, Read
+from imaging.store.vocabulary import corners_obtained
 
 
 class MeasureRow(TypingProtocol):
@@ -87,17 +99,65 @@ def read_measures(session: Session, read: Read) -> list[Measurement]:
 
 
 def submit_with_measures(
-    session: Session,
-    read: Read,
+    session: Session, read: Read, content: ReadContent, protocol: Protocol, *, actor: str
+) -> None:
+    """Save the draft's ``content``, compute its measures from it and store them, and submit it:
+    every path that submits a read (the workstation, ``grades import``, ``landmarks import``)
+    does it here, so a read's measures always follow its current corners, films and grades."""
+    save_draft(session, read, content, protocol)
+    subject, visit = case_names(session, session.get_one(Case, read.case_pk))
+    rows = content_rows(subject, visit, read.reader, read.version, content, protocol)
+    if rows is not None:
+        replace_measures(session, read, rows)
+    submit(session, read, actor=actor)
+
+
+def content_rows(
+    subject: str,
+    visit: str,
+    reader: str,
+    version: int | None,
     content: ReadContent,
     protocol: Protocol,
-    measures: Iterable[MeasureRow] | None,
-    *,
-    actor: str,
-) -> None:
-    """Save the draft's ``content``, store its ``measures`` (None keeps those it has, e.g. a
-    grade form's correction) and submit it: every path that submits a read does it here."""
-    save_draft(session, read, content, protocol)
-    if measures is not None:
-        replace_measures(session, read, measures)
-    submit(session, read, actor=actor)
+) -> list[EndpointRow] | None:
+    """The endpoint rows of a read's content through :func:`imaging.endpoints.endpoint_rows`:
+    each film's corners with the calibration stored with it, and the read's grades. None when
+    corners lie on an image without a stored film (reads stored before films were kept: their
+    stored measures stand)."""
+    by_image: dict[str, dict[Vertebra, dict[Corner, tuple[float, float]]]] = {}
+    uses: dict[str, list[str]] = {}
+    for point in content.landmarks.values():
+        placed = by_image.setdefault(point.image, {}).setdefault(Vertebra(point.vertebra), {})
+        placed[Corner(point.corner)] = (point.row, point.col)
+        uses.setdefault(point.image, []).append(str(point.used))
+    if any(image not in content.films for image in by_image):
+        return None
+    films = []
+    for image, corners in by_image.items():
+        record = content.films[image]
+        try:
+            landmarks = Landmarks(
+                corners, Film(record.film), record.calibration, image=image, subject=subject,
+                visit=visit, reader=reader, anterior_direction=record.anterior_direction,
+            )  # fmt: skip
+        except LandmarkError as error:
+            raise StoreError(
+                f"{subject} {visit}, reader {reader}: the {record.film} film's corners cannot be "
+                f"measured: {error.reason}",
+                fix="Correct the corners before submitting.",
+            ) from error
+        films.append(FilmCorners(landmarks, corners_obtained(uses[image]).value))
+    grades = tuple(
+        Grade(level, item, code, grade_score(protocol, item, code))
+        for (level, item), code in sorted(content.grades.items())
+    )
+    read = StudyRead(subject, visit, reader, version, films=tuple(films), grades=grades)
+    return endpoint_rows(read, MeasureRules.from_protocol(protocol))
+
+
+def grade_score(protocol: Protocol, item: str, code: str) -> float | None:
+    try:
+        score = protocol.item(item).scale.grade(code).score
+    except (SpineEndpointsError, ValueError):
+        return None  # an item of another protocol version: kept, without a score
+    return None if score is None else float(score)

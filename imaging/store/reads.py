@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from imaging.calibration import Calibration, CalibrationSource
 from imaging.errors import ReadImmutableError, StoreError
 from imaging.protocol.model import Protocol
 from imaging.store.audit import record
@@ -32,6 +33,7 @@ from imaging.store.schema import (
     Landmark,
     Measurement,
     Read,
+    ReadFilm,
     ReadNote,
     Subject,
     SuggestedGrade,
@@ -154,6 +156,23 @@ class GradeSuggestion:
 
 
 @dataclass(frozen=True)
+class FilmRecord:
+    """A film a read's corners were placed on (``image``: path or SOP Instance UID), with the
+    calibration and the anterior direction (row, col) they are measured with."""
+
+    film: str
+    image: str
+    calibration: Calibration
+    anterior_direction: tuple[float, float] | None = None
+
+    def text(self) -> str:
+        """The audit trail's value: '<image>: magnification-corrected 0.16 x 0.16 mm'."""
+        spacing = self.calibration.pixel_spacing
+        size = f" {spacing[0]:g} x {spacing[1]:g} mm" if spacing else ""
+        return f"{self.image}: {self.calibration.source.value}{size}"
+
+
+@dataclass(frozen=True)
 class ReadContent:
     """What a read holds: grades by (level, item), a comment per level, landmarks by key, and
     suggested grades by (level, item)."""
@@ -162,6 +181,8 @@ class ReadContent:
     notes: Mapping[str, str] = field(default_factory=dict)
     landmarks: Mapping[tuple[str, str, str], LandmarkPoint] = field(default_factory=dict)
     suggestions: Mapping[tuple[str, str], GradeSuggestion] = field(default_factory=dict)
+    films: Mapping[str, FilmRecord] = field(default_factory=dict)
+    """Image -> the film its corners were placed on, with its calibration."""
 
     def replace_levels(
         self,
@@ -172,9 +193,7 @@ class ReadContent:
         """This content with everything at ``levels`` replaced by ``grades`` and ``notes``."""
         kept = {k: v for k, v in self.grades.items() if k[0] not in levels}
         kept_notes = {k: v for k, v in self.notes.items() if k not in levels}
-        return ReadContent(
-            {**kept, **grades}, {**kept_notes, **notes}, self.landmarks, self.suggestions
-        )
+        return replace(self, grades={**kept, **grades}, notes={**kept_notes, **notes})
 
     def audit_values(self) -> dict[str, str]:
         """Every value as (field name -> text), the unit of the audit trail."""
@@ -186,6 +205,7 @@ class ReadContent:
         values.update(
             {f"{level} {item} suggestion": s.code for (level, item), s in self.suggestions.items()}
         )
+        values.update({f"{f.film} film": f.text() for f in self.films.values()})
         return values
 
 
@@ -282,7 +302,20 @@ def read_content(session: Session, read: Read) -> ReadContent:
         (s.level, s.item): GradeSuggestion(s.code, s.evidence, s.software_version)
         for s in session.scalars(select(SuggestedGrade).where(SuggestedGrade.read_pk == read.id))
     }
-    return ReadContent(grades, notes, landmarks, suggestions)
+    films = {
+        f.image: FilmRecord(
+            f.film, f.image,
+            Calibration(
+                None if f.spacing_row is None or f.spacing_col is None
+                else (f.spacing_row, f.spacing_col),
+                CalibrationSource(f.calibration), f.calibration_detail, f.user_supplied,
+            ),
+            None if f.anterior_row is None or f.anterior_col is None
+            else (f.anterior_row, f.anterior_col),
+        )
+        for f in session.scalars(select(ReadFilm).where(ReadFilm.read_pk == read.id))
+    }  # fmt: skip
+    return ReadContent(grades, notes, landmarks, suggestions, films)
 
 
 def _landmark_row(read_pk: int, p: LandmarkPoint) -> Landmark:
@@ -291,6 +324,19 @@ def _landmark_row(read_pk: int, p: LandmarkPoint) -> Landmark:
         row=p.row, col=p.col, click_row=p.click_row, click_col=p.click_col,
         used=LandmarkUse(p.used).value, refined_row=p.refined_row, refined_col=p.refined_col,
         confidence=p.confidence, refinement_status=p.refinement_status,
+    )  # fmt: skip
+
+
+def _film_row(read_pk: int, f: FilmRecord) -> ReadFilm:
+    spacing, anterior = f.calibration.pixel_spacing, f.anterior_direction
+    return ReadFilm(
+        read_pk=read_pk, film=f.film, image=f.image,
+        spacing_row=None if spacing is None else spacing[0],
+        spacing_col=None if spacing is None else spacing[1],
+        calibration=f.calibration.source.value, calibration_detail=f.calibration.detail,
+        user_supplied=f.calibration.user_supplied,
+        anterior_row=None if anterior is None else anterior[0],
+        anterior_col=None if anterior is None else anterior[1],
     )  # fmt: skip
 
 
@@ -303,15 +349,14 @@ def _suggestion_row(
     )  # fmt: skip
 
 
-def _check_content(protocol: Protocol, content: ReadContent) -> None:
+def _check_content(protocol: Protocol, content: ReadContent, visit: str) -> None:
     suggested = {key: s.code for key, s in content.suggestions.items()}
     for kind, values in (("", content.grades), ("suggested ", suggested)):
         for (level, item_name), code in values.items():
             item = protocol.item(item_name)
-            if level not in item.levels:
-                raise StoreError(
-                    f"{kind}{item_name} is not read at {level} in protocol {protocol.id}"
-                )
+            refusal = protocol.grade_refusal(item_name, level, visit)
+            if refusal is not None:
+                raise StoreError(f"{level} {kind}{refusal}")
             if code not in item.scale.codes:
                 raise StoreError(
                     f"{level} {kind}{item_name}: {code!r} is not a grade of {item.scale.name}; "
@@ -334,8 +379,8 @@ def _require_draft(session: Session, read: Read) -> None:
 def save_draft(session: Session, read: Read, content: ReadContent, protocol: Protocol) -> None:
     """Replace a draft's content (autosave; not audited until submitted)."""
     _require_draft(session, read)
-    _check_content(protocol, content)
-    for table in (GradeValue, ReadNote, Landmark, SuggestedGrade):
+    _check_content(protocol, content, _names(session, read)[1])
+    for table in (GradeValue, ReadNote, Landmark, SuggestedGrade, ReadFilm):
         session.execute(delete(table).where(table.read_pk == read.id))
     for (level, item), code in content.grades.items():
         session.add(
@@ -349,6 +394,8 @@ def save_draft(session: Session, read: Read, content: ReadContent, protocol: Pro
     for (level, item), suggestion in content.suggestions.items():
         scale = protocol.item(item).scale.id
         session.add(_suggestion_row(read.id, level, item, scale, suggestion))
+    for film in content.films.values():
+        session.add(_film_row(read.id, film))
     session.flush()
 
 
@@ -424,6 +471,8 @@ def start_correction(
         session.add(ReadNote(read_pk=correction.id, level=level, text=text))
     for p in content.landmarks.values():
         session.add(_landmark_row(correction.id, p))
+    for film in content.films.values():
+        session.add(_film_row(correction.id, film))
     for suggested in session.scalars(
         select(SuggestedGrade).where(SuggestedGrade.read_pk == read.id)
     ):
@@ -487,7 +536,7 @@ def lock(session: Session, read: Read, *, actor: str, reason: str = "") -> None:
 def discard_draft(session: Session, read: Read, *, actor: str) -> None:
     """Delete a draft (its content and measures too); audited."""
     _require_draft(session, read)
-    for table in (GradeValue, ReadNote, Landmark, SuggestedGrade, Measurement):
+    for table in (GradeValue, ReadNote, Landmark, SuggestedGrade, ReadFilm, Measurement):
         session.execute(delete(table).where(table.read_pk == read.id))
     _audit(
         session, read, actor, "discarded", field=f"version {read.version}",

@@ -9,6 +9,7 @@
   the read it supersedes and the reason for the correction.
 * ``grades``, ``read_notes`` (a comment per level), ``landmarks`` - a read's content; each
   landmark keeps the reader's click, the refined position software offered and which was used.
+* ``read_films`` - the films a read's corners were placed on, with their calibration.
 * ``grade_suggestions`` - grades software suggested to the reader (never an endpoint: only
   ``grades`` are), with the evidence shown.
 * ``measurements`` - computed measures, with calibration and software version.
@@ -24,6 +25,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -243,6 +245,26 @@ class SuggestedGrade(Base):
     code: Mapped[str] = mapped_column(String(32))
     evidence: Mapped[str] = mapped_column(Text, default="")
     software_version: Mapped[str] = mapped_column(String(32), default="")
+
+
+class ReadFilm(Base):
+    """A film a read's corners were placed on, with the calibration and orientation they are
+    measured with: what the store needs to compute the read's measures itself."""
+
+    __tablename__ = "read_films"
+    __table_args__ = (UniqueConstraint("read_pk", "image", name="uq_read_films_read_image"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    read_pk: Mapped[int] = mapped_column(ForeignKey("reads.id"), index=True)
+    film: Mapped[str] = mapped_column(String(16))
+    image: Mapped[str] = mapped_column(Text)
+    spacing_row: Mapped[float | None] = mapped_column(Float)
+    spacing_col: Mapped[float | None] = mapped_column(Float)
+    calibration: Mapped[str] = mapped_column(String(32))
+    calibration_detail: Mapped[str] = mapped_column(Text, default="")
+    user_supplied: Mapped[bool] = mapped_column(Boolean, default=False)
+    anterior_row: Mapped[float | None] = mapped_column(Float)
+    anterior_col: Mapped[float | None] = mapped_column(Float)
 
 
 class Measurement(Base):

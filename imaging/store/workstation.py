@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from imaging.errors import StoreError
 from imaging.protocol.model import Protocol
 from imaging.store.cases import ImageRecord, case_names, get_case, register_images
-from imaging.store.measures import MeasureRow, submit_with_measures
+from imaging.store.measures import submit_with_measures
 from imaging.store.reads import (
     ReadContent,
     latest_version,
@@ -120,15 +120,14 @@ def submit_read(
     key: ReadKey,
     content: ReadContent,
     protocol: Protocol,
-    measures: Iterable[MeasureRow],
     *,
     source: str = "",
 ) -> ReadState:
-    """Save ``content``, store ``measures`` with the read (with the software version, see
-    :func:`~imaging.store.measures.replace_measures`) and submit it: call it inside one
-    transaction, so that all of it is stored or none."""
+    """Save ``content`` and submit it with the measures the store computes from it
+    (:func:`~imaging.store.measures.submit_with_measures`): call it inside one transaction, so
+    that all of it is stored or none."""
     read = _latest_or_new(session, key, protocol, source)
-    submit_with_measures(session, read, content, protocol, measures, actor=key.reader)
+    submit_with_measures(session, read, content, protocol, actor=key.reader)
     return ReadState.of(read)
 
 

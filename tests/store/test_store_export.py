@@ -10,11 +10,13 @@ import pytest
 from imaging import __version__
 from imaging.endpoints import COLUMNS, ChangeFromBaseline, EndpointRow, write_endpoint_rows
 from imaging.errors import ReadImmutableError, SpineEndpointsError
+from imaging.landmark_files import load_landmarks
 from imaging.protocol import Protocol
 from imaging.protocol.grade_forms import GradeRow
 from imaging.store.cases import get_case
 from imaging.store.export import stored_rows
 from imaging.store.grades import import_grade_rows
+from imaging.store.landmark_import import import_landmarks
 from imaging.store.measures import replace_measures
 from imaging.store.reads import ReadContent, save_draft, start_read, submit
 from imaging.store.store import ReadStore
@@ -119,18 +121,30 @@ def test_measures_of_a_submitted_read_are_final(store: ReadStore, protocol: Prot
             replace_measures(session, read, MEASURES["baseline"])
 
 
-def test_measures_stored_with_a_read_follow_its_current_version(
-    store: ReadStore, protocol: Protocol
+def test_a_correction_recomputes_the_measures_from_the_stored_corners_and_films(
+    store: ReadStore, protocol: Protocol, tmp_path: Path
 ) -> None:
-    submit_reads(store, protocol)
-    import_grade_rows(store, protocol, [row("baseline", "5", "I")], actor="t", reason="re-read")
+    """Corners and films from a landmark file, grades from a form, then a grade correction:
+    the new version's measures are computed again by the store, from what it holds."""
+    samples = Path(__file__).resolve().parents[2] / "sample_dicom"
+    if not (samples / "landmarks.csv").is_file():
+        pytest.skip("sample_dicom/ has not been generated")
+    corners = pd.read_csv(samples / "landmarks.csv", dtype=str, keep_default_na=False)
+    mine = corners[(corners["subject"] == "DLBP-001") & (corners["visit"] == "baseline")]
+    mine.to_csv(tmp_path / "corners.csv", index=False)
+    films = load_landmarks(tmp_path / "corners.csv", mm_per_pixel=0.16)
+    import_landmarks(store, protocol, films, actor="t")
+    form = GradeRow("DLBP-001", "baseline", "L4-L5", "ground-truth", (("pfirrmann", "4"),))
+    import_grade_rows(store, protocol, [form], actor="t")
     with store.reading() as session:
-        rows = stored_rows(session, protocol)
-    baseline = [r for r in rows if r.visit == "baseline"]
-    mean = [r for r in baseline if r.measure == "disc_height_mean"]
-    assert [(r.value, r.read_version) for r in mean] == [(7.25, 2)]  # copied, not doubled
-    assert [(r.corners, r.software_version) for r in mean] == [("click", __version__)]
-    (pfirrmann,) = [r for r in baseline if r.measure == "pfirrmann"]
-    assert (pfirrmann.grade, pfirrmann.read_version) == ("5", 2)
-    later = [r for r in rows if r.visit == "month_12" and r.measure == "pfirrmann"]
-    assert [r.change_from_baseline for r in later] == [-2.0]  # against the corrected baseline
+        before = {(r.level, r.measure, r.film): r for r in stored_rows(session, protocol)}
+    fixed = GradeRow("DLBP-001", "baseline", "L4-L5", "ground-truth", (("pfirrmann", "5"),))
+    import_grade_rows(store, protocol, [fixed], actor="t", reason="re-read")
+    with store.reading() as session:
+        after = {(r.level, r.measure, r.film): r for r in stored_rows(session, protocol)}
+    assert set(before) == set(after)
+    height = ("L4-L5", "disc_height_mean", "neutral")
+    assert (before[height].read_version, after[height].read_version) == (2, 3)
+    assert after[height].value == before[height].value is not None
+    assert (after[height].corners, after[height].software_version) == ("click", __version__)
+    assert after[("L4-L5", "pfirrmann", "")].grade == "5"

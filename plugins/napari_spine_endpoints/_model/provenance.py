@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from imaging.store.vocabulary import LandmarkUse
+from imaging.store.vocabulary import corners_obtained as obtained_from
 
 Point = tuple[float, float]
 
@@ -78,11 +79,5 @@ def _point(value: Any) -> Point | None:
 
 
 def corners_obtained(records: Iterable[CornerRecord]) -> LandmarkUse:
-    """How a film's corners were obtained, for the measures made from them (the endpoint
-    table's ``corners``): ``tracked`` when any corner was tracked, else ``refined`` when any was
-    refined, else ``click`` (a corner moved by hand is the reader's placement)."""
-    used = {record.used for record in records}
-    for software in (LandmarkUse.TRACKED, LandmarkUse.REFINED):
-        if software in used:
-            return software
-    return LandmarkUse.CLICK
+    """How a film's corners were obtained (:func:`imaging.store.vocabulary.corners_obtained`)."""
+    return obtained_from(record.used for record in records)

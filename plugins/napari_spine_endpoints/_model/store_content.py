@@ -20,7 +20,7 @@ import re
 
 from imaging.anatomy import Corner, DiscLevel, Film, Vertebra
 from imaging.errors import SpineEndpointsError
-from imaging.store.reads import GradeSuggestion, LandmarkPoint, ReadContent
+from imaging.store.reads import FilmRecord, GradeSuggestion, LandmarkPoint, ReadContent
 from imaging.store.vocabulary import LandmarkUse
 from napari_spine_endpoints._model.placement import CornerLabel
 from napari_spine_endpoints._model.provenance import CornerRecord
@@ -78,7 +78,14 @@ def to_read_content(session: ReadingSession) -> ReadContent:
         key: GradeSuggestion(s.code, s.evidence_text, SOFTWARE)
         for key, s in session.suggestions.values.items()
     }
-    return ReadContent(grades, joined, landmarks, suggestions)
+    films = {
+        info.source_image: FilmRecord(
+            film.value, info.source_image, info.calibration, info.anterior_direction
+        )
+        for film, info in session.films.items()
+        if session.placements.get(film) is not None and session.placements[film].positions
+    }
+    return ReadContent(grades, joined, landmarks, suggestions, films)
 
 
 def _landmark(

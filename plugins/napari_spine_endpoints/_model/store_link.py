@@ -82,13 +82,11 @@ class StoreLink:
             return save_read_draft(db, _key(session), content, session.protocol, source=SOURCE)
 
     def submit(self, session: ReadingSession) -> ReadState:
-        """Save, store the measures shown with the read, and submit it, in one transaction."""
+        """Save and submit the read, in one transaction; the store computes its measures from
+        the same corners, films' calibrations and grades as the measures table shows."""
         content = to_read_content(session)
-        measures = session.measures().rows
         with self.store.writing() as db:
-            return submit_read(
-                db, _key(session), content, session.protocol, measures, source=SOURCE
-            )
+            return submit_read(db, _key(session), content, session.protocol, source=SOURCE)
 
     def start_correction(self, session: ReadingSession, reason: str) -> ReadState:
         """Open version n + 1 of the reader's submitted read as a draft, with ``reason``."""

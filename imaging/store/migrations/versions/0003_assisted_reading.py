@@ -19,13 +19,13 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from imaging.store.migrations.guards import create_guard, drop_guard
+
 revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-IMMUTABLE = "a submitted or locked read is immutable: make a correction (a new version)"
-EVENTS = ("insert", "update", "delete")
 LANDMARK_CHECKS = {
     "ck_landmarks_used_known": "used IN ('click', 'refined', 'tracked', 'moved')",
     "ck_landmarks_click_has_position": "used <> 'click' OR click_row IS NOT NULL",
@@ -39,7 +39,7 @@ NEW_LANDMARK_COLUMNS = ("refined_row", "refined_col", "confidence", "refinement_
 
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
-    _drop_guard("landmarks", dialect)
+    drop_guard("landmarks", dialect)
     for column in NEW_LANDMARK_COLUMNS:
         kind = sa.String(32) if column == "refinement_status" else sa.Float()
         op.add_column("landmarks", sa.Column(column, kind, nullable=True))
@@ -78,16 +78,16 @@ def upgrade() -> None:
         ),
     )
     op.create_index("ix_grade_suggestions_read_pk", "grade_suggestions", ["read_pk"])
-    _create_guard("landmarks", dialect)
-    _create_guard("grade_suggestions", dialect)
+    create_guard("landmarks", dialect)
+    create_guard("grade_suggestions", dialect)
 
 
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
-    _drop_guard("grade_suggestions", dialect)
+    drop_guard("grade_suggestions", dialect)
     op.drop_index("ix_grade_suggestions_read_pk", table_name="grade_suggestions")
     op.drop_table("grade_suggestions")
-    _drop_guard("landmarks", dialect)
+    drop_guard("landmarks", dialect)
     with op.batch_alter_table("landmarks") as batch:
         for name in LANDMARK_CHECKS:
             batch.drop_constraint(op.f(name), type_="check")
@@ -97,35 +97,4 @@ def downgrade() -> None:
             "used", new_column_name="method", existing_type=sa.String(16), existing_nullable=False
         )
     op.execute("UPDATE landmarks SET method = 'manual' WHERE method = 'click'")
-    _create_guard("landmarks", dialect)
-
-
-def _create_guard(table: str, dialect: str) -> None:
-    """The triggers of migration 0001 for one content table (they cover every column)."""
-    if dialect == "sqlite":
-        status_new = "(SELECT status FROM reads WHERE id = NEW.read_pk)"
-        status_old = "(SELECT status FROM reads WHERE id = OLD.read_pk)"
-        conditions = {
-            "insert": f"{status_new} <> 'draft'",
-            "update": f"{status_old} <> 'draft' OR {status_new} <> 'draft'",
-            "delete": f"{status_old} <> 'draft'",
-        }
-        for event, condition in conditions.items():
-            op.execute(
-                f"""CREATE TRIGGER {table}_immutable_{event} BEFORE {event.upper()} ON {table}
-                WHEN {condition}
-                BEGIN SELECT RAISE(ABORT, '{table}: {IMMUTABLE}'); END"""
-            )
-    elif dialect == "postgresql":
-        op.execute(
-            f"CREATE TRIGGER {table}_immutable BEFORE INSERT OR UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION spine_content_guard()"
-        )
-
-
-def _drop_guard(table: str, dialect: str) -> None:
-    if dialect == "sqlite":
-        for event in EVENTS:
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_immutable_{event}")
-    elif dialect == "postgresql":
-        op.execute(f"DROP TRIGGER IF EXISTS {table}_immutable ON {table}")
+    create_guard("landmarks", dialect)
