@@ -129,10 +129,35 @@ MEASURES: Mapping[str, Measure] = _measures(
         _FROBIN,
     ),
     Measure(
+        "disc_height_anterior_bisector", "mm", MeasureKind.DISC, _ALL_FOUR, _NEUTRAL,
+        "Anterior disc height (bisector)", 2,
+        "Anterior disc height measured perpendicular to the disc's bisector (the line halving "
+        "the angle between the two endplates), so a slip along the disc does not change it.",
+        _FROBIN,
+    ),
+    Measure(
+        "disc_height_posterior_bisector", "mm", MeasureKind.DISC, _ALL_FOUR, _NEUTRAL,
+        "Posterior disc height (bisector)", 2,
+        "Posterior disc height measured perpendicular to the disc's bisector.", _FROBIN,
+    ),
+    Measure(
+        "disc_height_mean_bisector", "mm", MeasureKind.DISC, _ALL_FOUR, _NEUTRAL,
+        "Mean disc height (bisector)", 2,
+        "Mean of the anterior and posterior disc heights perpendicular to the bisector.",
+        _FROBIN,
+    ),
+    Measure(
+        "disc_height_index_bisector", "1", MeasureKind.DISC, _ALL_FOUR, _NEUTRAL,
+        "Disc height index (bisector)", 3,
+        "Mean disc height perpendicular to the bisector divided by the mean depth of the two "
+        "endplates (dimensionless): independent of slip, magnification and stature.", _FROBIN,
+    ),
+    Measure(
         "height_loss_vs_adjacent_pct", "%", MeasureKind.DISC, _ALL_FOUR, _NEUTRAL,
         "Height loss vs adjacent discs", 1,
-        "100 x (1 - mean disc height / mean of the reference discs' mean heights); the reference "
-        "discs are named in reference_levels.", _LOSS,
+        "100 x (1 - disc height / mean of the reference discs' heights), with the disc height "
+        "the protocol names (mean, or mean perpendicular to the bisector); the reference discs, "
+        "normal by the protocol's definition, are named in reference_levels.", _LOSS,
     ),
     Measure(
         "height_loss_flag", "1", MeasureKind.DISC, _ALL_FOUR, _NEUTRAL, "Height loss flag", 0,
@@ -155,6 +180,13 @@ MEASURES: Mapping[str, Measure] = _measures(
         "Translation % depth", 1,
         "Translation as a percentage of the lower vertebra's superior endplate depth.",
         _SLIP_SOURCE,
+    ),
+    Measure(
+        "meyerding_grade", "1", MeasureKind.DISC, _SLIP, _NEUTRAL, "Meyerding grade", 0,
+        "Grade 1-5 of the static slip on the neutral film, |translation % depth|: I < 25 %, "
+        "II 25-50 %, III 50-75 %, IV 75-100 %, V > 100 % (spondyloptosis); the direction is the "
+        "sign of translation_pct_depth (positive: anterolisthesis).",
+        "Meyerding, Surg Gynecol Obstet 1932;54:371; shared/reference/spine-imaging.md section 4",
     ),
     Measure(
         "anterior_height", "mm", MeasureKind.BODY, (("body", _AS), ("body", _AI)), _NEUTRAL,

@@ -40,6 +40,15 @@ class DiscHeights:
     """Between the midpoints of the upper inferior and the lower superior endplates."""
     index: FloatArray
     """mean / mean(depth of the two endplates); dimensionless."""
+    anterior_bisector: FloatArray
+    """Anterior height measured perpendicular to the disc's bisector (the line halving the angle
+    between the two endplates): unchanged by a slip along the disc (Frobin et al. 1997)."""
+    posterior_bisector: FloatArray
+    """Posterior height perpendicular to the bisector."""
+    mean_bisector: FloatArray
+    """(anterior_bisector + posterior_bisector) / 2."""
+    index_bisector: FloatArray
+    """mean_bisector / mean(depth of the two endplates); dimensionless."""
 
 
 class Translation(NamedTuple):
@@ -161,6 +170,10 @@ def disc_measures(
             join([p.heights.mean for p in parts]),
             join([p.heights.middle for p in parts]),
             join([p.heights.index for p in parts]),
+            join([p.heights.anterior_bisector for p in parts]),
+            join([p.heights.posterior_bisector for p in parts]),
+            join([p.heights.mean_bisector for p in parts]),
+            join([p.heights.index_bisector for p in parts]),
         ),
         join([p.segmental_angle for p in parts]),
         Translation(
@@ -194,6 +207,18 @@ def _disc_measures(
         # A zero-depth endplate gives 0 / 0 = NaN here, as it should.
         distance = back.dot(lower) / lower_depth
         pct = distance * 100.0 / lower_depth
+    # The bisector runs along the sum of the two endplates' unit vectors (both posterior ->
+    # anterior); heights are the height vectors' components along its normal.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        upper_length = upper.length()
+        along = Vector(upper.row / upper_length + lower.row / lower_depth,
+                       upper.col / upper_length + lower.col / lower_depth)  # fmt: skip
+        along_length = along.length()
+        normal = Vector(-along.col / along_length, along.row / along_length)
+        anterior_bisector = np.abs(front.dot(normal))
+        posterior_bisector = np.abs(back.dot(normal))
+        mean_bisector = (anterior_bisector + posterior_bisector) * 0.5
+        index_bisector = np.where(depth > 0, mean_bisector / depth, np.nan)
     if facing is None:
         side = np.sign(lower.cross(centre))
         side[side == 0] = np.nan
@@ -201,7 +226,10 @@ def _disc_measures(
         side = np.asarray(facing, dtype=np.float64)
     angle = np.degrees(np.arctan2(side * lower.cross(upper), lower.dot(upper)))
     return DiscMeasures(
-        DiscHeights(anterior, posterior, mean, middle, index),
+        DiscHeights(
+            anterior, posterior, mean, middle, index, anterior_bisector, posterior_bisector,
+            mean_bisector, index_bisector,
+        ),
         angle,
         Translation(distance, pct),
     )
@@ -214,7 +242,8 @@ def disc_heights(
     lower_superior_posterior: ArrayLike,
     spacing: ArrayLike = (1.0, 1.0),
 ) -> DiscHeights:
-    """Anterior, posterior, mean and middle disc heights and the disc height index."""
+    """Anterior, posterior, mean and middle disc heights and the disc height index, corner to
+    corner and perpendicular to the disc's bisector."""
     return disc_measures(
         upper_inferior_anterior,
         upper_inferior_posterior,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from imaging.anatomy import LUMBAR_LEVELS, Corner, DiscLevel, Vertebra
 from imaging.geometry.discs import disc_measures, vertebral_body_heights
@@ -67,6 +67,22 @@ class FilmGeometry:
         return float(self.disc[measure][self.levels.index(level)])
 
 
+MEYERDING_LIMITS_PCT = (25.0, 50.0, 75.0, 100.0)
+"""Slip (% of the caudal endplate's depth) where Meyerding grades II, III, IV and V begin
+(shared/reference/spine-imaging.md section 4: I < 25, II 25-50, III 50-75, IV 75-100, V > 100)."""
+
+
+def meyerding_grade(slip_pct_depth: ArrayLike) -> FloatArray:
+    """Meyerding grade 1-5 of each slip's size (``|translation % depth|``), NaN where unknown.
+
+    Grade IV ends at 100 % inclusive; beyond is V (spondyloptosis).
+    """
+    slip = np.abs(np.asarray(slip_pct_depth, dtype=np.float64))
+    grade = 1.0 + np.searchsorted(MEYERDING_LIMITS_PCT[:3], slip, side="right")
+    grade = np.where(slip > MEYERDING_LIMITS_PCT[3], 5.0, grade)
+    return np.where(np.isfinite(slip), grade, np.nan)
+
+
 def film_geometry(landmarks: Landmarks, height_loss: HeightLossRule | None = None) -> FilmGeometry:
     """All disc and vertebral body measures of one film."""
     rule = height_loss or HeightLossRule()
@@ -86,10 +102,27 @@ def film_geometry(landmarks: Landmarks, height_loss: HeightLossRule | None = Non
     discs = disc_measures(ua, up, la, lp, spacing, facing=landmarks.facing)
     heights, angle, shift = discs.heights, discs.segmental_angle, discs.translation
 
+    disc = {
+        "disc_height_anterior": heights.anterior,
+        "disc_height_posterior": heights.posterior,
+        "disc_height_mean": heights.mean,
+        "disc_height_middle": heights.middle,
+        "disc_height_index": heights.index,
+        "disc_height_anterior_bisector": heights.anterior_bisector,
+        "disc_height_posterior_bisector": heights.posterior_bisector,
+        "disc_height_mean_bisector": heights.mean_bisector,
+        "disc_height_index_bisector": heights.index_bisector,
+        "segmental_angle": angle,
+        "translation": shift.distance,
+        "translation_pct_depth": shift.pct_depth,
+        "meyerding_grade": meyerding_grade(shift.pct_depth),
+    }
+    if rule.height not in disc:
+        raise ValueError(f"height loss cannot compare {rule.height!r}: not a disc height")
     all_levels = tuple(DiscLevel)
     all_means = np.full(len(all_levels), np.nan)
     for i, level in enumerate(levels):
-        all_means[all_levels.index(level)] = heights.mean[i]
+        all_means[all_levels.index(level)] = disc[rule.height][i]
     loss = height_loss_vs_adjacent(all_means, all_levels, rule)
     positions = [all_levels.index(level) for level in levels]
     references = {
@@ -98,17 +131,7 @@ def film_geometry(landmarks: Landmarks, height_loss: HeightLossRule | None = Non
         )
         for level, position in zip(levels, positions, strict=True)
     }
-    disc = {
-        "disc_height_anterior": heights.anterior,
-        "disc_height_posterior": heights.posterior,
-        "disc_height_mean": heights.mean,
-        "disc_height_middle": heights.middle,
-        "disc_height_index": heights.index,
-        "height_loss_vs_adjacent_pct": loss.loss_pct[0, positions],
-        "segmental_angle": angle,
-        "translation": shift.distance,
-        "translation_pct_depth": shift.pct_depth,
-    }
+    disc["height_loss_vs_adjacent_pct"] = loss.loss_pct[0, positions]
 
     vertebrae = tuple(
         v

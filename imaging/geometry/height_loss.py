@@ -43,6 +43,9 @@ class HeightLossRule:
     )
     threshold_pct: float | None = None
     inclusive: bool = True
+    height: str = "disc_height_mean"
+    """The disc height compared (a measure of :data:`imaging.measures.MEASURES`, e.g.
+    ``disc_height_mean_bisector``, which a slip does not change)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "exclude", frozenset(DiscLevel(v) for v in self.exclude))
@@ -65,6 +68,7 @@ class HeightLossRule:
         reference_levels: Mapping[DiscLevel | str, Iterable[DiscLevel | str]] | None = None,
         threshold_pct: float | None = None,
         inclusive: bool = True,
+        height: str = "disc_height_mean",
     ) -> HeightLossRule:
         """Build from strings such as ``"L4-5"``; raises ValueError for unknown levels."""
         explicit = {
@@ -76,6 +80,7 @@ class HeightLossRule:
             MappingProxyType(explicit),
             None if threshold_pct is None else float(threshold_pct),
             inclusive,
+            height,
         )
 
     def flag(self, loss_pct: ArrayLike) -> FloatArray:

@@ -280,3 +280,37 @@ def test_many_levels_are_measured_in_blocks_with_the_same_values() -> None:
         assert whole.heights.index[i] == pytest.approx(one.heights.index[0])
         assert whole.segmental_angle[i] == pytest.approx(one.segmental_angle[0])
         assert whole.translation.pct_depth[i] == pytest.approx(one.translation.pct_depth[0])
+
+
+# --- slip-independent disc height and static slip (Frobin 1997; Meyerding 1932) ---------------
+def _slipped_disc(slip: float, wedge_deg: float) -> list[np.ndarray]:
+    """Corners (ua, up, la, lp) of a disc 10 px high at the back, facing right (anterior = +col),
+    the upper vertebra tilted by ``wedge_deg`` and slid ``slip`` px along the disc's bisector."""
+    la, lp = np.array([100.0, 40.0]), np.array([100.0, 0.0])
+    tilt = math.radians(wedge_deg)
+    up = np.array([90.0, 0.0])
+    ua = up + 40.0 * np.array([-math.sin(tilt), math.cos(tilt)])  # opens anteriorly
+    half = tilt / 2
+    along = np.array([-math.sin(half), math.cos(half)])  # the bisector, posterior -> anterior
+    return [ua + slip * along, up + slip * along, la, lp]
+
+
+@pytest.mark.parametrize("wedge", [0.0, 8.0])
+def test_bisector_heights_do_not_grow_with_a_slip_along_the_disc(wedge: float) -> None:
+    still = disc_measures(*_slipped_disc(0.0, wedge), spacing=(0.2, 0.2), facing=1.0).heights
+    slid = disc_measures(*_slipped_disc(8.0, wedge), spacing=(0.2, 0.2), facing=1.0).heights
+    assert slid.anterior[0] > still.anterior[0] + 0.1  # corner to corner: grows with the slip
+    for name in ("anterior_bisector", "posterior_bisector", "mean_bisector", "index_bisector"):
+        assert getattr(slid, name)[0] == pytest.approx(getattr(still, name)[0], rel=1e-12)
+    if wedge == 0.0:  # parallel endplates: the bisector height is the plain distance, 10 px
+        assert still.mean_bisector[0] == pytest.approx(10 * 0.2)
+        assert still.index_bisector[0] == pytest.approx(10 / 40)
+
+
+def test_meyerding_grade_of_the_slip_on_the_neutral_film() -> None:
+    from imaging.geometry.film import meyerding_grade
+
+    slips = [0.0, 12.0, 24.99, 25.0, -30.0, 50.0, 74.9, 75.0, 100.0, 100.5, math.nan]
+    assert np.array_equal(
+        meyerding_grade(slips), [1, 1, 1, 2, 2, 3, 3, 4, 4, 5, math.nan], equal_nan=True
+    )
