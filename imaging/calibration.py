@@ -44,6 +44,18 @@ class CalibrationSource(StrEnum):
     def __str__(self) -> str:
         return self.value
 
+    @property
+    def at_the_patient(self) -> bool:
+        """True when millimetres are the patient's (calibrated, corrected for radiographic
+        magnification, or cross-sectional): a millimetre threshold may decide on them.
+        ``detector`` and ``unknown`` spacings are magnified by about 1.1-1.25 on a lateral
+        lumbar film (shared/reference/spine-imaging.md section 4)."""
+        return self in (
+            CalibrationSource.CALIBRATED,
+            CalibrationSource.MAGNIFICATION_CORRECTED,
+            CalibrationSource.PATIENT,
+        )
+
 
 @dataclass(frozen=True)
 class Calibration:
@@ -213,6 +225,23 @@ class Calibration:
                 "size. Angles and ratios are still available.",
             )
         return self.pixel_spacing
+
+    def corrected_for_magnification(self, factor: float, by: str) -> Calibration:
+        """A ``detector`` or ``unknown`` spacing divided by an accepted radiographic
+        magnification ``factor`` (>= 1, e.g. a protocol's, named by ``by``), recorded as
+        ``magnification-corrected``; any other calibration is returned as it is."""
+        if self.source not in (CalibrationSource.DETECTOR, CalibrationSource.UNKNOWN):
+            return self
+        if not (math.isfinite(factor) and factor >= 1.0):
+            raise CalibrationError(f"a magnification factor must be >= 1, got {factor!r}")
+        assert self.pixel_spacing is not None
+        row, col = self.pixel_spacing
+        return Calibration(
+            (row / factor, col / factor),
+            CalibrationSource.MAGNIFICATION_CORRECTED,
+            f"{self.detail}; divided by the magnification factor {factor:g} accepted by {by}",
+            self.user_supplied,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form."""

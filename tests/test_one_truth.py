@@ -52,13 +52,14 @@ def _paths(archive: Path, landmarks: Path, grades: Path, work: Path) -> dict[str
     work.mkdir(parents=True)
     url = f"sqlite:///{work / 'reads.db'}"
     tables: dict[str, Path] = {}
-    for command in ("heights", "rom"):
-        tables[command] = work / f"{command}.csv"
-        _cli(command, str(landmarks), "--out", str(tables[command]))
+    tables["heights"] = _heights(landmarks, grades, work)
+    tables["rom"] = _rom(landmarks, work)
     _cli("batch", str(archive), "--landmarks", str(landmarks), "--grades", str(grades),
          "--out", str(work / "files"))  # fmt: skip
     tables["batch --landmarks --grades"] = work / "files" / "endpoints.csv"
-    _cli("register", str(archive), "--store", url, "--actor", "test")  # the studies' dates
+    starts = _treatment_dates(archive)
+    _cli("register", str(archive), "--store", url, "--actor", "test",
+         *(f"--treatment-date={subject}={day}" for subject, day in starts.items()))  # fmt: skip
     _cli("grades", "import", str(grades), "--store", url, "--actor", "test")
     _cli("landmarks", "import", str(landmarks), "--store", url, "--actor", "test")
     tables["export"] = work / "export.csv"
@@ -79,20 +80,28 @@ def _assert_agree(tables: dict[str, Path]) -> dict[tuple[str, ...], dict[str, st
         else:
             assert set(rows) == set(reference), f"{name}: rows differ from the batch's"
         assert rows, name
-        # a landmark file alone knows no study dates: heights and rom leave study_day empty
-        columns = COMPARED if name in ("heights", "rom") else (*COMPARED, "study_day")
+        # day 0 (the treatment date) is known to the store only: study_day is compared below
+        columns = COMPARED
         for key, row in rows.items():
             for column in columns:
                 assert row[column] == reference[key][column], (name, key, column)
     heights, rom = _rows(tables["heights"]), _rows(tables["rom"])
     assert set(heights) | set(rom) == measures  # together they give every measure of the batch
-    assert "" not in {row["study_day"] for row in reference.values()}, "every study is dated"
+    # day 0 is the treatment date, unknown to files, and the DLBP protocol's baseline imaging
+    # precedes treatment by an interval: no study day is guessed
+    assert {row["study_day"] for row in reference.values()} == {""}
+    if "export" in tables:  # the store knows the treatment dates: export and batch --store agree
+        exported, batched = _rows(tables["export"]), _rows(tables["batch --store"])
+        days = {key: row["study_day"] for key, row in exported.items()}
+        assert days == {key: row["study_day"] for key, row in batched.items()}
+        assert "" not in days.values()
     return reference
 
 
 def _parquet_equal(left: Path, right: Path) -> None:
-    """Full precision: the same values in the two Parquet tables (read versions aside)."""
-    a, b = (pd.read_parquet(p).drop(columns=["read_version"]) for p in (left, right))
+    """Full precision: the same values in the two Parquet tables (read versions and the study
+    day, which only the store knows, aside)."""
+    a, b = (pd.read_parquet(p).drop(columns=["read_version", "study_day"]) for p in (left, right))
     a, b = (t.sort_values(list(KEY)).reset_index(drop=True) for t in (a, b))
     pd.testing.assert_frame_equal(a, b)
 
@@ -143,7 +152,7 @@ def _check_every_path(archive: Path, landmarks: Path, grades: Path, work: Path) 
             "batch --landmarks --grades": after / "files" / "endpoints.csv",
             "export": after / "export.csv",
             "batch --store": after / "store" / "endpoints.csv",
-            "heights": _heights(fixed_landmarks, after),
+            "heights": _heights(fixed_landmarks, fixed_grades, after),
             "rom": _rom(fixed_landmarks, after),
         }
     )
@@ -155,8 +164,22 @@ def _check_every_path(archive: Path, landmarks: Path, grades: Path, work: Path) 
     assert exported[grade_key]["read_version"] == exported[height]["read_version"] == "4"
 
 
-def _heights(landmarks: Path, folder: Path) -> Path:
-    _cli("heights", str(landmarks), "--out", str(folder / "heights.csv"))
+def _treatment_dates(archive: Path) -> dict[str, str]:
+    """Each subject's day 0: 28 days after its baseline study (the seed's liposuction is about
+    three weeks before the transplantation)."""
+    import json
+
+    starts = {}
+    for truth in sorted(archive.glob("*/baseline/ground_truth.json")):
+        study = json.loads(truth.read_text(encoding="utf-8"))
+        baseline = dt.date.fromisoformat(study["study_date"])
+        starts[study["subject"]] = (baseline + dt.timedelta(days=28)).isoformat()
+    return starts
+
+
+def _heights(landmarks: Path, grades: Path, folder: Path) -> Path:
+    """The grades decide which discs are normal references for height loss."""
+    _cli("heights", str(landmarks), "--grades", str(grades), "--out", str(folder / "heights.csv"))
     return folder / "heights.csv"
 
 

@@ -42,7 +42,7 @@ from imaging.endpoints import MeasureRules
 from imaging.errors import SpineEndpointsError
 from imaging.landmark_files.images import locate_image
 from imaging.protocol.model import Protocol
-from imaging.protocol.visits import assign_visit, study_day
+from imaging.protocol.visits import assign_visit, exact_study_day
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def plan_batch(
     }
     claimed = _add_landmarks(located, protocol, by_uid, studies, failures)
     baselines = _baseline_dates(records, located, claimed, protocol)
-    _add_radiographs(records, protocol, claimed, baselines, studies, failures)
+    _add_radiographs(records, protocol, claimed, (baselines, treatment_dates), studies, failures)
     _add_grades(grade_records, protocol, studies)
 
     days = _study_days(studies, records, protocol, treatment_dates)
@@ -260,11 +260,17 @@ def _add_radiographs(
     records: list[ScanRecord],
     protocol: Protocol,
     claimed: set[str],
-    baselines: dict[str, dt.date],
+    anchors: tuple[dict[str, dt.date], dict[str, dt.date]],
     studies: dict[tuple[str, str], _Study],
     failures: list[Failure],
 ) -> None:
-    """Usable radiographs go to their study; unusable files not named by landmarks fail here."""
+    """Usable radiographs go to their study; unusable files not named by landmarks fail here.
+
+    ``anchors`` are each subject's baseline study date and treatment date (from the store). A
+    radiograph whose visit cannot be told (no time point id, and a date that depends on an
+    unknown treatment date, fits no window or two) is a failure row with the reason.
+    """
+    baselines, treatment_dates = anchors
     for record in records:
         path = record.path if record.member is not None else _resolved(record.path)
         if path in claimed:
@@ -306,6 +312,7 @@ def _add_radiographs(
             protocol,
             time_point_id=record.visit,
             study_date=_date(record.study_date),
+            treatment_date=treatment_dates.get(subject),
             baseline_date=baselines.get(subject),
         )
         if assignment.visit is None:
@@ -355,8 +362,9 @@ def _study_days(
 ) -> dict[tuple[str, str], int]:
     """(subject, visit) -> the study's day: its earliest image's Study Date against day 0 (the
     treatment date, else the subject's baseline study date), as the store's export counts it
-    (:func:`imaging.protocol.visits.study_day`). Films only the landmarks name, which the scan
-    passed over, have their header read here."""
+    (:func:`imaging.protocol.visits.exact_study_day`: unknown without a treatment date when the
+    protocol says baseline imaging precedes treatment by an interval). Films only the landmarks
+    name, which the scan passed over, have their header read here."""
     dates = {r.path: _date(r.study_date) for r in records if r.member is None}
     found: dict[tuple[str, str], dt.date] = {}
     for key, study in studies.items():
@@ -369,14 +377,14 @@ def _study_days(
     baseline = {s: d for (s, v), d in found.items() if v == protocol.baseline_visit}
     days: dict[tuple[str, str], int] = {}
     for (subject, visit), date in found.items():
-        day = study_day(
+        day = exact_study_day(
             date,
             protocol,
             treatment_date=treatment_dates.get(subject),
             baseline_date=baseline.get(subject),
         )
         if day is not None:
-            days[(subject, visit)] = day[0]
+            days[(subject, visit)] = day
     return days
 
 

@@ -43,6 +43,14 @@ def register(subparsers: Any) -> None:
         help="discs never used as references (e.g. known degenerated discs)",
     )
     parser.add_argument(
+        "--grades",
+        type=Path,
+        metavar="FILE.csv",
+        help="grade form of the same reads: the protocol's normal reference discs (e.g. "
+        "Pfirrmann 1-2) are decided from it; without it no disc is known normal and height loss "
+        "is not evaluable when the protocol requires normal references",
+    )
+    parser.add_argument(
         "--height-loss-threshold",
         type=non_negative,
         metavar="PCT",
@@ -85,6 +93,7 @@ def measure(
     args: argparse.Namespace,
     keep: Callable[[EndpointRow], bool],
     adjust: Callable[[MeasureRules], MeasureRules],
+    grades: Path | None = None,
 ) -> int:
     """The landmark file's rows that ``keep`` keeps, measured with the protocol's rules as
     ``adjust`` changes them (options), written out."""
@@ -99,10 +108,10 @@ def measure(
     except ValueError as error:
         raise SpineEndpointsError(str(error), fix="Check --reference-levels.") from None
     rows = rows_from_files(
-        protocol, args.landmarks, None, rules=rules, archive=args.archive,
-        mm_per_pixel=args.mm_per_pixel,
+        protocol, args.landmarks, grades, rules=rules,
+        archive=args.archive, mm_per_pixel=args.mm_per_pixel,
     )  # fmt: skip
-    rows = [row for row in rows if keep(row)]
+    rows = [row for row in rows if row.measure in MEASURES and keep(row)]
     write_endpoint_rows(rows, args.out)
     if args.out is not None:
         print(f"{len(rows)} rows written to {args.out}")
@@ -120,7 +129,9 @@ def run(args: argparse.Namespace) -> int:
             or None,
         )
 
-    return measure(args, lambda row: MEASURES[row.measure].kind is not MeasureKind.PAIR, adjust)
+    return measure(
+        args, lambda row: MEASURES[row.measure].kind is not MeasureKind.PAIR, adjust, args.grades
+    )
 
 
 def _levels(text: str) -> tuple[DiscLevel, ...]:

@@ -20,8 +20,12 @@ def register(subparsers: Any) -> None:
         "the protocol (Clinical Trial Time Point ID, else the study date against the visit "
         "windows). Each subject and visit becomes a case on the readers' worklists. Files that "
         "are not usable images are listed and left out; images that fit no visit are registered "
-        "and listed with the reason. Registering again is safe: known files are skipped, a "
-        "changed file under a known SOP Instance UID is refused.",
+        "and listed with the reason. Without a treatment date a study is dated from the "
+        "subject's baseline study, which precedes treatment by the protocol's "
+        "baseline_to_treatment_days: a study whose visit depends on where day 0 falls is never "
+        "guessed; it waits, listed, until --treatment-date gives the subject's day 0 (then it "
+        "is assigned). Registering again is safe: known files are skipped, a changed file under "
+        "a known SOP Instance UID is refused.",
     )
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     parser.add_argument(
@@ -30,7 +34,8 @@ def register(subparsers: Any) -> None:
         default=[],
         metavar="SUBJECT=YYYY-MM-DD",
         help="a subject's treatment date (day 0 of the visit windows), recorded in the audit "
-        "trail before the images are assigned; repeat for several subjects",
+        "trail before the images are assigned; the subject's images waiting for a visit are "
+        "assigned again; repeat for several subjects",
     )
     for add in (add_protocol_option, add_store_option, add_actor_option):
         add(parser)

@@ -109,12 +109,17 @@ def endpoint_rows(read: StudyRead, rules: MeasureRules) -> list[EndpointRow]:
                 path=film.landmarks.origin,
                 fix="Keep one set of corners per subject, visit, film and reader.",
             )
-        films[kind] = film
-    height_loss = rules.height_loss_rule()
+        films[kind] = _with_accepted_magnification(film, rules)
+    if rules.reference_item:
+        codes = {g.level: g.code for g in read.grades if g.item == rules.reference_item}
+    else:
+        codes = {}
+    skipped = rules.skipped_references(codes)
+    height_loss = rules.height_loss_rule(skipped)
     rows: list[EndpointRow] = []
     for kind in sorted(films, key=_FILM_ORDER.__getitem__):
         film = films[kind]
-        measured = measure_film(film.landmarks, height_loss=height_loss)
+        measured = measure_film(film.landmarks, height_loss=height_loss, skipped=skipped)
         if kind is not Film.NEUTRAL:
             measured = [row for row in measured if row.measure in MOTION_MEASURES]
         rows.extend(replace(r, corners=film.corners).with_note(film.note) for r in measured)
@@ -166,9 +171,16 @@ def reads_from_landmarks(
 
 
 def measure_film(
-    landmarks: Landmarks, *, height_loss: HeightLossRule | None = None
+    landmarks: Landmarks,
+    *,
+    height_loss: HeightLossRule | None = None,
+    skipped: Mapping[str, str] | None = None,
 ) -> list[EndpointRow]:
-    """Every disc and vertebral body measure of one film, with the height loss flag."""
+    """Every disc and vertebral body measure of one film, with the height loss flag.
+
+    ``skipped``: disc level -> why it may not be a reference disc (not normal); the height loss
+    rows name the skipped discs next to the level and between it and its references.
+    """
     rule = height_loss or HeightLossRule()
     geometry = film_geometry(landmarks, rule)
     calibration = landmarks.calibration
@@ -203,8 +215,11 @@ def measure_film(
             if measure != "height_loss_vs_adjacent_pct":
                 add(level.value, measure, value)
                 continue
-            references = ";".join(r.value for r in geometry.references[level])
-            note = "" if references else "no reference disc measured and not excluded"
+            used = geometry.references[level]
+            references = ";".join(r.value for r in used)
+            passed = _passed_over(level, used, skipped or {})
+            note = "" if references else "no normal reference disc measured"
+            note = "; ".join(n for n in (note, passed) if n)
             add(level.value, measure, value, references, note)
             flag = float(rule.flag(value))
             if math.isfinite(flag):
@@ -241,6 +256,11 @@ def measure_pair(
         f"{film.film}: {_uncalibrated_note(film)}"
         for film in (flexion, extension)
         if not film.calibration.has_millimetres
+    )
+    magnified = ", ".join(
+        f"{film.film} {film.calibration.source.value}"
+        for film in (flexion, extension)
+        if film.calibration.has_millimetres and not film.calibration.source.at_the_patient
     )
 
     def pair_row(level: DiscLevel, measure: str, value: float | None, note: str) -> EndpointRow:
@@ -279,14 +299,21 @@ def measure_pair(
                 pair_row(level, "unstable", None, "no instability threshold in the protocol")
             )
             continue
+        # Millimetres magnified by an unknown factor decide nothing (angles and ratios do).
         flags, reasons = criteria.evaluate(
             (level,),
             values["angular_rom"],
-            values["translation_rom"],
+            math.nan if magnified else values["translation_rom"],
             values["translation_rom_pct_depth"],
         )
         flag = float(flags[0])
-        rows.append(pair_row(level, "unstable", flag if math.isfinite(flag) else None, reasons[0]))
+        reason = reasons[0] + (
+            f"; translation in mm not decided: spacing not corrected for magnification "
+            f"({magnified}); the protocol names no accepted magnification factor"
+            if magnified
+            else ""
+        )
+        rows.append(pair_row(level, "unstable", flag if math.isfinite(flag) else None, reason))
     return rows
 
 
@@ -310,6 +337,31 @@ def unpaired_rom_rows(present: Landmarks) -> list[EndpointRow]:
         for level in film_geometry(present).levels
         for measure in (*ROM_SOURCES, "unstable")
     ]
+
+
+def _passed_over(level: DiscLevel, used: tuple[DiscLevel, ...], skipped: Mapping[str, str]) -> str:
+    """'not references: L5-S1 (pfirrmann 4, normal is 1, 2)' for the skipped discs next to
+    ``level`` or between it and a reference it uses."""
+    order = list(DiscLevel)
+    here = order.index(level)
+    reach = [order.index(r) for r in used] + [here - 1, here + 1]
+    low, high = min(reach), max(reach)
+    names = [
+        f"{other.value} ({skipped[other.value]})"
+        for other in order[max(low, 0) : high + 1]
+        if other is not level and other.value in skipped
+    ]
+    return "not references: " + ", ".join(names) if names else ""
+
+
+def _with_accepted_magnification(film: FilmCorners, rules: MeasureRules) -> FilmCorners:
+    """The film with a ``detector``/``unknown`` spacing corrected by the protocol's accepted
+    magnification factor, when it names one."""
+    factor, calibration = rules.accepted_magnification, film.landmarks.calibration
+    if factor is None or not calibration.has_millimetres or calibration.source.at_the_patient:
+        return film
+    corrected = calibration.corrected_for_magnification(factor, f"protocol {rules.protocol}")
+    return replace(film, landmarks=film.landmarks.with_calibration(corrected))
 
 
 def _grade_row(read: StudyRead, grade: Grade) -> EndpointRow:

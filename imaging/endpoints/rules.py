@@ -9,9 +9,11 @@ them to workers; the geometry objects are built where the measuring happens.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from imaging.anatomy import DiscLevel
 from imaging.geometry.height_loss import HeightLossRule
 from imaging.geometry.instability import InstabilityCriteria, Threshold, instability_preset
 
@@ -38,6 +40,12 @@ class MeasureRules:
     instability_preset: str = ""
     height_loss_references: tuple[tuple[str, tuple[str, ...]], ...] = ()
     exclude_levels: tuple[str, ...] = ()
+    loss_height: str = "disc_height_mean"
+    reference_item: str = ""
+    """The grading item that decides whether a disc is a normal reference ('' : every disc)."""
+    reference_normal: tuple[str, ...] = ()
+    lumbosacral_reference: bool = True
+    accepted_magnification: float | None = None
 
     @classmethod
     def from_protocol(cls, protocol: Protocol) -> MeasureRules:
@@ -56,18 +64,44 @@ class MeasureRules:
             height_loss_references=tuple(
                 (level, tuple(refs)) for level, refs in protocol.height_loss_references
             ),
+            loss_height=protocol.loss_height,
+            reference_item=protocol.reference_discs.item,
+            reference_normal=protocol.reference_discs.normal,
+            lumbosacral_reference=protocol.reference_discs.lumbosacral,
+            accepted_magnification=protocol.accepted_magnification,
         )
 
     def override(self, **changes: object) -> MeasureRules:
         """A copy with the given fields replaced (command-line options); None keeps a field."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
 
-    def height_loss_rule(self) -> HeightLossRule:
+    def height_loss_rule(self, skipped: Iterable[str] = ()) -> HeightLossRule:
+        """The rule, with ``skipped`` discs (not normal at this visit) never references."""
         return HeightLossRule.build(
-            exclude=self.exclude_levels,
+            exclude=(*self.exclude_levels, *skipped),
             reference_levels=dict(self.height_loss_references),
             threshold_pct=self.height_loss_pct,
+            height=self.loss_height,
         )
+
+    def skipped_references(self, grades: Mapping[str, str]) -> dict[str, str]:
+        """Disc level -> why it may not serve as a reference disc, from the read's codes of
+        :attr:`reference_item` by level (``grades``); empty when any disc may."""
+        skipped: dict[str, str] = {}
+        if not self.lumbosacral_reference:
+            skipped[DiscLevel.L5_S1.value] = "L5-S1 is never a reference in this protocol"
+        if not self.reference_item:
+            return skipped
+        normal = ", ".join(self.reference_normal)
+        for level in DiscLevel:
+            code = grades.get(level.value)
+            if level.value in skipped:
+                continue
+            if code is None:
+                skipped[level.value] = f"{self.reference_item} not graded"
+            elif code not in self.reference_normal:
+                skipped[level.value] = f"{self.reference_item} {code}, normal is {normal}"
+        return skipped
 
     def instability_criteria(self) -> InstabilityCriteria | None:
         """The criteria, or None when neither the protocol nor a preset gives any threshold."""

@@ -12,7 +12,7 @@ caudal down. Corners are (row, col) with pixel centres at integers.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import ndimage
 
-from imaging.anatomy import Corner, Film, Vertebra
+from imaging.anatomy import Corner, DiscLevel, Film, Vertebra
 from imaging.phantom.construction import (
     PlacedVertebra,
     SpinePose,
@@ -135,11 +135,14 @@ class RenderedRadiograph:
         spacing = self.setup.patient_spacing_mm
         return (spacing, spacing)
 
-    def measures(self, calibrated: bool = True) -> dict[str, Any]:
-        """Ground-truth measures of this film; lengths None when ``calibrated`` is False."""
+    def measures(
+        self, calibrated: bool = True, normal: Collection[DiscLevel] | None = None
+    ) -> dict[str, Any]:
+        """Ground-truth measures of this film; lengths None when ``calibrated`` is False;
+        ``normal``: the discs that may be height-loss references (None: every one)."""
         spacing = self.pixel_spacing_mm if calibrated else None
         return {
-            "levels": level_measures(self.corners_px, spacing),
+            "levels": level_measures(self.corners_px, spacing, normal),
             "vertebrae": vertebra_heights(self.corners_px, spacing),
             "lumbar_lordosis_deg": lordosis_deg(self.corners_px),
         }

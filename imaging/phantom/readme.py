@@ -72,7 +72,7 @@ _VARIATIONS: tuple[tuple[str, str], ...] = (
     ),
     (
         "no (0012,0050) Clinical Trial Time Point ID: the visit comes from the study date "
-        "(7 days late)",
+        "(210 days after the baseline study: day 168 to 189 whatever the treatment date)",
         "DLBP-003/month_6/*",
     ),
     (

@@ -63,8 +63,11 @@ STORAGE: dict[tuple[str, str], tuple[tuple[str, str, str], tuple[str, str]]] = {
 MONOCHROME1_FILM = ("DLBP-002", "baseline", Film.NEUTRAL)
 UNCALIBRATED_FILM = ("DLBP-003", "month_12", Film.FLEXION)
 NO_TIME_POINT_VISIT = ("DLBP-003", "month_6")
-# DLBP-003's month 6 visit is a week late: visits must then be found from the study date.
-LATE_DAYS = {("DLBP-003", "month_6"): 7}
+# DLBP-003's month 6 study has no time point id: its visit is found from the study date, 210
+# days after the baseline study. Baseline imaging precedes treatment by 21 to 42 days (the DLBP
+# protocol's baseline_to_treatment_days), so that is day 168 to 189, in the month 6 window
+# whatever the treatment date (182 days would be day 140 to 161: flagged, it could be either).
+LATE_DAYS = {("DLBP-003", "month_6"): 28}
 
 
 def subject_anatomy(number: int) -> PhantomSpec:

@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from imaging.anatomy import Corner, Film, Vertebra
+from imaging.anatomy import Corner, DiscLevel, Film, Vertebra
 from imaging.phantom.mr import MRSetup, RenderedMRSeries, render_mr_series
 from imaging.phantom.radiograph import RadiographSetup, RenderedRadiograph, render_radiograph
 from imaging.phantom.spec import PhantomSpec
-from imaging.phantom.truth import expected_criteria, range_of_motion
+from imaging.phantom.truth import NORMAL_PFIRRMANN, expected_criteria, range_of_motion
 from imaging.phantom.writer import (
     GENERATOR_VERSION,
     SPACING_STYLES,
@@ -122,7 +122,7 @@ def write_study(study: StudySpec, root: Path | str) -> dict[str, Any]:
         path = folder / f"DX_lateral_{options.film.value}.dcm"
         uid = save(ds, path, options.transfer_syntax)
         calibrated = options.spacing != "none"
-        entry = _radiograph_truth(rendered, calibrated)
+        entry = _radiograph_truth(rendered, calibrated, normal_discs(study.phantom))
         images.append(
             {
                 "file": path.relative_to(root).as_posix(),
@@ -176,9 +176,17 @@ def _corner_truth(
     }
 
 
-def _radiograph_truth(rendered: RenderedRadiograph, calibrated: bool) -> dict[str, Any]:
+def normal_discs(spec: PhantomSpec) -> set[DiscLevel]:
+    """The discs normal enough to be height-loss references (Pfirrmann 1-2, as the DLBP
+    protocol reads them)."""
+    return {level for level, disc in spec.discs.items() if disc.pfirrmann in NORMAL_PFIRRMANN}
+
+
+def _radiograph_truth(
+    rendered: RenderedRadiograph, calibrated: bool, normal: set[DiscLevel]
+) -> dict[str, Any]:
     spacing = rendered.pixel_spacing_mm if calibrated else None
-    measures = rendered.measures(calibrated)
+    measures = rendered.measures(calibrated, normal)
     return {
         "calibration": {
             "source": "magnification-corrected" if calibrated else "none",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,8 @@ Corners = Mapping[Vertebra, Mapping[Corner, tuple[float, float]]]
 HEIGHT_LOSS_THRESHOLD_PCT = 20.0
 TRANSLATION_ROM_THRESHOLD_MM = 3.0
 ANGULAR_ROM_THRESHOLD_DEG = 15.0
+NORMAL_PFIRRMANN = (1, 2)
+"""Pfirrmann grades of a normal reference disc for height loss (the DLBP protocol's reading)."""
 
 
 def _cross(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
@@ -54,9 +56,14 @@ def vertebra_heights(
 
 
 def level_measures(
-    corners: Corners, spacing: tuple[float, float] | None
+    corners: Corners,
+    spacing: tuple[float, float] | None,
+    normal: Collection[DiscLevel] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Every measure of issue 3 for every disc level whose two vertebrae have corners."""
+    """Every measure of issue 3 for every disc level whose two vertebrae have corners.
+
+    ``normal``: the discs that may serve as height-loss references (None: every measured one).
+    """
     scale = np.array(spacing if spacing is not None else (1.0, 1.0))
     present = [v for v in Vertebra if v in corners]
     levels: dict[str, dict[str, Any]] = {}
@@ -94,21 +101,25 @@ def level_measures(
         }
         means[level] = mean
     for level, mean in means.items():
-        references = reference_levels(level, list(means))
-        reference_mean = sum(means[r] for r in references) / len(references)
-        levels[level.value]["height_loss_vs_adjacent_pct"] = 100.0 * (1 - mean / reference_mean)
+        usable = [lv for lv in means if normal is None or lv in normal]
+        references = reference_levels(level, usable)
+        loss = None
+        if references:
+            reference_mean = sum(means[r] for r in references) / len(references)
+            loss = 100.0 * (1 - mean / reference_mean)
+        levels[level.value]["height_loss_vs_adjacent_pct"] = loss
         levels[level.value]["reference_levels"] = [r.value for r in references]
     return levels
 
 
-def reference_levels(level: DiscLevel, measured: Sequence[DiscLevel]) -> list[DiscLevel]:
-    """The nearest measured cranial and caudal levels; L5-S1 takes the cranial one only."""
-    ordered = sorted(measured, key=lambda lv: list(DiscLevel).index(lv))
-    position = ordered.index(level)
-    references = ordered[position - 1 : position] if position > 0 else []
-    if level is not DiscLevel.L5_S1:
-        references += ordered[position + 1 : position + 2]
-    return references
+def reference_levels(level: DiscLevel, usable: Sequence[DiscLevel]) -> list[DiscLevel]:
+    """The nearest usable level cranial of ``level`` and the nearest caudal one, or the one
+    side that has one (L5-S1 has no caudal disc), or none."""
+    order = list(DiscLevel)
+    above = [lv for lv in usable if order.index(lv) < order.index(level)]
+    below = [lv for lv in usable if order.index(lv) > order.index(level)]
+    references = [max(above, key=order.index)] if above else []
+    return references + ([min(below, key=order.index)] if below else [])
 
 
 def lordosis_deg(corners: Corners, upper: Vertebra = Vertebra.L1) -> float:
@@ -166,7 +177,7 @@ def expected_criteria(
     meets = {
         "meets_modic_criterion": modic_ok,
         "meets_pfirrmann_criterion": int(target["pfirrmann"]) in (3, 4, 5),
-        "meets_height_loss_criterion": loss >= HEIGHT_LOSS_THRESHOLD_PCT,
+        "meets_height_loss_criterion": loss is not None and loss >= HEIGHT_LOSS_THRESHOLD_PCT,
     }
     excluded = bool(unstable)
     return {

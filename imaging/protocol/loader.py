@@ -99,6 +99,7 @@ def protocol_from_toml(source: TomlSource) -> Protocol:
             registration=root.text("registration", ""),
             description=root.text("description", ""),
             blinded_reading=root.flag("blinded_reading", True),
+            baseline_to_treatment_days=_baseline_to_treatment(root),
             baseline_visit=root.text("baseline_visit", visits[0].id if visits else ""),
             visits=visits,
             levels=levels,
@@ -128,6 +129,22 @@ def _visit(table: Table) -> Visit:
     )
     table.done()
     return visit
+
+
+def _baseline_to_treatment(root: Table) -> tuple[int, int] | None:
+    """``baseline_to_treatment_days``: a whole number of days, or [shortest, longest]."""
+    name = "baseline_to_treatment_days"
+    raw = root.raw(name)
+    if raw is None:
+        return None
+    days = raw if isinstance(raw, list) else [raw]
+    if len(days) not in (1, 2) or any(isinstance(d, bool) or not isinstance(d, int) for d in days):
+        raise root.error(
+            name,
+            f"{name} must be a whole number of days or [shortest, longest], got {raw!r}",
+            f"Write e.g. {name} = [21, 42].",
+        )
+    return (days[0], days[-1])
 
 
 def _one_level(table: Table, key: str, text: str, known: tuple[str, ...]) -> str:

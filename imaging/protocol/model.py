@@ -258,6 +258,12 @@ class Protocol:
     ``anchor`` names day 0: ``treatment`` (the treatment date when known; otherwise the subject's
     baseline study is taken to be at the baseline visit's nominal day). ``blinded_reading`` hides
     visit names and dates from readers' worklists.
+
+    ``baseline_to_treatment_days`` (shortest, longest): how long before day 0 the baseline study
+    is done. Without a treatment date a study is then placed only to within that range, and
+    assigned only when every day of the range falls in one visit's window
+    (:func:`imaging.protocol.visits.assign_visit`). None: the baseline study is day
+    ``baseline.day``.
     """
 
     id: str
@@ -274,10 +280,12 @@ class Protocol:
     eligibility_visit: str = ""
     rules: tuple[Rule, ...] = ()
     blinded_reading: bool = True
+    baseline_to_treatment_days: tuple[int, int] | None = None
     source: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         _token(self.id, "protocol id", "id")
+        self._check_baseline_to_treatment()
         if not self.visits:
             raise ProtocolError("a protocol needs at least one visit", key="visits")
         ids = [v.id for v in self.visits]
@@ -319,6 +327,30 @@ class Protocol:
                 raise ProtocolError(f"rule id {rule.id!r} is used twice", key=f"{key}.id")
             for part in rule.rules if isinstance(rule, AnyOfRule) else (rule,):
                 self._check_rule(part, key)
+
+    def _check_baseline_to_treatment(self) -> None:
+        """The interval is 0 or more days, shortest first, and puts the baseline study inside
+        the baseline visit's window."""
+        if self.baseline_to_treatment_days is None:
+            return
+        shortest, longest = self.baseline_to_treatment_days
+        key = "baseline_to_treatment_days"
+        if not 0 <= shortest <= longest:
+            raise ProtocolError(
+                f"{key} must be [shortest, longest] days with 0 <= shortest <= longest, got "
+                f"[{shortest}, {longest}]",
+                key=key,
+            )
+        baseline = next((v for v in self.visits if v.id == self.baseline_visit), None)
+        if baseline is not None and not (
+            baseline.in_window(-longest) and baseline.in_window(-shortest)
+        ):
+            raise ProtocolError(
+                f"{key} [{shortest}, {longest}] puts the baseline study at day {-longest} to "
+                f"{-shortest}, outside the {baseline.id} window ({baseline.window_text()})",
+                key=key,
+                fix="Widen the baseline window or correct the interval (day 0 is the treatment).",
+            )
 
     def _check_level_list(self, levels: tuple[str, ...], key: str) -> None:
         for level in levels:

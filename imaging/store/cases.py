@@ -2,8 +2,10 @@
 
 Images are registered with their UIDs, path and SHA-256, and assigned to a visit by
 :func:`imaging.protocol.visits.assign_visit`: a flagged image (out of window, ambiguous, unknown
-time point, no date) is stored with its reason and no case, never silently assigned. Registering a
-subject's baseline later re-assigns its flagged images.
+time point, no date, or a visit that depends on the unknown treatment date) is stored with its
+reason and no case, never silently assigned. Registering a subject's baseline later re-assigns its
+images that had no date to go by; recording its treatment date and calling
+:func:`assign_flagged` re-assigns all its waiting images.
 """
 
 from __future__ import annotations

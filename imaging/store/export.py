@@ -5,7 +5,7 @@ go through :func:`imaging.endpoints.endpoint_rows` (the reader's comment on a le
 rows' ``note``), and its measures are those stored with it when it was submitted, computed by the
 same function from its corners and each film's calibration, with the software version that
 computed them (:mod:`imaging.store.measures`). ``study_day`` is the case's study date against the
-subject's day 0 (:func:`imaging.protocol.visits.study_day`). Change from baseline is added by
+subject's day 0 (:func:`imaging.protocol.visits.exact_study_day`). Change from baseline is added by
 :func:`imaging.endpoints.complete_rows`. Visits come from the unblinding map, so readers never see
 them while the export does. Rows follow docs/endpoint-table.md.
 """
@@ -27,7 +27,7 @@ from imaging.endpoints import (
     endpoint_rows,
 )
 from imaging.protocol.model import Protocol
-from imaging.protocol.visits import study_day
+from imaging.protocol.visits import exact_study_day
 from imaging.store.measures import grade_score
 from imaging.store.reads import CurrentRead, current_reads, read_content
 from imaging.store.schema import Case, Image, Measurement, Subject
@@ -113,11 +113,11 @@ def _study_days(session: Session, protocol: Protocol) -> dict[int, int]:
     }
     days: dict[int, int] = {}
     for case_pk, _, treatment, date, subject_pk in cases:
-        day = study_day(
+        day = exact_study_day(
             date, protocol, treatment_date=treatment, baseline_date=baseline.get(subject_pk)
         )
         if day is not None:
-            days[case_pk] = day[0]
+            days[case_pk] = day
     return days
 
 

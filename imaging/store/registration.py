@@ -9,7 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from imaging.dicom.vocabulary import is_cross_sectional
+from imaging.protocol.visits import AssignmentStatus
 from imaging.store.schema import Case, Image, Subject
+
+NEEDS_TREATMENT_DATE = AssignmentStatus.NEEDS_TREATMENT_DATE.value
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,18 @@ class RegistrationSummary:
             )
         for image in self.flagged:
             lines.append(f"no visit: {image.subject} {image.path}: {image.status} ({image.reason})")
+        waiting = self.waiting_for_treatment_date
+        if waiting:
+            lines.append(
+                "the visit of these subjects' images depends on their treatment date: "
+                f"{', '.join(waiting)}; give it with --treatment-date SUBJECT=YYYY-MM-DD"
+            )
         return "\n".join(lines)
+
+    @property
+    def waiting_for_treatment_date(self) -> tuple[str, ...]:
+        """Subjects with images whose visit depends on their (unknown) treatment date."""
+        return tuple(sorted({i.subject for i in self.flagged if i.status == NEEDS_TREATMENT_DATE}))
 
 
 def count_images(session: Session) -> int:

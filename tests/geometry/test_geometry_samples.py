@@ -50,7 +50,8 @@ def _studies(folder: Path) -> list[dict[str, Any]]:
 
 def _tables(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(single-film rows, flexion/extension pair rows), as `heights` and `rom` compute them."""
-    table = endpoint_table(rows_from_files(load_protocol(), folder / "landmarks.csv", None))
+    rows = rows_from_files(load_protocol(), folder / "landmarks.csv", folder / "grades.csv")
+    table = endpoint_table(row for row in rows if row.measure in MEASURES)  # no grade rows
     pair = table["measure"].map(lambda m: MEASURES[m].kind is MeasureKind.PAIR)
     return table[~pair], table[pair]
 

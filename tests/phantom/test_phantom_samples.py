@@ -198,7 +198,7 @@ def test_the_variations_the_readme_promises_are_in_the_files() -> None:
     for path in (SAMPLES / "DLBP-003/month_6").rglob("*.dcm"):
         ds = pydicom.dcmread(path, stop_before_pixels=True)
         assert "ClinicalTrialTimePointID" not in ds
-        assert ds.StudyDate == "20250915"  # 189 days after the 2025-03-10 baseline
+        assert ds.StudyDate == "20251006"  # 210 days after the 2025-03-10 baseline
     both = pydicom.dcmread(SAMPLES / "DLBP-003/baseline/DX_lateral_neutral.dcm")
     assert both.PixelSpacing == both.ImagerPixelSpacing
     t1 = pydicom.dcmread(SAMPLES / "DLBP-003/baseline/MR_sag_T1/IM0001.dcm")

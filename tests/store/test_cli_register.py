@@ -95,6 +95,35 @@ def test_treatment_date_places_undated_visits(
         assert image.case_pk is not None and image.assignment_status == "assigned"
 
 
+def test_a_study_whose_visit_depends_on_the_treatment_date_is_listed_until_it_is_given(
+    tmp_path: Path, store_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No visit guessed across the treatment date: baseline imaging precedes treatment by 21 to
+    42 days, so a scan 28 days after the baseline study may be baseline or week 1."""
+    baseline = dt.date(2025, 1, 13)  # DLBP-001's sample baseline (time point BASELINE)
+    shutil.copytree(STUDY, tmp_path / "a" / "baseline")
+    scan = _dated_film(
+        STUDY / "DX_lateral_neutral.dcm", tmp_path / "a" / "IM1", "DLBP-001",
+        baseline + dt.timedelta(28),
+    )  # fmt: skip
+    assert main(["register", str(tmp_path / "a"), "--store", store_url]) == 1
+    out = capsys.readouterr().out
+    assert f"no visit: DLBP-001 {scan}: needs_treatment_date (" in out
+    assert "is day -14 to 7 (28 days after the baseline study of 2025-01-13" in out
+    assert "depends on the treatment date: give it with" in out
+    assert "month_1" not in out
+    assert "these subjects' images depends on their treatment date: DLBP-001" in out
+
+    status = main(["register", str(scan), "--store", store_url,
+                   "--treatment-date", "DLBP-001=2025-02-03"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert status == 0 and "DLBP-001       week_1            1  neutral" in out
+    with ReadStore(store_url) as store, store.reading() as db:
+        image = db.scalars(select(Image).where(Image.path == str(scan))).one()
+        assert image.assignment_status == "assigned"
+        assert "is day 7 (treatment date 2025-02-03)" in image.assignment_reason
+
+
 def test_bad_treatment_date_is_refused_before_anything_is_stored(
     tmp_path: Path, store_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -15,6 +15,7 @@ from imaging.errors import StoreError
 from imaging.protocol import Protocol
 from imaging.store.cases import (
     ImageRecord,
+    assign_flagged,
     flagged_images,
     get_case,
     register_images,
@@ -53,7 +54,9 @@ def test_images_are_assigned_by_time_point_then_by_date(
     tmp_path: Path, store: ReadStore, protocol: Protocol
 ) -> None:
     files = [
-        dicom_file(tmp_path, "DLBP-003", BASELINE + dt.timedelta(days=181)),  # no time point
+        # no time point id: 203 days after baseline is day 161 to 182 whatever the treatment
+        # date (baseline imaging 21 to 42 days before it): inside the month 6 window
+        dicom_file(tmp_path, "DLBP-003", BASELINE + dt.timedelta(days=203)),
         dicom_file(tmp_path, "DLBP-003", BASELINE, "BASELINE"),
         dicom_file(tmp_path, "DLBP-003", BASELINE + dt.timedelta(days=366), "M12"),
         dicom_file(tmp_path, "DLBP-003", BASELINE + dt.timedelta(days=260)),  # between windows
@@ -72,9 +75,10 @@ def test_images_are_assigned_by_time_point_then_by_date(
         assert list(visits.values()) == ["month_6", "baseline", "month_12", None]
         month_6 = by_path[str(files[0])]
         assert month_6.assignment_status == "assigned"
-        assert "day 181 (baseline study date 2023-01-10 taken as day 0)" in (
+        assert "is day 161 to 182 (203 days after the baseline study of 2023-01-10" in (
             month_6.assignment_reason
         )
+        assert "every one of them in the month_6 window" in month_6.assignment_reason
         (flagged,) = flagged_images(session)
         assert flagged.assignment_status == "out_of_window"
         assert "outside every visit window" in flagged.assignment_reason
@@ -94,6 +98,30 @@ def test_flagged_images_are_reassigned_once_an_anchor_is_known(
         assert image.case_pk is not None
         case = session.get(Case, image.case_pk)
         assert case is not None and case.visit_id == "month_6"
+
+
+def test_a_study_whose_visit_depends_on_the_treatment_date_waits_for_it(
+    tmp_path: Path, store: ReadStore, protocol: Protocol
+) -> None:
+    """A 1-week scan 7 days after a treatment 21 days after baseline: 28 days after baseline,
+    day -14 to 7 without the treatment date (baseline or week 1): flagged, then week 1."""
+    records = [
+        ImageRecord.from_file(dicom_file(tmp_path, "S", BASELINE, "BASELINE")),
+        ImageRecord.from_file(dicom_file(tmp_path, "S", BASELINE + dt.timedelta(days=28))),
+    ]
+    with store.writing() as session:
+        _, week_1 = register_images(session, protocol, records, actor="t")
+        assert week_1.case_pk is None
+        assert week_1.assignment_status == "needs_treatment_date"
+        assert "depends on the treatment date" in week_1.assignment_reason
+        assert flagged_images(session) == [week_1]
+        set_treatment_date(
+            session, "S", BASELINE + dt.timedelta(days=21), actor="t", reason="from the CRF"
+        )
+        assert assign_flagged(session, protocol, "S", actor="t") == [week_1]
+        case = session.get(Case, week_1.case_pk)
+        assert case is not None and case.visit_id == "week_1"
+        assert "is day 7 (treatment date 2023-01-31)" in week_1.assignment_reason
 
 
 def test_a_changed_file_with_the_same_uid_is_refused(

@@ -17,11 +17,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from imaging.anatomy import Corner, DiscLevel, Film, Vertebra
-from imaging.endpoints import EndpointRow, FilmCorners, MeasureRules, StudyRead, endpoint_rows
+from imaging.endpoints import (
+    EndpointRow,
+    FilmCorners,
+    Grade,
+    MeasureRules,
+    StudyRead,
+    endpoint_rows,
+)
 from imaging.errors import LandmarkError
 from imaging.geometry.landmarks import Landmarks
 from imaging.measures import MOTION_MEASURES, PAIR_FILM
 from imaging.protocol.model import Protocol
+from imaging.store.measures import grade_score
 from napari_spine_endpoints._layer_info import ImageInfo
 from napari_spine_endpoints._model.grading import GradeForm
 from napari_spine_endpoints._model.measures import (
@@ -73,7 +81,8 @@ class ReadingSession(Observable):
         self.placements: dict[Film, PlacementState] = {}
         self.proposals: dict[Film, ProposalSet] = {}
         """Refined or tracked positions offered for each film's corners, not yet decided."""
-        self.grades = GradeForm(protocol.items, protocol.levels) if protocol.items else None
+        items = protocol.items_at_visit(visit)  # screening findings: at baseline only
+        self.grades = GradeForm(items, protocol.sites) if items else None
         self.suggestions = Suggestions()
         self.disc_centres = DiscCentres(self.disc_levels) if self.disc_levels else None
         self.rules = MeasureRules.from_protocol(protocol)
@@ -149,7 +158,15 @@ class ReadingSession(Observable):
                 continue
             obtained = corners_obtained(placement.records.values()).value
             films.append(FilmCorners(landmarks, obtained))
-        read = StudyRead(self.subject, self.visit, self.reader, films=tuple(films))
+        grades = (
+            ()
+            if self.grades is None
+            else tuple(
+                Grade(level, item, code, grade_score(self.protocol, item, code))
+                for (level, item), code in self.grades.values.items()
+            )
+        )  # the grades decide which discs are normal references for height loss
+        read = StudyRead(self.subject, self.visit, self.reader, films=tuple(films), grades=grades)
         rows = endpoint_rows(read, self.rules)
         grids: dict[Film, MeasureGrid] = {}
         for each in films:
@@ -160,6 +177,7 @@ class ReadingSession(Observable):
         pair = None
         if Film.FLEXION in grids and Film.EXTENSION in grids:
             pair = measure_grid([r for r in rows if r.film == PAIR_FILM], levels, PAIR_COLUMNS)
+        rows = [row for row in rows if not row.grade]  # the measures; grades have their own tab
         return Measures(grids, pair, errors, tuple(rows))
 
     # --- validation ------------------------------------------------------------------------
