@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -10,11 +11,14 @@ import pytest
 from geometry_spines import SPINE, spine_corners
 
 from imaging.anatomy import Corner, Film, Vertebra
-from imaging.calibration import Calibration
+from imaging.calibration import Calibration, CalibrationSource
 from imaging.endpoints import (
     COLUMNS,
     EndpointRow,
+    FilmCorners,
+    Grade,
     MeasureRules,
+    StudyRead,
     endpoint_rows,
     endpoint_table,
     measure_film,
@@ -319,7 +323,9 @@ def test_write_csv_and_parquet(tmp_path: Path) -> None:
 def test_csv_rounds_to_the_measures_precision_and_parquet_keeps_it(tmp_path: Path) -> None:
     # A straight spine: the angles are -2.5e-14-ish, not 0, in floating point.
     films = [_film(angle=[1e-13, 0, 0, 0, 0], translation=[0, 0, 0, 1.0 / 3.0, 0])]
-    rows = [row for read in reads_from_landmarks(films) for row in endpoint_rows(read, DLBP)]
+    grades = {("DLBP-001", "baseline", "R1"): _graded(NORMAL)}
+    reads = reads_from_landmarks(films, grades)
+    rows = [row for read in reads for row in endpoint_rows(read, DLBP) if not row.grade]
     write_endpoint_rows(rows, tmp_path / "out.csv")
     write_endpoint_rows(rows, tmp_path / "out.parquet")
     text = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
@@ -330,3 +336,61 @@ def test_csv_rounds_to_the_measures_precision_and_parquet_keeps_it(tmp_path: Pat
     assert cell[("L4-L5", "height_loss_flag")] == "1"
     exact = pd.read_parquet(tmp_path / "out.parquet").set_index(["level", "measure"])["value"]
     assert exact[("L4-L5", "translation")] == pytest.approx(0.2 / 3.0, rel=1e-12)
+
+
+# --- normal reference discs and trustworthy millimetres (issue 12 items 2 and 3) ----------------
+def _graded(pfirrmann: dict[str, str]) -> tuple[Grade, ...]:
+    return tuple(Grade(level, "pfirrmann", code) for level, code in pfirrmann.items())
+
+
+def _loss_row(grades: tuple[Grade, ...], rules: MeasureRules = DLBP) -> EndpointRow:
+    read = StudyRead("DLBP-001", "baseline", "R1", films=(FilmCorners(_film()),), grades=grades)
+    rows = _rows(endpoint_rows(read, rules))
+    return rows[("L4-L5", "height_loss_vs_adjacent_pct")]
+
+
+NORMAL = {"L1-L2": "1", "L2-L3": "2", "L3-L4": "2", "L4-L5": "4", "L5-S1": "2"}
+
+
+def test_height_loss_compares_with_the_normal_adjacent_discs_only() -> None:
+    # Posterior heights (px) L1-L2..L5-S1: 10, 11, 12, 8, 13. Normal neighbours: L3-L4, L5-S1.
+    plain = _loss_row(_graded(NORMAL))
+    assert plain.value == pytest.approx(100 * (1 - 8 / 12.5))
+    assert (plain.reference_levels, plain.note) == ("L3-L4;L5-S1", "")
+    # A degenerated L5-S1 (Pfirrmann 4) is skipped: L4-L5 is compared with L3-L4 alone.
+    worn = _loss_row(_graded({**NORMAL, "L5-S1": "4"}))
+    assert worn.value == pytest.approx(100 * (1 - 8 / 12))
+    assert worn.reference_levels == "L3-L4"
+    assert worn.note == "not references: L5-S1 (pfirrmann 4, normal is 1, 2)"
+    # L3-L4 not normal either: the next normal disc cranially, L2-L3.
+    both = _loss_row(_graded({**NORMAL, "L3-L4": "3", "L5-S1": "4"}))
+    assert (both.reference_levels, both.value) == ("L2-L3", pytest.approx(100 * (1 - 8 / 11)))
+    assert "L3-L4 (pfirrmann 3" in both.note and "L5-S1 (pfirrmann 4" in both.note
+    # No grades at all: no disc is known normal, so the loss is not evaluable, and says why.
+    unknown = _loss_row(())
+    assert unknown.value is None
+    assert unknown.note.startswith("no normal reference disc measured; not references: L3-L4")
+    assert "pfirrmann not graded" in unknown.note
+    # A protocol that forbids L5-S1 as a reference.
+    no_s1 = replace(DLBP, lumbosacral_reference=False)
+    assert _loss_row(_graded(NORMAL), no_s1).reference_levels == "L3-L4"
+
+
+def test_a_slip_in_mm_on_a_detector_scale_decides_no_instability() -> None:
+    detector = Calibration((0.2, 0.2), CalibrationSource.DETECTOR, "Imager Pixel Spacing only")
+    flexion = _film(Film.FLEXION, detector, translation=[0, 0, 0, 10.0, 0])
+    extension = _film(Film.EXTENSION, detector, translation=[0, 0, 0, -6.0, 0])
+    read = StudyRead("DLBP-001", "baseline", "R1", films=(FilmCorners(flexion),
+                                                           FilmCorners(extension)))  # fmt: skip
+    rows = _rows(endpoint_rows(read, DLBP))
+    assert rows[("L4-L5", "translation_rom")].value == pytest.approx(3.2)  # reported, as measured
+    unstable = rows[("L4-L5", "unstable")]
+    assert unstable.value is None  # 3.2 "mm" at the detector may be 2.6 mm in the patient
+    assert "not corrected for magnification (flexion detector, extension detector)" in (
+        unstable.note
+    )
+    accepted = _rows(endpoint_rows(read, replace(DLBP, accepted_magnification=1.25)))
+    corrected = accepted[("L4-L5", "translation_rom")]
+    assert corrected.value == pytest.approx(3.2 / 1.25)
+    assert corrected.calibration == "magnification-corrected"
+    assert accepted[("L4-L5", "unstable")].value == 0.0  # 2.56 mm: within the 3 mm limit
