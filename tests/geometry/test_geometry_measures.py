@@ -24,7 +24,7 @@ from imaging.geometry import (
     translation,
     vertebral_body_heights,
 )
-from imaging.geometry.discs import BLOCK
+from imaging.geometry.discs import BLOCK, DiscHeights
 from imaging.geometry.height_loss import reference_names
 from imaging.protocol.loader import load_protocol
 
@@ -283,22 +283,23 @@ def test_many_levels_are_measured_in_blocks_with_the_same_values() -> None:
 
 
 # --- slip-independent disc height and static slip (Frobin 1997; Meyerding 1932) ---------------
-def _slipped_disc(slip: float, wedge_deg: float) -> list[np.ndarray]:
-    """Corners (ua, up, la, lp) of a disc 10 px high at the back, facing right (anterior = +col),
-    the upper vertebra tilted by ``wedge_deg`` and slid ``slip`` px along the disc's bisector."""
+def _slipped_disc(slip: float, wedge_deg: float) -> DiscHeights:
+    """Heights at 0.2 mm per pixel of a disc 10 px high at the back, facing right (anterior =
+    +col), the upper vertebra tilted by ``wedge_deg`` and slid ``slip`` px along the bisector."""
     la, lp = np.array([100.0, 40.0]), np.array([100.0, 0.0])
     tilt = math.radians(wedge_deg)
     up = np.array([90.0, 0.0])
     ua = up + 40.0 * np.array([-math.sin(tilt), math.cos(tilt)])  # opens anteriorly
     half = tilt / 2
     along = np.array([-math.sin(half), math.cos(half)])  # the bisector, posterior -> anterior
-    return [ua + slip * along, up + slip * along, la, lp]
+    return disc_measures(
+        ua + slip * along, up + slip * along, la, lp, spacing=(0.2, 0.2), facing=1.0
+    ).heights
 
 
 @pytest.mark.parametrize("wedge", [0.0, 8.0])
 def test_bisector_heights_do_not_grow_with_a_slip_along_the_disc(wedge: float) -> None:
-    still = disc_measures(*_slipped_disc(0.0, wedge), spacing=(0.2, 0.2), facing=1.0).heights
-    slid = disc_measures(*_slipped_disc(8.0, wedge), spacing=(0.2, 0.2), facing=1.0).heights
+    still, slid = _slipped_disc(0.0, wedge), _slipped_disc(8.0, wedge)
     assert slid.anterior[0] > still.anterior[0] + 0.1  # corner to corner: grows with the slip
     for name in ("anterior_bisector", "posterior_bisector", "mean_bisector", "index_bisector"):
         assert getattr(slid, name)[0] == pytest.approx(getattr(still, name)[0], rel=1e-12)
