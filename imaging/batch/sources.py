@@ -20,7 +20,7 @@ from pathlib import Path
 from imaging.anatomy import Film
 from imaging.batch.model import Failure, Point
 from imaging.landmark_files import RowProblem, iter_landmark_records
-from imaging.protocol.grade_forms import check_row, columns
+from imaging.protocol.grade_forms import check_row, header_problems
 from imaging.protocol.model import Protocol
 
 
@@ -136,17 +136,9 @@ def grades_from_file(path: Path, protocol: Protocol, failures: list[Failure]) ->
         with path.open(encoding="utf-8-sig", newline="") as stream:
             reader = csv.DictReader(stream)
             header = [name.strip() for name in reader.fieldnames or []]
-            missing = [c for c in columns(protocol) if c not in header and c != "comment"]
-            if missing:
-                failures.append(
-                    Failure(
-                        str(path),
-                        "",
-                        "",
-                        f"grades: missing columns {', '.join(missing)}; expected "
-                        f"{', '.join(columns(protocol))}",
-                    )
-                )
+            wrong = header_problems(header, protocol)
+            if wrong:
+                failures.append(Failure(str(path), "", "", "grades: " + "; ".join(wrong)))
                 return []
             reader.fieldnames = header
             seen: dict[tuple[str, ...], int] = {}

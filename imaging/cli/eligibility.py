@@ -13,7 +13,9 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "eligibility",
         help="evaluate the protocol's imaging eligibility rules per subject",
-        description="Per subject and rule: pass, fail or not evaluable, with the values used. "
+        description="Per subject and rule: pass, fail or not evaluable, with the values used; "
+        "per subject: eligible (every rule passes), not eligible (a rule fails) or pending "
+        "(the undecided rules named). "
         "Reads come from the store; --landmarks and --grades take the measures or the grades "
         "from files instead (measured by the same function as every other path).",
     )

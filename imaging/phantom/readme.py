@@ -26,7 +26,9 @@ sample_dicom/
   README.md            this file (written by the generator)
   ground_truth.json    index: every study's ground truth and each subject's expected verdicts
   landmarks.csv        ground-truth corners of every radiograph, landmark file format (issue 3)
-  grades.csv           ground-truth Pfirrmann and Modic grades, grades import format (issue 4)
+  grades.csv           ground-truth Pfirrmann and Modic grades and the findings recorded at
+                       baseline (discography, spondylitis or fracture, severe stenosis or
+                       herniation), grades import format (issue 4)
   DLBP-00N/<visit>/    visit = baseline, month_6, month_12
     DX_lateral_neutral.dcm  DX_lateral_flexion.dcm  DX_lateral_extension.dcm
     MR_sag_T2/IM0001.dcm ... IM0011.dcm
@@ -53,6 +55,12 @@ sample_dicom/
   cranial only), none excluded. ROM = |flexion - extension|.
 - Trial thresholds used by `expected`: height loss >= 20%; unstable when translation ROM > 3 mm
   or angular ROM > 15 degrees; Modic I or II at L4-L5; Pfirrmann 3-5 at L4-L5.
+- Findings the tool does not measure are part of each subject's scenario, recorded at baseline
+  by the reader `ground-truth` (yes / no / not_assessable; `spine` = once per case): a single
+  painful disc at L4-L5 on discography (inclusion), spondylitis or vertebral fracture, severe
+  stenosis or disc herniation on MRI (exclusions). Nothing in the images shows them. The expected
+  verdict takes every criterion: `eligible` only when every one is decided and met, `not
+  eligible` when any fails, `pending` when none fails but one is undecided.
 - MR: (0020,0037) `[0, 1, 0, 0, 0, -1]` (sagittal), 11 slices 3.5 mm thick every 4 mm, instance 1
   on the patient's right, instance 6 mid-sagittal; `disc_centres` and `corners` in the ground truth
   are in the mid-sagittal slice's pixels. Disc nucleus T2 signal follows the Pfirrmann grade; the
@@ -101,8 +109,8 @@ def _subjects(index: dict[str, Any]) -> list[str]:
         "## Subjects and their expected verdicts (baseline)",
         "",
         "| subject | scenario | L4-L5 height loss % | Modic I/II | Pfirrmann 3-5 | loss >= 20% "
-        "| unstable levels | meets entry criteria |",
-        "|---|---|---|---|---|---|---|---|",
+        "| unstable levels | recorded findings | expected verdict |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for subject, info in index["subjects"].items():
         e = info["baseline_expected"]
@@ -111,9 +119,17 @@ def _subjects(index: dict[str, Any]) -> list[str]:
             f"| {_fmt(e['meets_modic_criterion'])} | {_fmt(e['meets_pfirrmann_criterion'])} "
             f"| {_fmt(e['meets_height_loss_criterion'])} "
             f"| {', '.join(e['unstable_levels']) or '-'} "
-            f"| {_fmt(e['meets_imaging_entry_criteria'])} |"
+            f"| {_findings_text(info['baseline_findings'])} | {info['baseline_verdict']} |"
         )
     return [*lines, ""]
+
+
+def _findings_text(findings: dict[str, dict[str, str]]) -> str:
+    """``L4-L5 discography_single_painful_disc yes; spine spondylitis no, ...``."""
+    return "; ".join(
+        f"{level} " + ", ".join(f"{item} {code}" for item, code in cells.items())
+        for level, cells in findings.items()
+    )
 
 
 def _files(truth: dict[str, Any]) -> list[str]:
@@ -203,7 +219,15 @@ def write_readme(index: dict[str, Any], path: Path) -> None:
                 if e["instability_not_evaluable_levels"]
                 else ""
             )
-            + f"; meets the imaging entry criteria: {_fmt(e['meets_imaging_entry_criteria'])}.\n"
+            + f"; meets the measured and graded entry criteria: "
+            f"{_fmt(e['meets_imaging_entry_criteria'])}"
+            + (
+                f"; with the recorded findings, expected verdict: "
+                f"{index['subjects'][truth['subject']]['baseline_verdict']}"
+                if truth["visit"] == "baseline" and truth["subject"] in index["subjects"]
+                else ""
+            )
+            + ".\n"
         )
         lines += _files(truth)
         lines += _levels(truth)

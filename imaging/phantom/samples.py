@@ -6,6 +6,10 @@
   otherwise moderate (Pfirrmann 3, Modic II, 12% height loss): excluded.
 - DLBP-003: healthy (Pfirrmann 1-2, Modic 0, no height loss, normal motion): not eligible.
 
+The screening findings a reader records rather than the tool measures (:data:`FINDINGS`:
+discography, spondylitis or fracture, severe stenosis or herniation) are part of each subject's
+scenario: recorded at baseline in ``grades.csv``, none of them visible in the images.
+
 Storage varies on purpose (see :data:`STORAGE`): MONOCHROME1, RLE / JPEG-LS / JPEG 2000 lossless,
 implicit VR, 14-bit films, Pixel Spacing equal to Imager Pixel Spacing, one film without any
 spacing and one visit without (0012,0050) Clinical Trial Time Point ID.
@@ -126,6 +130,49 @@ def _dlbp_003(spec: PhantomSpec, visit: int) -> PhantomSpec:
     return spec.with_disc("L5-S1", pfirrmann=2)
 
 
+FINDING_ITEMS = (
+    "discography_single_painful_disc", "spondylitis", "vertebral_fracture",
+    "severe_spinal_stenosis", "severe_disc_herniation",
+)  # fmt: skip
+"""The DLBP protocol's reader-recorded findings (scale ``finding``), in protocol order."""
+_NONE_EXCLUDING = {
+    "spondylitis": "no", "vertebral_fracture": "no", "severe_spinal_stenosis": "no",
+    "severe_disc_herniation": "no",
+}  # fmt: skip
+FINDINGS: dict[str, dict[str, dict[str, str]]] = {
+    "DLBP-001": {"L4-L5": {"discography_single_painful_disc": "yes"}, "spine": _NONE_EXCLUDING},
+    "DLBP-002": {"L4-L5": {"discography_single_painful_disc": "yes"}, "spine": _NONE_EXCLUDING},
+    "DLBP-003": {
+        "L4-L5": {"discography_single_painful_disc": "not_assessable"},
+        "spine": _NONE_EXCLUDING,
+    },
+}
+"""Subject -> level (``spine``: once per case) -> finding -> code, recorded at baseline only."""
+FINDING_COMMENTS = {
+    ("DLBP-003", "L4-L5"): "discography not performed: no disc degenerated on MRI",
+}
+
+
+def expected_verdict(expected: dict[str, Any], findings: dict[str, dict[str, str]]) -> str:
+    """The DLBP protocol's subject verdict at baseline from the measured and graded criteria
+    (``expected`` of the baseline study) and the recorded findings: a failed criterion decides;
+    eligible only when every criterion is decided; otherwise pending."""
+    codes = {item: code for cells in findings.values() for item, code in cells.items()}
+    discography = codes.get("discography_single_painful_disc")
+    excluding = [codes.get(item) for item in FINDING_ITEMS[1:]]
+    fails = (
+        not all(expected[k] for k in ("meets_modic_criterion", "meets_pfirrmann_criterion",
+                                      "meets_height_loss_criterion"))
+        or expected["excluded_for_instability"] or discography == "no" or "yes" in excluding
+    )  # fmt: skip
+    if fails:
+        return "not eligible"
+    undecided = expected["instability_not_evaluable_levels"] or any(
+        code not in ("yes", "no") for code in (discography, *excluding)
+    )
+    return "pending" if undecided else "eligible"
+
+
 SCENARIOS: dict[str, Callable[[PhantomSpec, int], PhantomSpec]] = {
     "DLBP-001": _dlbp_001,
     "DLBP-002": _dlbp_002,
@@ -196,15 +243,23 @@ def write_samples(out: Path | str) -> list[dict[str, Any]]:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     truths = [write_study(study, out) for study in sample_studies()]
+    write_sample_records(truths, out)
+    return truths
+
+
+def write_sample_records(truths: list[dict[str, Any]], out: Path) -> None:
+    """What :func:`write_samples` writes beside the studies, from their truths: the combined
+    ``ground_truth.json``, ``landmarks.csv``, ``grades.csv`` and ``README.md`` (no rendering)."""
     index = {
         "generator_version": GENERATOR_VERSION,
         "seed": SAMPLE_SEED,
         "subjects": {
             subject: {
                 "scenario": _SUMMARIES[subject],
-                "baseline_expected": next(
-                    t["expected"] for t in truths if t["subject"] == subject
-                    and t["visit"] == "baseline"
+                "baseline_expected": _baseline_expected(truths, subject),
+                "baseline_findings": FINDINGS[subject],
+                "baseline_verdict": expected_verdict(
+                    _baseline_expected(truths, subject), FINDINGS[subject]
                 ),
             }
             for subject in SUBJECTS
@@ -215,13 +270,20 @@ def write_samples(out: Path | str) -> list[dict[str, Any]]:
     write_landmarks_csv(truths, out / "landmarks.csv")
     write_grades_csv(truths, out / "grades.csv")
     write_readme(index, out / "README.md")
-    return truths
+
+
+def _baseline_expected(truths: list[dict[str, Any]], subject: str) -> dict[str, Any]:
+    return next(
+        t["expected"] for t in truths if t["subject"] == subject and t["visit"] == "baseline"
+    )
 
 
 _SUMMARIES = {
-    "DLBP-001": "L4-L5 degenerated, height loss 30/34/38%, Pfirrmann 4, Modic I, stable: eligible",
+    "DLBP-001": "L4-L5 degenerated, height loss 30/34/38%, Pfirrmann 4, Modic I, stable, "
+    "the single painful disc on discography: eligible",
     "DLBP-002": "L4-L5 unstable (translation ROM > 3 mm), Pfirrmann 3, Modic II: excluded",
-    "DLBP-003": "healthy: Pfirrmann 1-2, Modic 0, no height loss, normal motion: not eligible",
+    "DLBP-003": "healthy: Pfirrmann 1-2, Modic 0, no height loss, normal motion, no discography: "
+    "not eligible",
 }
 
 
@@ -245,16 +307,31 @@ def write_landmarks_csv(truths: list[dict[str, Any]], path: Path) -> None:
 
 
 def write_grades_csv(truths: list[dict[str, Any]], path: Path) -> None:
-    """``subject,visit,level,reader,pfirrmann,modic_cranial,modic_caudal,comment``."""
+    """``subject,visit,level,reader,pfirrmann,modic_cranial,modic_caudal``, the findings of
+    :data:`FINDING_ITEMS` (recorded at baseline, for the sample subjects), ``comment``."""
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(
             ["subject", "visit", "level", "reader", "pfirrmann", "modic_cranial", "modic_caudal",
-             "comment"]
+             *FINDING_ITEMS, "comment"]
         )  # fmt: skip
         for truth in truths:
-            for level, grade in truth["grades"].items():
+            subject = truth["subject"]
+            findings = FINDINGS.get(subject, {}) if truth["visit"] == "baseline" else {}
+            rows = {
+                level: [grade["pfirrmann"], grade["modic_cranial"], grade["modic_caudal"]]
+                for level, grade in truth["grades"].items()
+            }
+            for level in findings:
+                rows.setdefault(level, ["", "", ""])
+            for level, grades in rows.items():
+                recorded = findings.get(level, {})
+                comment = "; ".join(
+                    ["phantom ground truth"]
+                    + ([FINDING_COMMENTS[(subject, level)]] if recorded and
+                       (subject, level) in FINDING_COMMENTS else [])
+                )  # fmt: skip
                 writer.writerow(
-                    [truth["subject"], truth["visit"], level, READER, grade["pfirrmann"],
-                     grade["modic_cranial"], grade["modic_caudal"], "phantom ground truth"]
+                    [subject, truth["visit"], level, READER, *grades,
+                     *(recorded.get(item, "") for item in FINDING_ITEMS), comment]
                 )  # fmt: skip

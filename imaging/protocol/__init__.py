@@ -17,7 +17,9 @@ from imaging.protocol.eligibility import (
 from imaging.protocol.grade_forms import GradeRow, read_grade_csv, write_grade_csv
 from imaging.protocol.loader import DEFAULT_PROTOCOL, builtin_protocols, load_protocol
 from imaging.protocol.model import (
+    CASE_SITE,
     AnyOfRule,
+    FindingRule,
     GradeRule,
     GradingItem,
     InstabilityRule,
@@ -33,10 +35,12 @@ from imaging.protocol.scales import DecisionStep, Grade, Scale, load_scale
 from imaging.protocol.visits import AssignmentStatus, VisitAssignment, assign_visit
 
 __all__ = [
+    "CASE_SITE",
     "DEFAULT_PROTOCOL",
     "AnyOfRule",
     "AssignmentStatus",
     "DecisionStep",
+    "FindingRule",
     "Grade",
     "GradeRow",
     "GradeRule",

@@ -3,14 +3,18 @@
 Inputs are tidy tables (pandas DataFrames):
 
 * grades: one row per graded value, columns ``subject, visit, level, item, code, reader`` and
-  optionally ``role`` (``adjudicator`` reads decide when present);
+  optionally ``role`` (``adjudicator`` reads decide when present) and ``note`` (the reader's
+  comment on the level, quoted when a finding is not assessable);
 * measures: the endpoint table of :mod:`imaging.endpoints`, columns ``subject, visit, level,
   measure, value, unit`` (plus ``reader``, ``note``, ``reference_levels`` when present).
 
 Each rule gives ``pass``, ``fail`` or ``not evaluable`` with the values it used. For an inclusion
 rule "pass" means its condition holds; for an exclusion rule "pass" means the excluding finding is
-absent. Several readers: an adjudicator's grade decides; otherwise readers must agree (a
-disagreement is "not evaluable: adjudication needed"); measures are averaged over readers.
+absent. A subject is ``eligible`` only when every rule passes; any failed rule makes it ``not
+eligible``; otherwise some criterion is undecided and the subject is ``pending``, the reason
+naming each undecided rule and why (a finding not assessable, a grade or measure missing).
+Several readers: an adjudicator's grade decides; otherwise readers must agree (a disagreement is
+"not evaluable: adjudication needed"); measures are averaged over readers.
 """
 
 from __future__ import annotations
@@ -22,9 +26,11 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
+from imaging.calibration import CalibrationSource
 from imaging.measures import MEASURES
 from imaging.protocol.model import (
     COMPARISONS,
+    FindingRule,
     GradeRule,
     InstabilityRule,
     Match,
@@ -45,9 +51,11 @@ class Verdict(StrEnum):
 
 
 class SubjectVerdict(StrEnum):
+    """``pending``: no rule fails but at least one is undecided (named in the reason)."""
+
     ELIGIBLE = "eligible"
     NOT_ELIGIBLE = "not eligible"
-    NOT_EVALUABLE = "not evaluable"
+    PENDING = "pending"
 
 
 @dataclass(frozen=True)
@@ -129,6 +137,17 @@ class _SubjectData:
         opinions = ", ".join(f"{r}: {c}" for r, c in zip(rows["reader"], rows["code"], strict=True))
         return None, f"{level} {item}: readers disagree ({opinions}); adjudication needed"
 
+    def comments(self, item: str, level: str) -> str:
+        """The readers' comments on ``level`` where ``item`` is graded: ``R1: 'why'; ...``."""
+        if "note" not in self.grades.columns:
+            return ""
+        rows = self.grades[(self.grades["item"] == item) & (self.grades["level"] == level)]
+        said = {
+            (str(r), str(n)) for r, n in zip(rows["reader"], rows["note"], strict=True)
+            if isinstance(n, str) and n.strip()
+        }  # fmt: skip
+        return "; ".join(f"{reader}: {note!r}" for reader, note in sorted(said))
+
     def measure(self, measure: str, level: str) -> tuple[float | None, str]:
         """One value per decision, or (None, why not).
 
@@ -182,19 +201,22 @@ class _SubjectData:
         return float(per_reader.mean()), ", ".join(t for t in (who, where) if t)
 
 
-_UNTRUSTED_SCALES = ("detector", "unknown")
-"""Calibration sources whose millimetres are not corrected for radiographic magnification."""
-
-
 def _untrusted_scale(rows: pd.DataFrame) -> str:
-    """The first untrusted calibration source among the rows (pairs: either film's), or ''."""
+    """The first calibration source among the rows (pairs: either film's) whose millimetres are
+    not the patient's (:attr:`imaging.calibration.CalibrationSource.at_the_patient`), or ''."""
     if "calibration" not in rows.columns:
         return ""
     for text in rows["calibration"].astype(str):
         for source in text.split(";"):
-            if source in _UNTRUSTED_SCALES:
+            if source in _MAGNIFIED:
                 return source
     return ""
+
+
+_MAGNIFIED = frozenset(
+    s.value for s in CalibrationSource if s is not CalibrationSource.NONE and not s.at_the_patient
+)
+"""``detector`` and ``unknown``: millimetres magnified by an unknown factor."""
 
 
 def _grade_rule(rule: GradeRule, data: _SubjectData) -> _Outcome:
@@ -252,9 +274,31 @@ def _instability_rule(rule: InstabilityRule, data: _SubjectData) -> _Outcome:
     return _combine(outcomes, Match.ANY, what)
 
 
+def _finding_rule(rule: FindingRule, data: _SubjectData) -> _Outcome:
+    """Decided by ``yes`` or ``no`` only; ``not_assessable`` or no record leaves it undecided."""
+    outcomes = []
+    for level in rule.levels:
+        for item in rule.items:
+            code, detail = data.grade(item, level)
+            if code in (rule.present, rule.absent):
+                outcomes.append(_Outcome(code == rule.present, f"{level} {item} {code}", ""))
+                continue
+            comments = data.comments(item, level)
+            why = f" ({comments})" if comments else ""
+            if code is None:
+                reason = detail.replace(": not graded", ": not recorded") + why
+                outcomes.append(_Outcome(None, "", reason))
+            else:
+                reason = f"{level} {item}: {code.replace('_', ' ')}{why}"
+                outcomes.append(_Outcome(None, f"{level} {item} {code}", reason))
+    return _combine(outcomes, rule.match, f"{rule.match} of the findings recorded yes")
+
+
 def _condition(rule: Rule, data: _SubjectData) -> _Outcome:
     if isinstance(rule, GradeRule):
         return _grade_rule(rule, data)
+    if isinstance(rule, FindingRule):
+        return _finding_rule(rule, data)
     if isinstance(rule, MeasureRule):
         return _measure_rule(rule, data)
     if isinstance(rule, InstabilityRule):
@@ -298,15 +342,21 @@ def evaluate_subject(
                 reason=outcome.reason,
             )
         )
-    failed = [r.rule_id for r in results if r.verdict is Verdict.FAIL]
-    unknown = [r.rule_id for r in results if r.verdict is Verdict.NOT_EVALUABLE]
-    if failed:
-        verdict, reason = SubjectVerdict.NOT_ELIGIBLE, "fails " + ", ".join(failed)
-    elif unknown:
-        verdict, reason = SubjectVerdict.NOT_EVALUABLE, "cannot evaluate " + ", ".join(unknown)
-    else:
-        verdict, reason = SubjectVerdict.ELIGIBLE, "meets every imaging criterion"
+    verdict, reason = _subject_verdict(results)
     return SubjectEligibility(subject, protocol.eligibility_visit, verdict, tuple(results), reason)
+
+
+def _subject_verdict(results: Sequence[RuleResult]) -> tuple[SubjectVerdict, str]:
+    """A failed rule decides (whatever else is undecided); eligible only when every rule passes;
+    otherwise pending, naming each undecided rule and why."""
+    failed = [r.rule_id for r in results if r.verdict is Verdict.FAIL]
+    if failed:
+        return SubjectVerdict.NOT_ELIGIBLE, "fails " + ", ".join(failed)
+    undecided = [r for r in results if r.verdict is not Verdict.PASS]
+    if undecided:
+        named = "; ".join(f"{r.rule_id} ({r.reason})" if r.reason else r.rule_id for r in undecided)
+        return SubjectVerdict.PENDING, f"undecided: {named}"
+    return SubjectVerdict.ELIGIBLE, "meets every imaging criterion"
 
 
 def evaluate_eligibility(
@@ -330,10 +380,12 @@ def evaluate_eligibility(
 
 def split_grades(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Endpoint table rows (docs/endpoint-table.md) -> (grades in :data:`GRADE_COLUMNS`, plus
-    ``role`` when present; measure rows). Grade rows are those with a ``grade`` code."""
+    ``role`` and ``note`` when present; measure rows). Grade rows are those with a ``grade``
+    code."""
     graded = rows["grade"].fillna("").astype(str) != ""
     grades = rows[graded].rename(columns={"measure": "item", "grade": "code"})
-    columns = [*GRADE_COLUMNS, *(["role"] if "role" in rows.columns else [])]
+    optional = [c for c in ("role", "note") if c in rows.columns]
+    columns = [*GRADE_COLUMNS, *optional]
     return grades[columns], rows[~graded]
 
 

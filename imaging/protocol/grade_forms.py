@@ -1,12 +1,15 @@
 """Grade forms: the CSV that paper forms are typed into, checked against a protocol.
 
 Columns: ``subject, visit, level, reader``, one column per grading item of the protocol (the DLBP
-trial: ``pfirrmann, modic_cranial, modic_caudal``), and an optional ``comment``. One row per
-subject x visit x level x reader. An empty cell means "not graded"; a row must carry a grade or a
-comment. Visits may be written as the visit id or one of its time point ids, levels as ``L4-5`` or
-``L4-L5``, grades as any accepted spelling (``IV`` or ``4``); they are stored and exported in
-canonical form. Reading checks every row and reports every bad one with its line number; it
-returns nothing unless all rows are good.
+trial: ``pfirrmann, modic_cranial, modic_caudal`` and its reader-recorded findings) and
+``comment``. A form may leave out item columns (a findings form, a Pfirrmann-only form) and the
+comment column: what it has no column for it neither sets nor clears. One row per subject x
+visit x level x reader; findings read once per case are on the row of level ``spine``. An empty
+cell means "not graded"; a row must carry a grade or a comment. A grade at a level or a visit
+where the protocol does not read the item is refused. Visits may be written as the visit id or
+one of its time point ids, levels as ``L4-5`` or ``L4-L5``, grades as any accepted spelling
+(``IV`` or ``4``); they are stored and exported in canonical form. Reading checks every row
+and reports every bad one with its line number; it returns nothing unless all rows are good.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -37,6 +40,8 @@ class GradeRow:
     grades: tuple[tuple[str, str], ...] = ()
     comment: str = ""
     line: int | None = None
+    columns: frozenset[str] | None = field(default=None, compare=False)
+    """The item and ``comment`` columns of the form the row came from (None: every column)."""
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -45,10 +50,34 @@ class GradeRow:
     def code(self, item: str) -> str | None:
         return dict(self.grades).get(item)
 
+    def carries(self, column: str) -> bool:
+        """Whether the row's form has ``column`` (an item name or ``comment``)."""
+        return self.columns is None or column in self.columns
+
 
 def columns(protocol: Protocol) -> list[str]:
     """The CSV header for ``protocol``."""
     return [*KEY_COLUMNS, *(i.name for i in protocol.items), "comment"]
+
+
+def header_problems(header: Sequence[str], protocol: Protocol) -> list[str]:
+    """What is wrong with a form's header: key columns missing, no item column, unknown columns."""
+    expected = columns(protocol)
+    problems = []
+    missing = [c for c in KEY_COLUMNS if c not in header]
+    if missing:
+        problems.append(f"missing columns {missing}; expected {', '.join(expected)}")
+    elif not any(item.name in header for item in protocol.items):
+        problems.append(
+            f"no grading item column; protocol {protocol.id} reads "
+            + ", ".join(i.name for i in protocol.items)
+        )
+    unknown = [c for c in header if c not in expected]
+    if unknown:
+        problems.append(
+            f"unknown columns {unknown}; protocol {protocol.id} reads {', '.join(expected)}"
+        )
+    return problems
 
 
 def check_row(
@@ -77,6 +106,11 @@ def check_row(
         if level and level not in item.levels:
             problems.append(f"{item.name} {text!r}: {item.name} is not read at {level}")
             continue
+        if visit and not item.read_at_visit(visit):
+            problems.append(
+                f"{item.name} {text!r}: {item.name} is read at {item.visits_text()}, not at {visit}"
+            )
+            continue
         try:
             grades.append((item.name, item.scale.grade(text).code))
         except ValueError as error:
@@ -94,6 +128,7 @@ def check_row(
         grades=tuple(grades),
         comment=comment,
         line=line,
+        columns=frozenset(c for c in cells if c in {*(i.name for i in protocol.items), "comment"}),
     )
     return row, []
 
@@ -105,18 +140,9 @@ def parse_grade_csv(stream: TextIO, protocol: Protocol, path: str = "<grades>") 
     if not header:
         raise GradeValueError([(1, "the file is empty: expected a header line")], path=path)
     reader.fieldnames = header
-    expected = columns(protocol)
-    missing = [c for c in expected if c not in header and c != "comment"]
-    unknown = [c for c in header if c not in expected]
-    header_problems: list[tuple[int | None, str]] = []
-    if missing:
-        header_problems.append((1, f"missing columns {missing}; expected {', '.join(expected)}"))
-    if unknown:
-        header_problems.append(
-            (1, f"unknown columns {unknown}; protocol {protocol.id} reads {', '.join(expected)}")
-        )
-    if header_problems:
-        raise GradeValueError(header_problems, path=path)
+    wrong = header_problems(header, protocol)
+    if wrong:
+        raise GradeValueError([(1, problem) for problem in wrong], path=path)
 
     rows: list[GradeRow] = []
     problems: list[tuple[int | None, str]] = []
@@ -204,8 +230,9 @@ def grade_csv_text(rows: Iterable[GradeRow], protocol: Protocol) -> str:
 
 
 def long_grades(rows: Iterable[GradeRow], role: str = "primary") -> pd.DataFrame:
-    """One row per graded value: ``subject, visit, level, item, code, reader, role`` (the grades
-    table :func:`imaging.protocol.eligibility.evaluate_eligibility` takes)."""
+    """One row per graded value: ``subject, visit, level, item, code, reader, role, note`` (the
+    grades table :func:`imaging.protocol.eligibility.evaluate_eligibility` takes; ``note`` is the
+    row's comment)."""
     records = [
         {
             "subject": row.subject,
@@ -215,10 +242,11 @@ def long_grades(rows: Iterable[GradeRow], role: str = "primary") -> pd.DataFrame
             "code": code,
             "reader": row.reader,
             "role": role,
+            "note": row.comment,
         }
         for row in rows
         for item, code in row.grades
     ]
     return pd.DataFrame(
-        records, columns=["subject", "visit", "level", "item", "code", "reader", "role"]
+        records, columns=["subject", "visit", "level", "item", "code", "reader", "role", "note"]
     )

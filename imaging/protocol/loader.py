@@ -9,18 +9,22 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from imaging.errors import ProtocolError
 from imaging.protocol._toml import Table, TomlSource, located
 from imaging.protocol.model import (
+    CASE_SITE,
     COMPARISONS,
     AnyOfRule,
+    FindingRule,
     GradeRule,
     GradingItem,
     InstabilityRule,
     Match,
     MeasureRule,
     Protocol,
+    ReferenceDiscs,
     Role,
     Rule,
     Visit,
@@ -30,7 +34,7 @@ from imaging.protocol.scales import Scale, load_scale
 
 BUILTIN_PROTOCOLS = Path(__file__).parent / "protocols"
 DEFAULT_PROTOCOL = BUILTIN_PROTOCOLS / "dlbp-chictr2200058291.toml"
-RULE_KINDS = ("grade_in", *COMPARISONS, "instability", "any_of")
+RULE_KINDS = ("grade_in", *COMPARISONS, "instability", "finding", "any_of")
 
 
 def builtin_protocols() -> dict[str, Path]:
@@ -73,6 +77,7 @@ def protocol_from_toml(source: TomlSource) -> Protocol:
             thresholds[name] = table.number(name)
 
     references: list[tuple[str, tuple[str, ...]]] = []
+    settings: dict[str, Any] = {}
     measurement = root.table("measurement", None)
     if measurement is not None:
         refs = measurement.table("height_loss_references", None)
@@ -80,6 +85,16 @@ def protocol_from_toml(source: TomlSource) -> Protocol:
             for level_text, _ in list(refs.items()):
                 level = _one_level(refs, level_text, level_text, levels)
                 references.append((level, _levels(refs, level_text, levels)))
+        settings["loss_height"] = measurement.text("loss_height", "disc_height_mean")
+        settings["accepted_magnification"] = measurement.number("accepted_magnification", None)
+        discs = measurement.table("reference_discs", None)
+        if discs is not None:
+            settings["reference_discs"] = ReferenceDiscs(
+                item=discs.text("item"),
+                normal=tuple(str(code) for code in discs.array("normal")),
+                lumbosacral=discs.flag("lumbosacral", True),
+            )
+            discs.done()
         measurement.done()
 
     eligibility = root.table("eligibility", None)
@@ -107,6 +122,7 @@ def protocol_from_toml(source: TomlSource) -> Protocol:
             items=items,
             thresholds=tuple(thresholds.items()),
             height_loss_references=tuple(references),
+            **settings,
             eligibility_visit=eligibility_visit,
             rules=tuple(rules),
             source=str(source.path),
@@ -147,21 +163,29 @@ def _baseline_to_treatment(root: Table) -> tuple[int, int] | None:
     return (days[0], days[-1])
 
 
-def _one_level(table: Table, key: str, text: str, known: tuple[str, ...]) -> str:
+def _one_level(
+    table: Table, key: str, text: str, known: tuple[str, ...], also: tuple[str, ...] = ()
+) -> str:
     level = normalise_level(text)
-    if known and level not in known:
+    if known and level not in known and level not in also:
+        extra = f"; or {', '.join(repr(a) for a in also)} (once per case)" if also else ""
         raise table.error(
             key,
             f"level {text!r} is not among the levels read",
-            f"Levels read: {', '.join(known)} (set in [reading] levels).",
+            f"Levels read: {', '.join(known)} (set in [reading] levels){extra}.",
         )
     return level
 
 
 def _levels(
-    table: Table, name: str, known: tuple[str, ...], target: str | None = None
+    table: Table,
+    name: str,
+    known: tuple[str, ...],
+    target: str | None = None,
+    also: tuple[str, ...] = (),
 ) -> tuple[str, ...]:
-    """A list of levels, or the words ``"all"`` (every level read) and ``"target"``."""
+    """A list of levels, or the words ``"all"`` (every level read) and ``"target"``; ``also``
+    names sites accepted in a list beside the levels read (:data:`CASE_SITE`)."""
     raw = table.raw(name)
     if raw is None:
         raise table.error(None, f"missing key '{name}'", f'Add {name} = ["L4-L5", ...].')
@@ -174,7 +198,7 @@ def _levels(
             return (target,)
         raw = [raw]
     texts = table.texts(name)
-    levels = tuple(_one_level(table, name, t, known) for t in texts)
+    levels = tuple(_one_level(table, name, t, known, also) for t in texts)
     if len(set(levels)) != len(levels):
         raise table.error(name, f"{name} lists a level twice: {list(texts)}")
     if not levels:
@@ -209,12 +233,15 @@ def _item(table: Table, scales: dict[str, Scale], levels: tuple[str, ...]) -> Gr
             f"scale {scale_name!r} is not declared in [scales]",
             f"Declared scales: {', '.join(scales)}.",
         )
-    item_levels = _levels(table, "levels", levels) if table.has("levels") else levels
+    item_levels = (
+        _levels(table, "levels", levels, also=(CASE_SITE,)) if table.has("levels") else levels
+    )
     item = GradingItem(
         name=table.text("name"),
         scale=scales[scale_name],
         levels=item_levels,
         description=table.text("description", ""),
+        visits=tuple(table.texts("visits", [])),
     )
     table.done()
     return item
@@ -232,6 +259,19 @@ class _RuleContext:
         self.target = target
         self.items = {i.name: i for i in items}
         self.thresholds = thresholds
+        self.also = (CASE_SITE,) if any(CASE_SITE in i.levels for i in items) else ()
+
+    def item_names(self, table: Table) -> list[str]:
+        """The rule's ``items``, each declared in [[items]]."""
+        names = table.texts("items")
+        for index, name in enumerate(names):
+            if name not in self.items:
+                raise table.source.error(
+                    (*table.key, "items", index),
+                    f"item {name!r} is not declared in [[items]]",
+                    f"Declared items: {', '.join(self.items)}.",
+                )
+        return names
 
     def number(self, table: Table, name: str, default: float | None = None) -> float:
         """A number, or the name of a [thresholds] entry."""
@@ -274,16 +314,19 @@ def _rule(table: Table, context: _RuleContext, parent_role: Role | None) -> Rule
             raise table.error("kind", "any_of rules cannot nest")
         parts = tuple(located(t, partial(_rule, t, context, role)) for t in table.tables("rules"))
         rule = AnyOfRule(id=rule_id, role=role, text=text, rules=parts)  # type: ignore[arg-type]
+    elif kind == "finding":
+        names = context.item_names(table)
+        if table.has("levels"):
+            levels = _levels(table, "levels", context.levels, context.target, context.also)
+        else:  # where the items are read
+            levels = tuple(dict.fromkeys(lv for n in names for lv in context.items[n].levels))
+        rule = FindingRule(
+            id=rule_id, role=role, text=text, items=tuple(names), levels=levels,
+            match=_match(table),
+        )  # fmt: skip
     elif kind == "grade_in":
-        names = table.texts("items")
-        for index, name in enumerate(names):
-            if name not in context.items:
-                raise table.source.error(
-                    (*table.key, "items", index),
-                    f"item {name!r} is not declared in [[items]]",
-                    f"Declared items: {', '.join(context.items)}.",
-                )
-        levels = _levels(table, "levels", context.levels, context.target)
+        names = context.item_names(table)
+        levels = _levels(table, "levels", context.levels, context.target, context.also)
         values = []
         for index, value in enumerate(table.texts("values")):
             codes = set()

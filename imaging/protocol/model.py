@@ -10,6 +10,7 @@ declares.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -17,11 +18,20 @@ from typing import ClassVar
 
 from imaging.anatomy import DiscLevel
 from imaging.errors import ProtocolError
-from imaging.measures import MEASURES, known_measures_text, measure, unknown_measure
+from imaging.measures import (
+    MEASURES,
+    MeasureKind,
+    known_measures_text,
+    measure,
+    unknown_measure,
+)
 from imaging.protocol.scales import Scale
 
 _TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 RESERVED_COLUMNS = frozenset({"subject", "visit", "level", "reader", "comment"})
+CASE_SITE = "spine"
+"""The site of findings read once per case (the whole spine imaged), not per level read: items
+may name it in their ``levels`` without it being one of ``[reading] levels``."""
 
 
 def normalise_level(text: str) -> str:
@@ -101,12 +111,18 @@ class Visit:
 
 @dataclass(frozen=True)
 class GradingItem:
-    """One graded field per level, e.g. ``pfirrmann`` or ``modic_cranial``; also a CSV column."""
+    """One graded field per level, e.g. ``pfirrmann`` or ``modic_cranial``; also a CSV column.
+
+    ``visits`` are the visit ids the item is read at (empty: every visit), e.g. screening
+    findings read at baseline only. ``levels`` may include :data:`CASE_SITE` for a finding read
+    once per case.
+    """
 
     name: str
     scale: Scale
     levels: tuple[str, ...]
     description: str = ""
+    visits: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _token(self.name, "item name", "name")
@@ -118,6 +134,17 @@ class GradingItem:
             )
         if not self.levels:
             raise ProtocolError(f"item {self.name!r} has no levels", key="levels")
+
+    def read_at_visit(self, visit: str) -> bool:
+        """Whether the item is read at ``visit`` (a visit id)."""
+        return not self.visits or visit in self.visits
+
+    def visits_text(self) -> str:
+        """``"every visit"`` or ``"baseline only"`` / ``"baseline and month_12 only"``."""
+        if not self.visits:
+            return "every visit"
+        *first, last = self.visits
+        return (f"{', '.join(first)} and {last}" if first else last) + " only"
 
 
 @dataclass(frozen=True)
@@ -235,10 +262,33 @@ class InstabilityRule(_Rule):
 
 
 @dataclass(frozen=True)
+class FindingRule(_Rule):
+    """``finding``: a finding the reader records (scale ``finding``: ``yes``, ``no``,
+    ``not_assessable``) for ``items`` at ``levels``. The condition holds when the finding is
+    ``yes`` (at any one, or with ``match = "all"`` at all of them) and does not hold when it is
+    ``no``; any other code, or no record, leaves the rule undecided."""
+
+    items: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
+    match: Match = Match.ANY
+
+    kind: ClassVar[str] = "finding"
+    present: ClassVar[str] = "yes"
+    absent: ClassVar[str] = "no"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "match", Match(self.match))
+        for name in ("items", "levels"):
+            if not getattr(self, name):
+                raise ProtocolError(f"rule {self.id!r} needs {name}", key=name)
+
+
+@dataclass(frozen=True)
 class AnyOfRule(_Rule):
     """``any_of``: the condition holds when any of the sub-rules' conditions holds."""
 
-    rules: tuple[GradeRule | MeasureRule | InstabilityRule, ...] = ()
+    rules: tuple[GradeRule | MeasureRule | InstabilityRule | FindingRule, ...] = ()
 
     kind: ClassVar[str] = "any_of"
 
@@ -248,7 +298,23 @@ class AnyOfRule(_Rule):
             raise ProtocolError(f"rule {self.id!r}: any_of needs two or more rules", key="rules")
 
 
-Rule = GradeRule | MeasureRule | InstabilityRule | AnyOfRule
+Rule = GradeRule | MeasureRule | InstabilityRule | FindingRule | AnyOfRule
+
+
+@dataclass(frozen=True)
+class ReferenceDiscs:
+    """What makes a disc a normal reference for height loss (``[measurement.reference_discs]``).
+
+    ``item``: the grading item that decides, graded at the same visit by the same read (e.g.
+    ``pfirrmann``); ``normal``: its codes counted as normal (e.g. 1 and 2). Empty ``item``:
+    every measured disc is a reference. ``lumbosacral``: whether L5-S1 may serve as one.
+    A disc that is not normal (or not graded) is skipped: the next normal disc in the same
+    direction is used, then the other side alone, else the loss is not evaluable.
+    """
+
+    item: str = ""
+    normal: tuple[str, ...] = ()
+    lumbosacral: bool = True
 
 
 @dataclass(frozen=True)
@@ -277,6 +343,12 @@ class Protocol:
     description: str = ""
     thresholds: tuple[tuple[str, float], ...] = ()
     height_loss_references: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    reference_discs: ReferenceDiscs = field(default_factory=ReferenceDiscs)
+    loss_height: str = "disc_height_mean"
+    """The disc height the height-loss rule compares (a disc height of the measure registry)."""
+    accepted_magnification: float | None = None
+    """A radiographic magnification factor the protocol accepts for films whose spacing is not
+    corrected for it (``detector``, ``unknown``); None: their millimetres decide nothing."""
     eligibility_visit: str = ""
     rules: tuple[Rule, ...] = ()
     blinded_reading: bool = True
@@ -305,7 +377,14 @@ class Protocol:
                 raise ProtocolError(
                     f"item {item.name!r} is declared twice", key=f"items[{index}].name"
                 )
-            self._check_level_list(item.levels, f"items[{index}].levels")
+            self._check_level_list(item.levels, f"items[{index}].levels", (CASE_SITE,))
+            unknown_visits = [v for v in item.visits if v not in [x.id for x in self.visits]]
+            if unknown_visits:
+                raise ProtocolError(
+                    f"item {item.name!r}: visits {unknown_visits} are not visits of the protocol",
+                    key=f"items[{index}].visits",
+                    fix=f"Visits: {', '.join(x.id for x in self.visits)}.",
+                )
         if not self.eligibility_visit:
             object.__setattr__(self, "eligibility_visit", self.baseline_visit)
         for key, visit_id in (
@@ -320,6 +399,7 @@ class Protocol:
                 )
         for level, references in self.height_loss_references:
             self._check_level_list((level, *references), "measurement.height_loss_references")
+        self._check_measurement()
         rule_ids = [r.id for r in self.rules]
         for index, rule in enumerate(self.rules):
             key = f"eligibility.rules[{index}]"
@@ -352,12 +432,51 @@ class Protocol:
                 fix="Widen the baseline window or correct the interval (day 0 is the treatment).",
             )
 
-    def _check_level_list(self, levels: tuple[str, ...], key: str) -> None:
+    def _check_measurement(self) -> None:
+        if self.loss_height not in MEASURES:
+            raise ProtocolError(
+                unknown_measure(self.loss_height), key="measurement.loss_height",
+                fix=known_measures_text(),
+            )  # fmt: skip
+        height = MEASURES[self.loss_height]
+        if height.kind is not MeasureKind.DISC or height.unit != "mm":
+            raise ProtocolError(
+                f"loss_height {self.loss_height!r} is not a disc height in mm",
+                key="measurement.loss_height",
+                fix="Name one of disc_height_mean, disc_height_middle, disc_height_mean_bisector.",
+            )
+        discs = self.reference_discs
+        if discs.item:
+            try:
+                scale = self.item(discs.item).scale
+            except ProtocolError:
+                raise ProtocolError(
+                    f"reference_discs.item {discs.item!r} is not a grading item of the protocol",
+                    key="measurement.reference_discs.item",
+                ) from None
+            wrong = [code for code in discs.normal if code not in scale.codes]
+            if wrong or not discs.normal:
+                raise ProtocolError(
+                    f"reference_discs.normal {list(discs.normal)} are not grades of {scale.name}",
+                    key="measurement.reference_discs.normal",
+                    fix=f"Grades: {scale.valid_text()}.",
+                )
+        factor = self.accepted_magnification
+        if factor is not None and not (math.isfinite(factor) and 1.0 <= factor <= 2.0):
+            raise ProtocolError(
+                f"accepted_magnification must be between 1 and 2, got {factor!r}",
+                key="measurement.accepted_magnification",
+                fix="Lateral lumbar films magnify by about 1.1-1.25.",
+            )
+
+    def _check_level_list(
+        self, levels: tuple[str, ...], key: str, also: tuple[str, ...] = ()
+    ) -> None:
         for level in levels:
             if level != normalise_level(level):
                 raise ProtocolError(f"level {level!r} is not normalised", key=key)
         if key != "reading.levels":
-            unknown = [lv for lv in levels if lv not in self.levels]
+            unknown = [lv for lv in levels if lv not in self.levels and lv not in also]
             if unknown:
                 raise ProtocolError(
                     f"levels {unknown} are not among the levels read ({', '.join(self.levels)})",
@@ -366,12 +485,36 @@ class Protocol:
         elif len(set(levels)) != len(levels) or not levels:
             raise ProtocolError("levels must be listed once each, at least one", key=key)
 
-    def _check_rule(
-        self, rule: GradeRule | MeasureRule | InstabilityRule | AnyOfRule, key: str
-    ) -> None:
+    def _check_rule(self, rule: Rule, key: str) -> None:
         if isinstance(rule, AnyOfRule):
             raise ProtocolError(f"rule {rule.id!r}: any_of rules cannot nest", key=key)
-        self._check_level_list(rule.levels, key)
+        self._check_level_list(rule.levels, key, self.sites)
+        if isinstance(rule, GradeRule | FindingRule):
+            for name in rule.items:
+                item = self.item(name)
+                if not item.read_at_visit(self.eligibility_visit):
+                    raise ProtocolError(
+                        f"rule {rule.id!r}: item {name!r} is read at {item.visits_text()}, not "
+                        f"at the eligibility visit {self.eligibility_visit!r}",
+                        key=f"{key}.items",
+                    )
+        if isinstance(rule, FindingRule):
+            for name in rule.items:
+                item = self.item(name)
+                lacking = [c for c in (rule.present, rule.absent) if c not in item.scale.codes]
+                if lacking:
+                    raise ProtocolError(
+                        f"rule {rule.id!r}: item {name!r} is graded on {item.scale.name}, which "
+                        f"has no grade {' or '.join(map(repr, lacking))}",
+                        key=f"{key}.items",
+                        fix='A finding rule reads items on a yes/no scale (scale "finding").',
+                    )
+                outside = [lv for lv in rule.levels if lv not in item.levels]
+                if outside:
+                    raise ProtocolError(
+                        f"rule {rule.id!r}: item {name!r} is not read at {outside}",
+                        key=f"{key}.levels",
+                    )
         if isinstance(rule, GradeRule):
             for name in rule.items:
                 item = self.item(name)
@@ -418,14 +561,37 @@ class Protocol:
         )
 
     def level(self, text: str) -> str:
-        """The read level written ``text`` (``L4-5`` -> ``L4-L5``), or ValueError."""
+        """The read level (or :data:`CASE_SITE` when an item is read there) written ``text``
+        (``L4-5`` -> ``L4-L5``), or ValueError."""
         level = normalise_level(text)
-        for known in self.levels:
+        for known in self.sites:
             if known.upper() == level.upper():
                 return known
         raise ValueError(
-            f"{text!r} is not a level read in protocol {self.id}; levels: {', '.join(self.levels)}"
+            f"{text!r} is not a level read in protocol {self.id}; levels: {', '.join(self.sites)}"
         )
+
+    @property
+    def sites(self) -> tuple[str, ...]:
+        """Where grades are given: the levels read, then :data:`CASE_SITE` when an item is read
+        there (once per case)."""
+        case = any(CASE_SITE in item.levels for item in self.items)
+        return (*self.levels, CASE_SITE) if case and CASE_SITE not in self.levels else self.levels
+
+    def items_at_visit(self, visit: str) -> tuple[GradingItem, ...]:
+        """The items read at ``visit`` (a visit id), in protocol order."""
+        return tuple(item for item in self.items if item.read_at_visit(visit))
+
+    def grade_refusal(self, item_name: str, level: str, visit: str) -> str | None:
+        """Why ``item_name`` cannot be graded at ``level`` at ``visit`` (a visit id), or None."""
+        item = self.item(item_name)
+        if level not in item.levels:
+            return f"{item_name} is not read at {level} in protocol {self.id}"
+        if not item.read_at_visit(visit):
+            return (
+                f"{item_name} is read at {item.visits_text()} in protocol {self.id}, not at {visit}"
+            )
+        return None
 
     def level_index(self, level: str) -> int:
         return self.levels.index(level) if level in self.levels else len(self.levels)

@@ -2,13 +2,15 @@
 
 Import groups the form rows by subject, visit and reader: one read each, stored as
 :mod:`imaging.store.imports` stores every import format (new, unchanged, or corrected with a
-reason; all or nothing). A correction replaces the levels in the file.
+reason; all or nothing). A correction replaces, at the levels in the file, the items the file has
+columns for and (with a ``comment`` column) the comments.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 
 from imaging.errors import GradeValueError
 from imaging.protocol.grade_forms import GradeRow, sort_key
@@ -35,7 +37,7 @@ def import_grade_rows(
     for row in rows:
         groups[(row.subject, row.visit, row.reader)].append(row)
     imports = [
-        ReadImport(subject, visit, reader, _replacing(group), where=group[0].line)
+        ReadImport(subject, visit, reader, _replacing(group, protocol), where=group[0].line)
         for (subject, visit, reader), group in sorted(groups.items())
     ]
     summary = ImportSummary()
@@ -52,11 +54,24 @@ def import_grade_rows(
     return summary
 
 
-def _replacing(group: list[GradeRow]) -> Callable[[ReadContent], ReadContent]:
+def _replacing(group: list[GradeRow], protocol: Protocol) -> Callable[[ReadContent], ReadContent]:
+    """At the form's levels, the items it has columns for and its comments replace the read's."""
     levels = {row.level for row in group}
+    items = {i.name for i in protocol.items if any(row.carries(i.name) for row in group)}
+    note_levels = {row.level for row in group if row.carries("comment")}
     grades = {(row.level, item): code for row in group for item, code in row.grades}
     notes = {row.level: row.comment for row in group if row.comment}
-    return lambda current: current.replace_levels(levels, grades, notes)
+
+    def replaced(current: ReadContent) -> ReadContent:
+        kept = {
+            (level, item): code
+            for (level, item), code in current.grades.items()
+            if level not in levels or item not in items
+        }
+        kept_notes = {lv: text for lv, text in current.notes.items() if lv not in note_levels}
+        return replace(current, grades={**kept, **grades}, notes={**kept_notes, **notes})
+
+    return replaced
 
 
 def export_grade_rows(store: ReadStore, protocol: Protocol) -> list[GradeRow]:

@@ -32,8 +32,15 @@ def study(sample_root: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def truth(study: Path) -> dict[str, Any]:
-    """The study's ground truth (corners per film, grades, measures)."""
-    return dict(json.loads((study / "ground_truth.json").read_text()))
+    """The study's ground truth (corners per film, grades, measures); its ``grades`` include
+    the findings the reader records at baseline (the sample's scenario, not in the images)."""
+    from imaging.phantom.samples import FINDINGS
+
+    data = dict(json.loads((study / "ground_truth.json").read_text()))
+    grades = {level: dict(items) for level, items in data["grades"].items()}
+    for level, findings in FINDINGS[SUBJECT].items():
+        grades.setdefault(level, {}).update(findings)
+    return {**data, "grades": grades}
 
 
 @pytest.fixture

@@ -36,9 +36,13 @@ def _session(study: Path, truth: dict[str, Any], subject: str = "DLBP-001") -> R
         corner = image["corners"][label.vertebra.value][label.corner.value]
         placement.place(corner["row"], corner["col"])
     assert session.grades is not None
+    asked = {
+        (level, i.name) for level in session.grades.levels for i in session.grades.items_at(level)
+    }
     for level, items in truth["grades"].items():
         for item, value in items.items():
-            session.grades.set_grade(level, item, value)
+            if (level, item) in asked:  # no visit: no baseline findings
+                session.grades.set_grade(level, item, value)
     return session
 
 

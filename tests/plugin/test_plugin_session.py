@@ -93,7 +93,7 @@ def test_submit_needs_every_corner_or_a_reason_and_every_grade(
     placement.remove(CornerLabel(Vertebra.S1, Corner.POSTERIOR_SUPERIOR))
     problems = session.problems()
     assert problems[0].startswith("neutral film: 1 corner(s) neither placed nor skipped")
-    assert len(problems) == 1 + 5  # and five levels without grades
+    assert len(problems) == 1 + 6  # and five levels and the baseline findings without grades
     placement.skip("overlapped by the iliac crest")
     assert session.grades is not None
     for level, items in truth["grades"].items():

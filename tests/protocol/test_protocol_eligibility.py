@@ -14,18 +14,33 @@ from imaging.protocol import (
     evaluate_eligibility,
     load_protocol,
 )
+from imaging.protocol.eligibility import RuleResult
 
 LEVELS = ("L1-L2", "L2-L3", "L3-L4", "L4-L5", "L5-S1")
 
 
+FINDINGS = (
+    ("L4-L5", "discography_single_painful_disc", "yes"), ("spine", "spondylitis", "no"),
+    ("spine", "vertebral_fracture", "no"), ("spine", "severe_spinal_stenosis", "no"),
+    ("spine", "severe_disc_herniation", "no"),
+)  # fmt: skip
+"""The reader-recorded findings of a subject the DLBP protocol may include."""
+FINDINGS_PASS = {
+    "discography_single_l4_l5": "pass", "spondylitis_or_fracture": "pass",
+    "severe_stenosis_or_herniation": "pass",
+}  # fmt: skip
+
+
 def grades(subject: str, pfirrmann: str, cranial: str, caudal: str, **extra: str) -> list[dict]:
+    """L4-L5 grades, and the findings of :data:`FINDINGS`."""
     reader = extra.get("reader", "R1")
     role = extra.get("role", "primary")
+    cells = [("L4-L5", "pfirrmann", pfirrmann), ("L4-L5", "modic_cranial", cranial),
+             ("L4-L5", "modic_caudal", caudal), *FINDINGS]  # fmt: skip
     return [
-        {"subject": subject, "visit": extra.get("visit", "baseline"), "level": "L4-L5",
+        {"subject": subject, "visit": extra.get("visit", "baseline"), "level": level,
          "item": item, "code": code, "reader": reader, "role": role}
-        for item, code in (("pfirrmann", pfirrmann), ("modic_cranial", cranial),
-                           ("modic_caudal", caudal))
+        for level, item, code in cells
     ]  # fmt: skip
 
 
@@ -68,7 +83,7 @@ def test_the_three_kinds_of_subject() -> None:
     assert eligible.verdict is SubjectVerdict.ELIGIBLE
     assert verdicts(eligible) == {
         "modic_target": "pass", "pfirrmann_target": "pass", "height_loss_target": "pass",
-        "dynamic_instability": "pass",
+        "dynamic_instability": "pass", **FINDINGS_PASS,
     }  # fmt: skip
     by_rule = {r.rule_id: r for r in eligible.results}
     loss = by_rule["height_loss_target"].values
@@ -87,7 +102,7 @@ def test_the_three_kinds_of_subject() -> None:
     assert healthy.verdict is SubjectVerdict.NOT_ELIGIBLE
     assert verdicts(healthy) == {
         "modic_target": "fail", "pfirrmann_target": "fail", "height_loss_target": "fail",
-        "dynamic_instability": "pass",
+        "dynamic_instability": "pass", **FINDINGS_PASS,
     }  # fmt: skip
 
 
@@ -98,7 +113,7 @@ def test_missing_values_make_a_rule_not_evaluable_with_the_reason() -> None:
     (result,) = evaluate_eligibility(
         load_protocol(), pd.DataFrame(grades("S", "4", "I", "0")), pd.DataFrame(measure_rows)
     )
-    assert result.verdict is SubjectVerdict.NOT_EVALUABLE
+    assert result.verdict is SubjectVerdict.PENDING
     by_rule = {r.rule_id: r for r in result.results}
     assert by_rule["height_loss_target"].verdict is Verdict.NOT_EVALUABLE
     assert "not measured on the neutral film (missing L5 anterior_superior)" in (
@@ -124,7 +139,7 @@ def test_thresholds_are_strict_where_the_trial_says_so() -> None:
     )
     assert verdicts(result) == {
         "modic_target": "pass", "pfirrmann_target": "pass", "height_loss_target": "pass",
-        "dynamic_instability": "pass",
+        "dynamic_instability": "pass", **FINDINGS_PASS,
     }  # fmt: skip
 
 
@@ -168,10 +183,12 @@ def test_eligibility_table_has_one_row_per_subject_and_rule() -> None:
         pd.DataFrame(measures("A", 30.0, 1.0, 5.0) + measures("B", 1.0, 1.0, 5.0)),
     )
     table = eligibility_table(results)
-    assert list(table["subject"]) == ["A"] * 4 + ["B"] * 4
+    assert list(table["subject"]) == ["A"] * 7 + ["B"] * 7
     assert list(table.columns[:6]) == ["subject", "visit", "rule", "role", "kind", "verdict"]
     assert set(table[table["subject"] == "A"]["subject_verdict"]) == {"eligible"}
-    assert list(table["kind"][:4]) == ["grade_in", "grade_in", "measure_at_least", "instability"]
+    assert list(table["kind"][:7]) == [
+        "grade_in", "grade_in", "measure_at_least", "instability", "finding", "finding", "finding",
+    ]  # fmt: skip
 
 
 def _loss_rows(rows: list[tuple[str, str, float, str]]) -> pd.DataFrame:
@@ -186,7 +203,7 @@ def _loss_rows(rows: list[tuple[str, str, float, str]]) -> pd.DataFrame:
     )  # fmt: skip
 
 
-def _loss_rule(rows: list[tuple[str, str, float, str]]) -> object:
+def _loss_rule(rows: list[tuple[str, str, float, str]]) -> RuleResult:
     (result,) = evaluate_eligibility(
         load_protocol(), pd.DataFrame(grades("S", "4", "I", "0")), _loss_rows(rows)
     )

@@ -11,6 +11,10 @@ from imaging.protocol import load_protocol
 from imaging.protocol.grade_forms import grade_csv_text, long_grades, parse_grade_csv
 
 HEADER = "subject,visit,level,reader,pfirrmann,modic_cranial,modic_caudal,comment\n"
+FINDING_COLUMNS = (
+    "discography_single_painful_disc", "spondylitis", "vertebral_fracture",
+    "severe_spinal_stenosis", "severe_disc_herniation",
+)  # fmt: skip
 
 
 def parse(text: str) -> list:
@@ -51,7 +55,7 @@ def test_grade_6_modic_iv_and_unknown_level_are_refused_all_at_once() -> None:
         (3, "modic_cranial: 'IV' is not a grade of the Modic scale; valid: 0, I, II, III, I/II, "
             "II/III"),
         (4, "'L4-L9' is not a level read in protocol DLBP-ChiCTR2200058291; levels: L1-L2, "
-            "L2-L3, L3-L4, L4-L5, L5-S1"),
+            "L2-L3, L3-L4, L4-L5, L5-S1, spine"),
         (5, "'month_7' is not a visit of protocol DLBP-ChiCTR2200058291; visits: baseline, "
             "week_1, month_1, month_3, month_6, month_12, month_18, month_24"),
     ]  # fmt: skip
@@ -75,8 +79,9 @@ def test_duplicates_empty_rows_and_missing_readers() -> None:
 
 def test_the_header_must_match_the_protocol() -> None:
     found = problems("subject,visit,level,reader,pfirman,modic_cranial,modic_caudal\n")
-    assert found[0][0] == 1 and "missing columns ['pfirrmann']" in found[0][1]
-    assert "unknown columns ['pfirman']" in found[1][1]
+    assert found == [(1, found[0][1])] and "unknown columns ['pfirman']" in found[0][1]
+    assert "missing columns ['reader']" in problems("subject,visit,level,pfirrmann\n")[0][1]
+    assert "no grading item column" in problems("subject,visit,level,reader,comment\n")[0][1]
     assert problems("")[0] == (1, "the file is empty: expected a header line")
 
 
@@ -90,11 +95,12 @@ def test_a_grade_of_an_item_not_read_at_that_level_is_refused() -> None:
 
 def test_rows_are_written_back_unchanged_in_protocol_order() -> None:
     text = (
-        HEADER
-        + "DLBP-001,baseline,L3-L4,R1,2,0,0,\n"
-        + 'DLBP-001,baseline,L4-L5,R1,4,I,I,"dark, collapsed"\n'
-        + "DLBP-001,month_6,L4-L5,R1,4,I,0,\n"
-        + "DLBP-001,month_12,L4-L5,R1,5,II,0,\n"
+        HEADER.replace(",comment", "," + ",".join(FINDING_COLUMNS) + ",comment")
+        + "DLBP-001,baseline,L3-L4,R1,2,0,0,,,,,,\n"
+        + 'DLBP-001,baseline,L4-L5,R1,4,I,I,yes,,,,,"dark, collapsed"\n'
+        + "DLBP-001,baseline,spine,R1,,,,,no,no,not_assessable,no,no axial T2 at L2-L3\n"
+        + "DLBP-001,month_6,L4-L5,R1,4,I,0,,,,,,\n"
+        + "DLBP-001,month_12,L4-L5,R1,5,II,0,,,,,,\n"
     )
     rows = parse(text)
     assert grade_csv_text(reversed(rows), load_protocol()) == text

@@ -39,7 +39,10 @@ def test_default_protocol_is_the_dlbp_trial_with_its_eight_visits() -> None:
     assert all(a[1] < b[0] for a, b in pairwise(windows)), windows
     assert protocol.levels == ("L1-L2", "L2-L3", "L3-L4", "L4-L5", "L5-S1")
     assert protocol.target_level == "L4-L5"
-    assert [i.name for i in protocol.items] == ["pfirrmann", "modic_cranial", "modic_caudal"]
+    assert [i.name for i in protocol.items] == [
+        "pfirrmann", "modic_cranial", "modic_caudal", "discography_single_painful_disc",
+        "spondylitis", "vertebral_fracture", "severe_spinal_stenosis", "severe_disc_herniation",
+    ]  # fmt: skip
     assert dict(protocol.thresholds) == {
         "height_loss_pct": 20.0,
         "instability_translation_mm": 3.0,

@@ -74,7 +74,7 @@ def test_a_misspelled_measure_inside_any_of_names_the_sub_rule(tmp_path: Path) -
     error = refusal(path)
 
     assert error.line == line_of(text, 'measure = "translaton_rom"')
-    assert error.key == "eligibility.rules[4].rules[1].measure"
+    assert error.key == f"eligibility.rules[{len(load_protocol().rules)}].rules[1].measure"
     assert "did you mean 'translation_rom'?" in str(error)
 
 

@@ -25,6 +25,15 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+FINDING_VERDICTS = {"yes": "pass", "no": "fail", "not_assessable": "not evaluable"}
+
+
+def index() -> dict[str, Any]:
+    """The sample set's combined ground truth: each subject's findings and expected verdict."""
+    data: dict[str, Any] = json.loads((SAMPLES / "ground_truth.json").read_text(encoding="utf-8"))
+    return data
+
+
 def truth(subject: str, visit: str) -> dict[str, Any]:
     with (SAMPLES / subject / visit / "ground_truth.json").open(encoding="utf-8") as stream:
         data: dict[str, Any] = json.load(stream)
@@ -66,9 +75,20 @@ def test_sample_eligibility_matches_the_ground_truth(
         assert passes["pfirrmann_target"] == expected["meets_pfirrmann_criterion"]
         assert passes["height_loss_target"] == expected["meets_height_loss_criterion"]
         assert (verdict["dynamic_instability"] == "fail") == expected["excluded_for_instability"]
-        eligible = set(rows["subject_verdict"]) == {"eligible"}
-        assert eligible == expected["meets_imaging_entry_criteria"]
-    assert "DLBP-001: eligible" in capsys.readouterr().out
+        findings = index()["subjects"][subject]["baseline_findings"]
+        discography = findings["L4-L5"]["discography_single_painful_disc"]
+        assert verdict["discography_single_l4_l5"] == FINDING_VERDICTS[discography]
+        assert verdict["spondylitis_or_fracture"] == "pass"  # every exclusion recorded "no"
+        assert verdict["severe_stenosis_or_herniation"] == "pass"
+        assert set(rows["subject_verdict"]) == {index()["subjects"][subject]["baseline_verdict"]}
+    printed = capsys.readouterr().out
+    assert "DLBP-001: eligible (meets every imaging criterion)" in printed
+    assert "DLBP-003: not eligible (fails modic_target, pfirrmann_target" in printed
+    pending = table[
+        (table["subject"] == "DLBP-003") & (table["rule"] == "discography_single_l4_l5")
+    ]
+    assert "L4-L5 discography_single_painful_disc: not assessable" in pending["reason"].iloc[0]
+    assert "discography not performed" in pending["reason"].iloc[0]
     unstable = table[(table["subject"] == "DLBP-002") & (table["rule"] == "dynamic_instability")]
     assert "L4-L5 translation ROM 4.50 mm" in unstable["values"].iloc[0]
 

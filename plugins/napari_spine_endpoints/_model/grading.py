@@ -1,9 +1,12 @@
 """The grade form of one read: a grade per (level, item) the protocol asks for, checked on entry.
 
 Items and scales come from the protocol (:class:`imaging.protocol.model.GradingItem`): for the
-DLBP trial ``pfirrmann`` per disc and ``modic_cranial`` / ``modic_caudal`` per endplate, but a
-new scale is a protocol edit, not a change here. Values are stored as the scale's canonical
-codes; what the reader types (``IV``, ``4``, ``4.0``) is normalised by the scale.
+DLBP trial ``pfirrmann`` per disc and ``modic_cranial`` / ``modic_caudal`` per endplate, and at
+baseline the findings the reader records (yes / no / not assessable: the discography at L4-L5,
+the exclusions once per case at the level ``spine``); a new scale or item is a protocol edit,
+not a change here. The session gives the form only the items read at its visit. Values are
+stored as the scale's canonical codes; what the reader types (``IV``, ``4``, ``4.0``) is
+normalised by the scale.
 
 Before submit, :meth:`GradeForm.problems` lists every grade missing without a reason: a level
 that cannot be graded (motion artefact, not in the field of view) needs the reason written down.

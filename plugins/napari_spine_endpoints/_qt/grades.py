@@ -1,4 +1,5 @@
-"""Grades widget: per level, every item the protocol grades (Pfirrmann, Modic per endplate ...).
+"""Grades widget: per level, every item the protocol grades (Pfirrmann, Modic per endplate ...)
+and the findings the reader records (yes / no / not assessable, the reason in the comment).
 
 The scale's criteria stay in view as a table, and its decision questions ("first yes sets the
 grade") can be answered one by one to set the grade. A level that cannot be graded takes a reason.
@@ -175,6 +176,8 @@ class GradesWidget(QWidget):
         at_level = {item.name for item in form.items_at(level)}
         for name, combo in self.combos.items():
             combo.setEnabled(name in at_level)
+            combo.setVisible(name in at_level)  # e.g. the findings only at their level
+            self.labels[name].setVisible(name in at_level)
             self.labels[name].setText(_item_label(name, level))
             code = form.values.get((level, name))
             combo.setCurrentIndex(max(0, combo.findData(code)) if code is not None else 0)
