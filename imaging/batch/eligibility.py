@@ -22,7 +22,14 @@ from imaging.protocol.eligibility import (
     evaluate_subject,
     split_grades,
 )
-from imaging.protocol.model import AnyOfRule, GradeRule, InstabilityRule, MeasureRule, Protocol
+from imaging.protocol.model import (
+    AnyOfRule,
+    FindingRule,
+    GradeRule,
+    InstabilityRule,
+    MeasureRule,
+    Protocol,
+)
 
 
 class EligibilityWriter:
@@ -72,7 +79,7 @@ def rule_measures(protocol: Protocol) -> frozenset[str]:
     names: set[str] = set()
     for rule in protocol.rules:
         for part in rule.rules if isinstance(rule, AnyOfRule) else (rule,):
-            if isinstance(part, GradeRule):
+            if isinstance(part, GradeRule | FindingRule):
                 names.update(part.items)
             elif isinstance(part, MeasureRule):
                 names.add(part.measure)
