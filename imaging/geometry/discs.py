@@ -227,8 +227,15 @@ def _disc_measures(
     angle = np.degrees(np.arctan2(side * lower.cross(upper), lower.dot(upper)))
     return DiscMeasures(
         DiscHeights(
-            anterior, posterior, mean, middle, index, anterior_bisector, posterior_bisector,
-            mean_bisector, index_bisector,
+            anterior,
+            posterior,
+            mean,
+            middle,
+            index,
+            anterior_bisector,
+            posterior_bisector,
+            mean_bisector,
+            index_bisector,
         ),
         angle,
         Translation(distance, pct),

@@ -52,8 +52,19 @@ def _value(table: pd.DataFrame, level: str, measure: str, film: str = "neutral")
     return row.iloc[0]
 
 
+def _grades(tmp_path: Path, pfirrmann: dict[str, str]) -> Path:
+    """A grade form with the Pfirrmann grade of each level (the normal reference discs)."""
+    rows = [("DLBP-001", "baseline", level, "R1", code) for level, code in pfirrmann.items()]
+    header = ("subject", "visit", "level", "reader", "pfirrmann")
+    return write_csv(tmp_path / "grades.csv", rows, header)
+
+
+NORMAL = {"L1-L2": "1", "L2-L3": "2", "L3-L4": "2", "L4-L5": "4", "L5-S1": "2"}
+
+
 def test_heights_from_calibrated_films(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    table = _run(capsys, "heights", str(_study(tmp_path)))
+    grades = _grades(tmp_path, NORMAL)
+    table = _run(capsys, "heights", str(_study(tmp_path)), "--grades", str(grades))
     assert tuple(table.columns) == COLUMNS  # the one endpoint table (docs/endpoint-table.md)
     posterior = _value(table, "L4-L5", "disc_height_posterior")
     assert float(posterior["value"]) == pytest.approx(8.0 * SPACING, abs=0.005)  # CSV: 2 decimals
@@ -61,9 +72,21 @@ def test_heights_from_calibrated_films(tmp_path: Path, capsys: pytest.CaptureFix
     assert posterior["source_image"] == "DLBP-001/baseline/neutral.dcm"
     assert float(_value(table, "L4-L5", "segmental_angle")["value"]) == pytest.approx(9.0)
     loss = _value(table, "L3-L4", "height_loss_vs_adjacent_pct")
-    assert loss["reference_levels"] == "L2-L3;L4-L5"
+    assert loss["reference_levels"] == "L2-L3;L5-S1"  # L4-L5 (Pfirrmann 4) is no reference
+    assert loss["note"] == "not references: L4-L5 (pfirrmann 4, normal is 1, 2)"
+    assert not (table["unit"] == "grade").any()  # heights writes measures, not the grades
     assert float(_value(table, "L4", "anterior_height")["value"]) == pytest.approx(28 * SPACING)
     assert set(table["film"]) == {"neutral", "flexion", "extension"}
+
+
+def test_without_grades_no_disc_is_known_normal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    table = _run(capsys, "heights", str(_study(tmp_path)))
+    loss = _value(table, "L4-L5", "height_loss_vs_adjacent_pct")
+    assert loss["value"] == "" and loss["reference_levels"] == ""
+    assert "no normal reference disc measured" in loss["note"]
+    assert "L3-L4 (pfirrmann not graded)" in loss["note"]
 
 
 def test_heights_on_an_uncalibrated_film_give_no_mm(
@@ -96,7 +119,8 @@ def test_heights_with_user_calibration_and_reference_levels(
 
 def test_heights_to_parquet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "heights.parquet"
-    assert main(["heights", str(_study(tmp_path)), "--out", str(out)]) == 0
+    grades = _grades(tmp_path, NORMAL)
+    assert main(["heights", str(_study(tmp_path)), "--grades", str(grades), "--out", str(out)]) == 0
     assert f"rows written to {out}" in capsys.readouterr().out
     table = pd.read_parquet(out)
     assert _value(table, "L4-L5", "height_loss_flag")["value"] == 1.0
