@@ -5,6 +5,7 @@ function (:func:`imaging.endpoints.endpoint_rows`) -> completed rows."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 
 from imaging.endpoints import (
@@ -27,10 +28,14 @@ def rows_from_files(
     rules: MeasureRules | None = None,
     archive: Path | None = None,
     mm_per_pixel: float | tuple[float, float] | None = None,
+    known_grades: Iterable[EndpointRow] = (),
 ) -> list[EndpointRow]:
     """Every endpoint row of a landmark file and a grade form, with change from baseline.
 
-    Visits named by a time point id (``BASELINE``) become the protocol's visit ids.
+    ``known_grades``: grade rows from elsewhere (the store) standing in for a grade form: they
+    join the corners of the same subject, visit and reader (the grades decide which discs are
+    normal references). Visits named by a time point id (``BASELINE``) become the protocol's
+    visit ids.
     """
     films: list[Landmarks] = []
     if landmarks is not None:
@@ -49,6 +54,10 @@ def rows_from_files(
                     Grade(row.level, item, code, None if score is None else float(score),
                           row.comment)
                 )  # fmt: skip
+    for known in known_grades:
+        by_read[(known.subject, known.visit, known.reader)].append(
+            Grade(known.level, known.measure, known.grade, known.value, known.note)
+        )
     rules = rules or MeasureRules.from_protocol(protocol)
     rows = [
         row for read in reads_from_landmarks(films, by_read) for row in endpoint_rows(read, rules)

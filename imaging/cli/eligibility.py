@@ -33,7 +33,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from imaging.cli._files import rows_from_files
-    from imaging.endpoints import endpoint_table
+    from imaging.endpoints import EndpointRow, endpoint_table
     from imaging.endpoints.table import write_frame
     from imaging.protocol.eligibility import (
         eligibility_table,
@@ -45,21 +45,23 @@ def run(args: argparse.Namespace) -> int:
     from imaging.store.store import ReadStore
 
     protocol = load_protocol(args.protocol)
-    rows = []
-    if args.landmarks is not None or args.grades is not None:
-        rows = rows_from_files(
-            protocol, args.landmarks, args.grades, mm_per_pixel=args.mm_per_pixel
-        )
+    stored: list[EndpointRow] = []
     roles: dict[tuple[str, str, str], str] = {}
     if args.landmarks is None or args.grades is None:
         # what no file gives comes from the store: grades, measures, or both
         with ReadStore(args.store) as store, store.reading() as session:
-            rows += [
-                row
-                for row in stored_rows(session, protocol)
-                if (args.grades is None if row.grade else args.landmarks is None)
-            ]
+            stored = stored_rows(session, protocol)
             roles = reader_roles(session)
+    if args.landmarks is None:
+        rows = [row for row in stored if args.grades is None or not row.grade]
+        if args.grades is not None:
+            rows += rows_from_files(protocol, None, args.grades)
+    else:  # the corners are measured with the grades (the file's, else the store's)
+        known = [row for row in stored if row.grade] if args.grades is None else []
+        rows = rows_from_files(
+            protocol, args.landmarks, args.grades, mm_per_pixel=args.mm_per_pixel,
+            known_grades=known,
+        )  # fmt: skip
     table = endpoint_table(rows)
     table["role"] = [
         roles.get((s, v, r), "primary")

@@ -123,12 +123,12 @@ def test_a_read_from_clicks_to_the_store_matches_the_command_line(
     assert widget.landmarks.prompt.text() == "All corners placed or skipped"
     loss = truth["images"][0]["levels"]["L4-L5"]["height_loss_vs_adjacent_pct"]
     context.select_film(Film.NEUTRAL)
-    assert (
-        widget.landmarks.measures.text("L4-L5", MEASURES["height_loss_vs_adjacent_pct"].heading)
-        == f"{loss:.1f}"
-    )
+    heading = MEASURES["height_loss_vs_adjacent_pct"].heading
+    # the normal reference discs are known once the discs are graded
+    assert widget.landmarks.measures.text("L4-L5", heading) == "-"
     assert widget.landmarks.rom.isVisibleTo(widget.landmarks)
     _grade_truth(widget, truth)
+    assert widget.landmarks.measures.text("L4-L5", heading) == f"{loss:.1f}"
     assert widget.grades.on_submit() == []
     assert context.read_state.status == "submitted"
 
@@ -153,7 +153,9 @@ def test_a_read_from_clicks_to_the_store_matches_the_command_line(
     landmarks = tmp_path / "landmarks.csv"
     with landmarks.open("w", newline="") as file:
         writer = csv.writer(file)
-        writer.writerow(["subject", "visit", "film", "image", "vertebra", "corner", "row", "col"])
+        writer.writerow(
+            ["subject", "visit", "film", "image", "vertebra", "corner", "row", "col", "reader"]
+        )
         for film, image in _films(truth).items():
             for vertebra, corners in image["corners"].items():
                 for corner, point in corners.items():
@@ -168,10 +170,19 @@ def test_a_read_from_clicks_to_the_store_matches_the_command_line(
                             corner,
                             repr(point["row"]),
                             repr(point["col"]),
+                            "reader-a",
                         ]
                     )
-    for command in ("heights", "rom"):
-        assert cli([command, str(landmarks), "--out", str(tmp_path / f"{command}.parquet")]) == 0
+    grades = tmp_path / "grades.csv"  # the reader's Pfirrmann grades: the normal reference discs
+    with grades.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["subject", "visit", "level", "reader", "pfirrmann"])
+        for level, items in truth["grades"].items():
+            if "pfirrmann" in items:
+                writer.writerow(["DLBP-001", "baseline", level, "reader-a", items["pfirrmann"]])
+    heights = tmp_path / "heights.parquet"
+    assert cli(["heights", str(landmarks), "--grades", str(grades), "--out", str(heights)]) == 0
+    assert cli(["rom", str(landmarks), "--out", str(tmp_path / "rom.parquet")]) == 0
     table = pd.concat(pd.read_parquet(tmp_path / f"{c}.parquet") for c in ("heights", "rom"))
     compared = 0
     records: list[dict[Any, Any]] = table.to_dict("records")
