@@ -394,3 +394,23 @@ def test_a_slip_in_mm_on_a_detector_scale_decides_no_instability() -> None:
     assert corrected.value == pytest.approx(3.2 / 1.25)
     assert corrected.calibration == "magnification-corrected"
     assert accepted[("L4-L5", "unstable")].value == 0.0  # 2.56 mm: within the 3 mm limit
+
+
+def test_static_slip_and_the_height_the_protocol_compares() -> None:
+    # L4 slid 12 px forward over L5 (40 px deep): a 30 % anterolisthesis, Meyerding grade II.
+    slipped = _film(translation=[0, 0, 0, 12.0, 0])
+    read = StudyRead("DLBP-001", "baseline", "R1", films=(FilmCorners(slipped),),
+                     grades=_graded(NORMAL))  # fmt: skip
+    rows = _rows(endpoint_rows(read, DLBP))
+    assert rows[("L4-L5", "translation_pct_depth")].value == pytest.approx(30.0)
+    assert rows[("L4-L5", "meyerding_grade")].value == 2.0
+    assert rows[("L3-L4", "meyerding_grade")].value == 1.0
+    # The slip stretches the corner-to-corner heights, not those across the bisector.
+    corner = rows[("L4-L5", "disc_height_mean")].value
+    bisector = rows[("L4-L5", "disc_height_mean_bisector")].value
+    assert corner is not None and bisector is not None and corner > bisector
+    assert bisector == pytest.approx(8 * 0.2)
+    across = _rows(endpoint_rows(read, replace(DLBP, loss_height="disc_height_mean_bisector")))
+    loss = across[("L4-L5", "height_loss_vs_adjacent_pct")].value
+    assert loss == pytest.approx(100 * (1 - 8 / 12.5))  # the slip no longer hides the loss
+    assert rows[("L4-L5", "height_loss_vs_adjacent_pct")].value < loss  # type: ignore[operator]

@@ -117,3 +117,21 @@ def test_a_rule_built_in_code_is_checked_too() -> None:
             measure="disc_heigth_mean",
             levels=("L4-L5",),
         )
+
+
+def test_measurement_settings_are_checked_with_their_line(tmp_path: Path) -> None:
+    text = DEFAULT_PROTOCOL.read_text(encoding="utf-8")
+    for wrong, expected in (
+        ('loss_height = "disc_height_mean"', "did you mean"),
+        ("normal = [1, 2]", "are not grades of"),
+    ):
+        bad = text.replace(
+            wrong,
+            'loss_height = "disc_heigth_mean"' if "loss" in wrong else "normal = [1, 9]",
+        )
+        path = tmp_path / "protocol.toml"
+        path.write_text(bad, encoding="utf-8")
+        with pytest.raises(ProtocolError) as error:
+            load_protocol(path)
+        message = str(error.value)
+        assert expected in message and str(path) in message and "line " in message
