@@ -1,9 +1,9 @@
 """Every radiograph measure for 100,000 disc levels: vectorised numpy vs a per-level Python loop.
 
 Both compute, on the same random corners of a flexion and an extension film per level: disc
-heights (anterior, posterior, mean, middle), disc height index, segmental angle, translation (mm
-and % depth), vertebral body heights, height loss against adjacent discs (levels grouped five per
-film, L1-L2 to L5-S1), angular and translation ROM and the instability and height-loss flags.
+heights (anterior, posterior, mean, middle, and across the disc's bisector), disc height index,
+segmental angle, translation (mm and % depth), vertebral body heights, height loss against
+adjacent discs (levels grouped five per film, L1-L2 to L5-S1), angular and translation ROM and the instability and height-loss flags.
 The loop's results are checked against the vectorised ones before the ratio is printed.
 Target: vectorised at least 100x faster.
 """
@@ -85,6 +85,7 @@ def vectorised(flexion: Film, extension: Film) -> dict[str, NDArray[np.float64]]
         out[f"{name}_mean"] = heights.mean
         out[f"{name}_middle"] = heights.middle
         out[f"{name}_index"] = heights.index
+        out[f"{name}_bisector"] = heights.mean_bisector
         out[f"{name}_angle"] = discs.segmental_angle
         out[f"{name}_translation"] = shift.distance
         out[f"{name}_pct"] = shift.pct_depth
@@ -112,7 +113,17 @@ def python_loop(flexion: Film, extension: Film) -> dict[str, NDArray[np.float64]
     for name, film in (("flexion", flexion), ("extension", extension)):
         lists = {key: value.tolist() for key, value in film.items()}
         columns: dict[str, list[float]] = {
-            key: [] for key in ("mean", "middle", "index", "angle", "translation", "pct", "body")
+            key: []
+            for key in (
+                "mean",
+                "middle",
+                "index",
+                "bisector",
+                "angle",
+                "translation",
+                "pct",
+                "body",
+            )
         }
         for uas, ups, uai, upi, las, lps in zip(
             lists["upper_as"],
@@ -137,7 +148,18 @@ def python_loop(flexion: Film, extension: Film) -> dict[str, NDArray[np.float64]
             shift /= lower_depth
             columns["mean"].append(mean)
             columns["middle"].append(middle)
-            columns["index"].append(mean / ((dist(uai, upi) + lower_depth) / 2))
+            upper_depth = dist(uai, upi)
+            columns["index"].append(mean / ((upper_depth + lower_depth) / 2))
+            bisector = (
+                upper[0] / upper_depth + lower[0] / lower_depth,
+                upper[1] / upper_depth + lower[1] / lower_depth,
+            )
+            front = ((uai[0] - las[0]) * sr, (uai[1] - las[1]) * sc)
+            back = ((upi[0] - lps[0]) * sr, (upi[1] - lps[1]) * sc)
+            heights_across = sum(
+                abs(v[0] * bisector[1] - v[1] * bisector[0]) for v in (front, back)
+            ) / (2 * math.hypot(*bisector))
+            columns["bisector"].append(heights_across)
             columns["angle"].append(math.degrees(math.atan2(cross, dot)))
             columns["translation"].append(shift)
             columns["pct"].append(100 * shift / lower_depth)

@@ -200,25 +200,26 @@ def _disc_measures(
     centre = Vector((front.row + back.row) * 0.5, (front.col + back.col) * 0.5)
     middle = centre.length()
     upper, lower = ua - up, la - lp
-    lower_depth = lower.length()
+    upper_depth, lower_depth = upper.length(), lower.length()
     with np.errstate(divide="ignore", invalid="ignore"):
-        depth = (upper.length() + lower_depth) * 0.5
+        depth = (upper_depth + lower_depth) * 0.5
         index = np.where(depth > 0, mean / depth, np.nan)
         # A zero-depth endplate gives 0 / 0 = NaN here, as it should.
         distance = back.dot(lower) / lower_depth
         pct = distance * 100.0 / lower_depth
-    # The bisector runs along the sum of the two endplates' unit vectors (both posterior ->
-    # anterior); heights are the height vectors' components along its normal.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        upper_length = upper.length()
-        along = Vector(upper.row / upper_length + lower.row / lower_depth,
-                       upper.col / upper_length + lower.col / lower_depth)  # fmt: skip
+        # The bisector runs along the sum of the two endplates' unit vectors (both posterior ->
+        # anterior); a height across it is |height vector x bisector| / |bisector|.
+        along_row, along_col = upper.row / upper_depth, upper.col / upper_depth
+        along_row += lower.row / lower_depth
+        along_col += lower.col / lower_depth
+        along = Vector(along_row, along_col)
         along_length = along.length()
-        normal = Vector(-along.col / along_length, along.row / along_length)
-        anterior_bisector = np.abs(front.dot(normal))
-        posterior_bisector = np.abs(back.dot(normal))
+        anterior_bisector = np.abs(front.cross(along))
+        anterior_bisector /= along_length
+        posterior_bisector = np.abs(back.cross(along))
+        posterior_bisector /= along_length
         mean_bisector = (anterior_bisector + posterior_bisector) * 0.5
-        index_bisector = np.where(depth > 0, mean_bisector / depth, np.nan)
+        index_bisector = mean_bisector / depth
     if facing is None:
         side = np.sign(lower.cross(centre))
         side[side == 0] = np.nan
