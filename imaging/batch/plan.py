@@ -368,6 +368,8 @@ def _study_days(
     dates = {r.path: _date(r.study_date) for r in records if r.member is None}
     found: dict[tuple[str, str], dt.date] = {}
     for key, study in studies.items():
+        if protocol.baseline_to_treatment_days is not None and key[0] not in treatment_dates:
+            continue  # day 0 is unknown: no header needs reading for a day nobody can give
         for path in study.images:
             if path not in dates:
                 dates[path] = _date(scan_file(path).study_date)

@@ -10,7 +10,6 @@ a time); :func:`complete_rows` orders a whole table and runs it (export, ``heigh
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from itertools import groupby
 from typing import TYPE_CHECKING
 
@@ -59,8 +58,7 @@ class ChangeFromBaseline:
         change = None
         if base is not None and row.value is not None and base.value is not None:
             change = row.value - base.value
-        return replace(
-            row,
+        return row.but(
             visit_day=self.visit_days.get(row.visit, row.visit_day),
             protocol=row.protocol or self.protocol_id,
             baseline_value=None if base is None else base.value,

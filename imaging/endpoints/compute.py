@@ -30,7 +30,7 @@ from types import MappingProxyType
 
 from imaging import __version__
 from imaging.anatomy import DiscLevel, Film
-from imaging.endpoints.rows import GRADE_UNIT, EndpointRow, row_sort_key
+from imaging.endpoints.rows import GRADE_UNIT, EndpointRow, order_in_read
 from imaging.endpoints.rules import MeasureRules
 from imaging.errors import LandmarkError
 from imaging.geometry.discs import range_of_motion
@@ -116,13 +116,16 @@ def endpoint_rows(read: StudyRead, rules: MeasureRules) -> list[EndpointRow]:
         codes = {}
     skipped = rules.skipped_references(codes)
     height_loss = rules.height_loss_rule(skipped)
-    rows: list[EndpointRow] = []
+    made: list[tuple[EndpointRow, str, str]] = []  # (row, corners, note to add)
+    geometry = {kind: film_geometry(f.landmarks, height_loss) for kind, f in films.items()}
     for kind in sorted(films, key=_FILM_ORDER.__getitem__):
         film = films[kind]
-        measured = measure_film(film.landmarks, height_loss=height_loss, skipped=skipped)
+        measured = measure_film(
+            film.landmarks, height_loss=height_loss, skipped=skipped, geometry=geometry[kind]
+        )
         if kind is not Film.NEUTRAL:
             measured = [row for row in measured if row.measure in MOTION_MEASURES]
-        rows.extend(replace(r, corners=film.corners).with_note(film.note) for r in measured)
+        made.extend((row, film.corners, film.note) for row in measured)
     flexion, extension = films.get(Film.FLEXION), films.get(Film.EXTENSION)
     if flexion is not None and extension is not None:
         method = (
@@ -131,23 +134,27 @@ def endpoint_rows(read: StudyRead, rules: MeasureRules) -> list[EndpointRow]:
             else f"{flexion.corners}/{extension.corners}"
         )
         note = "; ".join(n for n in (flexion.note, extension.note) if n)
-        pair = measure_pair(flexion.landmarks, extension.landmarks, rules.instability_criteria())
-        rows.extend(replace(r, corners=method).with_note(note) for r in pair)
+        pair = measure_pair(
+            flexion.landmarks, extension.landmarks, rules.instability_criteria(),
+            (geometry[Film.FLEXION], geometry[Film.EXTENSION]),
+        )  # fmt: skip
+        made.extend((row, method, note) for row in pair)
     elif flexion is not None or extension is not None:
         present = flexion or extension
         assert present is not None
         unpaired = unpaired_rom_rows(present.landmarks)
-        rows.extend(replace(r, corners=present.corners).with_note(present.note) for r in unpaired)
-    rows.extend(replace(r, corners=r.corners or TRACKED) for r in read.extra_rows)
-    rows.extend(_grade_row(read, grade) for grade in read.grades)
+        made.extend((row, present.corners, present.note) for row in unpaired)
+    made.extend((row, row.corners or TRACKED, "") for row in read.extra_rows)
+    made.extend((_grade_row(read, grade), "", "") for grade in read.grades)
     rows = [
-        replace(
-            row, reader=read.reader, read_version=read.read_version, study_day=read.study_day,
+        row.but(
+            corners=corners, note="; ".join(n for n in (row.note, note) if n),
+            reader=read.reader, read_version=read.read_version, study_day=read.study_day,
             protocol=rules.protocol, software_version=__version__,
         )
-        for row in rows
+        for row, corners, note in made
     ]  # fmt: skip
-    return sorted(rows, key=row_sort_key)
+    return sorted(rows, key=order_in_read)
 
 
 def reads_from_landmarks(
@@ -175,14 +182,17 @@ def measure_film(
     *,
     height_loss: HeightLossRule | None = None,
     skipped: Mapping[str, str] | None = None,
+    geometry: FilmGeometry | None = None,
 ) -> list[EndpointRow]:
     """Every disc and vertebral body measure of one film, with the height loss flag.
 
     ``skipped``: disc level -> why it may not be a reference disc (not normal); the height loss
     rows name the skipped discs next to the level and between it and its references.
+    ``geometry``: the film's :func:`~imaging.geometry.film.film_geometry` with ``height_loss``,
+    when already computed.
     """
     rule = height_loss or HeightLossRule()
-    geometry = film_geometry(landmarks, rule)
+    geometry = geometry or film_geometry(landmarks, rule)
     calibration = landmarks.calibration
     no_mm = _uncalibrated_note(landmarks)
     rows: list[EndpointRow] = []
@@ -234,11 +244,16 @@ def measure_film(
 
 
 def measure_pair(
-    flexion: Landmarks, extension: Landmarks, criteria: InstabilityCriteria | None
+    flexion: Landmarks,
+    extension: Landmarks,
+    criteria: InstabilityCriteria | None,
+    geometries: tuple[FilmGeometry, FilmGeometry] | None = None,
 ) -> list[EndpointRow]:
     """Angular and translation ROM and the instability flag of every level of a film pair.
 
     ``criteria`` None (the protocol sets no instability threshold) leaves ``unstable`` empty.
+    ``geometries``: the two films' :func:`~imaging.geometry.film.film_geometry`, when already
+    computed (the angles and translations do not depend on the height-loss rule).
     """
     if flexion.film is not Film.FLEXION or extension.film is not Film.EXTENSION:
         raise ValueError(
@@ -247,7 +262,11 @@ def measure_pair(
         )
     if (flexion.subject, flexion.visit) != (extension.subject, extension.visit):
         raise ValueError(f"films of different studies: {flexion.label} and {extension.label}")
-    films = {"flexion": film_geometry(flexion), "extension": film_geometry(extension)}
+    flexion_geometry, extension_geometry = geometries or (
+        film_geometry(flexion),
+        film_geometry(extension),
+    )
+    films = {"flexion": flexion_geometry, "extension": extension_geometry}
     levels = tuple(level for level in DiscLevel if any(level in g.levels for g in films.values()))
     sources = [flexion.calibration.source.value, extension.calibration.source.value]
     calibration = sources[0] if sources[0] == sources[1] else ";".join(sources)

@@ -121,6 +121,10 @@ class _SubjectData:
         visit = protocol.eligibility_visit
         self.grades = grades[(grades["subject"] == subject) & (grades["visit"] == visit)]
         self.measures = measures[(measures["subject"] == subject) & (measures["visit"] == visit)]
+        self._measured = {
+            (str(measure), str(level)): rows
+            for (measure, level), rows in self.measures.groupby(["measure", "level"], sort=False)
+        }
 
     def grade(self, item: str, level: str) -> tuple[str | None, str]:
         """The consolidated grade code and who gave it, or (None, why not)."""
@@ -157,9 +161,8 @@ class _SubjectData:
         are averaged, one per reader. A millimetre value from a spacing not corrected for
         magnification (``detector``, ``unknown``) decides nothing.
         """
-        rows = self.measures[
-            (self.measures["measure"] == measure) & (self.measures["level"] == level)
-        ]
+        every = self._measured.get((measure, level), self.measures.iloc[:0])
+        rows = every
         film = MEASURES[measure].films[0] if measure in MEASURES else ""
         if film and "film" in rows.columns:
             rows = rows[rows["film"].astype(str) == film]
@@ -169,9 +172,6 @@ class _SubjectData:
         if rows.empty:
             notes = ""
             if "note" in rows.columns:
-                every = self.measures[
-                    (self.measures["measure"] == measure) & (self.measures["level"] == level)
-                ]
                 notes = "; ".join(
                     sorted({str(n) for n in every["note"] if isinstance(n, str) and n})
                 )
