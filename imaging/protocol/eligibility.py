@@ -125,10 +125,14 @@ class _SubjectData:
             (str(measure), str(level)): rows
             for (measure, level), rows in self.measures.groupby(["measure", "level"], sort=False)
         }
+        self._graded = {
+            (str(item), str(level)): rows
+            for (item, level), rows in self.grades.groupby(["item", "level"], sort=False)
+        }
 
     def grade(self, item: str, level: str) -> tuple[str | None, str]:
         """The consolidated grade code and who gave it, or (None, why not)."""
-        rows = self.grades[(self.grades["item"] == item) & (self.grades["level"] == level)]
+        rows = self._graded.get((item, level), self.grades.iloc[:0])
         rows = rows[rows["code"].notna() & (rows["code"].astype(str) != "")]
         if rows.empty:
             return None, f"{level} {item}: not graded"
@@ -145,7 +149,7 @@ class _SubjectData:
         """The readers' comments on ``level`` where ``item`` is graded: ``R1: 'why'; ...``."""
         if "note" not in self.grades.columns:
             return ""
-        rows = self.grades[(self.grades["item"] == item) & (self.grades["level"] == level)]
+        rows = self._graded.get((item, level), self.grades.iloc[:0])
         said = {
             (str(r), str(n)) for r, n in zip(rows["reader"], rows["note"], strict=True)
             if isinstance(n, str) and n.strip()
