@@ -19,11 +19,12 @@ Several readers: an adjudicator's grade decides; otherwise readers must agree (a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from imaging.calibration import CalibrationSource
@@ -113,47 +114,39 @@ def _check_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> No
 
 
 class _SubjectData:
-    """One subject's rows at the eligibility visit."""
+    """One subject's rows at the eligibility visit, grouped once by (item or measure, level) as
+    plain records: the rules ask for them hundreds of times per subject."""
 
     def __init__(
         self, protocol: Protocol, subject: str, grades: pd.DataFrame, measures: pd.DataFrame
     ):
         visit = protocol.eligibility_visit
-        self.grades = grades[(grades["subject"] == subject) & (grades["visit"] == visit)]
-        self.measures = measures[(measures["subject"] == subject) & (measures["visit"] == visit)]
-        self._measured = {
-            (str(measure), str(level)): rows
-            for (measure, level), rows in self.measures.groupby(["measure", "level"], sort=False)
-        }
-        self._graded = {
-            (str(item), str(level)): rows
-            for (item, level), rows in self.grades.groupby(["item", "level"], sort=False)
-        }
+        grades = grades[(grades["subject"] == subject) & (grades["visit"] == visit)]
+        measures = measures[(measures["subject"] == subject) & (measures["visit"] == visit)]
+        self._graded = _records(grades, "item")
+        self._measured = _records(measures, "measure")
 
     def grade(self, item: str, level: str) -> tuple[str | None, str]:
         """The consolidated grade code and who gave it, or (None, why not)."""
-        rows = self._graded.get((item, level), self.grades.iloc[:0])
-        rows = rows[rows["code"].notna() & (rows["code"].astype(str) != "")]
-        if rows.empty:
+        rows = [r for r in self._graded.get((item, level), []) if _text(r.get("code"))]
+        if not rows:
             return None, f"{level} {item}: not graded"
-        if "role" in rows.columns and (rows["role"] == "adjudicator").any():
-            rows = rows[rows["role"] == "adjudicator"]
-        codes = sorted(set(rows["code"].astype(str)))
-        readers = ", ".join(sorted(set(rows["reader"].astype(str))))
+        if any(r.get("role") == "adjudicator" for r in rows):
+            rows = [r for r in rows if r.get("role") == "adjudicator"]
+        codes = sorted({_text(r["code"]) for r in rows})
+        readers = ", ".join(sorted({_text(r.get("reader")) for r in rows}))
         if len(codes) == 1:
             return codes[0], readers
-        opinions = ", ".join(f"{r}: {c}" for r, c in zip(rows["reader"], rows["code"], strict=True))
+        opinions = ", ".join(f"{_text(r.get('reader'))}: {_text(r['code'])}" for r in rows)
         return None, f"{level} {item}: readers disagree ({opinions}); adjudication needed"
 
     def comments(self, item: str, level: str) -> str:
         """The readers' comments on ``level`` where ``item`` is graded: ``R1: 'why'; ...``."""
-        if "note" not in self.grades.columns:
-            return ""
-        rows = self._graded.get((item, level), self.grades.iloc[:0])
         said = {
-            (str(r), str(n)) for r, n in zip(rows["reader"], rows["note"], strict=True)
-            if isinstance(n, str) and n.strip()
-        }  # fmt: skip
+            (_text(r.get("reader")), r["note"])
+            for r in self._graded.get((item, level), [])
+            if isinstance(r.get("note"), str) and r["note"].strip()
+        }
         return "; ".join(f"{reader}: {note!r}" for reader, note in sorted(said))
 
     def measure(self, measure: str, level: str) -> tuple[float | None, str]:
@@ -165,24 +158,22 @@ class _SubjectData:
         are averaged, one per reader. A millimetre value from a spacing not corrected for
         magnification (``detector``, ``unknown``) decides nothing.
         """
-        every = self._measured.get((measure, level), self.measures.iloc[:0])
-        rows = every
+        every = self._measured.get((measure, level), [])
         film = MEASURES[measure].films[0] if measure in MEASURES else ""
-        if film and "film" in rows.columns:
-            rows = rows[rows["film"].astype(str) == film]
-        values = pd.to_numeric(rows["value"], errors="coerce").astype(float)
-        rows = rows[np.isfinite(values.to_numpy())]
+        rows = [
+            r for r in every
+            if (not film or "film" not in r or _text(r["film"]) == film)
+            and _number(r.get("value")) is not None
+        ]  # fmt: skip
         where = f"{film} film" if film else ""
-        if rows.empty:
-            notes = ""
-            if "note" in rows.columns:
-                notes = "; ".join(
-                    sorted({str(n) for n in every["note"] if isinstance(n, str) and n})
-                )
+        if not rows:
+            notes = "; ".join(
+                sorted({r["note"] for r in every if isinstance(r.get("note"), str) and r["note"]})
+            )
             why = f" ({notes})" if notes else ""
             on = f" on the {where}" if where else ""
             return None, f"{level} {measure}: not measured{on}{why}"
-        if MEASURES.get(measure) is not None and MEASURES[measure].unit == "mm":
+        if measure in MEASURES and MEASURES[measure].unit == "mm":
             untrusted = _untrusted_scale(rows)
             if untrusted:
                 return None, (
@@ -190,28 +181,48 @@ class _SubjectData:
                     "corrected for magnification, decide nothing (the protocol names no "
                     "accepted magnification factor)"
                 )
-        if "role" in rows.columns and (rows["role"] == "adjudicator").any():
-            rows = rows[rows["role"] == "adjudicator"]
-        readers = rows["reader"].astype(str) if "reader" in rows.columns else pd.Series([""])
-        per_reader = pd.to_numeric(rows["value"]).groupby(readers.to_numpy()).mean()
-        count = len(per_reader)
-        who = (
-            f"mean of {count} readers"
-            if count > 1
-            else f"reader {per_reader.index[0]}"
-            if per_reader.index[0]
-            else ""
-        )
-        return float(per_reader.mean()), ", ".join(t for t in (who, where) if t)
+        if any(r.get("role") == "adjudicator" for r in rows):
+            rows = [r for r in rows if r.get("role") == "adjudicator"]
+        by_reader: dict[str, list[float]] = {}
+        for r in rows:
+            by_reader.setdefault(_text(r.get("reader")), []).append(float(r["value"]))
+        means = [sum(v) / len(v) for v in by_reader.values()]
+        count = len(means)
+        only = next(iter(by_reader))
+        who = f"mean of {count} readers" if count > 1 else f"reader {only}" if only else ""
+        return sum(means) / count, ", ".join(t for t in (who, where) if t)
 
 
-def _untrusted_scale(rows: pd.DataFrame) -> str:
+def _records(frame: pd.DataFrame, name: str) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """(``name`` column, level) -> the rows as dicts."""
+    grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in frame.to_dict("records"):
+        record = {str(key): value for key, value in row.items()}
+        grouped.setdefault((_text(record[name]), _text(record["level"])), []).append(record)
+    return grouped
+
+
+def _text(value: object) -> str:
+    """A cell as text: '' for missing (None, NaN)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+def _number(value: object) -> float | None:
+    """A cell as a finite number, else None."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _untrusted_scale(rows: list[dict[str, Any]]) -> str:
     """The first calibration source among the rows (pairs: either film's) whose millimetres are
     not the patient's (:attr:`imaging.calibration.CalibrationSource.at_the_patient`), or ''."""
-    if "calibration" not in rows.columns:
-        return ""
-    for text in rows["calibration"].astype(str):
-        for source in text.split(";"):
+    for row in rows:
+        for source in _text(row.get("calibration")).split(";"):
             if source in _MAGNIFIED:
                 return source
     return ""
