@@ -3,7 +3,8 @@
 Both compute, on the same random corners of a flexion and an extension film per level: disc
 heights (anterior, posterior, mean, middle, and across the disc's bisector), disc height index,
 segmental angle, translation (mm and % depth), vertebral body heights, height loss against
-adjacent discs (levels grouped five per film, L1-L2 to L5-S1), angular and translation ROM and the instability and height-loss flags.
+adjacent discs (levels grouped five per film, L1-L2 to L5-S1), angular and translation ROM and
+the instability and height-loss flags.
 The loop's results are checked against the vectorised ones before the ratio is printed.
 Target: vectorised at least 100x faster.
 """
