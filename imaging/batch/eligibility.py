@@ -30,6 +30,7 @@ from imaging.protocol.model import (
     MeasureRule,
     Protocol,
 )
+from imaging.spreadsheet import write_frame_csv
 
 
 class EligibilityWriter:
@@ -60,7 +61,7 @@ class EligibilityWriter:
             else pd.DataFrame(columns=list(ELIGIBILITY_COLUMNS))
         )
         temporary = self.path.with_name(f".{self.path.name}.tmp")
-        table.to_csv(temporary, index=False, columns=list(ELIGIBILITY_COLUMNS))
+        write_frame_csv(table, temporary, columns=list(ELIGIBILITY_COLUMNS))
         temporary.replace(self.path)
         return int(table["subject"].nunique()) if len(table) else 0
 

@@ -9,7 +9,6 @@ subject's baseline at a time.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from imaging.batch.model import FAILURE_COLUMNS, Failure
 from imaging.endpoints import ChangeFromBaseline, EndpointRow, EndpointTableWriter
 from imaging.protocol.model import Protocol
+from imaging.spreadsheet import SafeWriter
 
 
 class EndpointWriter(EndpointTableWriter):
@@ -42,7 +42,7 @@ def write_failures(failures: Iterable[Failure], path: Path) -> int:
     ordered = sorted(set(failures), key=lambda f: (f.subject, f.visit, f.file, f.reason))
     temporary = path.with_name(f".{path.name}.tmp")
     with temporary.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
+        writer = SafeWriter(handle)
         writer.writerow(FAILURE_COLUMNS)
         writer.writerows([f.file, f.subject, f.visit, f.reason] for f in ordered)
     temporary.replace(path)

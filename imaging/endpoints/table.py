@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from imaging.endpoints.rows import COLUMNS, INTEGER_COLUMNS, NUMBER_COLUMNS, EndpointRow
 from imaging.errors import SpineEndpointsError
 from imaging.measures import MEASURES
+from imaging.spreadsheet import neutralised, write_frame_csv
 
 SCHEMA = pa.schema(
     [
@@ -59,7 +60,8 @@ def endpoint_table(rows: Iterable[EndpointRow]) -> pd.DataFrame:
 
 
 def csv_cells(row: EndpointRow) -> list[str]:
-    """The row as CSV text: numbers rounded to the measure's decimals, None as ''."""
+    """The row as CSV text: numbers rounded to the measure's decimals, None as '', text that a
+    spreadsheet would evaluate neutralised (:mod:`imaging.spreadsheet`)."""
     decimals = MEASURES[row.measure].decimals if row.measure in MEASURES else None
     cells = []
     for name, value in zip(COLUMNS, row.cells(), strict=True):
@@ -68,7 +70,7 @@ def csv_cells(row: EndpointRow) -> list[str]:
         elif name in NUMBER_COLUMNS:
             cells.append(_number(float(value), decimals))
         else:
-            cells.append(str(value))
+            cells.append(neutralised(str(value)))
     return cells
 
 
@@ -184,12 +186,12 @@ def write_frame(frame: pd.DataFrame, path: str | Path | None) -> None:
     or ``FILE.parquet``, chosen by the suffix, or as CSV to standard output when ``path`` is
     None."""
     if path is None:
-        _print(lambda out: frame.to_csv(out, index=False))
+        _print(lambda out: write_frame_csv(frame, out))
         return
     target = _output(path)
     try:
         if target.suffix.lower() == ".csv":
-            frame.to_csv(target, index=False)
+            write_frame_csv(frame, target)
         else:
             frame.to_parquet(target, index=False)
     except OSError as error:

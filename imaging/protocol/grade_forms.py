@@ -25,6 +25,7 @@ import pandas as pd
 
 from imaging.errors import FileAccessError, GradeValueError
 from imaging.protocol.model import Protocol
+from imaging.spreadsheet import SafeWriter
 
 KEY_COLUMNS = ("subject", "visit", "level", "reader")
 
@@ -212,7 +213,7 @@ def write_grade_csv(rows: Iterable[GradeRow], protocol: Protocol, out: TextIO | 
 
 
 def _write(stream: TextIO, header: Sequence[str], rows: Sequence[GradeRow]) -> None:
-    writer = csv.writer(stream, lineterminator="\n")
+    writer = SafeWriter(stream)
     writer.writerow(header)
     for row in rows:
         grades = dict(row.grades)
