@@ -157,8 +157,11 @@ class Calibration:
         from imaging.dicom.vocabulary import is_cross_sectional
 
         modality = str(_attribute(dataset, "Modality") or "").strip().upper()
-        pixel = _read_spacing(dataset, "PixelSpacing", "(0028,0030) Pixel Spacing")
-        imager = _read_spacing(dataset, "ImagerPixelSpacing", "(0018,1164) Imager Pixel Spacing")
+        kind = "cross-sectional" if is_cross_sectional(modality) else "projection"
+        pixel = _read_spacing(dataset, "PixelSpacing", "(0028,0030) Pixel Spacing", kind)
+        imager = _read_spacing(
+            dataset, "ImagerPixelSpacing", "(0018,1164) Imager Pixel Spacing", kind
+        )
         problems = [p for p in (pixel, imager) if isinstance(p, str)]
         ps = pixel if isinstance(pixel, tuple) else None
         ips = imager if isinstance(imager, tuple) else None
@@ -283,8 +286,22 @@ def _attribute(dataset: Any, keyword: str) -> Any:
     return element.value
 
 
-def _read_spacing(dataset: Any, keyword: str, label: str) -> tuple[float, float] | str | None:
-    """(row, col) mm, or a string saying why the attribute is unusable, or None when absent."""
+PLAUSIBLE_SPACING_MM: dict[str, tuple[float, float]] = {
+    "projection": (0.02, 2.0),
+    "cross-sectional": (0.05, 10.0),
+}
+"""mm per pixel a real image of each kind can have, inclusive: detectors of projection
+radiographs have pixels of about 0.05-1 mm; MR and CT in-plane spacings of about 0.1-5 mm. A
+spacing outside is a broken header (``1e30`` would give disc heights of ``1e31`` mm): the image is
+then uncalibrated, with the reason. Change the bounds here for unusual equipment."""
+
+
+def _read_spacing(
+    dataset: Any, keyword: str, label: str, kind: str = "projection"
+) -> tuple[float, float] | str | None:
+    """(row, col) mm, or a string saying why the attribute is unusable, or None when absent.
+
+    ``kind``: ``projection`` or ``cross-sectional``, for :data:`PLAUSIBLE_SPACING_MM`."""
     raw = _attribute(dataset, keyword)
     if raw is None:
         return None
@@ -300,6 +317,12 @@ def _read_spacing(dataset: Any, keyword: str, label: str) -> tuple[float, float]
         return f"{label} should have 2 values (row, col), has {len(items)} ({value!r})"
     if not all(math.isfinite(v) and v > 0 for v in items):
         return f"{label} is {items[0]:g}\\{items[1]:g}: zero, negative or not finite"
+    low, high = PLAUSIBLE_SPACING_MM[kind]
+    if not all(low <= v <= high for v in items):
+        return (
+            f"{label} is {items[0]:g}\\{items[1]:g} mm: outside the {low:g}-{high:g} mm per "
+            f"pixel a {kind} image can have (calibration.PLAUSIBLE_SPACING_MM)"
+        )
     return (items[0], items[1])
 
 

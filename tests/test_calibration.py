@@ -225,3 +225,27 @@ def test_to_dict_is_json_ready() -> None:
         "user_supplied": False,
     }
     assert str(CalibrationSource.MAGNIFICATION_CORRECTED) == "magnification-corrected"
+
+
+@pytest.mark.parametrize(
+    ("modality", "keyword", "value", "kind"),
+    [
+        ("DX", "ImagerPixelSpacing", [1e30, 1e30], "projection"),  # disc heights of 1e31 mm
+        ("DX", "PixelSpacing", [1e-9, 1e-9], "projection"),
+        ("CR", "ImagerPixelSpacing", [0.143, 25.0], "projection"),
+        ("MR", "PixelSpacing", [40.0, 40.0], "cross-sectional"),
+    ],
+)
+def test_implausible_spacing_leaves_the_image_uncalibrated_with_the_reason(
+    modality: str, keyword: str, value: list[float], kind: str
+) -> None:
+    calibration = Calibration.from_dataset(dataset(Modality=modality, **{keyword: value}))
+    assert calibration.source is CalibrationSource.NONE and calibration.pixel_spacing is None
+    assert f"mm per pixel a {kind} image can have" in calibration.detail
+    assert "PLAUSIBLE_SPACING_MM" in calibration.detail
+
+
+def test_plausible_edges_are_kept() -> None:
+    for spacing in ([0.02, 0.02], [2.0, 2.0], [0.05, 1.5]):
+        calibration = Calibration.from_dataset(dataset(ImagerPixelSpacing=spacing))
+        assert calibration.source is CalibrationSource.DETECTOR
