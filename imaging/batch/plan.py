@@ -398,7 +398,7 @@ def _add_grades(
     grades: list[GradeRecord], protocol: Protocol, studies: dict[tuple[str, str], _Study]
 ) -> None:
     for grade in grades:
-        score = protocol.item(grade.item).scale.grade(grade.code).score
+        score = protocol.score(grade.item, grade.code)
         studies[(grade.subject, grade.visit)].grades.append(
             GradeEntry(
                 grade.level,

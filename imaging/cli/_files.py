@@ -49,11 +49,9 @@ def rows_from_files(
 
         for row in read_grade_csv(grades, protocol):
             for item, code in row.grades:
-                score = protocol.item(item).scale.grade(code).score
                 by_read[(row.subject, row.visit, row.reader)].append(
-                    Grade(row.level, item, code, None if score is None else float(score),
-                          row.comment)
-                )  # fmt: skip
+                    Grade(row.level, item, code, protocol.score(item, code), row.comment)
+                )
     for known in known_grades:
         by_read[(known.subject, known.visit, known.reader)].append(
             Grade(known.level, known.measure, known.grade, known.value, known.note)

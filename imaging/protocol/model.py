@@ -560,6 +560,12 @@ class Protocol:
             key="items",
         )
 
+    def score(self, item: str, code: str) -> float | None:
+        """A grade's number on its ordered scale (Pfirrmann 3 -> 3.0), None on nominal scales
+        (Modic); raises for an item or code the protocol does not know."""
+        score = self.item(item).scale.grade(code).score
+        return None if score is None else float(score)
+
     def level(self, text: str) -> str:
         """The read level (or :data:`CASE_SITE` when an item is read there) written ``text``
         (``L4-5`` -> ``L4-L5``), or ValueError."""

@@ -156,8 +156,8 @@ def content_rows(
 
 
 def grade_score(protocol: Protocol, item: str, code: str) -> float | None:
+    """:meth:`Protocol.score`, None for an item of another protocol version (kept, unscored)."""
     try:
-        score = protocol.item(item).scale.grade(code).score
+        return protocol.score(item, code)
     except (SpineEndpointsError, ValueError):
-        return None  # an item of another protocol version: kept, without a score
-    return None if score is None else float(score)
+        return None
