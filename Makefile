@@ -25,6 +25,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check imaging plugins scripts tests benchmarks
 	$(PY) -m ruff format --check imaging plugins scripts tests benchmarks
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 # The store tests also run against a throw-away PostgreSQL server when one can be started.
 test: $(STAMP) system-deps lint

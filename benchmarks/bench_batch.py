@@ -39,6 +39,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from benchmarks.targets import Verdicts
+
 OVERHEAD_TARGET = 1.3
 MEMORY_TARGET = 1.10
 DISTINCT_PHANTOMS = 24
@@ -245,7 +247,7 @@ def warm(folder: Path) -> None:
             path.read_bytes()
 
 
-def main(argv: Sequence[str] = ()) -> None:
+def main(argv: Sequence[str] = ()) -> int:
     """Run the benchmark (``python -m benchmarks batch`` calls this with no arguments)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--studies", type=int, default=1000)
@@ -254,7 +256,8 @@ def main(argv: Sequence[str] = ()) -> None:
     if args.child:
         kind, archive, out = args.child
         print(json.dumps(child(kind, Path(archive), Path(out))))
-        return
+        return 0
+    verdicts = Verdicts()
 
     CACHE.mkdir(exist_ok=True)
     (CACHE / ".gitignore").write_text("*\n")
@@ -292,7 +295,7 @@ def main(argv: Sequence[str] = ()) -> None:
         )
     print(f"\ncpu cores: {os.cpu_count()}")
     print(f"scaling --jobs 2 / in-process: {in_process['seconds'] / jobs2['seconds']:.2f}x")
-    verdict = "meets" if overhead <= OVERHEAD_TARGET else "MISSES"
+    verdict = verdicts.at_most(f"batch overhead <= {OVERHEAD_TARGET}x", overhead, OVERHEAD_TARGET)
     print(
         f"overhead over bare decoding: {overhead:.2f}x in CPU time ({verdict} target <= "
         f"{OVERHEAD_TARGET}x), {wall_overhead:.2f}x in wall time"
@@ -305,13 +308,17 @@ def main(argv: Sequence[str] = ()) -> None:
         f"  peak while planning (scan; landmark and grade files, streamed; every task): "
         f"{small['rss_plan_mib']:.0f} -> {in_process['rss_plan_mib']:.0f} MiB"
     )
-    verdict = "meets" if added[0] <= MEMORY_TARGET * added[1] + 1 else "MISSES"
+    verdict = verdicts.at_most(
+        "memory added while computing flat", added[0], MEMORY_TARGET * added[1] + 1
+    )
     print(
         f"  added while computing, storing and writing the tables (peak minus RSS at its start): "
         f"{added[1]:.0f} -> {added[0]:.0f} MiB ({verdict} target: flat)"
     )
     print(f"rerun: {rerun['skipped']} studies skipped, {rerun['computed']} recomputed")
+    verdicts.require("a rerun recomputes nothing", rerun["computed"] == 0)
+    return verdicts.exit_status()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))

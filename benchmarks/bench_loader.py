@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -37,6 +38,7 @@ from pydicom.uid import (
     generate_uid,
 )
 
+from benchmarks.targets import Verdicts
 from imaging.dicom import load_radiograph, scan
 
 MIN_REPEATS, MAX_REPEATS = 5, 41
@@ -198,19 +200,21 @@ def bench_scan(folder: Path) -> float:
     return rate
 
 
-def main() -> None:
+def main() -> int:
+    verdicts = Verdicts()
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
         ratios = bench_loading(folder)
         rate = bench_scan(folder)
     worst = max(ratios)
+    load = verdicts.at_most(f"load_radiograph ratio <= {LOAD_TARGET}", worst, LOAD_TARGET)
+    scanning = verdicts.at_least(f"scan >= {SCAN_TARGET:.0f} files/s", rate, SCAN_TARGET)
     print(
-        f"loader: worst ratio {worst:.2f} (target <= {LOAD_TARGET}) "
-        f"{'PASS' if worst <= LOAD_TARGET else 'MISS'}; "
-        f"scan: {rate:,.0f} files/s per core (target >= {SCAN_TARGET:.0f}) "
-        f"{'PASS' if rate >= SCAN_TARGET else 'MISS'}"
+        f"loader: worst ratio {worst:.2f} ({load} target <= {LOAD_TARGET}); "
+        f"scan: {rate:,.0f} files/s per core ({scanning} target >= {SCAN_TARGET:.0f})"
     )
+    return verdicts.exit_status()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

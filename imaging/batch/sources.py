@@ -182,11 +182,9 @@ def grades_from_file(path: Path, protocol: Protocol, failures: list[Failure]) ->
 def from_store(url: str) -> tuple[list[LandmarkSet], list[GradeRecord], dict[str, dt.date]]:
     """The current reads of a store: their landmark sets and grades, and the subjects'
     treatment dates (day 0) where recorded."""
-    from sqlalchemy import select
-
     from imaging.store import ReadStore
+    from imaging.store.cases import treatment_dates
     from imaging.store.reads import current_reads, read_content
-    from imaging.store.schema import Subject
 
     sets: list[LandmarkSet] = []
     grades: list[GradeRecord] = []
@@ -228,9 +226,5 @@ def from_store(url: str) -> tuple[list[LandmarkSet], list[GradeRecord], dict[str
                 )
                 for (level, item), code in sorted(content.grades.items())
             )
-        treated = session.execute(
-            select(Subject.subject_id, Subject.treatment_date).where(
-                Subject.treatment_date.is_not(None)
-            )
-        ).all()
-    return sets, grades, {subject: date for subject, date in treated if date is not None}
+        treated = treatment_dates(session)
+    return sets, grades, treated

@@ -68,6 +68,17 @@ def set_treatment_date(
     return True
 
 
+def treatment_dates(session: Session) -> dict[str, dt.date]:
+    """Each subject's recorded treatment date (day 0), by subject id; subjects without one are
+    left out."""
+    rows = session.execute(
+        select(Subject.subject_id, Subject.treatment_date).where(
+            Subject.treatment_date.is_not(None)
+        )
+    ).all()
+    return {subject: date for subject, date in rows if date is not None}
+
+
 def _new_reading_id(session: Session) -> str:
     while True:
         candidate = "R-" + secrets.token_hex(4).upper()
