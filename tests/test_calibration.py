@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -249,3 +250,70 @@ def test_plausible_edges_are_kept() -> None:
     for spacing in ([0.02, 0.02], [2.0, 2.0], [0.05, 1.5]):
         calibration = Calibration.from_dataset(dataset(ImagerPixelSpacing=spacing))
         assert calibration.source is CalibrationSource.DETECTOR
+
+
+# --- the precedence table: every combination of the four attributes -------------------------
+IPS = (0.15, 0.15)
+PS_CALIBRATED = (0.12, 0.12)
+
+
+def expected_calibration(
+    pixel: str, imager: bool, magnification: float | None, calibration_type: bool
+) -> tuple[CalibrationSource, tuple[float, float] | None]:
+    """The domain reference, section 5, spelled out: a Pixel Spacing that differs from the Imager
+    Pixel Spacing (or stands alone with a calibration type) is calibrated and wins over any
+    magnification factor; equal to it means not corrected; a magnification factor (>= 1, 1.0
+    included) corrects the Imager Pixel Spacing; Pixel Spacing alone is of unknown origin."""
+    factor_usable = magnification is not None and magnification >= 1.0
+    if pixel == "differs" and imager:
+        return CalibrationSource.CALIBRATED, PS_CALIBRATED
+    if pixel == "differs" and calibration_type:
+        return CalibrationSource.CALIBRATED, PS_CALIBRATED
+    if imager and factor_usable:
+        assert magnification is not None
+        return CalibrationSource.MAGNIFICATION_CORRECTED, (
+            IPS[0] / magnification,
+            IPS[1] / magnification,
+        )
+    if imager:
+        return CalibrationSource.DETECTOR, IPS
+    if pixel == "differs":
+        return CalibrationSource.UNKNOWN, PS_CALIBRATED
+    return CalibrationSource.NONE, None
+
+
+@pytest.mark.parametrize(
+    ("pixel", "imager", "magnification", "calibration_type"),
+    [
+        combination
+        for combination in itertools.product(
+            ["absent", "equals imager", "differs"],
+            [False, True],
+            [None, 0.99, 1.0, 1.25],
+            [False, True],
+        )
+        if combination[0] != "equals imager"
+        or combination[1]  # equal needs an Imager Pixel Spacing
+    ],
+)
+def test_calibration_precedence_table(
+    pixel: str, imager: bool, magnification: float | None, calibration_type: bool
+) -> None:
+    attributes: dict[str, Any] = {}
+    if pixel == "differs":
+        attributes["PixelSpacing"] = list(PS_CALIBRATED)
+    elif pixel == "equals imager":
+        attributes["PixelSpacing"] = list(IPS)
+    if imager:
+        attributes["ImagerPixelSpacing"] = list(IPS)
+    if magnification is not None:
+        attributes["EstimatedRadiographicMagnificationFactor"] = magnification
+    if calibration_type:
+        attributes["PixelSpacingCalibrationType"] = "GEOMETRY"
+    calibration = Calibration.from_dataset(dataset(**attributes))
+    source, spacing = expected_calibration(pixel, imager, magnification, calibration_type)
+    assert calibration.source is source, calibration.detail
+    if spacing is None:
+        assert calibration.pixel_spacing is None
+    else:
+        assert calibration.pixel_spacing == pytest.approx(spacing, rel=1e-12)

@@ -4,7 +4,8 @@
 (shared/reference/spine-imaging.md section 4). By default the reference discs of a level are the
 nearest cranial and the nearest caudal levels that are measured and not excluded; L5-S1 has no
 caudal disc, so it uses the cranial one only. A rule can instead name the reference levels of a
-level explicitly; those of them that are measured are used. No published standard fixes this rule
+level explicitly; those of them that are measured and not excluded are used (an excluded disc is
+never a reference, named or not). No published standard fixes this rule
 (disc height increases craniocaudally in only 36-55% of normal spines), so it is configuration.
 
 Vectorised over films: heights have shape ``(films, levels)`` with the levels in anatomical
@@ -167,7 +168,7 @@ def height_loss_vs_adjacent(
         mask = np.zeros(heights.shape, dtype=bool)
         for reference in references:
             if reference in index_of:
-                mask[:, index_of[reference]] = np.isfinite(heights[:, index_of[reference]])
+                mask[:, index_of[reference]] = usable[:, index_of[reference]]
         i = index_of[level]
         explicit[i] = mask
         totals[:, i] = np.where(mask, finite, 0.0).sum(axis=1)

@@ -47,6 +47,29 @@ def test_disc_heights_by_hand_with_anisotropic_spacing() -> None:
     assert heights.index[0] == pytest.approx(6.0 / depth)
 
 
+def test_disc_with_unequal_endplates_and_a_slip_by_hand() -> None:
+    # Upper inferior endplate: posterior (90, 2), anterior (88, 32): depth sqrt(2^2 + 30^2) = 30.07.
+    # Lower superior endplate: posterior (100, 0), anterior (100, 40): depth 40, level.
+    # The endplates are not parallel and of unequal depth, and the upper vertebra sits 2 px
+    # forward, so the middle height differs from the mean and % slip depends on which depth.
+    measures = disc_measures((88.0, 32.0), (90.0, 2.0), (100.0, 40.0), (100.0, 0.0), (1.0, 1.0))
+    heights = measures.heights
+    assert heights.anterior[0] == pytest.approx(math.sqrt(12**2 + 8**2))  # 14.4222
+    assert heights.posterior[0] == pytest.approx(math.sqrt(10**2 + 2**2))  # 10.1980
+    assert heights.mean[0] == pytest.approx(12.310122, abs=1e-6)
+    # Endplate midpoints (89, 17) and (100, 20): sqrt(11^2 + 3^2), not the mean.
+    assert heights.middle[0] == pytest.approx(math.sqrt(130.0))  # 11.4018
+    assert heights.index[0] == pytest.approx(12.310122 / ((math.sqrt(904.0) + 40.0) / 2), abs=1e-6)
+    # Slip: (90, 2) - (100, 0) = (-10, 2) projected on the lower endplate (0, 40) / 40 = 2 px,
+    # 5 % of the LOWER endplate's 40 px (6.65 % of the upper's 30.07 px would be wrong).
+    assert measures.translation.distance[0] == pytest.approx(2.0)
+    assert measures.translation.pct_depth[0] == pytest.approx(5.0)
+    alone = translation((90.0, 2.0), (100.0, 40.0), (100.0, 0.0))
+    assert (alone.distance[0], alone.pct_depth[0]) == pytest.approx((2.0, 5.0))
+    # cross((0, 40), (-2, 30)) = 80, dot = 1200: the disc opens anteriorly by atan(80 / 1200).
+    assert measures.segmental_angle[0] == pytest.approx(3.8140748, abs=1e-6)
+
+
 def test_disc_heights_in_pixels_without_spacing() -> None:
     heights = disc_heights(UPPER_AI, UPPER_PI, LOWER_AS, LOWER_PS)
     assert heights.anterior[0] == pytest.approx(14.0)
@@ -152,6 +175,28 @@ def test_height_loss_with_explicit_reference_levels() -> None:
     loss = _loss(HEIGHTS, rule)
     assert loss["L4-L5"] == pytest.approx((100 * (1 - 8 / 11), "L2-L3"))
     assert loss["L3-L4"][1] == "L2-L3;L4-L5"  # other levels keep the nearest-neighbour rule
+
+
+def test_explicit_references_use_only_those_measured_and_not_excluded() -> None:
+    # HEIGHTS = 10, 11, 12, 8, 13 (L1-L2 ... L5-S1); L4-L5 named against L3-L4 and L5-S1.
+    rule = {"L4-5": ["L3-4", "L5-S1"]}
+    both = _loss(HEIGHTS, HeightLossRule.build(reference_levels=rule))
+    assert both["L4-L5"] == pytest.approx((100 * (1 - 8 / 12.5), "L3-L4;L5-S1"))
+    # L5-S1 unmeasured: compared with L3-L4 alone (never with an unmeasured disc counted as 0 mm,
+    # which would give 100 * (1 - 8 / 6) = -33 %).
+    unmeasured = _loss(
+        [10.0, 11.0, 12.0, 8.0, math.nan], HeightLossRule.build(reference_levels=rule)
+    )
+    assert unmeasured["L4-L5"] == pytest.approx((100 * (1 - 8 / 12), "L3-L4"))
+    # L5-S1 excluded (e.g. graded Pfirrmann 4): a named reference that is excluded is not used.
+    excluded = _loss(HEIGHTS, HeightLossRule.build(reference_levels=rule, exclude=["L5-S1"]))
+    assert excluded["L4-L5"] == pytest.approx((100 * (1 - 8 / 12), "L3-L4"))
+    # Both named references unusable: no loss at all, never a loss against nothing.
+    neither = _loss(
+        [10.0, 11.0, math.nan, 8.0, 13.0],
+        HeightLossRule.build(reference_levels=rule, exclude=["L5-S1"]),
+    )
+    assert math.isnan(neither["L4-L5"][0]) and neither["L4-L5"][1] == ""
 
 
 def test_height_loss_without_any_reference_is_nan() -> None:
