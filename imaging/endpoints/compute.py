@@ -227,7 +227,8 @@ def measure_film(
                 continue
             used = geometry.references[level]
             references = ";".join(r.value for r in used)
-            passed = _passed_over(level, used, skipped or {})
+            named = rule.reference_levels.get(level, ())
+            passed = _passed_over(level, (*used, *named), skipped or {})
             note = "" if references else "no normal reference disc measured"
             note = "; ".join(n for n in (note, passed) if n)
             add(level.value, measure, value, references, note)
@@ -360,7 +361,7 @@ def unpaired_rom_rows(present: Landmarks) -> list[EndpointRow]:
 
 def _passed_over(level: DiscLevel, used: tuple[DiscLevel, ...], skipped: Mapping[str, str]) -> str:
     """'not references: L5-S1 (pfirrmann 4, normal is 1, 2)' for the skipped discs next to
-    ``level`` or between it and a reference it uses."""
+    ``level`` or between it and a reference it uses or the protocol names (``used``)."""
     order = list(DiscLevel)
     here = order.index(level)
     reach = [order.index(r) for r in used] + [here - 1, here + 1]

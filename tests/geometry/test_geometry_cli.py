@@ -107,14 +107,20 @@ def test_heights_with_user_calibration_and_reference_levels(
     path = _study(tmp_path)
     for image in tmp_path.rglob("*.dcm"):
         image.unlink()  # --mm-per-pixel needs no images
-    table = _run(
-        capsys, "heights", str(path), "--mm-per-pixel", "0.1", "--reference-levels", "L4-5=L2-3"
-    )
+    grades = _grades(tmp_path, NORMAL)
+    options = ("--mm-per-pixel", "0.1", "--reference-levels", "L4-5=L2-3")
+    table = _run(capsys, "heights", str(path), *options, "--grades", str(grades))
     posterior = _value(table, "L4-L5", "disc_height_posterior")
     assert float(posterior["value"]) == pytest.approx(0.8)
     assert posterior["calibration"] == "calibrated"
     loss = _value(table, "L4-L5", "height_loss_vs_adjacent_pct")
     assert loss["reference_levels"] == "L2-L3"
+    # A named reference disc nobody graded normal is no reference: the loss is empty, with why.
+    ungraded = _value(
+        _run(capsys, "heights", str(path), *options), "L4-L5", "height_loss_vs_adjacent_pct"
+    )
+    assert ungraded["value"] == "" and ungraded["reference_levels"] == ""
+    assert "L2-L3 (pfirrmann not graded)" in ungraded["note"]
 
 
 def test_heights_to_parquet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
