@@ -6,7 +6,12 @@ is already (row, col). Every problem with a file raises a subclass of
 """
 
 from imaging.dicom.film import detect_film, films_named
-from imaging.dicom.limits import MAX_FILE_BYTES, MAX_IMAGE_SAMPLES, MAX_SERIES_SAMPLES
+from imaging.dicom.limits import (
+    MAX_FILE_BYTES,
+    MAX_IMAGE_SAMPLES,
+    MAX_INFLATED_BYTES,
+    MAX_SERIES_SAMPLES,
+)
 from imaging.dicom.pixels import (
     DECODER_PACKAGES,
     apply_modality_lut,
@@ -24,6 +29,7 @@ __all__ = [
     "DECODER_PACKAGES",
     "MAX_FILE_BYTES",
     "MAX_IMAGE_SAMPLES",
+    "MAX_INFLATED_BYTES",
     "MAX_SERIES_SAMPLES",
     "ClinicalTrialInfo",
     "ImageSeries",

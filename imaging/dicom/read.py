@@ -6,7 +6,8 @@ truncated file silently) and locates the pixel data. Only then are the pixel byt
 and put into the data set.
 
 ``read_header`` stops there; ``read_dataset`` also reads the pixel bytes after checking that the
-image the header declares is within :mod:`imaging.dicom.limits`.
+image the header declares is within :mod:`imaging.dicom.limits`. A deflated data set (PS3.5 A.5)
+is inflated within ``limits.MAX_INFLATED_BYTES`` by :mod:`imaging.dicom.bounded` and read whole.
 """
 
 from __future__ import annotations
@@ -28,14 +29,14 @@ from pydicom.dataset import Dataset, FileDataset
 from pydicom.errors import InvalidDicomError
 from pydicom.uid import (
     UID,
-    DeflatedExplicitVRLittleEndian,
     ExplicitVRBigEndian,
     ExplicitVRLittleEndian,
     ImplicitVRLittleEndian,
 )
 
+from imaging.dicom.bounded import BoundedReader, DeflatedDataSet, read_deflated
 from imaging.dicom.limits import check_file_size, check_image_size
-from imaging.dicom.sniff import SNIFF_BYTES, BoundedReader, looks_like_data_set
+from imaging.dicom.sniff import SNIFF_BYTES, looks_like_data_set
 from imaging.dicom.structure import (
     PIXEL_DATA,
     PIXEL_DATA_TAGS,
@@ -110,7 +111,7 @@ def read_dataset(path: PathLike) -> Dataset:
 def read_pixel_bytes(fileobj: BinaryIO, dicom_file: DicomFile) -> None:
     """Read the located pixel data value from ``fileobj`` into ``dicom_file.dataset``, once."""
     location = dicom_file.pixel_data
-    if location is None:  # no pixel data, or a deflated file pydicom read whole
+    if location is None:  # no pixel data, or a deflated file read whole
         return
     fileobj.seek(location.value_offset)
     value = fileobj.read(location.value_length)
@@ -191,10 +192,13 @@ def parse_header(fileobj: BinaryIO, size: int, name: str, strict: bool = True) -
     dataset: Dataset
     bounded = BoundedReader(fileobj, size)  # a bogus length never allocates past the file's end
     try:
-        dataset = _dcmread(bounded, fileobj, stop_before_pixels=True)
-    except InvalidDicomError:
-        fileobj.seek(0)
-        dataset = _read_without_prefix(bounded, fileobj, size, name)
+        dataset = _read_data_set(bounded, fileobj, size, name)
+    except DeflatedDataSet as deflated:
+        # Inflated into memory (within limits), so file offsets mean nothing: read it whole.
+        dataset = read_deflated(fileobj, deflated.offset, size, name)
+        return DicomFile(dataset, None, size, name)
+    except DicomReadError:  # not DICOM at all (read without the 'DICM' prefix)
+        raise
     except (EOFError, struct.error) as error:
         raise TruncatedFileError(
             f"the file ends inside its DICOM header ({error})",
@@ -211,11 +215,6 @@ def parse_header(fileobj: BinaryIO, size: int, name: str, strict: bool = True) -
     if not getattr(dataset.file_meta, "TransferSyntaxUID", None):
         # No file meta (or no syntax in it): record how the data set was read, for decoding.
         dataset.file_meta.TransferSyntaxUID = transfer_syntax_of(dataset)
-    if transfer_syntax_of(dataset) == DeflatedExplicitVRLittleEndian:
-        # The data set was inflated into memory, so file offsets mean nothing: read it whole.
-        fileobj.seek(0)
-        dataset = dcmread(fileobj)
-        return DicomFile(dataset, None, size, name)
     try:
         return DicomFile(dataset, check_structure(fileobj, dataset, size, name), size, name)
     except DicomReadError as error:
@@ -319,6 +318,16 @@ def _dcmread(bounded: BoundedReader, fileobj: BinaryIO, **options: Any) -> Datas
     return dataset
 
 
+def _read_data_set(bounded: BoundedReader, fileobj: BinaryIO, size: int, name: str) -> Dataset:
+    """The data set up to the pixel data, with or without the 'DICM' prefix; raises
+    :class:`DeflatedDataSet` (from pydicom's read) for a deflated one."""
+    try:
+        return _dcmread(bounded, fileobj, stop_before_pixels=True)
+    except InvalidDicomError:
+        fileobj.seek(0)
+        return _read_without_prefix(bounded, fileobj, size, name)
+
+
 def _read_without_prefix(fileobj: BoundedReader, source: BinaryIO, size: int, name: str) -> Dataset:
     """Read a file without the 'DICM' prefix, accepting it only if it holds a DICOM data set.
 
@@ -338,6 +347,8 @@ def _read_without_prefix(fileobj: BoundedReader, source: BinaryIO, size: int, na
     with warnings.catch_warnings(record=True):
         try:
             dataset = _dcmread(fileobj, source, force=True, stop_before_pixels=True)
+        except DeflatedDataSet:  # a file meta without preamble, declaring a deflated data set
+            raise
         except Exception as error:  # arbitrary bytes fail in arbitrary ways
             raise not_dicom from error
         if not any(tag in dataset for tag in _IDENTIFYING_TAGS):

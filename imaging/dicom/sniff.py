@@ -12,8 +12,9 @@ A file without the 'DICM' marker at byte 128 may still be a DICOM data set writt
 preamble and file meta (old ACR-NEMA style exports). pydicom's ``force=True`` reads anything as
 one, taking whatever four bytes it meets for an element length: on a CSV or random bytes that is
 a read of hundreds of megabytes. :func:`looks_like_data_set` accepts only files whose first bytes
-are a plausible element header; :class:`BoundedReader` caps every read at the bytes the file
-still holds, so a damaged length in a real header cannot allocate more than the file's size.
+are a plausible element header; headers are read with :func:`imaging.dicom.bounded.dcmread_bounded`,
+so a damaged length in a real header cannot allocate more than the file's size, nor a deflated data
+set more than :data:`imaging.dicom.limits.MAX_INFLATED_BYTES`.
 """
 
 from __future__ import annotations
@@ -24,10 +25,8 @@ import stat
 import struct
 import warnings
 from pathlib import Path
-from typing import BinaryIO
 
-import pydicom
-
+from imaging.dicom.bounded import dcmread_bounded
 from imaging.dicom.vocabulary import is_readable_image
 from imaging.dicom.walk import candidate_files
 
@@ -86,41 +85,6 @@ def looks_like_data_set(head: bytes, size: int) -> bool:
     return False
 
 
-class BoundedReader:
-    """A binary file whose reads never ask for more than the ``size`` bytes it holds.
-
-    pydicom reads an element's value with one ``read(length)``; Python allocates ``length`` bytes
-    before reading, so a damaged length of 0xFFFFFFF0 would allocate 4 GiB. Here such a read
-    returns what is left (pydicom, or :mod:`imaging.dicom.structure`, then reports the
-    truncation). Seeking and telling go to the wrapped file.
-    """
-
-    _SMALL = 1 << 16
-    """Reads up to this many bytes are passed through unchecked (cheap whatever they claim)."""
-
-    def __init__(self, fileobj: BinaryIO, size: int) -> None:
-        self._fileobj = fileobj
-        self._size = size
-
-    @property
-    def name(self) -> str | None:
-        return getattr(self._fileobj, "name", None)
-
-    def read(self, length: int | None = -1) -> bytes:
-        if length is not None and 0 <= length <= self._SMALL:
-            return self._fileobj.read(length)
-        remaining = max(self._size - self._fileobj.tell(), 0)
-        if length is None or length < 0 or length > remaining:
-            length = remaining
-        return self._fileobj.read(length)
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self._fileobj.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self._fileobj.tell()
-
-
 def is_dicom_file(path: PathLike) -> bool:
     """True when ``path`` is a regular file holding DICOM (with or without the preamble)."""
     head = _head(path)
@@ -152,8 +116,10 @@ def dicom_tags(path: PathLike, keywords: tuple[str, ...] = ()) -> dict[str, str]
     try:
         with Path(path).open("rb") as file, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # garbage parsed with force=True warns; judged below
-            dataset = pydicom.dcmread(
-                BoundedReader(file, size),
+            dataset = dcmread_bounded(
+                file,
+                size,
+                str(path),
                 stop_before_pixels=True,
                 force=not prefixed,
                 specific_tags=wanted,
@@ -215,7 +181,6 @@ def _head(path: PathLike) -> tuple[bytes, int] | None:
 __all__ = [
     "MAX_FILES_TO_SNIFF",
     "SNIFF_BYTES",
-    "BoundedReader",
     "dicom_tags",
     "folder_has_dicom",
     "has_dicm_prefix",

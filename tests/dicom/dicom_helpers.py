@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import struct
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -12,8 +14,11 @@ from typing import Any
 import numpy as np
 from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.filebase import DicomBytesIO
+from pydicom.filewriter import correct_ambiguous_vr, write_dataset, write_file_meta_info
 from pydicom.uid import (
     UID,
+    DeflatedExplicitVRLittleEndian,
     DigitalXRayImageStorageForPresentation,
     ExplicitVRLittleEndian,
     MRImageStorage,
@@ -124,3 +129,41 @@ def archives_of(folder: Path, target: Path) -> tuple[Path, Path]:
     with tarfile.open(tarred, "w:gz") as archive:
         archive.add(folder, arcname=folder.name)
     return zipped, tarred
+
+
+BOMB_ELEMENT = 0x00291000
+"""The private (0029,1000) OB element a deflate bomb fills with zeros (creator 'SPINE BOMB')."""
+
+
+def write_deflate_bomb(dataset: Dataset, path: Path, zeros: int) -> Path:
+    """``dataset`` saved in Deflated Explicit VR Little Endian with ``zeros`` bytes of zeros (at
+    least 2 MiB) in the private :data:`BOMB_ELEMENT`: a file of about ``zeros / 1000`` bytes.
+
+    The zeros are deflated 1 MiB at a time; after a full flush the compressor starts afresh, so
+    every chunk deflates to the same bytes, written again: the inflated data set is never held.
+    """
+    dataset = correct_ambiguous_vr(copy.deepcopy(dataset), True)  # e.g. OW pixels: split below
+    dataset.private_block(BOMB_ELEMENT >> 16, "SPINE BOMB", create=True)
+    before, after = DicomBytesIO(), DicomBytesIO()
+    for part, elements in ((before, dataset[:BOMB_ELEMENT]), (after, dataset[BOMB_ELEMENT:])):
+        part.is_little_endian, part.is_implicit_VR = True, False
+        write_dataset(part, elements)
+    group, element = divmod(BOMB_ELEMENT, 0x10000)
+    bomb_header = struct.pack("<HH2sHL", group, element, b"OB", 0, zeros)
+    meta = DicomBytesIO()
+    file_meta = copy.deepcopy(dataset.file_meta)
+    file_meta.TransferSyntaxUID = DeflatedExplicitVRLittleEndian
+    write_file_meta_info(meta, file_meta)
+    deflater = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    chunk = bytes(1 << 20)
+    whole, part_bytes = divmod(zeros, len(chunk))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as out:
+        out.write(b"\0" * 128 + b"DICM" + meta.getvalue())
+        out.write(deflater.compress(before.getvalue() + bomb_header))
+        out.write(deflater.flush(zlib.Z_FULL_FLUSH))
+        block, again = (deflater.compress(chunk) + deflater.flush(zlib.Z_FULL_FLUSH) for _ in "12")
+        assert block == again and whole >= 2
+        out.write(block * whole)
+        out.write(deflater.compress(bytes(part_bytes) + after.getvalue()) + deflater.flush())
+    return path
