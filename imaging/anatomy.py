@@ -68,6 +68,18 @@ BODY_OUTLINE: tuple[Corner, ...] = (
 )
 """The four corners in order around the vertebral body (a polygon without self-crossing)."""
 
+ROUNDED_CORNER_MM = 1.5
+"""The corner definition (refinement and phantom truth follow it; docs/landmark-format.md).
+
+A corner is the intersection of the endplate line and the anterior or posterior wall line (the
+corner points of Dabbs and of Frobin's DCRA, spine-imaging.md section 4). Where that
+intersection lies more than this many mm outside the bone (a rounded corner: at a right angle,
+a rim radius above about 3.6 mm), the corner is the point of the bone outline nearest to it
+instead. Closer than this, the two differ by less than two readers' point errors (about
+0.8 mm each, Cina 2021) and the intersection is kept. An osteophyte is not part of the body: the
+lines are those of the endplate and wall, and the intersection then lies inside bone. A double
+endplate contour (an oblique beam) is read at the middle of its two contours."""
+
 
 class DiscLevel(_Vocabulary):
     """Intervertebral disc levels, named by the upper and lower vertebra."""

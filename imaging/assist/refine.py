@@ -23,9 +23,10 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
-from imaging.anatomy import Corner, Vertebra
+from imaging.anatomy import ROUNDED_CORNER_MM, Corner, Vertebra
+from imaging.assist.corner_shape import bend, outline_depth, second_contour
 from imaging.assist.corners import (
     ENDPLATE_PARTNER,
     WALL_PARTNER,
@@ -35,6 +36,7 @@ from imaging.assist.corners import (
     flat_corners,
 )
 from imaging.assist.edges import (
+    EdgePoints,
     FloatArray,
     ImageSampler,
     Line,
@@ -43,7 +45,13 @@ from imaging.assist.edges import (
     intersect,
     noise_sigma,
 )
-from imaging.assist.refinement import CornerRefinement, RefinementResult, RefinementStatus
+from imaging.assist.refinement import (
+    INTERSECTION,
+    OUTLINE,
+    CornerRefinement,
+    RefinementResult,
+    RefinementStatus,
+)
 from imaging.errors import CalibrationError
 
 
@@ -53,6 +61,8 @@ class _Edge:
     along: FloatArray
     stations: int
     snr: float
+    shape: str = ""
+    """What the edge's shape made the fit do (a concave endplate, a double contour), or ""."""
 
 
 def refine_corners(
@@ -163,6 +173,12 @@ def _shift(result: CornerRefinement, offset: tuple[int, int], click: Point) -> C
     )
 
 
+CURVED_ENDPLATE = "curved (concave) endplate"
+_BENT_MM = 0.35
+"""Far edge points this much deeper into the bone than the near ones: a curved endplate."""
+_DEFINITION_BAND_MM = (1.2, 1.75)
+"""An outline this deep inside the intersection is too close to the corner definition's limit
+(:data:`imaging.anatomy.ROUNDED_CORNER_MM`) to tell which point is the corner: click kept."""
 _REACH_MM = 22.0
 """How far from a click the profiles may reach: the longest edge stretch (15 mm) plus the
 widest search across an edge (radius + 2 mm) plus a margin."""
@@ -218,6 +234,10 @@ class _Refiner:
         assert edges is not None
         convergence = _ramp(float(np.hypot(*(corner_point - previous))), 0.2, 1.0, falling=True)
         confidence, why = self._confidence(edges, convergence)
+        corner_point, definition, unsure = self._definition(
+            corner_point, along_endplate, along_wall
+        )
+        shapes = [e.shape for e in edges if e.shape]
         refined = (float(corner_point[0] / self.sampler.spacing[0]),
                    float(corner_point[1] / self.sampler.spacing[1]))  # fmt: skip
         distance = float(np.hypot(*(corner_point - click)))
@@ -234,6 +254,12 @@ class _Refiner:
                 vertebra, corner, clicked, None, clicked, 0.0,
                 RefinementStatus.BEYOND_RADIUS, reason, None, None, fit_mm, *lines,
             )  # fmt: skip
+        curved = [shape for shape in shapes if shape.startswith(CURVED_ENDPLATE)]
+        if curved:
+            unsure = f"{curved[0]}: where its rim meets the wall is uncertain; click kept"
+        if unsure:
+            confidence, why = 0.0, unsure
+            shapes = []
         status = (
             RefinementStatus.REFINED
             if confidence >= self.min_confidence
@@ -241,10 +267,35 @@ class _Refiner:
         )
         used = refined if status is RefinementStatus.REFINED else clicked
         reason = why if status is RefinementStatus.LOW_CONFIDENCE else "edges fitted"
+        reason = "; ".join([reason, *shapes])
         return CornerRefinement(
             vertebra, corner, clicked, refined, used, confidence, status, reason,
-            moved_px, fit_mm, fit_mm, *lines,
+            moved_px, fit_mm, fit_mm, *lines, definition,
         )  # fmt: skip
+
+    def _definition(
+        self, point: FloatArray, along_endplate: FloatArray, along_wall: FloatArray
+    ) -> tuple[FloatArray, str, str]:
+        """The corner by its definition (:data:`imaging.anatomy.ROUNDED_CORNER_MM`): the lines'
+        intersection, or the outline point when the corner is rounded; a reason when too
+        close to the limit to tell."""
+        if not self.calibrated:
+            return point, INTERSECTION, ""
+        found = outline_depth(self.sampler, point, along_endplate, along_wall)
+        if found is None or found[0] <= _DEFINITION_BAND_MM[0]:
+            return point, INTERSECTION, ""
+        depth, outline = found
+        if depth > _DEFINITION_BAND_MM[1]:
+            return outline, OUTLINE, ""
+        return (
+            point,
+            INTERSECTION,
+            (
+                f"rounded corner: the bone outline lies {depth:.1f} mm inside the lines' "
+                f"intersection, at the corner definition's {ROUNDED_CORNER_MM:g} mm limit, so "
+                "which point is the corner is uncertain; click kept"
+            ),
+        )
 
     def _length(self, frame_length: float) -> str:
         """A frame length as text: mm when calibrated, else pixels."""
@@ -346,7 +397,7 @@ class _Refiner:
     ) -> tuple[tuple[_Edge, _Edge], FloatArray] | str:
         endplate = self._edge(
             corner_point, along_endplate, along_wall, endplate_length, 15.0, search,
-            None if previous is None else previous[0],
+            None if previous is None else previous[0], endplate=True,
         )  # fmt: skip
         if endplate is None:
             return "no straight endplate edge found near the click"
@@ -370,6 +421,7 @@ class _Refiner:
         longest: float,
         search: bool,
         previous: _Edge | None,
+        endplate: bool = False,
     ) -> _Edge | None:
         into_bone = np.array([-along[1], along[0]])
         if into_bone @ other < 0:
@@ -403,12 +455,39 @@ class _Refiner:
         )
         if line is None:
             return None
+        shape = ""
+        if endplate and not search:
+            line, shape = self._endplate_shape(found, usable, line, origin, into_bone)
+            if line is None:
+                return None
         inliers = np.zeros(len(found.points), dtype=bool)
         inliers[np.flatnonzero(usable)[line.inliers]] = True
         snr = float(np.median(found.step[inliers])) / self.noise if inliers.any() else 0.0
         fraction = float(inliers.sum()) / max(found.stations, 1)
         line = Line(line.point, line.direction, inliers, line.residual)
-        return _Edge(line, line.direction, found.stations, snr if fraction > 0 else 0.0)
+        return _Edge(line, line.direction, found.stations, snr if fraction > 0 else 0.0, shape)
+
+    def _endplate_shape(
+        self,
+        found: EdgePoints,
+        usable: NDArray[np.bool_],
+        line: Line,
+        origin: FloatArray,
+        into_bone: FloatArray,
+    ) -> tuple[Line | None, str]:
+        """A curved (concave) endplate is named (its rim line is uncertain: the click is kept);
+        a double contour gives the middle of its two rims."""
+        points = found.points[usable]
+        normal = np.array([-line.direction[1], line.direction[0]])
+        inward = bend(points, line.direction, origin, line) * float(np.sign(normal @ into_bone))
+        if inward > _BENT_MM:
+            return line, f"{CURVED_ENDPLATE} ({inward:.1f} mm deeper 8-15 mm from the corner)"
+        along_line = (points[line.inliers] - line.point) @ line.direction
+        second = second_contour(self.sampler, line, into_bone, along_line)
+        if second is None:
+            return line, ""
+        moved = replace(line, point=line.point + 0.5 * second * into_bone)
+        return moved, f"double endplate contour {abs(second):.1f} mm apart: its middle taken"
 
     # --- confidence --------------------------------------------------------------------------
     def _confidence(self, edges: tuple[_Edge, _Edge], convergence: float) -> tuple[float, str]:

@@ -16,6 +16,9 @@ from imaging.anatomy import Corner, Vertebra
 from imaging.assist.corners import CornerKey, Point, nested_corners
 from imaging.geometry.landmarks import Landmarks
 
+INTERSECTION, OUTLINE = "intersection", "outline"
+"""The two points the corner definition can take (:attr:`CornerRefinement.definition`)."""
+
 
 class RefinementStatus(StrEnum):
     """What became of one click."""
@@ -54,6 +57,10 @@ class CornerRefinement:
     fit_distance_mm: float | None
     endplate_line: tuple[Point, Point] | None = None
     wall_line: tuple[Point, Point] | None = None
+    definition: str = ""
+    """Which point the corner definition took (:data:`imaging.anatomy.ROUNDED_CORNER_MM`):
+    ``intersection`` of the fitted lines, or the bone ``outline`` nearest to it (a rounded
+    corner); empty when no point was fitted."""
 
     @property
     def accepted(self) -> bool:
@@ -119,6 +126,7 @@ class RefinementResult:
                     "confidence": round(r.confidence, 3),
                     "moved_mm": None if r.moved_mm is None else round(r.moved_mm, 3),
                     "status": r.status.value,
+                    "definition": r.definition,
                     "reason": r.reason,
                 }
             )

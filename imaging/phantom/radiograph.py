@@ -38,6 +38,14 @@ from imaging.phantom.raster import (
 )
 from imaging.phantom.spec import PhantomSpec
 from imaging.phantom.truth import level_measures, lordosis_deg, vertebra_heights
+from imaging.phantom.variations import (
+    DEFAULT_CORNER_RADIUS_MM,
+    FilmLook,
+    add_body,
+    add_bowel_gas,
+    add_iliac_crests,
+    true_corners,
+)
 
 PixelCorners = dict[Vertebra, dict[Corner, tuple[float, float]]]
 
@@ -47,7 +55,7 @@ _CORTEX = 0.32
 _CORTEX_MM = 1.2
 _POSTERIOR = 0.09
 _POSTERIOR_CORTEX = 0.08
-_CORNER_RADIUS_MM = 1.8
+_SACRUM = 0.85  # density of the sacral segments below S1, relative to a vertebral body
 # Fixed map from processed attenuation to stored values, as a fraction of the full range.
 _DISPLAY_LOW, _DISPLAY_HIGH = -0.1, 2.4
 
@@ -153,20 +161,27 @@ def render_radiograph(
     film: Film | str,
     setup: RadiographSetup | None = None,
     rng: np.random.Generator | None = None,
+    look: FilmLook | None = None,
 ) -> RenderedRadiograph:
-    """Render one lateral film of ``spec`` (deterministic for a given ``rng`` state)."""
+    """Render one lateral film of ``spec`` (deterministic for a given ``rng`` state).
+
+    ``look``: the variations that make it look like a real film (:class:`FilmLook`; default
+    none). The corners follow the corner definition on the outline drawn.
+    """
     film = Film(film)
     setup = setup or RadiographSetup()
+    look = look or FilmLook()
     rng = rng if rng is not None else np.random.default_rng(0)
     pose = build_pose(spec, film)
-    grid = _place_grid(pose, spec, setup, rng)
-    attenuation = _attenuation(pose, grid, rng)
+    grid = _place_grid(pose, spec, setup, rng, look)
+    attenuation = _attenuation(pose, grid, rng, look)
     if setup.blur_sigma_px > 0:
         attenuation = ndimage.gaussian_filter(attenuation, setup.blur_sigma_px)
-    heel = 1.0 + 0.08 * (np.arange(setup.rows) / setup.rows - 0.5)[:, None]
-    expected = setup.photons * heel * np.exp(-attenuation)
+    photons = setup.photons * look.dose
+    heel = 1.0 + 0.08 * (np.arange(grid.rows) / setup.rows - 0.5)[:, None]
+    expected = photons * heel * np.exp(-attenuation)
     counts = np.maximum(rng.poisson(expected), 1).astype(np.float64)
-    processed = -np.log(counts / (setup.photons * heel))
+    processed = -np.log(counts / (photons * heel))
     processed = ndimage.gaussian_filter(processed, 0.5)
     if setup.edge_enhancement > 0:
         background = ndimage.gaussian_filter(processed, 12.0)
@@ -174,13 +189,17 @@ def render_radiograph(
     top = 2**setup.bits_stored - 1
     scaled = (processed - _DISPLAY_LOW) / (_DISPLAY_HIGH - _DISPLAY_LOW) * top
     pixels = np.clip(np.rint(scaled), 0, top).astype(np.uint16)
-    corners = _corners_px(pose, spec, grid)
+    corners = _corners_px(pose, spec, grid, look)
     centre, width = _window(pixels, corners)
     return RenderedRadiograph(film, pixels, corners, setup, pose, grid, centre, width)
 
 
-def _corners_px(pose: SpinePose, spec: PhantomSpec, grid: Grid) -> PixelCorners:
+def _corners_px(pose: SpinePose, spec: PhantomSpec, grid: Grid, look: FilmLook) -> PixelCorners:
     corners_mm = pose.corners_mm()
+    if not look.plain:
+        for vertebra, placed in pose.vertebrae.items():
+            drawn = true_corners(placed, look)
+            corners_mm[vertebra] = {c: drawn[c] for c in corners_mm[vertebra]}
     return {
         v: {c: grid.to_pixel(*corners_mm[v][c]) for c in corners_mm[v]}
         for v in spec.landmarked_vertebrae
@@ -188,9 +207,14 @@ def _corners_px(pose: SpinePose, spec: PhantomSpec, grid: Grid) -> PixelCorners:
 
 
 def _place_grid(
-    pose: SpinePose, spec: PhantomSpec, setup: RadiographSetup, rng: np.random.Generator
+    pose: SpinePose,
+    spec: PhantomSpec,
+    setup: RadiographSetup,
+    rng: np.random.Generator,
+    look: FilmLook,
 ) -> Grid:
-    """Centre the landmarked spine (and its posterior elements) in the field, with jitter."""
+    """Centre the landmarked spine (and its posterior elements) in the field, with jitter; then
+    the look's shift and cut (which may take part of the spine off the film)."""
     spacing = setup.patient_spacing_mm
     points = np.array([p for v in spec.landmarked_vertebrae for p in pose.corners_mm()[v].values()])
     low, high = points.min(axis=0), points.max(axis=0)
@@ -208,10 +232,16 @@ def _place_grid(
             f"fit a {size_mm[0]:.0f} x {size_mm[1]:.0f} mm field; use more rows/columns or "
             "larger pixels"
         )
-    return Grid(setup.rows, setup.columns, spacing, (float(origin[0]), float(origin[1])))
+    origin = origin - np.array(look.shift_mm)
+    rows = setup.rows
+    if look.cut_below_s1_mm is not None:
+        s1 = pose.vertebrae[Vertebra.S1].corners_mm[Corner.POSTERIOR_SUPERIOR]
+        last = math.floor((s1[0] + look.cut_below_s1_mm - origin[0]) / spacing)
+        rows = int(np.clip(last + 1, 16, setup.rows))
+    return Grid(rows, setup.columns, spacing, (float(origin[0]), float(origin[1])))
 
 
-def _attenuation(pose: SpinePose, grid: Grid, rng: np.random.Generator) -> Array:
+def _attenuation(pose: SpinePose, grid: Grid, rng: np.random.Generator, look: FilmLook) -> Array:
     shape = (grid.rows, grid.columns)
     px = grid.spacing_mm
     out = _soft_tissue(pose, grid, rng)
@@ -219,25 +249,23 @@ def _attenuation(pose: SpinePose, grid: Grid, rng: np.random.Generator) -> Array
         1.0 + 0.22 * smooth_noise(rng, shape, (2.2, 0.8)) + 0.1 * smooth_noise(rng, shape, 6.0)
     )
     s1 = pose.vertebrae[Vertebra.S1]
-    bodies: list[tuple[PlacedVertebra, float]] = [(p, 1.0) for p in pose.vertebrae.values()]
-    bodies += [(p, 0.85) for p in sacral_segments(s1)]
-    for placed, density in bodies:
-        _add_body(out, placed, grid, trabecular, density)
+    for placed in pose.vertebrae.values():
+        add_body(out, placed, grid, trabecular, look, _TRABECULAR, _CORTEX, _CORTEX_MM)
+    sacrum = _SACRUM * _TRABECULAR, _SACRUM * _CORTEX, _CORTEX_MM
+    for placed in sacral_segments(s1):
+        add_body(out, placed, grid, trabecular, FilmLook(), *sacrum)
     for vertebra, placed in pose.vertebrae.items():
         if vertebra is Vertebra.S1:
             continue
         for outline in posterior_elements(placed).values():
             _add_shell(out, outline, grid, _POSTERIOR, _POSTERIOR_CORTEX, 1.0, trabecular)
     _add_iliac_wings(out, s1, grid, px)
+    if look.iliac_crests:
+        add_iliac_crests(out, s1, grid)
+    if look.bowel_gas > 0:
+        lower = [pose.vertebrae[v] for v in (Vertebra.L3, Vertebra.L4, Vertebra.L5, Vertebra.S1)]
+        add_bowel_gas(out, lower, grid, look.bowel_gas, rng)
     return out
-
-
-def _add_body(
-    out: Array, placed: PlacedVertebra, grid: Grid, texture: Array, density: float
-) -> None:
-    outline = list(placed.corners_mm.values())
-    outline = [outline[i] for i in (0, 1, 3, 2)]  # AS, PS, PI, AI: around the body
-    _add_shell(out, outline, grid, _TRABECULAR * density, _CORTEX * density, _CORTEX_MM, texture)
 
 
 def _add_shell(
@@ -254,7 +282,7 @@ def _add_shell(
     if window is None:
         return
     block, rr, cc = window
-    sdf = rounded_sdf(rr, cc, outline, _CORNER_RADIUS_MM)
+    sdf = rounded_sdf(rr, cc, outline, DEFAULT_CORNER_RADIUS_MM)
     inside = coverage(sdf, grid.spacing_mm)
     core = coverage(sdf + cortex_mm, grid.spacing_mm)
     out[block] += interior * inside * texture[block] + cortex * (inside - core)
@@ -308,8 +336,8 @@ def _add_iliac_wings(out: Array, s1: PlacedVertebra, grid: Grid, px: float) -> N
 def _window(pixels: NDArray[np.uint16], corners: Mapping[Vertebra, Any]) -> tuple[float, float]:
     """Window centre and width that show bone and disc: from the spine region's percentiles."""
     points = np.array([p for c in corners.values() for p in c.values()])
-    r0, c0 = np.maximum(points.min(axis=0).astype(int), 0)
-    r1, c1 = points.max(axis=0).astype(int) + 1
+    r0, c0 = np.clip(points.min(axis=0).astype(int), 0, np.array(pixels.shape) - 1)
+    r1, c1 = np.clip(points.max(axis=0).astype(int) + 1, r0 + 1, np.array(pixels.shape))
     low, high = np.percentile(pixels[r0:r1, c0:c1], [1.0, 99.5])
     width = max(float(high - low) * 1.15, 1.0)
     return float(math.floor((low + high) / 2)), float(math.ceil(width))
