@@ -36,6 +36,7 @@ from pydicom.uid import (
 
 from imaging.dicom.bounded import BoundedReader, DeflatedDataSet, read_deflated
 from imaging.dicom.limits import check_file_size, check_image_size
+from imaging.dicom.pixel_description import check_pixel_description
 from imaging.dicom.sniff import SNIFF_BYTES, looks_like_data_set
 from imaging.dicom.structure import (
     PIXEL_DATA,
@@ -238,11 +239,11 @@ def transfer_syntax_of(dataset: Dataset) -> UID:
 def image_shape(dataset: Dataset, name: str) -> tuple[int, int, int, int]:
     """(rows, cols, frames, samples per pixel) from the header; MalformedDicomError if absurd."""
     values: list[int] = []
-    for keyword, default in (
-        ("Rows", None),
-        ("Columns", None),
-        ("NumberOfFrames", 1),
-        ("SamplesPerPixel", 1),
+    for keyword, tag, default in (
+        ("Rows", "(0028,0010) Rows", None),
+        ("Columns", "(0028,0011) Columns", None),
+        ("NumberOfFrames", "(0028,0008) Number of Frames", 1),
+        ("SamplesPerPixel", "(0028,0002) Samples per Pixel", 1),
     ):
         raw = dataset.get(keyword, default)
         try:
@@ -251,7 +252,7 @@ def image_shape(dataset: Dataset, name: str) -> tuple[int, int, int, int]:
             number = None
         if number is None or number < 1:
             raise MalformedDicomError(
-                f"(0028) {keyword} is {raw!r}: an image needs a positive whole number",
+                f"{tag} is {raw!r}: an image needs a positive whole number",
                 path=name,
                 fix="The header is damaged or the file is not an image; export it again.",
             )
@@ -263,8 +264,9 @@ def require_image(dicom_file: DicomFile) -> tuple[int, int, int, int]:
     """Check that the file holds an image of sane size; returns (rows, cols, frames, samples).
 
     Raises :class:`MissingPixelDataError`, :class:`UnsupportedImageError` (float pixel data),
-    :class:`MalformedDicomError`, :class:`ImageTooLargeError` or :class:`TruncatedFileError`
-    (native pixel data shorter than the header's image needs).
+    :class:`MalformedDicomError` (an absurd size, a pixel description DICOM does not define:
+    :mod:`imaging.dicom.pixel_description`), :class:`ImageTooLargeError` or
+    :class:`TruncatedFileError` (native pixel data shorter than the header's image needs).
     """
     dataset, name, location = dicom_file.dataset, dicom_file.name, dicom_file.pixel_data
     if location is None and "PixelData" not in dataset:
@@ -289,6 +291,7 @@ def require_image(dicom_file: DicomFile) -> tuple[int, int, int, int]:
             fix="Use an image with (7FE0,0010) Pixel Data.",
         )
     rows, cols, frames, samples = image_shape(dataset, name)
+    check_pixel_description(dataset, name)
     check_image_size(rows, cols, frames, samples, name)
     if location is not None and not location.is_encapsulated:
         bits = int(dataset.get("BitsAllocated", 0) or 0)

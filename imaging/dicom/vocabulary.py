@@ -94,6 +94,29 @@ IMAGE_SOP_CLASSES = (
 MEDIA_STORAGE_DIRECTORY = MediaStorageDirectoryStorage
 """A DICOMDIR's (0002,0002) *Media Storage SOP Class UID*: an index of images, not one."""
 
+PHOTOMETRIC_INTERPRETATIONS: dict[str, int] = {
+    "MONOCHROME1": 1,
+    "MONOCHROME2": 1,
+    "PALETTE COLOR": 1,
+    "RGB": 3,
+    "YBR_FULL": 3,
+    "YBR_FULL_422": 3,
+    "YBR_PARTIAL_420": 3,
+    "YBR_ICT": 3,
+    "YBR_RCT": 3,
+    "XYB": 3,
+    "HSV": 3,  # retired
+    "YBR_PARTIAL_422": 3,  # retired
+    "ARGB": 4,  # retired
+    "CMYK": 4,  # retired
+}
+"""(0028,0004) *Photometric Interpretation* defined terms (PS3.3 C.7.6.3.1.2, retired ones
+included) -> the (0028,0002) *Samples per Pixel* they have (PS3.3 C.7.6.3.1.1)."""
+PIXEL_REPRESENTATIONS = {0: "unsigned integer", 1: "2's complement"}
+"""(0028,0103) *Pixel Representation* enumerated values (PS3.3 C.7.6.3.1)."""
+PLANAR_CONFIGURATIONS = {0: "colour-by-pixel", 1: "colour-by-plane"}
+"""(0028,0006) *Planar Configuration* enumerated values (PS3.3 C.7.6.3.1.3), for colour images."""
+
 
 def normalized_modality(value: object) -> str:
     """A (0008,0060) *Modality* value as compared here: stripped, upper case, '' when absent."""
@@ -120,6 +143,9 @@ __all__ = [
     "IMAGE_MODALITIES",
     "IMAGE_SOP_CLASSES",
     "MEDIA_STORAGE_DIRECTORY",
+    "PHOTOMETRIC_INTERPRETATIONS",
+    "PIXEL_REPRESENTATIONS",
+    "PLANAR_CONFIGURATIONS",
     "PROJECTION_MODALITIES",
     "PROJECTION_SOP_CLASSES",
     "SECONDARY_CAPTURE_SOP_CLASSES",

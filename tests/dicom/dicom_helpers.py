@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import shutil
 import struct
 import tarfile
 import zipfile
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filebase import DicomBytesIO
@@ -24,6 +26,9 @@ from pydicom.uid import (
     MRImageStorage,
     generate_uid,
 )
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_dicom"
+"""The bundled sample archive (3 subjects x 3 visits; see its README)."""
 
 
 def bundled(name: str) -> Path:
@@ -167,3 +172,14 @@ def write_deflate_bomb(dataset: Dataset, path: Path, zeros: int) -> Path:
         out.write(block * whole)
         out.write(deflater.compress(bytes(part_bytes) + after.getvalue()) + deflater.flush())
     return path
+
+
+def sample_study_archive(target: Path, subject: str = "DLBP-003", visit: str = "baseline") -> Path:
+    """A batch archive at ``target`` holding one sample study and its landmark and grade rows."""
+    shutil.copytree(SAMPLES / subject / visit, target / subject / visit)
+    for name in ("landmarks.csv", "grades.csv"):
+        table = pd.read_csv(SAMPLES / name, dtype=str, keep_default_na=False)
+        table[(table["subject"] == subject) & (table["visit"] == visit)].to_csv(
+            target / name, index=False
+        )
+    return target

@@ -6,14 +6,21 @@ inflating to hundreds of MiB) refused while inflating by every path that opens D
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pydicom
 import pytest
-from dicom_helpers import BOMB_ELEMENT, bundled, dx_dataset, write, write_deflate_bomb
+from dicom_helpers import (
+    BOMB_ELEMENT,
+    SAMPLES,
+    bundled,
+    dx_dataset,
+    sample_study_archive,
+    write,
+    write_deflate_bomb,
+)
 from napari_spine_endpoints._reader import collect, load_films
 from pydicom.uid import DeflatedExplicitVRLittleEndian, generate_uid
 
@@ -23,8 +30,7 @@ from imaging.dicom.scan_records import ScanStatus
 from imaging.dicom.sniff import is_image_file
 from imaging.errors import ImageTooLargeError, MalformedDicomError, TruncatedFileError
 
-REPOSITORY = Path(__file__).resolve().parents[2]
-STUDY = REPOSITORY / "sample_dicom" / "DLBP-003" / "baseline"
+STUDY = SAMPLES / "DLBP-003" / "baseline"
 BOMB_ZEROS = 300 * 1024**2  # above limits.MAX_INFLATED_BYTES (256 MiB); ~0.3 MB on disk
 REFUSAL = (
     "inflates to more than 268,435,456 bytes (256 MiB, imaging.dicom.limits.MAX_INFLATED_BYTES)"
@@ -146,8 +152,7 @@ def test_the_sniffer_and_the_napari_reader_refuse_the_bomb(tmp_path: Path) -> No
 def test_register_leaves_the_bomb_out_and_registers_the_rest(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    archive = tmp_path / "archive"
-    shutil.copytree(STUDY, archive / "DLBP-003" / "baseline")
+    archive = sample_study_archive(tmp_path / "archive")
     bomb = _sample_bomb(archive / "DLBP-003" / "baseline" / "DX_lateral_bomb.dcm")
 
     status = main(["register", str(archive), "--store", f"sqlite:///{tmp_path / 'reads.db'}"])
@@ -160,12 +165,7 @@ def test_register_leaves_the_bomb_out_and_registers_the_rest(
 
 @needs_samples
 def test_batch_fails_the_bomb_only_and_writes_only_in_its_out_folder(tmp_path: Path) -> None:
-    archive = tmp_path / "archive"
-    shutil.copytree(STUDY, archive / "DLBP-003" / "baseline")
-    for name in ("landmarks.csv", "grades.csv"):
-        table = pd.read_csv(STUDY.parents[1] / name, dtype=str, keep_default_na=False)
-        chosen = (table["subject"] == "DLBP-003") & (table["visit"] == "baseline")
-        table[chosen].to_csv(archive / name, index=False)
+    archive = sample_study_archive(tmp_path / "archive")
     _sample_bomb(archive / "DLBP-003" / "baseline" / "DX_lateral_bomb.dcm")
     out = tmp_path / "out"
     before = _files_outside(tmp_path, out)
