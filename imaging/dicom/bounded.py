@@ -30,7 +30,7 @@ from pydicom.tag import BaseTag, Tag
 
 from imaging.dicom.limits import check_inflated_size
 from imaging.dicom.structure import PIXEL_DATA_TAGS
-from imaging.errors import MalformedDicomError, TruncatedFileError
+from imaging.errors import DicomReadError, MalformedDicomError, TruncatedFileError
 
 INFLATE_CHUNK = 1 << 20
 """Most bytes one step of inflating yields (``max_length`` of ``zlib.Decompress.decompress``)."""
@@ -131,21 +131,27 @@ def read_deflated(
             stop_when=_at_pixel_data if stop_before_pixels else None,
             specific_tags=tags,
         )
-    except (EOFError, struct.error) as error:
-        raise TruncatedFileError(
-            f"the inflated data set ends inside an element ({error})",
-            path=name,
-            fix="Copy the file again from its source; the copy is incomplete.",
-        ) from error
     except Exception as error:  # pydicom raises many types on corrupt data
-        raise MalformedDicomError(
-            f"the inflated data set cannot be parsed ({type(error).__name__}: {error})",
-            path=name,
-            fix="Check the file with a DICOM validator (dciodvfy, dcmdump); export it again.",
-        ) from error
+        raise parse_error(error, "the inflated data set", name) from error
     dataset = FileDataset(name, data_set, head.preamble, head.file_meta, False, True)
     dataset.set_original_encoding(False, True, data_set.original_character_set)
     return dataset
+
+
+def parse_error(error: Exception, what: str, name: str) -> DicomReadError:
+    """The error for pydicom failing on ``what`` (e.g. "the DICOM header") of file ``name``:
+    :class:`TruncatedFileError` when the data ended early, else :class:`MalformedDicomError`."""
+    if isinstance(error, EOFError | struct.error):
+        return TruncatedFileError(
+            f"the file ends inside {what} ({error})",
+            path=name,
+            fix="Copy the file again from its source; the copy is incomplete.",
+        )
+    return MalformedDicomError(
+        f"{what} cannot be parsed ({type(error).__name__}: {error})",
+        path=name,
+        fix="Check the file with a DICOM validator (dciodvfy, dcmdump); export it again.",
+    )
 
 
 def count_inflated(fileobj: BinaryIO, offset: int, size: int, name: str) -> int:
@@ -194,5 +200,6 @@ __all__ = [
     "DeflatedDataSet",
     "count_inflated",
     "dcmread_bounded",
+    "parse_error",
     "read_deflated",
 ]

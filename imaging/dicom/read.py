@@ -15,7 +15,6 @@ from __future__ import annotations
 import io
 import os
 import stat
-import struct
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,7 +33,7 @@ from pydicom.uid import (
     ImplicitVRLittleEndian,
 )
 
-from imaging.dicom.bounded import BoundedReader, DeflatedDataSet, read_deflated
+from imaging.dicom.bounded import BoundedReader, DeflatedDataSet, parse_error, read_deflated
 from imaging.dicom.limits import check_file_size, check_image_size
 from imaging.dicom.pixel_description import check_pixel_description
 from imaging.dicom.sniff import SNIFF_BYTES, looks_like_data_set
@@ -54,7 +53,6 @@ from imaging.errors import (
     MalformedDicomError,
     MissingPixelDataError,
     NotDicomError,
-    TruncatedFileError,
     UnsupportedImageError,
 )
 
@@ -200,18 +198,8 @@ def parse_header(fileobj: BinaryIO, size: int, name: str, strict: bool = True) -
         return DicomFile(dataset, None, size, name)
     except DicomReadError:  # not DICOM at all (read without the 'DICM' prefix)
         raise
-    except (EOFError, struct.error) as error:
-        raise TruncatedFileError(
-            f"the file ends inside its DICOM header ({error})",
-            path=name,
-            fix="Copy the file again from its source; the copy is incomplete.",
-        ) from error
     except Exception as error:  # pydicom raises many types on corrupt headers
-        raise MalformedDicomError(
-            f"the DICOM header cannot be parsed ({type(error).__name__}: {error})",
-            path=name,
-            fix="Check the file with a DICOM validator (dciodvfy, dcmdump); export it again.",
-        ) from error
+        raise parse_error(error, "the DICOM header", name) from error
 
     if not getattr(dataset.file_meta, "TransferSyntaxUID", None):
         # No file meta (or no syntax in it): record how the data set was read, for decoding.
