@@ -22,7 +22,11 @@ _T = TypeVar("_T")
 
 
 class InProcessExecutor(Executor):
-    """Runs each call at submission, in the calling thread: no pickling, plain tracebacks."""
+    """Runs each call at submission, in the calling thread: no pickling, plain tracebacks.
+
+    An exception the call raises is handed over through its future; an interrupt (Ctrl-C,
+    :class:`KeyboardInterrupt`) or :class:`SystemExit` is not a result and propagates at once.
+    """
 
     def __init__(self) -> None:
         self._shut_down = False
@@ -34,7 +38,7 @@ class InProcessExecutor(Executor):
         future.set_running_or_notify_cancel()
         try:
             future.set_result(fn(*args, **kwargs))
-        except BaseException as error:  # handed to the caller through the future, not lost
+        except Exception as error:  # handed to the caller through the future, not lost
             future.set_exception(error)
         return future
 
@@ -63,7 +67,9 @@ def open_executor(
 
     ``jobs`` of None or 1 runs in-process. Local processes start with the ``forkserver`` method,
     so threads of the parent (progress bar, dask) are never forked. The executor is shut down on
-    exit.
+    exit: after the running tasks finish when the block ends normally; at once when it ends by
+    an exception or an interrupt (queued tasks cancelled, local worker processes terminated, the
+    cluster's tasks cancelled).
     """
     if jobs is not None and scheduler is not None:
         raise SpineEndpointsError(
@@ -87,8 +93,20 @@ def open_executor(
         choice = ExecutorChoice(executor, f"{jobs} local processes", 2 * jobs)
     try:
         yield choice
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+    except BaseException:
+        _stop_now(executor)
+        raise
+    executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop_now(executor: Executor) -> None:
+    """Cancel what is queued and end the running work without waiting for it."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:  # ProcessPoolExecutor.terminate_workers() from Python 3.14
+        process.terminate()
+    for process in processes:
+        process.join()
 
 
 @contextmanager
@@ -105,9 +123,13 @@ def _dask_executor(address: str) -> Iterator[ExecutorChoice]:
     try:
         threads = sum(client.nthreads().values()) or os.cpu_count() or 1
         executor = client.get_executor(pure=False)
-        yield ExecutorChoice(
-            executor, f"dask cluster at {address} ({threads} threads)", 2 * threads
-        )
+        try:
+            yield ExecutorChoice(
+                executor, f"dask cluster at {address} ({threads} threads)", 2 * threads
+            )
+        except BaseException:
+            executor.shutdown(wait=False)  # cancels the cluster's tasks of this batch
+            raise
         executor.shutdown(wait=True)
     finally:
         client.close()

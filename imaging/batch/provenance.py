@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from imaging import __version__
+from imaging.atomic import write_text_atomically
 from imaging.batch.model import FileDigest
 
 LIBRARIES: tuple[str, ...] = (
@@ -112,8 +113,4 @@ def build(
 
 def write(record: dict[str, Any], path: str | Path) -> Path:
     """Write the record as indented JSON (atomically)."""
-    target = Path(path)
-    temporary = target.with_name(f".{target.name}.tmp")
-    temporary.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    temporary.replace(target)
-    return target
+    return write_text_atomically(Path(path), json.dumps(record, indent=2) + "\n")

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from imaging.atomic import write_text_atomically
 from imaging.batch.model import ENDPOINT_COLUMNS, Failure, FileDigest, StudyResult
 from imaging.errors import SpineEndpointsError
 
@@ -126,17 +127,9 @@ class ResultStore:
             "columns": list(ENDPOINT_COLUMNS),
             "rows": [[_plain(v) for v in row] for row in result.rows],
         }
-        path = self.path(result.study_id)
-        temporary = self.folder / f".{path.stem}.{os.getpid()}.tmp"
-        try:
-            # json.dumps, not json.dump: only the former uses the C encoder.
-            text = json.dumps(record, allow_nan=False, separators=(",", ":"))
-            temporary.write_text(text, encoding="utf-8")
-            temporary.replace(path)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
-        return path
+        # json.dumps, not json.dump: only the former uses the C encoder.
+        text = json.dumps(record, allow_nan=False, separators=(",", ":"))
+        return write_text_atomically(self.path(result.study_id), text)
 
     def stored_ids(self) -> list[str]:
         return sorted(p.stem for p in self.folder.glob("*.json"))

@@ -10,11 +10,14 @@ The flow, each step streaming:
    result is written to ``OUT/studies/`` as soon as it arrives.
 3. The stored results are read back one study at a time, in subject and protocol-visit order, into
    ``endpoints.csv`` / ``endpoints.parquet``; eligibility is evaluated per subject as its rows
-   pass; ``failures.csv`` and ``provenance.json`` close the run.
+   pass; ``failures.csv`` and ``provenance.json`` close the run. They are written into a staging
+   folder and moved into ``OUT`` together (:mod:`imaging.batch.outdir`, which also locks ``OUT``
+   against a second batch).
 
 Nothing one study does stops the others: a study's failures are rows of the failures table, and a
 task that raises (a bug, a worker killed) becomes a failure of that study, which is not stored and
-so is recomputed on the next run.
+so is recomputed on the next run. Ctrl-C or SIGTERM stops the whole run (:class:`BatchInterrupted`):
+the studies stored so far are kept, and the same command resumes from them.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from imaging.batch import provenance
+from imaging.batch import outdir, provenance
 from imaging.batch.assisted import AssistOptions
 from imaging.batch.eligibility import EligibilityWriter
 from imaging.batch.executors import InProcessExecutor
@@ -81,6 +84,29 @@ class BatchSummary:
         return 1 if self.failures else 0
 
 
+class BatchInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped the batch: the studies finished so far are kept in
+    ``OUT/studies/``, the tables were not written, and the same command resumes."""
+
+    def __init__(self, out: Path, done: int, total: int | None) -> None:
+        self.out, self.done, self.total = out, done, total
+        where = f"after {done} of {total} studies" if total is not None else "while planning"
+        tables = "the tables were not written"
+        if (out / "endpoints.csv").exists():
+            tables += " (those in the folder are the previous run's)"
+        super().__init__(
+            f"stopped {where}; finished studies are kept in {out / 'studies'} and {tables}. "
+            "Run the same command again (same --out) to resume."
+        )
+
+
+@dataclass
+class _Counts:
+    studies: int | None = None
+    computed: int = 0
+    skipped: int = 0
+
+
 def run_batch(
     options: BatchOptions,
     executor: Executor | None = None,
@@ -90,8 +116,36 @@ def run_batch(
     progress: Progress | None = None,
     command: Sequence[str] | None = None,
 ) -> BatchSummary:
-    """Run the batch of ``options`` on ``executor`` (in-process when None); see the module doc."""
+    """Run the batch of ``options`` on ``executor`` (in-process when None); see the module doc.
+
+    The output folder is locked for the run (:func:`imaging.batch.outdir.locked`: a second
+    batch into it is refused). Ctrl-C or SIGTERM (a :class:`KeyboardInterrupt`) stops the run:
+    :class:`BatchInterrupted` is raised, the finished studies are kept and the tables of the
+    previous run are left as they were.
+    """
     started = provenance.now()
+    out = Path(options.out)
+    counts = _Counts()
+    with outdir.locked(out, started, lambda text: print(text, file=sys.stderr, flush=True)):
+        try:
+            return _run(
+                options, executor, max_in_flight, execution, progress, command, started, counts
+            )
+        except KeyboardInterrupt as stop:
+            done = counts.computed + counts.skipped
+            raise BatchInterrupted(out, done, counts.studies) from stop
+
+
+def _run(
+    options: BatchOptions,
+    executor: Executor | None,
+    max_in_flight: int,
+    execution: str,
+    progress: Progress | None,
+    command: Sequence[str] | None,
+    started: str,
+    counts: _Counts,
+) -> BatchSummary:
     progress = progress or SilentProgress()
     executor = executor or InProcessExecutor()
     out = Path(options.out)
@@ -109,15 +163,15 @@ def run_batch(
     # The studies in output order; the tasks themselves are dropped as they finish.
     studies = [(task.study_id, task.subject, task.visit) for task in plan.tasks]
     plan_failures, inputs = plan.failures, plan.inputs
+    counts.studies = len(studies)
     progress.start(len(studies), f"batch on {execution}")
     task_failures: list[Failure] = []
-    computed = skipped = 0
     try:
         pending: deque[tuple[StudyTask, str]] = deque()
         for planned in plan.tasks:
             recipe = planned.recipe_hash()
             if not options.force and store.is_current(planned.study_id, recipe, planned.files):
-                skipped += 1
+                counts.skipped += 1
                 progress.advance(planned.label, "unchanged, skipped")
             else:
                 pending.append((planned, recipe))
@@ -125,7 +179,7 @@ def run_batch(
         for task, recipe, outcome in _compute(executor, pending, max(1, max_in_flight)):
             if isinstance(outcome, StudyResult):
                 store.save(outcome, recipe)
-                computed += 1
+                counts.computed += 1
                 progress.advance(task.label, _status_text(outcome))
             else:
                 store.remove(task.study_id)
@@ -135,37 +189,39 @@ def run_batch(
         progress.close()
 
     failures = [*plan_failures, *task_failures]
-    summary = _write_outputs(out, studies, protocol, store, failures, Path(options.archive))
-    record = provenance.build(
-        started=started,
-        finished=provenance.now(),
-        command=command if command is not None else sys.argv,
-        options={
-            "force": options.force,
-            "refine": options.refine,
-            "track": options.track,
-            "archive": str(Path(options.archive).resolve()),
-            "out": str(out.resolve()),
-        },
-        execution=execution,
-        protocol=protocol_record(protocol, options.protocol),
-        inputs=inputs,
-        images=summary["digests"],
-        counts={
-            "studies": len(studies),
-            "computed": computed,
-            "skipped": skipped,
-            "failures": summary["failures"],
-            "endpoint_rows": summary["rows"],
-        },
-    )
-    files = dict(summary["files"])
-    files["provenance"] = provenance.write(record, out / "provenance.json")
+    with outdir.staged(out) as stage:
+        summary = _write_outputs(stage, studies, protocol, store, failures, Path(options.archive))
+        record = provenance.build(
+            started=started,
+            finished=provenance.now(),
+            command=command if command is not None else sys.argv,
+            options={
+                "force": options.force,
+                "refine": options.refine,
+                "track": options.track,
+                "archive": str(Path(options.archive).resolve()),
+                "out": str(out.resolve()),
+            },
+            execution=execution,
+            protocol=protocol_record(protocol, options.protocol),
+            inputs=inputs,
+            images=summary["digests"],
+            counts={
+                "studies": len(studies),
+                "computed": counts.computed,
+                "skipped": counts.skipped,
+                "failures": summary["failures"],
+                "endpoint_rows": summary["rows"],
+            },
+        )
+        provenance.write(record, stage / "provenance.json")
+    files = {name: out / path.name for name, path in summary["files"].items()}
+    files["provenance"] = out / "provenance.json"
     return BatchSummary(
         out=out,
         studies=len(studies),
-        computed=computed,
-        skipped=skipped,
+        computed=counts.computed,
+        skipped=counts.skipped,
         failures=summary["failures"],
         rows=summary["rows"],
         execution=execution,
@@ -194,6 +250,8 @@ def _compute(
         for future in done:
             task, recipe = in_flight.pop(future)
             error = future.exception()
+            if error is not None and not isinstance(error, Exception):
+                raise error  # an interrupt in a worker (Ctrl-C reaches them too) stops the batch
             if error is None:
                 yield task, recipe, future.result()
             else:  # a bug or a lost worker: this study fails, the batch goes on
@@ -208,17 +266,17 @@ def _status_text(result: StudyResult) -> str:
 
 
 def _write_outputs(
-    out: Path,
+    folder: Path,
     studies: list[tuple[str, str, str]],
     protocol: Protocol,
     store: ResultStore,
     failures: list[Failure],
     archive: Path,
 ) -> dict[str, Any]:
-    """Stream the stored results, in ``studies`` order, into the output tables."""
+    """Stream the stored results, in ``studies`` order, into the output tables in ``folder``."""
     digests: list[FileDigest] = []
-    eligibility = EligibilityWriter(out / "eligibility.csv", protocol)
-    with EndpointWriter(out, protocol) as writer:
+    eligibility = EligibilityWriter(folder / "eligibility.csv", protocol)
+    with EndpointWriter(folder, protocol) as writer:
         for study, subject, visit in studies:
             record = store.load(study)
             if record is None:
@@ -228,7 +286,7 @@ def _write_outputs(
             failures.extend(store.failures(record))
             digests.extend(store.digests(record))
     eligibility.close()
-    count = write_failures((_relative(f, archive) for f in failures), out / "failures.csv")
+    count = write_failures((_relative(f, archive) for f in failures), folder / "failures.csv")
     return {
         "failures": count,
         "rows": writer.rows_written,
@@ -236,8 +294,8 @@ def _write_outputs(
         "files": {
             "endpoints_csv": writer.csv_path,
             "endpoints_parquet": writer.parquet_path,
-            "failures": out / "failures.csv",
-            "eligibility": out / "eligibility.csv",
+            "failures": folder / "failures.csv",
+            "eligibility": folder / "eligibility.csv",
         },
     }
 
@@ -246,8 +304,9 @@ def _relative(failure: Failure, archive: Path) -> Failure:
     """The failure with its file relative to the archive folder when it lies inside it."""
     if not failure.file:
         return failure
-    try:
-        relative = Path(failure.file).resolve().relative_to(archive.resolve())
+    path = Path(failure.file)
+    try:  # the folder resolved, not the file: a dangling or looping link has no target
+        relative = (path.parent.resolve() / path.name).relative_to(archive.resolve())
     except ValueError:
         return failure
     return replace(failure, file=relative.as_posix())

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import math
-import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -168,13 +167,9 @@ def write_endpoint_rows(rows: Sequence[EndpointRow], path: str | Path | None) ->
 
 
 def _print(write: Callable[[IO[str]], object]) -> None:
-    """Write to standard output; a reader that stops early (``| head``) is no error."""
-    try:
-        write(sys.stdout)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+    """Write to standard output (a reader that stops early, ``| head``, is handled once for every
+    command in :func:`imaging.cli.main`)."""
+    write(sys.stdout)
 
 
 def _temporary(path: Path) -> Path:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from imaging.atomic import write_text_atomically
 from imaging.report.data import ReportData, ReportInputError, load
 from imaging.report.page import render
 
@@ -24,7 +25,4 @@ def write_report(out_dir: str | Path, path: str | Path | None = None) -> Path:
     """
     data = load(out_dir)
     target = Path(path) if path is not None else Path(out_dir) / "report.html"
-    temporary = target.with_name(f".{target.name}.tmp")
-    temporary.write_text(render(data), encoding="utf-8")
-    temporary.replace(target)
-    return target
+    return write_text_atomically(target, render(data))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,3 +65,14 @@ def failures(out: Path) -> set[tuple[str, str, str, str]]:
         (str(r["file"]), str(r["subject"]), str(r["visit"]), str(r["reason"]).split(":")[0])
         for r in table.to_dict("records")
     }
+
+
+def keep_subject(archive: Path, subject: str) -> Path:
+    """Reduce an archive copy to one subject's folders and reads (quicker batches)."""
+    for folder in archive.iterdir():
+        if folder.is_dir() and folder.name != subject:
+            shutil.rmtree(folder)
+    for name in ("landmarks.csv", "grades.csv"):
+        table = pd.read_csv(archive / name, dtype=str, keep_default_na=False)
+        table[table["subject"] == subject].to_csv(archive / name, index=False)
+    return archive

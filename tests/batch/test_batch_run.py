@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pydicom
 import pytest
-from batch_helpers import assert_matches, failures, ground_truth, table_values
+from batch_helpers import assert_matches, failures, ground_truth, keep_subject, table_values
 
 from imaging.batch import BatchOptions, open_executor, run_batch
 from imaging.batch.model import StudyResult
@@ -29,12 +28,7 @@ def clean_run(sample_archive: Path, tmp_path_factory: pytest.TempPathFactory) ->
 @pytest.fixture
 def one_subject(archive_copy: Path) -> Path:
     """The archive copy reduced to subject DLBP-003 (three visits), for quicker reruns."""
-    for folder in archive_copy.glob("DLBP-00[12]"):
-        shutil.rmtree(folder)
-    for name in ("landmarks.csv", "grades.csv"):
-        table = pd.read_csv(archive_copy / name, dtype=str, keep_default_na=False)
-        table[table["subject"] == "DLBP-003"].to_csv(archive_copy / name, index=False)
-    return archive_copy
+    return keep_subject(archive_copy, "DLBP-003")
 
 
 def test_sample_table_matches_ground_truth(
