@@ -2,11 +2,14 @@
 
 The report reads only files: ``endpoints.parquet`` (or ``endpoints.csv``), ``failures.csv``,
 ``eligibility.csv`` and ``provenance.json``, as ``spine-endpoints batch`` writes them. Only the
-endpoint table is required.
+endpoint table is required. A damaged file (not UTF-8, truncated, not CSV or JSON, a column
+missing, a value of the wrong type) is refused with the file, where in it, and what is wrong:
+the fix is to rerun the batch, which rewrites every table from its stored results in seconds.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,8 +59,49 @@ class ReportData:
         return None if value is None else float(value)
 
 
+_REWRITE = (
+    "Rerun `spine-endpoints batch` with the same --out to rewrite it (finished studies are not "
+    "recomputed)."
+)
+_SHOWN_PROBLEMS = 5
+
+# What the report reads of provenance.json, and the JSON types it must have (absent is fine).
+_NUMBER = (int, float)
+_PROVENANCE_TYPES: dict[str, tuple[type, ...]] = {
+    "": (dict,),
+    "started": (str,),
+    "finished": (str,),
+    "execution": (str,),
+    "counts": (dict,),
+    "counts.*": _NUMBER,
+    "software": (dict,),
+    "software.spine-endpoints": (str,),
+    "software.python": (str,),
+    "software.libraries": (dict,),
+    "software.libraries.*": (str, type(None)),
+    "protocol": (dict,),
+    "protocol.name": (str,),
+    "protocol.trial_id": (str,),
+    "protocol.visits": (list,),
+    "protocol.visits.*": (str,),
+    "protocol.visit_labels": (dict,),
+    "protocol.visit_labels.*": (str, type(None)),
+    "protocol.target_level": (str, type(None)),
+    "protocol.thresholds": (dict,),
+    "protocol.thresholds.*": (*_NUMBER, type(None)),
+    "inputs": (dict,),
+    "inputs.images": (list,),
+    "inputs.*.path": (str,),
+    "inputs.*.sha256": (str,),
+}
+_DEPTH = max(key.count(".") + 1 for key in _PROVENANCE_TYPES)
+_JSON_TYPE = {dict: "an object", list: "a list", str: "text", int: "a number", float: "a number"}
+
+
 def load(out_dir: str | Path) -> ReportData:
-    """Load a batch output directory; raises :class:`ReportInputError` naming what is missing."""
+    """Load a batch output directory; raises :class:`ReportInputError` naming what is missing or
+    damaged (the file, where in it, and what is wrong): a report that silently left out the
+    failures or the provenance would mislead."""
     folder = Path(out_dir)
     if not folder.is_dir():
         raise ReportInputError(
@@ -66,36 +110,34 @@ def load(out_dir: str | Path) -> ReportData:
     endpoints = _read_endpoints(folder)
     failures = _read_csv(folder / "failures.csv", ("file", "subject", "visit", "reason"))
     eligibility = _read_csv(folder / "eligibility.csv", ("subject", "rule", "verdict"))
-    provenance: dict[str, Any] = {}
-    provenance_path = folder / "provenance.json"
-    if provenance_path.exists():
-        try:
-            provenance = json.loads(provenance_path.read_text(encoding="utf-8"))
-        except ValueError as error:
-            raise ReportInputError(
-                f"provenance.json is not valid JSON ({error})",
-                path=provenance_path,
-                fix="Rerun the batch to rewrite it.",
-            ) from error
+    provenance = _read_provenance(folder / "provenance.json")
     visits = _visit_order(endpoints, provenance)
     return ReportData(endpoints, failures, eligibility, provenance, visits)
 
 
 def _read_endpoints(folder: Path) -> pd.DataFrame:
-    parquet, csv = folder / "endpoints.parquet", folder / "endpoints.csv"
-    if parquet.exists():
-        table = pd.read_parquet(parquet)
-        source = parquet
-    elif csv.exists():
-        table = pd.read_csv(csv, dtype={"subject": str, "visit": str}, keep_default_na=False)
-        table["value"] = pd.to_numeric(table["value"], errors="coerce")
-        source = csv
-    else:
+    parquet, csv_path = folder / "endpoints.parquet", folder / "endpoints.csv"
+    try:
+        if parquet.exists():
+            source = parquet
+            table = pd.read_parquet(parquet)
+        elif csv_path.exists():
+            source = csv_path
+            table = pd.read_csv(
+                csv_path, dtype={"subject": str, "visit": str}, keep_default_na=False
+            )
+            table["value"] = pd.to_numeric(table["value"], errors="coerce")
+        else:
+            raise ReportInputError(
+                "no endpoints.parquet or endpoints.csv",
+                path=folder,
+                fix="Run `spine-endpoints batch ARCHIVE --out FOLDER` first, then report on "
+                "FOLDER.",
+            )
+    except (OSError, ValueError) as error:  # pyarrow's and pandas' parse errors are ValueErrors
         raise ReportInputError(
-            "no endpoints.parquet or endpoints.csv",
-            path=folder,
-            fix="Run `spine-endpoints batch ARCHIVE --out FOLDER` first, then report on FOLDER.",
-        )
+            f"the endpoint table cannot be read ({_first_line(error)})", path=source, fix=_REWRITE
+        ) from error
     missing = [c for c in REQUIRED_COLUMNS if c not in table.columns]
     if missing:
         raise ReportInputError(
@@ -109,13 +151,115 @@ def _read_endpoints(folder: Path) -> pd.DataFrame:
 
 
 def _read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
+    """A table the batch wrote (all text), refused whole when it is damaged: not UTF-8, not CSV,
+    a required column missing, or rows whose cell count is not the header's."""
     if not path.exists():
         return pd.DataFrame(columns=list(columns))
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    for column in columns:
-        if column not in table.columns:
-            table[column] = ""
-    return table
+    problems: list[str] = []
+    rows: list[list[str]] = []
+    try:
+        with path.open(encoding="utf-8", newline="") as stream:
+            reader = csv.reader(stream, strict=True)
+            header = next(reader, None)
+            if header is None:
+                raise ReportInputError("empty: no header row", path=path, fix=_REWRITE)
+            missing = [c for c in columns if c not in header]
+            if missing:
+                raise ReportInputError(
+                    f"lacks the column(s) {', '.join(missing)} (its header: "
+                    f"{', '.join(header)[:200]})",
+                    path=path,
+                    fix=_REWRITE,
+                )
+            for row in reader:
+                if len(row) != len(header):
+                    problems.append(
+                        f"line {reader.line_num}: {len(row)} cell(s), the header has {len(header)}"
+                    )
+                rows.append(row)
+    except UnicodeDecodeError as error:
+        raise ReportInputError(
+            f"not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset {error.start})",
+            path=path,
+            fix=_REWRITE,
+        ) from error
+    except csv.Error as error:
+        raise ReportInputError(
+            f"line {reader.line_num}: not CSV ({error})", path=path, fix=_REWRITE
+        ) from error
+    if problems:
+        shown = problems[:_SHOWN_PROBLEMS]
+        more = len(problems) - len(shown)
+        raise ReportInputError(
+            "damaged rows: " + "; ".join(shown) + (f"; and {more} more" if more else ""),
+            path=path,
+            fix=_REWRITE,
+        )
+    return pd.DataFrame(rows, columns=header, dtype=str)
+
+
+def _read_provenance(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        record = json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise ReportInputError(
+            f"not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset {error.start})",
+            path=path,
+            fix=_REWRITE,
+        ) from error
+    except json.JSONDecodeError as error:
+        raise ReportInputError(
+            f"line {error.lineno}, column {error.colno}: not valid JSON "
+            f"({error.msg.removesuffix(' at')})",
+            path=path,
+            fix=_REWRITE,
+        ) from error
+    except (ValueError, RecursionError) as error:
+        raise ReportInputError(
+            f"not valid JSON ({_first_line(error)})", path=path, fix=_REWRITE
+        ) from error
+    problem = _type_problem(record, "")
+    if problem:
+        raise ReportInputError(problem, path=path, fix=_REWRITE)
+    result: dict[str, Any] = record
+    return result
+
+
+def _type_problem(value: Any, key: str) -> str | None:
+    """The first value under ``key`` whose JSON type is not the one the report reads."""
+    pattern = _pattern(key)
+    wanted = None if pattern is None else _PROVENANCE_TYPES[pattern]
+    if wanted is not None and (isinstance(value, bool) or not isinstance(value, wanted)):
+        names = " or ".join(dict.fromkeys(_JSON_TYPE.get(t, "null") for t in wanted))
+        return f"{key or 'the file'} is {json.dumps(value)[:60]}, not {names}"
+    children: list[tuple[str, Any]] = []
+    if key.count(".") < _DEPTH - 1 and isinstance(value, dict):
+        children = [(str(name), item) for name, item in value.items()]
+    elif key.count(".") < _DEPTH - 1 and isinstance(value, list):
+        children = [(str(index), item) for index, item in enumerate(value)]
+    for name, item in children:
+        problem = _type_problem(item, f"{key}.{name}" if key else name)
+        if problem:
+            return problem
+    return None
+
+
+def _pattern(key: str) -> str | None:
+    """The entry of :data:`_PROVENANCE_TYPES` that governs ``key`` (None when none does)."""
+    if key in _PROVENANCE_TYPES:
+        return key
+    parts = key.split(".")
+    for index in range(len(parts) - 1, -1, -1):
+        candidate = ".".join([*parts[:index], "*", *parts[index + 1 :]])
+        if candidate in _PROVENANCE_TYPES:
+            return candidate
+    return None
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 def _visit_order(endpoints: pd.DataFrame, provenance: dict[str, Any]) -> tuple[str, ...]:
