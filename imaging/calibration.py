@@ -340,4 +340,5 @@ def _read_magnification(dataset: Any) -> float | str | None:
 
 
 def _close(a: tuple[float, float], b: tuple[float, float]) -> bool:
-    return all(math.isclose(x, y, rel_tol=1e-6, abs_tol=1e-9) for x, y in zip(a, b, strict=True))
+    """Equal but for the rounding of decimal text (1e-6 relative; spacings are >= 0.02 mm)."""
+    return all(math.isclose(x, y, rel_tol=1e-6) for x, y in zip(a, b, strict=True))

@@ -317,3 +317,95 @@ def test_calibration_precedence_table(
         assert calibration.pixel_spacing is None
     else:
         assert calibration.pixel_spacing == pytest.approx(spacing, rel=1e-12)
+
+
+# --- the numbers and messages a user reads, pinned (mutation testing, docs/mutation-testing.md) --
+def test_pixel_spacing_equal_to_imager_within_text_rounding_is_not_a_calibration() -> None:
+    # "0.1430001" written for an Imager Pixel Spacing of 0.143: the same spacing rounded apart by
+    # 7e-7, within _close's 1e-6, so not a calibration (a 1e-9 tolerance would call it calibrated).
+    rounded = Calibration.from_dataset(
+        dataset(PixelSpacing=[0.1430001, 0.143], ImagerPixelSpacing=[0.143, 0.143])
+    )
+    assert rounded.source is CalibrationSource.DETECTOR
+    assert rounded.pixel_spacing == (0.143, 0.143)
+    apart = Calibration.from_dataset(
+        dataset(PixelSpacing=[0.14301, 0.143], ImagerPixelSpacing=[0.143, 0.143])
+    )
+    assert (apart.source, apart.pixel_spacing) == (CalibrationSource.CALIBRATED, (0.14301, 0.143))
+
+
+def test_user_supplied_detail_names_row_and_column() -> None:
+    calibration = Calibration.user_supplied_spacing((0.2, 0.25))
+    assert calibration.detail == "user-supplied: 0.2 x 0.25 mm per pixel (row x col)"
+
+
+def test_marker_on_non_square_pixels_hand_computed() -> None:
+    # 8 rows x 3 columns between the points; pixels of 0.1 x 0.2 (any unit): 0.8 and 0.6 across,
+    # a length of 1.0 unit for 10 mm, so 1.0 x 2.0 mm per pixel; hypot(8, 3) = 8.544 pixels.
+    marker = Calibration.from_marker((2, 5), (10, 8), 10.0, pixel_aspect=(0.1, 0.2))
+    assert marker.pixel_spacing == pytest.approx((1.0, 2.0))
+    assert marker.detail == "user-supplied: marker of 10 mm over 8.54 pixels"
+    bead = Calibration.from_marker((0, 0), (0, 4), 1.0)  # a 1 mm bead over 4 pixels
+    assert bead.pixel_spacing == pytest.approx((0.25, 0.25))
+
+
+def test_marker_refusals_name_the_problem() -> None:
+    with pytest.raises(CalibrationError) as same:
+        Calibration.from_marker((5, 5), (5, 5), 10.0)
+    assert str(same.value) == (
+        "the two marker points are the same pixel. Place the points at the two ends of the marker."
+    )
+    with pytest.raises(CalibrationError, match=r"positive number of mm, got 0\.0"):
+        Calibration.from_marker((0, 0), (0, 10), 0.0)
+    for aspect in ((0.0, 0.1), (-0.1, 0.1), (float("inf"), 0.1)):
+        with pytest.raises(InvalidSpacingError) as bad:
+            Calibration.from_marker((0, 0), (3, 4), 10.0, pixel_aspect=aspect)
+        assert str(bad.value) == f"spacing must be positive and finite, got {aspect!r}"
+
+
+def test_refusal_without_spacing_in_full() -> None:
+    none = Calibration.none()
+    with pytest.raises(CalibrationError) as caught:
+        none.require_millimetres()
+    assert str(caught.value) == (
+        "millimetre measures need a pixel spacing, but this image is uncalibrated (no pixel "
+        "spacing in the file); 1 pixel is never taken as 1 mm. Supply a calibration: mm per "
+        "pixel, or two points on a marker of known size. Angles and ratios are still available."
+    )
+    assert none.to_dict() == {
+        "pixel_spacing_mm": None,
+        "source": "none",
+        "detail": "no pixel spacing in the file",
+        "user_supplied": False,
+    }
+
+
+@pytest.mark.parametrize("source", [CalibrationSource.DETECTOR, CalibrationSource.UNKNOWN])
+def test_magnification_correction_by_a_protocol(source: CalibrationSource) -> None:
+    film = Calibration((0.15, 0.2), source, "(0018,1164) Imager Pixel Spacing")
+    corrected = film.corrected_for_magnification(1.25, "protocol LUMBAR-01")
+    assert corrected.source is CalibrationSource.MAGNIFICATION_CORRECTED
+    assert corrected.pixel_spacing == pytest.approx((0.12, 0.16))
+    assert corrected.detail == (
+        "(0018,1164) Imager Pixel Spacing; divided by the magnification factor 1.25 accepted by "
+        "protocol LUMBAR-01"
+    )
+    assert corrected.user_supplied is False
+    # a factor of exactly 1 is accepted (no magnification), not refused
+    assert film.corrected_for_magnification(1.0, "protocol P").pixel_spacing == (0.15, 0.2)
+    typed = Calibration((0.15, 0.15), source, "typed in", user_supplied=True)
+    assert typed.corrected_for_magnification(1.5, "protocol P").user_supplied is True
+    for factor in (0.5, float("inf"), float("nan")):
+        with pytest.raises(CalibrationError) as bad:
+            film.corrected_for_magnification(factor, "protocol P")
+        assert str(bad.value) == f"a magnification factor must be >= 1, got {factor!r}"
+
+
+def test_magnification_correction_leaves_patient_millimetres_alone() -> None:
+    for calibration in (
+        Calibration.user_supplied_spacing(0.1),
+        Calibration((0.5, 0.5), CalibrationSource.PATIENT),
+        Calibration((0.1, 0.1), CalibrationSource.MAGNIFICATION_CORRECTED),
+        Calibration.none(),
+    ):
+        assert calibration.corrected_for_magnification(1.25, "protocol P") is calibration
