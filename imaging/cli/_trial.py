@@ -51,7 +51,8 @@ def add_landmarks_option(parser: argparse.ArgumentParser) -> None:
 
 
 def add_import_options(parser: argparse.ArgumentParser) -> None:
-    """--reason, --role, --protocol, --store and --actor of the ``... import`` commands."""
+    """--reason, --role, --register-unknown, --protocol, --store and --actor of the
+    ``... import`` commands."""
     from imaging.store.vocabulary import ReaderRole
 
     parser.add_argument(
@@ -62,6 +63,12 @@ def add_import_options(parser: argparse.ArgumentParser) -> None:
         default=ReaderRole.PRIMARY.value,
         choices=[role.value for role in ReaderRole],
         help="the readers' role (default primary)",
+    )
+    parser.add_argument(
+        "--register-unknown",
+        action="store_true",
+        help="create the subjects and visits (cases) the file names that nobody registered; "
+        "without it their rows are refused (listed with their lines) and nothing is imported",
     )
     for add in (add_protocol_option, add_store_option, add_actor_option):
         add(parser)

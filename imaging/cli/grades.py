@@ -24,8 +24,10 @@ def register(subparsers: Any) -> None:
         "import",
         help="check a CSV against the protocol and store it",
         description="Every value is checked against the protocol's scales, visits and levels; "
-        "any bad row is reported with its line number and nothing is imported. A read already "
-        "in the store with other values is corrected (a new version) only with --reason.",
+        "any bad row is reported with its line number and nothing is imported. Rows of a subject "
+        "or visit nobody registered (`spine-endpoints register`) are refused unless "
+        "--register-unknown. A read already in the store with other values is corrected (a new "
+        "version) only with --reason.",
     )
     importing.add_argument("file", type=Path, metavar="FILE.csv")
     add_import_options(importing)
@@ -62,6 +64,7 @@ def run_import(args: argparse.Namespace) -> int:
             role=args.role,
             source=f"grades import {args.file.name}",
             path=str(args.file),
+            register_unknown=args.register_unknown,
         )
         print(f"{args.file}: {len(rows)} rows; {summary.text()} ({store.display_url})")
     return 0

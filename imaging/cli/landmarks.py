@@ -26,7 +26,9 @@ def register(subparsers: Any) -> None:
         "its corners and each film's calibration (the images are found as `heights` finds "
         "them); importing the same file again changes nothing; a read already submitted with "
         "other corners is corrected (a new version, the file's films replacing its corners, "
-        "its grades kept) only with --reason. If any read is refused nothing is imported.",
+        "its grades kept) only with --reason. Films of a subject or visit nobody registered "
+        "(`spine-endpoints register`) are refused unless --register-unknown. If any read is "
+        "refused nothing is imported.",
     )
     importing.add_argument("file", type=Path, metavar="FILE", help="landmark CSV or JSON")
     importing.add_argument(
@@ -68,6 +70,7 @@ def run_import(args: argparse.Namespace) -> int:
             role=args.role,
             source=f"landmarks import {args.file.name}",
             path=str(args.file),
+            register_unknown=args.register_unknown,
         )
         print(f"{args.file}: {len(films)} films; {summary.text()} ({store.display_url})")
     return 0

@@ -25,7 +25,10 @@ def register(subparsers: Any) -> None:
         "baseline_to_treatment_days: a study whose visit depends on where day 0 falls is never "
         "guessed; it waits, listed, until --treatment-date gives the subject's day 0 (then it "
         "is assigned). Registering again is safe: known files are skipped, a changed file under "
-        "a known SOP Instance UID is refused.",
+        "a known SOP Instance UID is refused. A file whose header holds an id the store cannot "
+        "keep (longer than its column, e.g. 64 characters for a subject id, or a control "
+        "character) is listed with the tag and left out. Paths are kept relative to the archive "
+        "root, recorded in the store, so the workstation finds the images from any folder.",
     )
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     parser.add_argument(
@@ -37,6 +40,15 @@ def register(subparsers: Any) -> None:
         "trail before the images are assigned; the subject's images waiting for a visit are "
         "assigned again; repeat for several subjects",
     )
+    parser.add_argument(
+        "--archive-root",
+        type=Path,
+        metavar="DIR",
+        help="the folder the store keeps image paths relative to (recorded in the store; every "
+        "PATH must be inside it); when the archive moves, `spine-endpoints archive-roots move` "
+        "points the root at its new place. Default: each PATH itself (a file's folder), made "
+        "absolute",
+    )
     for add in (add_protocol_option, add_store_option, add_actor_option):
         add(parser)
     parser.set_defaults(func=run)
@@ -45,6 +57,8 @@ def register(subparsers: Any) -> None:
 def parse_treatment_dates(values: list[str]) -> dict[str, dt.date]:
     """``["DLBP-001=2025-03-04", ...]`` -> {subject: date}; a bad value raises naming it."""
     from imaging.errors import StoreError
+    from imaging.store.identifiers import check_value
+    from imaging.store.schema import Subject
 
     dates: dict[str, dt.date] = {}
     for value in values:
@@ -58,6 +72,7 @@ def parse_treatment_dates(values: list[str]) -> dict[str, dt.date]:
                 f"--treatment-date {value!r} is not SUBJECT=YYYY-MM-DD",
                 fix="Give e.g. --treatment-date DLBP-001=2025-03-04",
             )
+        check_value(subject.strip(), Subject.subject_id, "--treatment-date: subject id")
         dates[subject.strip()] = day
     return dates
 
@@ -65,7 +80,9 @@ def parse_treatment_dates(values: list[str]) -> dict[str, dt.date]:
 def run(args: argparse.Namespace) -> int:
     from imaging.dicom.scan import scan
     from imaging.dicom.scan_records import ScanStatus
+    from imaging.errors import SpineEndpointsError
     from imaging.protocol.loader import load_protocol
+    from imaging.store.archive_roots import absolute, path_in_root
     from imaging.store.audit import default_actor
     from imaging.store.cases import (
         ImageRecord,
@@ -83,6 +100,9 @@ def run(args: argparse.Namespace) -> int:
     left_out: list[tuple[str, str]] = []
     not_dicom = 0
     for path in args.paths:
+        root = args.archive_root or (path if path.is_dir() else path.parent)
+        if args.archive_root is not None and absolute(path) != absolute(root):
+            path_in_root(path, absolute(root))  # refuses a PATH outside the root
         for scanned in scan(path):
             if scanned.status is ScanStatus.NOT_DICOM and scanned.member is None:
                 not_dicom += 1  # notes, spreadsheets, ... next to the images
@@ -92,7 +112,12 @@ def run(args: argparse.Namespace) -> int:
                 left_out.append((scanned.location, "inside an archive: extract it first (the "
                                  "workstation opens images by path)"))  # fmt: skip
             else:
-                records.append(ImageRecord.from_file(scanned.path, film=scanned.film or ""))
+                try:
+                    found = ImageRecord.from_file(scanned.path, scanned.film or "", root)
+                except SpineEndpointsError as error:  # e.g. an id the store cannot keep
+                    left_out.append((scanned.location, f"{error.reason}. {error.fix}"))
+                    continue
+                records.append(found)
     with ReadStore(args.store) as store:
         with store.writing() as db:
             changed = [

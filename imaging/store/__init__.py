@@ -7,7 +7,9 @@ Open it with :class:`ReadStore` (``--store URL``, ``$SPINE_ENDPOINTS_STORE`` or
 :mod:`~imaging.store.reads` (drafts, submit, corrections, lock),
 :mod:`~imaging.store.grades` (grade form import and export), :mod:`~imaging.store.worklist`
 (blinded worklists), :mod:`~imaging.store.export` (the endpoint table) and
-:mod:`~imaging.store.audit` (the trail). No treatment allocation is ever stored.
+:mod:`~imaging.store.audit` (the trail). Image paths are kept relative to archive roots
+(:mod:`~imaging.store.archive_roots`); a value a column cannot keep is refused before insert on
+every database (:mod:`~imaging.store.identifiers`). No treatment allocation is ever stored.
 """
 
 from imaging.store.store import DEFAULT_STORE_URL, STORE_ENV_VAR, ReadStore, store_url

@@ -1,6 +1,7 @@
 """Subjects, cases (a subject at one visit) and images in the store.
 
-Images are registered with their UIDs, path and SHA-256, and assigned to a visit by
+Images are registered with their UIDs, path (relative to their archive root:
+:mod:`imaging.store.archive_roots`) and SHA-256, and assigned to a visit by
 :func:`imaging.protocol.visits.assign_visit`: a flagged image (out of window, ambiguous, unknown
 time point, no date, or a visit that depends on the unknown treatment date) is stored with its
 reason and no case, never silently assigned. Registering a subject's baseline later re-assigns its
@@ -14,7 +15,7 @@ import datetime as dt
 import hashlib
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,9 @@ from sqlalchemy.orm import Session
 from imaging.errors import FileAccessError, StoreError
 from imaging.protocol.model import Protocol
 from imaging.protocol.visits import AssignmentStatus, assign_visit
+from imaging.store.archive_roots import get_root, image_path, path_in_root
 from imaging.store.audit import record
+from imaging.store.identifiers import check_value
 from imaging.store.schema import Case, Image, Subject
 
 
@@ -117,7 +120,12 @@ def case_names(session: Session, case: Case) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class ImageRecord:
-    """What the store keeps of one DICOM instance (read from its header)."""
+    """What the store keeps of one DICOM instance (read from its header).
+
+    ``path`` is where the file is now (absolute, or relative to the current folder); the store
+    keeps it relative to ``root``, the archive folder it was registered from ('' for the file's
+    own folder).
+    """
 
     path: str
     sha256: str
@@ -129,13 +137,15 @@ class ImageRecord:
     study_date: dt.date | None = None
     time_point_id: str = ""
     film: str = ""
+    root: str = ""
 
     @classmethod
-    def from_file(cls, path: str | Path, film: str = "") -> ImageRecord:
+    def from_file(cls, path: str | Path, film: str = "", root: str | Path = "") -> ImageRecord:
         """Read the header of a DICOM file (no pixel data) and hash the file.
 
         Raises the reader's :class:`imaging.errors.DicomReadError` (a folder, a FIFO, a file
-        that is not DICOM or is cut short, ...) before the file is hashed.
+        that is not DICOM or is cut short, ...) before the file is hashed, and
+        :class:`~imaging.errors.StoreError` for a header value the store cannot keep.
         """
         from imaging.dicom.read import read_header
 
@@ -145,13 +155,19 @@ class ImageRecord:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError as error:
             raise FileAccessError(f"cannot read the file ({error.strerror})", path=path) from None
-        return cls.from_dataset(dataset, str(path), digest, film)
+        return replace(cls.from_dataset(dataset, str(path), digest, film), root=str(root))
 
     @classmethod
     def from_dataset(cls, dataset: Any, path: str, sha256: str, film: str = "") -> ImageRecord:
         """(0012,0040) *Clinical Trial Subject ID* names the subject (else (0010,0020) *Patient
-        ID*); (0012,0050) *Clinical Trial Time Point ID* and (0008,0020) *Study Date* the visit."""
-        subject = str(dataset.get("ClinicalTrialSubjectID", "") or dataset.get("PatientID", ""))
+        ID*); (0012,0050) *Clinical Trial Time Point ID* and (0008,0020) *Study Date* the visit.
+
+        A value the store cannot keep (longer than its column, a control character) raises
+        :class:`~imaging.errors.StoreError` naming the file and the tag
+        (:mod:`imaging.store.identifiers`).
+        """
+        trial_subject = str(dataset.get("ClinicalTrialSubjectID", "") or "")
+        subject = trial_subject or str(dataset.get("PatientID", "") or "")
         uid = str(dataset.get("SOPInstanceUID", "") or "")
         if not subject or not uid:
             raise StoreError(
@@ -167,7 +183,7 @@ class ImageRecord:
                 study_date = dt.datetime.strptime(date_text[:8], "%Y%m%d").date()
             except ValueError:
                 study_date = None
-        return cls(
+        found = cls(
             path=path,
             sha256=sha256,
             subject=subject.strip(),
@@ -179,6 +195,24 @@ class ImageRecord:
             time_point_id=str(dataset.get("ClinicalTrialTimePointID", "") or "").strip(),
             film=film,
         )
+        tag = "(0012,0040) Clinical Trial Subject ID" if trial_subject else "(0010,0020) Patient ID"
+        for value, column, what in (
+            (found.subject, Subject.subject_id, tag),
+            (found.sop_instance_uid, Image.sop_instance_uid, "(0008,0018) SOP Instance UID"),
+            (found.study_instance_uid, Image.study_instance_uid, "(0020,000D) Study Instance UID"),
+            (found.series_instance_uid, Image.series_instance_uid,
+             "(0020,000E) Series Instance UID"),
+            (found.modality, Image.modality, "(0008,0060) Modality"),
+            (found.time_point_id, Image.time_point_id, "(0012,0050) Clinical Trial Time Point ID"),
+        ):  # fmt: skip
+            check_value(value, column, what, path=path, fix=HEADER_FIX)
+        return found
+
+
+HEADER_FIX = (
+    "Correct the header (a de-identification tool can map a long id to a shorter one) and "
+    "register the file again."
+)
 
 
 def _baseline_date(session: Session, subject: Subject, protocol: Protocol) -> dt.date | None:
@@ -211,7 +245,8 @@ def _assign(
     record(
         session, actor=actor, action=outcome.status.value, entity="image", entity_pk=image.id,
         subject=subject.subject_id, visit=outcome.visit.id if outcome.visit else "",
-        field=image.sop_instance_uid, new_value=image.path, reason=image.assignment_reason,
+        field=image.sop_instance_uid, new_value=image_path(session, image),
+        reason=image.assignment_reason,
     )  # fmt: skip
 
 
@@ -222,7 +257,8 @@ def register_images(
 
     Images with a time point id are assigned first, so a baseline found that way anchors the dates
     of the others. An already registered SOP Instance UID with the same hash is skipped; with a
-    different hash it is an error (the file changed).
+    different hash it is an error (the file changed). Each path is kept relative to the record's
+    archive root (recorded when new), else to the file's folder.
     """
     images: list[Image] = []
     ordered = sorted(
@@ -236,19 +272,21 @@ def register_images(
             if existing.sha256 != rec.sha256:
                 raise StoreError(
                     f"SOP Instance UID {rec.sop_instance_uid} is registered with another file "
-                    f"content ({existing.path})",
+                    f"content ({image_path(session, existing)})",
                     path=rec.path,
                     fix="A changed image needs a new SOP Instance UID.",
                 )
             images.append(existing)
             continue
         subject = get_subject(session, rec.subject, actor=actor)
+        root = get_root(session, rec.root or Path(rec.path).absolute().parent, actor=actor)
         image = Image(
             sop_instance_uid=rec.sop_instance_uid,
             series_instance_uid=rec.series_instance_uid,
             study_instance_uid=rec.study_instance_uid,
             subject_pk=subject.id,
-            path=rec.path,
+            root_pk=root.id,
+            path=path_in_root(rec.path, root.path),
             sha256=rec.sha256,
             modality=rec.modality,
             film=rec.film,

@@ -15,8 +15,10 @@ from dataclasses import replace
 from imaging.errors import GradeValueError
 from imaging.protocol.grade_forms import GradeRow, sort_key
 from imaging.protocol.model import Protocol
-from imaging.store.imports import ImportSummary, ReadImport, import_reads
+from imaging.store.identifiers import value_message
+from imaging.store.imports import ImportSummary, ReadImport, import_reads, refusal_fix
 from imaging.store.reads import ReadContent, current_reads, read_content
+from imaging.store.schema import ReadNote
 from imaging.store.store import ReadStore
 
 
@@ -30,26 +32,37 @@ def import_grade_rows(
     role: str = "primary",
     source: str = "",
     path: str | None = None,
+    register_unknown: bool = False,
 ) -> ImportSummary:
     """Store checked form rows (from :func:`imaging.protocol.grade_forms.read_grade_csv`); the
-    levels in the file replace those levels of a corrected read, its measures are kept."""
+    levels in the file replace those levels of a corrected read, its measures are kept. Rows of
+    a subject or visit nobody registered are refused unless ``register_unknown``."""
     groups: dict[tuple[str, str, str], list[GradeRow]] = defaultdict(list)
+    problems: list[tuple[int | str | None, str]] = []
+    refused: set[tuple[str, str, str]] = set()
     for row in rows:
-        groups[(row.subject, row.visit, row.reader)].append(row)
+        key = (row.subject, row.visit, row.reader)
+        comment = value_message(row.comment, ReadNote.text, "comment")
+        if comment is not None:
+            problems.append((row.line, comment))
+            refused.add(key)
+        groups[key].append(row)
     imports = [
         ReadImport(subject, visit, reader, _replacing(group, protocol), where=group[0].line)
         for (subject, visit, reader), group in sorted(groups.items())
+        if (subject, visit, reader) not in refused
     ]
     summary = ImportSummary()
     with store.writing() as session:
-        problems = import_reads(
+        problems += import_reads(
             session, protocol, imports, summary, actor=actor, reason=reason, role=role,
-            source=source,
+            source=source, register_unknown=register_unknown,
         )  # fmt: skip
         if problems:
             raise GradeValueError(
                 [(line if isinstance(line, int) else None, text) for line, text in problems],
                 path=path,
+                fix=refusal_fix(summary),
             )
     return summary
 

@@ -9,7 +9,11 @@ import``, :mod:`imaging.store.landmark_import`) both arrive here. For each group
 - values added, none changed or removed (e.g. the corners of a read whose grades came from a
   form): version n + 1, its reason saying so;
 - values changed or removed: corrected (version n + 1) only when a reason is given;
-- never when the read is locked or a draft is open.
+- never when the read is locked or a draft is open;
+- never for a subject or visit nobody registered (no case in the store): such a read would make a
+  subject and case of its own that then appear in exports and eligibility. ``register_unknown``
+  (``--register-unknown``) creates them instead;
+- never with a subject, visit or reader the store cannot keep (:mod:`imaging.store.identifiers`).
 
 Everything happens in one transaction: if any group is refused, nothing is imported.
 """
@@ -19,10 +23,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from imaging.protocol.model import Protocol
-from imaging.store.cases import get_case
+from imaging.store.cases import get_case, subject_by_id
+from imaging.store.identifiers import value_message
 from imaging.store.measures import submit_with_measures
 from imaging.store.reads import (
     ReadContent,
@@ -31,7 +37,7 @@ from imaging.store.reads import (
     start_correction,
     start_read,
 )
-from imaging.store.schema import Read
+from imaging.store.schema import Case, Read, Subject
 from imaging.store.vocabulary import ReadStatus
 
 
@@ -44,6 +50,8 @@ class ImportSummary:
     unchanged: list[tuple[str, str, str]] = field(default_factory=list)
     completed: list[tuple[str, str, str, int]] = field(default_factory=list)
     """Reads given values they lacked, none changed (a new version, no reason needed)."""
+    unregistered: list[tuple[str, str]] = field(default_factory=list)
+    """(subject, visit) refused: nobody registered them (see ``register_unknown``)."""
 
     def text(self) -> str:
         parts = [f"{len(self.created)} new reads", f"{len(self.corrected)} corrected"]
@@ -83,11 +91,21 @@ def import_reads(
     reason: str | None = None,
     role: str = "primary",
     source: str = "",
+    register_unknown: bool = False,
 ) -> list[tuple[int | str | None, str]]:
     """Store every group (see the module docstring); returns the refused ones' problems."""
     problems: list[tuple[int | str | None, str]] = []
     for group in groups:
         subject, visit, reader = group.subject, group.visit, group.reader
+        unstorable = _unstorable(group)
+        if unstorable:
+            problems.append((group.where, unstorable))
+            continue
+        unregistered = None if register_unknown else _unregistered(session, subject, visit)
+        if unregistered:
+            problems.append((group.where, unregistered))
+            summary.unregistered.append((subject, visit))
+            continue
         case = get_case(session, subject, visit, actor=actor)
         latest = latest_version(session, case, reader)
         if latest is None:
@@ -132,6 +150,54 @@ def import_reads(
         done = summary.corrected if changed else summary.completed
         done.append((subject, visit, reader, read.version))
     return problems
+
+
+LISTED = 20
+"""Refused groups an import error lists; the rest are counted."""
+
+IMPORT_FIX = "Correct these and import again; nothing was imported."
+UNREGISTERED_FIX = (
+    "A subject or visit nobody registered is refused: register its images first "
+    "(`spine-endpoints register`), correct the id, or import with --register-unknown to create "
+    "the subject and case."
+)
+
+
+def refusal_fix(summary: ImportSummary) -> str:
+    """The fix of an import's error: how to get its refused reads in."""
+    return f"{IMPORT_FIX} {UNREGISTERED_FIX}" if summary.unregistered else IMPORT_FIX
+
+
+def listed(problems: list[tuple[int | str | None, str]]) -> list[str]:
+    """The first :data:`LISTED` problems as ``"<where>: <problem>"``, then how many more."""
+    lines = [f"{where}: {text}" if where else text for where, text in problems[:LISTED]]
+    if len(problems) > LISTED:
+        lines.append(f"... and {len(problems) - LISTED} more")
+    return lines
+
+
+def _unstorable(group: ReadImport) -> str | None:
+    """Why the store cannot keep the group's subject, visit or reader, if it cannot."""
+    for value, column in (
+        (group.subject, Subject.subject_id),
+        (group.visit, Case.visit_id),
+        (group.reader, Read.reader),
+    ):
+        message = value_message(value, column)
+        if message is not None:
+            return message
+    return None
+
+
+def _unregistered(session: Session, subject: str, visit: str) -> str | None:
+    """Why no read can be imported for ``subject`` at ``visit`` without registering them."""
+    known = subject_by_id(session, subject)
+    if known is None:
+        return f"{subject} {visit}: subject {subject!r} is not registered in the store"
+    case = select(Case.id).where(Case.subject_pk == known.id, Case.visit_id == visit)
+    if session.scalars(case).first() is None:
+        return f"{subject} {visit}: subject {subject} has no registered images at visit {visit}"
+    return None
 
 
 def _store(

@@ -17,7 +17,7 @@ from dataclasses import replace
 from imaging.errors import LandmarkError
 from imaging.geometry.landmarks import Landmarks
 from imaging.protocol.model import Protocol
-from imaging.store.imports import ImportSummary, ReadImport, import_reads
+from imaging.store.imports import ImportSummary, ReadImport, import_reads, listed, refusal_fix
 from imaging.store.reads import FilmRecord, LandmarkPoint, ReadContent
 from imaging.store.store import ReadStore
 
@@ -33,10 +33,12 @@ def import_landmarks(
     role: str = "primary",
     source: str = "",
     path: str | None = None,
+    register_unknown: bool = False,
 ) -> ImportSummary:
     """Store the films' corners (from :func:`imaging.landmark_files.load_landmarks`).
 
-    ``reader`` is used for sets whose file names none. Raises
+    ``reader`` is used for sets whose file names none. Films of a subject or visit nobody
+    registered are refused unless ``register_unknown``. Raises
     :class:`~imaging.errors.LandmarkError` listing every refused read; nothing is then stored.
     """
     groups: dict[tuple[str, str, str], list[Landmarks]] = defaultdict(list)
@@ -73,14 +75,14 @@ def import_landmarks(
     with store.writing() as session:
         problems += import_reads(
             session, protocol, imports, summary, actor=actor, reason=reason, role=role,
-            source=source,
+            source=source, register_unknown=register_unknown,
         )  # fmt: skip
         if problems:
-            lines = "\n  ".join(f"{w}: {text}" if w else text for w, text in problems)
+            lines = "\n  ".join(listed(problems))
             raise LandmarkError(
                 f"{len(problems)} read(s) refused:\n  {lines}",
                 path=path,
-                fix="Correct these and import again; nothing was imported.",
+                fix=refusal_fix(summary),
             )
     return summary
 

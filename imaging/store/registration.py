@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from imaging.dicom.vocabulary import is_cross_sectional
 from imaging.protocol.visits import AssignmentStatus
+from imaging.store.archive_roots import image_path
 from imaging.store.schema import Case, Image, Subject
 
 NEEDS_TREATMENT_DATE = AssignmentStatus.NEEDS_TREATMENT_DATE.value
@@ -105,7 +106,7 @@ def registration_summary(
     flagged = tuple(
         FlaggedImage(
             subjects.get(image.subject_pk, ""),
-            image.path,
+            image_path(session, image),
             image.assignment_status,
             image.assignment_reason,
         )

@@ -3,8 +3,8 @@
 * ``subjects`` - trial subjects, with the treatment date when known (never the allocation).
 * ``visits`` - one row per subject x protocol visit: a *case* to read, with its opaque
   ``reading_id`` for blinded reading.
-* ``images`` - DICOM instances: UIDs, path, SHA-256 of the file, study date and time point id, and
-  how the visit was assigned (or why it was not).
+* ``images`` - DICOM instances: UIDs, path (relative to its ``archive_roots`` row), SHA-256 of the
+  file, study date and time point id, and how the visit was assigned (or why it was not).
 * ``reads`` - one reader's reading of one case: role, status (draft, submitted, locked), version,
   the read it supersedes and the reason for the correction.
 * ``grades``, ``read_notes`` (a comment per level), ``landmarks`` - a read's content; each
@@ -16,7 +16,9 @@
 * ``audit_log`` - append-only: who, when, what, old value, new value, reason.
 
 Submitted and locked reads, their content and the audit log are protected twice: by the code in
-:mod:`imaging.store.reads` and by database triggers (created by the migrations).
+:mod:`imaging.store.reads` and by database triggers (created by the migrations). A text value a
+column cannot keep (too long for its ``String(n)``, a control character, a NUL) is refused before
+insert or update on every database (:mod:`imaging.store.identifiers`).
 """
 
 from __future__ import annotations
@@ -38,9 +40,12 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from imaging.store.identifiers import refuse_unstorable
 
 READ_STATUSES = ("draft", "submitted", "locked")
 
@@ -85,7 +90,7 @@ class Subject(Base):
     __tablename__ = "subjects"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    subject_id: Mapped[str] = mapped_column(String(64), unique=True)
+    subject_id: Mapped[str] = mapped_column(String(64), unique=True, info={"label": "subject id"})
     treatment_date: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
 
@@ -98,12 +103,27 @@ class Case(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subject_pk: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
-    visit_id: Mapped[str] = mapped_column(String(64))
+    visit_id: Mapped[str] = mapped_column(String(64), info={"label": "visit"})
     reading_id: Mapped[str] = mapped_column(String(32), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
 
 
+class ArchiveRoot(Base):
+    """A folder images were registered from (absolute); their paths are kept relative to it, so
+    the store finds them from any working folder and after the archive moves (change ``path``)."""
+
+    __tablename__ = "archive_roots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[str] = mapped_column(Text, unique=True, info={"label": "archive root"})
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
 class Image(Base):
+    """A DICOM instance; ``path`` is relative to its archive root (``root_pk``), or as registered
+    (absolute, or relative to the folder ``register`` ran in) when it has none (stores before
+    revision 0006)."""
+
     __tablename__ = "images"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -112,6 +132,7 @@ class Image(Base):
     study_instance_uid: Mapped[str] = mapped_column(String(64), default="", index=True)
     subject_pk: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
     case_pk: Mapped[int | None] = mapped_column(ForeignKey("visits.id"), index=True)
+    root_pk: Mapped[int | None] = mapped_column(ForeignKey("archive_roots.id"), index=True)
     path: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
     modality: Mapped[str] = mapped_column(String(16), default="")
@@ -140,13 +161,13 @@ class Read(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_pk: Mapped[int] = mapped_column(ForeignKey("visits.id"), index=True)
-    reader: Mapped[str] = mapped_column(String(64))
+    reader: Mapped[str] = mapped_column(String(64), info={"label": "reader"})
     role: Mapped[str] = mapped_column(String(32), default="primary")
     version: Mapped[int] = mapped_column(Integer, default=1)
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("reads.id"), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="draft")
     reason: Mapped[str | None] = mapped_column(Text)
-    protocol_id: Mapped[str] = mapped_column(String(64), default="")
+    protocol_id: Mapped[str] = mapped_column(String(64), default="", info={"label": "protocol id"})
     source: Mapped[str] = mapped_column(Text, default="")
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -298,7 +319,9 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now, index=True)
-    actor: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(
+        String(64), info={"label": "actor (--actor, $SPINE_ENDPOINTS_ACTOR or the login name)"}
+    )
     action: Mapped[str] = mapped_column(String(32))
     entity: Mapped[str] = mapped_column(String(32))
     entity_pk: Mapped[int | None] = mapped_column(Integer)
@@ -311,3 +334,5 @@ class AuditEntry(Base):
 
 
 metadata = Base.metadata
+for _event in ("before_insert", "before_update"):
+    event.listen(Base, _event, refuse_unstorable, propagate=True)

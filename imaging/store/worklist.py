@@ -15,7 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from imaging.errors import StoreError
-from imaging.store.schema import Case, Image, Read, Subject
+from imaging.store.archive_roots import resolved
+from imaging.store.schema import ArchiveRoot, Case, Image, Read, Subject
 from imaging.store.vocabulary import ReadStatus
 
 
@@ -77,12 +78,16 @@ def case_for_reading(session: Session, reading_id: str) -> Case:
 
 
 def images_for_reading(session: Session, reading_id: str) -> list[tuple[int, str, str]]:
-    """(image id, path, film) of a case, for the viewer to open; no dates or names."""
+    """(image id, path, film) of a case, for the viewer to open; no dates or names. The path is
+    resolved against the image's archive root (:mod:`imaging.store.archive_roots`)."""
     case = case_for_reading(session, reading_id)
     rows = session.execute(
-        select(Image.id, Image.path, Image.film).where(Image.case_pk == case.id).order_by(Image.id)
+        select(Image.id, ArchiveRoot.path, Image.path, Image.film)
+        .outerjoin(ArchiveRoot, Image.root_pk == ArchiveRoot.id)
+        .where(Image.case_pk == case.id)
+        .order_by(Image.id)
     ).all()
-    return [(i, p, f) for i, p, f in rows]
+    return [(i, resolved(root, p), f) for i, root, p, f in rows]
 
 
 def unblinding_map(session: Session) -> dict[str, tuple[str, str]]:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from imaging.errors import StoreError
 from imaging.protocol.model import Protocol
 from imaging.store.cases import ImageRecord, case_names, get_case, register_images
+from imaging.store.identifiers import check_value
 from imaging.store.measures import submit_with_measures
 from imaging.store.reads import (
     ReadContent,
@@ -28,7 +29,7 @@ from imaging.store.reads import (
     start_correction,
     start_read,
 )
-from imaging.store.schema import Read
+from imaging.store.schema import Case, Read, Subject
 from imaging.store.vocabulary import ReadStatus
 from imaging.store.worklist import case_for_reading, images_for_reading
 
@@ -42,9 +43,11 @@ class ReadKey:
     reader: str
 
     def __post_init__(self) -> None:
-        for name in ("subject", "visit", "reader"):
+        columns = {"subject": Subject.subject_id, "visit": Case.visit_id, "reader": Read.reader}
+        for name, column in columns.items():
             if not getattr(self, name).strip():
                 raise StoreError(f"a read needs a {name}: {name} is empty")
+            check_value(getattr(self, name), column)
 
 
 @dataclass(frozen=True)

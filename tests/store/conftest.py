@@ -1,4 +1,6 @@
-"""Fixtures for the read store tests: a fresh SQLite store in a temporary folder."""
+"""Fixtures for the read store tests: a fresh SQLite store in a temporary folder, and the same
+tests on PostgreSQL when ``SPINE_ENDPOINTS_TEST_POSTGRES_URL`` names a scratch database (it is
+emptied; ``bash scripts/test-postgres.sh start`` prints one)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from scratch_postgres import POSTGRES_URL, empty_postgres
 
 from imaging.protocol import Protocol, load_protocol
 from imaging.store.store import ReadStore
@@ -25,3 +28,13 @@ def store_url(tmp_path: Path) -> str:
 def store(store_url: str) -> Iterator[ReadStore]:
     with ReadStore(store_url) as opened:
         yield opened
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store_url(request: pytest.FixtureRequest, store_url: str) -> str:
+    """An empty store on SQLite, then on PostgreSQL (skipped without a scratch database)."""
+    if request.param == "sqlite":
+        return store_url
+    if not POSTGRES_URL:
+        pytest.skip("set SPINE_ENDPOINTS_TEST_POSTGRES_URL to run")
+    return empty_postgres(POSTGRES_URL)

@@ -60,3 +60,21 @@ def old_store_with_a_submitted_read(url: str, revision: str) -> int:
             {"read": read.id},
         )
         return read.id
+
+
+def old_store_with_an_image(url: str, revision: str, path: str) -> None:
+    """A store at ``revision`` (before archive roots) holding one image registered as ``path``
+    (as that code stored it: as given on the command line), assigned to S1's baseline case."""
+    migrate_to(url, revision)
+    with ReadStore(url, migrate=False) as old, old.writing() as session:
+        case = get_case(session, "S1", "baseline", actor="t")
+        session.execute(
+            text(
+                "INSERT INTO images (sop_instance_uid, series_instance_uid, study_instance_uid, "
+                "subject_pk, case_pk, path, sha256, modality, film, time_point_id, "
+                "assignment_status, assignment_reason, registered_at) VALUES ('1.2.3', '', '', "
+                ":subject, :case, :path, :sha, 'DX', 'neutral', 'BASELINE', 'assigned', '', "
+                "CURRENT_TIMESTAMP)"
+            ),
+            {"subject": case.subject_pk, "case": case.id, "path": path, "sha": "0" * 64},
+        )

@@ -35,7 +35,13 @@ def writer(url: str, prefix: str, count: int, start: Any, times: Any) -> None:
         began = time.time()
         for i in range(count):
             subject = f"{prefix}-{i:03d}"
-            import_grade_rows(store, protocol, [grade_row(subject, str(1 + i % 5))], actor=prefix)
+            import_grade_rows(
+                store,
+                protocol,
+                [grade_row(subject, str(1 + i % 5))],
+                actor=prefix,
+                register_unknown=True,
+            )
             with store.writing() as session:
                 case = get_case(session, *SHARED[:2], actor=prefix)
                 latest = latest_version(session, case, SHARED[2])

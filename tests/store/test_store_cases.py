@@ -13,6 +13,7 @@ from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
 from imaging.errors import StoreError
 from imaging.protocol import Protocol
+from imaging.store.archive_roots import image_path
 from imaging.store.cases import (
     ImageRecord,
     assign_flagged,
@@ -66,7 +67,7 @@ def test_images_are_assigned_by_time_point_then_by_date(
     assert len(records[1].sha256) == 64
     with store.writing() as session:
         images = register_images(session, protocol, records, actor="t")
-        by_path = {image.path: image for image in images}
+        by_path = {image_path(session, image): image for image in images}
         visits = {
             str(path.name): (session.get(Case, by_path[str(path)].case_pk).visit_id  # type: ignore[union-attr]
                              if by_path[str(path)].case_pk else None)

@@ -25,7 +25,7 @@ COUNT = 15
 def test_two_writer_processes_lose_nothing(store_url: str, protocol: Protocol) -> None:
     with ReadStore(store_url) as store:
         import_grade_rows(store, protocol, [store_workers.grade_row("SHARED", "4", "R0")],
-                          actor="setup")  # fmt: skip
+                          actor="setup", register_unknown=True)  # fmt: skip
     context = multiprocessing.get_context("spawn")
     start = context.Barrier(2)
     times = context.Queue()
@@ -67,7 +67,7 @@ def test_a_writer_killed_mid_save_leaves_the_last_committed_state(
 ) -> None:
     rows = [store_workers.grade_row(f"KEPT-{i}", str(1 + i)) for i in range(3)]
     with ReadStore(store_url) as store:
-        import_grade_rows(store, protocol, rows, actor="setup")
+        import_grade_rows(store, protocol, rows, actor="setup", register_unknown=True)
         before = grade_csv_text(export_grade_rows(store, protocol), protocol)
         with store.reading() as session:
             audit_before = len(audit_entries(session))
@@ -97,7 +97,13 @@ def test_a_writer_killed_mid_save_leaves_the_last_committed_state(
                 == 0
             )
             assert session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
-        import_grade_rows(store, protocol, [store_workers.grade_row("AFTER", "2")], actor="t")
+        import_grade_rows(
+            store,
+            protocol,
+            [store_workers.grade_row("AFTER", "2")],
+            actor="t",
+            register_unknown=True,
+        )
         assert "AFTER,baseline,L4-L5,R1,2,I,0," in grade_csv_text(
             export_grade_rows(store, protocol), protocol
         )

@@ -133,13 +133,13 @@ def test_a_correction_recomputes_the_measures_from_the_stored_corners_and_films(
     mine = corners[(corners["subject"] == "DLBP-001") & (corners["visit"] == "baseline")]
     mine.to_csv(tmp_path / "corners.csv", index=False)
     films = load_landmarks(tmp_path / "corners.csv", mm_per_pixel=0.16)
-    import_landmarks(store, protocol, films, actor="t")
+    import_landmarks(store, protocol, films, actor="t", register_unknown=True)
     form = GradeRow("DLBP-001", "baseline", "L4-L5", "ground-truth", (("pfirrmann", "4"),))
-    import_grade_rows(store, protocol, [form], actor="t")
+    import_grade_rows(store, protocol, [form], actor="t", register_unknown=True)
     with store.reading() as session:
         before = {(r.level, r.measure, r.film): r for r in stored_rows(session, protocol)}
     fixed = GradeRow("DLBP-001", "baseline", "L4-L5", "ground-truth", (("pfirrmann", "5"),))
-    import_grade_rows(store, protocol, [fixed], actor="t", reason="re-read")
+    import_grade_rows(store, protocol, [fixed], actor="t", reason="re-read", register_unknown=True)
     with store.reading() as session:
         after = {(r.level, r.measure, r.film): r for r in stored_rows(session, protocol)}
     assert set(before) == set(after)

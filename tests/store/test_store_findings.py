@@ -57,20 +57,22 @@ def test_a_findings_form_completes_a_read_and_keeps_its_grades_and_comments(
     tmp_path: Path, store: ReadStore, protocol: Protocol
 ) -> None:
     grades = read_grade_csv(write(tmp_path, GRADES, "grades.csv"), protocol)
-    import_grade_rows(store, protocol, grades, actor="a")
+    import_grade_rows(store, protocol, grades, actor="a", register_unknown=True)
     findings = read_grade_csv(write(tmp_path, FINDINGS, "findings.csv"), protocol)
-    summary = import_grade_rows(store, protocol, findings, actor="a")
+    summary = import_grade_rows(store, protocol, findings, actor="a", register_unknown=True)
     assert summary.completed == [("DLBP-001", "baseline", "R1", 2)] and not summary.corrected
     exported = grade_csv_text(export_grade_rows(store, protocol), protocol)
     assert exported.splitlines()[1:] == [
         'DLBP-001,baseline,L4-L5,R1,4,I,I,not_assessable,,,,,"dark, collapsed"',
         "DLBP-001,baseline,spine,R1,,,,,no,no,no,no,",
     ]
-    again = import_grade_rows(store, protocol, findings, actor="a")  # the same file again
+    again = import_grade_rows(
+        store, protocol, findings, actor="a", register_unknown=True
+    )  # the same file again
     assert again.unchanged == [("DLBP-001", "baseline", "R1")]
     # the export is a complete form: imported back, it changes nothing
     back = read_grade_csv(write(tmp_path, exported, "exported.csv"), protocol)
-    assert import_grade_rows(store, protocol, back, actor="a").unchanged == [
+    assert import_grade_rows(store, protocol, back, actor="a", register_unknown=True).unchanged == [
         ("DLBP-001", "baseline", "R1")
     ]
 
@@ -79,14 +81,11 @@ def test_eligibility_from_the_store_names_the_undecided_finding(
     tmp_path: Path, store_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     for name, text in (("grades.csv", GRADES), ("findings.csv", FINDINGS)):
-        assert (
-            main(["grades", "import", str(write(tmp_path, text, name)), "--store", store_url]) == 0
-        )
+        assert main(["grades", "import", "--register-unknown", str(write(tmp_path, text, name)),
+                     "--store", store_url]) == 0  # fmt: skip
     month_6 = FINDINGS.replace("baseline", "month_6")
-    assert (
-        main(["grades", "import", str(write(tmp_path, month_6, "m6.csv")), "--store", store_url])
-        == 2
-    )
+    assert main(["grades", "import", "--register-unknown", str(write(tmp_path, month_6, "m6.csv")),
+                 "--store", store_url]) == 2  # fmt: skip
     assert "spondylitis is read at baseline only, not at month_6" in capsys.readouterr().err
 
     out = tmp_path / "eligibility.csv"

@@ -52,26 +52,29 @@ def test_grades_round_trip_import_store_export_unchanged(
     tmp_path: Path, store: ReadStore, protocol: Protocol
 ) -> None:
     rows = read_grade_csv(write(tmp_path, FORM), protocol)
-    summary = import_grade_rows(store, protocol, rows, actor="alice")
+    summary = import_grade_rows(store, protocol, rows, actor="alice", register_unknown=True)
     assert len(summary.created) == 4 and not summary.corrected
     assert grade_csv_text(export_grade_rows(store, protocol), protocol) == exported(FORM)
-    again = import_grade_rows(store, protocol, rows, actor="alice")
+    again = import_grade_rows(store, protocol, rows, actor="alice", register_unknown=True)
     assert len(again.unchanged) == 4 and not again.created and not again.corrected
 
 
 def test_a_correction_is_audited_with_its_reason_and_exported_as_latest(
     tmp_path: Path, store: ReadStore, protocol: Protocol
 ) -> None:
-    import_grade_rows(store, protocol, read_grade_csv(write(tmp_path, FORM), protocol), actor="a")
+    form = read_grade_csv(write(tmp_path, FORM), protocol)
+    import_grade_rows(store, protocol, form, actor="a", register_unknown=True)
     fix = FORM.splitlines()[0] + '\nDLBP-001,baseline,L4-L5,R1,5,I,II,"dark, collapsed"\n'
     fixed_rows = read_grade_csv(write(tmp_path, fix, "fix.csv"), protocol)
 
     with pytest.raises(GradeValueError, match="a correction needs --reason") as caught:
-        import_grade_rows(store, protocol, fixed_rows, actor="bob")
+        import_grade_rows(store, protocol, fixed_rows, actor="bob", register_unknown=True)
     assert caught.value.problems[0][0] == 2
     assert "at L4-L5 modic_caudal, L4-L5 pfirrmann" in caught.value.problems[0][1]
 
-    summary = import_grade_rows(store, protocol, fixed_rows, actor="bob", reason="adjudicated")
+    summary = import_grade_rows(
+        store, protocol, fixed_rows, actor="bob", reason="adjudicated", register_unknown=True
+    )
     assert summary.corrected == [("DLBP-001", "baseline", "R1", 2)]
 
     with store.reading() as session:
@@ -99,12 +102,13 @@ def test_a_correction_is_audited_with_its_reason_and_exported_as_latest(
 def test_nothing_is_imported_when_any_group_is_refused(
     tmp_path: Path, store: ReadStore, protocol: Protocol
 ) -> None:
-    import_grade_rows(store, protocol, read_grade_csv(write(tmp_path, FORM), protocol), actor="a")
+    form = read_grade_csv(write(tmp_path, FORM), protocol)
+    import_grade_rows(store, protocol, form, actor="a", register_unknown=True)
     mixed = (FORM.splitlines()[0] + "\nDLBP-009,baseline,L4-L5,R1,3,I,I,\n"
              "DLBP-001,month_6,L4-L5,R1,5,I,0,\n")  # fmt: skip
     rows = read_grade_csv(write(tmp_path, mixed, "mixed.csv"), protocol)
     with pytest.raises(GradeValueError):
-        import_grade_rows(store, protocol, rows, actor="a")
+        import_grade_rows(store, protocol, rows, actor="a", register_unknown=True)
     subjects = {row.subject for row in export_grade_rows(store, protocol)}
     assert subjects == {"DLBP-001", "DLBP-002"}
 
@@ -113,21 +117,22 @@ def test_command_line_round_trip_correction_and_audit(
     tmp_path: Path, store_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     form = write(tmp_path, FORM)
-    assert main(["grades", "import", str(form), "--store", store_url, "--actor", "alice"]) == 0
+    assert main(["grades", "import", "--register-unknown", str(form), "--store", store_url,
+                 "--actor", "alice"]) == 0  # fmt: skip
     out = tmp_path / "out.csv"
     assert main(["grades", "export", "--out", str(out), "--store", store_url]) == 0
     assert out.read_text(encoding="utf-8") == exported(FORM)
 
     bad = write(tmp_path, FORM.replace("L4-L5,R1,4,I,I", "L4-L5,R1,6,IV,I"), "bad.csv")
-    assert main(["grades", "import", str(bad), "--store", store_url]) == 2
+    assert main(["grades", "import", "--register-unknown", str(bad), "--store", store_url]) == 2
     error = capsys.readouterr().err
     assert "bad.csv: 2 bad rows:" in error
     assert "line 3: pfirrmann: '6' is not a grade of the Pfirrmann scale" in error
     assert "line 3: modic_cranial: 'IV' is not a grade of the Modic scale" in error
 
     fix = write(tmp_path, FORM.replace("month_6,L4-L5,R1,4,I,0", "month_6,L4-L5,R1,5,I,0"), "f.csv")
-    assert main(["grades", "import", str(fix), "--store", store_url, "--actor", "bob",
-                 "--reason", "second look"]) == 0  # fmt: skip
+    assert main(["grades", "import", "--register-unknown", str(fix), "--store", store_url,
+                 "--actor", "bob", "--reason", "second look"]) == 0  # fmt: skip
     capsys.readouterr()
     assert main(["audit", "--subject", "DLBP-001", "--store", store_url]) == 0
     trail = capsys.readouterr().out

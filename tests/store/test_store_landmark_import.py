@@ -58,7 +58,9 @@ def test_a_new_read_is_stored_with_the_measures_of_its_corners(
     store: ReadStore, protocol: Protocol, corners: Path
 ) -> None:
     films = load_landmarks(corners, mm_per_pixel=MM)
-    summary = import_landmarks(store, protocol, films, actor="alice", path=str(corners))
+    summary = import_landmarks(
+        store, protocol, films, actor="alice", path=str(corners), register_unknown=True
+    )
     assert summary.created == [("DLBP-001", "baseline", "ground-truth")]
     expected = endpoint_rows(
         StudyRead("DLBP-001", "baseline", "ground-truth", 1,
@@ -71,7 +73,7 @@ def test_a_new_read_is_stored_with_the_measures_of_its_corners(
         found = stored[(row.level, row.measure, row.film)]
         assert (found.value, found.note, found.calibration) == (row.value, row.note, "calibrated")
         assert (found.read_version, found.software_version) == (1, __version__)
-    again = import_landmarks(store, protocol, films, actor="alice")
+    again = import_landmarks(store, protocol, films, actor="alice", register_unknown=True)
     assert again.unchanged == [("DLBP-001", "baseline", "ground-truth")]
     with store.reading() as session:
         trail = audit_entries(session, subject="DLBP-001")
@@ -81,14 +83,19 @@ def test_a_new_read_is_stored_with_the_measures_of_its_corners(
 def test_a_changed_corner_needs_a_reason_and_then_the_measures_follow(
     store: ReadStore, protocol: Protocol, corners: Path, tmp_path: Path
 ) -> None:
-    import_landmarks(store, protocol, load_landmarks(corners, mm_per_pixel=MM), actor="a")
+    import_landmarks(
+        store, protocol, load_landmarks(corners, mm_per_pixel=MM), actor="a", register_unknown=True
+    )
     import_grade_rows(store, protocol, [GradeRow("DLBP-001", "baseline", "L4-L5", "ground-truth",
-                                                 (("pfirrmann", "4"),))], actor="a")  # fmt: skip
+                                                 (("pfirrmann", "4"),))],
+                      actor="a", register_unknown=True)  # fmt: skip
     before = _measures(store, protocol)[("L4-L5", "disc_height_anterior", "neutral")]
     moved = load_landmarks(_moved(corners, tmp_path / "moved.csv"), mm_per_pixel=MM)
     with pytest.raises(LandmarkError, match=r"neutral L5 anterior_superior; a correction needs"):
-        import_landmarks(store, protocol, moved, actor="b")
-    summary = import_landmarks(store, protocol, moved, actor="b", reason="L5 corner re-placed")
+        import_landmarks(store, protocol, moved, actor="b", register_unknown=True)
+    summary = import_landmarks(
+        store, protocol, moved, actor="b", reason="L5 corner re-placed", register_unknown=True
+    )
     assert summary.corrected == [("DLBP-001", "baseline", "ground-truth", 3)]
     after = _measures(store, protocol)[("L4-L5", "disc_height_anterior", "neutral")]
     assert before.value is not None and after.value is not None
@@ -112,7 +119,7 @@ def test_refused_reads_name_the_problem_and_nothing_is_stored(
     nobody["subject"], nobody["reader"] = "DLBP-010", ""
     bad = tmp_path / "bad.csv"
     pd.concat([table, other, nobody]).to_csv(bad, index=False)
-    status = main(["landmarks", "import", str(bad), "--mm-per-pixel", str(MM),
+    status = main(["landmarks", "import", "--register-unknown", str(bad), "--mm-per-pixel", str(MM),
                    "--store", store_url])  # fmt: skip
     assert status == 2
     error = capsys.readouterr().err
@@ -121,8 +128,8 @@ def test_refused_reads_name_the_problem_and_nothing_is_stored(
     assert "nothing was imported" in error
     with ReadStore(store_url) as store, store.reading() as session:
         assert stored_rows(session, store_protocol()) == []
-    assert main(["landmarks", "import", str(corners), "--mm-per-pixel", str(MM),
-                 "--store", store_url]) == 0  # fmt: skip
+    assert main(["landmarks", "import", "--register-unknown", str(corners), "--mm-per-pixel",
+                 str(MM), "--store", store_url]) == 0  # fmt: skip
 
 
 def store_protocol() -> Protocol:

@@ -7,12 +7,12 @@ Runs only when ``SPINE_ENDPOINTS_TEST_POSTGRES_URL`` names a scratch database (i
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Iterator
 
 import pytest
 import store_workers
 from old_stores import OLD_CORNERS, old_store_with_a_submitted_read
+from scratch_postgres import POSTGRES_URL, empty_postgres
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DatabaseError
 
@@ -34,18 +34,13 @@ from imaging.store.reads import (
 from imaging.store.schema import Read
 from imaging.store.store import ReadStore
 
-URL = os.environ.get("SPINE_ENDPOINTS_TEST_POSTGRES_URL", "")
+URL = POSTGRES_URL
 pytestmark = pytest.mark.skipif(not URL, reason="set SPINE_ENDPOINTS_TEST_POSTGRES_URL to run")
 
 
 @pytest.fixture
 def pg_store() -> Iterator[ReadStore]:
-    engine = create_engine(URL)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    with ReadStore(URL) as store:
+    with ReadStore(empty_postgres(URL)) as store:
         yield store
 
 
@@ -53,11 +48,11 @@ def test_postgres_store_round_trip_correction_and_guards(
     pg_store: ReadStore, protocol: Protocol
 ) -> None:
     rows = [store_workers.grade_row("P-1", "3"), store_workers.grade_row("P-2", "4")]
-    import_grade_rows(pg_store, protocol, rows, actor="t")
+    import_grade_rows(pg_store, protocol, rows, actor="t", register_unknown=True)
     text_before = grade_csv_text(export_grade_rows(pg_store, protocol), protocol)
     assert "P-1,baseline,L4-L5,R1,3,I,0," in text_before
     import_grade_rows(pg_store, protocol, [store_workers.grade_row("P-1", "5")], actor="t",
-                      reason="adjudication")  # fmt: skip
+                      reason="adjudication", register_unknown=True)  # fmt: skip
     assert "P-1,baseline,L4-L5,R1,5,I,0," in grade_csv_text(
         export_grade_rows(pg_store, protocol), protocol
     )
@@ -73,7 +68,7 @@ def test_postgres_store_round_trip_correction_and_guards(
 
 def test_postgres_two_writers_lose_nothing(pg_store: ReadStore, protocol: Protocol) -> None:
     import_grade_rows(pg_store, protocol, [store_workers.grade_row("SHARED", "4", "R0")],
-                      actor="setup")  # fmt: skip
+                      actor="setup", register_unknown=True)  # fmt: skip
     context = multiprocessing.get_context("spawn")
     start, times = context.Barrier(2), context.Queue()
     workers = [

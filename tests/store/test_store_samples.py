@@ -12,6 +12,7 @@ import pytest
 
 from imaging.cli import main
 from imaging.protocol import Protocol
+from imaging.store.archive_roots import image_path
 from imaging.store.cases import ImageRecord, flagged_images, register_images
 from imaging.store.schema import Case
 from imaging.store.store import ReadStore
@@ -51,16 +52,19 @@ def test_sample_studies_are_assigned_to_their_visits(store: ReadStore, protocol:
         for image in images:
             case = session.get(Case, image.case_pk)
             assert case is not None
-            assert Path(image.path).parent.name == case.visit_id, image.assignment_reason
+            assert Path(image_path(session, image)).parent.name == case.visit_id, (
+                image.assignment_reason
+            )
         by_date = [i for i in images if i.time_point_id == ""]
-        assert {Path(i.path).parent.parent.name for i in by_date} == {"DLBP-003"}
+        assert {Path(image_path(session, i)).parent.parent.name for i in by_date} == {"DLBP-003"}
         assert all("in the month_6 window" in i.assignment_reason for i in by_date)
 
 
 def test_sample_eligibility_matches_the_ground_truth(
     tmp_path: Path, store_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["grades", "import", str(SAMPLES / "grades.csv"), "--store", store_url]) == 0
+    assert main(["grades", "import", "--register-unknown", str(SAMPLES / "grades.csv"), "--store",
+                 store_url]) == 0  # fmt: skip
     out = tmp_path / "eligibility.csv"
     status = main(["eligibility", "--landmarks", str(SAMPLES / "landmarks.csv"),
                    "--store", store_url, "--out", str(out)])  # fmt: skip
@@ -115,9 +119,11 @@ def expected_values(subject: str, visit: str) -> dict[tuple[str, str], float | N
 def test_sample_change_from_baseline_equals_the_ground_truth_differences(
     tmp_path: Path, store_url: str
 ) -> None:
-    assert main(["grades", "import", str(SAMPLES / "grades.csv"), "--store", store_url]) == 0
+    assert main(["grades", "import", "--register-unknown", str(SAMPLES / "grades.csv"), "--store",
+                 store_url]) == 0  # fmt: skip
     out = tmp_path / "endpoints.parquet"
-    assert main(["landmarks", "import", str(SAMPLES / "landmarks.csv"), "--store", store_url]) == 0
+    assert main(["landmarks", "import", "--register-unknown", str(SAMPLES / "landmarks.csv"),
+                 "--store", store_url]) == 0  # fmt: skip
     assert main(["export", "--store", store_url, "--out", str(out)]) == 0
     table = pd.read_parquet(out)
     checked = 0
