@@ -178,11 +178,7 @@ def _read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
                     )
                 rows.append(row)
     except UnicodeDecodeError as error:
-        raise ReportInputError(
-            f"not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset {error.start})",
-            path=path,
-            fix=_REWRITE,
-        ) from error
+        raise _not_utf8(path, error) from error
     except csv.Error as error:
         raise ReportInputError(
             f"line {reader.line_num}: not CSV ({error})", path=path, fix=_REWRITE
@@ -204,11 +200,7 @@ def _read_provenance(path: Path) -> dict[str, Any]:
     try:
         record = json.loads(path.read_bytes().decode("utf-8"))
     except UnicodeDecodeError as error:
-        raise ReportInputError(
-            f"not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset {error.start})",
-            path=path,
-            fix=_REWRITE,
-        ) from error
+        raise _not_utf8(path, error) from error
     except json.JSONDecodeError as error:
         raise ReportInputError(
             f"line {error.lineno}, column {error.colno}: not valid JSON "
@@ -256,6 +248,14 @@ def _pattern(key: str) -> str | None:
         if candidate in _PROVENANCE_TYPES:
             return candidate
     return None
+
+
+def _not_utf8(path: Path, error: UnicodeDecodeError) -> ReportInputError:
+    return ReportInputError(
+        f"not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset {error.start})",
+        path=path,
+        fix=_REWRITE,
+    )
 
 
 def _first_line(error: BaseException) -> str:
