@@ -32,7 +32,8 @@ class TrackedMotion:
 
     Angles in degrees; translations in mm (upper vertebra forward positive) and % of the lower
     superior endplate depth. ``angle_change_deg`` is target minus source. ``poor_match`` when
-    either vertebra's match was poor; ``reason`` says which.
+    either vertebra's match was poor: every value is then NaN (empty) and ``reason`` says which
+    vertebra and why it is empty.
     """
 
     level: DiscLevel
@@ -83,6 +84,9 @@ def rom_from_tracking(
         relative = upper_track.transform.angle_deg - lower_track.transform.angle_deg
         poor = [t.vertebra.value for t in (upper_track, lower_track) if t.poor_match]
         change = after[0] - before[0]
+        if poor:  # a value from a vertebra not matched with confidence is no value
+            before = after = (math.nan, math.nan, math.nan)
+            change = relative = math.nan
         out[level] = TrackedMotion(
             level=level,
             source_angle_deg=before[0],
@@ -95,7 +99,7 @@ def rom_from_tracking(
             translation_rom_mm=abs(after[1] - before[1]),
             translation_rom_pct_depth=abs(after[2] - before[2]),
             poor_match=bool(poor),
-            reason=f"poor match of {', '.join(poor)}" if poor else "",
+            reason=f"empty: poor match of {', '.join(poor)}" if poor else "",
         )
     return out
 

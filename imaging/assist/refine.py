@@ -52,6 +52,7 @@ from imaging.assist.refinement import (
     RefinementResult,
     RefinementStatus,
 )
+from imaging.assist.vertebra_guard import off_vertebra
 from imaging.errors import CalibrationError
 
 
@@ -257,6 +258,9 @@ class _Refiner:
         curved = [shape for shape in shapes if shape.startswith(CURVED_ENDPLATE)]
         if curved:
             unsure = f"{curved[0]}: where its rim meets the wall is uncertain; click kept"
+        if not unsure and self.calibrated:
+            frame = {k: self.sampler.to_frame(p) for k, p in clicks.items()}
+            unsure = off_vertebra(key, corner_point, frame)
         if unsure:
             confidence, why = 0.0, unsure
             shapes = []

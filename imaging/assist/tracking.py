@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 import numpy as np
@@ -32,6 +32,13 @@ from numpy.typing import ArrayLike
 
 from imaging.anatomy import BODY_OUTLINE, Corner, Film, Vertebra
 from imaging.assist.corners import CornerInput, Point, flat_corners, nested_corners
+from imaging.assist.identity import (
+    IdentityLimits,
+    Match,
+    check_neighbours,
+    film_identity,
+    off_film,
+)
 from imaging.assist.registration import (
     EdgeMap,
     FloatArray,
@@ -103,6 +110,9 @@ class TrackingResult:
     min_correlation: float
     anchor: str = ""
     """How the vertebrae's identity on the target film was established."""
+    identity: str = ""
+    """Why the target film is not this spine (another subject's, another part of the spine):
+    every vertebra is then a poor match; empty when it is."""
 
     def __iter__(self) -> Iterator[VertebraTrack]:
         return iter(self.vertebrae.values())
@@ -180,47 +190,35 @@ def track_vertebrae(
         v: VertebraTrack(v, None, MappingProxyType({}), math.nan, True, reason)
         for v, reason in skipped.items()
     }
-    anchor_note = "no vertebra could be tracked"
+    anchor_note, identity = "no vertebra could be tracked", ""
     if polygons:
         films = _Films(
             source, source_spacing, EdgeMap(source, source_spacing),
             target, target_spacing, EdgeMap(target, target_spacing),
             margin_mm, min_correlation,
         )  # fmt: skip
-        order = sorted(polygons, key=lambda v: v.position, reverse=True)  # caudal first
-        anchor = order[0]
+        limits = IdentityLimits()
         spin = np.arange(-max_spine_rotation_deg, max_spine_rotation_deg + 1e-9, 2.0)
-        if anchor is Vertebra.S1:
-            # The sacrum below S1 makes it unlike any lumbar body: search the whole film.
-            context = _sacral_context(polygons[anchor])
-            start = coarse_search(
-                EdgeMap(source, source_spacing, SPINE_GRID_MM),
-                EdgeMap(target, target_spacing, SPINE_GRID_MM),
-                [context], polygons[anchor].mean(axis=0), margin_mm + 1.0, spin,
-            ).transform  # fmt: skip
-            anchor_note = "S1 and the sacrum found on the whole film, then each vertebra above"
-        else:
-            everything = list(polygons.values())
-            start = coarse_search(
-                EdgeMap(source, source_spacing, SPINE_GRID_MM),
-                EdgeMap(target, target_spacing, SPINE_GRID_MM),
-                everything, np.concatenate(everything).mean(axis=0), margin_mm + 2.0, spin,
-            ).transform  # fmt: skip
-            anchor_note = (
-                f"no S1 to anchor on: {anchor} placed by a whole-spine match, then each vertebra "
-                "above; check that no vertebra is taken for its neighbour"
+        steps = (vertebra_rotation_deg, search_window_mm)
+        found, anchor_note = _track_chain(polygons, clicks, films, spin, steps, use_s1=True)
+        checked = _checked(found, polygons, films, limits)
+        anchored = Vertebra.S1 in polygons and _anchor_holds(checked, limits)
+        if Vertebra.S1 in polygons and not anchored and len(polygons) > 2:
+            # S1 was not found with confidence (cut off, shifted, hidden): anchor on the rest.
+            again, note = _track_chain(polygons, clicks, films, spin, steps, use_s1=False)
+            rechecked = _checked(again, polygons, films, limits)
+            if _score(rechecked) > _score(checked):
+                checked = rechecked
+                anchor_note = f"S1 not found with confidence; {note}"
+        identity = film_identity(
+            {v: m for v, (_, m) in checked.items()}, anchored or Vertebra.S1 not in polygons,
+            limits,
+        )  # fmt: skip
+        for vertebra, (track, match) in checked.items():
+            reasons = match.reasons if not identity else (*match.reasons, identity)
+            tracks[vertebra] = replace(
+                track, poor_match=bool(reasons), reason="; ".join(reasons) or "matched"
             )
-        reference, reference_position = start, anchor.position + 1
-        for vertebra in order:
-            # Each level between this vertebra and its reference adds to how far it may move.
-            levels = max(reference_position - vertebra.position, 1)
-            track = _track_one(
-                vertebra, polygons[vertebra], clicks[vertebra], reference, films,
-                vertebra_rotation_deg * levels, search_window_mm * levels,
-            )  # fmt: skip
-            tracks[vertebra] = track
-            if not track.poor_match and track.transform is not None:
-                reference, reference_position = track.transform.rigid, vertebra.position
     ordered = {v: tracks[v] for v in Vertebra if v in tracks}
     return TrackingResult(
         MappingProxyType(ordered),
@@ -228,7 +226,94 @@ def track_vertebrae(
         None if target_film is None else Film(target_film),
         min_correlation,
         anchor_note,
+        identity,
     )
+
+
+def _track_chain(
+    polygons: Mapping[Vertebra, FloatArray],
+    clicks: Mapping[Vertebra, Mapping[Corner, Point]],
+    films: _Films,
+    spin: FloatArray,
+    steps: tuple[float, float],
+    use_s1: bool,
+) -> tuple[dict[Vertebra, VertebraTrack], str]:
+    """Anchor (S1 and the sacrum, or the whole landmarked spine without S1), then each vertebra
+    from the anchor upward (S1 last when it is not the anchor)."""
+    order = sorted(polygons, key=lambda v: v.position, reverse=True)  # caudal first
+    if not use_s1 and Vertebra.S1 in polygons:
+        order = [*order[1:2], Vertebra.S1, *order[2:]]  # S1 searched from the vertebra above
+    anchor = order[0]
+    coarse_source = EdgeMap(films.source, films.source_spacing, SPINE_GRID_MM)
+    coarse_target = EdgeMap(films.target, films.target_spacing, SPINE_GRID_MM)
+    if anchor is Vertebra.S1:
+        # The sacrum below S1 makes it unlike any lumbar body: search the whole film.
+        context = _sacral_context(polygons[anchor])
+        start = coarse_search(
+            coarse_source, coarse_target, [context], polygons[anchor].mean(axis=0),
+            films.margin + 1.0, spin,
+        ).transform  # fmt: skip
+        note = "S1 and the sacrum found on the whole film, then each vertebra above"
+    else:
+        everything = [p for v, p in polygons.items() if v is not Vertebra.S1]
+        start = coarse_search(
+            coarse_source, coarse_target, everything, np.concatenate(everything).mean(axis=0),
+            films.margin + 2.0, spin,
+        ).transform  # fmt: skip
+        note = (
+            f"no S1 to anchor on: {anchor} placed by a whole-spine match, then each vertebra "
+            "above; check that no vertebra is taken for its neighbour"
+        )
+    tracks: dict[Vertebra, VertebraTrack] = {}
+    reference, reference_position = start, anchor.position + 1
+    for vertebra in order:
+        # Each level between this vertebra and its reference adds to how far it may move.
+        levels = max(abs(reference_position - vertebra.position), 1)
+        track = _track_one(
+            vertebra, polygons[vertebra], clicks[vertebra], reference, films,
+            steps[0] * levels, steps[1] * levels,
+        )  # fmt: skip
+        tracks[vertebra] = track
+        if not track.poor_match and track.transform is not None:
+            reference, reference_position = track.transform.rigid, vertebra.position
+    return tracks, note
+
+
+def _checked(
+    tracks: Mapping[Vertebra, VertebraTrack],
+    polygons: Mapping[Vertebra, FloatArray],
+    films: _Films,
+    limits: IdentityLimits,
+) -> dict[Vertebra, tuple[VertebraTrack, Match]]:
+    """Each track with its identity checks (:mod:`imaging.assist.identity`) applied."""
+    matches: dict[Vertebra, Match] = {}
+    for vertebra, track in tracks.items():
+        centre = polygons[vertebra].mean(axis=0)
+        reasons = () if not track.poor_match else (track.reason,)
+        if track.transform is None:
+            matches[vertebra] = Match(vertebra, centre, centre, math.nan, math.nan, reasons)
+            continue
+        rigid = track.transform.rigid
+        if off_film(rigid.apply(polygons[vertebra]), films.target.shape, films.target_spacing):
+            reasons = (*reasons, "its body lies partly off the target film")
+        matches[vertebra] = Match(
+            vertebra, centre, rigid.apply(centre), rigid.angle_deg, track.correlation, reasons
+        )
+    matches = check_neighbours(matches, limits)
+    return {v: (tracks[v], matches[v]) for v in tracks}
+
+
+def _anchor_holds(
+    checked: Mapping[Vertebra, tuple[VertebraTrack, Match]], limits: IdentityLimits
+) -> bool:
+    """S1 found with confidence: matched, passing the checks, at the film-level correlation."""
+    _, s1 = checked[Vertebra.S1]
+    return not s1.poor and s1.correlation >= limits.min_film_correlation
+
+
+def _score(checked: Mapping[Vertebra, tuple[VertebraTrack, Match]]) -> float:
+    """How much of the spine a tracking found: the summed correlation of its good matches."""
+    return float(sum(m.correlation for _, m in checked.values() if not m.poor))
 
 
 @dataclass(frozen=True)

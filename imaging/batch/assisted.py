@@ -6,7 +6,8 @@ Refinement (``refine``): the corners of every read film whose calibration gives 
 refined on its pixels (:func:`imaging.assist.refine_corners`; bone bright unless MONOCHROME1). A
 confident corner moves to the bone corner (never further than ``search_radius_mm`` from the
 click); one refinement is not confident about keeps the click, and the film's rows name it in
-their note. The film's rows say ``corners`` = ``refined``. An uncalibrated film is not refined
+their note. The film's rows say ``corners`` = ``refined`` when every corner was refined, ``click``
+when none was, else the counts (``refined 18/22, click 4``). An uncalibrated film is not refined
 (its search radius is in millimetres): its corners stay ``click``.
 
 Tracking (``track``), for each reader of the study:
@@ -34,7 +35,15 @@ from typing import TYPE_CHECKING
 
 from imaging.anatomy import DiscLevel, Film
 from imaging.batch.open_film import OpenedFilm
-from imaging.endpoints import PAIR_FILM, REFINED, TRACKED, EndpointRow, FilmCorners
+from imaging.endpoints import (
+    CLICK,
+    PAIR_FILM,
+    REFINED,
+    TRACKED,
+    EndpointRow,
+    FilmCorners,
+    corners_label,
+)
 from imaging.errors import LandmarkError, SpineEndpointsError
 
 if TYPE_CHECKING:
@@ -119,7 +128,8 @@ def refine_film(read: ReadFilm, options: AssistOptions, fail: Fail) -> ReadFilm:
         if kept
         else ""
     )
-    return replace(read, film=FilmCorners(refined, REFINED, _join(read.film.note, note)))
+    label = corners_label(REFINED if r.accepted else CLICK for r in result)
+    return replace(read, film=FilmCorners(refined, label, _join(read.film.note, note)))
 
 
 @dataclass
@@ -245,7 +255,13 @@ def _track(
         fail(path, f"not tracked: {error}")
         return None
     poor = [t for t in tracking if t.poor_match]
-    if poor:
+    if tracking.identity:
+        fail(
+            path,
+            f"not tracked: {tracking.identity} (tracked from the {name} film); read the {kind} "
+            "film, or check that it is this subject's",
+        )
+    elif poor:
         fail(
             path,
             f"poor match: {'; '.join(f'{t.vertebra} ({t.reason})' for t in poor)}, tracked "

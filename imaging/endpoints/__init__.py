@@ -10,9 +10,6 @@
 
 from imaging.endpoints.baseline import ChangeFromBaseline, complete_rows
 from imaging.endpoints.compute import (
-    CLICK,
-    REFINED,
-    TRACKED,
     FilmCorners,
     Grade,
     StudyRead,
@@ -20,6 +17,13 @@ from imaging.endpoints.compute import (
     measure_film,
     measure_pair,
     reads_from_landmarks,
+)
+from imaging.endpoints.corner_labels import (
+    CLICK,
+    REFINED,
+    TRACKED,
+    corners_label,
+    pair_label,
 )
 from imaging.endpoints.rows import COLUMNS, GRADE_UNIT, EndpointRow, visit_sort_key
 from imaging.endpoints.rules import MeasureRules
@@ -41,10 +45,12 @@ __all__ = [
     "MeasureRules",
     "StudyRead",
     "complete_rows",
+    "corners_label",
     "endpoint_rows",
     "endpoint_table",
     "measure_film",
     "measure_pair",
+    "pair_label",
     "reads_from_landmarks",
     "visit_sort_key",
     "write_endpoint_rows",

@@ -30,6 +30,7 @@ from types import MappingProxyType
 
 from imaging import __version__
 from imaging.anatomy import DiscLevel, Film
+from imaging.endpoints.corner_labels import CLICK, TRACKED, pair_label
 from imaging.endpoints.rows import GRADE_UNIT, EndpointRow, order_in_read
 from imaging.endpoints.rules import MeasureRules
 from imaging.errors import LandmarkError
@@ -40,8 +41,6 @@ from imaging.geometry.instability import InstabilityCriteria
 from imaging.geometry.landmarks import Landmarks
 from imaging.measures import MEASURES, MOTION_MEASURES, PAIR_FILM
 
-CLICK, REFINED, TRACKED = "click", "refined", "tracked"
-"""How a film's corners were obtained (the ``corners`` column)."""
 ROM_SOURCES: Mapping[str, str] = MappingProxyType(
     {
         "angular_rom": "segmental_angle",
@@ -59,7 +58,8 @@ class FilmCorners:
 
     landmarks: Landmarks
     corners: str = CLICK
-    """``click`` (as read), ``refined`` or ``tracked``."""
+    """``click`` (as read), ``refined`` or ``tracked``, or the counts of a mixed film
+    (:func:`~imaging.endpoints.corner_labels.corners_label`)."""
     note: str = ""
     """Appended to the ``note`` of the film's rows (and of its pair's rows)."""
 
@@ -128,11 +128,7 @@ def endpoint_rows(read: StudyRead, rules: MeasureRules) -> list[EndpointRow]:
         made.extend((row, film.corners, film.note) for row in measured)
     flexion, extension = films.get(Film.FLEXION), films.get(Film.EXTENSION)
     if flexion is not None and extension is not None:
-        method = (
-            flexion.corners
-            if flexion.corners == extension.corners
-            else f"{flexion.corners}/{extension.corners}"
-        )
+        method = pair_label(flexion.corners, extension.corners)
         note = "; ".join(n for n in (flexion.note, extension.note) if n)
         pair = measure_pair(
             flexion.landmarks, extension.landmarks, rules.instability_criteria(),

@@ -22,6 +22,7 @@ from imaging.endpoints import (
     Grade,
     MeasureRules,
     StudyRead,
+    corners_label,
     endpoint_rows,
 )
 from imaging.errors import LandmarkError, ReadImmutableError, SpineEndpointsError, StoreError
@@ -30,7 +31,6 @@ from imaging.protocol.model import Protocol
 from imaging.store.cases import case_names
 from imaging.store.reads import ReadContent, save_draft, submit
 from imaging.store.schema import Case, Measurement, Read
-from imaging.store.vocabulary import corners_obtained
 
 
 class MeasureRow(TypingProtocol):
@@ -146,7 +146,7 @@ def content_rows(
                 f"measured: {error.reason}",
                 fix="Correct the corners before submitting.",
             ) from error
-        films.append(FilmCorners(landmarks, corners_obtained(uses[image]).value))
+        films.append(FilmCorners(landmarks, corners_label(uses[image])))
     grades = tuple(
         Grade(level, item, code, grade_score(protocol, item, code))
         for (level, item), code in sorted(content.grades.items())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from assist_phantoms import Films, distance_mm, jitter
@@ -100,7 +102,8 @@ def test_a_film_without_the_spine_is_reported_as_poor_matches(seed1: Films) -> N
     assert result.mapped_corners() == {}
     assert len(result.mapped_corners(include_poor=True)) == 6
     motion = rom_from_tracking(seed1.flexion.corners_px, result, seed1.spacing)
-    assert all(m.poor_match and m.reason.startswith("poor match") for m in motion.values())
+    assert all(m.poor_match and m.reason.startswith("empty: poor match") for m in motion.values())
+    assert all(math.isnan(m.angular_rom_transform_deg) for m in motion.values())
 
 
 def test_vertebrae_without_enough_corners_are_listed_not_tracked(seed1: Films) -> None:

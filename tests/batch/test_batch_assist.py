@@ -271,7 +271,7 @@ def test_a_corner_refinement_is_not_sure_of_keeps_the_click_and_says_so(
     assert notes == {
         "neutral: 1 of 22 corners kept the click: L3 anterior_superior (beyond_radius)"
     }
-    assert set(neutral["corners"]) == {"refined"}
+    assert set(neutral["corners"]) == {"refined 21/22, click 1"}
     truth = film_truth(archive)
     height = dict(zip(neutral["level"], neutral["value"], strict=True))
     expected = {

@@ -23,6 +23,7 @@ from imaging.endpoints import (
     Grade,
     MeasureRules,
     StudyRead,
+    corners_label,
     endpoint_rows,
 )
 from imaging.errors import LandmarkError
@@ -41,7 +42,7 @@ from napari_spine_endpoints._model.measures import (
 from napari_spine_endpoints._model.observable import Observable
 from napari_spine_endpoints._model.placement import CornerLabel, PlacementState
 from napari_spine_endpoints._model.proposals import ProposalSet
-from napari_spine_endpoints._model.provenance import CornerRecord, corners_obtained
+from napari_spine_endpoints._model.provenance import CornerRecord
 from napari_spine_endpoints._model.suggestions import DiscCentres, Suggestions
 
 DRAFT_FORMAT = "spine-endpoints-draft/1"
@@ -156,7 +157,7 @@ class ReadingSession(Observable):
             except LandmarkError as error:
                 errors[film.value] = str(error)
                 continue
-            obtained = corners_obtained(placement.records.values()).value
+            obtained = corners_label(record.used for record in placement.records.values())
             films.append(FilmCorners(landmarks, obtained))
         grades = (
             ()

@@ -1,0 +1,137 @@
+"""Films that look like real ones (issue 14): right within the targets, or empty with the reason.
+
+Small default phantoms (``PhantomSpec.normal``, 704 x 512 films), one variation each; the
+benchmark (``benchmarks/bench_assist_looks.py``) carries the statistics.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from assist_phantoms import distance_mm, jitter
+
+from imaging.anatomy import Corner, Film, Vertebra
+from imaging.assist import refine_corners, rom_from_tracking, track_vertebrae
+from imaging.assist.vertebra_guard import off_vertebra
+from imaging.endpoints import corners_label
+from imaging.phantom import PhantomSpec, RadiographSetup, level_measures, range_of_motion
+from imaging.phantom.radiograph import RenderedRadiograph, render_radiograph
+from imaging.phantom.variations import FilmLook
+
+
+def film(kind: str, look: FilmLook, spec: PhantomSpec | None = None) -> RenderedRadiograph:
+    spec = spec or PhantomSpec.normal()
+    return render_radiograph(spec, kind, RadiographSetup(), np.random.default_rng(3), look)
+
+
+@pytest.mark.parametrize(
+    ("look", "note"),
+    [
+        (FilmLook(corner_radius_mm=5.0), ""),
+        (FilmLook(osteophyte_mm=4.0), ""),
+        (FilmLook(double_contour_mm=2.0), "double endplate contour"),
+        (FilmLook(iliac_crests=True), ""),
+    ],
+    ids=["rounded", "osteophytes", "double contour", "iliac crests"],
+)
+def test_refined_corners_are_right_or_keep_the_click_with_the_reason(
+    look: FilmLook, note: str
+) -> None:
+    rendered = film("neutral", look)
+    spacing = rendered.pixel_spacing_mm
+    clicks = jitter(rendered.corners_px, spacing, 2.0, seed=5)
+    result = refine_corners(rendered.pixels, clicks, spacing)
+    errors = []
+    for r in result:
+        truth = rendered.corners_px[r.vertebra][r.corner]
+        if r.accepted:
+            errors.append(distance_mm(r.used, truth, spacing))
+            assert errors[-1] < 1.0, (r.vertebra, r.corner, r.reason)  # never silently wrong
+        else:
+            assert r.used == r.clicked and r.reason
+    assert not errors or float(np.median(errors)) <= 0.5  # none given: all kept with reasons
+    if note:
+        assert any(note in r.reason for r in result)
+
+
+def test_rounded_corners_take_the_outline_point_and_say_so() -> None:
+    rendered = film("neutral", FilmLook(corner_radius_mm=5.0))
+    spacing = rendered.pixel_spacing_mm
+    result = refine_corners(rendered.pixels, rendered.corners_px, spacing)
+    accepted = [r for r in result if r.accepted]
+    assert accepted and {r.definition for r in accepted} == {"outline"}
+    assert {row["definition"] for row in result.rows()} >= {"outline"}
+
+
+def test_a_refined_corner_across_the_disc_middle_keeps_the_click() -> None:
+    l4_ai, l5_as = (Vertebra.L4, Corner.ANTERIOR_INFERIOR), (Vertebra.L5, Corner.ANTERIOR_SUPERIOR)
+    clicks = {l4_ai: np.array([100.0, 50.0]), l5_as: np.array([102.4, 50.0])}  # 2.4 mm disc
+    on_l5 = np.array([102.2, 50.0])  # the fit landed on L5's endplate
+    assert "across the middle of the disc space, on L5's side" in off_vertebra(l4_ai, on_l5, clicks)
+    assert off_vertebra(l4_ai, np.array([100.3, 50.0]), clicks) == ""
+
+
+@pytest.fixture(scope="module")
+def flexion() -> RenderedRadiograph:
+    return film("flexion", FilmLook())
+
+
+@pytest.mark.parametrize(
+    "look",
+    [FilmLook(shift_mm=(10.0, 0.0)), FilmLook(cut_below_s1_mm=-5.0), FilmLook(shift_mm=(60, 0))],
+    ids=["shifted 10 mm", "S1 off the film", "shifted 60 mm"],
+)
+def test_tracked_rom_is_right_or_empty_with_the_reason(
+    flexion: RenderedRadiograph, look: FilmLook
+) -> None:
+    extension = film("extension", look)
+    spacing = flexion.pixel_spacing_mm
+    tracking = track_vertebrae(flexion.pixels, flexion.corners_px, extension.pixels, spacing)
+    truth = range_of_motion(
+        level_measures(flexion.corners_px, spacing), level_measures(extension.corners_px, spacing)
+    )
+    for level, motion in rom_from_tracking(flexion.corners_px, tracking, spacing).items():
+        if motion.poor_match:
+            assert math.isnan(motion.angular_rom_transform_deg)
+            assert motion.reason.startswith("empty: poor match of")
+            continue
+        true = truth[level.value]
+        assert motion.angular_rom_transform_deg == pytest.approx(true["angular_rom_deg"], abs=1.0)
+        assert motion.translation_rom_mm == pytest.approx(true["translation_rom_mm"], abs=0.6)
+
+
+def test_another_subjects_film_is_flagged_as_such(flexion: RenderedRadiograph) -> None:
+    other = PhantomSpec.random(np.random.default_rng(50))
+    extension = film("extension", FilmLook(), other)
+    spacing = flexion.pixel_spacing_mm
+    tracking = track_vertebrae(flexion.pixels, flexion.corners_px, extension.pixels, spacing)
+    assert "does not show this spine" in tracking.identity
+    assert "another subject's film" in tracking.identity
+    assert set(tracking.poor_matches) == set(tracking.vertebrae)
+    motion = rom_from_tracking(flexion.corners_px, tracking, spacing)
+    assert all(math.isnan(m.translation_rom_mm) for m in motion.values())
+
+
+def test_the_corners_label_counts_a_mixed_film_and_never_says_refined_for_clicks() -> None:
+    assert corners_label(["refined"] * 18 + ["click"] * 4) == "refined 18/22, click 4"
+    assert corners_label(["click"] * 22) == "click"
+    assert corners_label(["refined"] * 22) == "refined"
+    assert corners_label(["tracked"] * 20 + ["moved"] * 2) == "tracked 20/22, click 2"
+
+
+def test_default_look_keeps_the_sample_films_and_a_look_keeps_exact_truth() -> None:
+    plain = film(Film.NEUTRAL, FilmLook())
+    again = render_radiograph(
+        PhantomSpec.normal(), Film.NEUTRAL, RadiographSetup(), np.random.default_rng(3)
+    )
+    assert np.array_equal(plain.pixels, again.pixels)
+    rounded = film(Film.NEUTRAL, FilmLook(corner_radius_mm=5.0))
+    # r = 5 mm at about 90 degrees: the outline point lies r (sqrt 2 - 1) = 2.1 mm inside.
+    moved = distance_mm(
+        rounded.corners_px[Vertebra.L3][Corner.ANTERIOR_SUPERIOR],
+        plain.corners_px[Vertebra.L3][Corner.ANTERIOR_SUPERIOR],
+        plain.pixel_spacing_mm,
+    )
+    assert moved == pytest.approx(5.0 * (math.sqrt(2) - 1), abs=0.15)
