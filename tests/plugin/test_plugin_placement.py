@@ -100,6 +100,16 @@ def test_next_level_jumps_to_the_next_vertebra() -> None:
     assert state.current == CornerLabel(Vertebra.L5, Corner.ANTERIOR_SUPERIOR)
 
 
+def test_next_level_when_every_corner_is_placed_arms_no_corner() -> None:
+    """G goes on to the next disc to grade: a placed corner must not become the one a click
+    moves (the click that focuses the canvas would move it)."""
+    state = PlacementState.for_levels([DiscLevel.L4_L5])
+    for index in range(len(state.labels)):
+        state.place(index, index)
+    state.next_level()
+    assert state.current is None and state.prompt == "All corners placed or skipped"
+
+
 def test_move_and_remove_notify_listeners() -> None:
     state = PlacementState.for_levels([DiscLevel.L4_L5])
     calls: list[int] = []

@@ -228,10 +228,16 @@ class PlacementState(Observable):
         self._changed()
 
     def next_level(self) -> None:
-        """Jump to the next vertebra down: its first open corner, else its first corner."""
+        """Jump to the next vertebra down: its first open corner, else its first corner.
+
+        With nothing left to place (every corner placed or skipped) it stays: G then only moves
+        the grading on, and the click that gives the canvas the keyboard moves no corner.
+        """
         current = self.current
+        if current is None:
+            return
         order = list(dict.fromkeys(x.vertebra for x in self.labels))
-        position = -1 if current is None else order.index(current.vertebra)
+        position = order.index(current.vertebra)
         if position + 1 >= len(order):
             return
         vertebra = order[position + 1]

@@ -54,8 +54,8 @@ class CaseLoader:
         blinded = context.protocol.blinded_reading
         previous = [layer for layer in viewer.layers if ImageInfo.from_metadata(layer.metadata)]
         self._retired[reading_id] = context.close_session(and_remove=previous, later=True)
-        context.new_session(case.subject, case.visit, label=reading_id if blinded else "")
-        context.case_id = reading_id
+        label = reading_id if blinded else ""
+        context.new_session(case.subject, case.visit, label=label, case_id=reading_id)
         self._queue.clear()
         context.message.emit(f"Loading case {reading_id} ...")
         worker = create_worker(read_in_stages, [path for path, _ in case.images])

@@ -115,10 +115,14 @@ class ReadingContext(QObject):
         """The open read's status and version in the store."""
         return self.lifecycle.state
 
-    def new_session(self, subject: str, visit: str, label: str = "") -> ReadingSession:
-        """Start (or resume from the store's draft) the read of ``subject`` at ``visit``."""
+    def new_session(
+        self, subject: str, visit: str, label: str = "", case_id: str | None = None
+    ) -> ReadingSession:
+        """Start (or resume from the store's draft) the read of ``subject`` at ``visit``;
+        ``case_id``: its worklist reading id (known to the widgets when they hear of it)."""
         self.close_session()
         session = ReadingSession(self.protocol, self.reader_id, subject, visit, label)
+        self.case_id = case_id
         self.lifecycle.open(session)
         session.subscribe(self._on_session_changed)
         self.session_replaced.emit()
