@@ -1,34 +1,61 @@
-"""``spine-endpoints agreement``: how far the readers agree, on grades and measures."""
+"""``spine-endpoints agreement``: how far readers agree, per measure and level, on grades and on
+eligibility; inter-reader and intra-reader (docs/agreement.md)."""
 
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import Any
 
 from imaging.cli._trial import add_protocol_option, add_store_option
+from imaging.cli.heights import spacing
 
-SHOWN = ("percent_agreement", "kappa", "kappa_linear", "kappa_quadratic", "ICC(2,1)",
-         "ICC(3,1)", "bland_altman_bias", "bland_altman_lower", "bland_altman_upper")  # fmt: skip
+SHOWN = ("ICC(", "kappa")
+"""Statistics printed (every statistic goes to --out)."""
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "agreement",
-        help="reader agreement: kappa on grades, ICC and Bland-Altman on measures",
-        description="Between readers who read the same cases (each reader's newest submitted "
-        "version): per grading item, percent agreement and Cohen's kappa per pair of readers "
-        "(linear and quadratic weighted on ordered scales such as Pfirrmann, over the whole "
-        "scale; unweighted on nominal ones such as Modic); per radiograph measure and film, the "
-        "intraclass correlations of Shrout & Fleiss over all readers and Bland-Altman bias and "
-        "95% limits of agreement per pair. A tidy table, one row per statistic.",
+        help="reader agreement: ICC, Bland-Altman and SDC per measure and level; kappa on grades",
+        description="Between readers who read the same cases, and between a reader's first and "
+        "repeat reads: per radiograph measure, film and level (never pooled across levels) the "
+        "protocol's primary intraclass correlation with its 95%% CI, Bland-Altman bias and "
+        "limits of agreement with their CIs, SEM and the smallest detectable change; per "
+        "grading item and level (and over all levels) percent exact and within-one agreement "
+        "and Cohen's kappa weighted as the protocol pre-specifies, with a 95%% CI from a "
+        "bootstrap over subjects; per eligibility rule and for the subject's verdict, "
+        "percent agreement and kappa. Reads come from the store (each reader's newest "
+        "submitted version; adjudicators' reads left out), or from files with a reader column "
+        "when --landmarks or --grades is given. A tidy table, one row per statistic.",
     )
     parser.add_argument(
-        "--readers",
-        nargs="+",
-        metavar="READER",
-        help="the readers to compare (default: all with submitted reads)",
+        "--landmarks", type=Path, metavar="FILE", help="landmark file (CSV or JSON) with a "
+        "reader column: the readers' corners, measured as `heights` measures them",
+    )  # fmt: skip
+    parser.add_argument(
+        "--grades", type=Path, metavar="FILE.csv", help="grade form with a reader column"
     )
+    parser.add_argument(
+        "--repeat-landmarks", type=Path, metavar="FILE", help="the same readers' repeat reads "
+        "of the same cases (a later session): intra-reader agreement",
+    )  # fmt: skip
+    parser.add_argument(
+        "--repeat-grades", type=Path, metavar="FILE.csv", help="repeat grades: intra-reader"
+    )
+    parser.add_argument(
+        "--mm-per-pixel", type=spacing, metavar="MM[,MM]", help="calibration for every film of "
+        "the landmark files (recorded as user-supplied); the images are then optional",
+    )  # fmt: skip
+    parser.add_argument(
+        "--archive", type=Path, metavar="DIR",
+        help="folder whose DICOM headers resolve images given as SOPInstanceUIDs",
+    )  # fmt: skip
+    parser.add_argument(
+        "--readers", nargs="+", metavar="READER",
+        help="the readers to compare (default: every reader found)",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, metavar="FILE", help="FILE.csv or FILE.parquet")
     for add in (add_protocol_option, add_store_option):
         add(parser)
@@ -39,21 +66,61 @@ def run(args: argparse.Namespace) -> int:
     from imaging.agreement import agreement_table
     from imaging.endpoints.table import write_frame
     from imaging.protocol.loader import load_protocol
-    from imaging.store.store import ReadStore
 
     protocol = load_protocol(args.protocol)
-    with ReadStore(args.store) as store, store.reading() as session:
-        table = agreement_table(session, protocol, args.readers)
-    shown = table[table["statistic"].isin(SHOWN) & (table["film"].isin(("", "neutral")))]
-    for record in shown.to_dict("records"):
-        film, unit = str(record["film"]), str(record["unit"])
-        name = f"{record['name']} ({film})" if film else str(record["name"])
-        suffix = "%" if unit == "%" else (f" {unit}" if unit else "")
-        number = float(record["value"])
-        value = f"{number:>9.3f}{suffix}" if number == number else f"{'-':>9}"  # NaN: no pairs
-        print(f"{record['kind']!s:<8} {name:<36} {record['statistic']!s:<20} {value}  "
-              f"n={record['n']}  {record['readers']}")  # fmt: skip
+    files = (args.landmarks, args.grades, args.repeat_landmarks, args.repeat_grades)
+    if any(path is not None for path in files):
+        from imaging.cli._files import rows_from_files
+
+        def read(landmarks: Path | None, grades: Path | None) -> list[Any]:
+            if landmarks is None and grades is None:
+                return []
+            return rows_from_files(
+                protocol, landmarks, grades, archive=args.archive, mm_per_pixel=args.mm_per_pixel
+            )
+
+        rows = read(args.landmarks, args.grades)
+        repeats = read(args.repeat_landmarks, args.repeat_grades)
+    else:
+        rows, repeats = _stored(args, protocol), []
+    table = agreement_table(protocol, rows, repeats, args.readers)
+    _print(table, protocol.agreement.primary_icc_model)
     if args.out:
         write_frame(table, args.out)
         print(f"{args.out}: {len(table)} rows")
     return 0
+
+
+def _stored(args: argparse.Namespace, protocol: Any) -> list[Any]:
+    """The store's current reads as endpoint rows, adjudicators' reads left out."""
+    from imaging.store.export import reader_roles, stored_rows
+    from imaging.store.store import ReadStore
+    from imaging.store.vocabulary import ReaderRole
+
+    with ReadStore(args.store) as store, store.reading() as session:
+        rows = stored_rows(session, protocol)
+        roles = reader_roles(session)
+    return [
+        row
+        for row in rows
+        if roles.get((row.subject, row.visit, row.reader)) != ReaderRole.ADJUDICATOR
+    ]
+
+
+def _print(table: Any, model: str) -> None:
+    print(f"Primary ICC: {model}")
+    for record in table.to_dict("records"):
+        if not str(record["statistic"]).startswith(SHOWN):
+            continue
+        film, unit = str(record["film"]), str(record["unit"])
+        name = f"{record['name']} ({film})" if film else str(record["name"])
+        print(
+            f"{record['readers']!s:<10} {name:<32} {record['level']!s:<6} "
+            f"{record['statistic']!s:<18} {_number(record['estimate'])}"
+            f" [{_number(record['ci_lower']).strip()}, {_number(record['ci_upper']).strip()}]"
+            f"{' ' + unit if unit else ''}  n={record['n_pairs']} ({record['n_subjects']} subjects)"
+        )
+
+
+def _number(value: float) -> str:
+    return f"{value:>8.3f}" if math.isfinite(value) else f"{'-':>8}"

@@ -13,6 +13,7 @@ from typing import Any
 
 from imaging.errors import ProtocolError
 from imaging.protocol._toml import Table, TomlSource, located
+from imaging.protocol.agreement import agreement_settings
 from imaging.protocol.model import (
     CASE_SITE,
     COMPARISONS,
@@ -106,6 +107,7 @@ def protocol_from_toml(source: TomlSource) -> Protocol:
         for rule_table in eligibility.tables("rules", []):
             rules.append(located(rule_table, partial(_rule, rule_table, context, None)))
         eligibility.done()
+    agreement = agreement_settings(root.table("agreement", None), scales)
 
     def build() -> Protocol:
         protocol = Protocol(
@@ -125,6 +127,7 @@ def protocol_from_toml(source: TomlSource) -> Protocol:
             **settings,
             eligibility_visit=eligibility_visit,
             rules=tuple(rules),
+            agreement=agreement,
             source=str(source.path),
         )
         root.done()

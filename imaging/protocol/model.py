@@ -25,6 +25,7 @@ from imaging.measures import (
     measure,
     unknown_measure,
 )
+from imaging.protocol.agreement import AgreementSettings
 from imaging.protocol.scales import Scale
 
 _TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -353,6 +354,8 @@ class Protocol:
     rules: tuple[Rule, ...] = ()
     blinded_reading: bool = True
     baseline_to_treatment_days: tuple[int, int] | None = None
+    agreement: AgreementSettings = field(default_factory=AgreementSettings)
+    """Pre-specified reader agreement statistics (``[agreement]``)."""
     source: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
