@@ -87,9 +87,6 @@ class Vector(NamedTuple):
     def dot(self, other: Vector) -> FloatArray:
         return self.row * other.row + self.col * other.col
 
-    def midpoint(self, other: Vector) -> Vector:
-        return Vector((self.row + other.row) * 0.5, (self.col + other.col) * 0.5)
-
 
 def physical(points: ArrayLike, spacing: ArrayLike = (1.0, 1.0)) -> Vector:
     """(row, col) pixels, shape ``(n, 2)`` or ``(2,)`` -> components in the units of ``spacing``."""
@@ -119,9 +116,10 @@ BLOCK = 16_384
 
 
 def _block(value: ArrayLike, count: int, start: int) -> FloatArray:
-    """Rows ``start:start + BLOCK`` of a per-level array; scalars and single pairs as they are."""
-    array = np.asarray(value, dtype=np.float64)
-    if array.ndim == 0 or len(array) != count or array.shape == (2,):
+    """Rows ``start:start + BLOCK`` of a per-level array (``count`` > BLOCK long); scalars and
+    single pairs as they are."""
+    array = np.asarray(value)
+    if array.ndim == 0 or len(array) != count:
         return array
     return array[start : start + BLOCK]
 
@@ -204,9 +202,7 @@ def _disc_measures(
     with np.errstate(divide="ignore", invalid="ignore"):
         depth = (upper_depth + lower_depth) * 0.5
         index = np.where(depth > 0, mean / depth, np.nan)
-        # A zero-depth endplate gives 0 / 0 = NaN here, as it should.
-        distance = back.dot(lower) / lower_depth
-        pct = distance * 100.0 / lower_depth
+        slip = _translation(back, lower, lower_depth)
         # The bisector runs along the sum of the two endplates' unit vectors (both posterior ->
         # anterior); a height across it is |height vector x bisector| / |bisector|.
         along_row, along_col = upper.row / upper_depth, upper.col / upper_depth
@@ -239,7 +235,7 @@ def _disc_measures(
             index_bisector,
         ),
         angle,
-        Translation(distance, pct),
+        slip,
     )
 
 
@@ -262,24 +258,6 @@ def disc_heights(
     ).heights
 
 
-def facing_from_disc(
-    upper_inferior_anterior: ArrayLike,
-    upper_inferior_posterior: ArrayLike,
-    lower_superior_anterior: ArrayLike,
-    lower_superior_posterior: ArrayLike,
-) -> FloatArray:
-    """Facing (+1 / -1, NaN when undecidable) of each level from its own four corners.
-
-    The upper endplate's midpoint is cranial of the lower endplate, so the sign of
-    ``cross(lower endplate posterior->anterior, lower midpoint->upper midpoint)`` is the facing.
-    A collapsed disc (upper midpoint on the lower endplate line) gives NaN.
-    """
-    ua, up = physical(upper_inferior_anterior), physical(upper_inferior_posterior)
-    la, lp = physical(lower_superior_anterior), physical(lower_superior_posterior)
-    side = np.sign((la - lp).cross(ua.midpoint(up) - la.midpoint(lp)))
-    return np.where(side == 0, np.nan, side)
-
-
 def segmental_angle(
     upper_inferior_anterior: ArrayLike,
     upper_inferior_posterior: ArrayLike,
@@ -293,7 +271,9 @@ def segmental_angle(
     Both endplate lines run posterior -> anterior; the angle turns the lower superior endplate onto
     the upper inferior endplate, positive toward cranial (lordosis), in (-180, 180]. ``facing`` (+1
     or -1, scalar or per level) is the film's orientation; when None it is taken from each disc's
-    own corners (:func:`facing_from_disc`).
+    own corners: the upper endplate's midpoint is cranial of the lower endplate, so the sign of
+    ``cross(lower endplate posterior->anterior, lower midpoint->upper midpoint)`` is the facing
+    (NaN for a collapsed disc, its upper midpoint on the lower endplate line).
     """
     return disc_measures(
         upper_inferior_anterior,
@@ -320,11 +300,16 @@ def translation(
     la = physical(lower_superior_anterior, spacing)
     lp = physical(lower_superior_posterior, spacing)
     endplate = la - lp
-    depth = endplate.length()
     with np.errstate(divide="ignore", invalid="ignore"):
-        distance = np.where(depth > 0, (up - lp).dot(endplate) / depth, np.nan)
-        pct = np.where(depth > 0, 100.0 * distance / depth, np.nan)
-    return Translation(distance, pct)
+        return _translation(up - lp, endplate, endplate.length())
+
+
+def _translation(back: Vector, lower: Vector, lower_depth: FloatArray) -> Translation:
+    """``back`` (lower posterior-superior -> upper posterior-inferior corner) projected on the
+    ``lower`` endplate (posterior -> anterior, of length ``lower_depth``); a zero-depth endplate
+    gives 0 / 0 = NaN (call under ``np.errstate(divide="ignore", invalid="ignore")``)."""
+    distance = back.dot(lower) / lower_depth
+    return Translation(distance, distance * 100.0 / lower_depth)
 
 
 def vertebral_body_heights(

@@ -115,6 +115,15 @@ def test_translation_forward_is_positive_and_in_percent_of_depth() -> None:
     assert backward.pct_depth[0] == pytest.approx(-20.0)
 
 
+def test_translation_over_a_collapsed_or_tiny_endplate() -> None:
+    # A lower endplate of zero depth (both corners on one pixel) has no direction: NaN, no warning.
+    collapsed = translation((0.0, 4.0), (10.0, 0.0), (10.0, 0.0), SPACING)
+    assert np.isnan(collapsed.distance[0]) and np.isnan(collapsed.pct_depth[0])
+    # A 0.5 mm endplate (2 px x 0.25 mm) is short but measured: 1 px forward = 0.25 mm = 50 %.
+    tiny = translation((0.0, 1.0), (10.0, 2.0), (10.0, 0.0), SPACING)
+    assert (tiny.distance[0], tiny.pct_depth[0]) == pytest.approx((0.25, 50.0))
+
+
 def test_vertebral_body_heights_by_hand() -> None:
     heights = vertebral_body_heights((0, 40), (0, 0), (30, 40), (28, 0), (0.5, 0.25))
     assert heights.anterior[0] == pytest.approx(15.0)
@@ -325,6 +334,21 @@ def test_many_levels_are_measured_in_blocks_with_the_same_values() -> None:
         assert whole.heights.index[i] == pytest.approx(one.heights.index[0])
         assert whole.segmental_angle[i] == pytest.approx(one.segmental_angle[0])
         assert whole.translation.pct_depth[i] == pytest.approx(one.translation.pct_depth[0])
+
+
+def test_many_levels_in_blocks_with_shared_corner_spacing_and_facing() -> None:
+    # One lower endplate, one (row, col) spacing and one facing for every level: broadcast in
+    # every block, not cut into blocks as per-level arrays are.
+    count = BLOCK + 3
+    up = np.column_stack([np.full(count, 90.0), np.arange(count) % 7])
+    ua = up + np.array([-2.0, 40.0])
+    whole = disc_measures(ua, up, LOWER_AS, LOWER_PS, SPACING, 1.0)
+    assert whole.translation.distance.shape == (count,)
+    for i in (0, BLOCK, count - 1):
+        one = disc_measures(ua[i], up[i], LOWER_AS, LOWER_PS, SPACING, 1.0)
+        assert whole.translation.distance[i] == pytest.approx(one.translation.distance[0])
+        assert whole.heights.mean[i] == pytest.approx(one.heights.mean[0])
+        assert whole.segmental_angle[i] == pytest.approx(one.segmental_angle[0])
 
 
 # --- slip-independent disc height and static slip (Frobin 1997; Meyerding 1932) ---------------
