@@ -3,7 +3,8 @@
 ``write_report(out_dir)`` reads what ``spine-endpoints batch`` wrote in ``out_dir`` and writes
 ``out_dir/report.html``: per subject, disc height and height loss over visits at each level, ROM at
 each visit, Pfirrmann and Modic over visits; cohort change from baseline by visit; the eligibility
-summary; the failures; provenance.
+summary; reader agreement (``agreement.csv`` of ``spine-endpoints agreement``, when present); the
+failures; provenance.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from imaging.atomic import write_text_atomically
+from imaging.report.agreement import agreement_section, load_agreement
 from imaging.report.data import ReportData, ReportInputError, load
 from imaging.report.page import render
 
@@ -24,5 +26,6 @@ def write_report(out_dir: str | Path, path: str | Path | None = None) -> Path:
     has no endpoint table.
     """
     data = load(out_dir)
+    agreement = agreement_section(load_agreement(out_dir))  # agreement.csv, when there is one
     target = Path(path) if path is not None else Path(out_dir) / "report.html"
-    return write_text_atomically(target, render(data))
+    return write_text_atomically(target, render(data, [agreement] if agreement else []))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import html
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -38,8 +38,16 @@ code { font-size: 0.9em; }
 VERDICT_CLASS = {"pass": "pass", "fail": "fail", "eligible": "pass", "not eligible": "fail"}
 
 
-def render(data: ReportData) -> str:
-    """The whole page as a string."""
+class Section(NamedTuple):
+    """A section made elsewhere (e.g. :mod:`imaging.report.agreement`), its HTML escaped."""
+
+    anchor: str
+    label: str
+    html: str
+
+
+def render(data: ReportData, sections: Sequence[Section] = ()) -> str:
+    """The whole page as a string; ``sections`` follow the eligibility section."""
     protocol = data.provenance.get("protocol", {})
     trial = protocol.get("name") or protocol.get("trial_id") or "Spine endpoints"
     subjects = data.subjects
@@ -56,6 +64,7 @@ def render(data: ReportData) -> str:
             f'<a href="#{anchor}">{label}</a>'
             for anchor, label in (
                 ("eligibility", "Eligibility"),
+                *((section.anchor, section.label) for section in sections),
                 ("cohort", "Cohort"),
                 ("subjects", f"Subjects ({len(subjects)})"),
                 ("failures", f"Failures ({len(data.failures)})"),
@@ -64,6 +73,7 @@ def render(data: ReportData) -> str:
         )
         + "</nav>",
         _eligibility(data),
+        *(section.html for section in sections),
         _cohort(data),
         '<h2 id="subjects">Subjects</h2>',
         _threshold_note(data),
