@@ -179,7 +179,7 @@ def test_stored_measures_say_how_their_corners_were_obtained(
     point = placement.positions[L5_AS]
     assert corners_obtained(placement.records.values()) is LandmarkUse.CLICK
     placement.update({L5_AS: (point, CornerRecord(LandmarkUse.REFINED, point, point, 0.9))})
-    assert {row.corners for row in session.measures().rows} == {"refined"}
+    assert {row.corners for row in session.measures().rows} == {"refined 1/22, click 21"}
     moved = CornerRecord(LandmarkUse.MOVED, point)
     assert corners_obtained([moved, CornerRecord.clicked(point)]) is LandmarkUse.CLICK
     tracked = CornerRecord(LandmarkUse.TRACKED, None)
