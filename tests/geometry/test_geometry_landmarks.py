@@ -148,8 +148,21 @@ def test_crossing_outline_refused() -> None:
 def test_swapped_vertebra_labels_refused() -> None:
     corners = spine_corners()
     corners[Vertebra.L2], corners[Vertebra.L3] = corners[Vertebra.L3], corners[Vertebra.L2]
-    with pytest.raises(LandmarkError, match="L2 is not cranial of L3 along the spine"):
+    with pytest.raises(LandmarkError) as info:
         _build(corners)
+    # every row of both vertebrae, in line order (line 9 before line 10)
+    assert str(info.value) == (
+        "reads.csv: subject DLBP-007, visit baseline, film flexion, reader R2: L2 is not cranial "
+        "of L3 along the spine: vertebra labels swapped? (line 6, line 7, line 8, line 9, line 10, "
+        "line 11, line 12, line 13). Check which vertebra is L2 and which is L3."
+    )
+    # Corners given without rows (a GUI, an API call): the message names no rows at all.
+    with pytest.raises(LandmarkError) as unsourced:
+        Landmarks(corners, subject="DLBP-007")
+    assert str(unsourced.value) == (
+        "subject DLBP-007, film neutral: L2 is not cranial of L3 along the spine: vertebra labels "
+        "swapped? Check which vertebra is L2 and which is L3."
+    )
 
 
 def test_patient_orientation_decides_anterior() -> None:
@@ -164,6 +177,33 @@ def test_tie_between_sides_is_refused() -> None:
     corners = _swap(_swap(corners, Vertebra.L4, AS, PS), Vertebra.L4, AI, PI)
     with pytest.raises(LandmarkError, match="cannot tell anterior from posterior"):
         _build(corners)
+
+
+def test_tie_names_the_vertebrae_of_each_side_in_spine_order() -> None:
+    corners = spine_corners(vertebrae=(Vertebra.T12, Vertebra.L1, Vertebra.L2, Vertebra.L3))
+    for vertebra in (Vertebra.L2, Vertebra.L3):
+        corners = _swap(_swap(corners, vertebra, AS, PS), vertebra, AI, PI)
+    with pytest.raises(LandmarkError) as info:
+        _build(corners)
+    assert (
+        "cannot tell anterior from posterior: the anterior corners of T12, L1 lie on one side "
+        "of the spine and those of L2, L3 on the other"
+    ) in str(info.value)
+
+
+def test_bad_anterior_direction_names_the_file_and_film() -> None:
+    with pytest.raises(LandmarkError) as info:
+        _build(spine_corners(), anterior_direction=(math.nan, 1.0))
+    assert str(info.value) == (
+        f"reads.csv: {LABEL}: anterior_direction must be a (row, col) vector, got (nan, 1.0)"
+    )
+
+
+def test_landmarks_without_calibration_or_rows() -> None:
+    landmarks = Landmarks(spine_corners(vertebrae=(Vertebra.L4, Vertebra.L5)))
+    assert landmarks.calibration.source == "none"
+    assert landmarks.calibration.detail == "no calibration given with the landmarks"
+    assert {point.source for point in landmarks.points()} == {""}
 
 
 def test_validation_happens_in_millimetres() -> None:

@@ -229,6 +229,12 @@ def test_height_loss_flag_threshold_and_strictness() -> None:
     assert np.isnan(HeightLossRule().flag([36.0])).all()
 
 
+def test_reference_names_need_one_flag_per_level() -> None:
+    assert reference_names([True, False, True, False, False], LUMBAR_LEVELS) == "L1-L2;L3-L4"
+    with pytest.raises(ValueError):  # a row of another film's levels is never silently cut
+        reference_names([True, False], LUMBAR_LEVELS)
+
+
 def test_a_level_cannot_be_its_own_reference() -> None:
     with pytest.raises(ValueError, match="own reference"):
         HeightLossRule.build(reference_levels={"L4-L5": ["L4-L5"]})
@@ -318,6 +324,31 @@ def test_unknown_preset_lists_the_names() -> None:
     with pytest.raises(SpineEndpointsError, match="unknown instability preset 'aaos'") as info:
         instability_preset("aaos")
     assert all(name in str(info.value) for name in PRESETS)
+
+
+def test_replaced_limits_keep_each_thresholds_strictness_or_default_to_strict() -> None:
+    inclusive = InstabilityCriteria(
+        "site", "the site's limits", translation_mm=Threshold(3.0, strict=False)
+    )
+    moved = inclusive.with_limits(max_translation_mm=4)
+    assert moved.translation_mm == Threshold(4.0, strict=False)
+    assert moved.name == "site with translation ROM >= 4 mm"
+    assert moved.description == "these limits: translation ROM >= 4 mm; otherwise the site's limits"
+    # No translation limit before: a new one is strict (> limit), as published limits are.
+    angle_only = InstabilityCriteria("angles", "angles only", angle_deg=Threshold(5.0, False))
+    added = angle_only.with_limits(max_translation_mm=3)
+    assert added.translation_mm == Threshold(3.0, strict=True)
+    assert added.angle_deg == Threshold(5.0, strict=False)
+    mm_only = InstabilityCriteria("mm", "mm only", translation_mm=Threshold(3.0))
+    assert mm_only.with_limits(max_angle_deg=8).angle_deg == Threshold(8.0, strict=True)
+
+
+def test_unknown_preset_message_in_full() -> None:
+    with pytest.raises(SpineEndpointsError) as info:
+        instability_preset("aaos")
+    assert str(info.value) == (
+        "unknown instability preset 'aaos'. Use one of: us-device-ide, white-panjabi."
+    )
 
 
 def test_many_levels_are_measured_in_blocks_with_the_same_values() -> None:
