@@ -14,7 +14,7 @@ from imaging.protocol import (
     evaluate_eligibility,
     load_protocol,
 )
-from imaging.protocol.eligibility import RuleResult
+from imaging.protocol.eligibility import GRADE_COLUMNS, RuleResult, split_grades
 
 LEVELS = ("L1-L2", "L2-L3", "L3-L4", "L4-L5", "L5-S1")
 
@@ -251,3 +251,61 @@ def test_a_slip_in_mm_on_an_uncorrected_scale_decides_nothing() -> None:
     )
     rule = {r.rule_id: r for r in result.results}["dynamic_instability"]
     assert rule.verdict is Verdict.FAIL  # a trustworthy 3.2 mm slip excludes
+
+
+def test_measures_alone_or_grades_alone_are_evaluated() -> None:
+    (only_measures,) = evaluate_eligibility(
+        load_protocol(), measures=pd.DataFrame(measures("S", 25.0, 1.0, 5.0))
+    )
+    assert verdicts(only_measures)["height_loss_target"] == "pass"
+    assert verdicts(only_measures)["pfirrmann_target"] == "not evaluable"
+    (only_grades,) = evaluate_eligibility(load_protocol(), pd.DataFrame(grades("S", "4", "I", "0")))
+    assert verdicts(only_grades)["pfirrmann_target"] == "pass"
+    assert verdicts(only_grades)["height_loss_target"] == "not evaluable"
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "message"),
+    [
+        ("grades", "code", "the grades table lacks columns ['code']"),
+        ("measures", "value", "the measures table lacks columns ['value']"),
+    ],
+)
+def test_a_table_without_a_column_is_refused_naming_it(
+    table: str, column: str, message: str
+) -> None:
+    frames = {
+        "grades": pd.DataFrame(grades("S", "4", "I", "0")),
+        "measures": pd.DataFrame(measures("S", 25.0, 1.0, 5.0)),
+    }
+    frames[table] = frames[table].drop(columns=[column])
+    with pytest.raises(ValueError) as info:
+        evaluate_eligibility(load_protocol(), frames["grades"], frames["measures"])
+    assert str(info.value) == message
+
+
+def test_endpoint_rows_split_into_grades_and_measures() -> None:
+    # Endpoint table rows (docs/endpoint-table.md): a grade row has a grade code, a measure row
+    # an empty or missing one.
+    rows = pd.DataFrame(
+        [
+            {"subject": "S", "visit": "baseline", "level": "L4-L5", "measure": "pfirrmann",
+             "grade": "4", "value": math.nan, "unit": "", "reader": "R1", "role": "primary",
+             "note": "dark disc"},
+            {"subject": "S", "visit": "baseline", "level": "L4-L5", "measure": "angular_rom",
+             "grade": math.nan, "value": 6.0, "unit": "deg", "reader": "R1", "role": "primary",
+             "note": ""},
+            {"subject": "S", "visit": "baseline", "level": "L4-L5",
+             "measure": "translation_rom", "grade": "", "value": 1.0, "unit": "mm",
+             "reader": "R1", "role": "primary", "note": ""},
+        ]
+    )  # fmt: skip
+    grade_rows, measure_rows = split_grades(rows)
+    assert list(grade_rows.columns) == [*GRADE_COLUMNS, "role", "note"]
+    assert grade_rows.to_dict("records") == [
+        {"subject": "S", "visit": "baseline", "level": "L4-L5", "item": "pfirrmann",
+         "code": "4", "reader": "R1", "role": "primary", "note": "dark disc"}
+    ]  # fmt: skip
+    assert list(measure_rows["measure"]) == ["angular_rom", "translation_rom"]
+    bare, _ = split_grades(rows.drop(columns=["role", "note"]))
+    assert list(bare.columns) == list(GRADE_COLUMNS)
