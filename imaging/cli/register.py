@@ -57,8 +57,7 @@ def register(subparsers: Any) -> None:
 def parse_treatment_dates(values: list[str]) -> dict[str, dt.date]:
     """``["DLBP-001=2025-03-04", ...]`` -> {subject: date}; a bad value raises naming it."""
     from imaging.errors import StoreError
-    from imaging.store.identifiers import check_value
-    from imaging.store.schema import Subject
+    from imaging.store.identifiers import check_subject_id
 
     dates: dict[str, dt.date] = {}
     for value in values:
@@ -72,7 +71,7 @@ def parse_treatment_dates(values: list[str]) -> dict[str, dt.date]:
                 f"--treatment-date {value!r} is not SUBJECT=YYYY-MM-DD",
                 fix="Give e.g. --treatment-date DLBP-001=2025-03-04",
             )
-        check_value(subject.strip(), Subject.subject_id, "--treatment-date: subject id")
+        check_subject_id(subject.strip(), "--treatment-date: subject id")
         dates[subject.strip()] = day
     return dates
 

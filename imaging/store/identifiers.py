@@ -87,6 +87,13 @@ def check_value(
         raise StoreError(message, path=path, fix=fix)
 
 
+def check_subject_id(value: str, what: str = "") -> None:
+    """:func:`check_value` for a subject id (the column of ``subjects.subject_id``)."""
+    from imaging.store.schema import Subject  # the schema registers this module's ORM hook
+
+    check_value(value, Subject.subject_id, what)
+
+
 @cache
 def _text_columns(mapper: Mapper[Any]) -> tuple[tuple[str, Any, int], ...]:
     """(attribute, column, length; 0 for Text) of a mapped class's text columns."""
