@@ -297,15 +297,12 @@ then uncalibrated, with the reason. Change the bounds here for unusual equipment
 
 
 def _read_spacing(
-    dataset: Any, keyword: str, label: str, kind: str = "projection"
+    dataset: Any, keyword: str, label: str, kind: str
 ) -> tuple[float, float] | str | None:
     """(row, col) mm, or a string saying why the attribute is unusable, or None when absent.
 
     ``kind``: ``projection`` or ``cross-sectional``, for :data:`PLAUSIBLE_SPACING_MM`."""
-    raw = _attribute(dataset, keyword)
-    if raw is None:
-        return None
-    value = getattr(raw, "value", raw)
+    value = _attribute(dataset, keyword)
     if value is None or value == "":
         return None
     try:

@@ -409,3 +409,117 @@ def test_magnification_correction_leaves_patient_millimetres_alone() -> None:
         Calibration.none(),
     ):
         assert calibration.corrected_for_magnification(1.25, "protocol P") is calibration
+
+
+DETECTOR_DETAIL = "(0018,1164) Imager Pixel Spacing, not corrected for magnification"
+
+
+@pytest.mark.parametrize(
+    ("attributes", "spacing", "detail"),
+    [
+        (
+            {"PixelSpacing": [0.1, 0.1], "ImagerPixelSpacing": [0.143, 0.143]},
+            (0.1, 0.1),
+            "(0028,0030) Pixel Spacing differs from Imager Pixel Spacing (calibration type not "
+            "stated)",
+        ),
+        (
+            {"ImagerPixelSpacing": [0.15, 0.2], "EstimatedRadiographicMagnificationFactor": 1.25},
+            (0.12, 0.16),
+            "(0018,1164) Imager Pixel Spacing / (0018,1114) Estimated Radiographic "
+            "Magnification Factor 1.25",
+        ),
+        ({"ImagerPixelSpacing": [0.15, 0.2]}, (0.15, 0.2), DETECTOR_DETAIL),
+        (
+            {"PixelSpacing": [0.15, 0.2], "ImagerPixelSpacing": [0.15, 0.2]},
+            (0.15, 0.2),
+            "(0028,0030) Pixel Spacing equals Imager Pixel Spacing: " + DETECTOR_DETAIL,
+        ),
+        (
+            {"ImagerPixelSpacing": [0.15, 0.2], "EstimatedRadiographicMagnificationFactor": 0.9},
+            (0.15, 0.2),
+            DETECTOR_DETAIL + " (Estimated Radiographic Magnification Factor 0.9 ignored (must "
+            "be >= 1))",
+        ),
+        # an empty factor is an absent one, not a malformed one
+        (
+            {"ImagerPixelSpacing": [0.15, 0.2], "EstimatedRadiographicMagnificationFactor": ""},
+            (0.15, 0.2),
+            DETECTOR_DETAIL,
+        ),
+        (
+            {"PixelSpacing": [0.2, 0.25]},
+            (0.2, 0.25),
+            "(0028,0030) Pixel Spacing alone on a projection image: whether it is at the "
+            "detector or in the patient is not stated",
+        ),
+        ({}, None, "no Pixel Spacing or Imager Pixel Spacing"),
+        ({"PixelSpacing": ""}, None, "no Pixel Spacing or Imager Pixel Spacing"),
+        (
+            {"PixelSpacing": [0, 0.1], "ImagerPixelSpacing": [0.01, 0.1]},
+            None,
+            "(0028,0030) Pixel Spacing is 0\\0.1: zero, negative or not finite; (0018,1164) "
+            "Imager Pixel Spacing is 0.01\\0.1 mm: outside the 0.02-2 mm per pixel a projection "
+            "image can have (calibration.PLAUSIBLE_SPACING_MM)",
+        ),
+        (
+            {"Modality": "CT", "PixelSpacing": [0.5, 0.6]},
+            (0.5, 0.6),
+            "(0028,0030) Pixel Spacing (CT)",
+        ),
+        ({"Modality": "MR"}, None, "no (0028,0030) Pixel Spacing (MR)"),
+        (
+            {"Modality": "MR", "PixelSpacing": [40, 0.5], "ImagerPixelSpacing": [0.1]},
+            None,
+            "(0028,0030) Pixel Spacing is 40\\0.5 mm: outside the 0.05-10 mm per pixel a "
+            "cross-sectional image can have (calibration.PLAUSIBLE_SPACING_MM); (0018,1164) "
+            "Imager Pixel Spacing should have 2 values (row, col), has 1 ('0.1')",
+        ),
+    ],
+)
+def test_every_detail_in_full(
+    attributes: dict[str, Any], spacing: tuple[float, float] | None, detail: str
+) -> None:
+    """The detail is what the endpoint table and every refusal show: pinned word for word."""
+    calibration = Calibration.from_dataset(dataset(**attributes))
+    assert calibration.detail == detail
+    if spacing is None:
+        assert calibration.pixel_spacing is None
+    else:
+        assert calibration.pixel_spacing == pytest.approx(spacing)
+
+
+def test_strict_pydicom_settings_still_give_the_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A site that makes pydicom raise on invalid values: the malformed spacing is still a reason
+    # on an uncalibrated image, never a ValueError out of pydicom.
+    monkeypatch.setattr(pydicom.config.settings, "reading_validation_mode", pydicom.config.RAISE)
+    read = save_malformed(
+        dataset(PixelSpacing="7777777"), tmp_path / "a.dcm", {b"7777777": b"abc\\0.1"}
+    )
+    calibration = Calibration.from_dataset(read)
+    assert calibration.detail == "(0028,0030) Pixel Spacing is malformed (['abc', '0.1'])"
+
+
+def test_padding_of_a_value_read_from_a_file(tmp_path: Path) -> None:
+    # "0.2\0.2" padded with a NUL (some writers do) is read; a trailing letter is malformed.
+    padded = save_malformed(
+        dataset(ImagerPixelSpacing="7777777"), tmp_path / "a.dcm", {b"7777777 ": b"0.2\\0.2\x00"}
+    )
+    assert Calibration.from_dataset(padded).pixel_spacing == (0.2, 0.2)
+    lettered = save_malformed(
+        dataset(ImagerPixelSpacing="7777777"), tmp_path / "b.dcm", {b"7777777 ": b"0.2\\0.2X"}
+    )
+    assert Calibration.from_dataset(lettered).detail == (
+        "(0018,1164) Imager Pixel Spacing is malformed (['0.2', '0.2X'])"
+    )
+
+
+def test_none_with_a_spacing_message_in_full() -> None:
+    with pytest.raises(CalibrationError) as info:
+        Calibration((0.1, 0.1), CalibrationSource.NONE)
+    assert str(info.value) == (
+        "a calibration of source 'none' cannot have a pixel spacing. Pass pixel_spacing=None, or "
+        "choose the source the spacing came from."
+    )
