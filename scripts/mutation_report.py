@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import tomllib
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from mutmut.stats import status_by_exit_code  # type: ignore[import-not-found]
+from mutmut.stats import status_by_exit_code
 
 ROOT = Path(__file__).resolve().parents[1]
 TRIAGE = ROOT / "docs" / "mutation-triage.toml"
@@ -26,13 +27,18 @@ TARGET_PCT = 95.0
 DETECTED = {"killed", "timeout", "caught by type check", "segfault"}
 
 
-def results(mutants: Path) -> dict[str, str]:
-    """Mutant name -> mutmut status, over every mutated file."""
+def results(directories: list[Path]) -> dict[str, str]:
+    """Mutant name -> mutmut status, over every mutated file. Several ``mutants`` directories
+    (runs of some modules each, in clones of the same commit) combine: a mutant's status is the
+    last one that was run."""
     statuses: dict[str, str] = {}
-    for meta in sorted(mutants.rglob("*.meta")):
-        data = json.loads(meta.read_text(encoding="utf-8"))
-        for name, code in data.get("exit_code_by_key", {}).items():
-            statuses[name] = status_by_exit_code[code]
+    for mutants in directories:
+        for meta in sorted(mutants.rglob("*.meta")):
+            data = json.loads(meta.read_text(encoding="utf-8"))
+            for name, code in data.get("exit_code_by_key", {}).items():
+                status = status_by_exit_code[code]
+                if status != "not checked" or name not in statuses:
+                    statuses[name] = status
     return statuses
 
 
@@ -56,19 +62,20 @@ def report(statuses: dict[str, str], equivalent: dict[str, str]) -> tuple[str, b
             by_module[module]["alive"] += 1
             open_survivors[module].append(f"{name} ({status})")
     lines = [
-        "| module | mutants | detected | equivalent | alive | kill rate |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| module | mutants | detected | equivalent | alive | not run | kill rate |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     ok = True
     for module in sorted(by_module):
         counts = by_module[module]
         total = sum(counts.values())
         judged = counts["detected"] + counts["alive"]
-        rate = 100.0 * counts["detected"] / judged if judged else 100.0
+        rate = 100.0 * counts["detected"] / judged if judged else math.nan
         ok &= rate >= TARGET_PCT and counts["not checked"] == 0
+        shown = f"{rate:.1f} %" if judged else "not run"
         lines.append(
             f"| `{module}` | {total} | {counts['detected']} | {counts['equivalent']} | "
-            f"{counts['alive']} | {rate:.1f} % |"
+            f"{counts['alive']} | {counts['not checked']} | {shown} |"
         )
     stale = sorted(set(equivalent) - set(statuses))
     if stale:
@@ -83,12 +90,19 @@ def report(statuses: dict[str, str], equivalent: dict[str, str]) -> tuple[str, b
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mutants", type=Path, default=ROOT / "mutants")
+    parser.add_argument(
+        "--mutants",
+        type=Path,
+        nargs="+",
+        default=[ROOT / "mutants"],
+        help="mutmut's mutants directory (several: combined, the last run of a mutant counts)",
+    )
     parser.add_argument("--write", type=Path, help="also write the table to this Markdown file")
     args = parser.parse_args(argv)
     statuses = results(args.mutants)
     if not statuses:
-        print(f"no mutmut results under {args.mutants}: run `make mutate` first", file=sys.stderr)
+        where = ", ".join(str(m) for m in args.mutants)
+        print(f"no mutmut results under {where}: run `make mutate` first", file=sys.stderr)
         return 2
     triage = tomllib.loads(TRIAGE.read_text(encoding="utf-8")) if TRIAGE.exists() else {}
     table, ok = report(statuses, dict(triage.get("equivalent", {})))
