@@ -14,6 +14,9 @@
   ``grades`` are), with the evidence shown.
 * ``measurements`` - computed measures, with calibration and software version.
 * ``audit_log`` - append-only: who, when, what, old value, new value, reason.
+* ``people`` (login, printed name, role), ``signatures`` (of read versions, with the SHA-256 of
+  the content signed), ``visit_locks`` and ``relabels`` (append-only): identity, Part 11
+  signing, a manager's lock and audited relabelling (docs/store-security.md).
 
 Submitted and locked reads, their content and the audit log are protected twice: by the code in
 :mod:`imaging.store.reads` and by database triggers (created by the migrations). A text value a
@@ -331,6 +334,83 @@ class AuditEntry(Base):
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text, default="")
+
+
+PERSON_ROLES = ("reader", "adjudicator", "manager")
+SIGNATURE_MEANINGS = ("read completed", "adjudicated", "locked")
+
+
+class Person(Base):
+    """Someone who may act on the store (:mod:`imaging.store.people`): ``login`` is the
+    operating-system user on SQLite and the database role on PostgreSQL; ``name`` is the printed
+    name a signature shows (21 CFR 11.50)."""
+
+    __tablename__ = "people"
+    __table_args__ = (
+        CheckConstraint("role IN ('reader', 'adjudicator', 'manager')", name="role_known"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    login: Mapped[str] = mapped_column(String(63), unique=True, info={"label": "login"})
+    name: Mapped[str] = mapped_column(String(128), info={"label": "name"})
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class Signature(Base):
+    """An electronic signature of one read version (21 CFR 11.50, 11.70): who (login and printed
+    name), when, what it means, and the SHA-256 of the version's canonical content
+    (:mod:`imaging.store.signatures`). Append-only."""
+
+    __tablename__ = "signatures"
+    __table_args__ = (
+        CheckConstraint(
+            "meaning IN ('read completed', 'adjudicated', 'locked')", name="meaning_known"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    read_pk: Mapped[int] = mapped_column(ForeignKey("reads.id"), index=True)
+    signer: Mapped[str] = mapped_column(String(63))
+    signer_name: Mapped[str] = mapped_column(String(128))
+    meaning: Mapped[str] = mapped_column(String(32))
+    signed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    canonical: Mapped[str] = mapped_column(String(16))
+
+
+class VisitLock(Base):
+    """A manager locking (``locked`` true) or unlocking a visit's reads, with the reason; the
+    newest row of a case is its state (:mod:`imaging.store.locks`). Append-only."""
+
+    __tablename__ = "visit_locks"
+    __table_args__ = (CheckConstraint("length(trim(reason)) > 0", name="has_reason"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_pk: Mapped[int] = mapped_column(ForeignKey("visits.id"), index=True)
+    locked: Mapped[bool] = mapped_column(Boolean)
+    actor: Mapped[str] = mapped_column(String(63))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class Relabel(Base):
+    """A relabelling of a subject, visit or image a read refers to (:mod:`imaging.store.relabel`):
+    the database triggers let the one change it names through. Append-only."""
+
+    __tablename__ = "relabels"
+    __table_args__ = (CheckConstraint("length(trim(reason)) > 0", name="has_reason"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    actor: Mapped[str] = mapped_column(String(63))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_pk: Mapped[int] = mapped_column(Integer)
+    field: Mapped[str] = mapped_column(String(32))
+    old_value: Mapped[str] = mapped_column(Text)
+    new_value: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
 
 
 metadata = Base.metadata
