@@ -6,7 +6,44 @@ what is wrong and how to get unstuck, in that order: ``"<path>: <what is wrong>.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from os import PathLike
+
+LISTED_PROBLEMS = 20
+"""Problems an error message lists (the first ones); the rest are counted."""
+
+
+def problem_listing(lines: Iterable[str], count: int, *, noun: str = "problem") -> str:
+    """The first :data:`LISTED_PROBLEMS` of ``lines`` (``count`` in all), one per indented line,
+    then ``"... and 999,980 more problems"``: a million bad rows print 21 lines."""
+    shown = [line for _, line in zip(range(LISTED_PROBLEMS), lines, strict=False)]
+    rest = count - len(shown)
+    if rest > 0:
+        shown.append(f"... and {rest:,} more {noun}{'s' if rest != 1 else ''}")
+    return "\n  " + "\n  ".join(shown)
+
+
+class ProblemList:
+    """Problems found while checking a file, ``(line, reason)``: the first
+    :data:`LISTED_PROBLEMS` kept, the rest only counted (memory does not grow with the file)."""
+
+    def __init__(self, problems: Iterable[tuple[int | None, str]] = ()) -> None:
+        self.kept: list[tuple[int | None, str]] = []
+        self.count = 0
+        for line, reason in problems:
+            self.add(line, reason)
+
+    def add(self, line: int | None, reason: str) -> None:
+        self.count += 1
+        if len(self.kept) < LISTED_PROBLEMS:
+            self.kept.append((line, reason))
+
+    def extend(self, problems: Iterable[tuple[int | None, str]]) -> None:
+        for line, reason in problems:
+            self.add(line, reason)
+
+    def __len__(self) -> int:
+        return self.count
 
 
 class SpineEndpointsError(Exception):
@@ -83,6 +120,26 @@ class LandmarkError(SpineEndpointsError):
     """Landmarks are missing, duplicated, unknown or geometrically impossible."""
 
 
+# --- reading text files --------------------------------------------------------------------------
+class TextInputError(SpineEndpointsError):
+    """A text input (landmark file, grade form, protocol, scale, JSON) cannot be read within the
+    limits of :mod:`imaging.text_input`: missing, not a regular file, too large, a CSV cell too
+    long, nested too deep, not UTF-8. The message reads ``"<file>: line <n>: <what>. <fix>"``
+    (``line`` when known)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | PathLike[str] | None = None,
+        line: int | None = None,
+        fix: str = "",
+    ) -> None:
+        self.line = line
+        super().__init__(message if line is None else f"line {line}: {message}", path=path, fix=fix)
+        self.reason = message
+
+
 # --- trial data ----------------------------------------------------------------------------------
 class ProtocolError(SpineEndpointsError):
     """A protocol or scale file is malformed or inconsistent.
@@ -113,23 +170,26 @@ class ProtocolError(SpineEndpointsError):
 class GradeValueError(SpineEndpointsError):
     """Grades that do not fit the protocol (unknown grade, level, visit or column).
 
-    ``problems`` lists every ``(line, reason)`` found, so one run shows all bad rows.
+    ``problems`` holds the first :data:`LISTED_PROBLEMS` ``(line, reason)`` found and ``count``
+    how many there were: one run shows the bad rows, and a million of them print 21 lines.
     """
 
     def __init__(
         self,
-        problems: list[tuple[int | None, str]],
+        problems: list[tuple[int | None, str]] | ProblemList,
         *,
         path: str | PathLike[str] | None = None,
         fix: str = "Correct these rows and import again; nothing was imported.",
     ) -> None:
-        self.problems = list(problems)
-        lines = [
-            f"line {line}: {reason}" if line is not None else reason for line, reason in problems
-        ]
-        count = len(lines)
-        head = f"{count} bad row{'s' if count != 1 else ''}"
-        super().__init__(f"{head}:\n  " + "\n  ".join(lines) + f"\n{fix}", path=path)
+        found = problems if isinstance(problems, ProblemList) else ProblemList(problems)
+        self.problems = found.kept
+        self.count = found.count
+        lines = (
+            f"line {line}: {reason}" if line is not None else reason for line, reason in found.kept
+        )
+        head = f"{found.count:,} bad row{'s' if found.count != 1 else ''}"
+        listing = problem_listing(lines, found.count, noun="bad row")
+        super().__init__(f"{head}:{listing}\n{fix}", path=path)
         self.fix = fix
 
 

@@ -11,6 +11,7 @@ import hashlib
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 import pandas as pd
@@ -62,8 +63,11 @@ class FileDigest:
 
     @classmethod
     def of(cls, path: str | os.PathLike[str]) -> FileDigest:
-        """Hash ``path`` now (reads the whole file)."""
+        """Hash ``path`` now (reads the whole file). A special file (``/dev/zero``, a FIFO) is
+        never read: its digest is empty (its reader refuses it and says so in a failure row)."""
         stat = Path(path).stat()
+        if not S_ISREG(stat.st_mode):
+            return cls(str(path), stat.st_size, stat.st_mtime_ns, "")
         with Path(path).open("rb") as handle:
             digest = hashlib.file_digest(handle, "sha256").hexdigest()
         return cls(str(path), stat.st_size, stat.st_mtime_ns, digest)

@@ -19,9 +19,11 @@ from pathlib import Path
 
 from imaging.anatomy import Film
 from imaging.batch.model import Failure, Point
+from imaging.errors import TextInputError
 from imaging.landmark_files import RowProblem, iter_landmark_records
 from imaging.protocol.grade_forms import check_row, header_problems
 from imaging.protocol.model import Protocol
+from imaging.text_input import csv_fieldnames, csv_rows, open_text
 
 
 @dataclass(frozen=True)
@@ -133,16 +135,16 @@ def grades_from_file(path: Path, protocol: Protocol, failures: list[Failure]) ->
     """Every good grade of a grade form CSV; each bad row (or a bad file) becomes a failure."""
     grades: list[GradeRecord] = []
     try:
-        with path.open(encoding="utf-8-sig", newline="") as stream:
+        with open_text(path, "grade form") as stream:
             reader = csv.DictReader(stream)
-            header = [name.strip() for name in reader.fieldnames or []]
+            header = [name.strip() for name in csv_fieldnames(reader, path, "grade form")]
             wrong = header_problems(header, protocol)
             if wrong:
                 failures.append(Failure(str(path), "", "", "grades: " + "; ".join(wrong)))
                 return []
             reader.fieldnames = header
             seen: dict[tuple[str, ...], int] = {}
-            for raw in reader:
+            for raw in csv_rows(reader, path, "grade form"):
                 cells = {k: (v or "") for k, v in raw.items() if isinstance(k, str)}
                 if not any(v.strip() for v in cells.values()):
                     continue
@@ -174,8 +176,9 @@ def grades_from_file(path: Path, protocol: Protocol, failures: list[Failure]) ->
                     )
                     for item, code in row.grades
                 )
-    except (OSError, UnicodeDecodeError) as error:
-        failures.append(Failure(str(path), "", "", f"grades: cannot read the file ({error})"))
+    except TextInputError as error:  # not readable as a whole: none of its grades is used
+        failures.append(Failure(str(path), "", "", f"grades: {error}"))
+        return []
     return grades
 
 

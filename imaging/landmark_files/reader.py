@@ -8,27 +8,30 @@ naming the file, the line (CSV) or entry (JSON), the subject/visit/film and the 
 Two ways to read: :func:`read_landmark_records` refuses the whole file at its first bad row (the
 ``heights`` and ``rom`` commands: a reader fixes the file); :func:`iter_landmark_records` streams
 the records and yields a :class:`RowProblem` for each bad row instead (the batch: one bad row
-fails its film, every other film is measured). Problems with the file itself (missing, not
-UTF-8, no header, missing columns, invalid JSON) raise in both.
+fails its film, every other film is measured). Problems with the file itself raise in both: a
+:class:`~imaging.errors.TextInputError` when it cannot be read within the limits of
+:mod:`imaging.text_input` (missing, not a regular file, too large, a cell over 128 KiB, JSON
+invalid or nested too deep, not UTF-8), a :class:`LandmarkError` when it has no header, misses
+columns or places no corner.
 """
 
 from __future__ import annotations
 
 import csv
-import json
 import math
 import sys
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 from imaging.anatomy import Corner, Film, Vertebra
-from imaging.errors import FileAccessError, LandmarkError
+from imaging.errors import LandmarkError
+from imaging.text_input import csv_rows, load_json, open_text, read_text
 
 REQUIRED_COLUMNS = ("subject", "visit", "film", "image", "vertebra", "corner", "row", "col")
 OPTIONAL_COLUMNS = ("reader",)
+WHAT = "landmark file"
 _CORNER_ABBREVIATIONS = {
     "as": Corner.ANTERIOR_SUPERIOR,
     "ps": Corner.POSTERIOR_SUPERIOR,
@@ -104,35 +107,22 @@ def read_landmark_records(path: str | Path) -> list[LandmarkRecord]:
 def iter_landmark_records(path: str | Path) -> Iterator[LandmarkRecord | RowProblem]:
     """Each placed corner of a landmark file, or a :class:`RowProblem` for a row that is bad.
 
-    Streams the rows in file order (records are not kept), so memory does not grow with the
-    file. Raises :class:`LandmarkError` (or :class:`FileAccessError`) only for the file as a
-    whole: missing, unreadable, not UTF-8, no header or missing columns, invalid JSON, or no
-    placed corner at all. Repeated text (subject, visit, image, reader) is interned.
+    Streams the rows of a CSV file in file order (records are not kept), so memory does not
+    grow with the file; a JSON file is parsed whole. Raises only for the file as a whole (see
+    the module docstring). Repeated text (subject, visit, image, reader) is interned.
     """
     source = Path(path)
-    with _open_text(source) as stream:
-        entries = (
-            _json_entries(stream.read(), source)
-            if source.suffix.lower() == ".json"
-            else _csv_rows(stream, source)
-        )
-        placed = False
-        try:
-            for where, entry, problem in entries:
-                if problem is None:
-                    try:
-                        record = _record(entry, where, source)
-                    except LandmarkError as error:
-                        problem = error
-                    else:
-                        if record is not None:
-                            placed = True
-                            yield record
-                        continue
+    placed = False
+    if source.suffix.lower() == ".json":
+        text = read_text(source, WHAT, "json")
+        for item in _items(_json_entries(load_json(text, source, WHAT), source), source):
+            placed = True
+            yield item
+    else:
+        with open_text(source, WHAT) as stream:
+            for item in _items(_csv_rows(stream, source), source):
                 placed = True
-                yield _problem(where, entry, problem, source)
-        except UnicodeDecodeError:
-            raise _not_utf8(source) from None
+                yield item
     if not placed:
         raise LandmarkError(
             "the landmark file has no placed corners",
@@ -141,32 +131,19 @@ def iter_landmark_records(path: str | Path) -> Iterator[LandmarkRecord | RowProb
         )
 
 
-@contextmanager
-def _open_text(source: Path) -> Iterator[TextIO]:
-    """The landmark file open as UTF-8 text (a byte-order mark is skipped); errors name it."""
-    try:
-        stream = source.open(encoding="utf-8-sig", newline="")
-    except FileNotFoundError:
-        raise LandmarkError(
-            "landmark file not found", path=source, fix="Check the path and the current folder."
-        ) from None
-    except (IsADirectoryError, PermissionError) as error:
-        raise FileAccessError(
-            f"cannot read the landmark file ({error.strerror})",
-            path=source,
-            fix="Give a readable CSV or JSON file.",
-        ) from None
-    with stream:
-        try:
-            yield stream
-        except UnicodeDecodeError:
-            raise _not_utf8(source) from None
-
-
-def _not_utf8(source: Path) -> LandmarkError:
-    return LandmarkError(
-        "the landmark file is not UTF-8 text", path=source, fix="Save it as CSV (UTF-8) or JSON."
-    )
+def _items(entries: Iterator[Entry], source: Path) -> Iterator[LandmarkRecord | RowProblem]:
+    """Each entry's record (entries of corners not placed are skipped), or its problem."""
+    for where, entry, problem in entries:
+        if problem is None:
+            try:
+                record = _record(entry, where, source)
+            except LandmarkError as error:
+                problem = error
+            else:
+                if record is not None:
+                    yield record
+                continue
+        yield _problem(where, entry, problem, source)
 
 
 def _problem(
@@ -190,11 +167,12 @@ Entry = tuple[str, Mapping[str, Any], LandmarkError | None]
 
 
 def _csv_rows(stream: TextIO, source: Path) -> Iterator[Entry]:
-    first = stream.readline()
+    first = stream.readline(csv.field_size_limit())
     stream.seek(0)
     delimiter = next((d for d in (",", ";", "\t") if d in first), ",")
     reader = csv.reader(stream, delimiter=delimiter)
-    header = next(reader, None)
+    rows = csv_rows(reader, source, WHAT)
+    header = next(rows, None)
     if not header:
         raise LandmarkError(
             "the landmark file is empty",
@@ -210,7 +188,7 @@ def _csv_rows(stream: TextIO, source: Path) -> Iterator[Entry]:
             path=source,
             fix=f"The header needs {', '.join(REQUIRED_COLUMNS)}; reader is optional.",
         )
-    for cells in reader:
+    for cells in rows:
         if not any(cell.strip() for cell in cells):
             continue
         line = reader.line_num
@@ -225,15 +203,7 @@ def _csv_rows(stream: TextIO, source: Path) -> Iterator[Entry]:
         yield f"line {line}", entry, problem
 
 
-def _json_entries(text: str, source: Path) -> Iterator[Entry]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise LandmarkError(
-            f"line {error.lineno}: not valid JSON ({error.msg})",
-            path=source,
-            fix="Fix the JSON syntax at that line.",
-        ) from None
+def _json_entries(data: Any, source: Path) -> Iterator[Entry]:
     if isinstance(data, dict):
         data = data.get("landmarks")
     if not isinstance(data, list):

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from imaging.errors import ProtocolError
+from imaging.errors import ProtocolError, TextInputError
+from imaging.text_input import check_nesting, check_toml_nesting, read_text
 
 KeyPath = tuple[str | int, ...]
 
@@ -101,26 +102,23 @@ class TomlSource:
 
     @classmethod
     def read(cls, path: str | Path, what: str = "protocol") -> TomlSource:
-        """Parse ``path``; a missing file or a syntax error raises :class:`ProtocolError`."""
+        """Parse ``path`` (read within the limits of :mod:`imaging.text_input`); a missing,
+        special, oversized, too deeply nested or invalid file raises :class:`ProtocolError`."""
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ProtocolError(
-                f"no such {what} file", path=path, fix="Check the path and the file name."
-            ) from None
-        except (OSError, UnicodeDecodeError) as error:
-            raise ProtocolError(
-                f"cannot read the {what} file ({error})",
-                path=path,
-                fix="Give a readable UTF-8 TOML file.",
-            ) from None
+            text = read_text(path, f"{what} file", "toml")
+        except TextInputError as error:
+            raise _protocol_error(error) from None
         return cls.parse(text, path, what)
 
     @classmethod
     def parse(cls, text: str, path: str | Path, what: str = "protocol") -> TomlSource:
         try:
+            check_toml_nesting(text, path, f"{what} file")
             data = tomllib.loads(text)
+            check_nesting(data, path, f"{what} file")
+        except TextInputError as error:
+            raise _protocol_error(error) from None
         except tomllib.TOMLDecodeError as error:
             line = getattr(error, "lineno", None)
             message = str(getattr(error, "msg", error))
@@ -154,6 +152,10 @@ class TomlSource:
 
     def root(self) -> Table:
         return Table(self, self.data, ())
+
+
+def _protocol_error(error: TextInputError) -> ProtocolError:
+    return ProtocolError(error.reason, path=error.path, line=error.line, fix=error.fix)
 
 
 _MISSING: Any = object()

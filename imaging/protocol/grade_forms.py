@@ -23,9 +23,10 @@ from typing import TextIO
 
 import pandas as pd
 
-from imaging.errors import FileAccessError, GradeValueError
+from imaging.errors import GradeValueError, ProblemList
 from imaging.protocol.model import Protocol
 from imaging.spreadsheet import SafeWriter
+from imaging.text_input import csv_fieldnames, csv_rows, open_text
 
 KEY_COLUMNS = ("subject", "visit", "level", "reader")
 
@@ -135,9 +136,10 @@ def check_row(
 
 
 def parse_grade_csv(stream: TextIO, protocol: Protocol, path: str = "<grades>") -> list[GradeRow]:
-    """Read and check every row; raises :class:`GradeValueError` listing all bad lines."""
+    """Read and check every row; raises :class:`GradeValueError` listing the bad lines (the
+    first 20, and how many more)."""
     reader = csv.DictReader(stream)
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    header = [h.strip() for h in csv_fieldnames(reader, path, "grade form")]
     if not header:
         raise GradeValueError([(1, "the file is empty: expected a header line")], path=path)
     reader.fieldnames = header
@@ -146,12 +148,12 @@ def parse_grade_csv(stream: TextIO, protocol: Protocol, path: str = "<grades>") 
         raise GradeValueError([(1, problem) for problem in wrong], path=path)
 
     rows: list[GradeRow] = []
-    problems: list[tuple[int | None, str]] = []
+    problems = ProblemList()
     seen: dict[tuple[str, str, str, str], int] = {}
-    for cells in reader:
+    for cells in csv_rows(reader, path, "grade form"):
         line = reader.line_num
         if None in cells:
-            problems.append((line, f"more cells than the {len(header)} columns of the header"))
+            problems.add(line, f"more cells than the {len(header)} columns of the header")
             continue
         if not any((v or "").strip() for v in cells.values()):
             continue
@@ -160,8 +162,8 @@ def parse_grade_csv(stream: TextIO, protocol: Protocol, path: str = "<grades>") 
         if row is None:
             continue
         if row.key in seen:
-            problems.append(
-                (line, f"{' '.join(row.key)} is graded twice (also on line {seen[row.key]})")
+            problems.add(
+                line, f"{' '.join(row.key)} is graded twice (also on line {seen[row.key]})"
             )
             continue
         seen[row.key] = line
@@ -174,16 +176,10 @@ def parse_grade_csv(stream: TextIO, protocol: Protocol, path: str = "<grades>") 
 
 
 def read_grade_csv(path: str | Path, protocol: Protocol) -> list[GradeRow]:
-    """Read a grade CSV file (UTF-8, with or without BOM); see :func:`parse_grade_csv`."""
-    try:
-        with Path(path).open(encoding="utf-8-sig", newline="") as stream:
-            return parse_grade_csv(stream, protocol, str(path))
-    except FileNotFoundError:
-        raise FileAccessError("no such file", path=path, fix="Check the path.") from None
-    except UnicodeDecodeError as error:
-        raise FileAccessError(
-            f"not UTF-8 text ({error.reason})", path=path, fix="Save the CSV as UTF-8."
-        ) from None
+    """Read a grade CSV file (UTF-8, with or without BOM) within the limits of
+    :mod:`imaging.text_input`; see :func:`parse_grade_csv`."""
+    with open_text(path, "grade form") as stream:
+        return parse_grade_csv(stream, protocol, str(path))
 
 
 def sort_key(protocol: Protocol) -> Callable[[GradeRow], tuple[str, int, int, str, str]]:

@@ -131,5 +131,5 @@ def test_bad_protocol_files_are_refused_with_line_and_reason(
 
 
 def test_a_missing_protocol_file_is_named() -> None:
-    with pytest.raises(ProtocolError, match=r"nowhere\.toml: no such protocol file"):
+    with pytest.raises(ProtocolError, match=r"nowhere\.toml: protocol file not found"):
         load_protocol("nowhere.toml")
