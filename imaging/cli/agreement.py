@@ -75,9 +75,12 @@ def run(args: argparse.Namespace) -> int:
         def read(landmarks: Path | None, grades: Path | None) -> list[Any]:
             if landmarks is None and grades is None:
                 return []
-            return rows_from_files(
-                protocol, landmarks, grades, archive=args.archive, mm_per_pixel=args.mm_per_pixel
-            )
+            return list(
+                rows_from_files(
+                    protocol, landmarks, grades, archive=args.archive,
+                    mm_per_pixel=args.mm_per_pixel,
+                )
+            )  # fmt: skip
 
         rows = read(args.landmarks, args.grades)
         repeats = read(args.repeat_landmarks, args.repeat_grades)
@@ -92,13 +95,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _stored(args: argparse.Namespace, protocol: Any) -> list[Any]:
-    """The store's current reads as endpoint rows, adjudicators' reads left out."""
-    from imaging.store.export import reader_roles, stored_rows
+    """The store's current reads as each reader's endpoint rows, adjudicators' reads left out."""
+    from imaging.store.export import reader_roles, reader_rows
     from imaging.store.store import ReadStore
     from imaging.store.vocabulary import ReaderRole
 
     with ReadStore(args.store) as store, store.reading() as session:
-        rows = stored_rows(session, protocol)
+        rows = reader_rows(session, protocol)
         roles = reader_roles(session)
     return [
         row

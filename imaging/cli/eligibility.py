@@ -58,10 +58,10 @@ def run(args: argparse.Namespace) -> int:
             rows += rows_from_files(protocol, None, args.grades)
     else:  # the corners are measured with the grades (the file's, else the store's)
         known = [row for row in stored if row.grade] if args.grades is None else []
-        rows = rows_from_files(
+        rows = list(rows_from_files(
             protocol, args.landmarks, args.grades, mm_per_pixel=args.mm_per_pixel,
             known_grades=known,
-        )  # fmt: skip
+        ))  # fmt: skip
     table = endpoint_table(rows)
     table["role"] = [
         roles.get((s, v, r), "primary")

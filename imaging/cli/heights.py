@@ -96,7 +96,8 @@ def measure(
     grades: Path | None = None,
 ) -> int:
     """The landmark file's rows that ``keep`` keeps, measured with the protocol's rules as
-    ``adjust`` changes them (options), written out."""
+    ``adjust`` changes them (options), written out as they are computed (subject by subject:
+    memory holds the file's corners, not its rows)."""
     from imaging.cli._files import rows_from_files
     from imaging.endpoints import write_endpoint_rows
     from imaging.protocol.loader import load_protocol
@@ -111,10 +112,11 @@ def measure(
         protocol, args.landmarks, grades, rules=rules,
         archive=args.archive, mm_per_pixel=args.mm_per_pixel,
     )  # fmt: skip
-    rows = [row for row in rows if row.measure in MEASURES and keep(row)]
-    write_endpoint_rows(rows, args.out)
+    count = write_endpoint_rows(
+        (row for row in rows if row.measure in MEASURES and keep(row)), args.out
+    )
     if args.out is not None:
-        print(f"{len(rows)} rows written to {args.out}")
+        print(f"{count} rows written to {args.out}")
     return 0
 
 

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import csv
 import math
+import shutil
 import sys
-from collections.abc import Callable, Iterable, Sequence
+import tempfile
+from collections.abc import Callable, Iterable
+from itertools import islice
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
@@ -153,17 +156,24 @@ class EndpointTableWriter:
             self.abort()
 
 
-def write_endpoint_rows(rows: Sequence[EndpointRow], path: str | Path | None) -> None:
+def write_endpoint_rows(rows: Iterable[EndpointRow], path: str | Path | None) -> int:
     """Write rows to ``FILE.csv`` or ``FILE.parquet`` (by suffix), or as CSV to standard output
-    when ``path`` is None."""
+    when ``path`` is None; returns how many. The rows may be a stream (held a chunk at a time);
+    nothing is written when it raises (standard output gets the table once it is complete)."""
     if path is None:
-        _print(lambda out: csv.writer(out, lineterminator="\n").writerows(
-            [COLUMNS, *(csv_cells(row) for row in rows)]))  # fmt: skip
-        return
+        with tempfile.TemporaryDirectory() as folder:
+            spool = Path(folder) / "rows.csv"
+            count = write_endpoint_rows(rows, spool)
+            with spool.open(encoding="utf-8", newline="") as table:
+                _print(lambda out: shutil.copyfileobj(table, out))
+        return count
     target = _output(path)
     csv_path = target if target.suffix.lower() == ".csv" else None
+    stream = iter(rows)
     with EndpointTableWriter(csv_path, None if csv_path else target) as writer:
-        writer.add(rows)
+        while chunk := list(islice(stream, ROW_GROUP_ROWS)):
+            writer.add(chunk)
+    return writer.rows_written
 
 
 def _print(write: Callable[[IO[str]], object]) -> None:

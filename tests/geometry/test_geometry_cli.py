@@ -165,6 +165,26 @@ def test_missing_image_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFi
     assert "film flexion, reader R1 not found" in error
 
 
+def test_a_film_refused_after_others_were_measured_leaves_no_partial_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Rows stream out subject by subject; a later subject's missing image still means no
+    table at all, on standard output or in --out."""
+    path = _study(tmp_path)
+    later = landmark_rows(_spine([3, 5, 7, 9, 14]), "DLBP-002", "baseline", "neutral", "gone.dcm")
+    first = list(pd.read_csv(path, dtype=str).itertuples(index=False))
+    write_csv(path, [*first, *later])
+    out = tmp_path / "heights.csv"
+
+    assert main(["heights", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    line = len(first) + 2  # after the header and the first subject's rows
+    assert f"{path}: line {line}: image 'gone.dcm' of subject DLBP-002" in captured.err
+    assert main(["heights", str(path), "--out", str(out)]) == 2
+    assert not out.exists() and list(tmp_path.glob("*.tmp")) == []
+
+
 def test_bad_options_are_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = str(_study(tmp_path))
     for argv in (
