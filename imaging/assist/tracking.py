@@ -17,20 +17,26 @@ body) is found on the target film (e.g. extension) in three steps:
 
 The corners are mapped across with each vertebra's transform. A match is ``poor`` (reported,
 never hidden) when the correlation inside the body after registration is below
-``min_correlation``, when the fine stage ran away from the coarse result, or when it failed.
+``min_correlation``, when the fine stage ran away from the coarse result, or when it failed;
+and when it fails the identity checks (:mod:`imaging.assist.identity`: order, spacing, turn,
+off the film) or the rigid-body shape check (:mod:`imaging.assist.body_shape`: the same body
+keeps its shape between films). A target film that is not this spine (another subject's,
+another part of the spine) makes every vertebra a poor match, with the reason in ``identity``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from imaging.anatomy import BODY_OUTLINE, Corner, Film, Vertebra
+from imaging.anatomy import Corner, Film, Vertebra
+from imaging.assist.body_regions import body_polygons, sacral_context
+from imaging.assist.body_shape import compare_bodies
 from imaging.assist.corners import CornerInput, Point, flat_corners, nested_corners
 from imaging.assist.identity import (
     IdentityLimits,
@@ -46,91 +52,13 @@ from imaging.assist.registration import (
     coarse_search,
     fine_registration,
 )
+from imaging.assist.tracking_result import RigidTransform, TrackingResult, VertebraTrack
 from imaging.errors import CalibrationError
+
+__all__ = ["RigidTransform", "TrackingResult", "VertebraTrack", "track_vertebrae"]
 
 SPINE_GRID_MM = 2.0
 """Grid of the whole-spine search, mm per pixel (vertebrae are searched on a 1 mm grid)."""
-
-
-@dataclass(frozen=True)
-class RigidTransform:
-    """Where one vertebra went: source (row, col) pixels -> target (row, col) pixels.
-
-    In millimetres, a source point ``x`` goes to ``R(angle_deg) (x - centre_mm) + centre_mm +
-    translation_mm``; ``angle_deg`` is counter-clockwise on the displayed films (rows down),
-    ``centre_mm`` the body centre on the source film, ``translation_mm`` (row, col) how far the
-    centre moved. Each film's pixels convert to mm with its own spacing.
-    """
-
-    angle_deg: float
-    translation_mm: tuple[float, float]
-    centre_mm: tuple[float, float]
-    source_spacing: tuple[float, float]
-    target_spacing: tuple[float, float]
-
-    def map_points(self, points: ArrayLike) -> FloatArray:
-        """Source pixels, shape (..., 2) -> target pixels."""
-        array = np.asarray(points, dtype=np.float64) * np.array(self.source_spacing)
-        return self.rigid.apply(array) / np.array(self.target_spacing)
-
-    @property
-    def rigid(self) -> Rigid:
-        """The same motion between millimetre frames."""
-        return Rigid(self.angle_deg, np.array(self.centre_mm), np.array(self.translation_mm))
-
-    def map_point(self, point: Point) -> Point:
-        mapped = self.map_points(point)
-        return (float(mapped[0]), float(mapped[1]))
-
-
-@dataclass(frozen=True)
-class VertebraTrack:
-    """One vertebra found on the target film.
-
-    ``correlation`` is the normalised correlation of the body region after registration (1 is
-    identical); ``poor_match`` says the corners should not be trusted, ``reason`` why (or
-    ``"matched"``). ``corners`` are the source corners mapped onto the target film (pixels).
-    """
-
-    vertebra: Vertebra
-    transform: RigidTransform | None
-    corners: Mapping[Corner, Point]
-    correlation: float
-    poor_match: bool
-    reason: str
-
-
-@dataclass(frozen=True)
-class TrackingResult:
-    """Every tracked vertebra, cranial to caudal, with the films it went between."""
-
-    vertebrae: Mapping[Vertebra, VertebraTrack]
-    source_film: Film | None
-    target_film: Film | None
-    min_correlation: float
-    anchor: str = ""
-    """How the vertebrae's identity on the target film was established."""
-    identity: str = ""
-    """Why the target film is not this spine (another subject's, another part of the spine):
-    every vertebra is then a poor match; empty when it is."""
-
-    def __iter__(self) -> Iterator[VertebraTrack]:
-        return iter(self.vertebrae.values())
-
-    def __getitem__(self, vertebra: Vertebra | str) -> VertebraTrack:
-        return self.vertebrae[Vertebra(vertebra)]
-
-    def mapped_corners(self, include_poor: bool = False) -> dict[Vertebra, dict[Corner, Point]]:
-        """Corners on the target film (pixels); poor matches left out unless asked for."""
-        return {
-            track.vertebra: dict(track.corners)
-            for track in self.vertebrae.values()
-            if track.corners and (include_poor or not track.poor_match)
-        }
-
-    @property
-    def poor_matches(self) -> tuple[Vertebra, ...]:
-        return tuple(v for v, t in self.vertebrae.items() if t.poor_match)
 
 
 def track_vertebrae(
@@ -147,6 +75,7 @@ def track_vertebrae(
     vertebra_rotation_deg: float = 16.0,
     search_window_mm: float = 12.0,
     min_correlation: float = 0.5,
+    bone_bright: bool = True,
 ) -> TrackingResult:
     """Find each source vertebra on the target film and map its corners across.
 
@@ -168,6 +97,9 @@ def track_vertebrae(
         How far one vertebra may turn and move relative to the whole spine's motion.
     min_correlation : float
         Below this correlation of the body region after registration, a match is poor.
+    bone_bright : bool
+        Bone is bright (False for MONOCHROME1 stored values): the bodies' shapes are measured
+        on both films by corner refinement (:mod:`imaging.assist.body_shape`).
     """
     if spacing_mm is None:
         raise CalibrationError(
@@ -185,12 +117,12 @@ def track_vertebrae(
     if source.ndim != 2 or target.ndim != 2:
         raise ValueError("both films must be 2-D images (rows, cols)")
     clicks = nested_corners(flat_corners(source_corners))
-    polygons, skipped = _body_polygons(clicks, source_spacing)
+    polygons, skipped = body_polygons(clicks, source_spacing)
     tracks: dict[Vertebra, VertebraTrack] = {
         v: VertebraTrack(v, None, MappingProxyType({}), math.nan, True, reason)
         for v, reason in skipped.items()
     }
-    anchor_note, identity = "no vertebra could be tracked", ""
+    anchor_note, identity, shape_note = "no vertebra could be tracked", "", ""
     if polygons:
         films = _Films(
             source, source_spacing, EdgeMap(source, source_spacing),
@@ -214,6 +146,21 @@ def track_vertebrae(
             {v: m for v, (_, m) in checked.items()}, anchored or Vertebra.S1 not in polygons,
             limits,
         )  # fmt: skip
+        if not identity:
+            good = {v: t.corners for v, (t, m) in checked.items() if not m.poor}
+            shapes = compare_bodies(
+                source, {v: clicks[v] for v in good}, source_spacing, target, good,
+                target_spacing, bone_bright=bone_bright,
+            )  # fmt: skip
+            shape_note = shapes.note
+            if shapes.film:
+                identity = (
+                    f"the target film does not show this spine ({shapes.film}): another "
+                    "subject's film, or another part of the spine"
+                )
+            for vertebra, why in shapes.vertebrae.items():
+                track, match = checked[vertebra]
+                checked[vertebra] = (track, match.flagged(why))
         for vertebra, (track, match) in checked.items():
             reasons = match.reasons if not identity else (*match.reasons, identity)
             tracks[vertebra] = replace(
@@ -227,6 +174,7 @@ def track_vertebrae(
         min_correlation,
         anchor_note,
         identity,
+        shape_note,
     )
 
 
@@ -248,7 +196,7 @@ def _track_chain(
     coarse_target = EdgeMap(films.target, films.target_spacing, SPINE_GRID_MM)
     if anchor is Vertebra.S1:
         # The sacrum below S1 makes it unlike any lumbar body: search the whole film.
-        context = _sacral_context(polygons[anchor])
+        context = sacral_context(polygons[anchor])
         start = coarse_search(
             coarse_source, coarse_target, [context], polygons[anchor].mean(axis=0),
             films.margin + 1.0, spin,
@@ -381,65 +329,4 @@ def _track_one(
         fine.correlation,
         bool(reasons),
         "; ".join(reasons) or "matched",
-    )
-
-
-def _body_polygons(
-    clicks: Mapping[Vertebra, Mapping[Corner, Point]], spacing: tuple[float, float]
-) -> tuple[dict[Vertebra, FloatArray], dict[Vertebra, str]]:
-    """Each trackable vertebra's body outline in mm; the others with the reason."""
-    scale = np.array(spacing)
-    polygons: dict[Vertebra, FloatArray] = {}
-    skipped: dict[Vertebra, str] = {}
-    for vertebra, corners in clicks.items():
-        if vertebra is Vertebra.S1:
-            if len(corners) < 2:
-                skipped[vertebra] = "S1 needs both superior corners to be tracked"
-                continue
-            polygons[vertebra] = _sacral_body(corners, clicks, scale)
-            continue
-        missing = [c.value for c in BODY_OUTLINE if c not in corners]
-        if missing:
-            skipped[vertebra] = (
-                f"needs all four corners to be tracked; missing {', '.join(missing)}"
-            )
-            continue
-        polygons[vertebra] = np.array([corners[c] for c in BODY_OUTLINE]) * scale
-    return polygons, skipped
-
-
-def _sacral_body(
-    corners: Mapping[Corner, Point],
-    clicks: Mapping[Vertebra, Mapping[Corner, Point]],
-    scale: FloatArray,
-) -> FloatArray:
-    """S1's superior endplate extended caudally (away from the vertebrae above) into a body."""
-    anterior = np.array(corners[Corner.ANTERIOR_SUPERIOR]) * scale
-    posterior = np.array(corners[Corner.POSTERIOR_SUPERIOR]) * scale
-    endplate = anterior - posterior
-    depth = float(np.hypot(*endplate))
-    normal = np.array([-endplate[1], endplate[0]]) / depth
-    above = [
-        np.array(p) * scale for v, cs in clicks.items() if v is not Vertebra.S1 for p in cs.values()
-    ]
-    middle = (anterior + posterior) / 2
-    # Away from the vertebrae above; with none clicked, rows are taken to run caudally.
-    pointing_up = (np.mean(above, axis=0) - middle) @ normal > 0 if above else normal[0] < 0
-    if pointing_up:
-        normal = -normal
-    height = 0.7 * depth
-    return np.array([anterior, posterior, posterior + height * normal, anterior + height * normal])
-
-
-def _sacral_context(s1: FloatArray) -> FloatArray:
-    """S1's body outline lengthened caudally over the sacrum (2.3 endplate depths)."""
-    anterior, posterior, posterior_low, anterior_low = s1
-    stretch = 1.6 / 0.7
-    return np.array(
-        [
-            anterior,
-            posterior,
-            posterior + (posterior_low - posterior) * stretch,
-            anterior + (anterior_low - anterior) * stretch,
-        ]
     )

@@ -9,7 +9,8 @@ gives (refined corners used, unflagged tracked ROM): corner median, disc height 
 translation ROM RMS (refined on both films, and tracked flexion -> extension), the share flagged
 (click kept, poor match: empty with a reason), and the **silent errors**: values outside twice
 their target with no flag (a corner kept as clicked, a poor match) among the corners they come
-from. Silent errors must be zero.
+from, and any value that is not a number (NaN) without a flag. Silent errors must be zero: each
+variation is a target of :class:`benchmarks.targets.Verdicts`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.targets import Verdicts
 from imaging.anatomy import Film
 from imaging.assist import refine_corners, rom_from_tracking, track_vertebrae
 from imaging.phantom import PhantomSpec, RadiographSetup, level_measures, range_of_motion
@@ -58,10 +60,14 @@ class Tally:
     silent: int = 0
 
     def add(self, kind: str, error: float, flagged: bool, target: str) -> None:
-        if flagged or not math.isfinite(error):
+        """One value's error; flagged values are counted, an unflagged NaN is a silent error."""
+        if flagged:
             self.flagged[kind] += 1
             return
         self.given[kind] += 1
+        if not math.isfinite(error):
+            self.silent += 1
+            return
         self.values[kind].append(error)
         self.silent += int(abs(error) > 2 * TARGETS[target])
 
@@ -146,12 +152,17 @@ def run_one(seed: int, name: str, tally: Tally) -> None:
             expected = true_rom.get(level)
             if expected is None:
                 continue
-            tally.add("rom_deg", float(values["angular_rom_deg"] or 0.0)
+            tally.add("rom_deg", _number(values["angular_rom_deg"])
                       - float(expected["angular_rom_deg"] or 0.0), flagged, "rom_deg")  # fmt: skip
-            shift = float(values["translation_rom_mm"] or 0.0)
+            shift = _number(values["translation_rom_mm"])
             true_shift = float(expected["translation_rom_mm"] or 0.0)
             tally.add("rom_mm", shift - true_shift, flagged, "rom_mm")
     _tracked(films, used[Film.FLEXION], accepted[Film.FLEXION], spacing, name, tally)
+
+
+def _number(value: object) -> float:
+    """A measured value as a float: None (not measured) is NaN, never 0."""
+    return math.nan if value is None else float(value)  # type: ignore[arg-type]
 
 
 def _tracked(films, source, accepted, spacing, name, tally) -> None:  # type: ignore[no-untyped-def]
@@ -185,8 +196,9 @@ def _tracked(films, source, accepted, spacing, name, tally) -> None:  # type: ig
                   flagged, "rom_mm")  # fmt: skip
 
 
-def run_variations(seeds: int, first_seed: int) -> int:
-    """Print the table per variation; return the number of silent errors."""
+def run_variations(seeds: int, first_seed: int, verdicts: Verdicts) -> int:
+    """Print the table per variation (each variation's silent errors a target of ``verdicts``);
+    return the number of silent errors."""
     columns = [("corner", "corner med mm"), ("height", "height RMS mm"), ("rom_deg", "ROM RMS deg"),
                ("rom_mm", "transl RMS mm"), ("tracked_deg", "tracked deg"),
                ("tracked_mm", "tracked mm")]  # fmt: skip
@@ -202,11 +214,22 @@ def run_variations(seeds: int, first_seed: int) -> int:
         tally = Tally()
         for seed in range(first_seed, first_seed + seeds):
             run_one(seed, name, tally)
-        cells = [f"{tally.stat(kind):.2f}" for kind, _ in columns]
+        cells = [_cell(tally.stat(kind)) for kind, _ in columns]
         given = sum(tally.given.values())
         flagged = sum(tally.flagged.values())
         share = 100.0 * flagged / max(given + flagged, 1)
-        print(f"| {name} | {' | '.join(cells)} | {share:.0f}% | {tally.silent} |")
+        verdicts.require(f"no silent error: {name}", tally.silent == 0)
+        print(f"| {name} | {' | '.join(cells)} | {share:.0f}% | {tally.silent} |", flush=True)
         total += tally.silent
+        if name == "clean":
+            for kind, target in (("corner", "corner"), ("height", "height"),
+                                 ("rom_deg", "rom_deg"), ("rom_mm", "rom_mm"),
+                                 ("tracked_deg", "rom_deg"), ("tracked_mm", "rom_mm")):  # fmt: skip
+                verdicts.at_most(f"clean variation {kind}", tally.stat(kind), TARGETS[target])
     print(f"silent errors in all: {total} (must be 0)")
     return total
+
+
+def _cell(value: float) -> str:
+    """A table cell: '-' when no value was given (every one flagged)."""
+    return f"{value:.2f}" if math.isfinite(value) else "-"
