@@ -8,7 +8,6 @@ value read from the database once and comparisons with stored text keep working.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from enum import StrEnum
 
 
@@ -62,15 +61,7 @@ class LandmarkUse(StrEnum):
     TRACKED = "tracked"
     """Mapped from another film by vertebra tracking, accepted by the reader."""
     MOVED = "moved"
-    """Placed by hand after a refinement or tracking offered another position."""
+    """Placed by hand after a refinement or tracking offered another position.
 
-
-def corners_obtained(uses: Iterable[LandmarkUse | str]) -> LandmarkUse:
-    """How a film's corners were obtained, for the measures made from them (the endpoint
-    table's ``corners``): ``tracked`` when any corner was tracked, else ``refined`` when any was
-    refined, else ``click`` (a corner moved by hand is the reader's placement)."""
-    used = {LandmarkUse(use) for use in uses}
-    for software in (LandmarkUse.TRACKED, LandmarkUse.REFINED):
-        if software in used:
-            return software
-    return LandmarkUse.CLICK
+    A film's label in the endpoint table's ``corners`` column comes from these per-corner uses
+    through :func:`imaging.endpoints.corners_label` (the one vocabulary of that column)."""

@@ -177,13 +177,13 @@ def test_stored_measures_say_how_their_corners_were_obtained(
     session = _session(study, truth)
     placement = session.placements[Film.NEUTRAL]
     point = placement.positions[L5_AS]
-    assert corners_obtained(placement.records.values()) is LandmarkUse.CLICK
+    assert corners_obtained(placement.records.values()) == "click"
     placement.update({L5_AS: (point, CornerRecord(LandmarkUse.REFINED, point, point, 0.9))})
     assert {row.corners for row in session.measures().rows} == {"refined 1/22, click 21"}
     moved = CornerRecord(LandmarkUse.MOVED, point)
-    assert corners_obtained([moved, CornerRecord.clicked(point)]) is LandmarkUse.CLICK
+    assert corners_obtained([moved, CornerRecord.clicked(point)]) == "click"
     tracked = CornerRecord(LandmarkUse.TRACKED, None)
-    assert corners_obtained([tracked, moved]) is LandmarkUse.TRACKED
+    assert corners_obtained([tracked, moved]) == "tracked 1/2, click 1"
 
 
 def test_workstation_store_steps_take_plain_values(

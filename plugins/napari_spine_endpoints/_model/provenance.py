@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from imaging.endpoints.corner_labels import corners_label
 from imaging.store.vocabulary import LandmarkUse
-from imaging.store.vocabulary import corners_obtained as obtained_from
 
 Point = tuple[float, float]
 
@@ -78,6 +78,7 @@ def _point(value: Any) -> Point | None:
     return None if value is None else (float(value[0]), float(value[1]))
 
 
-def corners_obtained(records: Iterable[CornerRecord]) -> LandmarkUse:
-    """How a film's corners were obtained (:func:`imaging.store.vocabulary.corners_obtained`)."""
-    return obtained_from(record.used for record in records)
+def corners_obtained(records: Iterable[CornerRecord]) -> str:
+    """How a film's corners were obtained, as the endpoint table's ``corners`` column says it
+    (:func:`imaging.endpoints.corners_label`: ``click``, ``refined 18/22, click 4``...)."""
+    return corners_label(record.used for record in records)
