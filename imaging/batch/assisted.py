@@ -250,6 +250,7 @@ def _track(
             source_film=landmarks.film,
             target_film=kind,
             min_correlation=options.min_correlation,
+            bone_bright=target.bone_bright,
         )
     except (SpineEndpointsError, ValueError) as error:
         fail(path, f"not tracked: {error}")
