@@ -14,6 +14,8 @@
   ``grades`` are), with the evidence shown.
 * ``measurements`` - computed measures, with calibration and software version.
 * ``audit_log`` - append-only: who, when, what, old value, new value, reason.
+* ``adjudications``, ``adjudication_choices`` - an adjudicator's decision on a double-read case:
+  the read taken per grade or film, with the reason.
 * ``people`` (login, printed name, role), ``signatures`` (of read versions, with the SHA-256 of
   the content signed), ``visit_locks`` and ``relabels`` (append-only): identity, Part 11
   signing, a manager's lock and audited relabelling (docs/store-security.md).
@@ -313,6 +315,49 @@ class Measurement(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     software_version: Mapped[str] = mapped_column(String(32), default="")
     computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class Adjudication(Base):
+    """An adjudicator's decision on a case whose two reads set off adjudication triggers
+    (:mod:`imaging.store.adjudication`): made on two given read versions (``reasons``: the
+    triggers then), a draft until submitted. A reader's later correction makes it stale."""
+
+    __tablename__ = "adjudications"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'submitted')", name="status_known"),
+        UniqueConstraint("case_pk", "first_read_pk", "second_read_pk", name="uq_adjudications_case_reads"),
+    )  # fmt: skip
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_pk: Mapped[int] = mapped_column(ForeignKey("visits.id"), index=True)
+    adjudicator: Mapped[str] = mapped_column(String(64), info={"label": "adjudicator"})
+    first_read_pk: Mapped[int] = mapped_column(ForeignKey("reads.id"))
+    second_read_pk: Mapped[int] = mapped_column(ForeignKey("reads.id"))
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class AdjudicationChoice(Base):
+    """The read an adjudication takes for one item: a grade (``kind`` ``grade``, level, item) or
+    a film's corners (``kind`` ``film``, ``item`` the film), with the reason."""
+
+    __tablename__ = "adjudication_choices"
+    __table_args__ = (
+        UniqueConstraint("adjudication_pk", "kind", "level", "item", name="uq_adjudication_choices_item"),
+        CheckConstraint("kind IN ('grade', 'film')", name="kind_known"),
+        CheckConstraint("length(trim(reason)) > 0", name="has_reason"),
+    )  # fmt: skip
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    adjudication_pk: Mapped[int] = mapped_column(ForeignKey("adjudications.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    level: Mapped[str] = mapped_column(String(32), default="")
+    item: Mapped[str] = mapped_column(String(64))
+    read_pk: Mapped[int] = mapped_column(ForeignKey("reads.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
 
 
 class AuditEntry(Base):
