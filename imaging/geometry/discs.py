@@ -300,14 +300,14 @@ def translation(
     la = physical(lower_superior_anterior, spacing)
     lp = physical(lower_superior_posterior, spacing)
     endplate = la - lp
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(invalid="ignore"):  # a zero-depth endplate: 0 / 0, never x / 0
         return _translation(up - lp, endplate, endplate.length())
 
 
 def _translation(back: Vector, lower: Vector, lower_depth: FloatArray) -> Translation:
     """``back`` (lower posterior-superior -> upper posterior-inferior corner) projected on the
     ``lower`` endplate (posterior -> anterior, of length ``lower_depth``); a zero-depth endplate
-    gives 0 / 0 = NaN (call under ``np.errstate(divide="ignore", invalid="ignore")``)."""
+    gives 0 / 0 = NaN (call under ``np.errstate(invalid="ignore")``)."""
     distance = back.dot(lower) / lower_depth
     return Translation(distance, distance * 100.0 / lower_depth)
 

@@ -200,10 +200,38 @@ def test_bad_anterior_direction_names_the_file_and_film() -> None:
 
 
 def test_landmarks_without_calibration_or_rows() -> None:
-    landmarks = Landmarks(spine_corners(vertebrae=(Vertebra.L4, Vertebra.L5)))
+    corners = spine_corners(vertebrae=(Vertebra.L4, Vertebra.L5))
+    landmarks = Landmarks(corners)
     assert landmarks.calibration.source == "none"
     assert landmarks.calibration.detail == "no calibration given with the landmarks"
-    assert {point.source for point in landmarks.points()} == {""}
+    assert list(landmarks.points()) == [
+        LandmarkPoint(vertebra, corner, corners[vertebra][corner][0], corners[vertebra][corner][1])
+        for vertebra in (Vertebra.L4, Vertebra.L5)
+        for corner in (AS, PS, AI, PI)
+    ]
+
+
+def test_points_read_back_with_their_rows() -> None:
+    points = _points(spine_corners(vertebrae=(Vertebra.L4, Vertebra.L5)))
+    landmarks = _build({}, points=points)
+    order = {corner: i for i, corner in enumerate(Corner)}
+    assert list(landmarks.points()) == sorted(
+        points, key=lambda p: (p.vertebra is Vertebra.L5, order[p.corner])
+    )
+    assert landmarks.with_study(visit="month_6").visit == "month_6"
+    assert landmarks.with_study(visit="baseline") == landmarks
+
+
+def test_duplicate_corner_without_rows_or_identity() -> None:
+    point = LandmarkPoint(Vertebra.L3, AI, 10.0, 10.0)
+    with pytest.raises(LandmarkError) as info:
+        Landmarks.from_points([point, point])
+    assert str(info.value) == (
+        "film neutral: L3 anterior_inferior is given twice (an earlier row and a later row). "
+        "Keep one position per corner and delete the other row."
+    )
+    alone = Landmarks.from_points([point])
+    assert (alone.image, alone.subject, alone.visit, alone.reader) == ("", "", "", "")
 
 
 def test_validation_happens_in_millimetres() -> None:

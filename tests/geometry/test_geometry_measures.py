@@ -225,6 +225,8 @@ def test_height_loss_flag_threshold_and_strictness() -> None:
     assert trial.flag([19.99, 20.0, 36.0]).tolist() == [0.0, 1.0, 1.0]
     assert HeightLossRule(threshold_pct=20.0, inclusive=False).flag([20.0])[0] == 0.0
     assert np.isnan(trial.flag([math.nan])[0])
+    assert trial.describe() == "height loss >= 20%"
+    assert HeightLossRule(threshold_pct=20.0, inclusive=False).describe() == "height loss > 20%"
     # No threshold (the protocol sets none): the flag is unknown, never a default number.
     assert np.isnan(HeightLossRule().flag([36.0])).all()
 
@@ -341,6 +343,27 @@ def test_replaced_limits_keep_each_thresholds_strictness_or_default_to_strict() 
     assert added.angle_deg == Threshold(5.0, strict=False)
     mm_only = InstabilityCriteria("mm", "mm only", translation_mm=Threshold(3.0))
     assert mm_only.with_limits(max_angle_deg=8).angle_deg == Threshold(8.0, strict=True)
+
+
+def test_thresholds_and_criteria_refuse_nonsense_naming_it() -> None:
+    assert Threshold(0.0).exceeded([0.0, 0.1]).tolist() == [False, True]  # 0 is a limit
+    assert Threshold(0.5, strict=False).exceeded([0.5]).tolist() == [True]
+    for limit in (-1.0, math.inf, math.nan):
+        with pytest.raises(ValueError) as info:
+            Threshold(limit)
+        assert str(info.value) == f"a threshold must be a finite number >= 0, got {limit!r}"
+    with pytest.raises(ValueError) as empty:
+        InstabilityCriteria("site", "no limits")
+    assert str(empty.value) == "instability criteria 'site' have no threshold at all"
+
+
+def test_level_angles_given_by_alias_are_read_only_and_found() -> None:
+    by_alias = {"L4-5": Threshold(9)}  # as a protocol file may spell it
+    criteria = InstabilityCriteria("site", "L4-5 only", angle_deg_by_level=by_alias)  # type: ignore[arg-type]
+    assert criteria.angle_threshold(L45) == Threshold(9.0)
+    assert criteria.angle_threshold(L5S1) is None
+    with pytest.raises(TypeError):
+        criteria.angle_deg_by_level[L5S1] = Threshold(1.0)  # type: ignore[index]
 
 
 def test_unknown_preset_message_in_full() -> None:
