@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from imaging.errors import problem_listing
 from imaging.protocol.model import Protocol
 from imaging.store.cases import get_case, subject_by_id
 from imaging.store.identifiers import value_message
@@ -152,9 +153,6 @@ def import_reads(
     return problems
 
 
-LISTED = 20
-"""Refused groups an import error lists; the rest are counted."""
-
 IMPORT_FIX = "Correct these and import again; nothing was imported."
 UNREGISTERED_FIX = (
     "A subject or visit nobody registered is refused: register its images first "
@@ -168,12 +166,11 @@ def refusal_fix(summary: ImportSummary) -> str:
     return f"{IMPORT_FIX} {UNREGISTERED_FIX}" if summary.unregistered else IMPORT_FIX
 
 
-def listed(problems: list[tuple[int | str | None, str]]) -> list[str]:
-    """The first :data:`LISTED` problems as ``"<where>: <problem>"``, then how many more."""
-    lines = [f"{where}: {text}" if where else text for where, text in problems[:LISTED]]
-    if len(problems) > LISTED:
-        lines.append(f"... and {len(problems) - LISTED} more")
-    return lines
+def listed(problems: list[tuple[int | str | None, str]]) -> str:
+    """The first problems as ``"<where>: <problem>"`` lines, then how many more
+    (:func:`imaging.errors.problem_listing`)."""
+    lines = (f"{where}: {text}" if where else text for where, text in problems)
+    return problem_listing(lines, len(problems), noun="refused read")
 
 
 def _unstorable(group: ReadImport) -> str | None:

@@ -78,9 +78,8 @@ def import_landmarks(
             source=source, register_unknown=register_unknown,
         )  # fmt: skip
         if problems:
-            lines = "\n  ".join(listed(problems))
             raise LandmarkError(
-                f"{len(problems)} read(s) refused:\n  {lines}",
+                f"{len(problems)} read(s) refused:{listed(problems)}",
                 path=path,
                 fix=refusal_fix(summary),
             )

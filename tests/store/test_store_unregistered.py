@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from imaging.cli import main
+from imaging.errors import LISTED_PROBLEMS as LISTED
 from imaging.errors import LandmarkError
 from imaging.landmark_files import load_landmarks
 from imaging.protocol import Protocol
-from imaging.store.imports import LISTED
 from imaging.store.landmark_import import import_landmarks
 from imaging.store.schema import Case, Read, Subject
 from imaging.store.store import ReadStore
@@ -83,7 +83,7 @@ def test_corners_of_many_unregistered_subjects_list_the_first_and_count_the_rest
     assert message.startswith(f"{corners}: {LISTED + 5} read(s) refused:\n  line 2: S-01 ")
     assert f"line {2 + len(one)}: S-02 baseline: subject 'S-02' is not registered" in message
     assert "S-20 baseline" in message and "S-21" not in message
-    assert "\n  ... and 5 more" in message
+    assert "\n  ... and 5 more refused reads" in message
     assert "--register-unknown" in message
     with store.reading() as db:
         assert db.scalars(select(Subject)).all() == []
