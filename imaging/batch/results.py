@@ -22,6 +22,7 @@ from typing import Any
 from imaging.atomic import write_text_atomically
 from imaging.batch.model import ENDPOINT_COLUMNS, Failure, FileDigest, StudyResult
 from imaging.errors import SpineEndpointsError
+from imaging.text_input import load_json, read_text
 
 FORMAT_VERSION = 3
 
@@ -60,13 +61,14 @@ class ResultStore:
     def load(self, study: str) -> dict[str, Any] | None:
         """The stored record of a study, or None when there is none or it is unreadable."""
         path = self.path(study)
-        try:
-            with path.open(encoding="utf-8") as handle:
-                record: dict[str, Any] = json.load(handle)
-        except FileNotFoundError:
+        if not path.exists():
             return None
-        except (OSError, ValueError):
-            return None  # a damaged record is recomputed, never trusted
+        try:
+            record = load_json(read_text(path, "study record", "json"), path, "study record")
+        except SpineEndpointsError:
+            return None  # a damaged, special or too deeply nested record is recomputed
+        if not isinstance(record, dict):
+            return None
         if record.get("format") != FORMAT_VERSION or record.get("columns") != list(
             ENDPOINT_COLUMNS
         ):

@@ -10,6 +10,7 @@ the fix is to rerun the batch, which rewrites every table from its stored result
 from __future__ import annotations
 
 import csv
+import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from imaging.errors import SpineEndpointsError
+from imaging.text_input import MAX_BYTES, open_binary
 
 REQUIRED_COLUMNS = (
     "subject", "visit", "level", "measure", "value", "unit", "film", "change_from_baseline",
@@ -158,7 +160,10 @@ def _read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     problems: list[str] = []
     rows: list[list[str]] = []
     try:
-        with path.open(encoding="utf-8", newline="") as stream:
+        with (
+            open_binary(path, "batch table", MAX_BYTES["csv"]) as binary,
+            io.TextIOWrapper(binary, encoding="utf-8", newline="") as stream,
+        ):
             reader = csv.reader(stream, strict=True)
             header = next(reader, None)
             if header is None:
@@ -198,7 +203,8 @@ def _read_provenance(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
     try:
-        record = json.loads(path.read_bytes().decode("utf-8"))
+        with open_binary(path, "provenance record", MAX_BYTES["json"]) as stream:
+            record = json.loads(stream.read().decode("utf-8"))
     except UnicodeDecodeError as error:
         raise _not_utf8(path, error) from error
     except json.JSONDecodeError as error:

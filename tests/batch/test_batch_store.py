@@ -125,3 +125,24 @@ def test_in_process_executor_runs_at_submission_and_keeps_errors() -> None:
 def test_open_executor_refuses_jobs_and_scheduler_together() -> None:
     with pytest.raises(Exception, match="--jobs and --scheduler"), open_executor(2, "tcp://x:1"):
         pass
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "[" * 100_000 + "]" * 100_000,  # nested 100,000 deep: no RecursionError
+        '{"format": ',  # truncated
+        "[1, 2, 3]",  # valid JSON, not a record
+    ],
+    ids=["deep", "truncated", "not-a-record"],
+)
+def test_a_damaged_study_record_is_recomputed_not_trusted(tmp_path: Path, content: str) -> None:
+    store = ResultStore(tmp_path / "out")
+    store.path("S1").write_text(content, encoding="utf-8")
+    assert store.load("S1") is None
+
+
+def test_a_special_file_in_place_of_a_study_record_is_never_read(tmp_path: Path) -> None:
+    store = ResultStore(tmp_path / "out")
+    os.mkfifo(store.path("S1"))  # reading a FIFO with no writer would block for ever
+    assert store.load("S1") is None
