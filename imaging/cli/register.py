@@ -79,7 +79,7 @@ def parse_treatment_dates(values: list[str]) -> dict[str, dt.date]:
 def run(args: argparse.Namespace) -> int:
     from imaging.dicom.scan import scan
     from imaging.dicom.scan_records import ScanStatus
-    from imaging.errors import SpineEndpointsError
+    from imaging.errors import SpineEndpointsError, StoreError
     from imaging.protocol.loader import load_protocol
     from imaging.store.archive_roots import absolute, path_in_root
     from imaging.store.audit import default_actor
@@ -88,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         assign_flagged,
         register_images,
         set_treatment_date,
+        subject_by_id,
     )
     from imaging.store.registration import count_images, registration_summary
     from imaging.store.store import ReadStore
@@ -119,6 +120,19 @@ def run(args: argparse.Namespace) -> int:
                 records.append(found)
     with ReadStore(args.store) as store:
         with store.writing() as db:
+            arriving = {record.subject for record in records}
+            unknown = sorted(
+                subject
+                for subject in treatment_dates
+                if subject not in arriving and subject_by_id(db, subject) is None
+            )
+            if unknown:  # a date for nobody would create a subject with no images
+                raise StoreError(
+                    f"--treatment-date names subject(s) with no images in the store or in "
+                    f"these folders: {', '.join(unknown)}",
+                    fix="Check the subject id (as in (0012,0040) Clinical Trial Subject ID), or "
+                    "register the subject's images with the date.",
+                )
             changed = [
                 subject
                 for subject, day in treatment_dates.items()

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from imaging.cli import main
 from imaging.store.archive_roots import image_path
 from imaging.store.audit import audit_entries
+from imaging.store.cases import subject_by_id
 from imaging.store.schema import Case, Image, Subject
 from imaging.store.store import ReadStore
 from imaging.store.worklist import worklist
@@ -143,3 +144,18 @@ def test_bad_treatment_date_is_refused_before_anything_is_stored(
     )
     with ReadStore(store_url) as store, store.reading() as db:
         assert db.scalars(select(Image)).first() is None
+
+
+def test_a_treatment_date_for_a_subject_nobody_registered_creates_no_subject(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    status = main(["register", str(empty), "--store", url,
+                   "--treatment-date", "DLBP-099=2025-01-10"])  # fmt: skip
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "--treatment-date names subject(s) with no images" in err and "DLBP-099" in err
+    with ReadStore(url) as store, store.reading() as db:
+        assert subject_by_id(db, "DLBP-099") is None
