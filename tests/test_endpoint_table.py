@@ -1,0 +1,102 @@
+"""The endpoint table's pieces every path shares: the ``corners`` label, rows back from their
+cells, notes, result tables written as CSV, Parquet or to standard output, and an aborted
+writer leaving nothing behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from imaging.endpoints import EndpointRow, corners_label
+from imaging.endpoints.table import EndpointTableWriter, write_frame
+from imaging.errors import SpineEndpointsError
+
+
+@pytest.mark.parametrize(
+    ("uses", "label"),
+    [
+        ([], "click"),
+        (["click"] * 4, "click"),
+        (["refined"] * 22, "refined"),
+        (["moved", "click"], "click"),  # a corner moved by hand is the reader's click
+        (["refined"] * 18 + ["click"] * 2 + ["moved"] * 2, "refined 18/22, click 4"),
+        (["click", "tracked", "refined", "tracked"], "tracked 2/4, refined 1/4, click 1"),
+        (["tracked", "refined", "tracked"], "tracked 2/3, refined 1/3"),
+    ],
+)
+def test_corners_label(uses: list[str], label: str) -> None:
+    assert corners_label(uses) == label
+
+
+def test_unknown_corner_use_is_named() -> None:
+    with pytest.raises(ValueError) as info:
+        corners_label(["click", "guessed", "dragged"])
+    assert str(info.value) == "unknown corner use 'dragged'; expected click, refined, tracked"
+
+
+ROW = EndpointRow(
+    "DLBP-007", "baseline", "L4-L5", "disc_height_mean", 9.25, "mm", film="neutral",
+    reader="R1", read_version=2, visit_day=0, note="L5 anterior_superior refined",
+)  # fmt: skip
+
+
+def test_a_row_comes_back_from_its_cells_as_json_gives_them() -> None:
+    cells = [str(c) if isinstance(c, int | float) else c for c in ROW.cells()]  # "9.25", "2"
+    back = EndpointRow.from_cells(cells)
+    assert back == ROW
+    assert (type(back.value), type(back.read_version)) == (float, int)
+    assert back.study_day is None and back.baseline_value is None
+    with pytest.raises(ValueError):
+        EndpointRow.from_cells(list(ROW.cells())[:-1])  # a cell short: refused, never shifted
+
+
+def test_notes_are_appended() -> None:
+    assert ROW.with_note("") is ROW
+    assert ROW.with_note("R2: 10.1 mm").note == "L5 anterior_superior refined; R2: 10.1 mm"
+    assert ROW.but(note="").with_note("R2: 10.1 mm").note == "R2: 10.1 mm"
+
+
+FRAME = pd.DataFrame({"subject": ["S1", "S2"], "verdict": ["eligible", "=HYPERLINK(1)"]})
+
+
+def test_result_tables_as_csv_parquet_or_standard_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_frame(FRAME, tmp_path / "eligibility.CSV")
+    text = (tmp_path / "eligibility.CSV").read_text(encoding="utf-8")
+    assert text.splitlines() == ["subject,verdict", "S1,eligible", "S2,'=HYPERLINK(1)"]
+    write_frame(FRAME, str(tmp_path / "eligibility.parquet"))
+    assert pd.read_parquet(tmp_path / "eligibility.parquet").equals(FRAME)
+    write_frame(FRAME, None)
+    assert capsys.readouterr().out == text
+
+
+def test_result_table_refusals_name_the_file(tmp_path: Path) -> None:
+    with pytest.raises(SpineEndpointsError) as unknown:
+        write_frame(FRAME, tmp_path / "eligibility.xlsx")
+    assert str(unknown.value) == (
+        f"{tmp_path / 'eligibility.xlsx'}: unknown output format. Name the output FILE.csv or "
+        "FILE.parquet."
+    )
+    taken = tmp_path / "eligibility.csv"
+    taken.mkdir()  # a folder where the file should go
+    with pytest.raises(SpineEndpointsError) as unwritable:
+        write_frame(FRAME, taken)
+    assert str(unwritable.value) == (
+        f"{taken}: cannot write the table (Is a directory). Choose a writable folder."
+    )
+
+
+def test_an_aborted_table_leaves_no_file(tmp_path: Path) -> None:
+    csv_path, parquet_path = tmp_path / "endpoints.csv", tmp_path / "endpoints.parquet"
+    writer = EndpointTableWriter(csv_path, parquet_path)
+    writer.add([ROW])
+    writer.abort()
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(RuntimeError), EndpointTableWriter(csv_path, None) as failing:
+        failing.add([ROW])
+        raise RuntimeError("the batch stopped")
+    assert list(tmp_path.iterdir()) == []
+    EndpointTableWriter(None, None).abort()  # nothing opened, nothing to remove
