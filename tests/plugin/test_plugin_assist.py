@@ -8,6 +8,7 @@ suggested grade never becomes the reader's grade by itself.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -268,6 +269,26 @@ def test_tracking_needs_calibrated_films(sample_root: Path) -> None:
             Film.EXTENSION, session.placements[Film.EXTENSION], session.films[Film.EXTENSION],
             Film.FLEXION, session.placements[Film.FLEXION], session.films[Film.FLEXION],
         )  # fmt: skip
+
+
+def test_tracking_measures_a_monochrome1_film_with_bone_dark(
+    study: Path, truth: dict[str, Any], films: dict[Film, Radiograph]
+) -> None:
+    # Tracking compares the bodies' shapes by corner refinement on the target film: on a
+    # MONOCHROME1 film (bone dark in the stored values) it must look for dark bone, as the
+    # batch does (imaging/batch/assisted.py) and as the workstation's refinement does.
+    session = _session_with_clicks(study, truth, {Film.FLEXION: films[Film.FLEXION]}, set())
+    extension = radiograph_info(films[Film.EXTENSION])
+    session.add_film(replace(extension, photometric_interpretation="MONOCHROME1"))
+    request = tracking_request(
+        Film.FLEXION, session.placements[Film.FLEXION], session.films[Film.FLEXION],
+        Film.EXTENSION, session.placements[Film.EXTENSION], session.films[Film.EXTENSION],
+    )  # fmt: skip
+    assert request.bone_bright is False
+    assert tracking_request(
+        Film.FLEXION, session.placements[Film.FLEXION], session.films[Film.FLEXION],
+        Film.EXTENSION, session.placements[Film.EXTENSION], extension,
+    ).bone_bright  # fmt: skip
 
 
 def test_a_suggested_grade_is_not_the_readers_until_used(

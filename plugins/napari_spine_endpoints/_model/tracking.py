@@ -45,6 +45,9 @@ class TrackingRequest:
     target_labels: tuple[CornerLabel, ...]
     source_spacing: tuple[float, float]
     target_spacing: tuple[float, float]
+    bone_bright: bool = True
+    """The target film's polarity (False for MONOCHROME1 stored values), as refinement takes
+    it: the bodies' shapes are compared by corner refinement on both films."""
 
 
 def tracking_request(
@@ -76,6 +79,7 @@ def tracking_request(
         target_placement.labels,
         spacings[0],
         spacings[1],
+        bone_bright=not target_info.inverted,
     )
 
 
@@ -127,6 +131,7 @@ def track(
         target_spacing_mm=request.target_spacing,
         source_film=request.source,
         target_film=request.target,
+        bone_bright=request.bone_bright,
     )
     proposals = []
     for label in request.target_labels:
