@@ -31,7 +31,8 @@ def add_actor_option(parser: argparse.ArgumentParser) -> None:
         "--actor",
         metavar="NAME",
         help="who is acting, for the audit trail (default: $SPINE_ENDPOINTS_ACTOR, else the "
-        "login name)",
+        "login name); in a store with people only your own login is accepted "
+        "(docs/store-security.md)",
     )
 
 

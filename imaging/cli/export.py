@@ -18,7 +18,9 @@ def register(subparsers: Any) -> None:
         "from baseline, nominal visit day and actual study day, read version, calibration and "
         "software version (docs/endpoint-table.md). Reads enter the store from the workstation, "
         "`grades import` and `landmarks import`. CSV values are rounded to each measure's "
-        "precision; Parquet keeps full precision.",
+        "precision; Parquet keeps full precision. Beside it, FILE's name with .signatures.csv: "
+        "every signature of every read version (signer, printed name, meaning, time, SHA-256 "
+        "of the version signed; `spine-endpoints verify` checks them).",
     )
     parser.add_argument(
         "--out", type=Path, required=True, metavar="FILE", help="FILE.csv or FILE.parquet"
@@ -31,14 +33,22 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from imaging.endpoints import write_endpoint_rows
+    from imaging.endpoints.table import write_frame
     from imaging.protocol.loader import load_protocol
     from imaging.store.export import stored_rows
+    from imaging.store.signatures import signature_frame
     from imaging.store.store import ReadStore
 
     protocol = load_protocol(args.protocol)
     with ReadStore(args.store) as store, store.reading() as session:
         rows = stored_rows(session, protocol, args.subject)
+        signatures = signature_frame(session)
+    if args.subject:
+        signatures = signatures[signatures["subject"] == args.subject]
     write_endpoint_rows(rows, args.out)
     subjects = len({row.subject for row in rows})
     print(f"{args.out}: {len(rows)} rows, {subjects} subjects (protocol {protocol.id})")
+    signed = args.out.with_name(f"{args.out.stem}.signatures.csv")
+    write_frame(signatures, signed)
+    print(f"{signed}: {len(signatures)} signatures")
     return 0

@@ -24,12 +24,24 @@ AUDIT_COLUMNS = (
 )  # fmt: skip
 
 
-def default_actor() -> str:
-    """Who is acting: ``$SPINE_ENDPOINTS_ACTOR``, else the login name."""
+def login_name() -> str:
+    """The operating-system user running this process (its password-database entry, not
+    ``$USER``), else ``getpass.getuser()`` where there is no password database."""
     try:
-        return os.environ.get("SPINE_ENDPOINTS_ACTOR") or getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
+        import pwd
+
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError, AttributeError):
+        try:
+            return getpass.getuser()
+        except (KeyError, OSError):
+            return "unknown"
+
+
+def default_actor() -> str:
+    """Who is acting: ``$SPINE_ENDPOINTS_ACTOR``, else the login name. In a store with people
+    only the login may act (:func:`imaging.store.people.authorize` refuses another name)."""
+    return os.environ.get("SPINE_ENDPOINTS_ACTOR") or login_name()
 
 
 def record(

@@ -4,7 +4,10 @@ Life of a read: :func:`start_read` (a draft, version 1) -> :func:`save_draft` (a
 times; autosave) -> :func:`submit`. A submitted read is immutable: :func:`correct` (or
 :func:`start_correction` then save and submit) makes version n + 1, which supersedes version n and
 must give a reason (it starts as a copy: grades, suggestions, comments, landmarks and the
-measures stored with the read); :func:`lock` freezes a submitted read for good.
+measures stored with the read); :func:`lock` freezes a submitted read for good. Submitting and
+locking sign the version (:mod:`imaging.store.signatures`); who may start, correct or lock whose
+read is :func:`imaging.store.people.authorize`'s, and a visit a manager locked refuses new reads
+and corrections (:mod:`imaging.store.locks`).
 
 Each landmark records where its position came from (:class:`LandmarkPoint`: the click, the
 refined position offered, which was used); suggested grades (:class:`GradeSuggestion`) are kept
@@ -27,6 +30,8 @@ from imaging.errors import ReadImmutableError, StoreError
 from imaging.protocol.model import Protocol
 from imaging.store.audit import record
 from imaging.store.cases import case_names
+from imaging.store.locks import refuse_if_locked
+from imaging.store.people import MAY_CORRECT_OTHERS, PersonRole, authorize
 from imaging.store.schema import (
     Case,
     GradeValue,
@@ -39,6 +44,7 @@ from imaging.store.schema import (
     SuggestedGrade,
     utc_now,
 )
+from imaging.store.signatures import SignatureMeaning, sign
 from imaging.store.vocabulary import LandmarkUse, ReaderRole, ReadStatus
 
 ROLES = tuple(role.value for role in ReaderRole)
@@ -263,6 +269,8 @@ def start_read(
         ) from None
     if not reader.strip():
         raise StoreError("a read needs a reader id")
+    authorize(session, actor, f"start a read of reading id {case.reading_id}", reader=reader)
+    refuse_if_locked(session, case, f"start reader {reader}'s read")
     existing = latest_version(session, case, reader)
     if existing is not None:
         subject, visit = case_names(session, case)
@@ -423,6 +431,10 @@ def submit(session: Session, read: Read, *, actor: str) -> None:
         session, read, actor, "submitted", field=f"version {read.version}",
         old_value=ReadStatus.DRAFT, new_value=ReadStatus.SUBMITTED, reason=reason,
     )  # fmt: skip
+    meaning = SignatureMeaning.READ_COMPLETED
+    if read.role == ReaderRole.ADJUDICATOR:
+        meaning = SignatureMeaning.ADJUDICATED
+    sign(session, read, actor=actor, meaning=meaning)
 
 
 def start_correction(
@@ -443,6 +455,9 @@ def start_correction(
         )
     case = session.get(Case, read.case_pk)
     assert case is not None
+    authorize(session, actor, f"correct read {read.id}", reader=read.reader,
+              others=MAY_CORRECT_OTHERS)  # fmt: skip
+    refuse_if_locked(session, case, f"correct read {read.id}")
     latest = latest_version(session, case, read.reader)
     assert latest is not None
     if latest.id != read.id:
@@ -524,6 +539,7 @@ def lock(session: Session, read: Read, *, actor: str, reason: str = "") -> None:
     """Submitted -> locked: final, no further corrections."""
     if read.status != ReadStatus.SUBMITTED:
         raise StoreError(f"only a submitted read can be locked; read {read.id} is {read.status}")
+    authorize(session, actor, f"lock read {read.id}", roles=(PersonRole.MANAGER,))
     read.status = ReadStatus.LOCKED
     read.locked_at = utc_now()
     session.flush()
@@ -531,11 +547,13 @@ def lock(session: Session, read: Read, *, actor: str, reason: str = "") -> None:
         session, read, actor, "locked", field=f"version {read.version}",
         old_value=ReadStatus.SUBMITTED, new_value=ReadStatus.LOCKED, reason=reason,
     )  # fmt: skip
+    sign(session, read, actor=actor, meaning=SignatureMeaning.LOCKED)
 
 
 def discard_draft(session: Session, read: Read, *, actor: str) -> None:
     """Delete a draft (its content and measures too); audited."""
     _require_draft(session, read)
+    authorize(session, actor, f"discard read {read.id}", reader=read.reader)
     for table in (GradeValue, ReadNote, Landmark, SuggestedGrade, ReadFilm, Measurement):
         session.execute(delete(table).where(table.read_pk == read.id))
     _audit(
