@@ -20,6 +20,7 @@ import numpy as np
 import SimpleITK as sitk  # noqa: N813 (the toolkit's own spelling)
 from numpy.typing import ArrayLike, NDArray
 from scipy import ndimage
+from scipy.fft import next_fast_len
 
 FloatArray = NDArray[np.float64]
 COARSE_MM = 1.0
@@ -80,7 +81,12 @@ class MaskedCorrelator:
         self.half = half
         padded = np.pad(image, half)
         size = 2 * half + 1
-        self.shape = (padded.shape[0] + size - 1, padded.shape[1] + size - 1)
+        # Any FFT size at least the full correlation's gives the same values: take sizes with
+        # small prime factors (a prime size such as 97 or 109 is several times slower).
+        self.shape = (
+            next_fast_len(padded.shape[0] + size - 1),
+            next_fast_len(padded.shape[1] + size - 1, real=True),
+        )
         self.valid = (padded.shape[0] - size + 1, padded.shape[1] - size + 1)
         self._image = np.fft.rfft2(padded, self.shape)
         self._squares = np.fft.rfft2(padded**2, self.shape)
