@@ -27,6 +27,7 @@ KEY = ("subject", "visit", "level", "measure", "film", "reader")
 COMPARED = (
     "value", "unit", "grade", "calibration", "corners", "reference_levels", "source_image",
     "note", "baseline_value", "change_from_baseline", "baseline_grade", "visit_day", "protocol",
+    "origin",
 )  # fmt: skip
 REPOSITORY = Path(__file__).resolve().parents[1]
 
@@ -90,6 +91,8 @@ def _assert_agree(tables: dict[str, Path]) -> dict[tuple[str, ...], dict[str, st
     # day 0 is the treatment date, unknown to files, and the DLBP protocol's baseline imaging
     # precedes treatment by an interval: no study day is guessed
     assert {row["study_day"] for row in reference.values()} == {""}
+    # one reader per case, even under the DLBP protocol's double reading: every value is that read's
+    assert {row["origin"] for row in reference.values()} == {"single read"}
     if "export" in tables:  # the store knows the treatment dates: export and batch --store agree
         exported, batched = _rows(tables["export"]), _rows(tables["batch --store"])
         days = {key: row["study_day"] for key, row in exported.items()}

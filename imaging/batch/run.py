@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import sys
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -38,8 +38,10 @@ from imaging.batch.model import Failure, FileDigest, StudyResult
 from imaging.batch.plan import plan_batch
 from imaging.batch.progress import Progress, SilentProgress
 from imaging.batch.results import ResultStore
+from imaging.batch.sources import store_resolutions
 from imaging.batch.tables import EndpointWriter, write_failures
 from imaging.batch.task import StudyTask, run_study
+from imaging.protocol.adjudication import Resolution
 from imaging.protocol.loader import load_protocol
 from imaging.protocol.model import Protocol
 
@@ -160,6 +162,9 @@ def _run(
         options.assist,
     )
 
+    resolutions = None  # the store's double-read cases: their endpoint is made of both reads
+    if options.store_url is not None and protocol.reading_design.double:
+        resolutions = store_resolutions(options.store_url, protocol)
     # The studies in output order; the tasks themselves are dropped as they finish.
     studies = [(task.study_id, task.subject, task.visit) for task in plan.tasks]
     plan_failures, inputs = plan.failures, plan.inputs
@@ -190,7 +195,9 @@ def _run(
 
     failures = [*plan_failures, *task_failures]
     with outdir.staged(out) as stage:
-        summary = _write_outputs(stage, studies, protocol, store, failures, Path(options.archive))
+        summary = _write_outputs(
+            stage, studies, protocol, store, failures, Path(options.archive), resolutions
+        )
         record = provenance.build(
             started=started,
             finished=provenance.now(),
@@ -272,11 +279,12 @@ def _write_outputs(
     store: ResultStore,
     failures: list[Failure],
     archive: Path,
+    resolutions: Mapping[tuple[str, str], Resolution] | None = None,
 ) -> dict[str, Any]:
     """Stream the stored results, in ``studies`` order, into the output tables in ``folder``."""
     digests: list[FileDigest] = []
     eligibility = EligibilityWriter(folder / "eligibility.csv", protocol)
-    with EndpointWriter(folder, protocol) as writer:
+    with EndpointWriter(folder, protocol, resolutions) as writer:
         for study, subject, visit in studies:
             record = store.load(study)
             if record is None:

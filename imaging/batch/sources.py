@@ -21,6 +21,7 @@ from imaging.anatomy import Film
 from imaging.batch.model import Failure, Point
 from imaging.errors import TextInputError
 from imaging.landmark_files import RowProblem, iter_landmark_records
+from imaging.protocol.adjudication import Resolution
 from imaging.protocol.grade_forms import check_row, header_problems
 from imaging.protocol.model import Protocol
 from imaging.text_input import csv_fieldnames, csv_rows, open_text
@@ -231,3 +232,15 @@ def from_store(url: str) -> tuple[list[LandmarkSet], list[GradeRecord], dict[str
             )
         treated = treatment_dates(session)
     return sets, grades, treated
+
+
+def store_resolutions(url: str, protocol: Protocol) -> dict[tuple[str, str], Resolution]:
+    """(subject, visit) -> how the store's double-read case makes its endpoint (its readers,
+    triggers and submitted adjudication); empty unless the protocol reads each case twice."""
+    if not protocol.reading_design.double:
+        return {}
+    from imaging.store import ReadStore
+    from imaging.store.adjudication import resolutions
+
+    with ReadStore(url) as store, store.reading() as session:
+        return resolutions(session, protocol)

@@ -9,12 +9,13 @@ subject's baseline at a time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from imaging.batch.model import FAILURE_COLUMNS, Failure
 from imaging.endpoints import ChangeFromBaseline, EndpointRow, EndpointTableWriter
+from imaging.protocol.adjudication import Resolution, resolve_study
 from imaging.protocol.model import Protocol
 from imaging.spreadsheet import SafeWriter
 
@@ -24,15 +25,28 @@ class EndpointWriter(EndpointTableWriter):
 
     :meth:`add_study` takes the rows of one study at a time (tuples in
     :data:`~imaging.batch.model.ENDPOINT_COLUMNS` order), subjects contiguous and each subject's
-    visits in protocol order, and returns them completed.
+    visits in protocol order, and returns them completed. With ``resolutions`` (``batch --store``
+    under a double-reading protocol) each study's rows become its endpoint rows first
+    (:func:`imaging.protocol.adjudication.resolve_study`), compared with baseline per item.
     """
 
-    def __init__(self, folder: Path, protocol: Protocol) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        protocol: Protocol,
+        resolutions: Mapping[tuple[str, str], Resolution] | None = None,
+    ) -> None:
         super().__init__(folder / "endpoints.csv", folder / "endpoints.parquet")
-        self._change = ChangeFromBaseline(protocol)
+        self._protocol = protocol
+        self._resolutions = resolutions
+        self._change = ChangeFromBaseline(protocol, by_reader=resolutions is None)
 
     def add_study(self, rows: Iterable[Sequence[Any]]) -> list[EndpointRow]:
-        completed = self._change.add([EndpointRow.from_cells(row) for row in rows])
+        study = [EndpointRow.from_cells(row) for row in rows]
+        if self._resolutions is not None and study:
+            key = (study[0].subject, study[0].visit)
+            study = resolve_study(self._protocol, study, self._resolutions.get(key))
+        completed = self._change.add(study)
         self.add(completed)
         return completed
 

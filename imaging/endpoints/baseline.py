@@ -1,7 +1,8 @@
 """Change from baseline, the visit's nominal day and the protocol: the one place they are added.
 
 ``change_from_baseline`` = ``value`` - the same (level, measure, film, reader) of the subject at
-the protocol's baseline visit; ``baseline_value`` and ``baseline_grade`` are that row's value and
+the protocol's baseline visit (without the reader for the one endpoint row per item of double-read
+cases); ``baseline_value`` and ``baseline_grade`` are that row's value and
 grade. Baseline rows change by 0; a row without a baseline counterpart has an empty change.
 :class:`ChangeFromBaseline` works as rows stream past (the batch: one subject's baseline held at
 a time); :func:`complete_rows` orders a whole table and runs it (export, ``heights``, ``rom``).
@@ -27,7 +28,8 @@ class ChangeFromBaseline:
     """Complete rows arriving study by study: subjects contiguous, each subject's baseline visit
     before its other visits (the protocol's visit order)."""
 
-    def __init__(self, protocol: Protocol) -> None:
+    def __init__(self, protocol: Protocol, *, by_reader: bool = True) -> None:
+        self.by_reader = by_reader
         self.baseline_visit = protocol.baseline_visit
         self.protocol_id = protocol.id
         self.visit_days = {visit.id: visit.day for visit in protocol.visits}
@@ -43,7 +45,7 @@ class ChangeFromBaseline:
             self._subject, self._baseline = subject, {}
         if visit == self.baseline_visit:
             for row in rows:
-                key = _key(row)
+                key = self._key(row)
                 if key in self._baseline:
                     raise SpineEndpointsError(
                         f"two baseline values for {subject} {', '.join(key)}",
@@ -54,7 +56,7 @@ class ChangeFromBaseline:
         return [self._complete(row) for row in rows]
 
     def _complete(self, row: EndpointRow) -> EndpointRow:
-        base = self._baseline.get(_key(row))
+        base = self._baseline.get(self._key(row))
         change = None
         if base is not None and row.value is not None and base.value is not None:
             change = row.value - base.value
@@ -66,22 +68,25 @@ class ChangeFromBaseline:
             baseline_grade="" if base is None else base.grade,
         )
 
+    def _key(self, row: EndpointRow) -> tuple[str, ...]:
+        key = (row.level, row.measure, row.film, row.reader)
+        return key if self.by_reader else key[:-1]
 
-def complete_rows(rows: Iterable[EndpointRow], protocol: Protocol) -> list[EndpointRow]:
+
+def complete_rows(
+    rows: Iterable[EndpointRow], protocol: Protocol, *, by_reader: bool = True
+) -> list[EndpointRow]:
     """Rows of any number of studies, completed and in table order (subject, protocol visit,
-    level, measure, film, reader)."""
+    level, measure, film, reader). ``by_reader`` False: one row per item and study (the
+    endpoint of double-read cases), compared with baseline whoever read it."""
     order = {visit.id: i for i, visit in enumerate(protocol.visits)}
 
     def study(row: EndpointRow) -> tuple[object, ...]:
         return (natural(row.subject), order.get(row.visit, len(order)), row.visit)
 
     ordered = sorted(rows, key=lambda row: (study(row), row_sort_key(row)))
-    change = ChangeFromBaseline(protocol)
+    change = ChangeFromBaseline(protocol, by_reader=by_reader)
     completed: list[EndpointRow] = []
     for _, group in groupby(ordered, key=study):
         completed.extend(change.add(list(group)))
     return completed
-
-
-def _key(row: EndpointRow) -> tuple[str, ...]:
-    return (row.level, row.measure, row.film, row.reader)

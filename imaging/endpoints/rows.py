@@ -19,7 +19,7 @@ from imaging.measures import MEASURES, PAIR_FILM
 COLUMNS: tuple[str, ...] = (
     "subject", "visit", "visit_day", "study_day", "level", "measure", "value", "unit", "grade",
     "baseline_value", "change_from_baseline", "baseline_grade", "calibration", "film", "corners",
-    "reader", "read_version", "reference_levels", "source_image", "note", "protocol",
+    "reader", "read_version", "origin", "reference_levels", "source_image", "note", "protocol",
     "software_version",
 )  # fmt: skip
 """The endpoint table's columns, in order (docs/endpoint-table.md)."""
@@ -29,6 +29,15 @@ INTEGER_COLUMNS = ("visit_day", "study_day", "read_version")
 """Whole-number columns (empty when unknown)."""
 GRADE_UNIT = "grade"
 """The ``unit`` of grade rows (``measure`` is then the grading item)."""
+SINGLE_READ = "single read"
+"""``origin``: the value is one read's (one reader per case, or the only read with a value)."""
+AGREEING_READS = "agreeing reads"
+"""``origin``: two reads that set off no adjudication trigger: the mean of their measures, the
+grade both gave (:mod:`imaging.protocol.adjudication`)."""
+ADJUDICATION = "adjudication"
+"""``origin``: the read the adjudicator took for this item (a primary read or a third read)."""
+ORIGINS = (SINGLE_READ, AGREEING_READS, ADJUDICATION)
+"""Where a value comes from (the ``origin`` column; empty when there is no value to take)."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,9 @@ class EndpointRow:
     for a pair whose films differ)."""
     reader: str = ""
     read_version: int | None = None
+    origin: str = SINGLE_READ
+    """Where the value comes from: one of :data:`ORIGINS`, or empty when the reads left no
+    value to take (awaiting adjudication, grades differing under the triggers)."""
     reference_levels: str = ""
     source_image: str = ""
     note: str = ""

@@ -31,6 +31,7 @@ from imaging.protocol.model import (
     Visit,
     normalise_level,
 )
+from imaging.protocol.reading_design import reading_design
 from imaging.protocol.scales import Scale, load_scale
 
 BUILTIN_PROTOCOLS = Path(__file__).parent / "protocols"
@@ -66,10 +67,13 @@ def protocol_from_toml(source: TomlSource) -> Protocol:
         target = normalise_level(target)
         if target not in levels:
             raise reading.error("target", f"target level {target!r} is not in levels")
-    reading.done()
 
     scales = _scales(root.table("scales"), source.path.parent)
     items = tuple(located(t, partial(_item, t, scales, levels)) for t in root.tables("items", []))
+    design = reading_design(
+        reading, items, lambda table, name: _levels(table, name, levels, target)
+    )
+    reading.done()
 
     thresholds: dict[str, float] = {}
     table = root.table("thresholds", None)
@@ -128,6 +132,7 @@ def protocol_from_toml(source: TomlSource) -> Protocol:
             eligibility_visit=eligibility_visit,
             rules=tuple(rules),
             agreement=agreement,
+            reading_design=design,
             source=str(source.path),
         )
         root.done()

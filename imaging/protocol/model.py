@@ -26,6 +26,7 @@ from imaging.measures import (
     unknown_measure,
 )
 from imaging.protocol.agreement import AgreementSettings
+from imaging.protocol.reading_design import ReadingDesign
 from imaging.protocol.scales import Scale
 
 _TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -356,6 +357,8 @@ class Protocol:
     baseline_to_treatment_days: tuple[int, int] | None = None
     agreement: AgreementSettings = field(default_factory=AgreementSettings)
     """Pre-specified reader agreement statistics (``[agreement]``)."""
+    reading_design: ReadingDesign = field(default_factory=ReadingDesign)
+    """Reads per case, adjudication triggers and intra-reader repeats (``[reading]``)."""
     source: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:

@@ -1,124 +1,48 @@
 """The store's reads as the one endpoint table: what ``export``, ``eligibility`` and the report use.
 
-For the current version of every read (:func:`~imaging.store.reads.current_reads`): its grades
-go through :func:`imaging.endpoints.endpoint_rows` (the reader's comment on a level is the grade
-rows' ``note``), and its measures are those stored with it when it was submitted, computed by the
-same function from its corners and each film's calibration, with the software version that
-computed them (:mod:`imaging.store.measures`). ``study_day`` is the case's study date against the
-subject's day 0 (:func:`imaging.protocol.visits.exact_study_day`). Change from baseline is added by
-:func:`imaging.endpoints.complete_rows`. Visits come from the unblinding map, so readers never see
-them while the export does. Rows follow docs/endpoint-table.md.
+:func:`stored_rows` is the endpoint of every case (:func:`imaging.store.adjudication.case_rows`):
+the current version of its read when one reader read it (``origin`` ``single read``); for a case
+read twice under a double-reading protocol, one row per item made of both reads and the submitted
+adjudication (``agreeing reads``, ``adjudication``; docs/endpoint-table.md). Each read's rows come
+from :func:`imaging.endpoints.endpoint_rows` (:mod:`imaging.store.read_rows`). Change from baseline
+is added by :func:`imaging.endpoints.complete_rows`: per reader for single reads, per item for the
+endpoint of double-read cases. :func:`reader_rows` keeps every reader's own rows (reader
+agreement). Visits come from the unblinding map, so readers never see them while the export does.
+Rows follow docs/endpoint-table.md.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from imaging.endpoints import (
-    EndpointRow,
-    Grade,
-    MeasureRules,
-    StudyRead,
-    complete_rows,
-    endpoint_rows,
-)
+from imaging.endpoints import EndpointRow, MeasureRules, complete_rows
 from imaging.protocol.model import Protocol
-from imaging.protocol.visits import exact_study_day
-from imaging.store.measures import grade_score
-from imaging.store.reads import CurrentRead, current_reads, read_content
-from imaging.store.schema import Case, Image, Measurement, Subject
+from imaging.store.adjudication import case_rows
+from imaging.store.read_rows import read_rows, study_days
+from imaging.store.reads import current_reads
 
 
 def stored_rows(
     session: Session, protocol: Protocol, subject: str | None = None
 ) -> list[EndpointRow]:
-    """Every current read's endpoint rows, completed with change from baseline."""
+    """Every case's endpoint rows (adjudicated where it was), completed with change from
+    baseline."""
+    if not protocol.reading_design.double:
+        return reader_rows(session, protocol, subject)
+    return complete_rows(case_rows(session, protocol, subject), protocol, by_reader=False)
+
+
+def reader_rows(
+    session: Session, protocol: Protocol, subject: str | None = None
+) -> list[EndpointRow]:
+    """Every current read's own rows (one set per reader of a case), completed with change from
+    baseline per reader: the input of reader agreement."""
     rules = MeasureRules.from_protocol(protocol)
-    days = _study_days(session, protocol)
+    days = study_days(session, protocol)
     rows: list[EndpointRow] = []
     for current in current_reads(session, subject):
         rows.extend(read_rows(session, current, protocol, rules, days.get(current.read.case_pk)))
     return complete_rows(rows, protocol)
-
-
-def read_rows(
-    session: Session,
-    current: CurrentRead,
-    protocol: Protocol,
-    rules: MeasureRules,
-    day: int | None = None,
-) -> list[EndpointRow]:
-    """One read's rows: its grades through :func:`endpoint_rows`, and its stored measures."""
-    read = current.read
-    content = read_content(session, read)
-    grades = tuple(
-        Grade(level, item, code, grade_score(protocol, item, code), content.notes.get(level, ""))
-        for (level, item), code in sorted(content.grades.items())
-    )
-    study = StudyRead(
-        current.subject, current.visit, read.reader, read.version, grades=grades, study_day=day
-    )
-    rows = endpoint_rows(study, rules)
-    measured = session.scalars(
-        select(Measurement).where(Measurement.read_pk == read.id).order_by(Measurement.id)
-    )
-    rows.extend(
-        EndpointRow(
-            current.subject,
-            current.visit,
-            m.level,
-            m.measure,
-            _finite(m.value),
-            m.unit,
-            calibration=m.calibration,
-            film=m.film,
-            corners=m.corners,
-            reader=read.reader,
-            read_version=read.version,
-            reference_levels=m.reference_levels,
-            source_image=m.source_image,
-            note=m.note,
-            study_day=day,
-            protocol=rules.protocol,
-            software_version=m.software_version,
-        )
-        for m in measured
-    )
-    return rows
-
-
-def _finite(value: float | None) -> float | None:
-    return value if value is not None and math.isfinite(value) else None
-
-
-def _study_days(session: Session, protocol: Protocol) -> dict[int, int]:
-    """Case id -> study day of its earliest dated image (treatment date, else baseline date)."""
-    dated = (
-        select(Case.id, Case.visit_id, Subject.treatment_date, func.min(Image.study_date))
-        .join(Image, Image.case_pk == Case.id)
-        .join(Subject, Case.subject_pk == Subject.id)
-        .where(Image.study_date.is_not(None))
-        .group_by(Case.id, Case.visit_id, Subject.treatment_date, Case.subject_pk)
-        .add_columns(Case.subject_pk)
-    )
-    cases = session.execute(dated).all()
-    baseline: dict[int, dt.date] = {
-        subject_pk: date
-        for _, visit, _, date, subject_pk in cases
-        if visit == protocol.baseline_visit
-    }
-    days: dict[int, int] = {}
-    for case_pk, _, treatment, date, subject_pk in cases:
-        day = exact_study_day(
-            date, protocol, treatment_date=treatment, baseline_date=baseline.get(subject_pk)
-        )
-        if day is not None:
-            days[case_pk] = day
-    return days
 
 
 def reader_roles(session: Session) -> dict[tuple[str, str, str], str]:

@@ -325,8 +325,10 @@ class Adjudication(Base):
     __tablename__ = "adjudications"
     __table_args__ = (
         CheckConstraint("status IN ('draft', 'submitted')", name="status_known"),
-        UniqueConstraint("case_pk", "first_read_pk", "second_read_pk", name="uq_adjudications_case_reads"),
-    )  # fmt: skip
+        UniqueConstraint(
+            "case_pk", "first_read_pk", "second_read_pk", name="uq_adjudications_case_reads"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_pk: Mapped[int] = mapped_column(ForeignKey("visits.id"), index=True)
@@ -345,10 +347,12 @@ class AdjudicationChoice(Base):
 
     __tablename__ = "adjudication_choices"
     __table_args__ = (
-        UniqueConstraint("adjudication_pk", "kind", "level", "item", name="uq_adjudication_choices_item"),
+        UniqueConstraint(
+            "adjudication_pk", "kind", "level", "item", name="uq_adjudication_choices_item"
+        ),
         CheckConstraint("kind IN ('grade', 'film')", name="kind_known"),
         CheckConstraint("length(trim(reason)) > 0", name="has_reason"),
-    )  # fmt: skip
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     adjudication_pk: Mapped[int] = mapped_column(ForeignKey("adjudications.id"), index=True)

@@ -4,20 +4,30 @@ The order is by SHA-256 of (reader id, reading id): random-looking, different fo
 stable across sessions, and a case added later takes its place without reshuffling the others.
 Items carry no subject, visit name or date. The mapping from reading id to subject and visit is
 only for exports (:func:`unblinding_map`).
+
+Given the protocol, a worklist follows its reading design (``[reading]``, docs/protocol-format.md):
+a case is offered until it has ``reads_per_case`` reads by different readers, and never again to a
+reader who read it; :func:`adjudication_worklist` lists the double-read cases whose reads set off
+an adjudication trigger, with the triggers as reasons, to adjudicators who read neither;
+:func:`repeats_due` lists the cases a reader is to read again (intra-reader repeats) once the
+protocol's interval has passed since their first read, without pointing at that read.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from imaging.errors import StoreError
+from imaging.protocol.model import Protocol
+from imaging.store.adjudication import decisions
 from imaging.store.archive_roots import resolved
-from imaging.store.schema import ArchiveRoot, Case, Image, Read, Subject
-from imaging.store.vocabulary import ReadStatus
+from imaging.store.schema import ArchiveRoot, Case, Image, Read, Subject, utc_now
+from imaging.store.vocabulary import ReaderRole, ReadStatus
 
 
 @dataclass(frozen=True)
@@ -37,12 +47,22 @@ def _order_key(reader: str, reading_id: str) -> str:
 
 
 def worklist(
-    session: Session, reader: str, *, with_images_only: bool = False
+    session: Session,
+    reader: str,
+    *,
+    with_images_only: bool = False,
+    protocol: Protocol | None = None,
 ) -> list[WorklistItem]:
-    """The reader's cases in the reader's own order, with this reader's progress on each."""
+    """The reader's cases in the reader's own order, with this reader's progress on each.
+
+    With ``protocol``: only cases this reader has a read of, or that other readers have fewer
+    than ``reads_per_case`` primary reads of (each case read by that many different readers)."""
     if not reader.strip():
         raise StoreError("a worklist needs a reader id")
     cases = list(session.scalars(select(Case)))
+    if protocol is not None:
+        full = _read_by_others(session, reader, protocol.reading_design.reads_per_case)
+        cases = [c for c in cases if c.id not in full]
     counts: dict[int, int] = {}
     for case_pk in session.scalars(select(Image.case_pk).where(Image.case_pk.is_not(None))):
         if case_pk is not None:
@@ -68,6 +88,87 @@ def worklist(
             )
         )
     return items
+
+
+def _read_by_others(session: Session, reader: str, reads_per_case: int) -> set[int]:
+    """Cases this reader has no read of that other readers already read ``reads_per_case``
+    times (drafts count: a case being read is taken)."""
+    readers = (
+        select(Read.case_pk, func.count(func.distinct(Read.reader)))
+        .where(Read.role != ReaderRole.ADJUDICATOR.value)
+        .group_by(Read.case_pk)
+    )
+    own = set(session.scalars(select(Read.case_pk).where(Read.reader == reader)))
+    return {pk for pk, count in session.execute(readers).all() if count >= reads_per_case} - own
+
+
+@dataclass(frozen=True)
+class AdjudicationItem:
+    """A triggered double-read case on an adjudicator's worklist: its reading id, the triggers
+    (reasons), the two readers and where the adjudication stands."""
+
+    position: int
+    reading_id: str
+    reasons: tuple[str, ...]
+    readers: tuple[str, str]
+    status: str
+    """``to adjudicate``, ``draft`` or ``adjudicated``."""
+
+
+def adjudication_worklist(
+    session: Session, protocol: Protocol, adjudicator: str, *, done: bool = False
+) -> list[AdjudicationItem]:
+    """The triggered cases an adjudicator may adjudicate (not their own reads; not another
+    adjudicator's), in the adjudicator's own order; ``done`` also lists submitted ones."""
+    if not adjudicator.strip():
+        raise StoreError("an adjudication worklist needs the adjudicator's id")
+    items: list[AdjudicationItem] = []
+    found = [d for d in decisions(session, protocol) if d.fired]
+    found.sort(key=lambda d: _order_key(adjudicator, d.reads.reading_id))
+    for decided in found:
+        first, second = (c.read.reader for c in decided.reads.primaries[:2])
+        made = decided.adjudication
+        if adjudicator in (first, second) or (made is not None and made.adjudicator != adjudicator):
+            continue
+        if decided.submitted and not done:
+            continue
+        items.append(
+            AdjudicationItem(
+                len(items) + 1, decided.reads.reading_id,
+                tuple(t.reason for t in decided.fired), (first, second), decided.status,
+            )
+        )  # fmt: skip
+    return items
+
+
+def repeats_due(
+    session: Session, protocol: Protocol, reader: str, *, now: dt.datetime | None = None
+) -> list[str]:
+    """Reading ids the reader is to read again (``[reading.repeats]``): cases drawn for this
+    reader whose first read was submitted at least ``after_days`` days before ``now``."""
+    repeats = protocol.reading_design.repeats
+    if repeats is None:
+        return []
+    now = now or utc_now()
+    first_submitted = (
+        select(Case.reading_id, func.min(Read.submitted_at))
+        .join(Read, Read.case_pk == Case.id)
+        .where(Read.reader == reader, Read.submitted_at.is_not(None))
+        .group_by(Case.reading_id)
+    )
+    due = [
+        reading_id
+        for reading_id, submitted in session.execute(first_submitted).all()
+        if submitted is not None
+        and _aware(submitted) + dt.timedelta(days=repeats.after_days) <= now
+        and repeats.chosen(reader, reading_id)
+    ]
+    return sorted(due, key=lambda r: _order_key(f"repeat\x00{reader}", r))
+
+
+def _aware(when: dt.datetime) -> dt.datetime:
+    """An aggregate (MIN) comes back without its zone on SQLite: it is UTC."""
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
 
 
 def case_for_reading(session: Session, reading_id: str) -> Case:

@@ -96,7 +96,9 @@ def test_a_unit_other_than_the_registrys_is_refused(tmp_path: Path) -> None:
 
     error = refusal(path)
 
-    assert (error.line, error.key) == (line_of(text, 'unit = "mm"'), "eligibility.rules[2].unit")
+    rule = text[text.index('id = "height_loss_target"') :]  # the first unit = "mm" of the rule
+    line = line_of(text, rule) + line_of(rule, 'unit = "mm"') - 1
+    assert (error.line, error.key) == (line, "eligibility.rules[2].unit")
     assert "unit 'mm' is not the unit of height_loss_vs_adjacent_pct, which is '%'" in str(error)
 
 
