@@ -178,3 +178,26 @@ def test_the_adjudicated_read_is_the_endpoint_of_export_eligibility_and_batch(
     )
     read = batch_verdicts[batch_verdicts["subject"].isin(CASES)]  # DLBP-003: nobody read it
     assert list(read["verdict"]) == list(verdicts["verdict"])
+
+
+def test_a_repeat_is_due_only_after_the_interval_and_names_only_the_reading_id(
+    double_read: tuple[str, Path],
+) -> None:
+    import dataclasses
+    import datetime as dt
+
+    from imaging.protocol.reading_design import Repeats
+    from imaging.store.worklist import repeats_due
+
+    url, _ = double_read
+    base = load_protocol()
+    every = dataclasses.replace(
+        base, reading_design=dataclasses.replace(base.reading_design, repeats=Repeats(1.0, 28))
+    )
+    now = dt.datetime.now(dt.UTC)
+    with ReadStore(url) as store, store.reading() as session:
+        early = repeats_due(session, every, "reader-1", now=now + dt.timedelta(days=27))
+        due = repeats_due(session, every, "reader-1", now=now + dt.timedelta(days=29))
+        names = unblinding_map(session)
+    assert early == []
+    assert sorted(names[r] for r in due) == [("DLBP-001", "baseline"), ("DLBP-002", "baseline")]
