@@ -100,3 +100,14 @@ def test_an_aborted_table_leaves_no_file(tmp_path: Path) -> None:
         raise RuntimeError("the batch stopped")
     assert list(tmp_path.iterdir()) == []
     EndpointTableWriter(None, None).abort()  # nothing opened, nothing to remove
+
+
+def test_endpoint_csv_counts_its_rows_and_ends_lines_with_newline(tmp_path: Path) -> None:
+    from imaging.endpoints import COLUMNS, write_endpoint_rows
+
+    path = tmp_path / "endpoints.csv"
+    assert write_endpoint_rows([ROW, ROW.but(reader="R2")], path) == 2
+    data = path.read_bytes()
+    assert b"\r" not in data  # "\n" line ends (the csv module would write "\r\n")
+    lines = data.decode("utf-8").split("\n")
+    assert lines[0] == ",".join(COLUMNS) and lines[-1] == "" and len(lines) == 4

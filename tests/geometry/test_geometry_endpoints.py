@@ -233,6 +233,27 @@ def test_rom_table_reports_a_missing_partner_film() -> None:
     assert {"segmental_angle", "translation", "angular_rom", "unstable"} <= measures
 
 
+@pytest.mark.parametrize(
+    ("present", "absent"), [("flexion", "extension"), ("extension", "flexion")]
+)
+def test_a_dynamic_film_alone_gives_empty_rom_rows_naming_the_missing_one(
+    present: str, absent: str
+) -> None:
+    from imaging.endpoints.compute import ROM_SOURCES, unpaired_rom_rows
+
+    rows = unpaired_rom_rows(_film(Film(present), visit="month 3"))
+    levels = ["L1-L2", "L2-L3", "L3-L4", "L4-L5", "L5-S1"]
+    measures = [*ROM_SOURCES, "unstable"]
+    assert [(r.level, r.measure) for r in rows] == [(lv, m) for lv in levels for m in measures]
+    angular = _rows(rows)[("L4-L5", "angular_rom")]
+    assert angular == EndpointRow(
+        "DLBP-001", "month 3", "L4-L5", "angular_rom", None, "deg", calibration="calibrated",
+        film="flexion-extension", reader="R1", source_image=f"DLBP-001/month 3/{present}.dcm",
+        note=f"no {absent} film for this subject, visit and reader",
+    )  # fmt: skip
+    assert {r.unit for r in rows if r.measure == "unstable"} == {"1"}  # a flag: 1, 0 or empty
+
+
 def test_no_threshold_in_the_protocol_leaves_the_flags_empty_with_the_reason() -> None:
     rules = MeasureRules(protocol="NO-LIMITS")
     table = _table([_film(), *_pair()], rules)

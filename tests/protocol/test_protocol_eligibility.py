@@ -309,3 +309,25 @@ def test_endpoint_rows_split_into_grades_and_measures() -> None:
     assert list(measure_rows["measure"]) == ["angular_rom", "translation_rom"]
     bare, _ = split_grades(rows.drop(columns=["role", "note"]))
     assert list(bare.columns) == list(GRADE_COLUMNS)
+
+
+def test_not_assessable_findings_quote_every_readers_comment_in_the_table() -> None:
+    rows = []
+    for reader, note in (("R1", "film cut off at L3"), ("R2", "only L3-S1 shown")):
+        for row in grades("S", "4", "I", "0", reader=reader):  # other rows: no note (NaN)
+            spondylitis = row["item"] == "spondylitis"
+            rows.append({**row, "code": "not_assessable", "note": note} if spondylitis else row)
+    (result,) = evaluate_eligibility(
+        load_protocol(), pd.DataFrame(rows), pd.DataFrame(measures("S", 25.0, 1.0, 5.0))
+    )
+    why = "spine spondylitis: not assessable (R1: 'film cut off at L3'; R2: 'only L3-S1 shown')"
+    table = eligibility_table([result])
+    assert table[table["rule"] == "spondylitis_or_fracture"].to_dict("records") == [
+        {"subject": "S", "visit": "baseline", "rule": "spondylitis_or_fracture",
+         "role": "exclusion", "kind": "finding", "verdict": "not evaluable",
+         "values": "spine spondylitis not_assessable; spine vertebral_fracture no",
+         "reason": why, "subject_verdict": "pending",
+         "subject_reason": f"undecided: spondylitis_or_fracture ({why})",
+         "text": result.results[5].text}
+    ]  # fmt: skip
+    assert table["text"].str.len().min() > 20  # every rule's own words, never empty
