@@ -32,7 +32,7 @@ from imaging.phantom.raster import (
     Array,
     Grid,
     coverage,
-    ellipse_sdf,
+    ellipse_window,
     rounded_sdf,
     smooth_noise,
 )
@@ -318,16 +318,10 @@ def _add_iliac_wings(out: Array, s1: PlacedVertebra, grid: Grid, px: float) -> N
     ps = s1.corners_mm[Corner.POSTERIOR_SUPERIOR]
     for offset in (0.0, 4.0):
         centre = (ps[0] + 18.0 + offset, ps[1] + 12.0 + offset)
-        axes = (62.0, 44.0)
-        points = [
-            (centre[0] - axes[0], centre[1] - axes[1]),
-            (centre[0] + axes[0], centre[1] + axes[1]),
-        ]
-        window = grid.window(points, 3.0)
+        window = ellipse_window(grid, centre, (62.0, 44.0), 3.0)
         if window is None:
             continue
-        block, rr, cc = window
-        sdf = ellipse_sdf(rr, cc, centre, axes)
+        block, sdf = window
         inside = coverage(sdf, px)
         rim = inside - coverage(sdf + 1.5, px)
         out[block] += 0.05 * inside + 0.04 * rim

@@ -126,3 +126,17 @@ def ellipse_sdf(
     r = (row - centre[0]) / semi_axes[0]
     c = (col - centre[1]) / semi_axes[1]
     return (np.hypot(r, c) - 1.0) * min(semi_axes)
+
+
+def ellipse_window(
+    grid: Grid, centre: Sequence[float], semi_axes: Sequence[float], margin_mm: float
+) -> tuple[tuple[slice, slice], Array] | None:
+    """The pixel block around an axis-aligned ellipse (plus ``margin_mm``) and the signed
+    distance (mm) to the ellipse at its pixel centres; None when the block is off the grid."""
+    (row, col), (half_rows, half_cols) = centre, semi_axes
+    corners = [(row - half_rows, col - half_cols), (row + half_rows, col + half_cols)]
+    window = grid.window(corners, margin_mm)
+    if window is None:
+        return None
+    block, rr, cc = window
+    return block, ellipse_sdf(rr, cc, centre, semi_axes)

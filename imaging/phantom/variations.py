@@ -19,7 +19,15 @@ import numpy as np
 
 from imaging.anatomy import ROUNDED_CORNER_MM, Corner, Vertebra
 from imaging.phantom.construction import PlacedVertebra, Point
-from imaging.phantom.raster import Array, Grid, convex_sdf, coverage, ellipse_sdf, rounded_sdf
+from imaging.phantom.raster import (
+    Array,
+    Grid,
+    convex_sdf,
+    coverage,
+    ellipse_sdf,
+    ellipse_window,
+    rounded_sdf,
+)
 
 DEFAULT_CORNER_RADIUS_MM = 1.8
 """The rim radius of the default phantom (intersection 0.75 mm outside the bone at 90 deg)."""
@@ -178,15 +186,10 @@ def add_iliac_crests(out: Array, s1: PlacedVertebra, grid: Grid) -> None:
     axes = (78.0, 56.0)
     for offset in ((0.0, 0.0), (5.0, 4.0)):
         centre = (ps[0] - 28.0 + axes[0] + offset[0], ps[1] - 6.0 + offset[1])
-        points = [
-            (centre[0] - axes[0], centre[1] - axes[1]),
-            (centre[0] + axes[0], centre[1] + axes[1]),
-        ]
-        window = grid.window(points, 3.0)
+        window = ellipse_window(grid, centre, axes, 3.0)
         if window is None:
             continue
-        block, rr, cc = window
-        sdf = ellipse_sdf(rr, cc, centre, axes)
+        block, sdf = window
         inside = coverage(sdf, grid.spacing_mm)
         rim = inside - coverage(sdf + 2.0, grid.spacing_mm)
         out[block] += 0.04 * inside + 0.16 * rim
@@ -207,13 +210,9 @@ def add_bowel_gas(
             centre = placed.to_patient(a, c)
             centre_mm = (float(centre[0]), float(centre[1]))
             axes = (float(rng.uniform(4.0, 11.0)), float(rng.uniform(5.0, 14.0)))
-            points = [
-                (centre_mm[0] - axes[0], centre_mm[1] - axes[1]),
-                (centre_mm[0] + axes[0], centre_mm[1] + axes[1]),
-            ]
-            window = grid.window(points, 2.0)
+            window = ellipse_window(grid, centre_mm, axes, 2.0)
             if window is None:
                 continue
-            block, rr, cc = window
-            inside = coverage(ellipse_sdf(rr, cc, centre_mm, axes), grid.spacing_mm)
+            block, sdf = window
+            inside = coverage(sdf, grid.spacing_mm)
             out[block] -= 0.12 * strength * inside
