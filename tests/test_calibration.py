@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -523,3 +524,21 @@ def test_none_with_a_spacing_message_in_full() -> None:
         "a calibration of source 'none' cannot have a pixel spacing. Pass pixel_spacing=None, or "
         "choose the source the spacing came from."
     )
+
+
+def test_constructed_spacing_is_checked_and_normalised() -> None:
+    with pytest.raises(CalibrationError) as missing:
+        Calibration(None, CalibrationSource.DETECTOR)
+    assert str(missing.value) == (
+        "a calibration of source 'detector' needs a pixel spacing. Give pixel_spacing=(row_mm, "
+        "col_mm), or use source 'none'."
+    )
+    for spacing in ((0.1, 0.0), (0.0, 0.1), (-0.1, 0.1), (0.1, -0.1), (0.1, math.inf)):
+        with pytest.raises(InvalidSpacingError) as bad:
+            Calibration(spacing, CalibrationSource.DETECTOR)
+        assert str(bad.value) == (
+            f"pixel spacing must be two positive finite numbers (row, col) in mm, got {spacing!r}"
+        )
+    given = Calibration([1, 0.2], CalibrationSource.DETECTOR)  # type: ignore[arg-type]
+    assert given.pixel_spacing == (1.0, 0.2)  # a (row, col) tuple of floats, whatever was given
+    assert given.pixel_spacing is not None and type(given.pixel_spacing[0]) is float
