@@ -13,8 +13,10 @@ from pathlib import Path
 
 from imaging.atomic import write_text_atomically
 from imaging.report.agreement import agreement_section, load_agreement
+from imaging.report.continuous import continuous_section
 from imaging.report.data import ReportData, ReportInputError, load
 from imaging.report.page import render
+from imaging.report.shift_section import shift_section
 
 __all__ = ["ReportData", "ReportInputError", "load", "render", "write_report"]
 
@@ -26,6 +28,10 @@ def write_report(out_dir: str | Path, path: str | Path | None = None) -> Path:
     has no endpoint table.
     """
     data = load(out_dir)
-    agreement = agreement_section(load_agreement(out_dir))  # agreement.csv, when there is one
+    sections = [
+        agreement_section(load_agreement(out_dir)),  # agreement.csv, when there is one
+        continuous_section(data),
+        shift_section(data),
+    ]
     target = Path(path) if path is not None else Path(out_dir) / "report.html"
-    return write_text_atomically(target, render(data, [agreement] if agreement else []))
+    return write_text_atomically(target, render(data, [s for s in sections if s]))

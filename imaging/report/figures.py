@@ -21,6 +21,7 @@ from matplotlib.ticker import MaxNLocator
 from imaging.anatomy import DiscLevel
 from imaging.measures import MEASURES
 from imaging.report.data import ReportData
+from imaging.report.statistics import level_key, preferred_film
 
 LEVEL_COLOURS = dict(
     zip(
@@ -31,7 +32,6 @@ LEVEL_COLOURS = dict(
 )
 PFIRRMANN_TICKS = (1, 2, 3, 4, 5)
 PFIRRMANN_LABELS = ("I", "II", "III", "IV", "V")
-FILM_PREFERENCE = ("neutral", "", "flexion", "extension")
 MINIMUM_SPAN = {"mm": 1.0, "%": 5.0, "deg": 2.0, "grade": 2.0}
 """Smallest y range of a change-from-baseline panel, in the panel's unit."""
 MEASURE_PANELS = (
@@ -118,13 +118,9 @@ def measure_by_visit(
     When a measure was taken on several films of a visit the neutral film wins; several readers
     are averaged.
     """
-    rows = table[table["measure"] == measure]
+    rows = preferred_film(table[table["measure"] == measure])
     if rows.empty:
         return pd.DataFrame(index=list(visits))
-    rank = {film: i for i, film in enumerate(FILM_PREFERENCE)}
-    rows = rows.assign(_rank=rows["film"].map(lambda f: rank.get(f, len(rank))))
-    best = rows.groupby(["visit", "level"])["_rank"].transform("min")
-    rows = rows[rows["_rank"] == best]
     frame = rows.pivot_table(index="visit", columns="level", values=column, aggfunc="mean")
     levels = sorted(frame.columns, key=level_key)
     return frame.reindex(index=list(visits), columns=levels)
@@ -293,11 +289,6 @@ def _at_least(axis: Axes, span: float) -> None:
 
 def delta_unit(unit: str) -> str:
     return {"%": "percentage points", "grade": "grades"}.get(unit, unit)
-
-
-def level_key(level: str) -> int:
-    names = [member.value for member in DiscLevel]
-    return names.index(level) if level in names else len(names)
 
 
 def _most_common_level(table: pd.DataFrame) -> str | None:
