@@ -13,8 +13,10 @@ from pathlib import Path
 
 from imaging.atomic import write_text_atomically
 from imaging.report.agreement import agreement_section, load_agreement
+from imaging.report.checksums import write_checksums
 from imaging.report.continuous import continuous_section
 from imaging.report.data import ReportData, ReportInputError, load
+from imaging.report.dictionary import write_dictionary
 from imaging.report.page import render
 from imaging.report.shift_section import shift_section
 
@@ -22,7 +24,8 @@ __all__ = ["ReportData", "ReportInputError", "load", "render", "write_report"]
 
 
 def write_report(out_dir: str | Path, path: str | Path | None = None) -> Path:
-    """Write the HTML report of a batch output folder; returns its path.
+    """Write the HTML report of a batch output folder, then ``data-dictionary.csv`` and
+    ``SHA256SUMS`` beside the endpoint table; returns the report's path.
 
     ``path`` defaults to ``out_dir/report.html``. Raises :class:`ReportInputError` when the folder
     has no endpoint table.
@@ -34,4 +37,7 @@ def write_report(out_dir: str | Path, path: str | Path | None = None) -> Path:
         shift_section(data),
     ]
     target = Path(path) if path is not None else Path(out_dir) / "report.html"
-    return write_text_atomically(target, render(data, [s for s in sections if s]))
+    write_text_atomically(target, render(data, [s for s in sections if s]))
+    write_dictionary(data, out_dir)
+    write_checksums(out_dir)  # last: over every delivered file, the report and dictionary too
+    return target
