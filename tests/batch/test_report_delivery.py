@@ -47,7 +47,7 @@ def test_dictionary_lists_every_column_and_measure_of_the_endpoint_table(
     assert not dictionary["definition"].str.startswith(UNDESCRIBED).any()
     assert columns.loc["change_from_baseline", "unit"] == "see unit"
     assert measures.loc["disc_height_mean", "unit"] == "mm"
-    assert measures.loc["disc_height_mean", "source"].startswith("Dabbs et al.")
+    assert str(measures.loc["disc_height_mean", "source"]).startswith("Dabbs et al.")
     assert measures.loc["pfirrmann", "allowed_values"] == "1; 2; 3; 4; 5"
     assert measures.loc["pfirrmann", "kind"] == "grading item"
 
