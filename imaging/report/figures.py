@@ -12,16 +12,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import blended_transform_factory
 
 from imaging.anatomy import DiscLevel
 from imaging.measures import MEASURES
 from imaging.report.data import ReportData
-from imaging.report.statistics import level_key, preferred_film
+from imaging.report.statistics import level_key, mean_ci, preferred_film
 
 LEVEL_COLOURS = dict(
     zip(
@@ -34,6 +36,8 @@ PFIRRMANN_TICKS = (1, 2, 3, 4, 5)
 PFIRRMANN_LABELS = ("I", "II", "III", "IV", "V")
 MINIMUM_SPAN = {"mm": 1.0, "%": 5.0, "deg": 2.0, "grade": 2.0}
 """Smallest y range of a change-from-baseline panel, in the panel's unit."""
+LEGEND_SUBJECTS = 30
+"""Up to this many subjects the cohort plot names each in its legend."""
 MEASURE_PANELS = (
     "disc_height_mean",
     "height_loss_vs_adjacent_pct",
@@ -166,13 +170,17 @@ def subject_plot(data: ReportData, subject: str) -> Figure | None:
 
 
 def cohort_figure(data: ReportData) -> bytes | None:
-    """Change from baseline by visit at the target level: each subject thin, the mean bold."""
+    """Change from baseline by visit at the target level: each subject a labelled line (legend up
+    to :data:`LEGEND_SUBJECTS`), a missing visit an x at the bottom, the mean bold with its
+    t-based 95 % CI, n under each visit."""
     level = data.target_level or _most_common_level(data.endpoints)
     if level is None or not data.visits:
         return None
     baseline = data.visits[0]
     chosen = []
     for panel in panels(data):
+        if panel.unit == "grade":  # grades are never averaged: shift tables instead
+            continue
         changes = change_from_baseline(data.endpoints, panel.measure, level, data.visits)
         if changes.notna().to_numpy().any():
             chosen.append((panel, changes))
@@ -180,24 +188,35 @@ def cohort_figure(data: ReportData) -> bytes | None:
         return None
     figure = Figure(figsize=(11, 3.3 * ((len(chosen) + 1) // 2)), layout="constrained")
     figure.suptitle(
-        f"Change from {baseline} at {level}, all subjects (bold: mean, whiskers: ±1 SD)",
+        f"Change from {baseline} at {level}, all subjects read (bold: mean with 95% CI; "
+        "x at the bottom: visit missing)",
         fontsize=13,
         fontweight="bold",
     )
     axes = figure.subplots((len(chosen) + 1) // 2, 2, squeeze=False).ravel()
     positions = np.arange(len(data.visits))
+    colours = matplotlib.colormaps["tab10"]
     for axis, (panel, changes) in zip(axes, chosen, strict=False):
-        for subject in changes.columns:
-            axis.plot(positions, changes[subject], color="#9e9e9e", lw=0.9, marker=".", alpha=0.8)
-        mean, spread = changes.mean(axis=1), changes.std(axis=1, ddof=1)
+        bottom = blended_transform_factory(axis.transData, axis.transAxes)
+        for index, subject in enumerate(changes.columns):
+            colour = colours(index % 10)
+            values = changes[subject].to_numpy(dtype=float)
+            axis.plot(positions, values, color=colour, lw=1, marker=".", alpha=0.85, label=subject)
+            gaps = positions[~np.isfinite(values)]
+            axis.plot(gaps, np.full(len(gaps), 0.03), "x", color=colour, transform=bottom)
+        bounds = [mean_ci(changes.loc[visit].dropna().to_numpy(float)) for visit in changes.index]
+        mean = np.array([b[0] for b in bounds])
+        low = np.nan_to_num(mean - np.array([b[1] for b in bounds]))
+        high = np.nan_to_num(np.array([b[2] for b in bounds]) - mean)
         axis.errorbar(
             positions,
             mean,
-            yerr=spread.fillna(0),
+            yerr=[low, high],
             color=LEVEL_COLOURS.get(level, "black"),
             lw=2.6,
             marker="o",
             capsize=4,
+            label="mean (95% CI)",
         )
         axis.axhline(0, color="black", lw=0.8)
         _at_least(axis, MINIMUM_SPAN.get(panel.unit, 1.0))
@@ -208,6 +227,10 @@ def cohort_figure(data: ReportData) -> bytes | None:
         _style_axis(axis, f"{panel.title}: change", delta_unit(panel.unit), labels)
         if panel.unit == "grade":
             axis.yaxis.set_major_locator(MaxNLocator(integer=True))
+    handles, names = axes[0].get_legend_handles_labels()
+    if len(names) <= LEGEND_SUBJECTS + 1:
+        figure.legend(handles, names, loc="outside lower center", ncols=min(len(names), 6),
+                      frameon=False, title="Subject")  # fmt: skip
     for axis in axes[len(chosen) :]:
         axis.set_visible(False)
     return _png(figure)

@@ -33,6 +33,14 @@ img { max-width: 100%; height: auto; display: block; margin: 0.5em 0; }
 nav a { margin-right: 1em; }
 .small { font-size: 0.85em; color: #555; }
 code { font-size: 0.9em; }
+@media print {
+  body { max-width: none; margin: 0; font-size: 10pt; }
+  nav { display: none; }
+  h2 { break-before: page; }
+  h2, h3, h4 { break-after: avoid; }
+  table, img { break-inside: avoid; }
+  .pass, .fail, .na, th { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
 """
 
 VERDICT_CLASS = {"pass": "pass", "fail": "fail", "eligible": "pass", "not eligible": "fail"}
@@ -177,23 +185,20 @@ def _cohort(data: ReportData) -> str:
     if png is None:
         out.append("<p>Not enough follow-up data to plot change from baseline.</p>")
         return "\n".join(out)
-    out.append(_img(png, "Change from baseline by visit at the target level"))
-    level = data.target_level
-    if level:
-        rows = []
-        for panel in figures.panels(data):
-            changes = figures.change_from_baseline(
-                data.endpoints, panel.measure, level, data.visits
-            )
-            if changes.empty or not changes.notna().to_numpy().any():
-                continue
-            mean, count = changes.mean(axis=1), changes.notna().sum(axis=1)
-            rows.append(
-                [f"{panel.title} ({figures.delta_unit(panel.unit)})"]
-                + [_num(m) + (f" (n={n})" if n else "") for m, n in zip(mean, count, strict=True)]
-            )
-        out.append(f"<p>Mean change at {_e(level)}:</p>")
-        out.append(_table(["measure", *(data.visit_label(v) for v in data.visits)], rows))
+    level = data.target_level or "the most read level"
+    out.append(
+        _img(
+            png,
+            f"Change from baseline by visit at {level}: one line per subject (legend), the mean "
+            "with its 95% confidence interval in bold, a missing visit as an x at the bottom, "
+            "n under each visit",
+        )
+    )
+    out.append(
+        '<p class="small">The numbers behind this plot (n, mean, SD, median, IQR, change with '
+        'its 95% CI, per population) are in <a href="#continuous">Continuous endpoints</a>; '
+        'grades in <a href="#grades">Grade shifts</a>.</p>'
+    )
     return "\n".join(out)
 
 

@@ -174,3 +174,14 @@ def test_a_subject_whose_readers_grade_differently_is_left_out_and_named(
     cell = shift[("pfirrmann", "L4-L5", "month_12")]
 
     assert cell.ambiguous == ("S002",) and cell.n == 1
+
+
+def test_cohort_plot_has_alt_text_and_the_page_a_print_stylesheet(fake_batch_output: Path) -> None:
+    page = write_report(fake_batch_output).read_text(encoding="utf-8")
+
+    alt = re.search(r'<img alt="(Change from baseline[^"]*)"', page)
+    assert (
+        alt and "95% confidence interval" in alt.group(1) and "one line per subject" in alt.group(1)
+    )
+    assert "@media print" in page
+    assert "±1 SD" not in page
