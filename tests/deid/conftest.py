@@ -13,6 +13,8 @@ from imaging.cli import main
 REPOSITORY = Path(__file__).resolve().parents[2]
 SECRET = "core-lab-secret-0123456789abcdef"
 SUBJECTS = {"DLBP-001": "SUBJ-A", "DLBP-002": "SUBJ-B"}
+Deidentified = tuple[Path, Path, list[dict[str, str]]]
+"""(IN, OUT, report rows) of a run."""
 
 
 @pytest.fixture

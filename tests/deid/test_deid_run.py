@@ -1,0 +1,189 @@
+"""``spine-endpoints deidentify`` over folders: layout, dates, UIDs, refusals, the report."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pydicom
+import pytest
+from conftest import SECRET, SUBJECTS, Deidentified, read_report, sample_subset, write_map
+
+from imaging.cli import main
+from imaging.deid import date_shift_days, read_subject_map
+from imaging.errors import TextInputError
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_dicom"
+
+
+def _date(text: str) -> date:
+    return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+
+
+def _headers(folder: Path) -> dict[str, pydicom.Dataset]:
+    return {
+        str(p.relative_to(folder)): pydicom.dcmread(p, stop_before_pixels=True)
+        for p in sorted(folder.rglob("*.dcm"))
+    }
+
+
+def test_layout_is_kept_with_the_patient_id_replaced_in_folder_names(
+    deidentified: Deidentified,
+) -> None:
+    source, out, rows = deidentified
+    assert {row["action"] for row in rows} == {"de-identified"}
+    assert sorted(row["out"] for row in rows) == sorted(
+        str(p.relative_to(source)).replace("DLBP-001", "SUBJ-A").replace("DLBP-002", "SUBJ-B")
+        for p in source.rglob("*.dcm")
+    )
+    assert sorted(p.name for p in out.iterdir()) == ["SUBJ-A", "SUBJ-B"]
+    row = next(r for r in rows if r["out"] == "SUBJ-A/baseline/DX_lateral_neutral.dcm")
+    assert row["subject"] == "SUBJ-A" and row["in"].endswith(
+        "DLBP-001/baseline/DX_lateral_neutral.dcm"
+    )
+    assert "replaced: " in row["changed"] and "PatientID" in row["changed"]
+    assert "DLBP-001" not in row["changed"]
+
+
+def test_dates_shift_by_one_amount_per_subject_and_visit_intervals_are_exact(
+    deidentified: Deidentified,
+) -> None:
+    source, out, _ = deidentified
+    before, after = _headers(source), _headers(out)
+    for old_subject, new_subject in SUBJECTS.items():
+        shifts = set()
+        old = {k: v for k, v in before.items() if k.startswith(old_subject)}
+        for key, header in old.items():
+            new = after[key.replace(old_subject, new_subject)]
+            shifts.add((_date(new.StudyDate) - _date(header.StudyDate)).days)
+            assert new.StudyTime == header.StudyTime
+            assert new.ClinicalTrialSubjectID == new.PatientID == new_subject
+            assert new.ClinicalTrialTimePointID == header.ClinicalTrialTimePointID
+        assert shifts == {date_shift_days(SECRET, new_subject)}  # one per subject, from the secret
+
+
+def test_uids_are_consistent_within_a_study_and_across_reruns(
+    deidentified: Deidentified, tmp_path: Path
+) -> None:
+    source, out, _ = deidentified
+    after = _headers(out)
+    films = [
+        after[f"SUBJ-A/baseline/DX_lateral_{f}.dcm"] for f in ("neutral", "flexion", "extension")
+    ]
+    assert len({f.StudyInstanceUID for f in films}) == 1  # one study stays one study
+    assert len({f.SOPInstanceUID for f in films}) == 3
+    original = _headers(source)
+    assert not {h.SOPInstanceUID for h in after.values()} & {
+        h.SOPInstanceUID for h in original.values()
+    }
+    # a later visit (only month_12 arriving) maps the same UIDs and the same dates
+    later = tmp_path / "later"
+    (later / "DLBP-001").mkdir(parents=True)
+    (later / "DLBP-001" / "month_12").symlink_to(source / "DLBP-001" / "month_12")
+    key = tmp_path / "deid.key"
+    key.write_text(SECRET)
+    status = main(["deidentify", str(later), str(tmp_path / "out"), "--secret-file", str(key),
+                   "--subject-map", str(write_map(tmp_path / "map.csv", SUBJECTS))])  # fmt: skip
+    assert status == 0
+    again = _headers(tmp_path / "out")
+    for key_name, header in again.items():
+        assert header.SOPInstanceUID == after[key_name].SOPInstanceUID
+        assert header.StudyDate == after[key_name].StudyDate
+
+
+def _run(
+    tmp_path: Path, source: Path, *extra: str, rows: dict[str, str] = SUBJECTS
+) -> tuple[int, list[dict[str, str]]]:
+    key = tmp_path / "deid.key"
+    key.write_text(SECRET)
+    out = tmp_path / "out"
+    map_file = write_map(tmp_path / "map.csv", rows)
+    status = main(["deidentify", str(source), str(out), "--secret-file", str(key),
+                   "--subject-map", str(map_file), *extra])  # fmt: skip
+    return status, read_report(tmp_path / "out.report.csv")
+
+
+def test_burned_in_annotation_yes_is_refused_and_listed(tmp_path: Path) -> None:
+    source = tmp_path / "in" / "DLBP-001"
+    source.mkdir(parents=True)
+    film = pydicom.dcmread(SAMPLE / "DLBP-001/baseline/DX_lateral_neutral.dcm")
+    film.BurnedInAnnotation = "YES"
+    film.save_as(source / "burned.dcm")
+    status, rows = _run(tmp_path, tmp_path / "in")
+    assert status == 1
+    assert rows[0]["action"] == "refused" and rows[0]["out"] == ""
+    assert "(0028,0301) Burned In Annotation is YES" in rows[0]["reason"]
+    assert not list((tmp_path / "out").rglob("*.dcm"))
+
+
+def test_a_name_in_a_path_is_replaced_and_unmapped_patients_refused(tmp_path: Path) -> None:
+    film = pydicom.dcmread(SAMPLE / "DLBP-001/baseline/DX_lateral_neutral.dcm")
+    film.PatientName = "Smith^John"
+    film.PatientID = "MRN-1234"
+    folder = tmp_path / "in" / "SMITH_John_MRN-1234"
+    folder.mkdir(parents=True)
+    film.save_as(folder / "john smith lateral.dcm")
+    stranger = pydicom.dcmread(SAMPLE / "DLBP-002/baseline/DX_lateral_neutral.dcm")
+    stranger.save_as(tmp_path / "in" / "other.dcm")
+    status, rows = _run(tmp_path, tmp_path / "in", rows={"MRN-1234": "SUBJ-9"})
+    assert status == 1
+    by_out = {row["out"]: row for row in rows}
+    assert "SUBJ-9_SUBJ-9_SUBJ-9/SUBJ-9 SUBJ-9 lateral.dcm" in by_out
+    refused = next(row for row in rows if row["action"] == "refused")
+    assert refused["in"].endswith("other.dcm")
+    assert "not in the subject map: a subject id is never guessed" in refused["reason"]
+    assert not any("smith" in str(p).lower() for p in (tmp_path / "out").rglob("*"))
+
+
+def test_hostile_inputs_are_listed_and_the_run_goes_on(tmp_path: Path) -> None:
+    source = tmp_path / "in" / "DLBP-001"
+    source.mkdir(parents=True)
+    (source / "notes.dcm").write_text("not an image")
+    good = (SAMPLE / "DLBP-001/baseline/DX_lateral_neutral.dcm").read_bytes()
+    (source / "good.dcm").write_bytes(good)
+    (source / "cut.dcm").write_bytes(good[:2000])
+    os.mkfifo(source / "pipe.dcm")
+    with zipfile.ZipFile(source / "sent.zip", "w") as archive:
+        archive.writestr("/escape.dcm", good)  # an absolute member name
+    status, rows = _run(tmp_path, tmp_path / "in")
+    assert status == 1
+    actions = {
+        Path(row["in"].split("!/")[0]).name + ("!" if "!/" in row["in"] else ""): row
+        for row in rows
+    }
+    assert actions["good.dcm"]["action"] == "de-identified"
+    assert actions["sent.zip!"]["out"] == "SUBJ-A/sent/escape.dcm"  # inside OUT, never at /
+    assert "FIFO" in actions["pipe.dcm"]["reason"]
+    assert actions["notes.dcm"]["action"] == actions["cut.dcm"]["action"] == "refused"
+    assert not Path("/escape.dcm").exists()
+
+
+def test_overlapping_folders_and_a_report_inside_out_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = sample_subset(tmp_path / "in")
+    status, _ = (
+        main(["deidentify", str(source), str(source / "out"), "--subject-map", "x.csv"]),
+        None,
+    )
+    assert status == 2 and "overlap" in capsys.readouterr().err
+    key = tmp_path / "k"
+    key.write_text(SECRET)
+    status = main(["deidentify", str(source), str(tmp_path / "out"), "--subject-map", "x.csv",
+                   "--report", str(tmp_path / "out" / "r.csv")])  # fmt: skip
+    assert status == 2 and "never goes inside the output folder" in capsys.readouterr().err
+
+
+def test_a_subject_map_problem_names_the_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "map.csv"
+    path.write_text("patient_id,subject_id\nP1,S1\nP2,\nP1,S9\n")
+    with pytest.raises(TextInputError) as raised:
+        read_subject_map(path)
+    message = str(raised.value)
+    assert str(path) in message and "line 3: subject_id is empty" in message
+    assert "line 4: patient P1 is mapped again (first on line 2)" in message
+    path.write_text("patient,subject\nP1,S1\n")
+    with pytest.raises(TextInputError, match=r"lacks the column.*patient_id, subject_id"):
+        read_subject_map(path)
