@@ -199,3 +199,10 @@ class StoreError(SpineEndpointsError):
 
 class ReadImmutableError(StoreError):
     """A submitted or locked read was to be changed in place (corrections make a new version)."""
+
+
+# --- exchange with a PACS ------------------------------------------------------------------------
+class DicomwebError(SpineEndpointsError):
+    """A DICOMweb server could not be used as asked: unreachable, refusing (HTTP 4xx/5xx), not
+    answering DICOM, or given with credentials in its URL. The message names the server (never a
+    credential) and the study or file concerned."""

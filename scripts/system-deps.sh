@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(xvfb xauth libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
           libxcb-render-util0 libxcb-xinerama0 libxcb-xfixes0 libxcb-shape0 libxcb-cursor0 dcmtk
-          dicom3tools postgresql)
+          dicom3tools postgresql orthanc orthanc-dicomweb)
 command -v dpkg-query >/dev/null 2>&1 || { echo "system-deps: not a Debian system; skipping"; exit 0; }
 missing=()
 for p in "${packages[@]}"; do
