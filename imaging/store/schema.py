@@ -150,11 +150,15 @@ class Image(Base):
 
 
 class Read(Base):
-    """One reader's reading of one case. Versions > 1 correct the read they supersede."""
+    """One reader's reading of one case (or a repeat of it). Versions > 1 correct the read they
+    supersede."""
 
     __tablename__ = "reads"
     __table_args__ = (
-        UniqueConstraint("case_pk", "reader", "version", name="uq_reads_case_reader_version"),
+        UniqueConstraint(
+            "case_pk", "reader", "repeat", "version", name="uq_reads_case_reader_repeat_version"
+        ),
+        CheckConstraint("repeat >= 0", name="repeat_not_negative"),
         CheckConstraint("status IN ('draft', 'submitted', 'locked')", name="status_known"),
         CheckConstraint(
             "(version = 1 AND supersedes_id IS NULL) OR (version > 1 AND supersedes_id IS NOT "
@@ -169,6 +173,9 @@ class Read(Base):
     reader: Mapped[str] = mapped_column(String(64), info={"label": "reader"})
     role: Mapped[str] = mapped_column(String(32), default="primary")
     version: Mapped[int] = mapped_column(Integer, default=1)
+    repeat: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """0: the reader's read of the case; 1, 2...: the same reader's intra-reader repeats of it
+    (never an endpoint; :mod:`imaging.store.repeats`)."""
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("reads.id"), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="draft")
     reason: Mapped[str | None] = mapped_column(Text)
@@ -460,6 +467,22 @@ class Relabel(Base):
     old_value: Mapped[str] = mapped_column(Text)
     new_value: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
+
+
+class Qualification(Base):
+    """A reader's result on the protocol's qualification set (:mod:`imaging.store.qualification`):
+    passed or not, the comparisons as text, who checked and when. Append-only; the newest row of
+    a reader and set is the reader's standing."""
+
+    __tablename__ = "qualifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reader: Mapped[str] = mapped_column(String(64), index=True)
+    qualification: Mapped[str] = mapped_column(String(64))
+    passed: Mapped[bool] = mapped_column(Boolean)
+    summary: Mapped[str] = mapped_column(Text)
+    checked_by: Mapped[str] = mapped_column(String(64))
+    checked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
 
 
 metadata = Base.metadata

@@ -1,8 +1,8 @@
 """Stores at an older schema revision, filled the way the code of that revision filled them.
 
 The current code cannot write an old schema (it knows tables and columns added since), so the
-content rows are written in SQL as the revision's own code wrote them; subjects, cases and reads
-have not changed and go through :mod:`imaging.store`.
+content rows and reads (``reads.repeat`` came with 0009) are written in SQL as the revision's own
+code wrote them; subjects and cases have not changed and go through :mod:`imaging.store`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from sqlalchemy import create_engine, text
 
 from imaging.store.cases import get_case
 from imaging.store.migrate import alembic_config
-from imaging.store.reads import start_read
 from imaging.store.store import ReadStore
 
 OLD_CORNERS = {
@@ -36,13 +35,20 @@ def old_store_with_a_submitted_read(url: str, revision: str) -> int:
     migrate_to(url, revision)
     with ReadStore(url, migrate=False) as old, old.writing() as session:
         case = get_case(session, "S1", "baseline", actor="t")
-        read = start_read(session, case, "R1", actor="t")
+        read_id = session.execute(
+            text(
+                "INSERT INTO reads (case_pk, reader, role, version, status, protocol_id, source, "
+                "started_at) VALUES (:case, 'R1', 'primary', 1, 'draft', '', '', "
+                "CURRENT_TIMESTAMP) RETURNING id"
+            ),
+            {"case": case.id},
+        ).scalar_one()
         session.execute(
             text(
                 "INSERT INTO grades (read_pk, level, item, scale, code) "
                 "VALUES (:read, 'L4-L5', 'pfirrmann', 'pfirrmann', '4')"
             ),
-            {"read": read.id},
+            {"read": read_id},
         )
         for (vertebra, corner), (row, col) in OLD_CORNERS.items():
             session.execute(
@@ -51,15 +57,15 @@ def old_store_with_a_submitted_read(url: str, revision: str) -> int:
                     "click_row, click_col, method) VALUES (:read, 'neutral', 'film.dcm', "
                     ":vertebra, :corner, :row, :col, NULL, NULL, 'manual')"
                 ),
-                {"read": read.id, "vertebra": vertebra, "corner": corner, "row": row, "col": col},
+                {"read": read_id, "vertebra": vertebra, "corner": corner, "row": row, "col": col},
             )
         session.execute(
             text(
                 "UPDATE reads SET status = 'submitted', submitted_at = started_at WHERE id = :read"
             ),
-            {"read": read.id},
+            {"read": read_id},
         )
-        return read.id
+        return read_id
 
 
 def old_store_with_an_image(url: str, revision: str, path: str) -> None:
