@@ -43,7 +43,7 @@ from imaging.dicom.slices import SliceGeometry, Stack, stack_slices
 from imaging.dicom.trial import ClinicalTrialInfo, text_value
 from imaging.dicom.vocabulary import is_cross_sectional
 from imaging.dicom.walk import candidate_files
-from imaging.errors import NotDicomError, SeriesError
+from imaging.errors import NotDicomError, SeriesError, SpineEndpointsError
 
 if TYPE_CHECKING:
     import dask.array as da
@@ -153,6 +153,29 @@ def load_series_file(path: PathLike) -> ImageSeries:
     """A series held in one file: a single slice, or a multi-frame (enhanced) MR/CT."""
     dicom_file = read_dicom_file(path)
     return _build([dicom_file], Path(path))
+
+
+def series_of_files(
+    files: Sequence[PathLike], problems: list[SpineEndpointsError]
+) -> list[ImageSeries]:
+    """The series that ``files`` (slices given one by one, e.g. a worklist case's files) belong
+    to: whole series per folder, a lone file as its own series; a series that cannot be loaded
+    goes to ``problems``."""
+    by_folder: dict[Path, set[Path]] = {}
+    for file in (Path(f) for f in files):
+        by_folder.setdefault(file.parent, set()).add(file.resolve())
+    volumes: list[ImageSeries] = []
+    for folder, listed in by_folder.items():
+        try:
+            if len(listed) == 1:
+                volumes.append(load_series_file(next(iter(listed))))
+                continue
+            for series in load_series(folder):
+                if listed & {path.resolve() for path in series.paths}:
+                    volumes.append(series)
+        except SpineEndpointsError as error:
+            problems.append(error)
+    return volumes
 
 
 # --- internals ----------------------------------------------------------------------------------

@@ -1,12 +1,15 @@
 """A reading workstation's steps on the store: plain values in, plain values out.
 
-A reader opens a case (from the worklist: :func:`case_to_open`, or a film naming its subject and
-visit), resumes the stored draft (:func:`stored_content`), saves as it goes
-(:func:`save_read_draft`, which starts the read when new), submits with the measures it showed
-(:func:`submit_read`), and corrects a submitted read with a reason (:func:`start_read_correction`).
+A reader opens a case (from the worklist: :func:`case_to_open`, its images from
+:func:`~imaging.store.blinding.case_images`, blinded: a reading id and pixels; or a film opened
+from a file naming its subject and visit), resumes the stored draft (:func:`stored_content`),
+saves as it goes (:func:`save_read_draft`, which starts the read when new), submits with the
+measures it showed (:func:`submit_read`), and corrects a submitted read with a reason
+(:func:`start_read_correction`).
 Each function takes the session of one :class:`~imaging.store.store.ReadStore` transaction and
-identifies the read by :class:`ReadKey` (subject, visit, reader); none returns database rows, so a
-front end (the napari plugin) never builds or holds them.
+identifies the read by :class:`CaseKey` (reading id, reader: a worklist case, whose images the
+read names by their tokens) or :class:`ReadKey` (subject, visit, reader: a film opened from a
+file); none returns database rows, so a front end (the napari plugin) never builds or holds them.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from imaging.errors import StoreError
 from imaging.protocol.model import Protocol
+from imaging.store.blinding import case_images, named_as_stored, named_by_token
 from imaging.store.cases import ImageRecord, case_names, get_case, register_images
 from imaging.store.identifiers import check_value
 from imaging.store.measures import submit_with_measures
@@ -31,7 +35,7 @@ from imaging.store.reads import (
 )
 from imaging.store.schema import Case, Read, Subject
 from imaging.store.vocabulary import ReadStatus
-from imaging.store.worklist import case_for_reading, images_for_reading
+from imaging.store.worklist import case_for_reading
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,30 @@ class ReadKey:
             if not getattr(self, name).strip():
                 raise StoreError(f"a read needs a {name}: {name} is empty")
             check_value(getattr(self, name), column)
+
+    @property
+    def label(self) -> str:
+        return f"{self.subject} {self.visit}"
+
+
+@dataclass(frozen=True)
+class CaseKey:
+    """One reader's read of a worklist case, by its reading id (blinded reading)."""
+
+    reading_id: str
+    reader: str
+
+    def __post_init__(self) -> None:
+        columns = {"reading id": Case.reading_id, "reader": Read.reader}
+        for name, column in columns.items():
+            value = getattr(self, name.replace(" ", "_"))
+            if not value.strip():
+                raise StoreError(f"a read needs a {name}: {name} is empty")
+            check_value(value, column)
+
+    @property
+    def label(self) -> str:
+        return f"case {self.reading_id}"
 
 
 @dataclass(frozen=True)
@@ -67,26 +95,34 @@ class ReadState:
 
 @dataclass(frozen=True)
 class CaseToOpen:
-    """A worklist case: its reading id, its images (path, film) and, for the workstation's read
-    only, its subject and visit (never shown when reading is blinded)."""
+    """A worklist case as the reader's session receives it: its reading id, the reader's
+    progress, the grading items read for it (the visit's, resolved here; the visit is not named)
+    and how many images it has (loaded with :func:`case_images`)."""
 
     reading_id: str
-    subject: str
-    visit: str
-    images: tuple[tuple[str, str], ...]
     status: ReadStatus
+    items: tuple[str, ...]
+    image_count: int
 
 
-def _latest(session: Session, key: ReadKey) -> Read | None:
+def _case(session: Session, key: ReadKey | CaseKey, *, create: bool) -> Case:
+    if isinstance(key, CaseKey):
+        return case_for_reading(session, key.reading_id)
+    return get_case(session, key.subject, key.visit, actor=key.reader, create=create)
+
+
+def _latest(session: Session, key: ReadKey | CaseKey) -> Read | None:
     try:
-        case = get_case(session, key.subject, key.visit, actor=key.reader, create=False)
+        case = _case(session, key, create=False)
     except StoreError:  # no such subject or case yet: nothing read
         return None
     return latest_version(session, case, key.reader)
 
 
-def _latest_or_new(session: Session, key: ReadKey, protocol: Protocol, source: str) -> Read:
-    case = get_case(session, key.subject, key.visit, actor=key.reader, create=True)
+def _latest_or_new(
+    session: Session, key: ReadKey | CaseKey, protocol: Protocol, source: str
+) -> Read:
+    case = _case(session, key, create=True)
     read = latest_version(session, case, key.reader)
     if read is None:
         read = start_read(
@@ -95,24 +131,41 @@ def _latest_or_new(session: Session, key: ReadKey, protocol: Protocol, source: s
     return read
 
 
-def read_state(session: Session, key: ReadKey) -> ReadState:
+def _as_stored(session: Session, key: ReadKey | CaseKey, content: ReadContent) -> ReadContent:
+    """A blinded read's image tokens as the store names the images."""
+    return (
+        named_as_stored(session, key.reading_id, content) if isinstance(key, CaseKey) else content
+    )
+
+
+def read_state(session: Session, key: ReadKey | CaseKey) -> ReadState:
     """Where the reader's latest read of the case stands."""
     return ReadState.of(_latest(session, key))
 
 
-def stored_content(session: Session, key: ReadKey) -> ReadContent | None:
-    """What the reader's latest read of the case holds; None when there is none."""
+def stored_content(session: Session, key: ReadKey | CaseKey) -> ReadContent | None:
+    """What the reader's latest read of the case holds (a blinded read's images named by their
+    tokens); None when there is none."""
     read = _latest(session, key)
-    return None if read is None else read_content(session, read)
+    if read is None:
+        return None
+    content = read_content(session, read)
+    return named_by_token(session, key.reading_id, content) if isinstance(key, CaseKey) else content
 
 
 def save_read_draft(
-    session: Session, key: ReadKey, content: ReadContent, protocol: Protocol, *, source: str = ""
+    session: Session,
+    key: ReadKey | CaseKey,
+    content: ReadContent,
+    protocol: Protocol,
+    *,
+    source: str = "",
 ) -> ReadState:
     """Save ``content`` as the draft (starting the read, and the case, when new).
 
     Raises :class:`~imaging.errors.ReadImmutableError` when the latest read is submitted.
     """
+    content = _as_stored(session, key, content)
     read = _latest_or_new(session, key, protocol, source)
     save_draft(session, read, content, protocol)
     return ReadState.of(read)
@@ -120,7 +173,7 @@ def save_read_draft(
 
 def submit_read(
     session: Session,
-    key: ReadKey,
+    key: ReadKey | CaseKey,
     content: ReadContent,
     protocol: Protocol,
     *,
@@ -129,32 +182,35 @@ def submit_read(
     """Save ``content`` and submit it with the measures the store computes from it
     (:func:`~imaging.store.measures.submit_with_measures`): call it inside one transaction, so
     that all of it is stored or none."""
+    content = _as_stored(session, key, content)
     read = _latest_or_new(session, key, protocol, source)
     submit_with_measures(session, read, content, protocol, actor=key.reader)
     return ReadState.of(read)
 
 
 def start_read_correction(
-    session: Session, key: ReadKey, reason: str, *, source: str = ""
+    session: Session, key: ReadKey | CaseKey, reason: str, *, source: str = ""
 ) -> ReadState:
     """Open version n + 1 of the reader's submitted read as a draft, with ``reason``."""
     read = _latest(session, key)
     if read is None:
         raise StoreError(
-            f"reader {key.reader} has no read of {key.subject} {key.visit} to correct",
+            f"reader {key.reader} has no read of {key.label} to correct",
             fix="Only a submitted read is corrected; a case not read yet is simply read.",
         )
     correction = start_correction(session, read, reason=reason, actor=key.reader, source=source)
     return ReadState.of(correction)
 
 
-def case_to_open(session: Session, reading_id: str, reader: str) -> CaseToOpen:
-    """What a workstation opens for the worklist case ``reading_id``, and the reader's progress."""
+def case_to_open(session: Session, reading_id: str, reader: str, protocol: Protocol) -> CaseToOpen:
+    """What a workstation opens for the worklist case ``reading_id``, and the reader's progress:
+    no subject, visit, date or path (the images come from
+    :func:`~imaging.store.blinding.case_images`)."""
     case = case_for_reading(session, reading_id)
-    subject, visit = case_names(session, case)
-    images = tuple((path, film) for _, path, film in images_for_reading(session, reading_id))
+    _, visit = case_names(session, case)
+    items = tuple(item.name for item in protocol.items_at_visit(visit))
     state = ReadState.of(latest_version(session, case, reader))
-    return CaseToOpen(reading_id, subject, visit, images, state.status)
+    return CaseToOpen(reading_id, state.status, items, len(case_images(session, reading_id)))
 
 
 def register_files(

@@ -2,8 +2,11 @@
 
 A layer made by the reader carries ``metadata["spine_endpoints"]``: a plain dict (JSON-ready) with
 the file, the DICOM UIDs, subject and visit, the film, the calibration (its source and detail) and
-the file's window presets. Widgets recognise the plugin's layers by it; landmark layers carry
-``kind = "landmarks"`` and the name of the image they belong to.
+the file's window presets. A worklist case's layer (blinded, :func:`._layers.blinded_layer`)
+carries only its reading id and the store's token for the image (``reference``), the film, the
+calibration, the orientation and the windows: no path, UID, subject, visit or description.
+Widgets recognise the plugin's layers by it; landmark layers carry ``kind = "landmarks"``
+and the name of the image they belong to.
 """
 
 from __future__ import annotations
@@ -49,6 +52,10 @@ class ImageInfo:
     window_presets: tuple[tuple[float, float, str], ...] = field(default=())
     patient_orientation: tuple[str, ...] = ()
     """(0020,0020) *Patient Orientation*: patient directions of increasing col, then row."""
+    reading_id: str = ""
+    """The worklist case (blinded reading); empty for a file opened with File > Open."""
+    reference: str = ""
+    """The store's token for the image of a worklist case (what its corners name it by)."""
 
     @property
     def inverted(self) -> bool:
@@ -57,8 +64,9 @@ class ImageInfo:
 
     @property
     def source_image(self) -> str:
-        """How landmark rows and measures name the image: the SOP Instance UID, else the path."""
-        return self.sop_instance_uid or self.path
+        """How landmark rows and measures name the image: the store's token (worklist case),
+        else the SOP Instance UID, else the path."""
+        return self.reference or self.sop_instance_uid or self.path
 
     @property
     def anterior_direction(self) -> tuple[float, float] | None:
@@ -88,6 +96,8 @@ class ImageInfo:
             "window_presets": [list(p) for p in self.window_presets],
             "units": self.units,
             "patient_orientation": list(self.patient_orientation),
+            "reading_id": self.reading_id,
+            "reference": self.reference,
         }
 
     @classmethod
@@ -114,6 +124,8 @@ class ImageInfo:
                 (float(c), float(w), str(e)) for c, w, e in data.get("window_presets", [])
             ),
             patient_orientation=tuple(str(v) for v in data.get("patient_orientation", [])),
+            reading_id=str(data.get("reading_id", "")),
+            reference=str(data.get("reference", "")),
         )
 
 

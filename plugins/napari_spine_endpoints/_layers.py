@@ -17,6 +17,7 @@ from imaging.anatomy import Film
 from imaging.calibration import Calibration
 from imaging.dicom.radiograph import Radiograph
 from imaging.dicom.series import ImageSeries
+from imaging.store.blinding import BlindedImage
 from napari_spine_endpoints._layer_info import METADATA_KEY, ImageInfo
 from napari_spine_endpoints._model.window import Window, percentile_window
 
@@ -67,21 +68,60 @@ def _spatial_kwargs(calibration: Calibration, ndim: int, slice_mm: float | None)
     return {"scale": scale, "units": ("mm", "mm")}
 
 
+def _image_layer(
+    info: ImageInfo, pixels: Any, name: str, slice_mm: float | None, extra: dict[str, Any]
+) -> LayerData:
+    """``pixels`` as an image layer with its scale, units, window and metadata."""
+    kwargs: dict[str, Any] = {
+        "name": name,
+        "metadata": {METADATA_KEY: {**info.to_metadata(), **extra}},
+        **_spatial_kwargs(info.calibration, 3 if info.kind == "series" else 2, slice_mm),
+    }
+    if info.kind == "radiograph" and pixels.ndim == 3:  # RGB secondary capture: shown as it is
+        kwargs["rgb"] = True
+    else:
+        # A lazy volume's fallback window comes from its middle slice alone (not decoding all).
+        lazy = info.kind == "series" and not isinstance(pixels, np.ndarray)
+        sample = pixels[pixels.shape[0] // 2] if lazy else pixels
+        kwargs["colormap"] = "gray_r" if info.inverted else "gray"
+        kwargs["contrast_limits"] = display_window(info.window_presets, sample).contrast_limits
+    return pixels, kwargs, "image"
+
+
 def radiograph_layer(radiograph: Radiograph, name: str | None = None) -> LayerData:
     """A film as an image layer with its scale, units, window and metadata."""
     info = radiograph_info(radiograph)
-    kwargs: dict[str, Any] = {
-        "name": name or layer_name(info),
-        "metadata": {METADATA_KEY: info.to_metadata()},
-        **_spatial_kwargs(radiograph.calibration, 2, None),
-    }
-    pixels = radiograph.pixels
-    if pixels.ndim == 3:  # RGB secondary capture: shown as it is
-        kwargs["rgb"] = True
-    else:
-        kwargs["colormap"] = "gray_r" if info.inverted else "gray"
-        kwargs["contrast_limits"] = display_window(info.window_presets, pixels).contrast_limits
-    return pixels, kwargs, "image"
+    return _image_layer(info, radiograph.pixels, name or layer_name(info), None, {})
+
+
+def blinded_layer(image: BlindedImage, reading_id: str) -> LayerData:
+    """An image of a worklist case as the store hands it on (:mod:`imaging.store.blinding`):
+    named '<reading id> neutral' or '<reading id> MR sagittal', its metadata holding no path,
+    UID, subject, visit, date or description."""
+    what = image.film.value if image.film is not None else f"{image.modality} {image.orientation}"
+    info = ImageInfo(
+        kind=image.kind,
+        path="",
+        calibration=image.calibration,
+        modality=image.modality,
+        film=image.film,
+        photometric_interpretation=image.photometric_interpretation,
+        description=what.strip(),
+        window_presets=tuple(
+            (c, w, f"window {n}") for n, (c, w) in enumerate(image.window_presets, 1)
+        ),
+        patient_orientation=image.patient_orientation,
+        reading_id=reading_id,
+        reference=image.token,
+    )
+    extra = {}
+    if image.kind == "series":
+        extra = {
+            "orientation": image.orientation,
+            "slice_spacing_detail": image.slice_spacing_detail,
+        }
+    name = f"{reading_id} {info.description}"
+    return _image_layer(info, image.pixels, name, image.slice_spacing_mm, extra)
 
 
 def series_info(series: ImageSeries) -> ImageInfo:
@@ -110,20 +150,12 @@ def series_layer(series: ImageSeries, name: str | None = None) -> LayerData:
     napari opens a new volume on its middle slice: for a sagittal series, the mid-sagittal one.
     """
     info = series_info(series)
-    volume = series.volume
-    # A lazy volume's fallback window comes from its middle slice alone (not decoding them all).
-    sample = volume if isinstance(volume, np.ndarray) else volume[volume.shape[0] // 2]
-    metadata = info.to_metadata()
-    metadata["orientation"] = series.orientation
-    metadata["slice_spacing_detail"] = series.slice_spacing_detail
-    kwargs: dict[str, Any] = {
-        "name": name or layer_name(info),
-        "metadata": {METADATA_KEY: metadata},
-        "colormap": "gray_r" if info.inverted else "gray",
-        "contrast_limits": display_window(info.window_presets, sample).contrast_limits,
-        **_spatial_kwargs(series.calibration, 3, float(series.spacing[0])),
+    extra = {
+        "orientation": series.orientation,
+        "slice_spacing_detail": series.slice_spacing_detail,
     }
-    return series.volume, kwargs, "image"
+    name = name or layer_name(info)
+    return _image_layer(info, series.volume, name, float(series.spacing[0]), extra)
 
 
 def film_of(layer_kwargs: dict[str, Any]) -> Film | None:

@@ -12,14 +12,14 @@ a warning; only when nothing at all loads does reading fail, with the first erro
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from imaging.anatomy import Film
 from imaging.dicom.radiograph import load_radiograph
 from imaging.dicom.read import read_header
-from imaging.dicom.series import ImageSeries, load_series, load_series_file
+from imaging.dicom.series import ImageSeries, load_series, series_of_files
 from imaging.dicom.sniff import is_dicom_file, opens_as_dicom
 from imaging.dicom.vocabulary import is_cross_sectional
 from imaging.dicom.walk import Problem, walk
@@ -118,7 +118,7 @@ def load_volumes(contents: StudyContents, lazy: bool = False) -> list[LayerData]
             volumes += load_series(folder, lazy=lazy)
         except SpineEndpointsError as error:
             contents.problems.append(error)
-    volumes += _series_of_files(contents.series_files, contents.problems)
+    volumes += series_of_files(contents.series_files, contents.problems)
     return [series_layer(series) for series in volumes]
 
 
@@ -134,22 +134,6 @@ def read_dicom(path: PathOrPaths) -> list[LayerData]:
     return layers
 
 
-def read_in_stages(path: PathOrPaths) -> Iterator[list[LayerData]]:
-    """Films first (what the reader places corners on, quick to load), then the series.
-
-    For a worklist case loaded off the GUI thread: the films are on screen while the MR/CT
-    series still decode. Only the first film is shown; the series come hidden.
-    """
-    contents = collect(path)
-    films = load_films(contents)
-    _show_first_only(films, first=0)
-    yield films
-    volumes = load_volumes(contents)
-    _show_first_only(volumes, first=-1 if films else 0)
-    _check_loaded(films + volumes, contents, path)
-    yield volumes
-
-
 def _check_loaded(layers: list[LayerData], contents: StudyContents, path: PathOrPaths) -> None:
     """Raise when nothing loaded; warn about the files left out."""
     if not layers:
@@ -160,25 +144,6 @@ def _check_loaded(layers: list[LayerData], contents: StudyContents, path: PathOr
         )
     if contents.problems:
         _warn(contents.problems)
-
-
-def _series_of_files(files: list[Path], problems: list[SpineEndpointsError]) -> list[ImageSeries]:
-    """Slices given one by one (a worklist case lists every file): whole series per folder."""
-    by_folder: dict[Path, set[Path]] = {}
-    for file in files:
-        by_folder.setdefault(file.parent, set()).add(file.resolve())
-    volumes: list[ImageSeries] = []
-    for folder, listed in by_folder.items():
-        try:
-            if len(listed) == 1:
-                volumes.append(load_series_file(next(iter(listed))))
-                continue
-            for series in load_series(folder):
-                if listed & {path.resolve() for path in series.paths}:
-                    volumes.append(series)
-        except SpineEndpointsError as error:
-            problems.append(error)
-    return volumes
 
 
 def _show_first_only(layers: list[LayerData], first: int) -> None:

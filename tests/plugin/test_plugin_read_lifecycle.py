@@ -201,9 +201,12 @@ def test_workstation_store_steps_take_plain_values(
     assert lifecycle.save_draft()
     with link.store.reading() as db:
         case = _case(db)
-        opened = case_to_open(db, case.reading_id, "reader-a")
-    assert (opened.subject, opened.visit, opened.status) == ("DLBP-001", "baseline", "draft")
-    assert opened.images == ()  # the film was opened from a file, not registered
+        opened = case_to_open(db, case.reading_id, "reader-a", load_protocol())
+    assert (opened.reading_id, opened.status) == (case.reading_id, "draft")
+    # the baseline's items, the screening findings with them, without naming the visit
+    assert opened.items[:3] == ("pfirrmann", "modic_cranial", "modic_caudal")
+    assert "discography_single_painful_disc" in opened.items
+    assert opened.image_count == 0  # the film was opened from a file, not registered
 
 
 def _case(db: Any) -> Any:

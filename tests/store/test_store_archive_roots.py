@@ -16,8 +16,7 @@ from imaging.dicom import load_radiograph
 from imaging.store.audit import audit_entries
 from imaging.store.schema import ArchiveRoot, Image
 from imaging.store.store import ReadStore
-from imaging.store.worklist import worklist
-from imaging.store.workstation import case_to_open
+from imaging.store.worklist import images_for_reading, worklist
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_dicom"
 STUDY = SAMPLES / "DLBP-001" / "baseline"
@@ -36,7 +35,7 @@ def _opened(url: str) -> list[str]:
     """The films of the reader's first worklist case, as the workstation opens them."""
     with ReadStore(url) as store, store.reading() as db:
         (item,) = worklist(db, "R1")
-        return [path for path, _ in case_to_open(db, item.reading_id, "R1").images]
+        return [path for _, path, _ in images_for_reading(db, item.reading_id)]
 
 
 def test_a_case_registered_from_one_folder_opens_from_another_and_after_a_move(

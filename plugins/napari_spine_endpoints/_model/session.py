@@ -63,10 +63,23 @@ class Measures:
 
 
 class ReadingSession(Observable):
-    """A read in progress. ``disc_levels`` are the protocol's levels that are disc levels."""
+    """A read in progress. ``disc_levels`` are the protocol's levels that are disc levels.
+
+    A worklist case is read blinded: ``reading_id`` names it and ``items`` are the grading items
+    the store resolved for it (subject and visit stay empty). A film opened from a file is read
+    under its ``subject`` and ``visit``, its items those of the visit.
+    """
 
     def __init__(
-        self, protocol: Protocol, reader: str, subject: str = "", visit: str = "", label: str = ""
+        self,
+        protocol: Protocol,
+        reader: str,
+        subject: str = "",
+        visit: str = "",
+        label: str = "",
+        *,
+        reading_id: str = "",
+        items: tuple[str, ...] | None = None,
     ) -> None:
         if not reader.strip():
             raise ValueError("a read needs a reader id")
@@ -74,7 +87,8 @@ class ReadingSession(Observable):
         self.reader = reader.strip()
         self.subject = subject
         self.visit = visit
-        self.label = label or " ".join(x for x in (subject, visit) if x)
+        self.reading_id = reading_id
+        self.label = label or reading_id or " ".join(x for x in (subject, visit) if x)
         self.disc_levels: tuple[DiscLevel, ...] = tuple(
             DiscLevel(level) for level in protocol.levels if _is_disc_level(level)
         )
@@ -82,8 +96,12 @@ class ReadingSession(Observable):
         self.placements: dict[Film, PlacementState] = {}
         self.proposals: dict[Film, ProposalSet] = {}
         """Refined or tracked positions offered for each film's corners, not yet decided."""
-        items = protocol.items_at_visit(visit)  # screening findings: at baseline only
-        self.grades = GradeForm(items, protocol.sites) if items else None
+        graded = (
+            protocol.items_at_visit(visit)  # screening findings: at baseline only
+            if items is None
+            else tuple(protocol.item(name) for name in items)
+        )
+        self.grades = GradeForm(graded, protocol.sites) if graded else None
         self.suggestions = Suggestions()
         self.disc_centres = DiscCentres(self.disc_levels) if self.disc_levels else None
         self.rules = MeasureRules.from_protocol(protocol)
@@ -222,6 +240,7 @@ class ReadingSession(Observable):
         grades = self.grades
         return {
             "format": DRAFT_FORMAT,
+            "reading_id": self.reading_id,
             "subject": self.subject,
             "visit": self.visit,
             "reader": self.reader,

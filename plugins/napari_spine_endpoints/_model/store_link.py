@@ -1,11 +1,12 @@
 """The workstation's connection to the read store, without Qt and without database rows.
 
 Every step goes through :mod:`imaging.store.workstation` (plain values in and out), one
-transaction each: the state of the reader's read of a case, its stored draft, save (autosave),
-submit with the measures the reader saw (stored with the software version by
-:func:`imaging.store.measures.replace_measures`), a correction, a worklist case, registering
-files. The store is opened lazily from ``$SPINE_ENDPOINTS_STORE`` (else the store's default) or
-the URL set in the worklist.
+transaction each: a worklist case and its blinded images (a read of it is keyed by its reading
+id; the store finds its subject and visit when saving), the state of the reader's read of a
+case, its stored draft, save (autosave), submit with the measures the reader saw (stored with
+the software version by :func:`imaging.store.measures.replace_measures`), a correction,
+registering files. The store is opened lazily from ``$SPINE_ENDPOINTS_STORE`` (else the store's
+default) or the URL set in the worklist.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from typing import Any
 from imaging import __version__
 from imaging.errors import StoreError
 from imaging.protocol.model import Protocol
+from imaging.store.blinding import CaseImages, case_images
 from imaging.store.cases import ImageRecord
 from imaging.store.store import ReadStore, store_url
 from imaging.store.worklist import WorklistItem, worklist
 from imaging.store.workstation import (
+    CaseKey,
     CaseToOpen,
     ReadKey,
     ReadState,
@@ -99,10 +102,16 @@ class StoreLink:
         with self.store.reading() as db:
             return worklist(db, reader, with_images_only=True)
 
-    def case(self, reading_id: str, reader: str) -> CaseToOpen:
-        """What to open for a worklist case."""
+    def case(self, reading_id: str, reader: str, protocol: Protocol) -> CaseToOpen:
+        """What to open for a worklist case (its reading id, status and items to grade)."""
         with self.store.reading() as db:
-            return case_to_open(db, reading_id, reader)
+            return case_to_open(db, reading_id, reader, protocol)
+
+    def images(self, reading_id: str) -> CaseImages:
+        """The case's images, blinded, to load with :meth:`CaseImages.stages` (off the GUI
+        thread): pixels and what measuring needs, never a path or a name."""
+        with self.store.reading() as db:
+            return case_images(db, reading_id)
 
     def register(self, paths: Iterable[Path], protocol: Protocol, actor: str) -> int:
         """Register DICOM files as images of the store's cases; returns how many."""
@@ -111,7 +120,9 @@ class StoreLink:
             return register_files(db, records, protocol, actor)
 
 
-def _key(session: ReadingSession) -> ReadKey:
+def _key(session: ReadingSession) -> ReadKey | CaseKey:
+    if session.reading_id:
+        return CaseKey(session.reading_id, session.reader)
     if not session.subject or not session.visit:
         raise StoreError(
             "the film names no subject or visit ((0012,0040) Clinical Trial Subject ID, "

@@ -1,31 +1,41 @@
 """Opening worklist cases: images load off the GUI thread and come on screen film first.
 
-A case's files load in a napari worker (:func:`napari.qt.threading.create_worker`) in two stages,
-films then MR/CT series (:func:`napari_spine_endpoints._reader.read_in_stages`). napari takes
+A case's images load in a napari worker (:func:`napari.qt.threading.create_worker`) in two
+stages, films then MR/CT series, blinded by the store (:mod:`imaging.store.blinding`: pixels and
+what measuring needs, no path, date, name or description; layers made by
+:func:`napari_spine_endpoints._layers.blinded_layer`). napari takes
 about 0.1-0.2 s to add an image layer, so the shown film is added at once and the hidden images
 one per event-loop turn: the first film is on screen quickly and napari stays responsive. The
 previous case's layers are hidden at once and removed just after the new film's first frame
-(napari collects garbage on each removal). With blinded reading the layers are named by the
-reading id, never by subject or visit.
+(napari collects garbage on each removal). The read and the layers are named by the reading id,
+never by subject or visit.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from napari.layers import Layer
 from napari.qt.threading import create_worker
 from qtpy.QtCore import QTimer
 
+from imaging.store.blinding import CaseImages
 from napari_spine_endpoints._layer_info import ImageInfo
+from napari_spine_endpoints._layers import LayerData, blinded_layer
 from napari_spine_endpoints._model.read_lifecycle import next_case
-from napari_spine_endpoints._reader import read_in_stages
 
 if TYPE_CHECKING:
     from napari_spine_endpoints._qt.context import ReadingContext
 
 QueuedLayer = tuple[str, Any, dict[str, Any], str]
+
+
+def layers_in_stages(images: CaseImages, reading_id: str) -> Iterator[list[LayerData]]:
+    """The case's films, then its series, as layer data (run in the worker)."""
+    for stage in images.stages():
+        yield [blinded_layer(image, reading_id) for image in stage]
 
 
 class CaseLoader:
@@ -50,36 +60,39 @@ class CaseLoader:
     def open(self, reading_id: str) -> Any:
         """Close the open read, then load the case; returns the (started) worker."""
         context, viewer = self.context, self.context.viewer
-        case = context.store.case(reading_id, context.reader_id)
-        blinded = context.protocol.blinded_reading
+        case = context.store.case(reading_id, context.reader_id, context.protocol)
+        images = context.store.images(reading_id)
         previous = [layer for layer in viewer.layers if ImageInfo.from_metadata(layer.metadata)]
         self._retired[reading_id] = context.close_session(and_remove=previous, later=True)
-        label = reading_id if blinded else ""
-        context.new_session(case.subject, case.visit, label=label, case_id=reading_id)
+        context.new_session(label=reading_id, case_id=reading_id, items=case.items)
         self._queue.clear()
         context.message.emit(f"Loading case {reading_id} ...")
-        worker = create_worker(read_in_stages, [path for path, _ in case.images])
-        worker.yielded.connect(lambda layers: self._add(layers, reading_id, blinded))
+        worker = create_worker(layers_in_stages, images, reading_id)
+        worker.yielded.connect(lambda layers: self._add(layers, reading_id))
         worker.errored.connect(lambda error: context.message.emit(f"Case {reading_id}: {error}"))
         # also when nothing could be shown
         worker.finished.connect(
             lambda: context.after_next_frame(lambda: self._remove_retired(reading_id))
         )
+        worker.finished.connect(lambda: self._report(images))
         worker.start()
         return worker
 
     def _remove_retired(self, reading_id: str) -> None:
         self.context.remove_layers(self._retired.pop(reading_id, []))
 
-    def _add(self, layers: list[Any], reading_id: str, blinded: bool) -> None:
+    def _report(self, images: CaseImages) -> None:
+        """Name the images left out (by their tokens: the store's messages hold no path)."""
+        if images.problems:
+            listed = "\n".join(f"- {problem}" for problem in images.problems)
+            self.context.message.emit(f"{len(images.problems)} image(s) left out:\n{listed}")
+
+    def _add(self, layers: list[Any], reading_id: str) -> None:
         """Queue a loaded batch: shown images now, hidden ones one per event-loop turn."""
         if self.context.case_id != reading_id:
             return  # another case was opened meanwhile
+        _show_first_only(layers)
         for data, kwargs, kind in layers:
-            info = ImageInfo.from_metadata(kwargs["metadata"])
-            if blinded and info is not None:
-                what = info.film.value if info.film else info.description
-                kwargs["name"] = f"{reading_id} {what}"
             self._queue.append((reading_id, data, kwargs, kind))
         self._queue.sort(key=lambda item: not item[2].get("visible", True))  # stable
         self._add_queued()
@@ -98,3 +111,10 @@ class CaseLoader:
                 return
         if context.case_id is not None:
             context.message.emit(f"Case {context.case_id} open")
+
+
+def _show_first_only(layers: list[LayerData]) -> None:
+    """Of a stage's images, show the first film (a series stage comes hidden)."""
+    for index, (_, kwargs, _) in enumerate(layers):
+        info = ImageInfo.from_metadata(kwargs["metadata"])
+        kwargs["visible"] = index == 0 and info is not None and info.kind == "radiograph"

@@ -116,12 +116,21 @@ class ReadingContext(QObject):
         return self.lifecycle.state
 
     def new_session(
-        self, subject: str, visit: str, label: str = "", case_id: str | None = None
+        self,
+        subject: str = "",
+        visit: str = "",
+        label: str = "",
+        case_id: str | None = None,
+        items: tuple[str, ...] | None = None,
     ) -> ReadingSession:
-        """Start (or resume from the store's draft) the read of ``subject`` at ``visit``;
-        ``case_id``: its worklist reading id (known to the widgets when they hear of it)."""
+        """Start (or resume from the store's draft) the read of ``subject`` at ``visit`` (a file
+        opened with File > Open) or, blinded, of the worklist case ``case_id`` (its reading id)
+        with the grading ``items`` the store gave for it."""
         self.close_session()
-        session = ReadingSession(self.protocol, self.reader_id, subject, visit, label)
+        session = ReadingSession(
+            self.protocol, self.reader_id, subject, visit, label,
+            reading_id=case_id or "", items=items,
+        )  # fmt: skip
         self.case_id = case_id
         self.lifecycle.open(session)
         session.subscribe(self._on_session_changed)
@@ -174,12 +183,13 @@ class ReadingContext(QObject):
                 f"layer {image.name!r} is not a radiograph opened by spine-endpoints",
                 fix="Open the film with File > Open (plugin spine-endpoints) or the worklist.",
             )
-        visit = self.visit_id(info.visit)
-        if self.session is None or (self.session.subject, self.session.visit) != (
-            info.subject,
-            visit,
-        ):
-            self.new_session(info.subject, visit)
+        if not self.same_case(info):
+            if info.reading_id:
+                raise SpineEndpointsError(
+                    f"layer {image.name!r} is a film of case {info.reading_id}, not of the read "
+                    "open", fix="Open the case from the worklist.",
+                )  # fmt: skip
+            self.new_session(info.subject, self.visit_id(info.visit))
         session = self.session
         assert session is not None
         film = info.film or Film.NEUTRAL
@@ -226,6 +236,16 @@ class ReadingContext(QObject):
         for film, image in self.images.items():
             if image is event.source and image.visible and self.places_corners:
                 self.overlay(film)
+
+    def same_case(self, info: ImageInfo) -> bool:
+        """The image belongs to the open read: the same worklist case (reading id), or, for a
+        file opened with File > Open, the same subject and visit."""
+        session = self.session
+        if session is None:
+            return False
+        if session.reading_id or info.reading_id:
+            return session.reading_id == info.reading_id
+        return (session.subject, session.visit) == (info.subject, self.visit_id(info.visit))
 
     def visit_id(self, time_point: str) -> str:
         """The protocol's visit id for a (0012,0050) value; the value itself when none matches."""
@@ -374,10 +394,7 @@ class ReadingContext(QObject):
                 )
         if info is None or info.kind != "radiograph":
             return
-        if self.session is not None and (self.session.subject, self.session.visit) != (
-            info.subject,
-            self.visit_id(info.visit),
-        ):
+        if self.session is not None and not self.same_case(info):
             return  # another case's film: the reader opens it from the worklist
         try:
             self.attach_film(layer)

@@ -149,12 +149,11 @@ class SuggestPanel(QGroupBox):
         """A read must be open for the series' subject and visit (started when none is)."""
         info = ImageInfo.from_metadata(t2.metadata)
         assert info is not None
-        visit = self.context.visit_id(info.visit)
         session = self.context.session
         if session is None:
-            self.context.new_session(info.subject, visit)
+            self.context.new_session(info.subject, self.context.visit_id(info.visit))
             return True
-        if (session.subject, session.visit) != (info.subject, visit):
+        if not self.context.same_case(info):
             self.context.message.emit(
                 f"Suggest: {t2.name} is another case than the open read ({session.label})"
             )
