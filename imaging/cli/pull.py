@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import closing
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from imaging.dicomweb.server import PASSWORD_VARIABLE, TOKEN_VARIABLE, USER_VARIABLE
 
@@ -15,6 +16,9 @@ CREDENTIALS_HELP = (
     f"{USER_VARIABLE} and {PASSWORD_VARIABLE} (basic auth); a URL with user:password@ is "
     "refused. They never appear in messages or files."
 )
+
+if TYPE_CHECKING:
+    from imaging.dicomweb import Server
 
 
 def register(subparsers: Any) -> None:
@@ -40,11 +44,17 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from imaging.dicomweb import connect
+
+    with closing(connect(args.dicomweb)) as server:
+        return _run(args, server)
+
+
+def _run(args: argparse.Namespace, server: Server) -> int:
     from imaging.batch import progress_for_terminal
-    from imaging.dicomweb import QueryKind, connect, fetch, find_studies, list_instances
+    from imaging.dicomweb import QueryKind, fetch, find_studies, list_instances
     from imaging.errors import DicomwebError
 
-    server = connect(args.dicomweb)
     kind, value = next(
         (kind, getattr(args, kind.name.lower()))
         for kind in QueryKind

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import closing
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from imaging.cli.pull import CREDENTIALS_HELP
+
+if TYPE_CHECKING:
+    from imaging.dicomweb import Server
 
 
 def register(subparsers: Any) -> None:
@@ -29,11 +33,17 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from imaging.dicomweb import connect
+
+    with closing(connect(args.dicomweb)) as server:
+        return _run(args, server)
+
+
+def _run(args: argparse.Namespace, server: Server) -> int:
     from imaging.batch import progress_for_terminal
-    from imaging.dicomweb import Outgoing, connect, select, store
+    from imaging.dicomweb import Outgoing, select, store
     from imaging.errors import DicomwebError
 
-    server = connect(args.dicomweb)
     outgoing, skipped = select(args.path, images=args.images)
     for left in skipped:
         print(f"spine-endpoints push: skipped {left.path}: {left.reason}", file=sys.stderr)

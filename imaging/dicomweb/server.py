@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 from imaging.errors import DicomwebError
 
 if TYPE_CHECKING:
+    import requests
     from dicomweb_client import DICOMwebClient
 
 TOKEN_VARIABLE = "SPINE_ENDPOINTS_DICOMWEB_TOKEN"
@@ -35,6 +36,11 @@ class Server:
 
     url: str
     client: DICOMwebClient
+    session: requests.Session
+
+    def close(self) -> None:
+        """Close the connections kept open to the server."""
+        self.session.close()
 
 
 def public_url(url: str) -> str:
@@ -98,7 +104,7 @@ def connect(url: str, environ: Mapping[str, str] | None = None) -> Server:
     headers = {"Authorization": f"Bearer {token}"} if token else None
     client = DICOMwebClient(shown, session=session, headers=headers, timeout=TIMEOUT_S)
     client.set_http_retry_params(retry=False)  # a refusal is reported at once, not retried
-    return Server(url=shown, client=client)
+    return Server(url=shown, client=client, session=session)
 
 
 def failure(server: Server, doing: str, error: BaseException) -> DicomwebError:
