@@ -131,3 +131,32 @@ def test_the_adjudicator_takes_one_read_per_item_by_clicks_and_the_endpoint_uses
     assert grade.note.endswith("adjudicated by adj-1: annulus and nucleus still distinct")
     height = rows[("L4-L5", "disc_height_mean", "neutral")]
     assert (height.origin, height.reader) == ("adjudication", "reader-2")
+
+
+def test_the_adjudication_view_opens_from_the_plugins_menu_with_the_film_under_both_readers(
+    make_napari_viewer: Callable[..., Any],
+    workstation_env: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    if not (SAMPLES / "landmarks.csv").is_file():
+        pytest.skip("sample_dicom/ has not been generated")
+    url = _reads(tmp_path)
+    with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
+        study = SAMPLES / "DLBP-001" / "baseline"
+        assert main(["register", str(study), "--store", url, "--actor", "adj-1"]) == 0
+    monkeypatch.setenv("SPINE_ENDPOINTS_STORE", url)
+    monkeypatch.setenv("SPINE_ENDPOINTS_READER", "adj-1")
+    viewer = make_napari_viewer()
+    # the manifest's widget contribution, as Plugins > Spine Endpoints > Adjudication opens it
+    _, widget = viewer.window.add_plugin_dock_widget("spine-endpoints", "Adjudication")
+    assert isinstance(widget, AdjudicationWidget) and widget.adjudicator == "adj-1"
+    reading_id = widget.draft.case.reading_id if widget.draft else ""
+    film = viewer.layers[f"{reading_id} neutral"]
+    corners = viewer.layers["reader-1 corners (neutral)"]
+    names = [layer.name for layer in viewer.layers]
+    assert names.index(film.name) < names.index(corners.name)  # the film under the corners
+    assert np.allclose(film.scale, corners.scale)  # corners land on the film's pixels, in mm
+    data = film.metadata["spine_endpoints"]
+    assert data["path"] == "" and data["sop_instance_uid"] == "" and data["subject"] == ""
+    assert "DLBP" not in " ".join(names)

@@ -1,6 +1,7 @@
 """The adjudicator's side-by-side view of a case's two reads, without Qt.
 
-:func:`load_case` gives both reads of a triggered case (:class:`SideBySide`): each reader's
+:func:`load_case` gives both reads of a triggered case (:class:`SideBySide`): the case's films,
+blinded as a reader receives them (pixels, calibration, film: no path or name), each reader's
 corners per film and the endplate lines they make (each reader in its own colour, see
 :data:`READER_COLOURS`), the grades side by side and the triggers. :class:`AdjudicationDraft`
 holds the adjudicator's choices, one read per item (a grade, or a film's corners) with a reason,
@@ -17,6 +18,7 @@ import numpy as np
 from imaging.protocol.adjudication import DecisionKey, decision_text, film_key, grade_key
 from imaging.protocol.model import Protocol
 from imaging.store.adjudication import choose, decision_for, submit_adjudication
+from imaging.store.blinding import BlindedImage, case_images
 from imaging.store.reads import read_content
 from imaging.store.store import ReadStore
 from imaging.store.worklist import AdjudicationItem, adjudication_worklist
@@ -65,6 +67,8 @@ class SideBySide:
     films: Mapping[str, Mapping[str, ReaderFilm]]
     """film -> reader -> corners."""
     triggered_films: frozenset[str]
+    images: Mapping[str, BlindedImage] = field(default_factory=dict)
+    """film -> the case's film, blinded as for a reader (:mod:`imaging.store.blinding`)."""
 
     def colour(self, reader: str) -> str:
         return READER_COLOURS[self.readers.index(reader)]
@@ -87,6 +91,8 @@ def load_case(url: str, protocol: Protocol, reading_id: str) -> SideBySide:
         if decided.reads.third is not None:
             reads.append(decided.reads.third.read)
         contents = [read_content(session, read) for read in reads]
+        images = case_images(session, reading_id)
+    shown = {image.film.value: image for image in images.films() if image.film is not None}
     readers = tuple(read.reader for read in reads)
     triggered = {key for trigger in decided.fired for key in trigger.decides}
     keys = sorted({k for content in contents for k in content.grades})
@@ -119,7 +125,7 @@ def load_case(url: str, protocol: Protocol, reading_id: str) -> SideBySide:
             )
     triggered_films = frozenset(item for kind, _, item in triggered if kind == "film")
     reasons = tuple(t.reason for t in decided.fired)
-    return SideBySide(reading_id, readers, reasons, grades, films, triggered_films)
+    return SideBySide(reading_id, readers, reasons, grades, films, triggered_films, shown)
 
 
 @dataclass

@@ -1,8 +1,9 @@
 """Adjudication widget: both reads of a triggered case side by side; one taken per item, with a
 reason.
 
-Each reader's corners and endplate lines are layers in the reader's own colour, one pair per
-film (:data:`napari_spine_endpoints._model.adjudication.READER_COLOURS`); the table lists the
+The case's films are shown as a reader receives them (blinded: pixels and calibration, no path
+or name), each reader's corners and endplate lines over them in the reader's own colour, one pair
+per film (:data:`napari_spine_endpoints._model.adjudication.READER_COLOURS`); the table lists the
 grades side by side and the films, triggered items marked. Select a row, write the reason, press
 "Take <reader>"; "Submit adjudication" stores every choice. The logic is in
 :mod:`napari_spine_endpoints._model.adjudication`.
@@ -29,21 +30,34 @@ from qtpy.QtWidgets import (
 from imaging.errors import SpineEndpointsError
 from imaging.protocol.adjudication import DecisionKey, decision_text
 from imaging.protocol.model import Protocol
+from napari_spine_endpoints._layers import blinded_layer
 from napari_spine_endpoints._model.adjudication import (
     AdjudicationDraft,
     SideBySide,
     load_case,
     worklist,
 )
+from napari_spine_endpoints._qt.context import context_for
 
 
 class AdjudicationWidget(QWidget):
     """An adjudicator's worklist and side-by-side view of one case."""
 
-    def __init__(self, viewer: Any, url: str, protocol: Protocol, adjudicator: str) -> None:
+    def __init__(
+        self,
+        napari_viewer: Any,
+        url: str | None = None,
+        protocol: Protocol | None = None,
+        adjudicator: str | None = None,
+    ) -> None:
+        """Opened from napari's Plugins menu, the store, protocol and adjudicator are the
+        workstation's (``$SPINE_ENDPOINTS_STORE``, ``$SPINE_ENDPOINTS_PROTOCOL``, the login)."""
         super().__init__()
-        self.viewer, self.url, self.protocol = viewer, url, protocol
-        self.adjudicator = adjudicator
+        context = context_for(napari_viewer)
+        self.viewer = napari_viewer
+        self.url = url or context.store.url
+        self.protocol = protocol or context.protocol
+        self.adjudicator = adjudicator or context.reader_id
         self.draft: AdjudicationDraft | None = None
         self._keys: list[DecisionKey] = []
         self._layers: list[Any] = []
@@ -109,8 +123,17 @@ class AdjudicationWidget(QWidget):
     def _add_layers(self, case: SideBySide) -> list[Any]:
         layers = []
         for film, readers in case.films.items():
+            image = case.images.get(film)
+            shown: dict[str, Any] = {}
+            if image is not None:  # the film under the corners, blinded as for a reader
+                data, kwargs, _ = blinded_layer(image, case.reading_id)
+                kwargs["visible"] = film == next(iter(case.films))
+                layers.append(self.viewer.add_image(data, **kwargs))
+                # corners are film pixels: drawn at the film's scale, whatever spacing a read
+                # was measured with (e.g. imported with --mm-per-pixel)
+                shown = {"scale": kwargs["scale"], "units": kwargs["units"]}
             for reader, corners in readers.items():
-                scale = corners.spacing or (1.0, 1.0)
+                scale = shown.get("scale", corners.spacing or (1.0, 1.0))
                 colour = case.colour(reader)
                 layers.append(
                     self.viewer.add_points(
