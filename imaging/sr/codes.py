@@ -1,7 +1,7 @@
 """The codes a spine-endpoints Measurement Report uses, and the private scheme where none exists.
 
 Standard codes (PS3.16): disc levels and vertebrae from SNOMED CT (``codes.SCT``:
-``LevelOfL4L5IntervertebralDisc`` 243926009, ``L4Vertebra`` ...; S1 is SCT 65985001, the lumbar
+``LevelOfL4L5IntervertebralDisc`` 243923001, ``L4Vertebra`` ...; S1 is SCT 65985001, the lumbar
 spine as a whole 122496007), units from UCUM (``mm``, ``deg``, ``{ratio}``, ``%``, ``1``).
 Pfirrmann and Modic grades, the measures' names, the films and the corners have no standard
 code: they are in the private scheme :data:`SCHEME` (a designator starting with ``99``, PS3.16
@@ -13,6 +13,7 @@ as (0008,0119) *Long Code Value* by highdicom. docs/sr.md lists every code.
 from __future__ import annotations
 
 import uuid
+from functools import cache
 
 from highdicom.coding_schemes import CodingSchemeIdentificationItem
 from highdicom.sr import CodedConcept
@@ -82,6 +83,7 @@ def site_code(level: str) -> CodedConcept:
     return CodedConcept(code.value, code.scheme_designator, code.meaning)
 
 
+@cache
 def site_names() -> dict[tuple[str, str], str]:
     """(scheme, code value) -> level, vertebra or ``spine``: :func:`site_code` backwards."""
     names = {(CASE_SITE_CODE.scheme_designator, CASE_SITE_CODE.value): "spine"}
