@@ -93,7 +93,9 @@ def case_reads(session: Session, subject: str | None = None) -> list[CaseReads]:
     started = {
         (case_pk, reader): first
         for case_pk, reader, first in session.execute(
-            select(Read.case_pk, Read.reader, func.min(Read.id)).group_by(Read.case_pk, Read.reader)
+            select(Read.case_pk, Read.reader, func.min(Read.id))
+            .where(Read.repeat == 0)
+            .group_by(Read.case_pk, Read.reader)
         ).all()
     }
     cases: dict[int, CaseReads] = {}

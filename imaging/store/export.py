@@ -33,14 +33,15 @@ def stored_rows(
 
 
 def reader_rows(
-    session: Session, protocol: Protocol, subject: str | None = None
+    session: Session, protocol: Protocol, subject: str | None = None, *, repeats: bool = False
 ) -> list[EndpointRow]:
     """Every current read's own rows (one set per reader of a case), completed with change from
-    baseline per reader: the input of reader agreement."""
+    baseline per reader: the input of reader agreement. With ``repeats``: the readers'
+    intra-reader repeats instead (:mod:`imaging.store.repeats`; never endpoints)."""
     rules = MeasureRules.from_protocol(protocol)
     days = study_days(session, protocol)
     rows: list[EndpointRow] = []
-    for current in current_reads(session, subject):
+    for current in current_reads(session, subject, repeats=repeats):
         rows.extend(read_rows(session, current, protocol, rules, days.get(current.read.case_pk)))
     return complete_rows(rows, protocol)
 
@@ -48,3 +49,13 @@ def reader_rows(
 def reader_roles(session: Session) -> dict[tuple[str, str, str], str]:
     """(subject, visit, reader) -> the role of the reader's current read (``adjudicator``...)."""
     return {(c.subject, c.visit, c.read.reader): c.read.role for c in current_reads(session)}
+
+
+def reader_months(session: Session) -> dict[tuple[str, str, str], str]:
+    """(subject, visit, reader) -> the calendar month (``YYYY-MM``, UTC) the reader's current
+    read was submitted in: reader drift (:mod:`imaging.agreement.drift`)."""
+    return {
+        (c.subject, c.visit, c.read.reader): f"{c.read.submitted_at:%Y-%m}"
+        for c in current_reads(session)
+        if c.read.submitted_at is not None
+    }

@@ -48,17 +48,22 @@ def refuse_if_locked(session: Session, case: Case, what: str) -> None:
 
 def _current_reads(session: Session, case: Case) -> list[Read]:
     newest = (
-        select(Read.reader, func.max(Read.version).label("version"))
+        select(Read.reader, Read.repeat, func.max(Read.version).label("version"))
         .where(Read.case_pk == case.id)
-        .group_by(Read.reader)
+        .group_by(Read.reader, Read.repeat)
         .subquery()
+    )
+    same = (
+        (Read.reader == newest.c.reader)
+        & (Read.repeat == newest.c.repeat)
+        & (Read.version == newest.c.version)
     )
     return list(
         session.scalars(
             select(Read)
-            .join(newest, (Read.reader == newest.c.reader) & (Read.version == newest.c.version))
+            .join(newest, same)
             .where(Read.case_pk == case.id)
-            .order_by(Read.reader)
+            .order_by(Read.reader, Read.repeat)
         )
     )
 

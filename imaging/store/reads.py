@@ -241,10 +241,12 @@ def versions(session: Session, case: Case, reader: str | None = None) -> list[Re
     return list(session.scalars(query.order_by(Read.reader, Read.version)))
 
 
-def latest_version(session: Session, case: Case, reader: str) -> Read | None:
+def latest_version(session: Session, case: Case, reader: str, *, repeat: int = 0) -> Read | None:
+    """The reader's newest version of their read of ``case`` (``repeat`` > 0: of that intra-reader
+    repeat, :mod:`imaging.store.repeats`)."""
     query = (
         select(Read)
-        .where(Read.case_pk == case.id, Read.reader == reader)
+        .where(Read.case_pk == case.id, Read.reader == reader, Read.repeat == repeat)
         .order_by(Read.version.desc())
     )
     return session.scalars(query).first()
@@ -259,8 +261,10 @@ def start_read(
     role: ReaderRole | str = ReaderRole.PRIMARY,
     protocol_id: str = "",
     source: str = "",
+    repeat: int = 0,
 ) -> Read:
-    """A new draft (version 1); refused when the reader already has a read of this case."""
+    """A new draft (version 1); refused when the reader already has a read of this case (or,
+    with ``repeat``, that repeat of it: :func:`imaging.store.repeats.start_repeat`)."""
     try:
         role = ReaderRole(role).value
     except ValueError:
@@ -271,21 +275,24 @@ def start_read(
         raise StoreError("a read needs a reader id")
     authorize(session, actor, f"start a read of reading id {case.reading_id}", reader=reader)
     refuse_if_locked(session, case, f"start reader {reader}'s read")
-    existing = latest_version(session, case, reader)
+    existing = latest_version(session, case, reader, repeat=repeat)
     if existing is not None:
         subject, visit = case_names(session, case)
+        what = f"repeat {repeat} of a read" if repeat else "a read"
         raise StoreError(
-            f"reader {reader} already has a read of {subject} {visit} (version "
+            f"reader {reader} already has {what} of {subject} {visit} (version "
             f"{existing.version}, {existing.status})",
             fix="Continue the draft, or correct the submitted read with a reason.",
         )
     read = Read(
-        case_pk=case.id, reader=reader, role=role, version=1, status=ReadStatus.DRAFT,
+        case_pk=case.id, reader=reader, role=role, version=1, repeat=repeat,
+        status=ReadStatus.DRAFT,
         protocol_id=protocol_id, source=source, started_at=utc_now(),
     )  # fmt: skip
     session.add(read)
     session.flush()
-    _audit(session, read, actor, "started", field="version 1", new_value=ReadStatus.DRAFT)
+    field_name = f"repeat {repeat} version 1" if repeat else "version 1"
+    _audit(session, read, actor, "started", field=field_name, new_value=ReadStatus.DRAFT)
     return read
 
 
@@ -458,7 +465,7 @@ def start_correction(
     authorize(session, actor, f"correct read {read.id}", reader=read.reader,
               others=MAY_CORRECT_OTHERS)  # fmt: skip
     refuse_if_locked(session, case, f"correct read {read.id}")
-    latest = latest_version(session, case, read.reader)
+    latest = latest_version(session, case, read.reader, repeat=read.repeat)
     assert latest is not None
     if latest.id != read.id:
         raise StoreError(
@@ -468,6 +475,7 @@ def start_correction(
         )
     correction = Read(
         case_pk=read.case_pk, reader=read.reader, role=read.role, version=read.version + 1,
+        repeat=read.repeat,
         supersedes_id=read.id, status=ReadStatus.DRAFT, reason=reason.strip(),
         protocol_id=read.protocol_id, source=source or read.source, started_at=utc_now(),
     )  # fmt: skip
@@ -574,12 +582,17 @@ class CurrentRead:
     reading_id: str
 
 
-def current_reads(session: Session, subject: str | None = None) -> list[CurrentRead]:
-    """Per case and reader, the newest submitted or locked version (drafts never count)."""
+def current_reads(
+    session: Session, subject: str | None = None, *, repeats: bool = False
+) -> list[CurrentRead]:
+    """Per case and reader, the newest submitted or locked version (drafts never count) of the
+    reader's read; with ``repeats``, of each of the reader's intra-reader repeats instead (never
+    an endpoint: :mod:`imaging.store.repeats`)."""
+    kept = Read.repeat > 0 if repeats else Read.repeat == 0
     newest = (
-        select(Read.case_pk, Read.reader, func.max(Read.version).label("version"))
-        .where(Read.status.in_([s.value for s in ReadStatus if s.done]))
-        .group_by(Read.case_pk, Read.reader)
+        select(Read.case_pk, Read.reader, Read.repeat, func.max(Read.version).label("version"))
+        .where(Read.status.in_([s.value for s in ReadStatus if s.done]), kept)
+        .group_by(Read.case_pk, Read.reader, Read.repeat)
         .subquery()
     )
     query = (
@@ -588,11 +601,12 @@ def current_reads(session: Session, subject: str | None = None) -> list[CurrentR
             newest,
             (Read.case_pk == newest.c.case_pk)
             & (Read.reader == newest.c.reader)
+            & (Read.repeat == newest.c.repeat)
             & (Read.version == newest.c.version),
         )
         .join(Case, Read.case_pk == Case.id)
         .join(Subject, Case.subject_pk == Subject.id)
-        .order_by(Subject.subject_id, Case.visit_id, Read.reader)
+        .order_by(Subject.subject_id, Case.visit_id, Read.reader, Read.repeat)
     )
     if subject is not None:
         query = query.where(Subject.subject_id == subject)

@@ -40,6 +40,9 @@ class WorklistItem:
     version: int | None
     read_id: int | None
     image_count: int
+    repeat: int = 0
+    """0: the reader's read; 1: an intra-reader repeat, to be read blind to the first read
+    (:mod:`imaging.store.repeats`; open the read with ``latest_version(..., repeat=1)``)."""
 
 
 def _order_key(reader: str, reading_id: str) -> str:
@@ -52,11 +55,13 @@ def worklist(
     *,
     with_images_only: bool = False,
     protocol: Protocol | None = None,
+    now: dt.datetime | None = None,
 ) -> list[WorklistItem]:
     """The reader's cases in the reader's own order, with this reader's progress on each.
 
     With ``protocol``: only cases this reader has a read of, or that other readers have fewer
-    than ``reads_per_case`` primary reads of (each case read by that many different readers)."""
+    than ``reads_per_case`` primary reads of (each case read by that many different readers);
+    then the reader's intra-reader repeats due (:func:`repeats_due`), ``repeat`` 1."""
     if not reader.strip():
         raise StoreError("a worklist needs a reader id")
     cases = list(session.scalars(select(Case)))
@@ -68,15 +73,20 @@ def worklist(
         if case_pk is not None:
             counts[case_pk] = counts.get(case_pk, 0) + 1
     latest: dict[int, Read] = {}
+    again: dict[int, Read] = {}
     for read in session.scalars(select(Read).where(Read.reader == reader)):
-        if read.case_pk not in latest or read.version > latest[read.case_pk].version:
-            latest[read.case_pk] = read
+        newest = latest if read.repeat == 0 else again
+        if read.case_pk not in newest or read.version > newest[read.case_pk].version:
+            newest[read.case_pk] = read
     cases.sort(key=lambda c: _order_key(reader, c.reading_id))
+    by_reading = {c.reading_id: c for c in cases}
+    due = [] if protocol is None else repeats_due(session, protocol, reader, now=now)
+    entries = [(c, latest.get(c.id), 0) for c in cases]
+    entries += [(by_reading[r], again.get(by_reading[r].id), 1) for r in due if r in by_reading]
     items: list[WorklistItem] = []
-    for case in cases:
+    for case, current, repeat in entries:
         if with_images_only and not counts.get(case.id):
             continue
-        current = latest.get(case.id)
         items.append(
             WorklistItem(
                 position=len(items) + 1,
@@ -85,6 +95,7 @@ def worklist(
                 version=None if current is None else current.version,
                 read_id=None if current is None else current.id,
                 image_count=counts.get(case.id, 0),
+                repeat=repeat,
             )
         )
     return items
@@ -153,7 +164,7 @@ def repeats_due(
     first_submitted = (
         select(Case.reading_id, func.min(Read.submitted_at))
         .join(Read, Read.case_pk == Case.id)
-        .where(Read.reader == reader, Read.submitted_at.is_not(None))
+        .where(Read.reader == reader, Read.repeat == 0, Read.submitted_at.is_not(None))
         .group_by(Case.reading_id)
     )
     due = [

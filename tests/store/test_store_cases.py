@@ -164,7 +164,15 @@ def test_worklists_are_blinded_and_ordered_per_reader(
         assert status[cases[0].reading_id] == "submitted"
         assert {item.status for item in second} == {"to read"}
         fields = {f.name for f in dataclasses.fields(first[0])}
-        assert fields == {"position", "reading_id", "status", "version", "read_id", "image_count"}
+        assert fields == {
+            "position",
+            "reading_id",
+            "status",
+            "version",
+            "read_id",
+            "image_count",
+            "repeat",
+        }  # no subject, visit or date
         (only,) = worklist(session, "R1", with_images_only=True)
         assert only.reading_id == cases[0].reading_id and only.image_count == 1
         assert len(images_for_reading(session, only.reading_id)) == 1
