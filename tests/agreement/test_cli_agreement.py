@@ -219,3 +219,94 @@ def test_a_reader_without_reads_is_named(
 def test_an_empty_store_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["agreement", "--store", f"sqlite:///{tmp_path / 'empty.db'}"]) == 2
     assert "at least two readers, or a reader's repeat reads" in capsys.readouterr().err
+
+
+def _stored_grades(url: str, grades: Path) -> None:
+    with ReadStore(url) as store, store.writing() as session:
+        for subject in ("DLBP-001", "DLBP-002", "DLBP-003"):
+            for visit in ("baseline", "month_6", "month_12"):
+                get_case(session, subject, visit, actor="t")
+    assert main(["grades", "import", str(grades), "--store", url, "--actor", "t"]) == 0
+
+
+def test_repeat_reads_in_the_store_give_the_intra_reader_rows_of_the_files(
+    reads: tuple[Path, Path], tmp_path: Path
+) -> None:
+    import dataclasses
+    import datetime as dt
+
+    from imaging.protocol.reading_design import Repeats
+    from imaging.store.reads import current_reads, read_content, save_draft, submit
+    from imaging.store.repeats import start_repeat
+
+    _, grades = reads
+    repeat_grades = _grades(tmp_path / "repeat-grades.csv", {"R1": 3})
+    url, other = (f"sqlite:///{tmp_path / name}" for name in ("reads.db", "repeat.db"))
+    _stored_grades(url, grades)
+    _stored_grades(other, repeat_grades)  # R1's second session, moved into url as repeats
+    base = load_protocol()
+    every = dataclasses.replace(
+        base, reading_design=dataclasses.replace(base.reading_design, repeats=Repeats(1.0, 1))
+    )
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
+    with ReadStore(other) as source, source.reading() as session:
+        again = {
+            (c.subject, c.visit): read_content(session, c.read) for c in current_reads(session)
+        }
+    with ReadStore(url) as store, store.writing() as session:
+        for current in current_reads(session):
+            if current.read.reader == "R1":
+                case = get_case(session, current.subject, current.visit, actor="t")
+                repeat = start_repeat(session, every, case, "R1", actor="t", now=later)
+                save_draft(session, repeat, again[(current.subject, current.visit)], every)
+                submit(session, repeat, actor="t")
+    from_store, from_files = tmp_path / "store.csv", tmp_path / "files.csv"
+    assert main(["agreement", "--store", url, "--out", str(from_store)]) == 0
+    assert main(["agreement", "--grades", str(grades), "--repeat-grades", str(repeat_grades),
+                 "--out", str(from_files)]) == 0  # fmt: skip
+    stored, filed = _table(from_store), _table(from_files)
+    intra = stored[stored["comparison"] == "intra-reader"]
+    assert set(intra["readers"]) == {"R1"}
+    row = _one(intra, name="pfirrmann", level="all", statistic="kappa_linear")
+    assert row["n_pairs"] > 20 and row["estimate"] < 1.0  # every third grade one higher
+    pd.testing.assert_frame_equal(stored, filed)
+
+
+def test_by_month_gives_each_month_of_submission_its_own_rows(
+    reads: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import datetime as dt
+
+    _, grades = reads
+    url = f"sqlite:///{tmp_path / 'reads.db'}"
+    _stored_grades(url, grades)
+    out = tmp_path / "drift.csv"
+    assert main(["agreement", "--store", url, "--by-month", "--out", str(out)]) == 0
+    table = _table(out)
+    month = f"{dt.datetime.now(dt.UTC):%Y-%m}"
+    assert list(table.columns[:2]) == ["month", "comparison"]
+    assert set(table["month"]) == {month}
+    row = _one(table, name="pfirrmann", level="all", statistic="kappa_linear")
+    assert row["readers"] == "R1|R2" and row["n_pairs"] > 20
+    assert main(["agreement", "--grades", str(grades), "--by-month"]) == 2
+    assert "--by-month needs the store: files carry no submission dates" in capsys.readouterr().err
+
+
+def test_drift_puts_a_case_in_the_month_its_second_read_was_submitted(
+    reads: tuple[Path, Path],
+) -> None:
+    from imaging.agreement.drift import drift_table
+    from imaging.cli._files import rows_from_files
+
+    _, grades = reads
+    protocol = load_protocol()
+    rows = list(rows_from_files(protocol, None, grades))
+    months = {(r.subject, r.visit, r.reader): "2027-01" for r in rows}
+    for reader, month in (("R1", "2027-01"), ("R2", "2027-02")):  # DLBP-002 read apart
+        for visit in ("baseline", "month_6", "month_12"):
+            months[("DLBP-002", visit, reader)] = month
+    table = drift_table(protocol, rows, months)
+    pairs = table[(table["name"] == "pfirrmann") & (table["level"] == "all")
+                  & (table["statistic"] == "percent_exact")]  # fmt: skip
+    by_month = dict(zip(pairs["month"], pairs["n_subjects"], strict=True))
+    assert by_month == {"2027-01": 2, "2027-02": 1}
