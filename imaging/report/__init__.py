@@ -17,6 +17,7 @@ from imaging.report.checksums import write_checksums
 from imaging.report.continuous import continuous_section
 from imaging.report.data import ReportData, ReportInputError, load
 from imaging.report.dictionary import write_dictionary
+from imaging.report.drift import drift_section, load_drift
 from imaging.report.page import render
 from imaging.report.shift_section import shift_section
 
@@ -33,6 +34,7 @@ def write_report(out_dir: str | Path, path: str | Path | None = None) -> Path:
     data = load(out_dir)
     sections = [
         agreement_section(load_agreement(out_dir)),  # agreement.csv, when there is one
+        drift_section(load_drift(out_dir)),  # drift.csv (agreement --by-month), when there is one
         continuous_section(data),
         shift_section(data),
     ]

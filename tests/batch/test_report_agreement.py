@@ -53,3 +53,24 @@ def test_a_damaged_agreement_csv_is_refused_naming_it(fake_batch_output: Path) -
     with pytest.raises(ReportInputError) as refused:
         load_agreement(fake_batch_output)
     assert str(refused.value).startswith(f"{fake_batch_output / 'agreement.csv'}: lacks the col")
+
+
+def test_the_report_shows_the_drift_table_by_month(fake_batch_output: Path) -> None:
+    from imaging.agreement.drift import DRIFT_COLUMNS
+
+    row = dict.fromkeys(DRIFT_COLUMNS, "")
+    rows = [
+        dict(row, month=month, comparison="inter-reader", readers="R1|R2", kind="grade",
+             name="pfirrmann", level="all", statistic="kappa_linear", estimate=kappa,
+             n_subjects=6, n_pairs=30)
+        for month, kappa in (("2027-01", 0.81), ("2027-02", 0.42))
+    ]  # fmt: skip
+    write_frame_csv(
+        pd.DataFrame(rows, columns=list(DRIFT_COLUMNS)), fake_batch_output / "drift.csv"
+    )
+    assert main(["report", str(fake_batch_output)]) == 0
+    page = (fake_batch_output / "report.html").read_text(encoding="utf-8")
+    assert '<a href="#drift">Drift (2)</a>' in page
+    section = page[page.index('<h2 id="drift">') :]
+    assert section.index("<td>2027-01</td>") < section.index('<td class="num">0.81</td>')
+    assert section.index("<td>2027-02</td>") < section.index('<td class="num">0.42</td>')
