@@ -36,6 +36,7 @@ from imaging.phantom.samples import FINDINGS
 from imaging.store.reads import read_content
 from imaging.store.schema import Case, Read
 from imaging.store.store import ReadStore
+from imaging.store.worklist import unblinding_map
 
 pytestmark = pytest.mark.gui
 ZOOMS = (2.0, 3.0, 5.0)
@@ -240,7 +241,9 @@ def test_the_main_reading_flow_by_clicks_and_keys_ends_on_the_next_case(
     qtbot.waitUntil(lambda: Film.NEUTRAL in context.overlays, timeout=20000)
     session = context.session
     assert session is not None and session.grades is not None
-    folder = two_cases[session.visit]
+    assert (session.subject, session.visit) == ("", "")  # blinded: the reading id only
+    with ReadStore(context.store.url) as store, store.reading() as db:
+        folder = two_cases[unblinding_map(db)[session.reading_id][1]]  # the test's own lookup
     screen = canvas(viewer)
 
     press(qtbot, screen, "Control-Shift-Enter")  # nothing placed yet: refused, the case stays open
