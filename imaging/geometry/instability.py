@@ -164,7 +164,7 @@ class InstabilityCriteria:
             if not math.isfinite(value):
                 unknown.append(f"{label} in {unit} unknown")
             elif threshold.exceeded(value):
-                hits.append(f"{label} {value:.2f} {unit} {threshold.describe('')}".rstrip())
+                hits.append(f"{label} {value:.2f} {unit} {threshold.describe('')}")
             else:
                 within.append(f"{label} {threshold.describe(unit)}")
         if hits:

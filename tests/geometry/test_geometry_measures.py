@@ -144,6 +144,8 @@ def test_measures_are_vectorised_and_nan_for_missing_corners() -> None:
 
 def test_range_of_motion_is_absolute_difference() -> None:
     assert range_of_motion([12.0, -3.0], [2.0, 4.5]).tolist() == [10.0, 7.5]
+    assert range_of_motion([12, -3], [2, 4]).dtype == np.float64  # degrees as given in whole
+    assert range_of_motion(12, [2.5]).dtype == np.float64
 
 
 # --- height loss -----------------------------------------------------------------------------
@@ -225,16 +227,38 @@ def test_height_loss_flag_threshold_and_strictness() -> None:
     assert trial.flag([19.99, 20.0, 36.0]).tolist() == [0.0, 1.0, 1.0]
     assert HeightLossRule(threshold_pct=20.0, inclusive=False).flag([20.0])[0] == 0.0
     assert np.isnan(trial.flag([math.nan])[0])
+    assert np.array_equal(trial.flag([36.0, None]), [1.0, np.nan], equal_nan=True)  # type: ignore[arg-type]
     assert trial.describe() == "height loss >= 20%"
     assert HeightLossRule(threshold_pct=20.0, inclusive=False).describe() == "height loss > 20%"
     # No threshold (the protocol sets none): the flag is unknown, never a default number.
     assert np.isnan(HeightLossRule().flag([36.0])).all()
 
 
+def test_film_geometry_uses_the_films_facing_and_names_a_bad_height() -> None:
+    from geometry_spines import spine_corners
+
+    from imaging.geometry import Landmarks
+    from imaging.geometry.film import film_geometry
+
+    # L4-L5 collapsed to nothing: its own corners cannot tell which way it faces, the film can.
+    film = film_geometry(Landmarks(spine_corners(posterior_height=[9, 9, 9, 0, 9])))
+    assert film.value(DiscLevel.L4_L5, "segmental_angle") == 0.0
+    assert film.value(DiscLevel.L4_L5, "disc_height_mean") == 0.0
+    assert math.isnan(film.value(DiscLevel.T12_L1, "disc_height_mean"))  # T12 not read
+    with pytest.raises(ValueError) as info:
+        film_geometry(Landmarks(spine_corners()), HeightLossRule(height="disc_height_typo"))
+    assert str(info.value) == "height loss cannot compare 'disc_height_typo': not a disc height"
+
+
 def test_reference_names_need_one_flag_per_level() -> None:
     assert reference_names([True, False, True, False, False], LUMBAR_LEVELS) == "L1-L2;L3-L4"
     with pytest.raises(ValueError):  # a row of another film's levels is never silently cut
         reference_names([True, False], LUMBAR_LEVELS)
+
+
+def test_height_loss_compares_mean_disc_heights_unless_told() -> None:
+    assert HeightLossRule.build().height == "disc_height_mean"
+    assert HeightLossRule.build(height="disc_height_middle").height == "disc_height_middle"
 
 
 def test_a_level_cannot_be_its_own_reference() -> None:
@@ -364,6 +388,36 @@ def test_level_angles_given_by_alias_are_read_only_and_found() -> None:
     assert criteria.angle_threshold(L5S1) is None
     with pytest.raises(TypeError):
         criteria.angle_deg_by_level[L5S1] = Threshold(1.0)  # type: ignore[index]
+
+
+def test_white_panjabi_reasons_list_every_criterion_in_full() -> None:
+    criteria = instability_preset("white-panjabi")
+    _, reasons = criteria.evaluate(
+        [L45, L45, L45], [25.0, 5.0, 5.0], [5.0, np.nan, 1.0], [20.0, np.nan, 5.0]
+    )
+    assert reasons == [
+        "white-panjabi: translation ROM 5.00 mm > 4.5; translation ROM 20.00 % depth > 15; "
+        "angular ROM 25.00 deg > 20",
+        "white-panjabi: not decidable, translation ROM in mm unknown; translation ROM in % depth "
+        "unknown",
+        "white-panjabi: within limits (flagged at translation ROM > 4.5 mm or translation ROM > "
+        "15 % depth or angular ROM > 20 deg)",
+    ]
+
+
+def test_instability_flags_shapes_and_unknowns() -> None:
+    white = instability_preset("white-panjabi")
+    t12 = DiscLevel.T12_L1  # the lumbar checklist gives no angle here
+    # mm unknown while % depth and angle are within limits: undecidable, not stable
+    flags = white.flags([L45, t12, t12], [5.0, np.nan, np.nan], [np.nan, 1.0, 5.0], [5.0, 5.0, 5.0])
+    assert np.array_equal(flags, [np.nan, 0.0, 1.0], equal_nan=True)
+    # one value for every level (scalars), and (films, levels) arrays
+    assert white.flags([L45, L5S1], 22.0, 1.0, 5.0).tolist() == [1.0, 0.0]
+    films = white.flags([L45, L5S1], [[22.0, 22.0], [1.0, 30.0]], 1.0, 5.0)
+    assert films.tolist() == [[1.0, 0.0], [0.0, 1.0]]
+    # None, as an empty cell gives it, is unknown
+    unknown = white.flags([L45], [None], [1.0], [5.0])  # type: ignore[arg-type]
+    assert np.isnan(unknown[0])
 
 
 def test_unknown_preset_message_in_full() -> None:
