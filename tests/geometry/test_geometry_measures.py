@@ -256,6 +256,20 @@ def test_reference_names_need_one_flag_per_level() -> None:
         reference_names([True, False], LUMBAR_LEVELS)
 
 
+def test_height_loss_refuses_heights_and_levels_that_do_not_match() -> None:
+    with pytest.raises(ValueError) as count:
+        height_loss_vs_adjacent([10.0, 11.0, 12.0, 8.0], LUMBAR_LEVELS)
+    assert str(count.value) == "mean_heights has 4 levels, expected 5"
+    order = "levels must be in anatomical order, cranial to caudal, each once"
+    for levels in ([L45, DiscLevel.L3_L4], [DiscLevel.L3_L4, DiscLevel.L3_L4]):
+        with pytest.raises(ValueError) as info:
+            height_loss_vs_adjacent([10.0, 11.0], levels)
+        assert str(info.value) == order
+    # an empty cell (None) is an unmeasured disc, as NaN is
+    unmeasured = height_loss_vs_adjacent([10.0, 11.0, None, 8.0, 13.0], LUMBAR_LEVELS)  # type: ignore[arg-type]
+    assert unmeasured.loss_pct[0, 3] == pytest.approx(100 * (1 - 8 / 12))
+
+
 def test_height_loss_compares_mean_disc_heights_unless_told() -> None:
     assert HeightLossRule.build().height == "disc_height_mean"
     assert HeightLossRule.build(height="disc_height_middle").height == "disc_height_middle"
@@ -492,3 +506,4 @@ def test_meyerding_grade_of_the_slip_on_the_neutral_film() -> None:
     assert np.array_equal(
         meyerding_grade(slips), [1, 1, 1, 2, 2, 3, 3, 4, 4, 5, math.nan], equal_nan=True
     )
+    assert np.array_equal(meyerding_grade([None, -30]), [math.nan, 2], equal_nan=True)  # type: ignore[arg-type]
