@@ -2,9 +2,10 @@
 
 ``write_report(out_dir)`` reads what ``spine-endpoints batch`` wrote in ``out_dir`` and writes
 ``out_dir/report.html``: per subject, disc height and height loss over visits at each level, ROM at
-each visit, Pfirrmann and Modic over visits; cohort change from baseline by visit; the eligibility
-summary; reader agreement (``agreement.csv`` of ``spine-endpoints agreement``, when present); the
-failures; provenance.
+each visit, Pfirrmann and Modic over visits; cohort change from baseline by visit per level; each
+subject's change at the target level against the smallest detectable change (waterfall); the
+eligibility summary; reader agreement (``agreement.csv`` of ``spine-endpoints agreement``, when
+present); the failures; provenance.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from imaging.report.dictionary import write_dictionary
 from imaging.report.drift import drift_section, load_drift
 from imaging.report.page import render
 from imaging.report.shift_section import shift_section
+from imaging.report.waterfall import individual_section
 
 __all__ = ["ReportData", "ReportInputError", "load", "render", "write_report"]
 
@@ -32,11 +34,13 @@ def write_report(out_dir: str | Path, path: str | Path | None = None) -> Path:
     has no endpoint table.
     """
     data = load(out_dir)
+    agreement = load_agreement(out_dir)
     sections = [
-        agreement_section(load_agreement(out_dir)),  # agreement.csv, when there is one
+        agreement_section(agreement),  # agreement.csv, when there is one
         drift_section(load_drift(out_dir)),  # drift.csv (agreement --by-month), when there is one
         continuous_section(data),
         shift_section(data),
+        individual_section(data, agreement),  # changes against the SDC of agreement.csv
     ]
     target = Path(path) if path is not None else Path(out_dir) / "report.html"
     write_text_atomically(target, render(data, [s for s in sections if s]))

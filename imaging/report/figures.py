@@ -12,18 +12,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
-from matplotlib.transforms import blended_transform_factory
 
 from imaging.anatomy import DiscLevel
 from imaging.measures import MEASURES
 from imaging.report.data import ReportData
-from imaging.report.statistics import level_key, mean_ci, preferred_film
+from imaging.report.statistics import level_key, preferred_film
 
 LEVEL_COLOURS = dict(
     zip(
@@ -36,8 +33,6 @@ PFIRRMANN_TICKS = (1, 2, 3, 4, 5)
 PFIRRMANN_LABELS = ("I", "II", "III", "IV", "V")
 MINIMUM_SPAN = {"mm": 1.0, "%": 5.0, "deg": 2.0, "grade": 2.0}
 """Smallest y range of a change-from-baseline panel, in the panel's unit."""
-LEGEND_SUBJECTS = 30
-"""Up to this many subjects the cohort plot names each in its legend."""
 MEASURE_PANELS = (
     "disc_height_mean",
     "height_loss_vs_adjacent_pct",
@@ -133,7 +128,7 @@ def measure_by_visit(
 def subject_figure(data: ReportData, subject: str) -> bytes | None:
     """Per-subject measures over visits as a PNG, one panel per measure; None when none."""
     figure = subject_plot(data, subject)
-    return None if figure is None else _png(figure)
+    return None if figure is None else png(figure)
 
 
 def subject_plot(data: ReportData, subject: str) -> Figure | None:
@@ -150,7 +145,7 @@ def subject_plot(data: ReportData, subject: str) -> Figure | None:
     axes = figure.subplots(rows, columns, squeeze=False).ravel()
     for axis, (panel, frame) in zip(axes, chosen, strict=False):
         _plot_levels(axis, frame, panel, data.target_level)
-        _style_axis(axis, panel.title, panel.unit, [data.visit_label(v) for v in data.visits])
+        style_axis(axis, panel.title, panel.unit, [data.visit_label(v) for v in data.visits])
     for axis in axes[len(chosen) :]:
         axis.set_axis_off()
     # One legend for all panels, in the spare panel or below them, so it never hides a value.
@@ -167,73 +162,6 @@ def subject_plot(data: ReportData, subject: str) -> Figure | None:
             handles, ordered, loc="outside lower center", ncols=len(ordered), frameon=False
         )
     return figure
-
-
-def cohort_figure(data: ReportData) -> bytes | None:
-    """Change from baseline by visit at the target level: each subject a labelled line (legend up
-    to :data:`LEGEND_SUBJECTS`), a missing visit an x at the bottom, the mean bold with its
-    t-based 95 % CI, n under each visit."""
-    level = data.target_level or _most_common_level(data.endpoints)
-    if level is None or not data.visits:
-        return None
-    baseline = data.visits[0]
-    chosen = []
-    for panel in panels(data):
-        if panel.unit == "grade":  # grades are never averaged: shift tables instead
-            continue
-        changes = change_from_baseline(data.endpoints, panel.measure, level, data.visits)
-        if changes.notna().to_numpy().any():
-            chosen.append((panel, changes))
-    if not chosen:
-        return None
-    figure = Figure(figsize=(11, 3.3 * ((len(chosen) + 1) // 2)), layout="constrained")
-    figure.suptitle(
-        f"Change from {baseline} at {level}, all subjects read (bold: mean with 95% CI; "
-        "x at the bottom: visit missing)",
-        fontsize=13,
-        fontweight="bold",
-    )
-    axes = figure.subplots((len(chosen) + 1) // 2, 2, squeeze=False).ravel()
-    positions = np.arange(len(data.visits))
-    colours = matplotlib.colormaps["tab10"]
-    for axis, (panel, changes) in zip(axes, chosen, strict=False):
-        bottom = blended_transform_factory(axis.transData, axis.transAxes)
-        for index, subject in enumerate(changes.columns):
-            colour = colours(index % 10)
-            values = changes[subject].to_numpy(dtype=float)
-            axis.plot(positions, values, color=colour, lw=1, marker=".", alpha=0.85, label=subject)
-            gaps = positions[~np.isfinite(values)]
-            axis.plot(gaps, np.full(len(gaps), 0.03), "x", color=colour, transform=bottom)
-        bounds = [mean_ci(changes.loc[visit].dropna().to_numpy(float)) for visit in changes.index]
-        mean = np.array([b[0] for b in bounds])
-        low = np.nan_to_num(mean - np.array([b[1] for b in bounds]))
-        high = np.nan_to_num(np.array([b[2] for b in bounds]) - mean)
-        axis.errorbar(
-            positions,
-            mean,
-            yerr=[low, high],
-            color=LEVEL_COLOURS.get(level, "black"),
-            lw=2.6,
-            marker="o",
-            capsize=4,
-            label="mean (95% CI)",
-        )
-        axis.axhline(0, color="black", lw=0.8)
-        _at_least(axis, MINIMUM_SPAN.get(panel.unit, 1.0))
-        count = changes.notna().sum(axis=1)
-        labels = [
-            f"{data.visit_label(visit)}\nn={n}" for visit, n in zip(data.visits, count, strict=True)
-        ]
-        _style_axis(axis, f"{panel.title}: change", delta_unit(panel.unit), labels)
-        if panel.unit == "grade":
-            axis.yaxis.set_major_locator(MaxNLocator(integer=True))
-    handles, names = axes[0].get_legend_handles_labels()
-    if len(names) <= LEGEND_SUBJECTS + 1:
-        figure.legend(handles, names, loc="outside lower center", ncols=min(len(names), 6),
-                      frameon=False, title="Subject")  # fmt: skip
-    for axis in axes[len(chosen) :]:
-        axis.set_visible(False)
-    return _png(figure)
 
 
 def change_from_baseline(
@@ -293,7 +221,7 @@ def _plot_levels(axis: Axes, frame: pd.DataFrame, panel: Panel, target: str | No
         axis.set_ylim(0.5, 5.5)
 
 
-def _style_axis(axis: Axes, title: str, unit: str, visits: Sequence[str]) -> None:
+def style_axis(axis: Axes, title: str, unit: str, visits: Sequence[str]) -> None:
     axis.set_title(title, fontsize=11, loc="left")
     axis.set_ylabel(unit)
     axis.set_xticks(np.arange(len(visits)), [str(v) for v in visits], rotation=25, ha="right")
@@ -302,7 +230,7 @@ def _style_axis(axis: Axes, title: str, unit: str, visits: Sequence[str]) -> Non
     axis.spines[["top", "right"]].set_visible(False)
 
 
-def _at_least(axis: Axes, span: float) -> None:
+def at_least(axis: Axes, span: float) -> None:
     """Widen the y axis to ``span`` around its data, so rounding noise is not drawn as change."""
     low, high = axis.get_ylim()
     if high - low < span:
@@ -314,12 +242,7 @@ def delta_unit(unit: str) -> str:
     return {"%": "percentage points", "grade": "grades"}.get(unit, unit)
 
 
-def _most_common_level(table: pd.DataFrame) -> str | None:
-    levels = table.loc[table["level"] != "", "level"]
-    return None if levels.empty else str(levels.value_counts().index[0])
-
-
-def _png(figure: Figure) -> bytes:
+def png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=90)
     return buffer.getvalue()

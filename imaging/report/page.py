@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from imaging.report import figures
+from imaging.report import figures, spaghetti
 from imaging.report.data import ReportData
 
 CSS = """
@@ -180,22 +180,18 @@ def _verdict_cell(verdict: str, detail: str) -> str:
 
 
 def _cohort(data: ReportData) -> str:
-    out = ['<h2 id="cohort">Cohort: change from baseline by visit</h2>']
-    png = figures.cohort_figure(data)
-    if png is None:
+    out = ['<h2 id="cohort">Cohort: change from baseline by visit, per level</h2>']
+    levels = spaghetti.plotted_levels(data)
+    images = [(level, spaghetti.level_figure(data, level)) for level in levels]
+    if not any(png for _, png in images):
         out.append("<p>Not enough follow-up data to plot change from baseline.</p>")
         return "\n".join(out)
-    level = data.target_level or "the most read level"
+    for level, png in images:
+        if png is not None:
+            out.append(f'<h3 id="cohort-{_e(level)}">{_e(level)}</h3>')
+            out.append(_img(png, spaghetti.alt_text(data, level)))
     out.append(
-        _img(
-            png,
-            f"Change from baseline by visit at {level}: one line per subject (legend), the mean "
-            "with its 95% confidence interval in bold, a missing visit as an x at the bottom, "
-            "n under each visit",
-        )
-    )
-    out.append(
-        '<p class="small">The numbers behind this plot (n, mean, SD, median, IQR, change with '
+        '<p class="small">The numbers behind these plots (n, mean, SD, median, IQR, change with '
         'its 95% CI, per population) are in <a href="#continuous">Continuous endpoints</a>; '
         'grades in <a href="#grades">Grade shifts</a>.</p>'
     )

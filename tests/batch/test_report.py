@@ -21,8 +21,9 @@ def test_report_is_self_contained_with_embedded_pngs(fake_batch_output: Path) ->
     assert path == fake_batch_output / "report.html"
     page = path.read_text(encoding="utf-8")
     images = re.findall(r'<img alt="[^"]*" src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
-    # One cohort plot and one per subject.
-    assert len(images) == 3
+    # A change plot per level (4), one per subject (2), a waterfall per measure changed at the
+    # target level (disc height, height loss, angular ROM).
+    assert len(images) == 4 + 2 + 3
     assert all(base64.b64decode(data).startswith(PNG_SIGNATURE) for data in images)
     assert "<script" not in page
     assert not re.search(r'(src|href)="(?!data:|#)', page), "no external resource"
