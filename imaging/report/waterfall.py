@@ -118,7 +118,7 @@ def _measure_part(
         out.append(f"<p>SDC {sdc.value:.2f} {_e(sdc.unit)} ({_e(sdc.source)}).</p>")
     missing = [str(s) for s in changes.index if pd.isna(changes.loc[s, visit])]
     band = f"the band is ±SDC {sdc.value:.2f} {sdc.unit}" if sdc else "no SDC known: no band"
-    figure_title = f"{title}: change from baseline to {label} at {level}"
+    figure_title = f"{title} at {level}:\nchange from baseline to {label}"
     alt = (
         f"Waterfall of each subject's change in {title} from baseline to {label} at {level}, "
         f"one bar per subject sorted largest first, {delta_unit(unit)}; {band}"
