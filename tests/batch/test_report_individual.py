@@ -56,14 +56,12 @@ def test_classification_matches_the_endpoint_table_and_the_sdc(reported: tuple[P
         (table["measure"] == "disc_height_mean") & (table["level"] == "L4-L5")
         & (table["film"] == "neutral") & (table["visit"] != "baseline")
     ]  # fmt: skip
-    expected = {
-        (r.subject, r.visit): (
-            "within SDC"
-            if abs(r.change_from_baseline) <= SDC_MM
-            else ("increase" if r.change_from_baseline > 0 else "decrease") + " beyond SDC"
-        )
-        for r in rows.itertuples()
-    }
+    expected: dict[tuple[str, str], str] = {}
+    for subject, visit, change in zip(
+        rows["subject"], rows["visit"], rows["change_from_baseline"].astype(float), strict=True
+    ):
+        beyond = ("increase" if change > 0 else "decrease") + " beyond SDC"
+        expected[(str(subject), str(visit))] = "within SDC" if abs(change) <= SDC_MM else beyond
     data = load(folder)
     sdc = find_sdc(load_agreement(folder), data.endpoints, "disc_height_mean", "L4-L5")
     assert sdc is not None and sdc.value == SDC_MM and sdc.comparison == "inter-reader"
