@@ -3,7 +3,7 @@
 One line per file at the top of the folder (the endpoint table, eligibility, failures,
 provenance, agreement, report, data dictionary): ``<64 hex>  <name>``, sorted by name.
 Sub-folders (the batch's stored results, ``studies/``) and hidden files (temporary files of an
-atomic write) are not part of the delivery. Digests: :class:`imaging.batch.model.FileDigest`.
+atomic write) are not part of the delivery. Digests: :class:`imaging.digests.FileDigest`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from imaging.atomic import write_text_atomically
-from imaging.batch.model import FileDigest
+from imaging.digests import FileDigest
 
 FILE_NAME = "SHA256SUMS"
 

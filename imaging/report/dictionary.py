@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from imaging.atomic import write_text_atomically
-from imaging.batch.model import FileDigest
+from imaging.digests import FileDigest
 from imaging.endpoints.rows import COLUMNS, GRADE_UNIT, ORIGINS
 from imaging.errors import SpineEndpointsError
 from imaging.measures import MEASURES, MeasureKind
