@@ -36,6 +36,7 @@ from imaging.batch.sources import (
 )
 from imaging.batch.task import FilmRead, GradeEntry, StudyTask
 from imaging.dicom.scan import ScanRecord, ScanStatus, scan_file, scan_found
+from imaging.dicom.trial import NO_SUBJECT, NO_SUBJECT_FIX
 from imaging.dicom.vocabulary import IMAGE_MODALITIES, is_cross_sectional, normalized_modality
 from imaging.dicom.walk import Found, walk
 from imaging.endpoints import MeasureRules
@@ -302,11 +303,7 @@ def _add_radiographs(
             )
             continue
         if not subject:
-            failures.append(
-                Failure(
-                    path, "", "", "no subject: neither Clinical Trial Subject ID nor Patient ID"
-                )
-            )
+            failures.append(Failure(path, "", "", f"{NO_SUBJECT}. {NO_SUBJECT_FIX}"))
             continue
         assignment = assign_visit(
             protocol,

@@ -23,7 +23,7 @@ from imaging.calibration import Calibration
 from imaging.dicom.film import detect_film
 from imaging.dicom.pixels import apply_modality_lut, decode_pixels, rescale_of
 from imaging.dicom.read import open_binary, parse_header, read_pixel_bytes, require_image
-from imaging.dicom.trial import ClinicalTrialInfo, text_value
+from imaging.dicom.trial import ClinicalTrialInfo, identity_removed, subject_of, text_value
 from imaging.dicom.vocabulary import is_cross_sectional, is_readable_image, normalized_modality
 from imaging.errors import UnsupportedImageError
 
@@ -69,6 +69,8 @@ class Radiograph:
     """(slope, intercept) applied to the stored values; (1, 0) when none."""
     frame: int | None = None
     """The 0-based frame taken from a multi-frame file, else None."""
+    patient_identity_removed: bool = False
+    """(0012,0062) *Patient Identity Removed* is YES: ``patient_id`` is a pseudonym."""
 
     @property
     def rows(self) -> int:
@@ -85,8 +87,8 @@ class Radiograph:
 
     @property
     def subject(self) -> str | None:
-        """Clinical Trial Subject ID, else Patient ID."""
-        return self.trial.subject_id or self.patient_id
+        """Clinical Trial Subject ID, else a de-identified Patient ID (``trial.subject_of``)."""
+        return subject_of(self.trial.subject_id, self.patient_id, self.patient_identity_removed)
 
     @property
     def visit(self) -> str | None:
@@ -141,6 +143,7 @@ def load_radiograph(
         series_instance_uid=str(dataset.get("SeriesInstanceUID", "")),
         study_instance_uid=str(dataset.get("StudyInstanceUID", "")),
         patient_id=text_value(dataset, "PatientID"),
+        patient_identity_removed=identity_removed(dataset),
         patient_position=text_value(dataset, "PatientPosition"),
         patient_orientation=tuple(str(v) for v in (dataset.get("PatientOrientation") or [])),
         view_position=text_value(dataset, "ViewPosition"),

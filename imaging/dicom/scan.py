@@ -30,7 +30,7 @@ from imaging.dicom.pixels import check_decoder
 from imaging.dicom.radiograph import parse_date
 from imaging.dicom.read import DicomFile, open_binary, parse_header, require_image
 from imaging.dicom.scan_records import ScanRecord, ScanStatus
-from imaging.dicom.trial import text_value
+from imaging.dicom.trial import subject_id, text_value
 from imaging.dicom.vocabulary import is_cross_sectional, normalized_modality
 from imaging.dicom.walk import Found, Problem, walk
 from imaging.errors import (
@@ -146,8 +146,7 @@ def _identity(dataset: Dataset) -> dict[str, Any]:
     study_date = parse_date(dataset.get("StudyDate"))
     return {
         "modality": _modality(dataset) or None,
-        "subject": text_value(dataset, "ClinicalTrialSubjectID")
-        or text_value(dataset, "PatientID"),
+        "subject": subject_id(dataset),
         "visit": text_value(dataset, "ClinicalTrialTimePointID"),
         "study_date": study_date.isoformat() if study_date else None,
         "study_instance_uid": text_value(dataset, "StudyInstanceUID"),

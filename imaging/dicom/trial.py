@@ -62,3 +62,40 @@ def text_value(dataset: Dataset, keyword: str) -> str | None:
         text = str(value)
     text = text.strip()
     return text or None
+
+
+NO_SUBJECT = (
+    "no subject: no (0012,0040) Clinical Trial Subject ID, and the (0010,0020) Patient ID is "
+    "not a pseudonym ((0012,0062) Patient Identity Removed is not YES): a patient's own id never "
+    "becomes a subject id"
+)
+NO_SUBJECT_FIX = (
+    "De-identify the images with the trial's subject map (`spine-endpoints deidentify`), or set "
+    "(0012,0040) Clinical Trial Subject ID."
+)
+
+
+def subject_of(
+    trial_subject: str | None, patient_id: str | None, identity_removed: bool
+) -> str | None:
+    """The subject an image belongs to: (0012,0040) *Clinical Trial Subject ID*; else the
+    (0010,0020) *Patient ID* only when (0012,0062) *Patient Identity Removed* is YES (the ID is
+    then a de-identifier's pseudonym, as ``spine-endpoints deidentify`` writes it); else None
+    (:data:`NO_SUBJECT` says why). An identified patient's own ID never becomes a subject id."""
+    if trial_subject:
+        return trial_subject
+    return patient_id if identity_removed and patient_id else None
+
+
+def subject_id(dataset: Dataset) -> str | None:
+    """:func:`subject_of` read from a data set."""
+    return subject_of(
+        text_value(dataset, "ClinicalTrialSubjectID"),
+        text_value(dataset, "PatientID"),
+        identity_removed(dataset),
+    )
+
+
+def identity_removed(dataset: Dataset) -> bool:
+    """(0012,0062) *Patient Identity Removed* is YES."""
+    return (text_value(dataset, "PatientIdentityRemoved") or "").upper() == "YES"

@@ -22,6 +22,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from imaging.dicom.trial import NO_SUBJECT, NO_SUBJECT_FIX
+from imaging.dicom.trial import subject_id as subject_of_dataset
 from imaging.errors import FileAccessError, StoreError
 from imaging.protocol.model import Protocol
 from imaging.protocol.visits import AssignmentStatus, assign_visit
@@ -159,22 +161,23 @@ class ImageRecord:
 
     @classmethod
     def from_dataset(cls, dataset: Any, path: str, sha256: str, film: str = "") -> ImageRecord:
-        """(0012,0040) *Clinical Trial Subject ID* names the subject (else (0010,0020) *Patient
-        ID*); (0012,0050) *Clinical Trial Time Point ID* and (0008,0020) *Study Date* the visit.
+        """(0012,0040) *Clinical Trial Subject ID* names the subject (else a de-identified
+        (0010,0020) *Patient ID*: :func:`imaging.dicom.trial.subject_of`); (0012,0050)
+        *Clinical Trial Time Point ID* and (0008,0020) *Study Date* the visit.
 
         A value the store cannot keep (longer than its column, a control character) raises
         :class:`~imaging.errors.StoreError` naming the file and the tag
         (:mod:`imaging.store.identifiers`).
         """
-        trial_subject = str(dataset.get("ClinicalTrialSubjectID", "") or "")
-        subject = trial_subject or str(dataset.get("PatientID", "") or "")
+        subject = subject_of_dataset(dataset) or ""
         uid = str(dataset.get("SOPInstanceUID", "") or "")
-        if not subject or not uid:
+        if not subject:
+            raise StoreError(NO_SUBJECT, path=path, fix=NO_SUBJECT_FIX)
+        if not uid:
             raise StoreError(
-                "the file has no subject id (ClinicalTrialSubjectID or PatientID) or no "
-                "SOPInstanceUID",
+                "the file has no (0008,0018) SOP Instance UID",
                 path=path,
-                fix="Only files with both can be registered.",
+                fix="Only files with one can be registered.",
             )
         date_text = str(dataset.get("StudyDate", "") or "")
         study_date = None
@@ -195,6 +198,7 @@ class ImageRecord:
             time_point_id=str(dataset.get("ClinicalTrialTimePointID", "") or "").strip(),
             film=film,
         )
+        trial_subject = dataset.get("ClinicalTrialSubjectID")
         tag = "(0012,0040) Clinical Trial Subject ID" if trial_subject else "(0010,0020) Patient ID"
         for value, column, what in (
             (found.subject, Subject.subject_id, tag),

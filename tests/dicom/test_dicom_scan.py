@@ -30,7 +30,9 @@ def study(tmp_path: Path) -> Path:
         folder / "subject7" / "flexion.dcm",
     )
     write(
-        dx_dataset(PixelSpacing=[0, 0], SeriesDescription="[bone] LAT"),
+        dx_dataset(
+            PixelSpacing=[0, 0], SeriesDescription="[bone] LAT", PatientIdentityRemoved="YES"
+        ),
         folder / "subject7" / "zero_spacing.dcm",
     )
     (folder / "readme.txt").write_text("Films for subject 7.\n")  # a document: skipped
@@ -53,12 +55,20 @@ def test_records_of_a_folder(study: Path) -> None:
     zero = records["zero_spacing.dcm"]
     assert zero.status is ScanStatus.UNCALIBRATED
     assert "zero, negative" in zero.reason
-    assert zero.subject == "P001"  # no trial subject: Patient ID
+    assert zero.subject == "P001"  # no trial subject: the de-identified Patient ID
     assert records["notes"].status is ScanStatus.NOT_DICOM
     truncated = records["cut.dcm"]
     assert truncated.status is ScanStatus.TRUNCATED
     assert truncated.modality == "CT"  # what the header told before it ended
     assert truncated.fix
+
+
+def test_an_identified_patients_own_id_never_becomes_a_subject_id(tmp_path: Path) -> None:
+    write(dx_dataset(PatientIdentityRemoved="NO"), tmp_path / "identified.dcm")
+    write(dx_dataset(PatientIdentityRemoved="YES"), tmp_path / "pseudonym.dcm")
+    write(dx_dataset(ClinicalTrialSubjectID="S-001"), tmp_path / "trial.dcm")
+    subjects = {Path(r.path).name: r.subject for r in scan(tmp_path)}
+    assert subjects == {"identified.dcm": None, "pseudonym.dcm": "P001", "trial.dcm": "S-001"}
 
 
 def test_summary(study: Path) -> None:
@@ -70,7 +80,7 @@ def test_summary(study: Path) -> None:
         "not-dicom": 1,
         "truncated": 1,
     }
-    assert summary.subjects == {"S-007", "P001", "1CT1"}
+    assert summary.subjects == {"S-007", "P001"}  # CT_small's Patient ID 1CT1 is not de-identified
     assert summary.line().startswith("4 file(s): not-dicom 1, ok 1, truncated 1, uncalibrated 1")
 
 
