@@ -31,6 +31,12 @@ CURVED_ENDPLATE = "curved (concave) endplate"
 DOUBLE_CONTOUR = "double endplate contour"
 _BENT_MM = 0.35
 """Far edge points this much deeper into the bone than the near ones: a curved endplate."""
+_SAGITTA_MM = 0.22
+"""The middle third of the edge points this much deeper than the outer thirds (measured from
+the line through all): a curved endplate, when no second contour explains it. On 12 phantom
+films (4 each clean, anterior osteophytes 4 mm, low dose 1/5: 528 endplate fits) the middle
+third sat at most 0.15, 0.15 and 0.21 mm deep; on concave endplates 1.5 mm deep, 0.22 mm or
+more in 40% of fits (the rest lean less or follow the rim)."""
 
 
 @dataclass(frozen=True)
@@ -156,12 +162,16 @@ class EdgeFinder:
         """A curved (concave) endplate is named (its rim line is uncertain: the click is kept);
         a double contour gives the middle of its two rims."""
         points = found.points[usable]
-        normal = np.array([-line.direction[1], line.direction[0]])
-        inward = bend(points, line.direction, origin, line) * float(np.sign(normal @ into_bone))
-        if inward > _BENT_MM:
-            return line, f"{CURVED_ENDPLATE} ({inward:.1f} mm deeper 8-15 mm from the corner)"
+        step, sagitta = bend(points, line.direction, origin, line, into_bone)
+        if step > _BENT_MM:
+            return line, f"{CURVED_ENDPLATE} ({step:.1f} mm deeper 8-15 mm from the corner)"
         along_line = (points[line.inliers] - line.point) @ line.direction
         second = second_contour(self.sampler, line, into_bone, along_line)
+        if second is None and sagitta > _SAGITTA_MM:
+            return (
+                line,
+                f"{CURVED_ENDPLATE} (its middle third {sagitta:.2f} mm deeper than its ends)",
+            )
         if second is None:
             return line, ""
         moved = replace(line, point=line.point + 0.5 * second * into_bone)

@@ -1,9 +1,9 @@
 """What real vertebral corners do to the two fitted lines: curved (concave) endplates, double
 contours, rounded corners. Geometry in the millimetre frame of :mod:`imaging.assist.edges`.
 
-- :func:`bend`: how far the edge points far from the corner sit from the line through the
-  near ones (a concave endplate bends into the bone; a straight line through all of them would
-  meet the wall outside the body).
+- :func:`bend`: how far the endplate edge points bend into the bone: the far ones deeper than
+  the near ones, or the middle ones below the chord of the ends (a line fitted to a concave
+  endplate leans into it and meets the wall in the disc).
 - :func:`second_contour`: a second edge parallel to the fitted one, of comparable strength,
   0.9-3.2 mm away: the two rims of an endplate seen by an oblique beam. The corner is read at the
   middle of the two (:data:`imaging.anatomy.ROUNDED_CORNER_MM` documents the definition).
@@ -21,20 +21,31 @@ _RESOLUTION_FRACTION = 4.0
 """Profile samples per pixel."""
 
 
-def bend(points: FloatArray, along: FloatArray, origin: FloatArray, line: Line) -> float:
-    """Signed distance (frame units) of the far third of ``points`` from the line fitted to
-    the near third (near = close to ``origin`` along ``along``); positive into the bone side
-    of ``line``'s normal. NaN with fewer than six points."""
+def bend(
+    points: FloatArray, along: FloatArray, origin: FloatArray, line: Line, into_bone: FloatArray
+) -> tuple[float, float]:
+    """How far (frame units) the endplate edge ``points`` bend away from ``line`` into the bone
+    (toward ``into_bone``): (step, sagitta); NaNs with fewer than six points.
+
+    - step: the far third (far from ``origin`` along ``along``) deeper than the near third;
+    - sagitta: the middle third deeper than the mean of the outer two thirds, measured from the
+      straight line through all points: a line fitted to a hollow endplate leans into it, and a
+      flat rim then a dip shows as a hump in its residuals.
+    """
     if len(points) < 6:
-        return float("nan")
+        return float("nan"), float("nan")
     station = (points - origin) @ along
     order = np.argsort(station)
     third = max(len(points) // 3, 2)
-    near, far = points[order[:third]], points[order[-third:]]
     normal = np.array([-line.direction[1], line.direction[0]])
-    near_offset = float(np.median((near - line.point) @ normal))
-    far_offset = float(np.median((far - line.point) @ normal))
-    return far_offset - near_offset
+    normal = normal if normal @ into_bone >= 0 else -normal
+    offset = (points[order] - line.point) @ normal
+    step = float(np.median(offset[-third:]) - np.median(offset[:third]))
+    ordered = station[order]
+    residual = offset - np.polyval(np.polyfit(ordered, offset, 1), ordered)
+    outer = np.concatenate([residual[:third], residual[-third:]])
+    sagitta = float(residual[third:-third].mean() - outer.mean())
+    return step, sagitta
 
 
 def _profiles(

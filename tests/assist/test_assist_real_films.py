@@ -78,6 +78,24 @@ def test_refined_corners_are_right_or_keep_the_click_with_the_reason(
         assert any(note in r.reason for r in result)
 
 
+def test_concave_endplates_give_disc_heights_within_twice_the_target_or_keep_the_clicks() -> None:
+    # A line fitted to a hollow endplate leans into it and meets the wall in the disc: disc
+    # heights came out ~0.9 mm short, unflagged, before the bend's middle-third check.
+    rendered = film("neutral", FilmLook(endplate_concavity_mm=1.5))
+    spacing = rendered.pixel_spacing_mm
+    clicks = jitter(rendered.corners_px, spacing, 2.0, seed=5)
+    result = refine_corners(rendered.pixels, clicks, spacing)
+    truth = level_measures(rendered.corners_px, spacing)
+    measured = level_measures(result.used(), spacing)
+    accepted = {(r.vertebra.value, r.corner) for r in result if r.accepted}
+    for level, values in measured.items():
+        upper, lower = level.split("-")
+        if all((v, c) in accepted for v in (upper, lower) for c in Corner):
+            error = values["disc_height_mean_mm"] - truth[level]["disc_height_mean_mm"]
+            assert abs(error) <= 0.6, (level, error)
+    assert any("curved (concave) endplate" in r.reason and not r.accepted for r in result)
+
+
 def test_rounded_corners_take_the_outline_point_and_say_so() -> None:
     rendered = film("neutral", FilmLook(corner_radius_mm=5.0))
     spacing = rendered.pixel_spacing_mm
