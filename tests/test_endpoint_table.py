@@ -111,3 +111,27 @@ def test_endpoint_csv_counts_its_rows_and_ends_lines_with_newline(tmp_path: Path
     assert b"\r" not in data  # "\n" line ends (the csv module would write "\r\n")
     lines = data.decode("utf-8").split("\n")
     assert lines[0] == ",".join(COLUMNS) and lines[-1] == "" and len(lines) == 4
+
+
+def test_parquet_row_groups_bound_memory_and_an_empty_table_keeps_its_schema(
+    tmp_path: Path,
+) -> None:
+    import pyarrow.parquet as pq
+
+    from imaging.endpoints import COLUMNS, write_endpoint_rows
+    from imaging.endpoints.table import ROW_GROUP_ROWS
+
+    path = tmp_path / "endpoints.parquet"
+    rows = [ROW.but(subject=f"S{i}") for i in range(ROW_GROUP_ROWS + 1)]
+    assert write_endpoint_rows(rows, path) == ROW_GROUP_ROWS + 1
+    stored = pq.ParquetFile(path)
+    assert [stored.metadata.row_group(i).num_rows for i in range(stored.num_row_groups)] == [
+        ROW_GROUP_ROWS,
+        1,
+    ]
+    back = pd.read_parquet(path)
+    assert back["subject"].iloc[-1] == f"S{ROW_GROUP_ROWS}"
+    assert back["value"].dtype == "float64" and back["baseline_value"].isna().all()
+    empty = tmp_path / "empty.parquet"
+    assert write_endpoint_rows([], empty) == 0
+    assert pq.read_schema(empty).names == list(COLUMNS)

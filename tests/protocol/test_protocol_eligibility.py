@@ -331,3 +331,133 @@ def test_not_assessable_findings_quote_every_readers_comment_in_the_table() -> N
          "text": result.results[5].text}
     ]  # fmt: skip
     assert table["text"].str.len().min() > 20  # every rule's own words, never empty
+
+
+OTHER_LEVELS_ROM = "translation ROM 0.50 mm, angular ROM 6.00 deg"
+FINDINGS_VALUES = {
+    "discography_single_l4_l5": (
+        "pass", "L4-L5 discography_single_painful_disc yes", "any of the findings recorded yes: met"
+    ),
+    "spondylitis_or_fracture": (
+        "pass", "spine spondylitis no; spine vertebral_fracture no",
+        "any of the findings recorded yes: not met",
+    ),
+    "severe_stenosis_or_herniation": (
+        "pass", "spine severe_spinal_stenosis no; spine severe_disc_herniation no",
+        "any of the findings recorded yes: not met",
+    ),
+}  # fmt: skip
+
+
+def _rom_values(l45: str, skip_l12: bool = False) -> str:
+    levels = [(lv, OTHER_LEVELS_ROM) for lv in LEVELS if not (skip_l12 and lv == "L1-L2")]
+    return "; ".join(f"{lv} {l45 if lv == 'L4-L5' else rom}" for lv, rom in levels)
+
+
+def test_the_eligibility_table_says_which_values_decided_and_why() -> None:
+    """Every rule's verdict, values and reason as the eligibility table shows them."""
+    grade_rows = (
+        grades("A", "4", "I", "I") + grades("B", "4", "II", "0") + grades("C", "2", "0", "0")
+        + grades("D", "4", "I", "I", reader="R1") + grades("D", "2", "I", "I", reader="R2")
+        + grades("E", "4", "I", "0")
+    )  # fmt: skip
+    e_rows = [r for r in measures("E", 25.0, 1.0, 5.0) if r["level"] != "L1-L2"]
+    e_rows[0] = {**e_rows[0], "value": math.nan, "note": "missing L5 anterior_superior"}
+    measure_rows = (
+        measures("A", 27.5, 1.2, 8.0) + measures("B", 24.0, 4.1, 9.0)
+        + measures("C", 2.0, 1.0, 16.0) + measures("D", 25.0, 1.0, 5.0) + e_rows
+    )  # fmt: skip
+    table = eligibility_table(
+        evaluate_eligibility(load_protocol(), pd.DataFrame(grade_rows), pd.DataFrame(measure_rows))
+    )
+    got = {(r.subject, r.rule): (r.verdict, r.values, r.reason) for r in table.itertuples()}
+    modic, pfirrmann = (
+        "any of the grades in [I, II, I/II, II/III]",
+        "any of the grades in [3, 4, 5]",
+    )
+    loss, rom = (
+        "height_loss_vs_adjacent_pct >= 20 %",
+        "translation ROM > 3 mm or angular ROM > 15 deg",
+    )
+    expected = {
+        "A": {
+            "modic_target": (
+                "pass", "L4-L5 modic_cranial I; L4-L5 modic_caudal I", f"{modic}: met"
+            ),
+            "pfirrmann_target": ("pass", "L4-L5 pfirrmann 4", f"{pfirrmann}: met"),
+            "height_loss_target": (
+                "pass", "L4-L5 height_loss_vs_adjacent_pct 27.50 % (neutral film)", f"{loss}: met"
+            ),
+            "dynamic_instability": (
+                "pass", _rom_values("translation ROM 1.20 mm, angular ROM 8.00 deg"),
+                f"{rom}: not met",
+            ),
+        },
+        "B": {
+            "modic_target": (
+                "pass", "L4-L5 modic_cranial II; L4-L5 modic_caudal 0", f"{modic}: met"
+            ),
+            "dynamic_instability": (
+                "fail", _rom_values("translation ROM 4.10 mm, angular ROM 9.00 deg"), f"{rom}: met"
+            ),
+        },
+        "C": {
+            "modic_target": (
+                "fail", "L4-L5 modic_cranial 0; L4-L5 modic_caudal 0", f"{modic}: not met"
+            ),
+            "pfirrmann_target": ("fail", "L4-L5 pfirrmann 2", f"{pfirrmann}: not met"),
+            "height_loss_target": (
+                "fail", "L4-L5 height_loss_vs_adjacent_pct 2.00 % (neutral film)",
+                f"{loss}: not met",
+            ),
+            "dynamic_instability": (
+                "fail", _rom_values("translation ROM 1.00 mm, angular ROM 16.00 deg"), f"{rom}: met"
+            ),
+        },
+        "D": {
+            "pfirrmann_target": (
+                "not evaluable", "",
+                "L4-L5 pfirrmann: readers disagree (R1: 4, R2: 2); adjudication needed",
+            ),
+        },
+        "E": {
+            "height_loss_target": (
+                "not evaluable", "",
+                "L4-L5 height_loss_vs_adjacent_pct: not measured on the neutral film (missing L5 "
+                "anterior_superior)",
+            ),
+            "dynamic_instability": (
+                "not evaluable",
+                _rom_values("translation ROM 1.00 mm, angular ROM 5.00 deg", skip_l12=True),
+                "L1-L2 translation_rom: not measured on the flexion-extension film; L1-L2 "
+                "angular_rom: not measured on the flexion-extension film",
+            ),
+        },
+    }  # fmt: skip
+    for subject, rules in expected.items():
+        for rule, row in rules.items():
+            assert got[(subject, rule)] == row, (subject, rule)
+        for rule, row in FINDINGS_VALUES.items():
+            assert got[(subject, rule)] == row, (subject, rule)
+
+
+def test_an_any_of_condition_names_what_met_or_what_is_missing() -> None:
+    codes = {"AS-1": ("2", "3"), "AS-2": ("1", "2"), "AS-3": ("2", "")}
+    rows = [
+        {"subject": subject, "visit": "baseline", "level": level, "item": "sacroiliitis",
+         "code": code, "reader": "R1"}
+        for subject, pair in codes.items()
+        for level, code in zip(("SIJ-left", "SIJ-right"), pair, strict=True) if code
+    ]  # fmt: skip
+    table = eligibility_table(evaluate_eligibility(load_protocol("as-ucmsc"), pd.DataFrame(rows)))
+    both = "SIJ-left sacroiliitis {0}; SIJ-right sacroiliitis {1}"
+    missing = "SIJ-right sacroiliitis: not graded"
+    assert [(r.verdict, r.values, r.reason) for r in table.itertuples()] == [
+        ("pass", "; ".join([both.format("2", "3")] * 2),
+         "met by bilateral_grade_2, unilateral_grade_3"),
+        ("fail", "; ".join([both.format("1", "2")] * 2),
+         "none of bilateral_grade_2, unilateral_grade_3 met"),
+        ("not evaluable", "SIJ-left sacroiliitis 2; SIJ-left sacroiliitis 2",
+         f"bilateral_grade_2: {missing}; unilateral_grade_3: {missing}"),
+    ]  # fmt: skip
+    assert set(table["visit"]) == {"baseline"}
