@@ -135,3 +135,23 @@ def test_parquet_row_groups_bound_memory_and_an_empty_table_keeps_its_schema(
     empty = tmp_path / "empty.parquet"
     assert write_endpoint_rows([], empty) == 0
     assert pq.read_schema(empty).names == list(COLUMNS)
+
+
+def test_a_writer_that_cannot_open_its_second_file_removes_the_first(tmp_path: Path) -> None:
+    csv_path = tmp_path / "endpoints.csv"
+    parquet_path = tmp_path / "no such folder" / "endpoints.parquet"
+    with pytest.raises(SpineEndpointsError) as info:
+        EndpointTableWriter(csv_path, parquet_path)
+    assert str(info.value).startswith(f"{csv_path}: cannot write the table (")
+    assert str(info.value).endswith("). Choose a writable folder.")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_filtered_result_table_is_written_without_its_row_labels(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    picked = FRAME.set_axis([10, 3])  # rows 10 and 3 of a bigger table
+    path = tmp_path / "picked.parquet"
+    write_frame(picked, path)
+    assert pq.read_schema(path).names == ["subject", "verdict"]
+    assert pd.read_parquet(path).equals(FRAME)
