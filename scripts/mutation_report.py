@@ -28,9 +28,12 @@ DETECTED = {"killed", "timeout", "caught by type check", "segfault"}
 
 
 def results(directories: list[Path]) -> dict[str, str]:
-    """Mutant name -> mutmut status, over every mutated file. Several ``mutants`` directories
-    (runs of some modules each, in clones of the same commit) combine: a mutant's status is the
-    last one that was run."""
+    """Mutant name -> mutmut status, over every mutated file.
+
+    Several ``mutants`` directories combine runs of some modules each: the mutants are those of
+    the last directory (the code being reported on), each with the status of the last directory
+    that ran it. An earlier run counts only for functions whose code has not changed since (their
+    mutants keep their names); a function that changed must be run again in the last one."""
     statuses: dict[str, str] = {}
     for mutants in directories:
         for meta in sorted(mutants.rglob("*.meta")):
@@ -39,7 +42,12 @@ def results(directories: list[Path]) -> dict[str, str]:
                 status = status_by_exit_code[code]
                 if status != "not checked" or name not in statuses:
                     statuses[name] = status
-    return statuses
+    last = {
+        name
+        for meta in directories[-1].rglob("*.meta")
+        for name in json.loads(meta.read_text(encoding="utf-8")).get("exit_code_by_key", {})
+    }
+    return {name: status for name, status in statuses.items() if name in last}
 
 
 def module_of(name: str) -> str:
@@ -95,7 +103,7 @@ def main(argv: list[str]) -> int:
         type=Path,
         nargs="+",
         default=[ROOT / "mutants"],
-        help="mutmut's mutants directory (several: combined, the last run of a mutant counts)",
+        help="mutmut's mutants directory; several combine (see results()), the last one's code",
     )
     parser.add_argument("--write", type=Path, help="also write the table to this Markdown file")
     args = parser.parse_args(argv)
