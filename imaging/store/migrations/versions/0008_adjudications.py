@@ -65,9 +65,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("decided_at", TIMESTAMP, nullable=False),
         sa.CheckConstraint("kind IN ('grade', 'film')", name="ck_adjudication_choices_kind_known"),
-        sa.CheckConstraint(
-            "length(trim(reason)) > 0", name="ck_adjudication_choices_has_reason"
-        ),
+        sa.CheckConstraint("length(trim(reason)) > 0", name="ck_adjudication_choices_has_reason"),
         sa.ForeignKeyConstraint(
             ["adjudication_pk"],
             ["adjudications.id"],
