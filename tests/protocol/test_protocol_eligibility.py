@@ -245,6 +245,14 @@ def test_a_slip_in_mm_on_an_uncorrected_scale_decides_nothing() -> None:
     rule = {r.rule_id: r for r in result.results}["dynamic_instability"]
     assert rule.verdict is Verdict.NOT_EVALUABLE  # 3.2 "mm" may be 2.6 mm in the patient
     assert "detector pixel spacing, not corrected for magnification" in rule.reason
+    assert "(the protocol names no accepted magnification factor)" in rule.reason
+    # a pair of films: either film's uncorrected spacing makes the millimetres untrusted
+    pair = rows.assign(calibration="magnification-corrected;detector")
+    (result,) = evaluate_eligibility(
+        load_protocol(), pd.DataFrame(grades("S", "4", "I", "0")), pair
+    )
+    rule = {r.rule_id: r for r in result.results}["dynamic_instability"]
+    assert rule.verdict is Verdict.NOT_EVALUABLE
     corrected = rows.assign(calibration="magnification-corrected")
     (result,) = evaluate_eligibility(
         load_protocol(), pd.DataFrame(grades("S", "4", "I", "0")), corrected
@@ -313,7 +321,9 @@ def test_endpoint_rows_split_into_grades_and_measures() -> None:
 
 def test_not_assessable_findings_quote_every_readers_comment_in_the_table() -> None:
     rows = []
-    for reader, note in (("R1", "film cut off at L3"), ("R2", "only L3-S1 shown")):
+    for reader, note in (
+        ("R1", "film cut off at L3"), ("R2", "only L3-S1 shown"), ("R3", math.nan)
+    ):  # fmt: skip
         for row in grades("S", "4", "I", "0", reader=reader):  # other rows: no note (NaN)
             spondylitis = row["item"] == "spondylitis"
             rows.append({**row, "code": "not_assessable", "note": note} if spondylitis else row)
@@ -461,3 +471,19 @@ def test_an_any_of_condition_names_what_met_or_what_is_missing() -> None:
          f"bilateral_grade_2: {missing}; unilateral_grade_3: {missing}"),
     ]  # fmt: skip
     assert set(table["visit"]) == {"baseline"}
+
+
+def test_an_empty_eligibility_table_keeps_its_columns() -> None:
+    assert list(eligibility_table([]).columns) == [
+        "subject", "visit", "rule", "role", "kind", "verdict", "values", "reason",
+        "subject_verdict", "subject_reason", "text",
+    ]  # fmt: skip
+
+
+def test_a_readers_repeated_values_count_once_in_the_mean() -> None:
+    # R1 measured twice (18 and 22: 20), R2 once (24): the mean of the readers is 22, not 21.3.
+    rule = _loss_rule([("neutral", "R1", 18.0, "primary"), ("neutral", "R1", 22.0, "primary"),
+                       ("neutral", "R2", 24.0, "primary")])  # fmt: skip
+    assert rule.values == (
+        "L4-L5 height_loss_vs_adjacent_pct 22.00 % (mean of 2 readers, neutral film)"
+    )
