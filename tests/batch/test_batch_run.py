@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -239,7 +240,11 @@ def test_report_command_writes_the_report(
 
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "DLBP-001" in page and "DX_lateral_flexion.dcm" in page
-    assert page.count("data:image/png;base64,") == 4  # cohort + 3 subjects
+    alts = re.findall(r'<img alt="([^"]*)" src="data:image/png;base64,', page)
+    assert len(alts) == page.count("data:image/png;base64,")  # every figure has its alt text
+    assert sum(a.startswith("Change from baseline by visit at ") for a in alts) == 5  # each level
+    assert sum(a.startswith("Measures over visits, subject ") for a in alts) == 3  # each subject
+    assert sum(a.startswith("Waterfall of each subject") for a in alts) == 4  # each ROM/height
     assert str(out / "report.html") in capsys.readouterr().out
 
 
