@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from imaging.endpoints import EndpointRow, corners_label
+from imaging.endpoints import EndpointRow, corners_label, pair_label
 from imaging.endpoints.table import EndpointTableWriter, write_frame
 from imaging.errors import SpineEndpointsError
 
@@ -28,6 +28,11 @@ from imaging.errors import SpineEndpointsError
 )
 def test_corners_label(uses: list[str], label: str) -> None:
     assert corners_label(uses) == label
+
+
+def test_pair_label() -> None:
+    assert pair_label("click", "click") == "click"
+    assert pair_label("click", "tracked") == "click/tracked"
 
 
 def test_unknown_corner_use_is_named() -> None:

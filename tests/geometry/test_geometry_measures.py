@@ -270,6 +270,15 @@ def test_height_loss_refuses_heights_and_levels_that_do_not_match() -> None:
     assert unmeasured.loss_pct[0, 3] == pytest.approx(100 * (1 - 8 / 12))
 
 
+def test_explicit_references_per_film_and_levels_outside_the_film() -> None:
+    # Two films; a rule that also names T12-L1 (not a level of these films): L4-L5 still uses
+    # its own explicit reference, film by film.
+    rule = HeightLossRule.build(reference_levels={"T12-L1": ["L1-L2"], "L4-5": ["L2-3"]})
+    result = height_loss_vs_adjacent([HEIGHTS, [10.0, 16.0, 12.0, 8.0, 13.0]], LUMBAR_LEVELS, rule)
+    assert result.loss_pct[:, 3].tolist() == pytest.approx([100 * (1 - 8 / 11), 50.0])
+    assert result.cranial[0, 0] == -1 and result.caudal[0, 4] == 5  # "none", as documented
+
+
 def test_height_loss_compares_mean_disc_heights_unless_told() -> None:
     assert HeightLossRule.build().height == "disc_height_mean"
     assert HeightLossRule.build(height="disc_height_middle").height == "disc_height_middle"
@@ -386,6 +395,7 @@ def test_replaced_limits_keep_each_thresholds_strictness_or_default_to_strict() 
 def test_thresholds_and_criteria_refuse_nonsense_naming_it() -> None:
     assert Threshold(0.0).exceeded([0.0, 0.1]).tolist() == [False, True]  # 0 is a limit
     assert Threshold(0.5, strict=False).exceeded([0.5]).tolist() == [True]
+    assert Threshold(3.0).exceeded([None, 4.0]).tolist() == [False, True]  # type: ignore[arg-type]
     for limit in (-1.0, math.inf, math.nan):
         with pytest.raises(ValueError) as info:
             Threshold(limit)
