@@ -28,15 +28,21 @@ def load_agreement(out_dir: str | Path) -> pd.DataFrame:
     return _read_csv(Path(out_dir) / FILE_NAME, REQUIRED)
 
 
-def agreement_section(table: pd.DataFrame) -> Section | None:
-    """The section (anchor, link text, HTML) of a non-empty table, else None."""
-    if table.empty:
-        return None
-    columns = [c for c in SHOWN if c in table.columns]
+def statistics_table(table: pd.DataFrame, shown: tuple[str, ...]) -> str:
+    """The HTML table of an agreement-style table's ``shown`` columns (those it has), the
+    estimates and their bounds formatted as numbers, every cell escaped."""
+    columns = [c for c in shown if c in table.columns]
     rows = [
         [_number(record[c]) if c in NUMBERS else record[c] for c in columns]
         for record in table.to_dict("records")
     ]
+    return _table([c.replace("_", " ") for c in columns], rows)
+
+
+def agreement_section(table: pd.DataFrame) -> Section | None:
+    """The section (anchor, link text, HTML) of a non-empty table, else None."""
+    if table.empty:
+        return None
     text = (
         '<h2 id="agreement">Reader agreement</h2>\n'
         f"<p>{len(table)} statistics from <code>{FILE_NAME}</code>, one per row: per measure, "
@@ -45,7 +51,7 @@ def agreement_section(table: pd.DataFrame) -> Section | None:
         "smallest detectable change; per grading item, flag and eligibility rule, percent "
         "agreement and Cohen's kappa with 95% intervals from a bootstrap over subjects. The "
         "method column names each statistic's form and reference.</p>\n"
-        + _table([c.replace("_", " ") for c in columns], rows)
+        + statistics_table(table, SHOWN)
     )
     return Section("agreement", f"Agreement ({len(table)})", text)
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from imaging.report.agreement import NUMBERS, REQUIRED, SHOWN, _number
+from imaging.report.agreement import REQUIRED, SHOWN, statistics_table
 from imaging.report.data import _read_csv
-from imaging.report.page import Section, _table
+from imaging.report.page import Section
 
 FILE_NAME = "drift.csv"
 
@@ -27,16 +27,11 @@ def drift_section(table: pd.DataFrame) -> Section | None:
     """The section of a non-empty drift table, else None."""
     if table.empty:
         return None
-    columns = [c for c in ("month", *SHOWN) if c in table.columns]
-    rows = [
-        [_number(record[c]) if c in NUMBERS else record[c] for c in columns]
-        for record in table.to_dict("records")
-    ]
     text = (
         '<h2 id="drift">Reader drift</h2>\n'
         f"<p>{len(table)} statistics from <code>{FILE_NAME}</code>: the reader agreement "
         "statistics computed for each calendar month on the cases whose second read was "
         "submitted that month. A reader whose agreement with the others falls over the months "
-        "is drifting.</p>\n" + _table([c.replace("_", " ") for c in columns], rows)
+        "is drifting.</p>\n" + statistics_table(table, ("month", *SHOWN))
     )
     return Section("drift", f"Drift ({len(table)})", text)
