@@ -34,6 +34,8 @@ class OpenedFilm:
     """Measurement values (modality LUT applied, MONOCHROME1 not inverted), when kept."""
     bone_bright: bool = True
     """False for MONOCHROME1 films, whose stored values make bone dark."""
+    identifying: tuple[str, ...] = ()
+    """What in the header still identifies the patient (empty once de-identified)."""
 
 
 def open_film(path: str, keep_pixels: bool = False) -> OpenedFilm:
@@ -52,6 +54,7 @@ def open_film(path: str, keep_pixels: bool = False) -> OpenedFilm:
         (radiograph.rows, radiograph.cols),
         pixels,
         not radiograph.inverted_for_display,
+        radiograph.identifying,
     )
 
 

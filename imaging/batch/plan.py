@@ -122,6 +122,7 @@ def plan_batch(
             assist=assist or AssistOptions(),
             archive=str(archive.resolve()),
             study_day=days.get((subject, visit)),
+            require_deidentified=protocol.require_deidentified,
         )
         for (subject, visit), study in sorted(
             studies.items(), key=lambda item: (_natural(item[0][0]), order.get(item[0][1], 99))

@@ -31,6 +31,7 @@ from imaging.anatomy import Corner, Film, Vertebra
 from imaging.batch.assisted import AssistOptions, ReadFilm, refine_film, track_study
 from imaging.batch.model import Failure, FileDigest, Point, StudyResult
 from imaging.batch.open_film import OpenedFilm, failure_kind, open_film
+from imaging.dicom.trial import identifying_problem
 from imaging.endpoints import (
     EndpointRow,
     FilmCorners,
@@ -98,6 +99,8 @@ class StudyTask:
     assist: AssistOptions = field(default_factory=AssistOptions)
     archive: str = ""
     """The archive folder: images found by the scan are shown relative to it."""
+    require_deidentified: bool = False
+    """The protocol refuses images that still identify their patient (a failure row each)."""
     software: str = __version__
 
     @property
@@ -145,7 +148,12 @@ def run_study(task: StudyTask) -> StudyResult:
     for path in task.files:
         try:
             digests.append(FileDigest.of(path))
-            opened[path] = open_film(path, keep_pixels=task.assist.needs_pixels)
+            header = open_film(path, keep_pixels=task.assist.needs_pixels)
+            if task.require_deidentified and header.identifying:
+                opened[path] = None
+                fail(path, identifying_problem(header.identifying))
+            else:
+                opened[path] = header
         except OSError as error:
             opened[path] = None
             fail(path, f"unreadable: {error.strerror or error}")

@@ -23,7 +23,13 @@ from imaging.calibration import Calibration
 from imaging.dicom.film import detect_film
 from imaging.dicom.pixels import apply_modality_lut, decode_pixels, rescale_of
 from imaging.dicom.read import open_binary, parse_header, read_pixel_bytes, require_image
-from imaging.dicom.trial import ClinicalTrialInfo, identity_removed, subject_of, text_value
+from imaging.dicom.trial import (
+    ClinicalTrialInfo,
+    identifying_attributes,
+    identity_removed,
+    subject_of,
+    text_value,
+)
 from imaging.dicom.vocabulary import is_cross_sectional, is_readable_image, normalized_modality
 from imaging.errors import UnsupportedImageError
 
@@ -71,6 +77,8 @@ class Radiograph:
     """The 0-based frame taken from a multi-frame file, else None."""
     patient_identity_removed: bool = False
     """(0012,0062) *Patient Identity Removed* is YES: ``patient_id`` is a pseudonym."""
+    identifying: tuple[str, ...] = ()
+    """What still identifies the patient (:func:`.trial.identifying_attributes`)."""
 
     @property
     def rows(self) -> int:
@@ -144,6 +152,7 @@ def load_radiograph(
         study_instance_uid=str(dataset.get("StudyInstanceUID", "")),
         patient_id=text_value(dataset, "PatientID"),
         patient_identity_removed=identity_removed(dataset),
+        identifying=identifying_attributes(dataset),
         patient_position=text_value(dataset, "PatientPosition"),
         patient_orientation=tuple(str(v) for v in (dataset.get("PatientOrientation") or [])),
         view_position=text_value(dataset, "ViewPosition"),

@@ -30,7 +30,7 @@ from imaging.dicom.pixels import check_decoder
 from imaging.dicom.radiograph import parse_date
 from imaging.dicom.read import DicomFile, open_binary, parse_header, require_image
 from imaging.dicom.scan_records import ScanRecord, ScanStatus
-from imaging.dicom.trial import subject_id, text_value
+from imaging.dicom.trial import identifying_attributes, subject_id, text_value
 from imaging.dicom.vocabulary import is_cross_sectional, normalized_modality
 from imaging.dicom.walk import Found, Problem, walk
 from imaging.errors import (
@@ -153,6 +153,7 @@ def _identity(dataset: Dataset) -> dict[str, Any]:
         "series_instance_uid": text_value(dataset, "SeriesInstanceUID"),
         "series_description": text_value(dataset, "SeriesDescription"),
         "sop_instance_uid": text_value(dataset, "SOPInstanceUID"),
+        "identifying": identifying_attributes(dataset),
     }
 
 

@@ -55,6 +55,8 @@ class ScanRecord:
     pixel_spacing_mm: tuple[float, float] | None = None
     calibration_source: str | None = None
     transfer_syntax: str | None = None
+    identifying: tuple[str, ...] = ()
+    """What still identifies the patient (:func:`imaging.dicom.trial.identifying_attributes`)."""
 
     @property
     def location(self) -> str:

@@ -99,3 +99,40 @@ def subject_id(dataset: Dataset) -> str | None:
 def identity_removed(dataset: Dataset) -> bool:
     """(0012,0062) *Patient Identity Removed* is YES."""
     return (text_value(dataset, "PatientIdentityRemoved") or "").upper() == "YES"
+
+
+IDENTIFYING: tuple[tuple[str, str], ...] = (
+    ("PatientName", "(0010,0010) Patient's Name"),
+    ("PatientBirthDate", "(0010,0030) Patient's Birth Date"),
+    ("OtherPatientIDs", "(0010,1000) Other Patient IDs"),
+    ("OtherPatientNames", "(0010,1001) Other Patient Names"),
+    ("PatientBirthName", "(0010,1005) Patient's Birth Name"),
+    ("PatientMotherBirthName", "(0010,1060) Patient's Mother's Birth Name"),
+    ("MedicalRecordLocator", "(0010,1090) Medical Record Locator"),
+    ("PatientAddress", "(0010,1040) Patient's Address"),
+    ("PatientTelephoneNumbers", "(0010,2154) Patient's Telephone Numbers"),
+)
+"""Attributes that name a patient directly (DICOM PS3.15 Table E.1-1, Basic Profile: removed or
+replaced by a dummy). A Patient's Name whose family name is the subject id is such a dummy."""
+
+
+def identifying_attributes(dataset: Dataset) -> tuple[str, ...]:
+    """What in ``dataset`` still identifies the patient: (0012,0062) *Patient Identity Removed*
+    not YES, and each attribute of :data:`IDENTIFYING` holding a value other than the subject id
+    (:func:`subject_id`). Empty for a file ``spine-endpoints deidentify`` wrote."""
+    found = [] if identity_removed(dataset) else ["(0012,0062) Patient Identity Removed is not YES"]
+    subject = subject_id(dataset)
+    for keyword, label in IDENTIFYING:
+        value = text_value(dataset, keyword)
+        if value and value.split("^")[0].strip() != subject:
+            found.append(label)
+    return tuple(found)
+
+
+def identifying_problem(identifying: tuple[str, ...]) -> str:
+    """The failure reason of an image a protocol requiring de-identified input refuses."""
+    return (
+        "identifying: the protocol requires de-identified images (require_deidentified), and "
+        f"this one still identifies its patient: {'; '.join(identifying)}. De-identify it with "
+        "`spine-endpoints deidentify` and the trial's subject map"
+    )

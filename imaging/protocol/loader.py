@@ -120,6 +120,7 @@ def protocol_from_toml(source: TomlSource) -> Protocol:
             registration=root.text("registration", ""),
             description=root.text("description", ""),
             blinded_reading=root.flag("blinded_reading", True),
+            require_deidentified=root.flag("require_deidentified", False),
             baseline_to_treatment_days=_baseline_to_treatment(root),
             baseline_visit=root.text("baseline_visit", visits[0].id if visits else ""),
             visits=visits,

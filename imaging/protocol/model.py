@@ -354,6 +354,9 @@ class Protocol:
     eligibility_visit: str = ""
     rules: tuple[Rule, ...] = ()
     blinded_reading: bool = True
+    require_deidentified: bool = False
+    """``register`` and ``batch`` refuse images that still identify their patient
+    (:func:`imaging.dicom.trial.identifying_attributes`), naming the file and the attributes."""
     baseline_to_treatment_days: tuple[int, int] | None = None
     agreement: AgreementSettings = field(default_factory=AgreementSettings)
     """Pre-specified reader agreement statistics (``[agreement]``)."""
