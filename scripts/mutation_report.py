@@ -106,6 +106,7 @@ def main(argv: list[str]) -> int:
         help="mutmut's mutants directory; several combine (see results()), the last one's code",
     )
     parser.add_argument("--write", type=Path, help="also write the table to this Markdown file")
+    parser.add_argument("--note", default="", help="a paragraph for --write: how the run was made")
     args = parser.parse_args(argv)
     statuses = results(args.mutants)
     if not statuses:
@@ -121,6 +122,8 @@ def main(argv: list[str]) -> int:
             f"(scripts/mutation_report.py); target >= {TARGET_PCT:g} % of non-equivalent "
             "mutants detected. How to read and triage: docs/mutation-testing.md.\n\n"
         )
+        if args.note:
+            heading += args.note.strip() + "\n\n"
         args.write.write_text(heading + table, encoding="utf-8")
     return 0 if ok else 1
 
