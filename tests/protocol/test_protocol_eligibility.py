@@ -110,13 +110,14 @@ def test_missing_values_make_a_rule_not_evaluable_with_the_reason() -> None:
     measure_rows = measures("S", 25.0, 1.0, 5.0)
     measure_rows = [r for r in measure_rows if r["level"] != "L1-L2"]
     measure_rows[0] = {**measure_rows[0], "value": math.nan, "note": "missing L5 anterior_superior"}
+    measure_rows.append({**measure_rows[0], "reader": "R2", "note": "film cut at L5"})
     (result,) = evaluate_eligibility(
         load_protocol(), pd.DataFrame(grades("S", "4", "I", "0")), pd.DataFrame(measure_rows)
     )
     assert result.verdict is SubjectVerdict.PENDING
     by_rule = {r.rule_id: r for r in result.results}
     assert by_rule["height_loss_target"].verdict is Verdict.NOT_EVALUABLE
-    assert "not measured on the neutral film (missing L5 anterior_superior)" in (
+    assert "not measured on the neutral film (film cut at L5; missing L5 anterior_superior)" in (
         by_rule["height_loss_target"].reason
     )
     assert by_rule["dynamic_instability"].verdict is Verdict.NOT_EVALUABLE
