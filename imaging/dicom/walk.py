@@ -13,7 +13,8 @@ UID*) walks with :func:`walk`, so all of them see the same files and the same pr
   never skipped.
 * ``.zip``, ``.tar``, ``.tar.gz``/``.tgz``, ``.tar.bz2``/``.tbz2``, ``.tar.xz``/``.txz`` archives
   are opened (``archives=True``): each member is read into memory on its own, at most
-  :data:`imaging.dicom.limits.MAX_FILE_BYTES` bytes. With ``archives=False`` they are passed over.
+  :data:`imaging.dicom.limits.MAX_INFLATED_BYTES` bytes unpacked (a zip bomb member is refused
+  from its declared size, never unpacked). With ``archives=False`` they are passed over.
 * The one error handler: a folder that cannot be listed, a symbolic link loop, a dangling link,
   a special file (FIFO, device, socket: never opened, so never a hang), an archive or member that
   cannot be read, a member that is too large: each becomes a :class:`Problem`, never an exception.
@@ -30,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-from imaging.dicom.limits import MAX_FILE_BYTES
+from imaging.dicom import limits
 from imaging.dicom.scan_records import ScanRecord, ScanStatus
 from imaging.errors import FileAccessError, ImageTooLargeError, SpineEndpointsError
 
@@ -197,7 +198,7 @@ def _zip_members(path: Path) -> Iterator[Found | Problem]:
         for info in sorted(archive.infolist(), key=lambda i: i.filename):
             if info.is_dir() or _skipped_member(info.filename):
                 continue
-            if info.file_size > MAX_FILE_BYTES:
+            if info.file_size > limits.MAX_INFLATED_BYTES:
                 yield _oversized(path, info.filename, info.file_size)
                 continue
             try:
@@ -225,7 +226,7 @@ def _tar_members(path: Path) -> Iterator[Found | Problem]:
                 return
             if not member.isfile() or _skipped_member(member.name):
                 continue  # folders, links and special files inside an archive are not images
-            if member.size > MAX_FILE_BYTES:
+            if member.size > limits.MAX_INFLATED_BYTES:
                 yield _oversized(path, member.name, member.size)
                 continue
             try:
@@ -290,11 +291,14 @@ def _bad_archive(path: Path, error: BaseException, member: str | None = None) ->
 
 
 def _oversized(path: Path, member: str, size: int) -> Problem:
+    """A member held whole in memory once read, like an inflated data set: the same limit."""
     return Problem(
         str(path),
         ScanStatus.TOO_LARGE,
-        f"the member is {size / 1024**3:.1f} GiB, above imaging.dicom.limits.MAX_FILE_BYTES",
-        "Extract it and check what it is.",
+        f"the member unpacks to {size:,} bytes, above the {limits.MAX_INFLATED_BYTES:,} bytes "
+        "a member or an inflated data set may take in memory "
+        "(imaging.dicom.limits.MAX_INFLATED_BYTES)",
+        "Extract the archive and check what the member is.",
         member,
     )
 

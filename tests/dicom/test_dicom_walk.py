@@ -158,7 +158,7 @@ def test_archives(tree: Path, tmp_path: Path) -> None:
 
 
 def test_an_oversized_member_is_a_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("imaging.dicom.walk.MAX_FILE_BYTES", 100)
+    monkeypatch.setattr("imaging.dicom.limits.MAX_INFLATED_BYTES", 100)
     zipped = tmp_path / "big.zip"
     with zipfile.ZipFile(zipped, "w") as archive:
         archive.write(bundled("CT_small.dcm"), "CT_small.dcm")
@@ -166,6 +166,21 @@ def test_an_oversized_member_is_a_problem(tmp_path: Path, monkeypatch: pytest.Mo
     assert isinstance(problem, Problem) and problem.status is ScanStatus.TOO_LARGE
     assert problem.member == "CT_small.dcm" and isinstance(problem.error(), ImageTooLargeError)
     assert problem.record().location == f"{zipped}!/CT_small.dcm"
+
+
+def test_a_zip_bomb_member_is_refused_from_its_size_without_unpacking(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.zip"
+    with (
+        zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+        archive.open("film.dcm", "w", force_zip64=True) as member,
+    ):
+        zeros = bytes(1 << 20)
+        for _ in range(300):  # 300 MiB of zeros: about 300 KB in the archive
+            member.write(zeros)
+    assert bomb.stat().st_size < 2_000_000
+    (problem,) = list(walk(bomb))
+    assert isinstance(problem, Problem) and problem.status is ScanStatus.TOO_LARGE
+    assert "314,572,800 bytes" in problem.reason and "MAX_INFLATED_BYTES" in problem.reason
 
 
 def test_a_missing_path_is_a_problem(tmp_path: Path) -> None:
