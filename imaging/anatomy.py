@@ -7,6 +7,7 @@ Public functions accept ``str | Enum`` and normalise once: ``Vertebra("L4")``,
 
 from __future__ import annotations
 
+import itertools
 from enum import StrEnum
 
 
@@ -67,6 +68,13 @@ BODY_OUTLINE: tuple[Corner, ...] = (
     Corner.ANTERIOR_INFERIOR,
 )
 """The four corners in order around the vertebral body (a polygon without self-crossing)."""
+
+ENDPLATES: tuple[tuple[str, Corner, Corner], ...] = (
+    ("superior", Corner.ANTERIOR_SUPERIOR, Corner.POSTERIOR_SUPERIOR),
+    ("inferior", Corner.ANTERIOR_INFERIOR, Corner.POSTERIOR_INFERIOR),
+)
+"""Each endplate of a vertebral body: its name and (anterior, posterior) corners, the two ends
+of the endplate line angles are measured between."""
 
 ROUNDED_CORNER_MM = 1.5
 """The corner definition (refinement and phantom truth follow it; docs/landmark-format.md).
@@ -136,3 +144,39 @@ LUMBAR_LEVELS: tuple[DiscLevel, ...] = (
     DiscLevel.L4_L5,
     DiscLevel.L5_S1,
 )
+
+
+MSASSS_SEGMENTS: dict[str, tuple[str, ...]] = {
+    "cervical": ("C2", "C3", "C4", "C5", "C6", "C7", "T1"),
+    "lumbar": ("T12", "L1", "L2", "L3", "L4", "L5", "S1"),
+}
+"""The vertebrae of each mSASSS segment, cranial to caudal, each on its own lateral film
+(Creemers et al., Ann Rheum Dis 2005;64:127): the anterior corners from the lower one of the first
+to the upper one of the last are scored."""
+
+
+def msasss_sites(segment: str) -> tuple[str, ...]:
+    """The 12 anterior corner sites of an mSASSS segment, cranial to caudal: ``C2-lower``,
+    ``C3-upper``, ``C3-lower`` ... ``T1-upper`` (``cervical``) or ``T12-lower`` ... ``S1-upper``
+    (``lumbar``)."""
+    if segment not in MSASSS_SEGMENTS:
+        raise ValueError(f"{segment!r} is not an mSASSS segment; valid: cervical, lumbar")
+    sites = []
+    for vertebra, lower in itertools.pairwise(MSASSS_SEGMENTS[segment]):
+        sites += [f"{vertebra}-lower", f"{lower}-upper"]
+    return tuple(sites)
+
+
+MSASSS_SITES: tuple[str, ...] = msasss_sites("cervical") + msasss_sites("lumbar")
+"""The 24 anterior vertebral corners of mSASSS, cervical then lumbar, cranial to caudal."""
+
+SACROILIAC_JOINTS: tuple[str, ...] = ("SIJ-left", "SIJ-right")
+"""The sites of the sacroiliitis grade (modified New York, van der Linden et al. 1984)."""
+
+
+def msasss_segment(site: str) -> str:
+    """``cervical`` or ``lumbar``: the segment of an mSASSS corner site."""
+    for segment in MSASSS_SEGMENTS:
+        if site in msasss_sites(segment):
+            return segment
+    raise ValueError(f"{site!r} is not an mSASSS site; valid: {', '.join(MSASSS_SITES)}")
