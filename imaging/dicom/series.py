@@ -29,6 +29,7 @@ from pydicom.pixels.utils import pixel_dtype
 
 from imaging.calibration import Calibration, CalibrationSource
 from imaging.dicom.limits import check_series_size
+from imaging.dicom.mr_weighting import MrContrast, mr_contrast_of
 from imaging.dicom.orientation import plane_of_normal
 from imaging.dicom.pixels import apply_modality_lut, decode_pixels
 from imaging.dicom.radiograph import WindowPreset, parse_date, window_presets
@@ -80,6 +81,8 @@ class ImageSeries:
     calibration: Calibration
     photometric_interpretation: str
     window_presets: tuple[WindowPreset, ...]
+    contrast: MrContrast | None = None
+    """An MR series' weighting (T1, T2 ...) from its headers, with the reason; None for CT/PT."""
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -283,13 +286,14 @@ def _series(
     if isinstance(volume, np.ndarray):
         volume.flags.writeable = False
     number = first.get("SeriesNumber")
+    modality = str(first.get("Modality", "")).upper()
     return ImageSeries(
         volume=volume,
         spacing=stack.spacing,
         origin=stack.origin,
         direction=stack.direction,
         orientation=plane_of_normal(stack.direction[0]),
-        modality=str(first.get("Modality", "")).upper(),
+        modality=modality,
         series_instance_uid=str(first.get("SeriesInstanceUID", "")),
         study_instance_uid=str(first.get("StudyInstanceUID", "")),
         series_description=text_value(first, "SeriesDescription"),
@@ -304,6 +308,7 @@ def _series(
         calibration=calibration,
         photometric_interpretation=str(first.get("PhotometricInterpretation", "")).strip(),
         window_presets=window_presets(first),
+        contrast=mr_contrast_of(first) if modality == "MR" else None,
     )
 
 

@@ -55,6 +55,9 @@ class BlindedImage:
     slice_spacing_mm: float | None = None
     slice_spacing_detail: str = ""
     orientation: str = ""
+    weighting: str = ""
+    """An MR series' weighting (``T2``, ``T1`` ...: :mod:`imaging.dicom.mr_weighting`), an
+    acquisition parameter that names nobody; empty for films and CT."""
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -129,6 +132,7 @@ class CaseImages:
                     slice_spacing_mm=float(volume.spacing[0]),
                     slice_spacing_detail=volume.slice_spacing_detail,
                     orientation=volume.orientation,
+                    weighting="" if volume.contrast is None else volume.contrast.weighting.value,
                 )
             )  # fmt: skip
         return images

@@ -56,6 +56,9 @@ class ImageInfo:
     """The worklist case (blinded reading); empty for a file opened with File > Open."""
     reference: str = ""
     """The store's token for the image of a worklist case (what its corners name it by)."""
+    weighting: str = ""
+    """An MR series' weighting from its headers (``T2``, ``T1``, ``unknown``; see
+    :mod:`imaging.dicom.mr_weighting`); empty for films and CT."""
 
     @property
     def inverted(self) -> bool:
@@ -98,6 +101,7 @@ class ImageInfo:
             "patient_orientation": list(self.patient_orientation),
             "reading_id": self.reading_id,
             "reference": self.reference,
+            "weighting": self.weighting,
         }
 
     @classmethod
@@ -126,6 +130,7 @@ class ImageInfo:
             patient_orientation=tuple(str(v) for v in data.get("patient_orientation", [])),
             reading_id=str(data.get("reading_id", "")),
             reference=str(data.get("reference", "")),
+            weighting=str(data.get("weighting", "")),
         )
 
 

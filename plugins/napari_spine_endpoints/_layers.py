@@ -96,9 +96,14 @@ def radiograph_layer(radiograph: Radiograph, name: str | None = None) -> LayerDa
 
 def blinded_layer(image: BlindedImage, reading_id: str) -> LayerData:
     """An image of a worklist case as the store hands it on (:mod:`imaging.store.blinding`):
-    named '<reading id> neutral' or '<reading id> MR sagittal', its metadata holding no path,
+    named '<reading id> neutral' or '<reading id> MR T2 sagittal', its metadata holding no path,
     UID, subject, visit, date or description."""
-    what = image.film.value if image.film is not None else f"{image.modality} {image.orientation}"
+    weighting = "" if image.weighting in ("", "unknown") else image.weighting
+    what = (
+        image.film.value
+        if image.film is not None
+        else " ".join(x for x in (image.modality, weighting, image.orientation) if x)
+    )
     info = ImageInfo(
         kind=image.kind,
         path="",
@@ -113,6 +118,7 @@ def blinded_layer(image: BlindedImage, reading_id: str) -> LayerData:
         patient_orientation=image.patient_orientation,
         reading_id=reading_id,
         reference=image.token,
+        weighting=image.weighting,
     )
     extra = {}
     if image.kind == "series":
@@ -141,6 +147,7 @@ def series_info(series: ImageSeries) -> ImageInfo:
         photometric_interpretation=series.photometric_interpretation,
         description=f"{description} ({series.orientation})",
         window_presets=tuple((p.center, p.width, p.explanation) for p in series.window_presets),
+        weighting="" if series.contrast is None else series.contrast.weighting.value,
     )
 
 
