@@ -29,16 +29,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NoReturn
 
-from imaging.anatomy import BODY_OUTLINE, Corner, Vertebra
+from imaging.anatomy import BODY_OUTLINE, ENDPLATES, Corner, Vertebra
 
 Point = tuple[float, float]
 CornerKey = tuple[Vertebra, Corner]
 Fail = Callable[[str, Sequence[CornerKey], str], NoReturn]
 
-_ENDPLATES = (
-    ("superior", Corner.ANTERIOR_SUPERIOR, Corner.POSTERIOR_SUPERIOR),
-    ("inferior", Corner.ANTERIOR_INFERIOR, Corner.POSTERIOR_INFERIOR),
-)
+_ENDPLATES = ENDPLATES
 _ENDPLATE_CORNERS = {name: (anterior, posterior) for name, anterior, posterior in _ENDPLATES}
 _WALLS = (
     ("anterior", Corner.ANTERIOR_SUPERIOR, Corner.ANTERIOR_INFERIOR),
