@@ -37,9 +37,11 @@ from imaging.protocol.model import (
     Match,
     MeasureRule,
     Protocol,
+    RigidityRule,
     Role,
     Rule,
 )
+from imaging.protocol.rigidity import rigidity_condition
 
 GRADE_COLUMNS = ("subject", "visit", "level", "item", "code", "reader")
 MEASURE_COLUMNS = ("subject", "visit", "level", "measure", "value", "unit")
@@ -120,6 +122,7 @@ class _SubjectData:
     def __init__(
         self, protocol: Protocol, subject: str, grades: pd.DataFrame, measures: pd.DataFrame
     ):
+        self.protocol = protocol
         visit = protocol.eligibility_visit
         grades = grades[(grades["subject"] == subject) & (grades["visit"] == visit)]
         measures = measures[(measures["subject"] == subject) & (measures["visit"] == visit)]
@@ -318,6 +321,8 @@ def _condition(rule: Rule, data: _SubjectData) -> _Outcome:
         return _measure_rule(rule, data)
     if isinstance(rule, InstabilityRule):
         return _instability_rule(rule, data)
+    if isinstance(rule, RigidityRule):
+        return _Outcome(*rigidity_condition(data.protocol, rule, data.grade))
     parts = [(part.id, _condition(part, data)) for part in rule.rules]
     values = "; ".join(o.values for _, o in parts if o.values)
     met = [name for name, o in parts if o.holds is True]

@@ -26,17 +26,21 @@ from imaging.protocol.model import (
     MeasureRule,
     Protocol,
     ReferenceDiscs,
+    RigidityRule,
     Role,
     Rule,
     Visit,
     normalise_level,
 )
+from imaging.protocol.msasss import MsasssSettings, msasss_settings
 from imaging.protocol.reading_design import reading_design
 from imaging.protocol.scales import Scale, load_scale
 
 BUILTIN_PROTOCOLS = Path(__file__).parent / "protocols"
 DEFAULT_PROTOCOL = BUILTIN_PROTOCOLS / "dlbp-chictr2200058291.toml"
-RULE_KINDS = ("grade_in", *COMPARISONS, "instability", "finding", "any_of")
+RULE_KINDS = (
+    "grade_in", *COMPARISONS, "instability", "finding", RigidityRule.kind, "any_of"
+)  # fmt: skip
 
 
 def builtin_protocols() -> dict[str, Path]:
@@ -102,12 +106,14 @@ def protocol_from_toml(source: TomlSource) -> Protocol:
             discs.done()
         measurement.done()
 
+    msasss_table = root.table("msasss", None)
+    msasss = located(msasss_table, partial(msasss_settings, msasss_table)) if msasss_table else None
     eligibility = root.table("eligibility", None)
     rules: list[Rule] = []
     eligibility_visit = ""
     if eligibility is not None:
         eligibility_visit = eligibility.text("visit", "")
-        context = _RuleContext(levels, target, items, thresholds)
+        context = _RuleContext(levels, target, items, thresholds, msasss)
         for rule_table in eligibility.tables("rules", []):
             rules.append(located(rule_table, partial(_rule, rule_table, context, None)))
         eligibility.done()
@@ -134,6 +140,8 @@ def protocol_from_toml(source: TomlSource) -> Protocol:
             rules=tuple(rules),
             agreement=agreement,
             reading_design=design,
+            visit_schedule=root.text("visit_schedule", "protocol"),
+            msasss=msasss,
             source=str(source.path),
         )
         root.done()
@@ -263,7 +271,9 @@ class _RuleContext:
         target: str | None,
         items: tuple[GradingItem, ...],
         thresholds: dict[str, float],
+        msasss: MsasssSettings | None = None,
     ) -> None:
+        self.msasss = msasss
         self.levels = levels
         self.target = target
         self.items = {i.name: i for i in items}
@@ -333,6 +343,8 @@ def _rule(table: Table, context: _RuleContext, parent_role: Role | None) -> Rule
             id=rule_id, role=role, text=text, items=tuple(names), levels=levels,
             match=_match(table),
         )  # fmt: skip
+    elif kind == RigidityRule.kind:
+        rule = _rigidity_rule(table, context, rule_id, role, text)
     elif kind == "grade_in":
         names = context.item_names(table)
         levels = _levels(table, "levels", context.levels, context.target, context.also)
@@ -379,6 +391,43 @@ def _rule(table: Table, context: _RuleContext, parent_role: Role | None) -> Rule
         )
     table.done()
     return rule
+
+
+def _rigidity_rule(
+    table: Table, context: _RuleContext, rule_id: str, role: Role, text: str
+) -> RigidityRule:
+    """``complete_rigidity``: ``bridged`` grades of the [msasss] item, ``confirmation`` a
+    finding item; the rule reads the corners of both segments and the case site."""
+    if context.msasss is None:
+        raise table.error(
+            "kind",
+            "a complete_rigidity rule reads the corner scores of [msasss], which this file "
+            "does not have",
+            "Add an [msasss] table (docs/protocol-format.md).",
+        )
+    confirmation = table.text("confirmation")
+    if confirmation not in context.items:
+        raise table.error(
+            "confirmation",
+            f"confirmation {confirmation!r} is not declared in [[items]]",
+            f"Declared items: {', '.join(context.items)}.",
+        )
+    score_item = context.items.get(context.msasss.item)
+    bridged = []
+    for index, value in enumerate(table.texts("bridged")):
+        if score_item is None:
+            bridged.append(value)
+            continue
+        try:
+            bridged.append(score_item.scale.grade(value).code)
+        except ValueError as error:
+            raise table.source.error((*table.key, "bridged", index), str(error)) from None
+    return RigidityRule(
+        id=rule_id, role=role, text=text,
+        items=(context.msasss.item, confirmation),
+        levels=(*context.msasss.sites, CASE_SITE),
+        bridged=tuple(dict.fromkeys(bridged)), confirmation=confirmation,
+    )  # fmt: skip
 
 
 def _match(table: Table) -> Match:

@@ -26,10 +26,13 @@ from imaging.measures import (
     unknown_measure,
 )
 from imaging.protocol.agreement import AgreementSettings
+from imaging.protocol.msasss import MsasssSettings
 from imaging.protocol.reading_design import ReadingDesign
 from imaging.protocol.scales import Scale
 
 _TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+VISIT_SCHEDULES = ("protocol", "core_lab")
+"""Whose visit schedule a protocol file holds: the trial protocol's, or the core lab's."""
 RESERVED_COLUMNS = frozenset({"subject", "visit", "level", "reader", "comment"})
 CASE_SITE = "spine"
 """The site of findings read once per case (the whole spine imaged), not per level read: items
@@ -290,7 +293,7 @@ class FindingRule(_Rule):
 class AnyOfRule(_Rule):
     """``any_of``: the condition holds when any of the sub-rules' conditions holds."""
 
-    rules: tuple[GradeRule | MeasureRule | InstabilityRule | FindingRule, ...] = ()
+    rules: tuple[GradeRule | MeasureRule | InstabilityRule | FindingRule | RigidityRule, ...] = ()
 
     kind: ClassVar[str] = "any_of"
 
@@ -300,7 +303,33 @@ class AnyOfRule(_Rule):
             raise ProtocolError(f"rule {self.id!r}: any_of needs two or more rules", key="rules")
 
 
-Rule = GradeRule | MeasureRule | InstabilityRule | FindingRule | AnyOfRule
+@dataclass(frozen=True)
+class RigidityRule(_Rule):
+    """``complete_rigidity``: complete spinal rigidity. The condition holds when every scorable
+    corner of the protocol's ``[msasss]`` segments is scored one of ``bridged`` (mSASSS 3), each
+    segment scorable under its missing-corner rule, and the reader confirms it (``confirmation``,
+    a finding at :data:`CASE_SITE`: ``yes``); it does not hold when a corner is scored below and
+    the reader says ``no``. Scores and confirmation disagreeing, or either not recorded, leave
+    it undecided. ``items`` and ``levels`` (the score item and the confirmation; the corners and
+    :data:`CASE_SITE`) are what the rule reads."""
+
+    items: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
+    bridged: tuple[str, ...] = ()
+    confirmation: str = ""
+
+    kind: ClassVar[str] = "complete_rigidity"
+    present: ClassVar[str] = "yes"
+    absent: ClassVar[str] = "no"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for name in ("bridged", "confirmation"):
+            if not getattr(self, name):
+                raise ProtocolError(f"rule {self.id!r} needs {name}", key=name)
+
+
+Rule = GradeRule | MeasureRule | InstabilityRule | FindingRule | RigidityRule | AnyOfRule
 
 
 @dataclass(frozen=True)
@@ -362,6 +391,11 @@ class Protocol:
     """Pre-specified reader agreement statistics (``[agreement]``)."""
     reading_design: ReadingDesign = field(default_factory=ReadingDesign)
     """Reads per case, adjudication triggers and intra-reader repeats (``[reading]``)."""
+    visit_schedule: str = "protocol"
+    """Whose visit schedule this is: ``protocol`` (the trial's) or ``core_lab`` (the core lab's,
+    until the sponsor gives one)."""
+    msasss: MsasssSettings | None = None
+    """How corner scores make the mSASSS endpoint (``[msasss]``), or None."""
     source: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
@@ -409,6 +443,15 @@ class Protocol:
         for level, references in self.height_loss_references:
             self._check_level_list((level, *references), "measurement.height_loss_references")
         self._check_measurement()
+        if self.visit_schedule not in VISIT_SCHEDULES:
+            raise ProtocolError(
+                f"visit_schedule must be one of {', '.join(VISIT_SCHEDULES)}, got "
+                f"{self.visit_schedule!r}",
+                key="visit_schedule",
+                fix='Write "core_lab" while the sponsor has given no schedule.',
+            )
+        if self.msasss is not None:
+            self.msasss.check(self)
         rule_ids = [r.id for r in self.rules]
         for index, rule in enumerate(self.rules):
             key = f"eligibility.rules[{index}]"
@@ -498,7 +541,7 @@ class Protocol:
         if isinstance(rule, AnyOfRule):
             raise ProtocolError(f"rule {rule.id!r}: any_of rules cannot nest", key=key)
         self._check_level_list(rule.levels, key, self.sites)
-        if isinstance(rule, GradeRule | FindingRule):
+        if isinstance(rule, GradeRule | FindingRule | RigidityRule):
             for name in rule.items:
                 item = self.item(name)
                 if not item.read_at_visit(self.eligibility_visit):
@@ -507,6 +550,8 @@ class Protocol:
                         f"at the eligibility visit {self.eligibility_visit!r}",
                         key=f"{key}.items",
                     )
+        if isinstance(rule, RigidityRule):
+            self._check_rigidity(rule, key)
         if isinstance(rule, FindingRule):
             for name in rule.items:
                 item = self.item(name)
@@ -540,6 +585,34 @@ class Protocol:
                         f"rule {rule.id!r}: item {name!r} is not read at {outside}",
                         key=f"{key}.levels",
                     )
+
+    def _check_rigidity(self, rule: RigidityRule, key: str) -> None:
+        """The rule needs ``[msasss]``; ``bridged`` are its grades; the confirmation is a
+        finding read once per case at the eligibility visit."""
+        if self.msasss is None:
+            raise ProtocolError(
+                f"rule {rule.id!r}: complete_rigidity reads the corner scores of [msasss], "
+                "which the protocol does not have",
+                key=key,
+                fix="Add an [msasss] table (docs/protocol-format.md).",
+            )
+        scale = self.item(self.msasss.item).scale
+        wrong = [code for code in rule.bridged if code not in scale.codes]
+        if wrong:
+            raise ProtocolError(
+                f"rule {rule.id!r}: bridged {wrong} are not grades of {scale.name}",
+                key=f"{key}.bridged",
+                fix=f"Grades: {scale.valid_text()}.",
+            )
+        confirmation = self.item(rule.confirmation)
+        lacking = [c for c in (rule.present, rule.absent) if c not in confirmation.scale.codes]
+        if lacking or CASE_SITE not in confirmation.levels:
+            raise ProtocolError(
+                f"rule {rule.id!r}: confirmation {confirmation.name!r} must be a finding "
+                f"(yes / no) read at {CASE_SITE!r}",
+                key=f"{key}.confirmation",
+                fix=f'Declare it with scale "finding" and levels = ["{CASE_SITE}"].',
+            )
 
     # --- look-ups ------------------------------------------------------------------------------
     def visit(self, name: str) -> Visit:

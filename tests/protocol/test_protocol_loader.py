@@ -19,6 +19,7 @@ from imaging.protocol import (
     load_protocol,
 )
 from imaging.protocol.loader import DEFAULT_PROTOCOL
+from imaging.protocol.model import RigidityRule
 
 
 def line_of(text: str, snippet: str) -> int:
@@ -78,8 +79,11 @@ def test_the_as_protocol_uses_other_sites_and_scales() -> None:
     assert sacroiliitis.scale.codes == ("0", "1", "2", "3", "4")
     msasss = protocol.item("msasss")
     assert len(msasss.levels) == 24 and msasss.scale.codes == ("0", "1", "2", "3")
-    (rule,) = protocol.rules
+    rule, rigidity = protocol.rules
     assert isinstance(rule, AnyOfRule)
+    assert isinstance(rigidity, RigidityRule) and rigidity.bridged == ("3",)
+    assert protocol.visit_schedule == "core_lab" and protocol.msasss is not None
+    assert protocol.msasss.progression_visits == ("baseline", "month_24")
     assert [(r.match, r.values) for r in rule.rules] == [  # type: ignore[union-attr]
         (Match.ALL, ("2", "3", "4")),
         (Match.ANY, ("3", "4")),
