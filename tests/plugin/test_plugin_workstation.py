@@ -466,14 +466,17 @@ def test_a_grades_only_protocol_reads_without_corners(
     assert widget.landmarks.skip.isHidden()
     form = widget.grades.form
     assert form is not None and form.levels[:2] == ("SIJ-left", "SIJ-right")
+    given = {"sacroiliitis": "3", "sacroiliitis_modality": "xray", "msasss": "0"}
     for level in form.levels:
         for item in form.items_at(level):
-            form.set_grade(level, item.name, "3" if level.startswith("SIJ") else "0")
+            form.set_grade(level, item.name, given.get(item.name, "no"))
     assert widget.grades.on_submit() == []
     with ReadStore(workstation_env) as store, store.reading() as db:
         content = read_content(db, db.scalars(select(Read)).one())
     assert content.grades[("SIJ-left", "sacroiliitis")] == "3"
-    assert len(content.grades) == 2 + 24 and not content.landmarks
+    assert content.grades[("SIJ-right", "sacroiliitis_modality")] == "xray"
+    assert content.grades[("spine", "complete_spinal_rigidity")] == "no"
+    assert len(content.grades) == 2 * 2 + 24 + 1 and not content.landmarks
 
 
 def test_a_second_film_of_the_same_kind_is_shown_but_not_read(
