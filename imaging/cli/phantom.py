@@ -25,6 +25,12 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="write the committed sample set (3 subjects x 3 visits) instead of one study",
     )
+    parser.add_argument(
+        "--as-samples",
+        action="store_true",
+        help="write the committed AS trial sample set (sample_dicom_as/: one subject, baseline "
+        "and 24 months, lateral cervical and lumbar films and the pelvic film)",
+    )
     parser.add_argument("--subject", type=_identifier, default="PHANTOM-001", help="subject ID")
     parser.add_argument(
         "--visit", type=_identifier, default="baseline", help="protocol visit id, e.g. month_6"
@@ -97,6 +103,14 @@ def run(args: argparse.Namespace) -> int:
         raise FileAccessError(
             "is a file, not a folder", path=out, fix="Give --out a folder (it is created)."
         )
+    if args.as_samples:
+        from imaging.phantom.as_samples import write_as_samples
+
+        as_truths = write_as_samples(out)
+        print(
+            f"wrote {len(as_truths)} AS studies, ground_truth.json, grades.csv, README.md to {out}"
+        )
+        return 0
     if args.samples:
         truths = write_samples(out)
         for truth in truths:

@@ -175,10 +175,21 @@ def render_radiograph(
     pose = build_pose(spec, film)
     grid = _place_grid(pose, spec, setup, rng, look)
     attenuation = _attenuation(pose, grid, rng, look)
+    pixels = expose(attenuation, setup, setup.photons * look.dose, rng)
+    corners = _corners_px(pose, spec, grid, look)
+    centre, width = display_window(pixels, corners)
+    return RenderedRadiograph(film, pixels, corners, setup, pose, grid, centre, width)
+
+
+def expose(
+    attenuation: Array, setup: RadiographSetup, photons: float, rng: np.random.Generator
+) -> NDArray[np.uint16]:
+    """A film's stored values from its attenuation (log units): focal-spot blur, the heel effect,
+    quantum (Poisson) noise around ``photons`` per pixel, log processing, detector blur, edge
+    enhancement and the fixed display map to ``setup.bits_stored`` bits."""
     if setup.blur_sigma_px > 0:
         attenuation = ndimage.gaussian_filter(attenuation, setup.blur_sigma_px)
-    photons = setup.photons * look.dose
-    heel = 1.0 + 0.08 * (np.arange(grid.rows) / setup.rows - 0.5)[:, None]
+    heel = 1.0 + 0.08 * (np.arange(attenuation.shape[0]) / setup.rows - 0.5)[:, None]
     expected = photons * heel * np.exp(-attenuation)
     counts = np.maximum(rng.poisson(expected), 1).astype(np.float64)
     processed = -np.log(counts / (photons * heel))
@@ -188,10 +199,7 @@ def render_radiograph(
         processed = processed + setup.edge_enhancement * (processed - background)
     top = 2**setup.bits_stored - 1
     scaled = (processed - _DISPLAY_LOW) / (_DISPLAY_HIGH - _DISPLAY_LOW) * top
-    pixels = np.clip(np.rint(scaled), 0, top).astype(np.uint16)
-    corners = _corners_px(pose, spec, grid, look)
-    centre, width = _window(pixels, corners)
-    return RenderedRadiograph(film, pixels, corners, setup, pose, grid, centre, width)
+    return np.clip(np.rint(scaled), 0, top).astype(np.uint16)
 
 
 def _corners_px(pose: SpinePose, spec: PhantomSpec, grid: Grid, look: FilmLook) -> PixelCorners:
@@ -327,7 +335,7 @@ def _add_iliac_wings(out: Array, s1: PlacedVertebra, grid: Grid, px: float) -> N
         out[block] += 0.05 * inside + 0.04 * rim
 
 
-def _window(pixels: NDArray[np.uint16], corners: Mapping[Vertebra, Any]) -> tuple[float, float]:
+def display_window(pixels: NDArray[np.uint16], corners: Mapping[Any, Any]) -> tuple[float, float]:
     """Window centre and width that show bone and disc: from the spine region's percentiles."""
     points = np.array([p for c in corners.values() for p in c.values()])
     r0, c0 = np.clip(points.min(axis=0).astype(int), 0, np.array(pixels.shape) - 1)
