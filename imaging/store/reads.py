@@ -172,10 +172,12 @@ class FilmRecord:
     anterior_direction: tuple[float, float] | None = None
 
     def text(self) -> str:
-        """The audit trail's value: '<image>: magnification-corrected 0.16 x 0.16 mm'."""
+        """The audit trail's value: '<image>: magnification-corrected 0.16 x 0.16 mm'; a
+        calibration the reader supplied says how ('... (user-supplied: marker of 50 mm ...)')."""
         spacing = self.calibration.pixel_spacing
         size = f" {spacing[0]:g} x {spacing[1]:g} mm" if spacing else ""
-        return f"{self.image}: {self.calibration.source.value}{size}"
+        how = f" ({self.calibration.detail})" if self.calibration.user_supplied else ""
+        return f"{self.image}: {self.calibration.source.value}{size}{how}"
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,11 @@ thresholds come from the protocol.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from imaging.anatomy import Corner, DiscLevel, Film, Vertebra
+from imaging.calibration import Calibration
 from imaging.endpoints import (
     EndpointRow,
     FilmCorners,
@@ -31,7 +32,7 @@ from imaging.geometry.landmarks import Landmarks
 from imaging.measures import MOTION_MEASURES, PAIR_FILM
 from imaging.protocol.model import Protocol
 from imaging.store.measures import grade_score
-from napari_spine_endpoints._layer_info import ImageInfo
+from napari_spine_endpoints._layer_info import ImageInfo, calibration_from_dict
 from napari_spine_endpoints._model.grading import GradeForm
 from napari_spine_endpoints._model.measures import (
     FILM_COLUMNS,
@@ -93,6 +94,9 @@ class ReadingSession(Observable):
             DiscLevel(level) for level in protocol.levels if _is_disc_level(level)
         )
         self.films: dict[Film, ImageInfo] = {}
+        self.user_calibrations: dict[Film, Calibration] = {}
+        """Calibrations the reader drew on films without a usable spacing (kept in the draft and
+        stored with the read's films as user-supplied)."""
         self.placements: dict[Film, PlacementState] = {}
         self.proposals: dict[Film, ProposalSet] = {}
         """Refined or tracked positions offered for each film's corners, not yet decided."""
@@ -128,6 +132,8 @@ class ReadingSession(Observable):
                 f"this read already has a {film.value} film ({self.films[film].path}); "
                 f"cannot add {info.path} as a second one"
             )
+        if film in self.user_calibrations:
+            info = replace(info, calibration=self.user_calibrations[film])
         if film not in self.placements:
             placement = PlacementState.for_levels(self.disc_levels)
             placement.subscribe(self._changed)
@@ -137,6 +143,17 @@ class ReadingSession(Observable):
         self.films[film] = info
         self._measures = None
         return self.placements[film]
+
+    def calibrate(self, film: Film, calibration: Calibration) -> None:
+        """Measure ``film`` with a calibration the reader supplied (a line of known length, a
+        marker): it replaces the header's and is saved with the read, as user-supplied."""
+        if not calibration.user_supplied:
+            raise ValueError("only a user-supplied calibration replaces a film's own")
+        if film not in self.films:
+            raise KeyError(f"no {film.value} film is open in this read")
+        self.user_calibrations[film] = calibration
+        self.films[film] = replace(self.films[film], calibration=calibration)
+        self._changed()
 
     def landmarks(self, film: Film) -> Landmarks:
         """The validated corners of one film (raises LandmarkError when they are impossible)."""
@@ -253,6 +270,7 @@ class ReadingSession(Observable):
             "reasons": {} if grades is None else dict(grades.reasons),
             "comments": {} if grades is None else dict(grades.comments),
             "suggestions": self.suggestions.to_draft(),
+            "calibrations": {f.value: c.to_dict() for f, c in self.user_calibrations.items()},
         }  # fmt: skip
 
     def restore(self, draft: Mapping[str, Any]) -> None:
@@ -260,6 +278,8 @@ class ReadingSession(Observable):
         if draft.get("format") != DRAFT_FORMAT:
             raise ValueError(f"not a spine-endpoints draft (format {draft.get('format')!r})")
         self._pending = dict(draft)
+        for name, data in draft.get("calibrations", {}).items():
+            self.user_calibrations[Film(name)] = calibration_from_dict(data)
         for film in list(self.placements):
             self._restore_film(film)
         if self.grades is not None:
@@ -278,6 +298,8 @@ class ReadingSession(Observable):
         draft = self._pending
         if not draft or film not in self.placements:
             return
+        if film in self.user_calibrations:
+            self.films[film] = replace(self.films[film], calibration=self.user_calibrations[film])
         positions, records = {}, {}
         for p in draft.get("landmarks", []):
             if p["film"] == film.value:

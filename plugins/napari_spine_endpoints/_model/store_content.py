@@ -83,7 +83,8 @@ def to_read_content(session: ReadingSession) -> ReadContent:
             film.value, info.source_image, info.calibration, info.anterior_direction
         )
         for film, info in session.films.items()
-        if session.placements.get(film) is not None and session.placements[film].positions
+        if (session.placements.get(film) is not None and session.placements[film].positions)
+        or film in session.user_calibrations  # a drawn calibration is kept before any corner
     }
     return ReadContent(grades, joined, landmarks, suggestions, films)
 
@@ -154,6 +155,11 @@ def to_draft(content: ReadContent, session: ReadingSession) -> dict[str, object]
             }
             for (level, item), s in content.suggestions.items()
         ],
+        "calibrations": {  # what the reader drew; the headers give the others again
+            f.film: f.calibration.to_dict()
+            for f in content.films.values()
+            if f.calibration.user_supplied
+        },
     }
 
 

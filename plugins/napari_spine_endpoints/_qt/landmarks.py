@@ -25,10 +25,13 @@ from qtpy.QtWidgets import (
 )
 
 from imaging.anatomy import Film
+from imaging.errors import SpineEndpointsError
 from imaging.store.vocabulary import LandmarkUse
+from napari_spine_endpoints._layer_info import ImageInfo
 from napari_spine_endpoints._model.placement import CornerLabel, PlacementState
 from napari_spine_endpoints._model.shortcuts import SHORTCUT_BY_ACTION, shortcut_help
 from napari_spine_endpoints._qt.assist_panel import AssistPanel
+from napari_spine_endpoints._qt.calibration_panel import CalibrationPanel
 from napari_spine_endpoints._qt.context import ReadingContext, context_for
 from napari_spine_endpoints._qt.tables import MeasureTable, scrolling_layout
 
@@ -97,6 +100,7 @@ class LandmarksWidget(QWidget):
         self.rom_title = QLabel("Range of motion (flexion vs extension)")
         self.rom = MeasureTable()
         self.assist = AssistPanel(self.context)
+        self.on_image = CalibrationPanel(self.context)  # measures on the film, drawn calibration
         help_text = QLabel("Shortcuts (canvas focused):\n" + shortcut_help())
         help_text.setStyleSheet("font-family: monospace; font-size: 8pt")
         self.previous.clicked.connect(lambda: self.context.placement_action("previous_corner"))
@@ -124,6 +128,7 @@ class LandmarksWidget(QWidget):
         layout.addWidget(self.corners)
         layout.addWidget(self.assist)
         layout.addWidget(self.calibration)
+        layout.addWidget(self.on_image)
         layout.addWidget(self.errors)
         layout.addWidget(self.measures)
         layout.addWidget(self.rom_title)
@@ -138,10 +143,22 @@ class LandmarksWidget(QWidget):
 
     # --- actions -----------------------------------------------------------------------------
     def _read_selected_film(self) -> None:
-        layer = self.viewer.layers.selection.active
-        if isinstance(layer, Image):
-            self.context.attach_film(layer)
-            self.context.select_film(self.context.active_film or Film.NEUTRAL)
+        """Read corners on the selected film; with anything else selected (an MR series, a
+        line layer), on the read's film shown. Never raises: what is wrong goes to the status."""
+        layer, context = self.viewer.layers.selection.active, self.context
+        info = ImageInfo.from_metadata(layer.metadata) if isinstance(layer, Image) else None
+        if isinstance(layer, Image) and info is not None and info.kind == "radiograph":
+            try:
+                film: Film | None = context.attach_film(layer)
+            except (ValueError, SpineEndpointsError) as error:
+                context.message.emit(f"{layer.name}: not read: {error}")
+                return
+        elif context.images:
+            film = context.active_film
+        else:
+            context.message.emit("Select a film (a radiograph layer) to read, or open a case")
+            return
+        context.hanging.show_landmarks(film)
 
     def _on_film_chosen(self, index: int) -> None:
         film = self.films.itemData(index)

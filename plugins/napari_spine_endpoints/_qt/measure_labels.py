@@ -1,0 +1,161 @@
+"""Measures drawn on the films: each disc's height, height loss and angle next to the level, and
+napari's scale bar in millimetres on a film calibrated at the patient.
+
+The labels of a film are the text of a Points layer without markers (``<film> measures``), made
+from :func:`._model.on_image.level_labels`, that is from the measures table's own cells, so the
+film and the table say the same. The scale bar is napari's (``viewer.scale_bar``), whose unit is
+the layers' (mm): it is shown only when the film in view has millimetres at the patient
+(calibrated, magnification-corrected, or a calibration drawn by the reader), never on a detector
+or unknown spacing, which is magnified by 10-25 % on a lateral lumbar film.
+
+When a film's calibration changes (the reader drew one, or a draft brings it back), its layers
+get the new scale (mm per pixel) and unit, so the canvas, the scale bar and the measures agree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from napari.layers import Layer, Points
+
+from imaging.anatomy import Film
+from napari_spine_endpoints._layer_info import METADATA_KEY, landmark_image_name
+from napari_spine_endpoints._model.on_image import level_labels
+from napari_spine_endpoints._qt.context import ReadingContext
+
+LABEL_COLOR = "#ffe066"
+LABEL_SIZE = 10
+"""Points (screen), as napari draws text: legible at any zoom."""
+
+
+def scale_bar(viewer: Any) -> Any:
+    """napari's scale bar overlay (``viewer.canvas.overlays`` since napari 0.6; before,
+    ``viewer.scale_bar``)."""
+    canvas = getattr(viewer, "canvas", None)
+    overlays = getattr(canvas, "overlays", None)
+    return overlays.scale_bar if overlays is not None else viewer.scale_bar
+
+
+class MeasureLabels:
+    """The on-image measures of every film of the open read, and the scale bar."""
+
+    def __init__(self, context: ReadingContext) -> None:
+        self.context = context
+        self.viewer = context.viewer
+        self.layers: dict[Film, Points] = {}
+        self.shown = True
+        self.scale_bar = True
+        context.changed.connect(self.refresh)
+        context.session_replaced.connect(self._on_session_replaced)
+        self.viewer.layers.selection.events.active.connect(self._on_active)
+        self.refresh()
+
+    def set_shown(self, shown: bool) -> None:
+        """Show or hide the measures next to the levels (all films)."""
+        self.shown = shown
+        for layer in self.layers.values():
+            layer.visible = shown and self._film_visible(layer)
+        self.refresh()
+
+    def set_scale_bar(self, shown: bool) -> None:
+        self.scale_bar = shown
+        self._refresh_scale_bar()
+
+    # --- drawing -----------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Redraw from the read: scales, labels, scale bar."""
+        context, session = self.context, self.context.session
+        if session is not None:
+            for film in list(context.images):
+                self._follow_calibration(film)
+            if self.shown:
+                grids = session.measures().films
+                levels = [level.value for level in session.disc_levels]
+                for film in list(context.overlays):
+                    positions = session.placements[film].positions
+                    self._draw(film, level_labels(grids.get(film), positions, levels))
+        self._refresh_scale_bar()
+
+    def _draw(self, film: Film, labels: list[Any]) -> None:
+        layer = self.layers.get(film)
+        if layer is None:
+            if not labels:
+                return
+            layer = self._make_layer(film)
+        data = np.array([x.position for x in labels], dtype=float).reshape(-1, 2)
+        texts = np.array([x.text for x in labels], dtype=object)
+        shown = list(layer.features["text"]) if len(layer.features) else []
+        if shown != list(texts) or not np.array_equal(layer.data, data):
+            layer.data = data
+            layer.features = {"text": texts}
+        layer.visible = self.shown and self._film_visible(layer)
+
+    def _make_layer(self, film: Film) -> Points:
+        image = self.context.images[film]
+        layer = self.viewer.add_points(
+            np.empty((0, 2)),
+            ndim=2,
+            name=f"{image.name} measures",
+            metadata={METADATA_KEY: {"kind": "overlay", "image_layer": image.name,
+                                     "film": film.value}},
+            features={"text": np.array([], dtype=object)},
+            text={"string": "{text}", "size": LABEL_SIZE, "color": LABEL_COLOR,
+                  "anchor": "center"},
+            size=1,
+            face_color="transparent",
+            border_width=0,
+            scale=tuple(image.scale),
+            translate=tuple(image.translate),
+            units=tuple(str(u) for u in image.units),
+        )  # fmt: skip
+        self.layers[film] = layer
+        # the points layer stays the active one: clicks keep placing corners
+        overlay = self.context.overlays.get(film)
+        if overlay is not None and self.viewer.layers.selection.active is layer:
+            self.viewer.layers.selection.active = overlay.points
+        return layer
+
+    def _film_visible(self, layer: Points) -> bool:
+        for film, image in self.context.images.items():
+            if self.layers.get(film) is layer:
+                return bool(image.visible)
+        return False
+
+    def _follow_calibration(self, film: Film) -> None:
+        """Give the film's layers the scale and unit of the calibration the read measures with."""
+        session = self.context.session
+        assert session is not None
+        image = self.context.images[film]
+        calibration = session.films[film].calibration
+        spacing = calibration.pixel_spacing
+        if spacing is None or np.allclose(image.scale[-2:], spacing, rtol=1e-12):
+            return
+        # the film and every layer drawn over it (corners, lines, proposals, labels, calibration)
+        layers: list[Layer] = [image] + [
+            layer
+            for layer in self.viewer.layers
+            if landmark_image_name(layer.metadata) == image.name
+        ]
+        for layer in layers:
+            layer.scale = (*tuple(layer.scale)[:-2], *spacing)
+            layer.units = ("mm",) * layer.ndim
+        self.viewer.reset_view()
+
+    def _refresh_scale_bar(self) -> None:
+        film, session = self.context.active_film, self.context.session
+        at_patient = (
+            film is not None
+            and session is not None
+            and film in session.films
+            and session.films[film].calibration.source.at_the_patient
+        )
+        scale_bar(self.viewer).visible = bool(self.scale_bar and at_patient)
+
+    def _on_active(self, _event: Any = None) -> None:
+        self._refresh_scale_bar()
+
+    def _on_session_replaced(self) -> None:
+        layers, self.layers = list(self.layers.values()), {}
+        self.context.remove_layers(layers)
+        self.refresh()
