@@ -15,7 +15,15 @@ import pandas as pd
 from imaging.digests import FileDigest
 from imaging.endpoints.rows import COLUMNS
 
-__all__ = ["ENDPOINT_COLUMNS", "FAILURE_COLUMNS", "Failure", "FileDigest", "StudyResult"]
+__all__ = [
+    "CORNER_COLUMNS",
+    "ENDPOINT_COLUMNS",
+    "FAILURE_COLUMNS",
+    "CornerRow",
+    "Failure",
+    "FileDigest",
+    "StudyResult",
+]
 
 FAILURE_COLUMNS: tuple[str, ...] = ("file", "subject", "visit", "reason")
 ENDPOINT_COLUMNS: tuple[str, ...] = COLUMNS
@@ -23,6 +31,13 @@ ENDPOINT_COLUMNS: tuple[str, ...] = COLUMNS
 Row = tuple[Any, ...]
 Point = tuple[str, str, float, float, str]
 """A placed corner: (vertebra, corner, row, col, where it was read, e.g. ``"line 12"``)."""
+CORNER_COLUMNS: tuple[str, ...] = (
+    "subject", "visit", "film", "image", "vertebra", "corner", "row", "col", "reader", "corners",
+)  # fmt: skip
+"""``corners.csv``: the landmark file format (docs/landmark-format.md) plus ``corners``."""
+CornerRow = tuple[str, str, str, str, str, float, float, str]
+"""A corner measured: (film, image, reader, vertebra, corner, row, col, how the film's corners
+were obtained: ``click``, ``refined``, ``tracked`` or a mixed film's counts)."""
 
 
 @dataclass(frozen=True, order=True)
@@ -59,6 +74,9 @@ class StudyResult:
     failures: tuple[Failure, ...] = ()
     files: tuple[FileDigest, ...] = ()
     summary: dict[str, Any] = field(default_factory=dict)
+    corners: tuple[CornerRow, ...] = ()
+    """The corners every row was measured from (after refinement or tracking), ``image``
+    relative to the archive."""
 
     def frame(self) -> pd.DataFrame:
         """The rows as a DataFrame."""

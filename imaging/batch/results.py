@@ -1,11 +1,11 @@
 """Per-study results on disk: one JSON file per study in ``OUT/studies/``, written atomically.
 
-Each file holds the study's endpoint rows, its failures, the digests of its input files and the
-hash of everything else that went into it (the *recipe*: landmarks, grades, protocol, software
-version). A rerun compares the current inputs with the stored ones and skips the study when both
-are unchanged, so an interrupted batch resumes where it stopped and a finished one reruns in
-seconds. A file is replaced with ``os.replace`` after it is fully written: a kill leaves either the
-old result or the new one, never half of one.
+Each file holds the study's endpoint rows, the corners they were measured from, its failures,
+the digests of its input files and the hash of everything else that went into it (the *recipe*:
+landmarks, grades, protocol, software version). A rerun compares the current inputs with the
+stored ones and skips the study when both are unchanged, so an interrupted batch resumes where it
+stopped and a finished one reruns in seconds. A file is replaced with ``os.replace`` after it is
+fully written: a kill leaves either the old result or the new one, never half of one.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from imaging.batch.model import ENDPOINT_COLUMNS, Failure, FileDigest, StudyResu
 from imaging.errors import SpineEndpointsError
 from imaging.text_input import load_json, read_text
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
+"""4: the corners measured (``corners``) are kept; an older record is recomputed."""
 
 
 def study_id(subject: str, visit: str) -> str:
@@ -110,6 +111,12 @@ class ResultStore:
         return [Failure.from_dict(f) for f in record.get("failures", [])]
 
     @staticmethod
+    def corners(record: Mapping[str, Any]) -> list[list[Any]]:
+        """The measured corners of a stored record (:data:`~imaging.batch.model.CornerRow`)."""
+        corners: list[list[Any]] = record.get("corners", [])
+        return corners
+
+    @staticmethod
     def digests(record: Mapping[str, Any]) -> list[FileDigest]:
         return [FileDigest.from_dict(d) for d in record.get("files", [])]
 
@@ -128,6 +135,7 @@ class ResultStore:
             "failures": [f.to_dict() for f in result.failures],
             "columns": list(ENDPOINT_COLUMNS),
             "rows": [[_plain(v) for v in row] for row in result.rows],
+            "corners": [[_plain(v) for v in row] for row in result.corners],
         }
         # json.dumps, not json.dump: only the former uses the C encoder.
         text = json.dumps(record, allow_nan=False, separators=(",", ":"))

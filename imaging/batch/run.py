@@ -9,7 +9,8 @@ The flow, each step streaming:
    ``force``); the others go to the executor, at most ``max_in_flight`` at a time, and each
    result is written to ``OUT/studies/`` as soon as it arrives.
 3. The stored results are read back one study at a time, in subject and protocol-visit order, into
-   ``endpoints.csv`` / ``endpoints.parquet``; eligibility is evaluated per subject as its rows
+   ``endpoints.csv`` / ``endpoints.parquet`` and the corners they were measured from into
+   ``corners.csv``; eligibility is evaluated per subject as its rows
    pass; ``failures.csv`` and ``provenance.json`` close the run. They are written into a staging
    folder and moved into ``OUT`` together (:mod:`imaging.batch.outdir`, which also locks ``OUT``
    against a second batch).
@@ -39,7 +40,7 @@ from imaging.batch.plan import plan_batch
 from imaging.batch.progress import Progress, SilentProgress
 from imaging.batch.results import ResultStore
 from imaging.batch.sources import store_resolutions
-from imaging.batch.tables import EndpointWriter, write_failures
+from imaging.batch.tables import CornerWriter, EndpointWriter, write_failures
 from imaging.batch.task import StudyTask, run_study
 from imaging.protocol.adjudication import Resolution
 from imaging.protocol.loader import load_protocol
@@ -284,12 +285,16 @@ def _write_outputs(
     """Stream the stored results, in ``studies`` order, into the output tables in ``folder``."""
     digests: list[FileDigest] = []
     eligibility = EligibilityWriter(folder / "eligibility.csv", protocol)
-    with EndpointWriter(folder, protocol, resolutions) as writer:
+    with (
+        EndpointWriter(folder, protocol, resolutions) as writer,
+        CornerWriter(folder / "corners.csv") as corners,
+    ):
         for study, subject, visit in studies:
             record = store.load(study)
             if record is None:
                 continue
             rows = writer.add_study(store.rows(record))
+            corners.add_study(subject, visit, store.corners(record))
             eligibility.add(subject, visit, [row.cells() for row in rows])
             failures.extend(store.failures(record))
             digests.extend(store.digests(record))
@@ -302,6 +307,7 @@ def _write_outputs(
         "files": {
             "endpoints_csv": writer.csv_path,
             "endpoints_parquet": writer.parquet_path,
+            "corners": corners.path,
             "failures": folder / "failures.csv",
             "eligibility": folder / "eligibility.csv",
         },

@@ -1,4 +1,5 @@
-"""The batch's output tables, written as they stream in: endpoints (CSV and Parquet), failures.
+"""The batch's output tables, written as they stream in: endpoints (CSV and Parquet), the
+corners measured, failures.
 
 The endpoint table is the one table of every path (:mod:`imaging.endpoints`, columns
 docs/endpoint-table.md). Studies are appended in a fixed order (subject, then visit in protocol
@@ -11,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, TextIO
 
-from imaging.batch.model import FAILURE_COLUMNS, Failure
+from imaging.batch.model import CORNER_COLUMNS, FAILURE_COLUMNS, Failure
 from imaging.endpoints import ChangeFromBaseline, EndpointRow, EndpointTableWriter
 from imaging.protocol.adjudication import Resolution, resolve_study
 from imaging.protocol.model import Protocol
@@ -61,3 +63,44 @@ def write_failures(failures: Iterable[Failure], path: Path) -> int:
         writer.writerows([f.file, f.subject, f.visit, f.reason] for f in ordered)
     temporary.replace(path)
     return len(ordered)
+
+
+class CornerWriter:
+    """``corners.csv``: every corner the endpoint rows were measured from (after ``--refine`` or
+    ``--track``), one row per corner, in the landmark file format plus ``corners`` (how the
+    film's corners were obtained). ``image`` is relative to the archive: ``batch .
+    --landmarks OUT/corners.csv`` run in the archive folder measures the same corners again.
+    Written to a temporary file and moved into place on a clean exit only."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._temporary = path.with_name(f".{path.name}.tmp")
+        self._handle: TextIO | None = None
+        self.rows_written = 0
+
+    def __enter__(self) -> CornerWriter:
+        self._handle = self._temporary.open("w", encoding="utf-8", newline="")
+        self._writer = SafeWriter(self._handle)
+        self._writer.writerow(CORNER_COLUMNS)
+        return self
+
+    def add_study(self, subject: str, visit: str, corners: Iterable[Sequence[Any]]) -> None:
+        """Rows of one study: (film, image, reader, vertebra, corner, row, col, corners)."""
+        for film, image, reader, vertebra, corner, row, col, how in corners:
+            self._writer.writerow(
+                [subject, visit, film, image, vertebra, corner, repr(row), repr(col), reader, how]
+            )
+            self.rows_written += 1
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._handle is not None:
+            self._handle.close()
+        if kind is None:
+            self._temporary.replace(self.path)
+        else:
+            self._temporary.unlink(missing_ok=True)

@@ -29,7 +29,7 @@ from typing import Any
 from imaging import __version__
 from imaging.anatomy import Corner, Film, Vertebra
 from imaging.batch.assisted import AssistOptions, ReadFilm, refine_film, track_study
-from imaging.batch.model import Failure, FileDigest, Point, StudyResult
+from imaging.batch.model import CornerRow, Failure, FileDigest, Point, StudyResult
 from imaging.batch.open_film import OpenedFilm, failure_kind, open_film
 from imaging.dicom.trial import identifying_problem
 from imaging.endpoints import (
@@ -208,7 +208,11 @@ def run_study(task: StudyTask) -> StudyResult:
     films = [(read.film, read.read_version) for read in reads] + [
         (film, versions.get(film.landmarks.reader)) for film in (tracked.films if tracked else [])
     ]
-    del reads, opened  # the pixels, when kept, are no longer needed
+    placed = [(read.film, task.display(read.path)) for read in reads] + [
+        (film, film.landmarks.image) for film in (tracked.films if tracked else [])
+    ]
+    corners = tuple(row for film, image in placed for row in _corner_rows(film, image))
+    del reads, opened, placed  # the pixels, when kept, are no longer needed
 
     rows = _study_rows(task, films, tracked.pair_rows if tracked else {}, fail)
     summary: dict[str, Any] = {
@@ -221,8 +225,27 @@ def run_study(task: StudyTask) -> StudyResult:
     return StudyResult(
         task.study_id, task.subject, task.visit, tuple(row.cells() for row in rows),
         tuple(failures), tuple(digests),
-        summary,
+        summary, corners,
     )  # fmt: skip
+
+
+def _corner_rows(film: FilmCorners, image: str) -> list[CornerRow]:
+    """The film's corners as ``corners.csv`` rows (full precision: the table is reproducible)."""
+    marks = film.landmarks
+    return [
+        (
+            marks.film.value,
+            image,
+            marks.reader,
+            vertebra.value,
+            corner.value,
+            row,
+            col,
+            film.corners,
+        )
+        for vertebra, points in marks.corners.items()
+        for corner, (row, col) in points.items()
+    ]
 
 
 def _study_rows(
