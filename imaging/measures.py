@@ -32,10 +32,14 @@ class MeasureKind(StrEnum):
     """A vertebral body (``L4``) on one film."""
     PAIR = "pair"
     """A disc level on a flexion and an extension film together (``film`` = flexion-extension)."""
+    SPINE = "spine"
+    """A score of the whole spine from a read's grades (``level`` = spine), e.g. mSASSS."""
 
 
 PAIR_FILM = "flexion-extension"
 """The ``film`` of rows measured on a flexion/extension pair."""
+LATERAL_FILMS = "lateral cervical and lumbar"
+"""The ``film`` of spine scores (mSASSS): the lateral cervical and lumbar films of a study."""
 
 _AS, _PS, _AI, _PI = (
     Corner.ANTERIOR_SUPERIOR,
@@ -59,6 +63,11 @@ _LOSS = (
 _ANGLE = "Frobin et al. 1997 (endplate angle); Abbott et al. 2006 (normal ROM spreads)"
 _SLIP_SOURCE = "Frobin et al. 1997 (translation along the caudal endplate); Abbott et al. 2006"
 _INSTABILITY = "the protocol's criteria; White & Panjabi, Clinical Biomechanics of the Spine 1990"
+_LATERAL = (LATERAL_FILMS,)
+_CREEMERS = (
+    "Creemers et al., Ann Rheum Dis 2005;64:127 (mSASSS); unscorable corners: the protocol's "
+    "[msasss] rule (AS protocol: Ramiro et al., Ann Rheum Dis 2015;74:52)"
+)
 
 
 @dataclass(frozen=True)
@@ -225,6 +234,26 @@ MEASURES: Mapping[str, Measure] = _measures(
         "unstable", "1", MeasureKind.PAIR, _ALL_FOUR, _PAIR, "Unstable", 0,
         "1 when the angular or translation ROM exceeds the protocol's instability criteria, 0 "
         "when within them, empty when undecidable.", _INSTABILITY, flag=True,
+    ),
+    Measure(
+        "msasss_cervical", "1", MeasureKind.SPINE, (), _LATERAL, "mSASSS cervical", 1,
+        "Sum of the 12 cervical anterior corner scores (lower C2 to upper T1, each 0-3): 0-36; "
+        "corners not scored count as the segment's mean when the protocol's rule allows, "
+        "else empty.", _CREEMERS,
+    ),
+    Measure(
+        "msasss_lumbar", "1", MeasureKind.SPINE, (), _LATERAL, "mSASSS lumbar", 1,
+        "Sum of the 12 lumbar anterior corner scores (lower T12 to upper S1, each 0-3): 0-36; "
+        "corners not scored as for the cervical segment.", _CREEMERS,
+    ),
+    Measure(
+        "msasss_total", "1", MeasureKind.SPINE, (), _LATERAL, "mSASSS", 1,
+        "Cervical + lumbar mSASSS: 0-72, empty when either segment is.", _CREEMERS,
+    ),
+    Measure(
+        "new_syndesmophytes", "1", MeasureKind.SPINE, (), _LATERAL, "New syndesmophytes", 0,
+        "Corners scored 0 or 1 at baseline and 2 or 3 (syndesmophyte, bridging) at this visit, "
+        "by the same reader; corners not scored at both visits are not compared.", _CREEMERS,
     ),
 )  # fmt: skip
 """Every measure, in the endpoint table's order."""

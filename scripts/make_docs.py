@@ -29,6 +29,11 @@ KIND_SECTIONS = {
         "One row per disc level from a flexion and an extension film read together; "
         "`film` is `flexion-extension`.",
     ),
+    MeasureKind.SPINE: (
+        "Spine scores",
+        "One row per read of a study from its grades (mSASSS corner scores); `level` is `spine`, "
+        "`film` is `lateral cervical and lumbar`.",
+    ),
 }
 """The section of each kind of measure: heading and one sentence (every kind needs one)."""
 

@@ -4,6 +4,9 @@
 the protocol's baseline visit (without the reader for the one endpoint row per item of double-read
 cases); ``baseline_value`` and ``baseline_grade`` are that row's value and
 grade. Baseline rows change by 0; a row without a baseline counterpart has an empty change.
+A protocol with ``[msasss]`` also gets, per read of a study, the mSASSS segment totals and total
+from its corner grades and, after baseline, the count of new syndesmophytes
+(:mod:`imaging.endpoints.msasss`): added here, so every path that completes rows has them.
 :class:`ChangeFromBaseline` works as rows stream past (the batch: one subject's baseline held at
 a time); :func:`complete_rows` orders a whole table and runs it (export, ``heights``, ``rom``).
 """
@@ -14,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from itertools import groupby
 from typing import TYPE_CHECKING
 
+from imaging.endpoints.msasss import NEW_SYNDESMOPHYTES, TOTAL, msasss_rows, syndesmophyte_row
 from imaging.endpoints.rows import EndpointRow, natural, row_sort_key
 from imaging.errors import SpineEndpointsError
 
@@ -33,6 +37,7 @@ class ChangeFromBaseline:
         self.baseline_visit = protocol.baseline_visit
         self.protocol_id = protocol.id
         self.visit_days = {visit.id: visit.day for visit in protocol.visits}
+        self.msasss = protocol.msasss
         self._subject: str | None = None
         self._baseline: dict[tuple[str, ...], EndpointRow] = {}
 
@@ -43,6 +48,7 @@ class ChangeFromBaseline:
         subject, visit = rows[0].subject, rows[0].visit
         if subject != self._subject:
             self._subject, self._baseline = subject, {}
+        rows = self._with_spine_scores(rows, visit == self.baseline_visit)
         if visit == self.baseline_visit:
             for row in rows:
                 key = self._key(row)
@@ -67,6 +73,31 @@ class ChangeFromBaseline:
             change_from_baseline=change,
             baseline_grade="" if base is None else base.grade,
         )
+
+    def _with_spine_scores(
+        self, rows: Sequence[EndpointRow], at_baseline: bool
+    ) -> Sequence[EndpointRow]:
+        """``rows`` with each read's mSASSS rows and, after baseline, its new syndesmophytes
+        (unchanged without ``[msasss]``, or when the rows already have them)."""
+        rule = self.msasss
+        if rule is None or any(r.measure in (TOTAL, NEW_SYNDESMOPHYTES) for r in rows):
+            return rows
+        reads: dict[tuple[str, int | None], list[EndpointRow]] = {}
+        for row in rows:
+            if row.measure == rule.item:
+                reads.setdefault((row.reader, row.read_version), []).append(row)
+        if not reads:
+            return rows
+        added: list[EndpointRow] = []
+        for corners in reads.values():
+            added.extend(msasss_rows(rule, corners))
+            if not at_baseline:
+                like = corners[0]
+                before = {
+                    site: self._baseline.get(self._key(like.but(level=site))) for site in rule.sites
+                }
+                added.append(syndesmophyte_row(rule, corners, before))
+        return sorted([*rows, *added], key=row_sort_key)
 
     def _key(self, row: EndpointRow) -> tuple[str, ...]:
         key = (row.level, row.measure, row.film, row.reader)

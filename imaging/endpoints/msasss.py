@@ -18,11 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from imaging.endpoints.rows import EndpointRow
+from imaging.measures import LATERAL_FILMS
+
+if TYPE_CHECKING:
+    from imaging.protocol.msasss import MsasssSettings
 
 TOTAL = "msasss_total"
 """The endpoint table's measure of the total (level ``spine``)."""
@@ -32,8 +37,6 @@ NEW_SYNDESMOPHYTES = "new_syndesmophytes"
 """Corners without a syndesmophyte at the reference visit with one later (level ``spine``)."""
 SPINE = "spine"
 """The level of the per-read mSASSS rows (:data:`imaging.protocol.model.CASE_SITE`)."""
-LATERAL_FILMS = "lateral cervical and lumbar"
-"""The ``film`` of mSASSS rows: both lateral films of the study."""
 
 
 @dataclass(frozen=True)
@@ -112,34 +115,18 @@ def new_syndesmophytes(
     return new.sum(axis=1), compared.sum(axis=1)
 
 
-@dataclass(frozen=True)
-class MsasssRule:
-    """The protocol's ``[msasss]`` as plain values (picklable, no protocol import here):
-    ``item`` (the corner grading item), ``segments`` ((name, corners) in order), ``max_missing``
-    and ``missing_rule`` (the rule in words with its source), ``syndesmophyte`` (codes)."""
-
-    item: str
-    segments: tuple[tuple[str, tuple[str, ...]], ...]
-    max_missing: int
-    missing_rule: str
-    syndesmophyte: tuple[str, ...] = ("2", "3")
-
-    @property
-    def sites(self) -> tuple[str, ...]:
-        return tuple(site for _, sites in self.segments for site in sites)
-
-    def labels(self) -> NDArray[np.int64]:
-        return np.array([i for i, (_, sites) in enumerate(self.segments) for _ in sites])
+def segment_labels(rule: MsasssSettings) -> NDArray[np.int64]:
+    """The segment index (0 cervical, 1 lumbar) of each of ``rule.sites``."""
+    return np.array([i for i, sites in enumerate(rule.segments.values()) for _ in sites])
 
 
-def corner_scores(rule: MsasssRule, scores: Mapping[str, float | None]) -> NDArray[np.float64]:
+def corner_scores(rule: MsasssSettings, scores: Mapping[str, float | None]) -> NDArray[np.float64]:
     """One read's scores by corner (``rule.sites`` order), NaN where not scored."""
-    return np.array(
-        [np.nan if scores.get(site) is None else float(scores[site]) for site in rule.sites]  # type: ignore[arg-type]
-    )
+    values = [scores.get(site) for site in rule.sites]
+    return np.array([np.nan if v is None else float(v) for v in values])
 
 
-def msasss_rows(rule: MsasssRule, grades: Sequence[EndpointRow]) -> list[EndpointRow]:
+def msasss_rows(rule: MsasssSettings, grades: Sequence[EndpointRow]) -> list[EndpointRow]:
     """One read's ``msasss_cervical``, ``msasss_lumbar`` and ``msasss_total`` rows from its
     corner grade rows (``measure`` = ``rule.item``); none when the read scored no corner.
 
@@ -150,10 +137,12 @@ def msasss_rows(rule: MsasssRule, grades: Sequence[EndpointRow]) -> list[Endpoin
         return []
     first = corners[0]
     by_site = {row.level: row.value for row in corners if row.value is not None}
-    result = msasss_scores(corner_scores(rule, by_site), rule.labels(), rule.max_missing)
+    result = msasss_scores(
+        corner_scores(rule, by_site), segment_labels(rule), rule.max_missing_per_segment
+    )
     rows: list[EndpointRow] = []
     notes: list[str] = []
-    for index, (name, sites) in enumerate(rule.segments):
+    for index, (name, sites) in enumerate(rule.segments.items()):
         absent = [site for site in sites if by_site.get(site) is None]
         total = float(result.segment_totals[0, index])
         if not absent:
@@ -167,7 +156,7 @@ def msasss_rows(rule: MsasssRule, grades: Sequence[EndpointRow]) -> list[Endpoin
         else:
             note = (
                 f"{len(absent)} of {len(sites)} {name} corners not scored ({', '.join(absent)}), "
-                f"more than {rule.max_missing}: no {name} total ({rule.missing_rule})"
+                f"more than {rule.max_missing_per_segment}: no {name} total ({rule.missing_rule})"
             )
         notes.append(note)
         rows.append(_row(first, SEGMENT_MEASURES.get(name, f"msasss_{name}"), total, note))
@@ -183,3 +172,38 @@ def _row(like: EndpointRow, measure: str, value: float, note: str) -> EndpointRo
         source_image=like.source_image, note=note, study_day=like.study_day,
         protocol=like.protocol, software_version=like.software_version,
     )  # fmt: skip
+
+
+def syndesmophyte_row(
+    rule: MsasssSettings,
+    corners: Sequence[EndpointRow],
+    baseline: Mapping[str, EndpointRow | None],
+) -> EndpointRow:
+    """One follow-up read's ``new_syndesmophytes`` row: its corner grade rows (``corners``)
+    against the same reader's baseline corner rows by site (``baseline``); the note names the
+    new ones (``C5-lower 1 -> 2``) and how many corners were compared."""
+    first = corners[0]
+    before_rows = {site: row for site, row in baseline.items() if row is not None}
+    if not any(row.value is not None for row in before_rows.values()):
+        return _row(first, NEW_SYNDESMOPHYTES, np.nan, "no baseline corner scores to compare")
+    after = {row.level: row.value for row in corners}
+    before = {site: row.value for site, row in before_rows.items()}
+    every = (*corners, *before_rows.values())
+    marks = sorted(
+        {r.value for r in every if r.grade in rule.syndesmophyte and r.value is not None}
+    )
+    new, compared = new_syndesmophytes(
+        corner_scores(rule, before), corner_scores(rule, after), marks
+    )
+    codes = {row.level: row.grade for row in corners}
+    named = [
+        f"{site} {before_rows[site].grade} -> {codes[site]}"
+        for site in rule.sites
+        if site in before_rows and site in codes
+        and before_rows[site].grade not in rule.syndesmophyte
+        and codes[site] in rule.syndesmophyte
+    ]  # fmt: skip
+    note = f"{int(compared[0])} of {len(rule.sites)} corners scored at both visits"
+    if named:
+        note += "; new: " + ", ".join(named)
+    return _row(first, NEW_SYNDESMOPHYTES, float(new[0]), note)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from imaging.endpoints.msasss import msasss_scores
+from imaging.endpoints.msasss import corner_scores, msasss_scores, segment_labels
 from imaging.protocol.model import CASE_SITE, Protocol, RigidityRule
 
 GradeOf = Callable[[str, str], tuple[str | None, str]]
@@ -41,9 +41,10 @@ def rigidity_condition(
         scores[site] = float(protocol.score(item, code) or 0.0)
         if code not in rule.bridged:
             below.append(f"{site} {code}")
-    labels = np.array([i for i, (_, s) in enumerate(settings.segments.items()) for _ in s])
-    values = np.array([scores.get(site, np.nan) for site in settings.sites])
-    result = msasss_scores(values, labels, settings.max_missing_per_segment)
+    result = msasss_scores(
+        corner_scores(settings, scores), segment_labels(settings),
+        settings.max_missing_per_segment,
+    )  # fmt: skip
     for index, (name, sites) in enumerate(settings.segments.items()):
         if not np.isfinite(result.segment_totals[0, index]):
             missing = int(result.missing[0, index])
