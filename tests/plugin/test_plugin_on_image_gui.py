@@ -11,6 +11,7 @@ from typing import Any
 
 import pydicom
 import pytest
+from napari_spine_endpoints._qt import summary_action
 from napari_spine_endpoints._qt.measure_labels import scale_bar
 from napari_spine_endpoints._qt.workstation import WorkstationWidget
 from real_input import canvas, canvas_position, click_widget, drag, look_at
@@ -52,8 +53,9 @@ def _place(widget: WorkstationWidget, corners: dict[str, Any]) -> None:
 
 
 def test_each_level_shows_the_tables_height_and_angle_next_to_it_with_a_scale_bar(
-    make_napari_viewer: Callable[..., Any], workstation_env: str, study: Path, qtbot: Any
-) -> None:
+    make_napari_viewer: Callable[..., Any], workstation_env: str, study: Path, qtbot: Any,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
     viewer, widget = _workstation(make_napari_viewer)
     viewer.open(str(study / "DX_lateral_neutral.dcm"), plugin="spine-endpoints")
     context = widget.context
@@ -72,6 +74,14 @@ def test_each_level_shows_the_tables_height_and_angle_next_to_it_with_a_scale_ba
     assert layer.visible and scale_bar(viewer).visible  # magnification-corrected: mm at the patient
     click_widget(qtbot, panel.show_measures)
     assert not panel.show_measures.isChecked() and not layer.visible
+
+    # the printable read summary, from the workstation's button
+    monkeypatch.setenv("SPINE_ENDPOINTS_SUMMARIES", str(tmp_path))
+    monkeypatch.setattr(summary_action, "OPEN_IN_BROWSER", False)
+    click_widget(qtbot, widget.summary)
+    (page,) = (p.read_text() for p in tmp_path.glob("*.html"))
+    assert f">{table.text('L4-L5', HEIGHT)}<" in page
+    assert page.count('src="data:image/jpeg;base64,') == 1 and "draft: not signed" in page
 
 
 def test_a_50_mm_line_drawn_on_an_uncalibrated_film_gives_millimetres_kept_in_the_store(

@@ -18,8 +18,10 @@ from typing import Any
 from imaging import __version__
 from imaging.errors import StoreError
 from imaging.protocol.model import Protocol
+from imaging.report.read_summary import signature_line
 from imaging.store.blinding import CaseImages, case_images
 from imaging.store.cases import ImageRecord
+from imaging.store.signatures import signature_frame
 from imaging.store.store import ReadStore, store_url
 from imaging.store.worklist import WorklistItem, worklist
 from imaging.store.workstation import (
@@ -95,6 +97,19 @@ class StoreLink:
         """Open version n + 1 of the reader's submitted read as a draft, with ``reason``."""
         with self.store.writing() as db:
             return start_read_correction(db, _key(session), reason, source=SOURCE)
+
+    def signature(self, session: ReadingSession, version: int | None) -> str:
+        """The electronic signature of ``version`` of the reader's read, in words; '' when that
+        version is not signed (a draft, or a store without people)."""
+        key = _key(session)
+        with self.store.reading() as db:
+            frame = signature_frame(db)
+        chosen = (frame["reader"] == session.reader) & (frame["read_version"] == version)
+        if isinstance(key, CaseKey):
+            chosen &= frame["reading_id"] == key.reading_id
+        else:
+            chosen &= (frame["subject"] == key.subject) & (frame["visit"] == key.visit)
+        return "; ".join(signature_line(row) for row in frame[chosen].to_dict("records"))
 
     # --- worklist ------------------------------------------------------------------------------
     def worklist(self, reader: str) -> list[WorklistItem]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from qtpy.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+from qtpy.QtWidgets import QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from napari_spine_endpoints._qt.context import ReadingContext, context_for
 from napari_spine_endpoints._qt.grades import GradesWidget
 from napari_spine_endpoints._qt.landmarks import LandmarksWidget
+from napari_spine_endpoints._qt.summary_action import write_read_summary
 from napari_spine_endpoints._qt.window_level import WindowLevelWidget
 from napari_spine_endpoints._qt.worklist import WorklistWidget
 
@@ -31,8 +32,11 @@ class WorkstationWidget(QWidget):
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.context.message.connect(self.status.setText)
+        self.summary = QPushButton("Read summary... (printable page)")
+        self.summary.clicked.connect(lambda: write_read_summary(self.context))
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.summary)
         layout.addWidget(self.status)
         if self.context.images:
             self.tabs.setCurrentWidget(self.landmarks)
