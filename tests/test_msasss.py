@@ -95,7 +95,9 @@ def test_the_endpoint_table_gives_totals_change_and_new_syndesmophytes() -> None
     assert spine[("month_24", "msasss_lumbar")].value == 6.0
     new = spine[("month_24", "new_syndesmophytes")]
     assert new.value == 2.0  # C5-lower 1 -> 2, L4-lower 0 -> 3; L3-upper was already 2
-    assert new.note == "23 of 24 corners scored at both visits; new: C5-lower 1 -> 2, L4-lower 0 -> 3"
+    assert (
+        new.note == "23 of 24 corners scored at both visits; new: C5-lower 1 -> 2, L4-lower 0 -> 3"
+    )
     assert ("baseline", "new_syndesmophytes") not in spine
     assert new.film == "lateral cervical and lumbar" and new.reader == "R1"
 
