@@ -250,3 +250,54 @@ def test_landmark_file_commands_write_the_one_table(command: str, tmp_path: Path
 
     out = _cli(command, str(REPOSITORY / "sample_dicom" / "landmarks.csv"))
     assert next(csv.reader(io.StringIO(out))) == list(COLUMNS)
+
+
+def test_the_values_drawn_on_the_film_are_the_command_lines(tmp_path: Path) -> None:
+    """The workstation writes each disc's height, loss and angle next to the level from the
+    measures table's cells: the same numbers as ``heights`` and ``rom`` on the same corners."""
+    from napari_spine_endpoints._layer_info import ImageInfo
+    from napari_spine_endpoints._model.on_image import ON_IMAGE_MEASURES, level_labels
+    from napari_spine_endpoints._model.placement import CornerLabel
+    from napari_spine_endpoints._model.session import ReadingSession
+
+    from imaging.anatomy import Film
+    from imaging.calibration import Calibration
+    from imaging.measures import MEASURES
+    from imaging.protocol.loader import load_protocol
+
+    samples = REPOSITORY / "sample_dicom"
+    corners = pd.read_csv(samples / "landmarks.csv", dtype={"row": float, "col": float})
+    chosen = (corners["subject"] == "DLBP-001") & (corners["visit"] == "baseline")
+    corners = corners[chosen & (corners["film"] == "neutral")].copy()
+    corners["image"] = [str(samples / image) for image in corners["image"]]  # beside no images
+    grades = pd.read_csv(samples / "grades.csv", dtype=str, keep_default_na=False)
+    grades = grades[(grades["subject"] == "DLBP-001") & (grades["visit"] == "baseline")]
+    landmarks, grade_form = tmp_path / "landmarks.csv", tmp_path / "grades.csv"
+    corners.to_csv(landmarks, index=False)
+    grades.to_csv(grade_form, index=False)
+    cli = {**_rows(_heights(landmarks, grade_form, tmp_path)), **_rows(_rom(landmarks, tmp_path))}
+
+    session = ReadingSession(load_protocol(), "ground-truth", "DLBP-001", "baseline")
+    image = str(corners["image"].iloc[0])
+    truth = pd.read_json(samples / "DLBP-001" / "baseline" / "ground_truth.json", typ="series")
+    neutral = next(i for i in truth["images"] if i.get("film") == "neutral")
+    spacing = tuple(neutral["calibration"]["pixel_spacing_mm"])
+    calibration = Calibration(spacing, neutral["calibration"]["source"], "sample header")
+    session.add_film(ImageInfo("radiograph", image, calibration, film=Film.NEUTRAL))
+    positions = {CornerLabel(r.vertebra, r.corner): (r.row, r.col) for r in corners.itertuples()}
+    session.placements[Film.NEUTRAL].load(positions)
+    assert session.grades is not None
+    for row in grades[grades["pfirrmann"] != ""].itertuples():  # normal reference discs
+        session.grades.set_grade(row.level, "pfirrmann", row.pfirrmann)
+    levels = [level.value for level in session.disc_levels]
+    labels = level_labels(session.measures().films[Film.NEUTRAL], positions, levels)
+
+    assert [x.level for x in labels] == levels
+    compared = 0
+    for label in labels:
+        for measure, _prefix in ON_IMAGE_MEASURES:
+            row = cli[("DLBP-001", "baseline", label.level, measure, "neutral", "ground-truth")]
+            shown = MEASURES[measure].format(float(row["value"]))
+            assert f" {shown}" in label.text, (label.text, measure, shown)
+            compared += 1
+    assert compared == 3 * len(levels)
