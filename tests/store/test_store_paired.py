@@ -36,7 +36,7 @@ SITES = AS.msasss.sites
 
 def _register(store: ReadStore, subject: str, visits: tuple[str, ...]) -> dict[str, str]:
     """Cases with one lateral film each; visit -> reading id."""
-    ids: dict[str, dict[str, str]] = {}
+    ids: dict[str, str] = {}
     with store.writing() as db:
         for visit in visits:
             case = get_case(db, subject, visit, actor="t")
@@ -56,7 +56,7 @@ def _scores(code: str) -> ReadContent:
 def test_a_paired_case_shows_its_visits_shuffled_per_reader_without_visit_names(
     store: ReadStore,
 ) -> None:
-    ids = {}
+    ids: dict[str, dict[str, str]] = {}
     for n in range(6):
         ids[f"AS-{n}"] = _register(store, f"AS-{n}", ("baseline", "month_24"))
     _register(store, "AS-9", ("baseline",))  # one visit: nothing to pair yet
