@@ -260,7 +260,7 @@ def test_the_values_drawn_on_the_film_are_the_command_lines(tmp_path: Path) -> N
     from napari_spine_endpoints._model.placement import CornerLabel
     from napari_spine_endpoints._model.session import ReadingSession
 
-    from imaging.anatomy import Film
+    from imaging.anatomy import Corner, Film, Vertebra
     from imaging.calibration import Calibration
     from imaging.measures import MEASURES
     from imaging.protocol.loader import load_protocol
@@ -284,11 +284,17 @@ def test_the_values_drawn_on_the_film_are_the_command_lines(tmp_path: Path) -> N
     spacing = tuple(neutral["calibration"]["pixel_spacing_mm"])
     calibration = Calibration(spacing, neutral["calibration"]["source"], "sample header")
     session.add_film(ImageInfo("radiograph", image, calibration, film=Film.NEUTRAL))
-    positions = {CornerLabel(r.vertebra, r.corner): (r.row, r.col) for r in corners.itertuples()}
+    positions = {
+        CornerLabel(Vertebra(v), Corner(c)): (float(r), float(k))
+        for v, c, r, k in zip(
+            corners["vertebra"], corners["corner"], corners["row"], corners["col"], strict=True
+        )
+    }
     session.placements[Film.NEUTRAL].load(positions)
     assert session.grades is not None
-    for row in grades[grades["pfirrmann"] != ""].itertuples():  # normal reference discs
-        session.grades.set_grade(row.level, "pfirrmann", row.pfirrmann)
+    graded = grades[grades["pfirrmann"] != ""]  # the normal reference discs
+    for level, code in zip(graded["level"], graded["pfirrmann"], strict=True):
+        session.grades.set_grade(str(level), "pfirrmann", str(code))
     levels = [level.value for level in session.disc_levels]
     labels = level_labels(session.measures().films[Film.NEUTRAL], positions, levels)
 
@@ -296,8 +302,8 @@ def test_the_values_drawn_on_the_film_are_the_command_lines(tmp_path: Path) -> N
     compared = 0
     for label in labels:
         for measure, _prefix in ON_IMAGE_MEASURES:
-            row = cli[("DLBP-001", "baseline", label.level, measure, "neutral", "ground-truth")]
-            shown = MEASURES[measure].format(float(row["value"]))
+            value = cli[("DLBP-001", "baseline", label.level, measure, "neutral", "ground-truth")]
+            shown = MEASURES[measure].format(float(value["value"]))
             assert f" {shown}" in label.text, (label.text, measure, shown)
             compared += 1
     assert compared == 3 * len(levels)
