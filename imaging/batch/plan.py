@@ -80,7 +80,9 @@ def plan_batch(
     treatment_dates: dict[str, dt.date] = {}
     base = archive / "landmarks.csv"
     if store_url is not None:
-        landmark_sets, grade_records, treatment_dates = from_store(store_url)
+        landmark_sets, grade_records, treatment_dates = from_store(
+            store_url, protocol.reading_design.qualification_subjects
+        )
     else:
         landmarks = landmarks if landmarks is not None else _default(archive, "landmarks.csv")
         if landmarks is not None:

@@ -183,9 +183,12 @@ def grades_from_file(path: Path, protocol: Protocol, failures: list[Failure]) ->
     return grades
 
 
-def from_store(url: str) -> tuple[list[LandmarkSet], list[GradeRecord], dict[str, dt.date]]:
+def from_store(
+    url: str, leave_out: frozenset[str] = frozenset()
+) -> tuple[list[LandmarkSet], list[GradeRecord], dict[str, dt.date]]:
     """The current reads of a store: their landmark sets and grades, and the subjects'
-    treatment dates (day 0) where recorded."""
+    treatment dates (day 0) where recorded; subjects in ``leave_out`` (the protocol's
+    qualification set) left out."""
     from imaging.store import ReadStore
     from imaging.store.cases import treatment_dates
     from imaging.store.reads import current_reads, read_content
@@ -195,6 +198,8 @@ def from_store(url: str) -> tuple[list[LandmarkSet], list[GradeRecord], dict[str
     with ReadStore(url) as store, store.reading() as session:
         origin = store.display_url
         for current in current_reads(session):
+            if current.subject in leave_out:
+                continue
             read = current.read
             content = read_content(session, read)
             where = f"store read {read.id} (version {read.version})"

@@ -11,13 +11,16 @@ Keys of ``[reading]`` beside ``levels`` and ``target`` (docs/protocol-format.md)
   scale, or differently at all) and ``[[reading.adjudication.measures]]`` (a measure differing by
   more than ``more_than`` in its ``unit``);
 - ``[reading.repeats]``: intra-reader repeats, a ``fraction`` of each reader's cases read again
-  ``after_days`` days after the first read was submitted, blinded to it.
+  ``after_days`` days after the first read was submitted, blinded to it;
+- ``[reading.qualification]``: the cases a reader passes before getting trial cases
+  (:mod:`imaging.protocol.qualification`).
 
 :mod:`imaging.protocol.adjudication` evaluates the triggers and makes the endpoint of a case.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 from collections.abc import Callable
@@ -25,6 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from imaging.measures import MEASURES, known_measures_text
+from imaging.protocol.qualification import Qualification, qualification
 
 if TYPE_CHECKING:
     from imaging.protocol._toml import Table
@@ -89,6 +93,12 @@ class ReadingDesign:
     grades: tuple[GradeTrigger, ...] = ()
     measures: tuple[MeasureTrigger, ...] = ()
     repeats: Repeats | None = None
+    qualification: Qualification | None = None
+
+    @property
+    def qualification_subjects(self) -> frozenset[str]:
+        """The qualification set's subjects: never trial endpoints (empty without a set)."""
+        return frozenset(self.qualification.subjects if self.qualification else ())
 
     @property
     def double(self) -> bool:
@@ -149,6 +159,10 @@ def reading_design(
     repeats = reading.table("repeats", None)
     if repeats is not None:
         design = _with_repeats(design, repeats)
+    qualifying = reading.table("qualification", None)
+    if qualifying is not None:
+        found = qualification(qualifying, items, levels_of)
+        design = dataclasses.replace(design, qualification=found)
     return design
 
 
@@ -227,10 +241,7 @@ def _with_repeats(design: ReadingDesign, table: Table) -> ReadingDesign:
             "Write e.g. after_days = 28: long enough for the reader not to remember the case.",
         )
     table.done()
-    return ReadingDesign(
-        design.reads_per_case, design.eligibility_items, design.eligibility_verdict,
-        design.grades, design.measures, Repeats(fraction, days),
-    )  # fmt: skip
+    return dataclasses.replace(design, repeats=Repeats(fraction, days))
 
 
 __all__ = [

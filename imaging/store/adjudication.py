@@ -88,8 +88,11 @@ class CaseDecision:
         return self.adjudication is not None and self.adjudication.status == SUBMITTED
 
 
-def case_reads(session: Session, subject: str | None = None) -> list[CaseReads]:
-    """Every case with a current read, its reads grouped."""
+def case_reads(
+    session: Session, subject: str | None = None, leave_out: frozenset[str] = frozenset()
+) -> list[CaseReads]:
+    """Every case with a current read, its reads grouped; subjects in ``leave_out`` (the
+    protocol's qualification set: never trial endpoints) left out."""
     started = {
         (case_pk, reader): first
         for case_pk, reader, first in session.execute(
@@ -100,6 +103,8 @@ def case_reads(session: Session, subject: str | None = None) -> list[CaseReads]:
     }
     cases: dict[int, CaseReads] = {}
     for current in current_reads(session, subject):
+        if current.subject in leave_out:
+            continue
         read = current.read
         entry = cases.setdefault(
             read.case_pk,
@@ -165,7 +170,7 @@ def decisions(
     days = study_days(session, protocol)
     return [
         _decision(session, protocol, reads, rules, days.get(reads.case_pk))
-        for reads in case_reads(session, subject)
+        for reads in case_reads(session, subject, protocol.reading_design.qualification_subjects)
         if len(reads.primaries) >= 2
     ]
 
@@ -180,7 +185,7 @@ def case_rows(
     rules = MeasureRules.from_protocol(protocol)
     days = study_days(session, protocol)
     rows: list[EndpointRow] = []
-    for reads in case_reads(session, subject):
+    for reads in case_reads(session, subject, protocol.reading_design.qualification_subjects):
         day = days.get(reads.case_pk)
         if len(reads.primaries) < 2:
             alone = [*reads.primaries, *([reads.third] if reads.third else [])]

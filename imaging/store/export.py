@@ -33,15 +33,25 @@ def stored_rows(
 
 
 def reader_rows(
-    session: Session, protocol: Protocol, subject: str | None = None, *, repeats: bool = False
+    session: Session,
+    protocol: Protocol,
+    subject: str | None = None,
+    *,
+    repeats: bool = False,
+    qualification: bool = False,
 ) -> list[EndpointRow]:
     """Every current read's own rows (one set per reader of a case), completed with change from
     baseline per reader: the input of reader agreement. With ``repeats``: the readers'
-    intra-reader repeats instead (:mod:`imaging.store.repeats`; never endpoints)."""
+    intra-reader repeats instead (:mod:`imaging.store.repeats`; never endpoints). The protocol's
+    qualification set is left out, or, with ``qualification``, alone kept
+    (:mod:`imaging.store.qualification`)."""
     rules = MeasureRules.from_protocol(protocol)
     days = study_days(session, protocol)
+    in_set = protocol.reading_design.qualification_subjects
     rows: list[EndpointRow] = []
     for current in current_reads(session, subject, repeats=repeats):
+        if (current.subject in in_set) != qualification:
+            continue
         rows.extend(read_rows(session, current, protocol, rules, days.get(current.read.case_pk)))
     return complete_rows(rows, protocol)
 

@@ -13,7 +13,10 @@ import``, :mod:`imaging.store.landmark_import`) both arrive here. For each group
 - never for a subject or visit nobody registered (no case in the store): such a read would make a
   subject and case of its own that then appear in exports and eligibility. ``register_unknown``
   (``--register-unknown``) creates them instead;
-- never with a subject, visit or reader the store cannot keep (:mod:`imaging.store.identifiers`).
+- never with a subject, visit or reader the store cannot keep (:mod:`imaging.store.identifiers`);
+- never a primary read beyond the protocol's ``reads_per_case`` (a third reader of a double-read
+  case: an adjudicator's read is imported with ``role`` adjudicator), nor a new trial read by a
+  reader not qualified on the protocol's qualification set (:mod:`imaging.store.qualification`).
 
 Everything happens in one transaction: if any group is refused, nothing is imported.
 """
@@ -31,6 +34,7 @@ from imaging.protocol.model import Protocol
 from imaging.store.cases import get_case, subject_by_id
 from imaging.store.identifiers import value_message
 from imaging.store.measures import submit_with_measures
+from imaging.store.qualification import QUALIFY_FIX, unqualified_reason
 from imaging.store.reads import (
     ReadContent,
     latest_version,
@@ -39,7 +43,8 @@ from imaging.store.reads import (
     start_read,
 )
 from imaging.store.schema import Case, Read, Subject
-from imaging.store.vocabulary import ReadStatus
+from imaging.store.vocabulary import ReaderRole, ReadStatus
+from imaging.store.worklist import qualification_cases
 
 
 @dataclass
@@ -110,6 +115,10 @@ def import_reads(
         case = get_case(session, subject, visit, actor=actor)
         latest = latest_version(session, case, reader)
         if latest is None:
+            beyond = _beyond_design(session, protocol, case, group, role)
+            if beyond:
+                problems.append((group.where, beyond))
+                continue
             read = start_read(
                 session, case, reader, actor=actor, role=role, protocol_id=protocol.id,
                 source=source,
@@ -184,6 +193,33 @@ def _unstorable(group: ReadImport) -> str | None:
         if message is not None:
             return message
     return None
+
+
+def _beyond_design(
+    session: Session, protocol: Protocol, case: Case, group: ReadImport, role: str
+) -> str | None:
+    """Why the protocol's reading design has no room for a new read by ``group.reader``."""
+    label = f"{group.subject} {group.visit}"
+    if case.id in qualification_cases(session, protocol):
+        return None  # every reader reads the qualification set
+    unqualified = unqualified_reason(session, protocol, group.reader)
+    if unqualified:
+        return f"{label}: {unqualified}. {QUALIFY_FIX}"
+    if role == ReaderRole.ADJUDICATOR:
+        return None
+    query = select(Read.reader).where(
+        Read.case_pk == case.id, Read.role != ReaderRole.ADJUDICATOR.value, Read.repeat == 0
+    )
+    readers = sorted(set(session.scalars(query)) - {group.reader})
+    allowed = protocol.reading_design.reads_per_case
+    if len(readers) < allowed:
+        return None
+    return (
+        f"{label}: already read by {' and '.join(readers)}; protocol {protocol.id} reads each "
+        f"case {allowed} time{'s' if allowed > 1 else ''} (reads_per_case = {allowed}), so "
+        f"{group.reader}'s read would be one too many. An adjudicator's read of a triggered "
+        "case is imported with --role adjudicator; otherwise leave this reader's rows out"
+    )
 
 
 def _unregistered(session: Session, subject: str, visit: str) -> str | None:

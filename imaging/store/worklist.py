@@ -10,7 +10,9 @@ a case is offered until it has ``reads_per_case`` reads by different readers, an
 reader who read it; :func:`adjudication_worklist` lists the double-read cases whose reads set off
 an adjudication trigger, with the triggers as reasons, to adjudicators who read neither;
 :func:`repeats_due` lists the cases a reader is to read again (intra-reader repeats) once the
-protocol's interval has passed since their first read, without pointing at that read.
+protocol's interval has passed since their first read, without pointing at that read. With a
+qualification set (``[reading.qualification]``) a reader not yet qualified gets the set's cases
+only, a qualified reader never (:mod:`imaging.store.qualification`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from imaging.errors import StoreError
 from imaging.protocol.model import Protocol
 from imaging.store.adjudication import decisions
 from imaging.store.archive_roots import resolved
+from imaging.store.qualification import qualified
 from imaging.store.schema import ArchiveRoot, Case, Image, Read, Subject, utc_now
 from imaging.store.vocabulary import ReaderRole, ReadStatus
 
@@ -61,13 +64,20 @@ def worklist(
 
     With ``protocol``: only cases this reader has a read of, or that other readers have fewer
     than ``reads_per_case`` primary reads of (each case read by that many different readers);
-    then the reader's intra-reader repeats due (:func:`repeats_due`), ``repeat`` 1."""
+    then the reader's intra-reader repeats due (:func:`repeats_due`), ``repeat`` 1. With a
+    qualification set: the set's cases (every reader reads them) until the reader is qualified,
+    then the trial cases (:func:`~imaging.store.qualification.unqualified_reason` says why)."""
     if not reader.strip():
         raise StoreError("a worklist needs a reader id")
     cases = list(session.scalars(select(Case)))
+    in_set: set[int] = set()
     if protocol is not None:
+        in_set = qualification_cases(session, protocol)
         full = _read_by_others(session, reader, protocol.reading_design.reads_per_case)
-        cases = [c for c in cases if c.id not in full]
+        cases = [c for c in cases if c.id not in full - in_set]
+        if in_set:
+            learner = not qualified(session, protocol, reader)
+            cases = [c for c in cases if (c.id in in_set) == learner]
     counts: dict[int, int] = {}
     for case_pk in session.scalars(select(Image.case_pk).where(Image.case_pk.is_not(None))):
         if case_pk is not None:
@@ -81,6 +91,7 @@ def worklist(
     cases.sort(key=lambda c: _order_key(reader, c.reading_id))
     by_reading = {c.reading_id: c for c in cases}
     due = [] if protocol is None else repeats_due(session, protocol, reader, now=now)
+    due = [r for r in due if r in by_reading and by_reading[r].id not in in_set]
     entries = [(c, latest.get(c.id), 0) for c in cases]
     entries += [(by_reading[r], again.get(by_reading[r].id), 1) for r in due if r in by_reading]
     items: list[WorklistItem] = []
@@ -99,6 +110,15 @@ def worklist(
             )
         )
     return items
+
+
+def qualification_cases(session: Session, protocol: Protocol) -> set[int]:
+    """The cases (keys) of the protocol's qualification set: not trial cases."""
+    subjects = protocol.reading_design.qualification_subjects
+    if not subjects:
+        return set()
+    query = select(Case.id).join(Subject, Case.subject_pk == Subject.id)
+    return set(session.scalars(query.where(Subject.subject_id.in_(subjects))))
 
 
 def _read_by_others(session: Session, reader: str, reads_per_case: int) -> set[int]:

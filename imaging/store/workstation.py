@@ -25,6 +25,7 @@ from imaging.store.blinding import case_images, named_as_stored, named_by_token
 from imaging.store.cases import ImageRecord, case_names, get_case, register_images
 from imaging.store.identifiers import check_value
 from imaging.store.measures import submit_with_measures
+from imaging.store.qualification import refuse_unqualified
 from imaging.store.reads import (
     ReadContent,
     latest_version,
@@ -125,6 +126,7 @@ def _latest_or_new(
     case = _case(session, key, create=True)
     read = latest_version(session, case, key.reader)
     if read is None:
+        refuse_unqualified(session, protocol, case, key.reader)
         read = start_read(
             session, case, key.reader, actor=key.reader, protocol_id=protocol.id, source=source
         )

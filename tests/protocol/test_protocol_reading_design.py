@@ -10,6 +10,7 @@ import pytest
 from imaging.errors import ProtocolError
 from imaging.protocol import load_protocol
 from imaging.protocol.loader import DEFAULT_PROTOCOL
+from imaging.protocol.qualification import Qualification, QualificationLimit
 from imaging.protocol.reading_design import GradeTrigger, MeasureTrigger, Repeats
 
 
@@ -97,3 +98,80 @@ def test_a_wrong_design_is_refused_naming_the_key(
     assert error.key == key
     assert message in str(error)
     assert "trial.toml" in str(error)
+
+
+QUALIFICATION = """after_days = 28
+
+[reading.qualification]
+id = "dlbp-q1"
+subjects = ["QUAL-01", "QUAL-02", "QUAL-03"]
+reference_reader = "reference"
+
+[[reading.qualification.limits]]
+name = "pfirrmann"
+pooled = true
+statistic = "percent_exact"
+at_least = 80
+
+[[reading.qualification.limits]]
+name = "disc_height_mean"
+levels = "target"
+statistic = "bland_altman_bias"
+at_most = 0.5
+"""
+
+
+def _qualifying(tmp_path: Path, old: str = "", new: str = "") -> Path:
+    text = DEFAULT_PROTOCOL.read_text(encoding="utf-8").replace("after_days = 28", QUALIFICATION)
+    assert old in text
+    path = tmp_path / "trial.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def test_a_qualification_set_is_read_with_its_limits(tmp_path: Path) -> None:
+    found = load_protocol(_qualifying(tmp_path)).reading_design.qualification
+
+    assert found == Qualification(
+        "dlbp-q1", ("QUAL-01", "QUAL-02", "QUAL-03"), "reference",
+        (QualificationLimit("pfirrmann", "", ("all",), "percent_exact", 80.0, True),
+         QualificationLimit("disc_height_mean", "neutral", ("L4-L5",), "bland_altman_bias", 0.5,
+                            False)),
+    )  # fmt: skip
+    assert (
+        found.limits[1].text("L4-L5")
+        == "disc_height_mean (neutral) L4-L5 |bland_altman_bias| <= 0.5 mm"
+    )
+    assert load_protocol().reading_design.qualification is None  # the DLBP seed names none
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "message"),
+    [
+        ('statistic = "percent_exact"', 'statistic = "icc"',
+         "reading.qualification.limits[0].statistic",
+         "unknown statistic 'icc' for pfirrmann. Statistics for pfirrmann: kappa, percent_exact"),
+        ("at_most = 0.5", "at_least = 0.5", "reading.qualification.limits[1].at_least",
+         "bland_altman_bias is limited from above: write at_most"),
+        ('name = "pfirrmann"', 'name = "body_height_anterior"',
+         "reading.qualification.limits[0].name",
+         "'body_height_anterior' is neither a grading item"),
+        ('subjects = ["QUAL-01", "QUAL-02", "QUAL-03"]', 'subjects = ["QUAL-01", "QUAL-01"]',
+         "reading.qualification.subjects", "subjects lists a subject twice"),
+        ('name = "pfirrmann"\npooled = true',
+         'name = "modic_cranial"\npooled = true\nlevels = "all"',
+         "reading.qualification.limits[0].levels", "pooled = true checks all levels at once"),
+    ],
+)  # fmt: skip
+def test_a_wrong_qualification_is_refused_naming_file_line_and_key(
+    tmp_path: Path, old: str, new: str, key: str, message: str
+) -> None:
+    path = _qualifying(tmp_path, old, new)
+    with pytest.raises(ProtocolError) as caught:
+        load_protocol(path)
+
+    assert caught.value.key == key
+    assert caught.value.path == str(path)
+    written = path.read_text(encoding="utf-8")
+    assert caught.value.line == _line(written, new) + new.count("\n")  # the new key's line
+    assert message in str(caught.value)

@@ -201,3 +201,29 @@ def test_a_repeat_is_due_only_after_the_interval_and_names_only_the_reading_id(
         names = unblinding_map(session)
     assert early == []
     assert sorted(names[r] for r in due) == [("DLBP-001", "baseline"), ("DLBP-002", "baseline")]
+
+
+def test_a_third_primary_read_imported_from_a_file_is_refused_with_the_reason(
+    double_read: tuple[str, Path], tmp_path: Path
+) -> None:
+    import shutil
+
+    url, _ = double_read
+    copy = tmp_path / "reads.db"  # the module's store stays as the other tests expect it
+    shutil.copyfile(url.removeprefix("sqlite:///"), copy)
+    _, grades = _reader_files(tmp_path, "reader-3", disagree=False)
+    out = io.StringIO()
+    with redirect_stdout(out), redirect_stderr(out):
+        status = main(["grades", "import", str(grades), "--store", f"sqlite:///{copy}"])
+
+    assert status == 2
+    text = out.getvalue()
+    assert (
+        "line 2: DLBP-001 baseline: already read by reader-1 and reader-2; protocol "
+        "DLBP-ChiCTR2200058291 reads each case 2 times (reads_per_case = 2), so reader-3's read "
+        "would be one too many. An adjudicator's read of a triggered case is imported with "
+        "--role adjudicator"
+    ) in text
+    assert "nothing was imported" in text
+    with ReadStore(f"sqlite:///{copy}") as store, store.reading() as session:
+        assert [i.reading_id for i in worklist(session, "reader-3", protocol=load_protocol())] == []
