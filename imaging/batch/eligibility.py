@@ -29,6 +29,7 @@ from imaging.protocol.model import (
     InstabilityRule,
     MeasureRule,
     Protocol,
+    RigidityRule,
 )
 from imaging.spreadsheet import write_frame_csv
 
@@ -80,7 +81,7 @@ def rule_measures(protocol: Protocol) -> frozenset[str]:
     names: set[str] = set()
     for rule in protocol.rules:
         for part in rule.rules if isinstance(rule, AnyOfRule) else (rule,):
-            if isinstance(part, GradeRule | FindingRule):
+            if isinstance(part, GradeRule | FindingRule | RigidityRule):
                 names.update(part.items)
             elif isinstance(part, MeasureRule):
                 names.add(part.measure)

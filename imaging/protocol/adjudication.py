@@ -26,7 +26,7 @@ from imaging.anatomy import Film
 from imaging.endpoints import GRADE_UNIT, PAIR_FILM, EndpointRow, endpoint_table
 from imaging.endpoints.rows import ADJUDICATION, AGREEING_READS, SINGLE_READ
 from imaging.protocol.eligibility import evaluate_subject, split_grades
-from imaging.protocol.model import AnyOfRule, FindingRule, GradeRule, Protocol
+from imaging.protocol.model import AnyOfRule, FindingRule, GradeRule, Protocol, RigidityRule
 
 GRADE = "grade"
 FILM = "film"
@@ -155,10 +155,11 @@ def eligibility_items(protocol: Protocol) -> list[tuple[str, str]]:
     pairs: dict[tuple[str, str], None] = {}
     for rule in protocol.rules:
         for part in rule.rules if isinstance(rule, AnyOfRule) else (rule,):
-            if isinstance(part, GradeRule | FindingRule):
+            if isinstance(part, GradeRule | FindingRule | RigidityRule):
                 for level in part.levels:
                     for item in part.items:
-                        pairs[(level, item)] = None
+                        if protocol.grade_refusal(item, level, protocol.eligibility_visit) is None:
+                            pairs[(level, item)] = None
     return list(pairs)
 
 
