@@ -82,7 +82,7 @@ def test_a_worklist_case_reaches_the_reader_as_a_reading_id_and_pixels(
     worker = widget.worklist.open_row(0)
     qtbot.waitUntil(lambda: set(context.images) == set(Film), timeout=20000)
     qtbot.waitUntil(lambda: not worker.is_running, timeout=20000)
-    qtbot.waitUntil(lambda: sum(layer.ndim == 3 for layer in viewer.layers) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: len(context.hanging.series) == 2, timeout=5000)  # for Grades
     context.overlay(Film.NEUTRAL).points.add([1000.0, 800.0])
     context.save_draft()
     session = context.session
@@ -90,9 +90,10 @@ def test_a_worklist_case_reaches_the_reader_as_a_reading_id_and_pixels(
     assert session.placements[Film.NEUTRAL].positions  # the read is kept under its reading id
 
     seen: set[int] = set()
+    layers = [*viewer.layers, *context.hanging.series]
     found = {
-        "layer metadata": [s for layer in viewer.layers for s in _strings(layer.metadata, seen)],
-        "layer names": [layer.name for layer in viewer.layers],
+        "layer metadata": [s for layer in layers for s in _strings(layer.metadata, seen)],
+        "layer names": [layer.name for layer in layers],
         "widget text": list(_widget_texts(widget)),
         "session": list(_strings(session, set())),
         "session draft": list(_strings(session.draft(), set())),

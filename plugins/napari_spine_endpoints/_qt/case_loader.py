@@ -17,7 +17,7 @@ import functools
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from napari.layers import Layer
+from napari.layers import Image, Layer
 from napari.qt.threading import create_worker
 from qtpy.QtCore import QTimer
 
@@ -103,7 +103,13 @@ class CaseLoader:
             reading_id, data, kwargs, kind = self._queue.pop(0)
             if reading_id != context.case_id:
                 continue
-            layer = context.viewer.add_layer(Layer.create(data, kwargs, kind))
+            layer = Layer.create(data, kwargs, kind)
+            info = ImageInfo.from_metadata(kwargs["metadata"])
+            if info is not None and info.kind == "series" and isinstance(layer, Image):
+                context.hanging.hold(layer)  # into the viewer at the Grades step
+            else:
+                context.viewer.add_layer(layer)
+                context.hanging.reassert()  # the added layer became active: the corners again
             if layer.visible and reading_id in self._retired:
                 context.after_next_frame(functools.partial(self._remove_retired, reading_id))
             if self._queue and not self._queue[0][2].get("visible", True):

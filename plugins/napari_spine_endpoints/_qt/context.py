@@ -28,6 +28,7 @@ from imaging.errors import SpineEndpointsError
 from imaging.protocol.loader import load_protocol
 from imaging.protocol.model import Protocol
 from napari_spine_endpoints._layer_info import ImageInfo
+from napari_spine_endpoints._model.hanging import middle_slice
 from napari_spine_endpoints._model.read_lifecycle import ReadLifecycle
 from napari_spine_endpoints._model.session import ReadingSession
 from napari_spine_endpoints._model.shortcuts import SHORTCUT_BY_ACTION
@@ -36,6 +37,7 @@ from napari_spine_endpoints._qt.assistant import Assistant
 from napari_spine_endpoints._qt.case_loader import CaseLoader
 from napari_spine_endpoints._qt.film_overlay import FilmOverlay
 from napari_spine_endpoints._qt.frames import after_next_frame
+from napari_spine_endpoints._qt.hanging import Hanging
 from napari_spine_endpoints._qt.series_decoder import SeriesDecoder
 
 AUTOSAVE_DELAY_MS = 700
@@ -95,6 +97,8 @@ class ReadingContext(QObject):
         """Decodes series opened lazily (File > Open) in the background."""
         self.assistant = Assistant(self)
         """Refinement, tracking and MR suggestions, run off the GUI thread."""
+        self.hanging = Hanging(self)
+        """What the canvas shows at each step (film to read; MR to grade) and the series held."""
         self._install_shortcuts()
         application = QApplication.instance()
         if application is not None:
@@ -155,6 +159,7 @@ class ReadingContext(QObject):
         self.lifecycle.close()
         self.case_id = None
         if later:
+        self.hanging.clear()
             for layer in retired:
                 layer.visible = False
         else:
@@ -229,8 +234,10 @@ class ReadingContext(QObject):
         return self.session is not None and bool(self.session.disc_levels)
 
     def _overlay_if_open(self, film: Film, image: Image) -> None:
-        if self.images.get(film) is image and image in self.viewer.layers and self.places_corners:
-            self.overlay(film)
+        shown = self.images.get(film) is image and image in self.viewer.layers
+        if shown and self.places_corners and film not in self.overlays:
+            self.overlay(film)  # the film's first frame: its corners, active
+            self.hanging.reassert()
 
     def _on_film_visibility(self, event: Any) -> None:
         for film, image in self.images.items():
@@ -388,6 +395,8 @@ class ReadingContext(QObject):
             self._show_middle_slice(layer)
             if not isinstance(layer.data, np.ndarray):  # opened lazily (File > Open)
                 # one more turn of the event loop: the film's corner layers, due after the same
+            # once the films opened with it are attached: held for the Grades step
+            QTimer.singleShot(0, lambda: self._hold_series(layer, info))
                 # frame, come first
                 self.after_next_frame(
                     lambda: QTimer.singleShot(0, lambda: self._decode_in_background(layer))
@@ -402,7 +411,11 @@ class ReadingContext(QObject):
             self.message.emit(f"{layer.name}: shown, not added to the read: {error}")
 
     def _decode_in_background(self, layer: Image) -> None:
-        if layer in self.viewer.layers:
+        if layer in self.viewer.layers or layer in self.hanging.series:
+    def _hold_series(self, layer: Image, info: ImageInfo) -> None:
+        if layer in self.viewer.layers and (self.session is None or self.same_case(info)):
+            self.hanging.hold(layer)
+
             self.series_decoder.decode(layer)
 
     def _series_problem(self, name: str, error: BaseException) -> None:
@@ -413,7 +426,7 @@ class ReadingContext(QObject):
     def _show_middle_slice(self, layer: Image) -> None:
         """Put the slice slider of a newly added series on its middle (mid-sagittal) slice."""
         axis = self.viewer.dims.ndim - 3
-        middle = layer.translate[0] + layer.scale[0] * ((layer.data.shape[0] - 1) // 2)
+        middle = layer.translate[0] + layer.scale[0] * middle_slice(layer.data.shape[0])
         self.viewer.dims.set_point(axis, middle)
 
     def _on_layer_removed(self, event: Any) -> None:

@@ -1,4 +1,9 @@
-"""The reading workstation: worklist, landmarks, grades and window/level in one dock, as tabs."""
+"""The reading workstation: worklist, landmarks, grades and window/level in one dock, as tabs.
+
+The Landmarks and Grades tabs are the read's steps: choosing one hangs its images
+(:mod:`._qt.hanging`: the film with its corners active; the mid-sagittal T2); a case opened from
+the worklist starts on its first step.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from typing import Any
 
 from qtpy.QtWidgets import QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
+from napari_spine_endpoints._model.hanging import Step, first_step
 from napari_spine_endpoints._qt.context import ReadingContext, context_for
 from napari_spine_endpoints._qt.grades import GradesWidget
 from napari_spine_endpoints._qt.landmarks import LandmarksWidget
@@ -40,3 +46,21 @@ class WorkstationWidget(QWidget):
         layout.addWidget(self.status)
         if self.context.images:
             self.tabs.setCurrentWidget(self.landmarks)
+        self.tabs.currentChanged.connect(self._on_tab)
+        self.context.session_replaced.connect(self._on_case)
+
+    def _on_tab(self, _index: int = 0) -> None:
+        """The Landmarks and Grades tabs hang their step's images."""
+        if self.tabs.currentWidget() is self.landmarks:
+            self.context.hanging.show_landmarks()
+        elif self.tabs.currentWidget() is self.grades:
+            self.context.hanging.show_grades()
+
+    def _on_case(self) -> None:
+        """A case opened: its first step (corners on its films, else grades)."""
+        if self.context.session is None:
+            return
+        step = first_step(self.context.places_corners, has_films=True)
+        tab = self.landmarks if step is Step.LANDMARKS else self.grades
+        if self.tabs.currentWidget() is not tab:
+            self.tabs.setCurrentWidget(tab)  # hangs it (_on_tab)

@@ -1,0 +1,201 @@
+"""The hanging protocols on the viewer (:mod:`._model.hanging` decides, this applies it).
+
+The read's MR/CT series are held here: in the Landmarks step they are out of the viewer (a 3-D
+layer would put a slice slider under the film and, added while the film loads, take the clicks);
+in the Grades step the T2 series (and the T1, hidden: Shift-M shows it) are in the viewer on
+their mid-sagittal slice with the films and their lines hidden. Layers only enter and leave
+through napari's public layer list; the active layer is set through ``layers.selection``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from napari.layers import Image, Layer
+from qtpy.QtCore import QObject, QTimer, Signal
+
+from napari_spine_endpoints._layer_info import METADATA_KEY, ImageInfo
+from napari_spine_endpoints._model.hanging import MrHanging, Step, middle_slice, mr_hanging
+
+if TYPE_CHECKING:
+    from imaging.anatomy import Film
+    from napari_spine_endpoints._qt.context import ReadingContext
+
+
+class Hanging(QObject):
+    """The step on screen and the read's series; ``changed`` after every change of either."""
+
+    changed = Signal()
+
+    def __init__(self, context: ReadingContext) -> None:
+        super().__init__()
+        self.context = context
+        self.viewer = context.viewer
+        self.step = Step.LANDMARKS
+        self.series: list[Image] = []
+        """The open read's MR/CT series, in the order they came (in the viewer or held)."""
+        self.mr = MrHanging(None, None)
+        self._chosen_t2: Image | None = None
+        self._film_visibility: dict[Layer, bool] = {}
+        self._fitted: tuple[Any, ...] = ()
+        self._apply_pending = False
+
+    # --- what is held ---------------------------------------------------------------------------
+    def clear(self) -> None:
+        """Another read: its series are its own (those in the viewer are the caller's to take
+        away with the rest of the case)."""
+        self.series = []
+        self._chosen_t2 = None
+        self._film_visibility = {}
+        self._fitted = ()
+        self.mr = MrHanging(None, None)
+        self.step = Step.LANDMARKS
+        self.changed.emit()
+
+    def hold(self, layer: Image) -> None:
+        """A series of the open read (in the viewer already, or not): hung as the step wants."""
+        if layer not in self.series:
+            self.series.append(layer)
+            self._choose()
+        if not self._apply_pending:  # after the insertion that brought it has finished
+            self._apply_pending = True
+            QTimer.singleShot(0, self._apply)
+
+    def mr_layers(self) -> list[Image]:
+        """The held MR series (the T2/T1 choices)."""
+        return [layer for layer in self.series if _info(layer).modality.upper() == "MR"]
+
+    @property
+    def t2(self) -> Image | None:
+        return None if self.mr.t2 is None else self.mr_layers()[self.mr.t2]
+
+    @property
+    def t1(self) -> Image | None:
+        return None if self.mr.t1 is None else self.mr_layers()[self.mr.t1]
+
+    @property
+    def shown_mr(self) -> Image | None:
+        return None if self.mr.shown is None else self.mr_layers()[self.mr.shown]
+
+    def choose_t2(self, layer: Image | None) -> None:
+        """The reader's pick of the series to grade on."""
+        self._chosen_t2 = layer
+        self._choose()
+        if self.step is Step.GRADES:
+            self.show_grades()
+
+    def _choose(self) -> None:
+        layers = self.mr_layers()
+        described = [(_info(x).weighting, _orientation(x)) for x in layers]
+        chosen = layers.index(self._chosen_t2) if self._chosen_t2 in layers else None
+        self.mr = mr_hanging(described, chosen)
+        self.changed.emit()
+
+    def _apply(self) -> None:
+        self._apply_pending = False
+        if self.step is Step.GRADES:
+            self.show_grades()
+        elif self.context.images:  # a film to read: the series wait for the Grades step
+            self.context.remove_layers(self.series)
+            self.reassert()
+
+    # --- the steps ------------------------------------------------------------------------------
+    def show_landmarks(self, film: Film | None = None) -> None:
+        """The film to read (``film``, else the active one) with its corner layer active."""
+        self.step = Step.LANDMARKS
+        self.context.remove_layers(self.series)
+        for layer, visible in self._film_visibility.items():
+            if layer in self.viewer.layers:
+                layer.visible = visible
+        self._film_visibility = {}
+        self.reassert(film, chosen=film is not None)
+        self.changed.emit()
+
+    def reassert(self, film: Film | None = None, chosen: bool = False) -> None:
+        """In the Landmarks step, the shown film's corner layer active in add mode, the film
+        fitted to the window once per read (layers added while a case loads become active).
+        Its corner layers are made a frame after the film is shown, unless the film was
+        ``chosen`` by the reader."""
+        context = self.context
+        if self.step is not Step.LANDMARKS or context.session is None:
+            return
+        film = film or _shown_film(context)
+        if film is None or film not in context.images:
+            return
+        if context.places_corners and film not in context.overlays and not chosen:
+            return
+        context.select_film(film)
+        key, image = (id(context.session), film), context.images[film]
+        if self._fitted != key and self.viewer.dims.ndim == image.ndim:  # no series left in
+            self._fitted = key
+            self.viewer.reset_view(layers=[image])
+
+    def show_grades(self) -> None:
+        """The T2 series on its mid-sagittal slice (T1 hidden), films and their lines hidden."""
+        self.step = Step.GRADES
+        shown = self.shown_mr
+        if shown is None:
+            self.context.message.emit("No MR series in this read: the films stay on screen")
+            self.changed.emit()
+            return
+        for layer in _film_layers(self.context):
+            self._film_visibility.setdefault(layer, layer.visible)
+            layer.visible = False
+        missing = [x for x in self.series if x not in self.viewer.layers]
+        with self.viewer.layers.batched_update():
+            for layer in missing:
+                layer.visible = layer is shown
+                self.viewer.layers.insert(0, layer)  # under the disc centres
+        for layer in self.series:
+            layer.visible = layer is shown
+        self.viewer.dims.set_point(
+            self.viewer.dims.ndim - 3,
+            shown.translate[0] + shown.scale[0] * middle_slice(shown.data.shape[0]),
+        )
+        if self._fitted != (id(self.context.session), "mr"):
+            self._fitted = (id(self.context.session), "mr")
+            self.viewer.reset_view(layers=[shown])
+        self.viewer.layers.selection.active = shown
+        self.changed.emit()
+
+    def toggle_t1(self) -> None:
+        """T2 <-> T1 on the same slice (Modic reads both)."""
+        if self.step is not Step.GRADES or self.mr.t1 is None:
+            self.context.message.emit("No T1 series to show (Grades step)")
+            return
+        self.mr = self.mr.toggled()
+        shown = self.shown_mr
+        for layer in self.series:
+            layer.visible = layer is shown
+        if shown is not None and shown in self.viewer.layers:
+            self.viewer.layers.selection.active = shown
+        self.changed.emit()
+
+
+def _info(layer: Layer) -> ImageInfo:
+    info = ImageInfo.from_metadata(layer.metadata)
+    assert info is not None, f"{layer.name} is not a layer of spine-endpoints"
+    return info
+
+
+def _orientation(layer: Layer) -> str:
+    """'sagittal', 'axial' ...: the plane recorded with a series layer."""
+    return str(layer.metadata.get(METADATA_KEY, {}).get("orientation", ""))
+
+
+def _film_layers(context: ReadingContext) -> list[Layer]:
+    """The read's films and their corner, line and proposal layers in the viewer."""
+    layers: list[Layer] = list(context.images.values())
+    for overlay in context.overlays.values():
+        layers += [overlay.points, overlay.lines]
+        if overlay.proposals.layer is not None:
+            layers.append(overlay.proposals.layer)
+    return [layer for layer in layers if layer in context.viewer.layers]
+
+
+def _shown_film(context: ReadingContext) -> Film | None:
+    """The visible film of the read (else the first)."""
+    for film, image in context.images.items():
+        if image.visible:
+            return film
+    return next(iter(context.images), None)
