@@ -20,6 +20,7 @@ from imaging.report.data import ReportData, ReportInputError, load
 from imaging.report.dictionary import write_dictionary
 from imaging.report.drift import drift_section, load_drift
 from imaging.report.page import render
+from imaging.report.progression import progression_section
 from imaging.report.shift_section import shift_section
 from imaging.report.waterfall import individual_section
 
@@ -41,6 +42,7 @@ def write_report(out_dir: str | Path, path: str | Path | None = None) -> Path:
         continuous_section(data),
         shift_section(data),
         individual_section(data, agreement),  # changes against the SDC of agreement.csv
+        progression_section(data, agreement),  # mSASSS (AS protocol), when the table has it
     ]
     target = Path(path) if path is not None else Path(out_dir) / "report.html"
     write_text_atomically(target, render(data, [s for s in sections if s]))
