@@ -5,13 +5,22 @@ writer leaving nothing behind."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
-from imaging.endpoints import EndpointRow, corners_label, pair_label
+from imaging.endpoints import (
+    ChangeFromBaseline,
+    EndpointRow,
+    complete_rows,
+    corners_label,
+    kept_click_note,
+    pair_label,
+)
 from imaging.endpoints.table import EndpointTableWriter, write_frame
 from imaging.errors import SpineEndpointsError
+from imaging.protocol.loader import load_protocol
 
 
 @pytest.mark.parametrize(
@@ -28,6 +37,21 @@ from imaging.errors import SpineEndpointsError
 )
 def test_corners_label(uses: list[str], label: str) -> None:
     assert corners_label(uses) == label
+
+
+def test_kept_click_note_names_each_kept_corner_cranial_first_and_why() -> None:
+    corners = [
+        ("L5 posterior_superior", "click", "refined"),  # a confident point the reader left
+        ("L2 anterior_superior", "refined", "refined"),
+        ("L4 posterior_inferior", "click", "low_confidence"),
+        ("L1 anterior_superior", "click", None),  # never refined: the reader's click
+        ("L4 anterior_superior", "moved", "refined"),  # placed by hand after the offer
+    ]
+    assert kept_click_note("flexion", corners) == (
+        "flexion: 2 of 4 corners kept the click: L4 posterior_inferior (low_confidence), "
+        "L5 posterior_superior (refined point not taken)"
+    )
+    assert kept_click_note("neutral", corners[1:2] + corners[3:4]) == ""
 
 
 def test_pair_label() -> None:
@@ -160,3 +184,77 @@ def test_a_filtered_result_table_is_written_without_its_row_labels(tmp_path: Pat
     write_frame(picked, path)
     assert pq.read_schema(path).names == ["subject", "verdict"]
     assert pd.read_parquet(path).equals(FRAME)
+
+
+# --- change from baseline: the one place it is computed (imaging.endpoints.baseline) -----------
+def _at(
+    subject: str, visit: str, reader: str, measure: str, value: float | None, **more: Any
+) -> EndpointRow:
+    """A neutral-film L4-L5 row (``more`` replaces any other field)."""
+    row = EndpointRow(subject, visit, "L4-L5", measure, value, "mm", film="neutral", reader=reader)
+    return row.but(**more)
+
+
+def _completed(rows: list[EndpointRow], *, by_reader: bool = True) -> list[tuple[object, ...]]:
+    return [
+        (r.subject, r.visit, r.level, r.measure, r.reader, r.value, r.baseline_value,
+         r.change_from_baseline, r.baseline_grade, r.visit_day, r.protocol)
+        for r in complete_rows(rows, load_protocol(), by_reader=by_reader)
+    ]  # fmt: skip
+
+
+def test_change_from_baseline_is_taken_per_subject_level_measure_film_and_reader() -> None:
+    p = "DLBP-ChiCTR2200058291"
+    rows = [  # in no particular order: the table's order comes back
+        _at("S10", "baseline", "R1", "disc_height_mean", 12.0),
+        _at("S2", "month_3", "R2", "disc_height_mean", 10.25),
+        _at("S2", "month_3", "R1", "disc_height_mean", 9.5),
+        _at("S2", "month_3", "R1", "disc_height_middle", None),  # not measurable at month 3
+        _at("S2", "month_3", "R1", "disc_height_anterior", 7.0),  # never measured at baseline
+        _at("S2", "month_3", "R1", "pfirrmann", 3.0, unit="grade", film="", grade="3"),
+        _at("S2", "unscheduled", "R1", "disc_height_mean", 9.0, visit_day=45, protocol="OTHER"),
+        _at("S2", "baseline", "R1", "pfirrmann", 2.0, unit="grade", film="", grade="2"),
+        _at("S2", "baseline", "R2", "disc_height_mean", 11.0),
+        _at("S2", "baseline", "R1", "disc_height_middle", 10.0),
+        _at("S2", "baseline", "R1", "disc_height_mean", 10.0),
+    ]
+    assert _completed(rows) == [
+        ("S2", "baseline", "L4-L5", "disc_height_mean", "R1", 10.0, 10.0, 0.0, "", 0, p),
+        ("S2", "baseline", "L4-L5", "disc_height_mean", "R2", 11.0, 11.0, 0.0, "", 0, p),
+        ("S2", "baseline", "L4-L5", "disc_height_middle", "R1", 10.0, 10.0, 0.0, "", 0, p),
+        ("S2", "baseline", "L4-L5", "pfirrmann", "R1", 2.0, 2.0, 0.0, "2", 0, p),
+        ("S2", "month_3", "L4-L5", "disc_height_anterior", "R1", 7.0, None, None, "", 91, p),
+        ("S2", "month_3", "L4-L5", "disc_height_mean", "R1", 9.5, 10.0, -0.5, "", 91, p),
+        ("S2", "month_3", "L4-L5", "disc_height_mean", "R2", 10.25, 11.0, -0.75, "", 91, p),
+        ("S2", "month_3", "L4-L5", "disc_height_middle", "R1", None, 10.0, None, "", 91, p),
+        ("S2", "month_3", "L4-L5", "pfirrmann", "R1", 3.0, 2.0, 1.0, "2", 91, p),
+        ("S2", "unscheduled", "L4-L5", "disc_height_mean", "R1", 9.0, 10.0, -1.0, "", 45, "OTHER"),
+        ("S10", "baseline", "L4-L5", "disc_height_mean", "R1", 12.0, 12.0, 0.0, "", 0, p),
+    ]  # fmt: skip
+
+
+def test_one_row_per_item_compares_with_baseline_whoever_read_it() -> None:
+    rows = [
+        _at("S1", "baseline", "R1", "disc_height_mean", 10.0),
+        _at("S1", "month_3", "R2", "disc_height_mean", 9.0),
+    ]
+    by_item = _completed(rows, by_reader=False)
+    assert [(r[4], r[6], r[7]) for r in by_item] == [("R1", 10.0, 0.0), ("R2", 10.0, -1.0)]
+    by_reader = _completed(rows)
+    assert [(r[4], r[6], r[7]) for r in by_reader] == [("R1", 10.0, 0.0), ("R2", None, None)]
+
+
+@pytest.mark.parametrize(
+    ("by_reader", "key"),
+    [(True, "L4-L5, disc_height_mean, neutral, R1"), (False, "L4-L5, disc_height_mean, neutral")],
+)
+def test_two_baseline_values_of_one_item_are_refused(by_reader: bool, key: str) -> None:
+    twice = [_at("S1", "baseline", "R1", "disc_height_mean", v) for v in (10.0, 10.5)]
+    change = ChangeFromBaseline(load_protocol(), by_reader=by_reader)
+    assert change.add([]) == []
+    with pytest.raises(SpineEndpointsError) as info:
+        change.add(twice)
+    assert str(info.value) == (
+        f"two baseline values for S1 {key}. Each subject, level, measure, film and reader has "
+        "one baseline value: keep one read per reader."
+    )
