@@ -77,15 +77,21 @@ def _subject_table(
         new = measure_by_visit(own[own["level"] == SPINE], NEW_SYNDESMOPHYTES, data.visits)
         if totals.empty or SPINE not in totals.columns:
             continue
-        row: list[object] = [subject, float(totals.loc[baseline, SPINE])]
+        row: list[object] = [subject, _cell(totals, baseline, SPINE)]
         if visit is not None:
-            change = (
-                float(changes.loc[subject, visit]) if subject in changes.index else float("nan")
-            )
-            row += [float(totals.loc[visit, SPINE]), change]
+            change = _cell(changes, subject, visit)
+            row += [_cell(totals, visit, SPINE), change]
             row += [classify(change, sdc)] if sdc is not None else []
-            row.append(float(new.loc[visit, SPINE]) if SPINE in new.columns else float("nan"))
+            row.append(_cell(new, visit, SPINE))
         notes = own[(own["level"] == SPINE) & (own["measure"] == TOTAL)]["note"]
         row.append("; ".join(sorted({str(n) for n in notes.dropna() if str(n)})))
         rows.append(row)
     return _table(header, rows)
+
+
+def _cell(frame: pd.DataFrame, row: str, column: str) -> float:
+    """``frame``'s number at (row, column); NaN where it has none."""
+    if column not in frame.columns:
+        return float("nan")
+    value = frame[column].to_dict().get(row)
+    return float("nan") if value is None else float(value)
