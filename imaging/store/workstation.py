@@ -34,9 +34,10 @@ from imaging.store.reads import (
     start_correction,
     start_read,
 )
+from imaging.store.repeats import REPEAT, start_repeat
 from imaging.store.schema import Case, Read, Subject
 from imaging.store.vocabulary import ReadStatus
-from imaging.store.worklist import case_for_reading
+from imaging.store.worklist import case_for_reading, repeats_due
 
 
 @dataclass(frozen=True)
@@ -61,10 +62,12 @@ class ReadKey:
 
 @dataclass(frozen=True)
 class CaseKey:
-    """One reader's read of a worklist case, by its reading id (blinded reading)."""
+    """One reader's read of a worklist case, by its reading id (blinded reading); ``repeat`` 1:
+    their intra-reader repeat of it (:mod:`imaging.store.repeats`)."""
 
     reading_id: str
     reader: str
+    repeat: int = 0
 
     def __post_init__(self) -> None:
         columns = {"reading id": Case.reading_id, "reader": Read.reader}
@@ -76,7 +79,7 @@ class CaseKey:
 
     @property
     def label(self) -> str:
-        return f"case {self.reading_id}"
+        return f"case {self.reading_id}" + (" (repeat read)" if self.repeat else "")
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,8 @@ class CaseToOpen:
     status: ReadStatus
     items: tuple[str, ...]
     image_count: int
+    repeat: int = 0
+    """1: the reader's intra-reader repeat of the case, started empty."""
 
 
 def _case(session: Session, key: ReadKey | CaseKey, *, create: bool) -> Case:
@@ -117,14 +122,20 @@ def _latest(session: Session, key: ReadKey | CaseKey) -> Read | None:
         case = _case(session, key, create=False)
     except StoreError:  # no such subject or case yet: nothing read
         return None
-    return latest_version(session, case, key.reader)
+    return latest_version(session, case, key.reader, repeat=_repeat(key))
+
+
+def _repeat(key: ReadKey | CaseKey) -> int:
+    return key.repeat if isinstance(key, CaseKey) else 0
 
 
 def _latest_or_new(
     session: Session, key: ReadKey | CaseKey, protocol: Protocol, source: str
 ) -> Read:
     case = _case(session, key, create=True)
-    read = latest_version(session, case, key.reader)
+    read = latest_version(session, case, key.reader, repeat=_repeat(key))
+    if read is None and _repeat(key):
+        return start_repeat(session, protocol, case, key.reader, actor=key.reader)
     if read is None:
         refuse_unqualified(session, protocol, case, key.reader)
         read = start_read(
@@ -204,15 +215,27 @@ def start_read_correction(
     return ReadState.of(correction)
 
 
-def case_to_open(session: Session, reading_id: str, reader: str, protocol: Protocol) -> CaseToOpen:
-    """What a workstation opens for the worklist case ``reading_id``, and the reader's progress:
-    no subject, visit, date or path (the images come from
-    :func:`~imaging.store.blinding.case_images`)."""
+def case_to_open(
+    session: Session, reading_id: str, reader: str, protocol: Protocol, repeat: int = 0
+) -> CaseToOpen:
+    """What a workstation opens for the worklist case ``reading_id`` (``repeat`` 1: the reader's
+    repeat of it), and the reader's progress: no subject, visit, date or path (the images come
+    from :func:`~imaging.store.blinding.case_images`). While a repeat of the case is due and not
+    submitted, the reader's first read is refused: the repeat is read blind to it."""
     case = case_for_reading(session, reading_id)
     _, visit = case_names(session, case)
     items = tuple(item.name for item in protocol.items_at_visit(visit))
-    state = ReadState.of(latest_version(session, case, reader))
-    return CaseToOpen(reading_id, state.status, items, len(case_images(session, reading_id)))
+    if not repeat and reading_id in repeats_due(session, protocol, reader):
+        again = latest_version(session, case, reader, repeat=REPEAT)
+        if again is None or not ReadStatus(again.status).done:
+            raise StoreError(
+                f"case {reading_id}: your repeat read of it is due, and your first read stays "
+                "out of view until the repeat is submitted (a repeat is read blind to it)",
+                fix="Open the case's repeat read from the worklist.",
+            )
+    state = ReadState.of(latest_version(session, case, reader, repeat=repeat))
+    count = len(case_images(session, reading_id))
+    return CaseToOpen(reading_id, state.status, items, count, repeat)
 
 
 def register_files(

@@ -33,9 +33,16 @@ _UNREAD = ReadState(ReadStatus.TO_READ)
 def next_case(items: Iterable[WorklistItem], current: str | None = None) -> str | None:
     """The reading id of the first worklist case still to read or in draft, other than
     ``current``; None when the worklist is done."""
+    item = next_item(items, current)
+    return None if item is None else item.reading_id
+
+
+def next_item(items: Iterable[WorklistItem], current: str | None = None) -> WorklistItem | None:
+    """The first worklist item (a first read, or a repeat read) still to read or in draft, other
+    than the case ``current``; None when the worklist is done."""
     for item in items:
         if item.status.editable and item.reading_id != current:
-            return item.reading_id
+            return item
     return None
 
 

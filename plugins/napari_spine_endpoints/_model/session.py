@@ -81,6 +81,7 @@ class ReadingSession(Observable):
         *,
         reading_id: str = "",
         items: tuple[str, ...] | None = None,
+        repeat: int = 0,
     ) -> None:
         if not reader.strip():
             raise ValueError("a read needs a reader id")
@@ -89,6 +90,8 @@ class ReadingSession(Observable):
         self.subject = subject
         self.visit = visit
         self.reading_id = reading_id
+        self.repeat = repeat
+        """1: the reader's intra-reader repeat of the worklist case (started empty)."""
         self.label = label or reading_id or " ".join(x for x in (subject, visit) if x)
         self.disc_levels: tuple[DiscLevel, ...] = tuple(
             DiscLevel(level) for level in protocol.levels if _is_disc_level(level)

@@ -21,6 +21,7 @@ from imaging.protocol.model import Protocol
 from imaging.report.read_summary import signature_line
 from imaging.store.blinding import CaseImages, case_images
 from imaging.store.cases import ImageRecord
+from imaging.store.qualification import unqualified_reason
 from imaging.store.signatures import signature_frame
 from imaging.store.store import ReadStore, store_url
 from imaging.store.worklist import WorklistItem, worklist
@@ -112,15 +113,22 @@ class StoreLink:
         return "; ".join(signature_line(row) for row in frame[chosen].to_dict("records"))
 
     # --- worklist ------------------------------------------------------------------------------
-    def worklist(self, reader: str) -> list[WorklistItem]:
-        """The reader's blinded worklist (cases with images only)."""
+    def worklist(self, reader: str, protocol: Protocol | None = None) -> list[WorklistItem]:
+        """The reader's blinded worklist (cases with images only); with ``protocol``, as its
+        reading design has it: reads per case, qualification, the repeats due (``repeat`` 1)."""
         with self.store.reading() as db:
-            return worklist(db, reader, with_images_only=True)
+            return worklist(db, reader, with_images_only=True, protocol=protocol)
 
-    def case(self, reading_id: str, reader: str, protocol: Protocol) -> CaseToOpen:
-        """What to open for a worklist case (its reading id, status and items to grade)."""
+    def trial_cases_refused(self, reader: str, protocol: Protocol) -> str | None:
+        """Why the reader gets no trial case yet (qualification), or None."""
         with self.store.reading() as db:
-            return case_to_open(db, reading_id, reader, protocol)
+            return unqualified_reason(db, protocol, reader)
+
+    def case(self, reading_id: str, reader: str, protocol: Protocol, repeat: int = 0) -> CaseToOpen:
+        """What to open for a worklist case (its reading id, status and items to grade);
+        ``repeat`` 1: the reader's repeat read of it."""
+        with self.store.reading() as db:
+            return case_to_open(db, reading_id, reader, protocol, repeat)
 
     def images(self, reading_id: str) -> CaseImages:
         """The case's images, blinded, to load with :meth:`CaseImages.stages` (off the GUI
@@ -137,7 +145,7 @@ class StoreLink:
 
 def _key(session: ReadingSession) -> ReadKey | CaseKey:
     if session.reading_id:
-        return CaseKey(session.reading_id, session.reader)
+        return CaseKey(session.reading_id, session.reader, session.repeat)
     if not session.subject or not session.visit:
         raise StoreError(
             "the film names no subject or visit ((0012,0040) Clinical Trial Subject ID, "

@@ -24,7 +24,7 @@ from qtpy.QtCore import QTimer
 from imaging.store.blinding import CaseImages
 from napari_spine_endpoints._layer_info import ImageInfo
 from napari_spine_endpoints._layers import LayerData, blinded_layer
-from napari_spine_endpoints._model.read_lifecycle import next_case
+from napari_spine_endpoints._model.read_lifecycle import next_item
 
 if TYPE_CHECKING:
     from napari_spine_endpoints._qt.context import ReadingContext
@@ -50,21 +50,24 @@ class CaseLoader:
     def open_next(self) -> str | None:
         """Open the first case still to read (or in draft); its reading id, or None when done."""
         context = self.context
-        reading_id = next_case(context.store.worklist(context.reader_id), context.case_id)
-        if reading_id is None:
+        items = context.store.worklist(context.reader_id, context.protocol)
+        item = next_item(items, context.case_id)
+        if item is None:
             context.message.emit("Worklist done: no case left to read")
             return None
-        self.open(reading_id)
-        return reading_id
+        self.open(item.reading_id, item.repeat)
+        return item.reading_id
 
-    def open(self, reading_id: str) -> Any:
-        """Close the open read, then load the case; returns the (started) worker."""
+    def open(self, reading_id: str, repeat: int = 0) -> Any:
+        """Close the open read, then load the case (``repeat`` 1: the reader's repeat read of
+        it, blind to the first); returns the (started) worker."""
         context, viewer = self.context, self.context.viewer
-        case = context.store.case(reading_id, context.reader_id, context.protocol)
+        case = context.store.case(reading_id, context.reader_id, context.protocol, repeat)
         images = context.store.images(reading_id)
         previous = [layer for layer in viewer.layers if ImageInfo.from_metadata(layer.metadata)]
         self._retired[reading_id] = context.close_session(and_remove=previous, later=True)
-        context.new_session(label=reading_id, case_id=reading_id, items=case.items)
+        label = f"{reading_id} (repeat read)" if repeat else reading_id
+        context.new_session(label=label, case_id=reading_id, items=case.items, repeat=repeat)
         self._queue.clear()
         context.message.emit(f"Loading case {reading_id} ...")
         worker = create_worker(layers_in_stages, images, reading_id)

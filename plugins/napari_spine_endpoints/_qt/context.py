@@ -126,6 +126,7 @@ class ReadingContext(QObject):
         label: str = "",
         case_id: str | None = None,
         items: tuple[str, ...] | None = None,
+        repeat: int = 0,
     ) -> ReadingSession:
         """Start (or resume from the store's draft) the read of ``subject`` at ``visit`` (a file
         opened with File > Open) or, blinded, of the worklist case ``case_id`` (its reading id)
@@ -133,7 +134,7 @@ class ReadingContext(QObject):
         self.close_session()
         session = ReadingSession(
             self.protocol, self.reader_id, subject, visit, label,
-            reading_id=case_id or "", items=items,
+            reading_id=case_id or "", items=items, repeat=repeat,
         )  # fmt: skip
         self.case_id = case_id
         self.lifecycle.open(session)
@@ -379,9 +380,10 @@ class ReadingContext(QObject):
         """Open the first case of the worklist still to read (or in draft); its reading id."""
         return self.cases.open_next()
 
-    def open_case(self, reading_id: str) -> Any:
-        """Open a worklist case off the GUI thread (see :class:`CaseLoader`); the worker."""
-        return self.cases.open(reading_id)
+    def open_case(self, reading_id: str, repeat: int = 0) -> Any:
+        """Open a worklist case (``repeat`` 1: the reader's repeat read of it) off the GUI thread
+        (see :class:`CaseLoader`); the worker."""
+        return self.cases.open(reading_id, repeat)
 
     # --- layers ------------------------------------------------------------------------------
     def _on_layer_inserted(self, event: Any) -> None:

@@ -1,8 +1,11 @@
 """Worklist widget: the reader's cases from the store, blinded, with progress; open and reopen.
 
 Cases appear under reading ids in an order of the reader's own (see
-:mod:`imaging.store.worklist`); no subject, visit name or date is shown. Opening a case loads its
-images off the GUI thread. "Register a study folder" adds DICOM files to the store's cases.
+:mod:`imaging.store.worklist`); no subject, visit name or date is shown. The protocol's reading
+design decides which: reads per case, the qualification set until the reader is qualified (the
+reason is shown), then the reader's intra-reader repeats due (Read: ``repeat``, opened empty and
+blind to the first read). Opening a case loads its images off the GUI thread. "Register a study
+folder" adds DICOM files to the store's cases.
 """
 
 from __future__ import annotations
@@ -27,10 +30,13 @@ from qtpy.QtWidgets import (
 )
 
 from imaging.errors import SpineEndpointsError
+from imaging.store.worklist import WorklistItem
 from napari_spine_endpoints._qt.context import ReadingContext, context_for
 from napari_spine_endpoints._sniff import candidate_files, is_dicom_file
 
-COLUMNS = ("#", "Reading id", "Status", "Version", "Images")
+COLUMNS = ("#", "Reading id", "Status", "Version", "Images", "Read")
+READ_KINDS = ("first", "repeat")
+"""The Read column: the reader's read of the case, or their intra-reader repeat of it."""
 
 
 class WorklistWidget(QWidget):
@@ -58,6 +64,10 @@ class WorklistWidget(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         rows.setVisible(False)
         self.table.cellDoubleClicked.connect(lambda row, _: self.open_row(row))
+        self.items: list[WorklistItem] = []
+        """The rows' worklist items, in the table's order."""
+        self.qualification = QLabel()
+        self.qualification.setWordWrap(True)
         self.progress = QProgressBar()
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -76,6 +86,7 @@ class WorklistWidget(QWidget):
         form.addRow("Protocol", self.protocol)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.qualification)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.progress)
         row = QHBoxLayout()
@@ -96,12 +107,18 @@ class WorklistWidget(QWidget):
     def refresh(self) -> None:
         """Reload the worklist from the store."""
         self._shown_state = self.context.read_state
+        reader, protocol = self.context.reader_id, self.context.protocol
         try:
-            items = self.context.store.worklist(self.context.reader_id)
+            items = self.context.store.worklist(reader, protocol)
+            refused = self.context.store.trial_cases_refused(reader, protocol)
         except SpineEndpointsError as error:
             self.status.setText(f"Store not available: {error}")
             self.table.setRowCount(0)
+            self.items = []
             return
+        self.items = items
+        self.qualification.setText(f"Qualification cases only: {refused}" if refused else "")
+        self.qualification.setVisible(bool(refused))
         self.table.setRowCount(len(items))
         for row, item in enumerate(items):
             values = (
@@ -110,10 +127,14 @@ class WorklistWidget(QWidget):
                 item.status,
                 item.version or "",
                 item.image_count,
+                READ_KINDS[min(item.repeat, 1)],
             )
             for column, value in enumerate(values):
                 self.table.setItem(row, column, QTableWidgetItem(str(value)))
-            if item.reading_id == self.context.case_id:
+            session = self.context.session
+            if session is not None and (session.reading_id, session.repeat) == (
+                item.reading_id, item.repeat,
+            ):  # fmt: skip
                 self.table.selectRow(row)
         done = sum(item.status.done for item in items)
         self.progress.setRange(0, max(1, len(items)))
@@ -125,12 +146,17 @@ class WorklistWidget(QWidget):
             self.refresh()
 
     def open_row(self, row: int) -> Any:
-        """Open the case in ``row``; returns the loading worker (or None)."""
-        item = self.table.item(row, 1)
-        if item is None:
+        """Open the case in ``row`` (its first read or repeat read); returns the loading worker
+        (or None, the reason shown)."""
+        if not 0 <= row < len(self.items):
             self.status.setText("Select a case first")
             return None
-        return self.context.open_case(item.text())
+        item = self.items[row]
+        try:
+            return self.context.open_case(item.reading_id, item.repeat)
+        except SpineEndpointsError as error:
+            self.status.setText(f"Not opened: {error}")
+            return None
 
     def open_next(self) -> str | None:
         return self.context.open_next_case()
