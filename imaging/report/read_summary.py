@@ -160,31 +160,33 @@ def read_summary_html(summary: ReadSummary) -> str:
 
 
 def _measures(rows: Sequence[EndpointRow]) -> str:
-    """Per film, levels x measures as the registry titles and rounds them."""
+    """Per film, measures x levels (as the workstation's table: titles and decimals from the
+    registry); a level or a measure without any value on the film is left out, a missing value
+    is '-' with its reason as the cell's tooltip."""
     measured = [r for r in rows if not r.grade and r.measure in MEASURES]
-    if not measured:
+    if not any(r.value is not None for r in measured):
         return "<h2>Measures</h2><p>No measures: no corners placed.</p>"
     out = ["<h2>Measures</h2>"]
     for film in dict.fromkeys(r.film for r in measured):
         film_rows = [r for r in measured if r.film == film]
-        names = [m for m in MEASURES if any(r.measure == m for r in film_rows)]
-        levels = list(dict.fromkeys(r.level for r in film_rows))
+        valued = [r for r in film_rows if r.value is not None]
+        levels = list(dict.fromkeys(r.level for r in valued))
+        names = [m for m in MEASURES if any(r.measure == m for r in valued)]
         cells = {(r.level, r.measure): r for r in film_rows}
         calibrations = sorted({r.calibration for r in film_rows if r.calibration})
-        out.append(f"<h3>{_e(film)}</h3>")
-        if calibrations:
-            out.append(f"<p>Calibration: {_e(', '.join(calibrations))}</p>")
-        head = "".join(f"<th>{_e(MEASURES[m].heading)}</th>" for m in names)
+        how = f" (calibration: {', '.join(calibrations)})" if calibrations else ""
+        out.append(f"<h3>{_e(film)}{_e(how)}</h3>")
+        head = "".join(f"<th>{_e(level)}</th>" for level in levels)
         body = []
-        for level in levels:
-            line = [f"<td>{_e(level)}</td>"]
-            for name in names:
+        for name in names:
+            line = [f"<td>{_e(MEASURES[name].heading)}</td>"]
+            for level in levels:
                 row = cells.get((level, name))
                 text = "" if row is None else MEASURES[name].format(row.value)
                 note = "" if row is None or not row.note else f' title="{_e(row.note)}"'
                 line.append(f'<td class="num"{note}>{_e(text or "-")}</td>')
             body.append("<tr>" + "".join(line) + "</tr>")
-        out.append(f"<table><tr><th>Level</th>{head}</tr>{''.join(body)}</table>")
+        out.append(f"<table><tr><th>Measure</th>{head}</tr>{''.join(body)}</table>")
     return "\n".join(out)
 
 

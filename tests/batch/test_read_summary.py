@@ -74,9 +74,13 @@ def test_the_summary_shows_the_films_the_stored_measures_grades_and_version(
     # the exported value, as the registry rounds it, is in the page's neutral table
     height = exported[("L4-L5", "disc_height_mean", "neutral")]
     shown = MEASURES["disc_height_mean"].format(float(height))
-    neutral = page[page.index("<h3>neutral</h3>") : page.index("<h3>flexion</h3>")]
-    row = re.search(r"<tr><td>L4-L5</td>(.*?)</tr>", neutral)
-    assert row is not None and f">{shown}<" in row.group(1)
+    neutral = page[page.index("<h3>neutral") : page.index("<h3>flexion")]
+    levels = re.findall(r"<th>([^<]*)</th>", neutral)[1:]
+    assert levels[:4] == ["L1", "L1-L2", "L2", "L2-L3"]  # bodies and discs, in anatomical order
+    heading = re.escape(MEASURES["disc_height_mean"].heading)
+    row = re.search(rf"<tr><td>{heading}</td>(.*?)</tr>", neutral)
+    assert row is not None
+    assert re.findall(r">([^<]*)</td>", row.group(1))[levels.index("L4-L5")] == shown
     assert page.count('src="data:image/jpeg;base64,') == 3  # one thumbnail per film
     assert "<script" not in page and "@media print" in page  # self-contained, printable
     assert "<td><b>Version</b></td><td>2</td>" in page  # grades (1), then corners (2)
