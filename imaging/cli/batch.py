@@ -62,7 +62,12 @@ def register(subparsers: Any) -> None:
         help="measure an unread flexion or extension film with the corners of the read one, "
         "tracked by registration (or of the neutral film onto both); poor matches are failures",
     )
-    parser.add_argument("--report", action="store_true", help="also write DIR/report.html")
+    parser.add_argument(
+        "--report",
+        action="store_true",
+        help="also write DIR/report.html, DIR/subjects/, DIR/data-dictionary.csv and "
+        "DIR/SHA256SUMS (spine-endpoints report DIR)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -103,12 +108,14 @@ def run(args: argparse.Namespace) -> int:
         f"{summary.studies} studies ({summary.computed} computed, {summary.skipped} unchanged) "
         f"on {summary.execution}: {summary.rows} endpoint rows, {summary.failures} failure(s)"
     )
-    for name in ("endpoints_csv", "endpoints_parquet", "eligibility", "failures", "provenance"):
+    for name in ("endpoints_csv", "endpoints_parquet", "corners", "eligibility", "failures"):
         print(f"  {name.replace('_', ' ')}: {summary.files[name]}")
+    print(f"  provenance: {summary.files['provenance']}")
     if args.report:
-        from imaging.report import write_report
+        from imaging.report import write_delivery
 
-        print(f"  report: {write_report(summary.out)}")
+        for line in write_delivery(summary.out).lines():
+            print(f"  {line}")
     if summary.failures:
         print(f"failures occurred: see {summary.files['failures']}", file=sys.stderr)
     return summary.exit_status

@@ -11,10 +11,12 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "report",
         help="write the HTML report of a batch output folder",
-        description="Write DIR/report.html from what `spine-endpoints batch` wrote in DIR: per "
-        "subject disc height, height loss and ROM over visits, Pfirrmann and Modic grades, cohort "
-        "change from baseline, eligibility and failures. One self-contained file (plots "
-        "embedded), readable without spine-endpoints.",
+        description="Write DIR/report.html from what `spine-endpoints batch` wrote in DIR: "
+        "eligibility, continuous endpoints with n, SD and 95% CI, grade shifts, cohort change "
+        "from baseline, change against the SDC, failures; a page per subject in DIR/subjects/ "
+        "(films with their corners, measures and grades over visits); DIR/data-dictionary.csv "
+        "and DIR/SHA256SUMS. Each page one self-contained file, readable without "
+        "spine-endpoints. Prints every file written.",
     )
     parser.add_argument("folder", type=Path, metavar="DIR", help="the --out folder of a batch")
     parser.add_argument(
@@ -24,8 +26,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from imaging.report import write_report
+    from imaging.report import write_delivery
 
-    path = write_report(args.folder, args.out)
-    print(f"report: {path}")
+    for line in write_delivery(args.folder, args.out).lines():
+        print(line)
     return 0

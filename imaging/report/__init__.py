@@ -1,8 +1,8 @@
 """The batch report: an endpoint table -> one self-contained HTML page with embedded plots.
 
 ``write_report(out_dir)`` reads what ``spine-endpoints batch`` wrote in ``out_dir`` and writes
-``out_dir/report.html``: per subject, disc height and height loss over visits at each level, ROM at
-each visit, Pfirrmann and Modic over visits; cohort change from baseline by visit per level; each
+``out_dir/report.html`` and a page per subject in ``out_dir/subjects/`` (films with the corners
+measured, measures and grades over visits); cohort change from baseline by visit per level; each
 subject's change at the target level against the smallest detectable change (waterfall); the
 eligibility summary; reader agreement (``agreement.csv`` of ``spine-endpoints agreement``, when
 present); the failures; provenance.
@@ -11,6 +11,7 @@ present); the failures; provenance.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 from imaging.atomic import write_text_atomically
 from imaging.report.agreement import agreement_section, load_agreement
@@ -22,14 +23,43 @@ from imaging.report.drift import drift_section, load_drift
 from imaging.report.page import render
 from imaging.report.progression import progression_section
 from imaging.report.shift_section import shift_section
+from imaging.report.subject_pages import subject_index, write_subject_pages
 from imaging.report.waterfall import individual_section
 
-__all__ = ["ReportData", "ReportInputError", "load", "render", "write_report"]
+__all__ = ["Delivery", "ReportData", "ReportInputError", "load", "render", "write_delivery",
+           "write_report"]  # fmt: skip
+
+
+class Delivery(NamedTuple):
+    """The files a report run writes beside the endpoint table."""
+
+    report: Path
+    subject_pages: list[Path]
+    dictionary: Path
+    checksums: Path
+
+    def lines(self) -> list[str]:
+        """``name: path`` lines for a terminal (the subject pages as their folder and count)."""
+        pages = self.subject_pages
+        folder = pages[0].parent if pages else self.report.parent / "subjects"
+        count = f"{len(pages)} subject{'' if len(pages) == 1 else 's'}"
+        return [
+            f"report: {self.report}",
+            f"subject pages: {folder}{'/' if pages else ''} ({count})",
+            f"data dictionary: {self.dictionary}",
+            f"checksums: {self.checksums} (check with: cd {self.checksums.parent} && "
+            "sha256sum -c SHA256SUMS)",
+        ]
 
 
 def write_report(out_dir: str | Path, path: str | Path | None = None) -> Path:
-    """Write the HTML report of a batch output folder, then ``data-dictionary.csv`` and
-    ``SHA256SUMS`` beside the endpoint table; returns the report's path.
+    """:func:`write_delivery` returning only the report's path."""
+    return write_delivery(out_dir, path).report
+
+
+def write_delivery(out_dir: str | Path, path: str | Path | None = None) -> Delivery:
+    """Write the HTML report of a batch output folder and one page per subject
+    (``subjects/``), then ``data-dictionary.csv`` and ``SHA256SUMS`` beside the endpoint table.
 
     ``path`` defaults to ``out_dir/report.html``. Raises :class:`ReportInputError` when the folder
     has no endpoint table.
@@ -45,7 +75,9 @@ def write_report(out_dir: str | Path, path: str | Path | None = None) -> Path:
         progression_section(data, agreement),  # mSASSS (AS protocol), when the table has it
     ]
     target = Path(path) if path is not None else Path(out_dir) / "report.html"
-    write_text_atomically(target, render(data, [s for s in sections if s]))
-    write_dictionary(data, out_dir)
-    write_checksums(out_dir)  # last: over every delivered file, the report and dictionary too
-    return target
+    pages = write_subject_pages(data, out_dir)
+    page = render(data, [s for s in sections if s], subject_index(data))
+    write_text_atomically(target, page)
+    dictionary = write_dictionary(data, out_dir)
+    checksums = write_checksums(out_dir)  # last: over every delivered file, the pages too
+    return Delivery(target, pages, dictionary, checksums)

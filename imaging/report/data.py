@@ -92,7 +92,9 @@ _PROVENANCE_TYPES: dict[str, tuple[type, ...]] = {
     "protocol.thresholds": (dict,),
     "protocol.thresholds.*": (*_NUMBER, type(None)),
     "inputs": (dict,),
+    "inputs.archive": (str,),
     "inputs.images": (list,),
+    "inputs.images.*": (dict,),
     "inputs.*.path": (str,),
     "inputs.*.sha256": (str,),
 }

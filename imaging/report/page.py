@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from imaging.report import figures, spaghetti
+from imaging.report import spaghetti
 from imaging.report.data import ReportData
 
 CSS = """
@@ -54,11 +54,13 @@ class Section(NamedTuple):
     html: str
 
 
-def render(data: ReportData, sections: Sequence[Section] = ()) -> str:
-    """The whole page as a string; ``sections`` follow the eligibility section."""
+def render(
+    data: ReportData, sections: Sequence[Section] = (), subjects: Section | None = None
+) -> str:
+    """The whole page as a string; ``sections`` follow the eligibility section, ``subjects``
+    (the index of the subject pages, :mod:`imaging.report.subject_pages`) the cohort plots."""
     protocol = data.provenance.get("protocol", {})
     trial = protocol.get("name") or protocol.get("trial_id") or "Spine endpoints"
-    subjects = data.subjects
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -74,7 +76,7 @@ def render(data: ReportData, sections: Sequence[Section] = ()) -> str:
                 ("eligibility", "Eligibility"),
                 *((section.anchor, section.label) for section in sections),
                 ("cohort", "Cohort"),
-                ("subjects", f"Subjects ({len(subjects)})"),
+                ("subjects", f"Subjects ({len(data.subjects)})"),
                 ("failures", f"Failures ({len(data.failures)})"),
                 ("provenance", "Provenance"),
             )
@@ -83,9 +85,7 @@ def render(data: ReportData, sections: Sequence[Section] = ()) -> str:
         _eligibility(data),
         *(section.html for section in sections),
         _cohort(data),
-        '<h2 id="subjects">Subjects</h2>',
-        _threshold_note(data),
-        *(_subject(data, subject) for subject in subjects),
+        subjects.html if subjects else '<h2 id="subjects">Subjects</h2><p>No subject pages.</p>',
         _failures(data),
         _provenance(data),
         "</body></html>",
@@ -196,72 +196,6 @@ def _cohort(data: ReportData) -> str:
         'grades in <a href="#grades">Grade shifts</a>.</p>'
     )
     return "\n".join(out)
-
-
-def _threshold_note(data: ReportData) -> str:
-    note = figures.threshold_note(data)
-    return f'<p class="small">{_e(note)}</p>' if note else ""
-
-
-def _subject(data: ReportData, subject: str) -> str:
-    out = [f'<h3 id="subject-{_e(subject)}">Subject {_e(subject)}</h3>']
-    png = figures.subject_figure(data, subject)
-    if png is None:
-        out.append("<p>No measures to plot for this subject.</p>")
-    else:
-        out.append(_img(png, f"Measures over visits, subject {subject}"))
-    grades = _grades_table(data, subject)
-    if grades:
-        out.append(grades)
-    return "\n".join(out)
-
-
-def _grades_table(data: ReportData, subject: str) -> str:
-    table = data.endpoints[
-        (data.endpoints["subject"] == subject)
-        & data.endpoints["measure"].isin(["pfirrmann", "modic_cranial", "modic_caudal"])
-    ]
-    if table.empty:
-        return ""
-    levels = sorted(table["level"].unique(), key=figures.level_key)
-    rows = []
-    for level in levels:
-        cells: list[Any] = [level]
-        for visit in data.visits:
-            here = table[(table["level"] == level) & (table["visit"] == visit)]
-            pfirrmann = _grade_text(here, "pfirrmann")
-            modic = ", ".join(
-                _grade_text(here, m) or "-" for m in ("modic_cranial", "modic_caudal")
-            )
-            cells.append("" if here.empty else f"P {pfirrmann or '-'} · M {modic}")
-        rows.append(cells)
-    return (
-        '<p class="small">Grades per level and visit: Pfirrmann (P) and Modic (M: cranial '
-        "endplate, caudal endplate); readers who disagree are separated by |.</p>"
-        + _table(["level", *(data.visit_label(v) for v in data.visits)], rows)
-    )
-
-
-def _grade_text(rows: pd.DataFrame, measure: str) -> str:
-    """The grade of one item: Pfirrmann in Roman numerals (as the plots), others as coded.
-
-    Several readers who disagree are all shown (``III|IV``).
-    """
-    chosen = rows[rows["measure"] == measure]
-    texts = []
-    for _, row in chosen.iterrows():
-        value = row["value"]
-        if (
-            measure == "pfirrmann"
-            and not pd.isna(value)
-            and float(value) in figures.PFIRRMANN_TICKS
-        ):
-            texts.append(figures.PFIRRMANN_LABELS[int(value) - 1])
-        elif "grade" in chosen.columns and str(row["grade"] or "").strip():
-            texts.append(str(row["grade"]))
-        elif not pd.isna(value):
-            texts.append(_num(value))
-    return "|".join(dict.fromkeys(texts))
 
 
 def _failures(data: ReportData) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -243,9 +244,45 @@ def test_report_command_writes_the_report(
     alts = re.findall(r'<img alt="([^"]*)" src="data:image/png;base64,', page)
     assert len(alts) == page.count("data:image/png;base64,")  # every figure has its alt text
     assert sum(a.startswith("Change from baseline by visit at ") for a in alts) == 5  # each level
-    assert sum(a.startswith("Measures over visits, subject ") for a in alts) == 3  # each subject
     assert sum(a.startswith("Waterfall of each subject") for a in alts) == 4  # each ROM/height
-    assert str(out / "report.html") in capsys.readouterr().out
+    # The subject index links each subject's page; the page holds its plot and its nine films.
+    for subject in ("DLBP-001", "DLBP-002", "DLBP-003"):
+        assert f'<a href="subjects/{subject}.html">{subject}</a>' in page
+    subject_page = (out / "subjects" / "DLBP-003.html").read_text(encoding="utf-8")
+    assert "Measures over visits, subject DLBP-003" in subject_page
+    films = re.findall(
+        r'<img alt="([^"]*)" width="\d+" height="\d+" src="data:image/jpeg', subject_page
+    )
+    assert len(films) == 9 and all("22 corners read by ground-truth" in a for a in films)
+    assert "flexion film of subject DLBP-003 at 12 months" in " ".join(films)
+    assert "flexion (22 corners; none)" in subject_page  # the uncalibrated film says so
+    assert 'href="../report.html#subjects"' in subject_page
+    # Every delivered file is printed, as the sponsor's data management receives them.
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [
+        f"report: {out / 'report.html'}",
+        f"subject pages: {out / 'subjects'}/ (3 subjects)",
+        f"data dictionary: {out / 'data-dictionary.csv'}",
+        f"checksums: {out / 'SHA256SUMS'} (check with: cd {out} && sha256sum -c SHA256SUMS)",
+    ]
+    sums = dict(line.split("  ", 1)[::-1] for line in (out / "SHA256SUMS").read_text().splitlines())
+    assert {"report.html", "corners.csv", "subjects/DLBP-003.html"} <= set(sums)
+    assert sums["subjects/DLBP-003.html"] == hashlib.sha256(subject_page.encode()).hexdigest()
+
+
+def test_batch_report_prints_every_delivered_file(
+    one_subject: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+
+    main(["batch", str(one_subject), "--out", str(out), "--report"])
+
+    printed = capsys.readouterr().out
+    for name in ("endpoints.csv", "corners.csv", "provenance.json", "report.html"):
+        assert f": {out / name}\n" in printed
+    assert f"  data dictionary: {out / 'data-dictionary.csv'}\n" in printed
+    assert f"  checksums: {out / 'SHA256SUMS'} (check with: cd {out} && sha256sum" in printed
+    assert f"  subject pages: {out / 'subjects'}/ (1 subject)\n" in printed
 
 
 def test_reads_from_the_store_give_the_same_table_as_the_files(one_subject: Path) -> None:

@@ -21,13 +21,25 @@ def test_report_is_self_contained_with_embedded_pngs(fake_batch_output: Path) ->
     assert path == fake_batch_output / "report.html"
     page = path.read_text(encoding="utf-8")
     images = re.findall(r'<img alt="[^"]*" src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
-    # A change plot per level (4), one per subject (2), a waterfall per measure changed at the
-    # target level (disc height, height loss, angular ROM).
-    assert len(images) == 4 + 2 + 3
+    # A change plot per level (4), a waterfall per measure changed at the target level (disc
+    # height, height loss, angular ROM); the per-subject plots are on the subject pages.
+    assert len(images) == 4 + 3
     assert all(base64.b64decode(data).startswith(PNG_SIGNATURE) for data in images)
     assert "<script" not in page
-    assert not re.search(r'(src|href)="(?!data:|#)', page), "no external resource"
+    # Links only within the page and to the subject pages of the same delivery.
+    assert re.findall(r'(?:src|href)="(?!data:|#)([^"]*)"', page) == [
+        "subjects/S001.html",
+        "subjects/S002.html",
+    ]
     assert "<style>" in page
+    for subject in ("S001", "S002"):
+        subject_page = (fake_batch_output / "subjects" / f"{subject}.html").read_text()
+        plots = re.findall(r'<img alt="([^"]*)" src="data:image/png;base64,', subject_page)
+        assert plots == [f"Measures over visits, subject {subject}"]
+        assert "<script" not in subject_page and "<style>" in subject_page
+        assert re.findall(r'(?:src|href)="(?!data:|#)([^"]*)"', subject_page) == [
+            "../report.html#subjects"
+        ]
 
 
 def test_report_shows_failures_escaped_and_eligibility(fake_batch_output: Path) -> None:
@@ -37,7 +49,8 @@ def test_report_shows_failures_escaped_and_eligibility(fake_batch_output: Path) 
     assert "not-dicom: no DICM prefix &lt;b&gt;" in page
     assert '<td class="pass">pass' in page and '<td class="fail">fail' in page
     # Grades table: S001 L4-L5 goes from Pfirrmann III to IV at month 12.
-    assert "P III" in page and "P IV" in page and "M I, II" in page
+    subject_page = (fake_batch_output / "subjects" / "S001.html").read_text(encoding="utf-8")
+    assert "P III" in subject_page and "P IV" in subject_page and "M I, II" in subject_page
 
 
 def test_measure_by_visit_orders_visits_and_prefers_neutral_film() -> None:

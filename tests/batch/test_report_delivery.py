@@ -86,7 +86,7 @@ def test_sha256sums_verifies_with_sha256sum_and_catches_a_changed_file(
     assert check.returncode == 0, check.stdout + check.stderr
     assert names == [
         "data-dictionary.csv", "eligibility.csv", "endpoints.parquet", "failures.csv",
-        "provenance.json", "report.html",
+        "provenance.json", "report.html", "subjects/S001.html", "subjects/S002.html",
     ]  # fmt: skip
     with (fake_batch_output / "failures.csv").open("a") as stream:
         stream.write("x,S9,baseline,edited after delivery\n")

@@ -64,7 +64,8 @@ def test_thresholds_are_the_recorded_protocols(fake_batch_output: Path) -> None:
     assert panel(fake_batch_output, "translation_rom").threshold == 3.0
     title = MEASURES["height_loss_vs_adjacent_pct"].title
     assert dashed_lines(axis_titled(fake_batch_output, title)) == [25.0]
-    page = write_report(fake_batch_output).read_text(encoding="utf-8")
+    write_report(fake_batch_output)
+    page = (fake_batch_output / "subjects" / "S001.html").read_text(encoding="utf-8")
     assert "Dashed lines: the protocol&#x27;s thresholds" in page
     assert f"{title}: height_loss_pct 25 %" in page
     assert "sets no" not in page
@@ -82,7 +83,8 @@ def test_without_protocol_thresholds_no_line_is_drawn_and_the_report_says_so(
         axis = axis_titled(fake_batch_output, MEASURES[measure].title)
         assert dashed_lines(axis) == []
         assert axis.get_title(loc="right") == NO_THRESHOLD
-    page = write_report(fake_batch_output).read_text(encoding="utf-8")
+    write_report(fake_batch_output)
+    page = (fake_batch_output / "subjects" / "S001.html").read_text(encoding="utf-8")
     assert (
         "The protocol recorded with this batch sets no height_loss_pct, instability_angle_deg, "
         "instability_translation_mm in [thresholds]: no threshold line is drawn" in page
@@ -99,6 +101,7 @@ def test_a_protocol_setting_some_thresholds_draws_only_those(fake_batch_output: 
     assert axis_titled(fake_batch_output, loss).get_title(loc="right") == ""
     assert dashed_lines(axis_titled(fake_batch_output, rom)) == []
     assert axis_titled(fake_batch_output, rom).get_title(loc="right") == NO_THRESHOLD
-    page = write_report(fake_batch_output).read_text(encoding="utf-8")
+    write_report(fake_batch_output)
+    page = (fake_batch_output / "subjects" / "S001.html").read_text(encoding="utf-8")
     assert f"{loss}: height_loss_pct 20 %" in page
     assert "sets no instability_angle_deg, instability_translation_mm in [thresholds]" in page
