@@ -4,6 +4,7 @@ writer leaving nothing behind."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,14 @@ from imaging.endpoints import (
     kept_click_note,
     pair_label,
 )
-from imaging.endpoints.table import EndpointTableWriter, write_frame
+from imaging.endpoints.rows import COLUMNS
+from imaging.endpoints.table import (
+    EndpointTableWriter,
+    csv_cells,
+    endpoint_table,
+    write_endpoint_rows,
+    write_frame,
+)
 from imaging.errors import SpineEndpointsError
 from imaging.protocol.loader import load_protocol
 
@@ -258,3 +266,50 @@ def test_two_baseline_values_of_one_item_are_refused(by_reader: bool, key: str) 
         f"two baseline values for S1 {key}. Each subject, level, measure, film and reader has "
         "one baseline value: keep one read per reader."
     )
+
+
+# --- CSV cells and the table's column types ------------------------------------------------------
+def _numbers(row: EndpointRow) -> list[str]:
+    """The CSV cells value, baseline_value and change_from_baseline."""
+    cells = dict(zip(COLUMNS, csv_cells(row), strict=True))
+    return [cells["value"], cells["baseline_value"], cells["change_from_baseline"]]
+
+
+def test_csv_cells_round_to_the_measures_decimals_and_write_grades_exactly() -> None:
+    height = ROW.but(value=9.256, baseline_value=-0.001, change_from_baseline=math.nan, note="=1")
+    cells = dict(zip(COLUMNS, csv_cells(height), strict=True))
+    assert (cells["value"], cells["baseline_value"], cells["change_from_baseline"]) == (
+        "9.26",
+        "0.00",  # -0.001 rounds to 0.00, never "-0.00"
+        "",  # not finite: empty, as a missing value
+    )
+    assert (cells["note"], cells["study_day"], cells["read_version"]) == ("'=1", "", "2")
+    assert _numbers(ROW.but(value=-0.004, change_from_baseline=math.inf)) == ["0.00", "", ""]
+    assert _numbers(ROW.but(value=-1.5)) == ["-1.50", "", ""]
+    grade = ROW.but(measure="pfirrmann", unit="grade", grade="3", value=3.0, baseline_value=2.5)
+    cells = dict(zip(COLUMNS, csv_cells(grade), strict=True))
+    assert (cells["value"], cells["baseline_value"]) == ("3", "2.5")  # no registry decimals
+    assert _numbers(grade.but(value=-1.0, baseline_value=0.1 + 0.2)) == [
+        "-1",
+        "0.30000000000000004",  # the shortest exact number, not rounded
+        "",
+    ]
+
+
+def test_the_table_keeps_nullable_number_columns_even_when_all_empty() -> None:
+    table = endpoint_table([ROW.but(read_version=None, visit_day=None)])
+    assert table["baseline_value"].dtype == "Float64" and table["value"].dtype == "Float64"
+    assert table["read_version"].dtype == "Int64" and table["visit_day"].dtype == "Int64"
+    assert table["value"].tolist() == [9.25] and table["read_version"].isna().all()
+
+
+def test_standard_output_gets_the_file_byte_for_byte(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [ROW.but(note="line one\r\nline two"), ROW.but(reader="R2")]
+    assert write_endpoint_rows(rows, tmp_path / "rows.csv") == 2
+    assert write_endpoint_rows(rows, None) == 2
+    with (tmp_path / "rows.csv").open(encoding="utf-8", newline="") as written:
+        expected = written.read()
+    assert "line one\r\nline two" in expected
+    assert capsys.readouterr().out == expected

@@ -307,3 +307,93 @@ def test_the_values_drawn_on_the_film_are_the_command_lines(tmp_path: Path) -> N
             assert f" {shown}" in label.text, (label.text, measure, shown)
             compared += 1
     assert compared == 3 * len(levels)
+
+
+def test_the_workstation_the_store_and_the_batch_name_kept_clicks_alike() -> None:
+    """A film refined but for two corners: the workstation's measures table, the store's rows
+    (what ``export`` writes) and the batch give its rows the same ``corners`` label and the same
+    note naming each corner that kept its click and why."""
+    from napari_spine_endpoints._layer_info import ImageInfo
+    from napari_spine_endpoints._model.placement import CornerLabel
+    from napari_spine_endpoints._model.provenance import CornerRecord
+    from napari_spine_endpoints._model.session import ReadingSession
+    from napari_spine_endpoints._model.store_content import to_read_content
+
+    from imaging.anatomy import Corner, Film, Vertebra
+    from imaging.assist import CornerRefinement, RefinementResult, RefinementStatus
+    from imaging.assist.corners import nested_corners
+    from imaging.calibration import Calibration, CalibrationSource
+    from imaging.geometry import Landmarks
+    from imaging.protocol.loader import load_protocol
+    from imaging.store.measures import content_rows
+    from imaging.store.vocabulary import LandmarkUse
+
+    samples = REPOSITORY / "sample_dicom"
+    corners = pd.read_csv(samples / "landmarks.csv", dtype={"row": float, "col": float})
+    chosen = (corners["subject"] == "DLBP-001") & (corners["visit"] == "baseline")
+    corners = corners[chosen & (corners["film"] == "neutral")]
+    clicks = {
+        (Vertebra(v), Corner(c)): (float(r), float(k))
+        for v, c, r, k in zip(
+            corners["vertebra"], corners["corner"], corners["row"], corners["col"], strict=True
+        )
+    }
+    kept = {
+        (Vertebra.L5, Corner.POSTERIOR_SUPERIOR): RefinementStatus.NO_EDGES,
+        (Vertebra.L4, Corner.ANTERIOR_SUPERIOR): RefinementStatus.LOW_CONFIDENCE,
+    }
+    status = {key: kept.get(key, RefinementStatus.REFINED) for key in clicks}
+    offered = {key: None if key in kept else (p[0] + 0.5, p[1]) for key, p in clicks.items()}
+    used = {key: offered[key] or clicks[key] for key in clicks}
+    calibration = Calibration((0.15, 0.15), CalibrationSource.CALIBRATED, "sample header")
+    image = str(corners["image"].iloc[0])
+
+    protocol = load_protocol()
+    session = ReadingSession(protocol, "reader-a", "DLBP-001", "baseline")
+    placement = session.add_film(ImageInfo("radiograph", image, calibration, film=Film.NEUTRAL))
+    placement.load({CornerLabel(*key): point for key, point in clicks.items()})
+    use = {key: LandmarkUse.CLICK if key in kept else LandmarkUse.REFINED for key in clicks}
+    placement.update(
+        {
+            CornerLabel(*key): (
+                used[key],
+                CornerRecord(use[key], clicks[key], offered[key], 0.9, status[key].value),
+            )
+            for key in clicks
+        }
+    )
+    workstation = session.measures().rows
+    store = content_rows(
+        "DLBP-001", "baseline", "reader-a", None, to_read_content(session), protocol
+    )
+    result = RefinementResult(
+        {
+            key: CornerRefinement(
+                key[0],
+                key[1],
+                clicks[key],
+                offered[key],
+                used[key],
+                0.9,
+                status[key],
+                "",
+                None,
+                None,
+                None,
+            )
+            for key in clicks
+        },
+        4.0,
+        0.5,
+        (0.15, 0.15),
+    )
+    batch = result.film_corners(Landmarks(nested_corners(clicks), Film.NEUTRAL, calibration))
+    note = (
+        "neutral: 2 of 22 corners kept the click: L4 anterior_superior (low_confidence), "
+        "L5 posterior_superior (no_edges)"
+    )
+    assert (batch.corners, batch.note) == ("refined 20/22, click 2", note)
+    for rows in (workstation, store):
+        assert rows is not None
+        height = next(r for r in rows if (r.level, r.measure) == ("L4-L5", "disc_height_mean"))
+        assert (height.corners, height.note) == ("refined 20/22, click 2", note)

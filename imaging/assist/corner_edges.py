@@ -11,7 +11,7 @@ scores the pair (:meth:`EdgeFinder.confidence`, documented on
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -47,6 +47,28 @@ class Edge:
     snr: float
     shape: str = ""
     """What the edge's shape made the fit do (a concave endplate, a double contour), or ""."""
+    inlier_along: FloatArray = field(default_factory=lambda: np.zeros(0))
+    """Positions of the inlier edge points along the line, from ``line.point`` (frame units)."""
+
+    def offset_sd(self, point: FloatArray) -> float:
+        """Standard error of the line's perpendicular position at ``point`` (frame units).
+
+        The straight-line fit's standard error at the abscissa of ``point``:
+        ``s * sqrt(1/n + (u - mean)^2 / Sxx)`` with ``s`` the inliers' residual scatter (n - 2
+        degrees of freedom), so it grows with the film's noise over the edge's contrast and with
+        the extrapolation from the profiles to the corner. Infinite with fewer than 3 inliers.
+        """
+        along = self.inlier_along
+        count = len(along)
+        if count < 3:
+            return math.inf
+        centred = along - along.mean()
+        spread = float(centred @ centred)
+        if spread <= 0:
+            return math.inf
+        scatter = self.line.residual * math.sqrt(count / (count - 2))
+        u = float((point - self.line.point) @ self.line.direction) - float(along.mean())
+        return scatter * math.sqrt(1.0 / count + u * u / spread)
 
 
 class EdgeFinder:
@@ -149,7 +171,10 @@ class EdgeFinder:
         snr = float(np.median(found.step[inliers])) / self.noise if inliers.any() else 0.0
         fraction = float(inliers.sum()) / max(found.stations, 1)
         line = Line(line.point, line.direction, inliers, line.residual)
-        return Edge(line, line.direction, found.stations, snr if fraction > 0 else 0.0, shape)
+        along_line = (found.points[inliers] - line.point) @ line.direction
+        return Edge(
+            line, line.direction, found.stations, snr if fraction > 0 else 0.0, shape, along_line
+        )
 
     def _endplate_shape(
         self,
@@ -201,6 +226,20 @@ class EdgeFinder:
             notes.append("the fit did not settle")
         confidence = min(scores) * angle * convergence
         return float(confidence), "; ".join(notes) or "edges fitted"
+
+
+def corner_covariance(edges: tuple[Edge, Edge], point: FloatArray) -> FloatArray:
+    """Covariance (2 x 2, frame units squared) of the corner where the two edge lines meet.
+
+    Each line's position at the corner is uncertain by :meth:`Edge.offset_sd` along its normal;
+    the intersection ``x`` solves ``[n_endplate; n_wall] x = [c_endplate; c_wall]``, so its
+    covariance is ``M^-1 diag(sd_endplate^2, sd_wall^2) M^-T`` (first-order propagation, the two
+    fits independent).
+    """
+    normals = np.array([[-e.line.direction[1], e.line.direction[0]] for e in edges])
+    variances = np.diag([edge.offset_sd(point) ** 2 for edge in edges])
+    inverse = np.linalg.inv(normals)
+    return np.asarray(inverse @ variances @ inverse.T, dtype=np.float64)
 
 
 def ramp(value: float, low: float, high: float, *, falling: bool = False) -> float:

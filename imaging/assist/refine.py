@@ -28,7 +28,14 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from imaging.anatomy import ROUNDED_CORNER_MM, Corner, Vertebra
-from imaging.assist.corner_edges import CURVED_ENDPLATE, DOUBLE_CONTOUR, Edge, EdgeFinder, ramp
+from imaging.assist.corner_edges import (
+    CURVED_ENDPLATE,
+    DOUBLE_CONTOUR,
+    Edge,
+    EdgeFinder,
+    corner_covariance,
+    ramp,
+)
 from imaging.assist.corner_shape import outline_depth
 from imaging.assist.corners import (
     ENDPLATE_PARTNER,
@@ -257,9 +264,12 @@ class _Refiner:
         used = refined if status is RefinementStatus.REFINED else clicked
         reason = why if status is RefinementStatus.LOW_CONFIDENCE else "edges fitted"
         reason = "; ".join([reason, *shapes])
+        spacing = np.array(self.sampler.spacing)
+        covariance = corner_covariance(edges, corner_point) / np.outer(spacing, spacing)
         return CornerRefinement(
             vertebra, corner, clicked, refined, used, confidence, status, reason,
             moved_px, fit_mm, fit_mm, *lines, definition,
+            (float(covariance[0, 0]), float(covariance[0, 1]), float(covariance[1, 1])),
         )  # fmt: skip
 
     def _definition(

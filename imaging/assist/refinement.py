@@ -8,12 +8,16 @@ a :class:`~imaging.geometry.Landmarks` for measuring.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from types import MappingProxyType
 
 from imaging.anatomy import Corner, Vertebra
 from imaging.assist.corners import CornerKey, Point, nested_corners
+from imaging.endpoints.compute import FilmCorners
+from imaging.endpoints.corner_labels import CLICK, REFINED, corners_label, kept_click_note
 from imaging.geometry.landmarks import Landmarks
 
 INTERSECTION, OUTLINE = "intersection", "outline"
@@ -61,11 +65,24 @@ class CornerRefinement:
     """Which point the corner definition took (:data:`imaging.anatomy.ROUNDED_CORNER_MM`):
     ``intersection`` of the fitted lines, or the bone ``outline`` nearest to it (a rounded
     corner); empty when no point was fitted."""
+    covariance_px: tuple[float, float, float] | None = None
+    """How uncertain the refined point is from the film's noise and edge contrast: its
+    covariance (row-row, row-col, col-col) in pixels squared
+    (:func:`imaging.assist.corner_edges.corner_covariance`); None when no point was fitted."""
 
     @property
     def accepted(self) -> bool:
         """True when the refined point is the one used."""
         return self.status is RefinementStatus.REFINED
+
+    @property
+    def sd_px(self) -> float:
+        """The refined point's standard uncertainty along its least certain direction (pixels;
+        NaN without a covariance)."""
+        if self.covariance_px is None:
+            return float("nan")
+        rr, rc, cc = self.covariance_px
+        return math.sqrt(0.5 * (rr + cc) + math.hypot(0.5 * (rr - cc), rc))
 
 
 @dataclass(frozen=True)
@@ -102,6 +119,35 @@ class RefinementResult:
                 corners[vertebra][corner] = result.used
         return replace(landmarks, corners=corners)
 
+    def film_corners(self, landmarks: Landmarks, note: str = "") -> FilmCorners:
+        """The film as the endpoint pipeline measures it: the used positions
+        (:meth:`apply_to`), the ``corners`` label (``refined 21/22, click 1``), a note naming
+        each corner that kept its click and why (after ``note``), and the accepted corners'
+        covariances (a ROM too uncertain to give is then empty with the reason).
+
+        Raises :class:`~imaging.errors.LandmarkError` when the used positions are not
+        anatomically possible.
+        """
+        tried = [
+            (
+                f"{r.vertebra.value} {r.corner.value}",
+                REFINED if r.accepted else CLICK,
+                r.status.value,
+            )
+            for r in self
+        ]
+        covariances = {
+            (r.vertebra, r.corner): r.covariance_px
+            for r in self
+            if r.accepted and r.covariance_px is not None
+        }
+        return FilmCorners(
+            self.apply_to(landmarks),
+            corners_label(use for _, use, _ in tried),
+            "; ".join(n for n in (note, kept_click_note(landmarks.film.value, tried)) if n),
+            MappingProxyType(covariances),
+        )
+
     def refined(self) -> dict[Vertebra, dict[Corner, Point]]:
         """Refined positions only where one is offered (for display)."""
         return nested_corners(
@@ -127,6 +173,7 @@ class RefinementResult:
                     "moved_mm": None if r.moved_mm is None else round(r.moved_mm, 3),
                     "status": r.status.value,
                     "definition": r.definition,
+                    "sd_px": None if r.covariance_px is None else round(r.sd_px, 3),
                     "reason": r.reason,
                 }
             )

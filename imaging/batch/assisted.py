@@ -36,13 +36,10 @@ from typing import TYPE_CHECKING
 from imaging.anatomy import DiscLevel, Film
 from imaging.batch.open_film import OpenedFilm
 from imaging.endpoints import (
-    CLICK,
     PAIR_FILM,
-    REFINED,
     TRACKED,
     EndpointRow,
     FilmCorners,
-    corners_label,
 )
 from imaging.errors import LandmarkError, SpineEndpointsError
 
@@ -112,7 +109,7 @@ def refine_film(read: ReadFilm, options: AssistOptions, fail: Fail) -> ReadFilm:
         fail(read.path, f"not refined: {error}; the clicks of the {name} film are measured")
         return read
     try:
-        refined = result.apply_to(landmarks)
+        film = result.film_corners(landmarks, read.film.note)
     except LandmarkError as error:
         fail(
             read.path,
@@ -120,16 +117,7 @@ def refine_film(read: ReadFilm, options: AssistOptions, fail: Fail) -> ReadFilm:
             f"({error.reason}); the clicks are measured",
         )
         return read
-    kept = [
-        f"{r.vertebra.value} {r.corner.value} ({r.status.value})" for r in result if not r.accepted
-    ]
-    note = (
-        f"{name}: {len(kept)} of {len(result)} corners kept the click: {', '.join(kept)}"
-        if kept
-        else ""
-    )
-    label = corners_label(REFINED if r.accepted else CLICK for r in result)
-    return replace(read, film=FilmCorners(refined, label, _join(read.film.note, note)))
+    return replace(read, film=film)
 
 
 @dataclass

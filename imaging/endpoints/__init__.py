@@ -23,6 +23,7 @@ from imaging.endpoints.corner_labels import (
     REFINED,
     TRACKED,
     corners_label,
+    kept_click_note,
     pair_label,
 )
 from imaging.endpoints.rows import COLUMNS, GRADE_UNIT, EndpointRow, visit_sort_key
@@ -48,6 +49,7 @@ __all__ = [
     "corners_label",
     "endpoint_rows",
     "endpoint_table",
+    "kept_click_note",
     "measure_film",
     "measure_pair",
     "pair_label",

@@ -25,12 +25,13 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from imaging import __version__
 from imaging.anatomy import DiscLevel, Film
 from imaging.endpoints.corner_labels import CLICK, TRACKED, pair_label
+from imaging.endpoints.rom_uncertainty import uncertain_rom
 from imaging.endpoints.rows import GRADE_UNIT, EndpointRow, order_in_read
 from imaging.endpoints.rules import MeasureRules
 from imaging.errors import LandmarkError
@@ -38,7 +39,8 @@ from imaging.geometry.discs import range_of_motion
 from imaging.geometry.film import FilmGeometry, film_geometry
 from imaging.geometry.height_loss import HeightLossRule
 from imaging.geometry.instability import InstabilityCriteria
-from imaging.geometry.landmarks import Landmarks
+from imaging.geometry.landmarks import CornerKey, Landmarks
+from imaging.geometry.uncertainty import Covariance
 from imaging.measures import MEASURES, MOTION_MEASURES, PAIR_FILM
 
 ROM_SOURCES: Mapping[str, str] = MappingProxyType(
@@ -62,6 +64,9 @@ class FilmCorners:
     (:func:`~imaging.endpoints.corner_labels.corners_label`)."""
     note: str = ""
     """Appended to the ``note`` of the film's rows (and of its pair's rows)."""
+    covariances: Mapping[CornerKey, Covariance] = field(default_factory=dict)
+    """Refined corners' covariance in pixels squared (from the film's noise and edge contrast):
+    a ROM too uncertain to give is empty with the reason (:mod:`.rom_uncertainty`)."""
 
 
 @dataclass(frozen=True)
@@ -130,9 +135,12 @@ def endpoint_rows(read: StudyRead, rules: MeasureRules) -> list[EndpointRow]:
     if flexion is not None and extension is not None:
         method = pair_label(flexion.corners, extension.corners)
         note = "; ".join(n for n in (flexion.note, extension.note) if n)
+        both = (*geometry[Film.FLEXION].levels, *geometry[Film.EXTENSION].levels)
+        levels = tuple(level for level in DiscLevel if level in both)
         pair = measure_pair(
             flexion.landmarks, extension.landmarks, rules.instability_criteria(),
             (geometry[Film.FLEXION], geometry[Film.EXTENSION]),
+            uncertain_rom(flexion, extension, levels),
         )  # fmt: skip
         made.extend((row, method, note) for row in pair)
     elif flexion is not None or extension is not None:
@@ -245,12 +253,14 @@ def measure_pair(
     extension: Landmarks,
     criteria: InstabilityCriteria | None,
     geometries: tuple[FilmGeometry, FilmGeometry] | None = None,
+    uncertain: Mapping[tuple[DiscLevel, str], str] | None = None,
 ) -> list[EndpointRow]:
     """Angular and translation ROM and the instability flag of every level of a film pair.
 
     ``criteria`` None (the protocol sets no instability threshold) leaves ``unstable`` empty.
     ``geometries``: the two films' :func:`~imaging.geometry.film.film_geometry`, when already
     computed (the angles and translations do not depend on the height-loss rule).
+    ``uncertain``: (level, ROM measure) -> why that value is too uncertain to give (empty).
     """
     if flexion.film is not Film.FLEXION or extension.film is not Film.EXTENSION:
         raise ValueError(
@@ -306,6 +316,8 @@ def measure_pair(
                 rom, note = math.nan, "missing " + ", ".join(missing)
             elif millimetres and uncalibrated:
                 rom, note = math.nan, uncalibrated
+            elif (level, measure) in (uncertain or {}):
+                rom, note = math.nan, (uncertain or {})[(level, measure)]
             elif not math.isfinite(rom):
                 note = "not computable: an endplate has zero depth"
             values[measure] = rom

@@ -24,6 +24,7 @@ from imaging.endpoints import (
     StudyRead,
     corners_label,
     endpoint_rows,
+    kept_click_note,
 )
 from imaging.errors import LandmarkError, ReadImmutableError, SpineEndpointsError, StoreError
 from imaging.geometry.landmarks import Landmarks
@@ -125,11 +126,12 @@ def content_rows(
     corners lie on an image without a stored film (reads stored before films were kept: their
     stored measures stand)."""
     by_image: dict[str, dict[Vertebra, dict[Corner, tuple[float, float]]]] = {}
-    uses: dict[str, list[str]] = {}
+    uses: dict[str, list[tuple[str, str, str | None]]] = {}
     for point in content.landmarks.values():
         placed = by_image.setdefault(point.image, {}).setdefault(Vertebra(point.vertebra), {})
         placed[Corner(point.corner)] = (point.row, point.col)
-        uses.setdefault(point.image, []).append(str(point.used))
+        use = (f"{point.vertebra} {point.corner}", str(point.used), point.refinement_status)
+        uses.setdefault(point.image, []).append(use)
     if any(image not in content.films for image in by_image):
         return None
     films = []
@@ -146,7 +148,8 @@ def content_rows(
                 f"measured: {error.reason}",
                 fix="Correct the corners before submitting.",
             ) from error
-        films.append(FilmCorners(landmarks, corners_label(uses[image])))
+        label = corners_label(use for _, use, _ in uses[image])
+        films.append(FilmCorners(landmarks, label, kept_click_note(record.film, uses[image])))
     grades = tuple(
         Grade(level, item, code, grade_score(protocol, item, code))
         for (level, item), code in sorted(content.grades.items())

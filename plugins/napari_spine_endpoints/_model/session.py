@@ -26,6 +26,7 @@ from imaging.endpoints import (
     StudyRead,
     corners_label,
     endpoint_rows,
+    kept_click_note,
 )
 from imaging.errors import LandmarkError
 from imaging.geometry.landmarks import Landmarks
@@ -195,8 +196,12 @@ class ReadingSession(Observable):
             except LandmarkError as error:
                 errors[film.value] = str(error)
                 continue
-            obtained = corners_label(record.used for record in placement.records.values())
-            films.append(FilmCorners(landmarks, obtained))
+            uses = [
+                (f"{label.vertebra.value} {label.corner.value}", str(record.used), record.status)
+                for label, record in placement.records.items()
+            ]
+            obtained = corners_label(use for _, use, _ in uses)
+            films.append(FilmCorners(landmarks, obtained, kept_click_note(film.value, uses)))
         grades = (
             ()
             if self.grades is None
