@@ -2,9 +2,9 @@
 
 The text of each value is the measures table's own cell (:class:`._model.measures.MeasureGrid`,
 made from :func:`imaging.endpoints.endpoint_rows`), so the film and the table never disagree; this
-module only chooses the cells and where to put them. A label sits in front of the disc (on the
-anterior side, in the soft tissue, off the disc space and the vertebral bodies), one disc depth
-ahead of the anterior wall. Pure geometry on (row, col) pixels; no Qt.
+module only chooses the cells and where to put them. A label starts a third of a disc depth in
+front of the disc (on the anterior side, in the soft tissue, off the disc space and the vertebral
+bodies) and runs away from the spine. Pure geometry on (row, col) pixels; no Qt.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ ON_IMAGE_MEASURES: tuple[tuple[str, str], ...] = (
 )
 """(measure, prefix) drawn next to a disc, in order: mean height, height loss, segmental angle."""
 
-LABEL_OFFSET_DEPTHS = 1.0
-"""How far in front of the disc's anterior edge a label is anchored, in disc depths."""
+LABEL_OFFSET_DEPTHS = 0.35
+"""How far in front of the disc's anterior edge a label starts, in disc depths."""
 
 _UNIT_TEXT = {"deg": "\N{DEGREE SIGN}", "%": " %", "mm": " mm"}
 
@@ -39,6 +39,9 @@ class LevelLabel:
     level: str
     position: Point
     text: str
+    runs_left: bool = False
+    """The text runs toward smaller columns (anterior is on the film's left): it ends at
+    ``position``; otherwise it starts there."""
 
 
 def label_text(grid: MeasureGrid, level: str) -> str:
@@ -65,15 +68,15 @@ def level_labels(
     labels = []
     for name in levels:
         text = label_text(grid, name)
-        where = _anchor(positions, DiscLevel(name))
-        if text and where is not None:
-            labels.append(LevelLabel(name, where, text))
+        found = _anchor(positions, DiscLevel(name))
+        if text and found is not None:
+            labels.append(LevelLabel(name, found[0], text, found[1]))
     return labels
 
 
-def _anchor(positions: Mapping[CornerLabel, Point], level: DiscLevel) -> Point | None:
-    """One disc depth in front of the middle of the disc's anterior edge; None when a corner of
-    the disc is missing."""
+def _anchor(positions: Mapping[CornerLabel, Point], level: DiscLevel) -> tuple[Point, bool] | None:
+    """Where the label starts, in front of the middle of the disc's anterior edge, and whether
+    anterior is toward smaller columns; None when a corner of the disc is missing."""
     upper, lower = level.upper_vertebra, level.lower_vertebra
     corners = [
         positions.get(CornerLabel(upper, Corner.ANTERIOR_INFERIOR)),
@@ -87,4 +90,5 @@ def _anchor(positions: Mapping[CornerLabel, Point], level: DiscLevel) -> Point |
     front = ((a1[0] + a2[0]) / 2.0, (a1[1] + a2[1]) / 2.0)
     back = ((p1[0] + p2[0]) / 2.0, (p1[1] + p2[1]) / 2.0)
     k = LABEL_OFFSET_DEPTHS
-    return (front[0] + k * (front[0] - back[0]), front[1] + k * (front[1] - back[1]))
+    start = (front[0] + k * (front[0] - back[0]), front[1] + k * (front[1] - back[1]))
+    return start, front[1] < back[1]

@@ -89,6 +89,9 @@ class MeasureLabels:
         if shown != list(texts) or not np.array_equal(layer.data, data):
             layer.data = data
             layer.features = {"text": texts}
+        anchor = "upper_right" if labels and labels[0].runs_left else "upper_left"  # off the spine
+        if layer.text.anchor != anchor:
+            layer.text.anchor = anchor
         layer.visible = self.shown and self._film_visible(layer)
 
     def _make_layer(self, film: Film) -> Points:
