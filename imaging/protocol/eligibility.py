@@ -130,16 +130,15 @@ class _SubjectData:
         self._measured = _records(measures, "measure")
 
     def grade(self, item: str, level: str) -> tuple[str | None, str]:
-        """The consolidated grade code and who gave it, or (None, why not)."""
+        """(The consolidated grade code, ''), or (None, why not)."""
         rows = [r for r in self._graded.get((item, level), []) if _text(r.get("code"))]
         if not rows:
             return None, f"{level} {item}: not graded"
         if any(r.get("role") == "adjudicator" for r in rows):
             rows = [r for r in rows if r.get("role") == "adjudicator"]
         codes = sorted({_text(r["code"]) for r in rows})
-        readers = ", ".join(sorted({_text(r.get("reader")) for r in rows}))
         if len(codes) == 1:
-            return codes[0], readers
+            return codes[0], ""
         opinions = ", ".join(f"{_text(r.get('reader'))}: {_text(r['code'])}" for r in rows)
         return None, f"{level} {item}: readers disagree ({opinions}); adjudication needed"
 
@@ -374,7 +373,7 @@ def _subject_verdict(results: Sequence[RuleResult]) -> tuple[SubjectVerdict, str
         return SubjectVerdict.NOT_ELIGIBLE, "fails " + ", ".join(failed)
     undecided = [r for r in results if r.verdict is not Verdict.PASS]
     if undecided:
-        named = "; ".join(f"{r.rule_id} ({r.reason})" if r.reason else r.rule_id for r in undecided)
+        named = "; ".join(f"{r.rule_id} ({r.reason})" for r in undecided)  # never without one
         return SubjectVerdict.PENDING, f"undecided: {named}"
     return SubjectVerdict.ELIGIBLE, "meets every imaging criterion"
 

@@ -18,7 +18,7 @@ from imaging.endpoints.msasss import corner_scores, msasss_scores, segment_label
 from imaging.protocol.model import CASE_SITE, Protocol, RigidityRule
 
 GradeOf = Callable[[str, str], tuple[str | None, str]]
-"""(item, level) -> (the consolidated code, who gave it) or (None, why not)."""
+"""(item, level) -> (the consolidated code, '') or (None, why not)."""
 
 
 def rigidity_condition(

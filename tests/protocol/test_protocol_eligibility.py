@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -15,6 +16,7 @@ from imaging.protocol import (
     load_protocol,
 )
 from imaging.protocol.eligibility import GRADE_COLUMNS, RuleResult, split_grades
+from imaging.protocol.loader import DEFAULT_PROTOCOL
 
 LEVELS = ("L1-L2", "L2-L3", "L3-L4", "L4-L5", "L5-S1")
 
@@ -488,4 +490,71 @@ def test_a_readers_repeated_values_count_once_in_the_mean() -> None:
                        ("neutral", "R2", 24.0, "primary")])  # fmt: skip
     assert rule.values == (
         "L4-L5 height_loss_vs_adjacent_pct 22.00 % (mean of 2 readers, neutral film)"
+    )
+
+
+def test_an_all_of_rule_over_two_levels_names_each_missing_grade(tmp_path: Path) -> None:
+    # pfirrmann_target over L3-L4 and L4-L5, every level required; height loss at either level.
+    text = DEFAULT_PROTOCOL.read_text(encoding="utf-8")
+    for old, new in (
+        ('levels = ["L4-L5"]\nvalues = [3, 4, 5]', 'levels = ["L3-L4", "L4-L5"]\nmatch = "all"\n'
+                                                   "values = [3, 4, 5]"),
+        ('"height_loss_vs_adjacent_pct"\nlevels = "target"',
+         '"height_loss_vs_adjacent_pct"\nlevels = ["L3-L4", "L4-L5"]'),
+    ):  # fmt: skip
+        assert old in text
+        text = text.replace(old, new, 1)
+    (tmp_path / "protocol.toml").write_text(text, encoding="utf-8")
+    l34 = {"visit": "baseline", "level": "L3-L4", "item": "pfirrmann", "reader": "R1"}
+    # C: L4-L5 Pfirrmann an empty cell (NaN), spondylitis not recorded, L4-L5 angle not measured
+    c_grades = [
+        {**r, "code": math.nan} if r["item"] == "pfirrmann" else r
+        for r in grades("C", "", "I", "0") if r["item"] != "spondylitis"
+    ]  # fmt: skip
+    grade_rows = [
+        *grades("A", "4", "I", "0"), {**l34, "subject": "A", "code": "3"},
+        *grades("B", "4", "I", "0"), {**l34, "subject": "B", "code": "2"}, *c_grades,
+    ]  # fmt: skip
+    measure_rows = [
+        *measures("A", 25.0, 1.0, 5.0), *measures("B", 25.0, 3.5, 20.0),
+        *[r for r in measures("C", 25.0, 1.0, 5.0)
+          if (r["level"], r["measure"]) != ("L4-L5", "angular_rom")],
+    ]  # fmt: skip
+    results = evaluate_eligibility(
+        load_protocol(tmp_path / "protocol.toml"),
+        pd.DataFrame(grade_rows),
+        pd.DataFrame(measure_rows),
+    )
+    table = eligibility_table(results).set_index(["subject", "rule"])
+    decided = [(s, r, *table.loc[(s, r), ["verdict", "values", "reason"]]) for s, r in (
+        ("A", "pfirrmann_target"), ("B", "pfirrmann_target"), ("C", "pfirrmann_target"),
+        ("A", "height_loss_target"), ("C", "spondylitis_or_fracture"),
+    )]  # fmt: skip
+    assert decided == [
+        ("A", "pfirrmann_target", "pass", "L3-L4 pfirrmann 3; L4-L5 pfirrmann 4",
+         "all of the grades in [3, 4, 5]: met everywhere"),
+        ("B", "pfirrmann_target", "fail", "L3-L4 pfirrmann 2; L4-L5 pfirrmann 4",
+         "all of the grades in [3, 4, 5]: not met everywhere"),
+        ("C", "pfirrmann_target", "not evaluable", "",
+         "L3-L4 pfirrmann: not graded; L4-L5 pfirrmann: not graded"),
+        # L3-L4 not measured: L4-L5 still decides (any of the two levels)
+        ("A", "height_loss_target", "pass",
+         "L4-L5 height_loss_vs_adjacent_pct 25.00 % (neutral film)",
+         "height_loss_vs_adjacent_pct >= 20 %: met"),
+        # a finding not recorded adds no value; the one recorded is listed
+        ("C", "spondylitis_or_fracture", "not evaluable", "spine vertebral_fracture no",
+         "spine spondylitis: not recorded"),
+    ]  # fmt: skip
+    instability = table.loc[("C", "dynamic_instability")]
+    assert instability["verdict"] == "not evaluable"
+    assert "; L4-L5 translation ROM 1.00 mm; L5-S1" in instability["values"]  # the angle unknown
+    assert instability["reason"] == "L4-L5 angular_rom: not measured on the flexion-extension film"
+    subjects = {s.subject: (s.verdict.value, s.reason) for s in results}
+    assert subjects["A"] == ("eligible", "meets every imaging criterion")
+    assert subjects["B"] == ("not eligible", "fails pfirrmann_target, dynamic_instability")
+    assert subjects["C"] == (
+        "pending",
+        "undecided: pfirrmann_target (L3-L4 pfirrmann: not graded; L4-L5 pfirrmann: not graded); "
+        "dynamic_instability (L4-L5 angular_rom: not measured on the flexion-extension film); "
+        "spondylitis_or_fracture (spine spondylitis: not recorded)",
     )
