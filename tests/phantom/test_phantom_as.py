@@ -21,7 +21,7 @@ from imaging.phantom.as_truth import complete_rigidity, msasss_totals, new_synde
 AS_SAMPLES = Path(__file__).resolve().parents[2] / "sample_dicom_as"
 
 
-def _along(pixels: np.ndarray, a: tuple[float, float], b: tuple[float, float]) -> float:
+def _along(pixels: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     """Mean stored value on the middle third of the segment from ``a`` to ``b`` (pixels)."""
     t = np.linspace(1 / 3, 2 / 3, 9)
     rows = np.rint(a[0] + t * (b[0] - a[0])).astype(int)

@@ -15,6 +15,7 @@ from napari_spine_endpoints._model.hanging import Step, first_step
 from napari_spine_endpoints._qt.context import ReadingContext, context_for
 from napari_spine_endpoints._qt.grades import GradesWidget
 from napari_spine_endpoints._qt.landmarks import LandmarksWidget
+from napari_spine_endpoints._qt.scoring import ScoringWidget
 from napari_spine_endpoints._qt.summary_action import write_read_summary
 from napari_spine_endpoints._qt.window_level import WindowLevelWidget
 from napari_spine_endpoints._qt.worklist import WorklistWidget
@@ -34,6 +35,8 @@ class WorkstationWidget(QWidget):
         self.tabs.addTab(self.worklist, "Worklist")
         self.tabs.addTab(self.landmarks, "Landmarks")
         self.tabs.addTab(self.grades, "Grades")
+        self.scoring = ScoringWidget(napari_viewer)  # AS: joints and corners step by step
+        self.tabs.addTab(self.scoring, "Scoring")
         self.tabs.addTab(self.window_level, "Window")
         self.status = QLabel()
         self.status.setWordWrap(True)

@@ -1,0 +1,236 @@
+"""Scoring tab of the AS protocol: joint by joint, corner by corner, on the film of each site.
+
+A thin view of :class:`~napari_spine_endpoints._model.scoring.GuidedScoring`: the current site is
+ringed on its film (the film shown, the others hidden), each score's definition and drawn example
+are listed with its key, and the keys score (digits), say the site cannot be scored (X, with the
+reason typed here) or go back (B). A click on the film places the current site. While scoring no
+layer is selected, so the keys reach the viewer (napari binds digits to the modes of a selected
+layer). Grades go into the read's grade form: drafts, submit and the store are the workstation's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from napari.layers import Image
+from qtpy.QtCore import QTimer
+from qtpy.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from napari_spine_endpoints._layer_info import ImageInfo
+from napari_spine_endpoints._model.scoring import (
+    FilmShape,
+    GuidedScoring,
+    assign_views,
+    has_guided_scoring,
+)
+from napari_spine_endpoints._qt.context import ReadingContext, context_for
+from napari_spine_endpoints._qt.scoring_examples import example
+
+SCORE_KEYS = ("0", "1", "2", "3", "4")
+CANNOT_SCORE_KEY, BACK_KEY = "X", "B"
+HIGHLIGHT = "scoring site"
+DEFAULT_REASON = "hidden by the shoulders"
+
+
+class ScoringWidget(QWidget):
+    """Step-by-step scoring of the open read's joints and corners."""
+
+    def __init__(self, napari_viewer: Any) -> None:
+        super().__init__()
+        self.viewer = napari_viewer
+        self.context: ReadingContext = context_for(napari_viewer)
+        self.scoring: GuidedScoring | None = None
+        self.films: dict[str, Image] = {}
+        self.highlight: Any = None
+        self.step = QLabel()
+        self.step.setWordWrap(True)
+        self.definitions = QGridLayout()
+        self.reason = QLineEdit(DEFAULT_REASON)
+        self.modality = QComboBox()
+        self.modality.addItems(["xray", "ct"])
+        self.modality.currentTextChanged.connect(self._on_modality)
+        cannot = QPushButton(f"Cannot score ({CANNOT_SCORE_KEY})")
+        cannot.clicked.connect(self.cannot_score)
+        back = QPushButton(f"Back ({BACK_KEY})")
+        back.clicked.connect(self.back)
+        swap = QPushButton("Swap cervical / lumbar films")
+        swap.clicked.connect(self.swap_spine_films)
+        row = QHBoxLayout()
+        for button in (back, cannot):
+            row.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.step)
+        layout.addLayout(self.definitions)
+        layout.addWidget(QLabel("Reason a site cannot be scored:"))
+        layout.addWidget(self.reason)
+        layout.addLayout(row)
+        layout.addWidget(QLabel("Joint grades given on:"))
+        layout.addWidget(self.modality)
+        layout.addWidget(swap)
+        layout.addStretch(1)
+        for key in SCORE_KEYS:
+            self.viewer.bind_key(key, _handler(lambda k=key: self.score_key(k)), overwrite=True)
+        self.viewer.bind_key(CANNOT_SCORE_KEY, _handler(self.cannot_score), overwrite=True)
+        self.viewer.bind_key(BACK_KEY, _handler(self.back), overwrite=True)
+        self.viewer.mouse_drag_callbacks.append(self._on_mouse)
+        self.viewer.layers.events.inserted.connect(self._on_inserted)
+        self.viewer.layers.events.removed.connect(self._on_inserted)  # a replaced case's films
+        self.context.session_replaced.connect(self._on_session)
+        self.context.watch(self)
+        self._on_session()
+
+    # --- the reader's actions ------------------------------------------------------------------
+    def score_key(self, key: str) -> None:
+        """Score the current site with the grade of ``key`` (ignored when it is none)."""
+        scoring = self.scoring
+        if scoring is None or not self.context.lifecycle.editable:
+            return
+        code = scoring.keys().get(key.upper())
+        if code is not None:
+            scoring.score(code)
+
+    def cannot_score(self) -> None:
+        if self.scoring is not None and self.context.lifecycle.editable:
+            self.scoring.cannot_score(self.reason.text() or DEFAULT_REASON)
+
+    def back(self) -> None:
+        if self.scoring is not None:
+            self.scoring.back()
+
+    def swap_spine_films(self) -> None:
+        cervical, lumbar = self.films.get("lateral_cervical"), self.films.get("lateral_lumbar")
+        if cervical is not None and lumbar is not None:
+            self.films["lateral_cervical"], self.films["lateral_lumbar"] = lumbar, cervical
+            self._show()
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt)
+        """The tab chosen: hang the current site's film."""
+        super().showEvent(event)
+        if self.scoring is not None:
+            self._assign_films()
+            self._show()
+
+    # --- model -> view -------------------------------------------------------------------------
+    def _on_session(self) -> None:
+        session = self.context.session
+        form = None if session is None else session.grades
+        self.scoring = (
+            GuidedScoring(form) if form is not None and has_guided_scoring(form) else None
+        )
+        self.films = {}
+        if self.scoring is not None:
+            self.scoring.subscribe(self._show)
+            self._assign_films()
+        self._show()
+
+    def _on_inserted(self, event: Any) -> None:
+        if self.scoring is not None and isinstance(event.value, Image):
+            self._assign_films()
+            QTimer.singleShot(0, self._show)
+
+    def _assign_films(self) -> None:
+        shapes, layers = [], {}
+        for layer in self.viewer.layers:
+            info = ImageInfo.from_metadata(layer.metadata)
+            if info is None or info.kind != "radiograph" or not self.context.same_case(info):
+                continue
+            spacing = info.calibration.pixel_spacing
+            height = None if spacing is None else float(layer.data.shape[0]) * spacing[0]
+            shapes.append(FilmShape(layer.name, info.patient_orientation, height))
+            layers[layer.name] = layer
+        self.films = {view: layers[key] for view, key in assign_views(shapes).items()}
+
+    def _show(self) -> None:
+        scoring = self.scoring
+        self._clear_definitions()
+        if scoring is None:
+            self.step.setText("No guided scoring in this protocol (joints and corners only).")
+            self._ring(None, None)
+            return
+        step = scoring.current
+        film = self.films.get(step.view or "")
+        where = step.view.replace("_", " ") + " film" if step.view else "once per case"
+        state = "all scored: submit with Control-Shift-Enter" if scoring.done else ""
+        self.step.setText(
+            f"Step {scoring.index + 1}/{len(scoring.steps)}: {step.site} ({step.item}), "
+            f"{where}{'' if film is not None or not step.view else ' (not open)'}. {state}"
+        )
+        given = scoring.form.values.get((step.site, step.item))
+        site_kind = scoring.form.scale_of(step.item).site
+        for row, (key, code) in enumerate(scoring.keys().items()):
+            grade = scoring.form.scale_of(step.item).grade(code)
+            pixmap = example(site_kind, code)
+            picture = QLabel()
+            if pixmap is not None:
+                picture.setPixmap(pixmap)
+            mark = "> " if code == given else ""
+            text = QLabel(f"{mark}{key}: {grade.label} - {grade.meaning}")
+            text.setWordWrap(True)
+            self.definitions.addWidget(picture, row, 0)
+            self.definitions.addWidget(text, row, 1)
+        if film is not None:
+            for view, layer in self.films.items():
+                layer.visible = view == step.view
+        self._ring(film, scoring.position())
+        self.viewer.layers.selection.clear()  # digits to the viewer, not a layer's modes
+
+    def _clear_definitions(self) -> None:
+        while self.definitions.count():
+            item = self.definitions.takeAt(0)
+            widget = None if item is None else item.widget()
+            if widget is not None:
+                widget.deleteLater()
+
+    def _ring(self, film: Image | None, position: tuple[float, float] | None) -> None:
+        """Ring the current site on ``film`` (hidden when its place is not known)."""
+        if film is None:
+            if self.highlight is not None:
+                self.highlight.visible = False
+            return
+        size = max(12.0, float(max(film.data.shape[:2])) / 25.0)
+        if self.highlight is None or self.highlight not in self.viewer.layers:
+            self.highlight = self.viewer.add_points(
+                np.empty((0, 2)), ndim=2, name=HIGHLIGHT, symbol="ring", size=size,
+                face_color="yellow", border_color="yellow", opacity=0.9,
+            )  # fmt: skip
+        self.highlight.scale, self.highlight.translate = film.scale, film.translate
+        self.highlight.units = film.units
+        self.highlight.data = np.empty((0, 2)) if position is None else np.array([position])
+        self.highlight.visible = position is not None
+
+    def _on_modality(self, text: str) -> None:
+        if self.scoring is not None:
+            self.scoring.modality = text
+
+    def _on_mouse(self, viewer: Any, event: Any) -> Any:
+        """A click (no drag) on the current site's film places the site."""
+        scoring = self.scoring
+        film = None if scoring is None else self.films.get(scoring.current.view or "")
+        active = viewer.layers.selection.active
+        if scoring is None or film is None or not (active is None or isinstance(active, Image)):
+            return  # a click meant for another layer (its points, shapes ...)
+        dragged = False
+        yield
+        while event.type == "mouse_move":
+            dragged = True
+            yield
+        if not dragged:
+            row, col = np.asarray(film.world_to_data(event.position), dtype=float)[-2:]
+            scoring.place((float(row), float(col)))
+
+
+def _handler(action: Any) -> Any:
+    def handler(_viewer: Any) -> None:
+        action()
+
+    return handler
