@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import fields
 
 import numpy as np
 import pytest
@@ -459,13 +460,17 @@ def test_many_levels_are_measured_in_blocks_with_the_same_values() -> None:
     spacing = rng.uniform(0.1, 0.3, (count, 2))
     facing = rng.choice([-1.0, 1.0], count)
     whole = disc_measures(ua, up, la, lp, spacing, facing)
+    own_facing = disc_measures(ua, up, la, lp, spacing)  # each disc's facing from its corners
     assert whole.segmental_angle.shape == (count,)
     for i in (0, BLOCK - 1, BLOCK, count - 1):
         one = disc_measures(ua[i], up[i], la[i], lp[i], spacing[i], facing[i])
-        assert whole.heights.middle[i] == pytest.approx(one.heights.middle[0])
-        assert whole.heights.index[i] == pytest.approx(one.heights.index[0])
+        for name in [f.name for f in fields(DiscHeights)]:  # every height, bisector ones too
+            assert getattr(whole.heights, name)[i] == pytest.approx(getattr(one.heights, name)[0])
         assert whole.segmental_angle[i] == pytest.approx(one.segmental_angle[0])
+        assert whole.translation.distance[i] == pytest.approx(one.translation.distance[0])
         assert whole.translation.pct_depth[i] == pytest.approx(one.translation.pct_depth[0])
+        alone = disc_measures(ua[i], up[i], la[i], lp[i], spacing[i])
+        assert own_facing.segmental_angle[i] == pytest.approx(alone.segmental_angle[0])
 
 
 def test_many_levels_in_blocks_with_shared_corner_spacing_and_facing() -> None:
