@@ -39,7 +39,7 @@ from imaging.batch.model import Failure, FileDigest, StudyResult
 from imaging.batch.plan import plan_batch
 from imaging.batch.progress import Progress, SilentProgress
 from imaging.batch.results import ResultStore
-from imaging.batch.sources import store_resolutions
+from imaging.batch.sources import store_resolutions, write_store_signatures
 from imaging.batch.tables import CornerWriter, EndpointWriter, write_failures
 from imaging.batch.task import StudyTask, run_study
 from imaging.protocol.adjudication import Resolution
@@ -166,6 +166,8 @@ def _run(
     resolutions = None  # the store's double-read cases: their endpoint is made of both reads
     if options.store_url is not None and protocol.reading_design.double:
         resolutions = store_resolutions(options.store_url, protocol)
+    if options.store_url is not None:  # who signed which read version: shown by the report
+        write_store_signatures(options.store_url, out)
     # The studies in output order; the tasks themselves are dropped as they finish.
     studies = [(task.study_id, task.subject, task.visit) for task in plan.tasks]
     plan_failures, inputs = plan.failures, plan.inputs

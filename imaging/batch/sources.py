@@ -239,6 +239,19 @@ def from_store(
     return sets, grades, treated
 
 
+def write_store_signatures(url: str, folder: Path) -> int:
+    """Every read signature of the store (:func:`imaging.store.signatures.signature_frame`)
+    beside the batch's endpoint table, where the report shows them; returns how many."""
+    from imaging.endpoints.table import write_frame
+    from imaging.store import ReadStore
+    from imaging.store.signatures import signature_frame, signatures_path
+
+    with ReadStore(url) as store, store.reading() as session:
+        frame = signature_frame(session)
+    write_frame(frame, signatures_path(folder / "endpoints.csv"))
+    return len(frame)
+
+
 def store_resolutions(url: str, protocol: Protocol) -> dict[tuple[str, str], Resolution]:
     """(subject, visit) -> how the store's double-read case makes its endpoint (its readers,
     triggers and submitted adjudication); empty unless the protocol reads each case twice."""

@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from imaging.endpoints.table import write_frame
     from imaging.protocol.loader import load_protocol
     from imaging.store.export import stored_rows
-    from imaging.store.signatures import signature_frame
+    from imaging.store.signatures import signature_frame, signatures_path
     from imaging.store.store import ReadStore
 
     protocol = load_protocol(args.protocol)
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     write_endpoint_rows(rows, args.out)
     subjects = len({row.subject for row in rows})
     print(f"{args.out}: {len(rows)} rows, {subjects} subjects (protocol {protocol.id})")
-    signed = args.out.with_name(f"{args.out.stem}.signatures.csv")
+    signed = signatures_path(args.out)
     write_frame(signatures, signed)
     print(f"{signed}: {len(signatures)} signatures")
     return 0

@@ -23,6 +23,7 @@ from imaging.report.drift import drift_section, load_drift
 from imaging.report.page import render
 from imaging.report.progression import progression_section
 from imaging.report.shift_section import shift_section
+from imaging.report.signatures import load_signatures, signatures_section
 from imaging.report.subject_pages import subject_index, write_subject_pages
 from imaging.report.waterfall import individual_section
 
@@ -73,6 +74,7 @@ def write_delivery(out_dir: str | Path, path: str | Path | None = None) -> Deliv
         shift_section(data),
         individual_section(data, agreement),  # changes against the SDC of agreement.csv
         progression_section(data, agreement),  # mSASSS (AS protocol), when the table has it
+        signatures_section(load_signatures(out_dir)),  # endpoints.signatures.csv (store reads)
     ]
     target = Path(path) if path is not None else Path(out_dir) / "report.html"
     pages = write_subject_pages(data, out_dir)

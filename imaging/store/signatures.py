@@ -17,6 +17,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -43,8 +44,16 @@ CANONICAL = "v1"
 """The version of :func:`canonical_content` a signature's hash was computed with."""
 CONTENT_TABLES = (GradeValue, ReadNote, Landmark, SuggestedGrade, ReadFilm, Measurement)
 _NOT_CONTENT = {"id", "read_pk", "case_pk", "computed_at"}
-SIGNATURE_COLUMNS = ("subject", "visit", "reading_id", "reader", "read_version", "meaning",
-                     "signer", "signer_name", "signed_at", "content_sha256")  # fmt: skip
+SIGNATURE_COLUMNS = ("subject", "visit", "reading_id", "reader", "read_version", "repeat",
+                     "meaning", "signer", "signer_name", "signed_at", "content_sha256")  # fmt: skip
+"""``repeat``: 0 for the reader's read of the case, 1 for their intra-reader repeat of it (its
+versions are numbered on their own)."""
+
+
+def signatures_path(table: Path) -> Path:
+    """Where the signatures go beside an endpoint table: ``endpoints.csv`` ->
+    ``endpoints.signatures.csv`` (``export``, ``batch --store``; the report reads it)."""
+    return table.with_name(f"{table.stem}.signatures.csv")
 
 
 class SignatureMeaning(StrEnum):
@@ -146,21 +155,22 @@ def signature_frame(session: Session) -> pd.DataFrame:
     """Every signature of every read version, one row each (columns :data:`SIGNATURE_COLUMNS`),
     for exports: the trial's record of who signed which version, when and meaning what."""
     rows = session.execute(
-        select(Signature, Read.reader, Read.version, Case.reading_id, Case.visit_id,
+        select(Signature, Read.reader, Read.version, Read.repeat, Case.reading_id, Case.visit_id,
                Subject.subject_id)
         .join(Read, Signature.read_pk == Read.id)
         .join(Case, Read.case_pk == Case.id)
         .join(Subject, Case.subject_pk == Subject.id)
-        .order_by(Subject.subject_id, Case.visit_id, Read.reader, Read.version, Signature.id)
+        .order_by(Subject.subject_id, Case.visit_id, Read.reader, Read.repeat, Read.version,
+                  Signature.id)
     ).all()  # fmt: skip
     records = [
         {
             "subject": subject, "visit": visit, "reading_id": reading_id, "reader": reader,
-            "read_version": version, "meaning": s.meaning, "signer": s.signer,
+            "read_version": version, "repeat": repeat, "meaning": s.meaning, "signer": s.signer,
             "signer_name": s.signer_name,
             "signed_at": s.signed_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
             "content_sha256": s.content_sha256,
         }
-        for s, reader, version, reading_id, visit, subject in rows
+        for s, reader, version, repeat, reading_id, visit, subject in rows
     ]  # fmt: skip
     return pd.DataFrame(records, columns=list(SIGNATURE_COLUMNS))

@@ -18,6 +18,7 @@ from imaging.protocol import load_protocol
 from imaging.protocol.adjudication import film_key, grade_key
 from imaging.store.adjudication import choose, submit_adjudication
 from imaging.store.audit import audit_entries
+from imaging.store.signatures import signature_frame
 from imaging.store.store import ReadStore
 from imaging.store.worklist import adjudication_worklist, unblinding_map, worklist
 
@@ -178,6 +179,22 @@ def test_the_adjudicated_read_is_the_endpoint_of_export_eligibility_and_batch(
     )
     read = batch_verdicts[batch_verdicts["subject"].isin(CASES)]  # DLBP-003: nobody read it
     assert list(read["verdict"]) == list(verdicts["verdict"])
+
+    # the report shows every signature: signer, date and time, meaning, the version's hash
+    _cli("report", str(folder / "batch"))
+    html = (folder / "batch" / "report.html").read_text(encoding="utf-8")
+    with ReadStore(url) as store, store.reading() as session:
+        signed = signature_frame(session)
+    section = html[html.index('<h2 id="signatures">') :]
+    assert f"<p>{len(signed)} electronic signatures" in section
+    for row in signed.itertuples():
+        cells = (
+            f"<td>{row.reader}</td><td>{row.read_version}</td><td>{row.meaning}</td>"
+            f"<td>{row.signer_name} ({row.signer})</td><td>{row.signed_at}</td>"
+            f"<td>{row.content_sha256}</td>"
+        )
+        assert cells in section, cells
+    assert set(signed["reader"]) == {"reader-1", "reader-2"} and len(signed) >= 4
 
 
 def test_a_repeat_is_due_only_after_the_interval_and_names_only_the_reading_id(
