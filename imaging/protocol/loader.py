@@ -77,6 +77,14 @@ def protocol_from_toml(source: TomlSource) -> Protocol:
     design = reading_design(
         reading, items, lambda table, name: _levels(table, name, levels, target)
     )
+    show_own_baseline = reading.flag("show_own_baseline", False)
+    if show_own_baseline and len(visits) < 2:
+        raise reading.error(
+            "show_own_baseline",
+            f"show_own_baseline = true needs a follow-up visit, but the protocol has "
+            f"{len(visits)} visit(s)",
+            "Add the follow-up [[visits]], or remove show_own_baseline.",
+        )
     reading.done()
 
     thresholds: dict[str, float] = {}
@@ -140,6 +148,7 @@ def protocol_from_toml(source: TomlSource) -> Protocol:
             rules=tuple(rules),
             agreement=agreement,
             reading_design=design,
+            show_own_baseline=show_own_baseline,
             visit_schedule=root.text("visit_schedule", "protocol"),
             msasss=msasss,
             source=str(source.path),

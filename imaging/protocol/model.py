@@ -391,6 +391,9 @@ class Protocol:
     """Pre-specified reader agreement statistics (``[agreement]``)."""
     reading_design: ReadingDesign = field(default_factory=ReadingDesign)
     """Reads per case, adjudication triggers and intra-reader repeats (``[reading]``)."""
+    show_own_baseline: bool = False
+    """``[reading] show_own_baseline``: a reader reading a follow-up case may see their own
+    baseline read of the subject beside it (reads unblinded to time order). Default: never."""
     visit_schedule: str = "protocol"
     """Whose visit schedule this is: ``protocol`` (the trial's) or ``core_lab`` (the core lab's,
     until the sponsor gives one)."""

@@ -19,6 +19,7 @@ from imaging import __version__
 from imaging.errors import StoreError
 from imaging.protocol.model import Protocol
 from imaging.report.read_summary import signature_line
+from imaging.store.baseline_view import BaselineView, own_baseline_of
 from imaging.store.blinding import CaseImages, case_images
 from imaging.store.cases import ImageRecord
 from imaging.store.qualification import unqualified_reason
@@ -111,6 +112,16 @@ class StoreLink:
         else:
             chosen &= (frame["subject"] == key.subject) & (frame["visit"] == key.visit)
         return "; ".join(signature_line(row) for row in frame[chosen].to_dict("records"))
+
+    def baseline(self, session: ReadingSession) -> BaselineView:
+        """The reader's own baseline read of the session's subject and its images, where the
+        protocol allows it (:func:`imaging.store.baseline_view.own_baseline`: StoreError, why
+        not, otherwise)."""
+        with self.store.reading() as db:
+            return own_baseline_of(
+                db, session.reader, session.protocol, reading_id=session.reading_id,
+                subject=session.subject, visit=session.visit,
+            )  # fmt: skip
 
     # --- worklist ------------------------------------------------------------------------------
     def worklist(self, reader: str, protocol: Protocol | None = None) -> list[WorklistItem]:

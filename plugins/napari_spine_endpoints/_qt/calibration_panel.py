@@ -1,4 +1,5 @@
-"""On-image measures and calibration drawn by the reader, in the Landmarks tab.
+"""On-image measures, calibration drawn by the reader and the baseline beside, in the Landmarks
+tab.
 
 "Measures on the film" toggles each disc's height, loss and angle drawn next to the level
 (:mod:`._qt.measure_labels`) and the scale bar. For a film without a usable spacing (or with a
@@ -6,7 +7,9 @@ spacing only at the detector) the reader draws a line over something of known si
 or the diameter of a calibration ball - on the ``<film> calibration`` Shapes layer, types its
 length in mm, and the film is measured with :meth:`imaging.calibration.Calibration.from_marker`:
 source ``calibrated``, user-supplied, saved with the read and audited in the store when it is
-submitted (the film's calibration is an audited value of the read).
+submitted (the film's calibration is an audited value of the read). "Baseline beside" shows the
+reader's own baseline read next to a follow-up where the protocol allows it
+(:mod:`._qt.baseline_panel`).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from imaging.anatomy import Film
 from imaging.calibration import Calibration
 from imaging.errors import CalibrationError
 from napari_spine_endpoints._layer_info import METADATA_KEY
+from napari_spine_endpoints._qt.baseline_panel import BaselineButton
 from napari_spine_endpoints._qt.context import ReadingContext
 from napari_spine_endpoints._qt.measure_labels import MeasureLabels
 
@@ -65,6 +69,7 @@ class CalibrationPanel(QWidget):
         self.length.setSuffix(" mm")
         self.length.setValue(MARKERS["known length"])
         self.length.valueChanged.connect(lambda _v: self.apply())
+        self.baseline = BaselineButton(context)
         self.draw = QPushButton("Draw calibration line")
         self.draw.clicked.connect(self.start_drawing)
         self.status = QLabel()
@@ -82,6 +87,7 @@ class CalibrationPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.show_measures)
         layout.addWidget(self.show_scale)
+        layout.addWidget(self.baseline)
         layout.addWidget(box)
         context.changed.connect(self.refresh)
         context.session_replaced.connect(self._on_session_replaced)
