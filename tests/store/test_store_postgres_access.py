@@ -123,3 +123,40 @@ def test_an_update_of_a_subject_a_read_refers_to_fails_and_relabel_is_audited(
             text("SELECT old_value, new_value, reason FROM audit_log WHERE action = 'relabelled'")
         ).one()
     assert tuple(entry) == ("SUBJ-7", "SUBJ-8", "site typo")
+
+
+def test_a_reader_cannot_record_their_own_qualification_and_results_are_append_only(
+    owner: ReadStore, readers: tuple[str, str], protocol: Protocol
+) -> None:
+    import dataclasses
+
+    from imaging.protocol.qualification import Qualification, QualificationLimit
+    from imaging.store.qualification import record_result, standing
+
+    a, _ = readers
+    limit = QualificationLimit("pfirrmann", "", ("all",), "percent_exact", 80.0, True)
+    design = dataclasses.replace(
+        protocol.reading_design, qualification=Qualification("q1", ("QUAL-01",), "ref", (limit,))
+    )
+    qualifying = dataclasses.replace(protocol, reading_design=design)
+    engine_a = connect_as(owner, a)
+    try:
+        with pytest.raises(DatabaseError, match="permission denied"), engine_a.begin() as c:
+            c.execute(
+                text("INSERT INTO qualifications (reader, qualification, passed, summary, "
+                     "checked_by, checked_at) VALUES (:r, 'q1', true, 'mine', :r, now())"),
+                {"r": a},
+            )  # fmt: skip
+        with owner.writing() as db:
+            record_result(
+                db, qualifying, a, False, "FAIL: pfirrmann", actor=people_module.identity(db)
+            )
+        with engine_a.connect() as c:  # the reader sees where they stand
+            assert c.execute(text("SELECT passed FROM qualifications")).scalars().all() == [False]
+    finally:
+        engine_a.dispose()
+    with pytest.raises(DatabaseError, match="append-only"), owner.writing() as db:
+        db.execute(text("UPDATE qualifications SET passed = true"))
+    with owner.reading() as db:
+        result = standing(db, qualifying, a)
+    assert result is not None and not result.passed
