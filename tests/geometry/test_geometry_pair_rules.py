@@ -7,16 +7,19 @@ from pathlib import Path
 import pytest
 from geometry_spines import spine_corners
 
+from imaging import __version__
 from imaging.anatomy import Corner, Film, Vertebra
 from imaging.calibration import Calibration, CalibrationSource
 from imaging.endpoints import (
     EndpointRow,
+    FilmCorners,
     Grade,
     MeasureRules,
     StudyRead,
     endpoint_rows,
     measure_pair,
 )
+from imaging.errors import LandmarkError
 from imaging.geometry import InstabilityCriteria, Landmarks, Threshold, instability_preset
 from imaging.protocol.loader import DEFAULT_PROTOCOL, load_protocol
 
@@ -198,3 +201,54 @@ def test_a_grade_row_carries_the_code_its_score_and_the_readers_note() -> None:
     )
     modic = rows[("L4-L5", "modic_cranial")]
     assert (modic.value, modic.unit, modic.grade, modic.note) == (None, "grade", "I/II", "")
+
+
+# --- endpoint_rows: what every row of a read carries --------------------------------------------
+def test_every_row_of_a_read_carries_the_read_its_corners_and_notes() -> None:
+    tracked = EndpointRow("S-1", "baseline", "L4-L5", "angular_rom", 3.0, "deg", note="by image")
+    read = StudyRead(
+        "S-1", "baseline", "R2", read_version=3, study_day=12,
+        films=(  # in no particular order: neutral, flexion, extension come back
+            FilmCorners(_film(Film.EXTENSION), "click", "extension: 1 corner kept the click"),
+            FilmCorners(_film(Film.NEUTRAL), "refined"),
+            FilmCorners(_film(Film.FLEXION), "refined", "flexion: bowel gas"),
+        ),
+        grades=(Grade("L4-L5", "pfirrmann", "3", 3.0),),
+        extra_rows=(tracked, tracked.but(level="L3-L4", corners="refined")),
+    )  # fmt: skip
+    rows = endpoint_rows(read, TRIAL)
+    assert {
+        (r.reader, r.read_version, r.study_day, r.protocol, r.software_version) for r in rows
+    } == {("R2", 3, 12, "P", __version__)}
+    assert [r.film for r in rows if r.level == "L4-L5" and r.measure == "segmental_angle"] == [
+        "neutral",
+        "flexion",
+        "extension",
+    ]
+    by_key = {(r.level, r.measure, r.film, r.corners): r for r in rows}
+    height = by_key[("L4-L5", "disc_height_mean", "neutral", "refined")]
+    assert (height.note, height.value) == ("", pytest.approx(8 * 0.2))
+    flexion = by_key[("L4-L5", "segmental_angle", "flexion", "refined")]
+    assert flexion.note == "flexion: bowel gas"
+    pair = by_key[("L4-L5", "angular_rom", "flexion-extension", "refined/click")]
+    assert pair.note == "flexion: bowel gas; extension: 1 corner kept the click"
+    assert by_key[("L4-L5", "angular_rom", "", "tracked")].note == "by image"
+    assert by_key[("L3-L4", "angular_rom", "", "refined")].value == 3.0
+    grade = by_key[("L4-L5", "pfirrmann", "", "")]
+    assert (grade.note, grade.grade) == ("", "3")
+
+
+def test_two_corner_sets_for_one_film_are_refused_naming_the_file() -> None:
+    first = _film(Film.NEUTRAL)
+    again = Landmarks(
+        first.corners, film=Film.NEUTRAL, calibration=MM, image="baseline/neutral-2.dcm",
+        subject="S-1", visit="baseline", reader="R1", origin="corners.csv",
+    )  # fmt: skip
+    read = StudyRead("S-1", "baseline", "R1", films=(FilmCorners(first), FilmCorners(again)))
+    with pytest.raises(LandmarkError) as info:
+        endpoint_rows(read, TRIAL)
+    assert str(info.value) == (
+        "corners.csv: subject S-1, visit baseline, film neutral, reader R1: two landmark sets "
+        "for the same film (baseline/neutral.dcm and baseline/neutral-2.dcm). Keep one set of "
+        "corners per subject, visit, film and reader."
+    )
