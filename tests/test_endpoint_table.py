@@ -19,7 +19,7 @@ from imaging.endpoints import (
     kept_click_note,
     pair_label,
 )
-from imaging.endpoints.rows import COLUMNS
+from imaging.endpoints.rows import COLUMNS, row_sort_key
 from imaging.endpoints.table import (
     EndpointTableWriter,
     csv_cells,
@@ -313,3 +313,25 @@ def test_standard_output_gets_the_file_byte_for_byte(
         expected = written.read()
     assert "line one\r\nline two" in expected
     assert capsys.readouterr().out == expected
+
+
+def test_rows_sort_by_level_measure_film_reader_and_version() -> None:
+    expected = [
+        ROW.but(level="L4", measure="anterior_height"),  # the vertebra before the disc below it
+        ROW.but(film="neutral"),
+        ROW.but(film="flexion", measure="segmental_angle"),
+        ROW.but(film="extension", measure="segmental_angle"),
+        ROW.but(film="flexion-extension", measure="angular_rom"),
+        ROW.but(film="", measure="angular_rom", corners="tracked"),  # after every film
+        ROW.but(film="", measure="pfirrmann", unit="grade"),  # grading items after measures
+        ROW.but(film="", measure="pfirrmann", unit="grade", reader="R2", read_version=None),
+        ROW.but(film="", measure="pfirrmann", unit="grade", reader="R2", read_version=1),
+        ROW.but(level="L5-S1", measure="disc_height_mean"),
+    ]
+    assert sorted(reversed(expected), key=row_sort_key) == expected
+
+
+def test_a_row_copy_refuses_a_field_it_does_not_have() -> None:
+    with pytest.raises(TypeError) as info:
+        ROW.but(valeu=9.5)
+    assert str(info.value) == "EndpointRow has no field 'valeu'"
