@@ -12,12 +12,13 @@ patient's right on the image's left), so ``SIJ-left`` is the joint on the image'
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
 from imaging.anatomy import SACROILIAC_JOINTS
+from imaging.phantom.as_spine import RenderedFilm
 from imaging.phantom.radiograph import RadiographSetup, display_window, expose
 from imaging.phantom.raster import Array, Grid, convex_sdf, coverage, ellipse_window, smooth_noise
 
@@ -36,21 +37,11 @@ _GRADE_LOOK: dict[int, tuple[float, int, int, float, float, float, int]] = {
 
 
 @dataclass(frozen=True)
-class RenderedPelvisFilm:
-    """The pelvic film: stored values, each joint's centre and ends (row, col) pixels."""
+class RenderedPelvisFilm(RenderedFilm):
+    """The pelvic film and each joint's centre and ends, (row, col) pixels."""
 
-    pixels: NDArray[np.uint16]
-    joints_px: dict[str, dict[str, tuple[float, float]]]
+    joints_px: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)
     """``SIJ-left`` / ``SIJ-right`` -> ``centre``, ``upper``, ``lower``."""
-    setup: RadiographSetup
-    grid: Grid
-    window_center: float
-    window_width: float
-
-    @property
-    def pixel_spacing_mm(self) -> tuple[float, float]:
-        spacing = self.setup.patient_spacing_mm
-        return (spacing, spacing)
 
 
 def render_pelvis_film(
@@ -103,7 +94,7 @@ def render_pelvis_film(
     out += bone
     pixels = expose(out, setup, setup.photons, rng)
     centre, window_width = display_window(pixels, joints)
-    return RenderedPelvisFilm(pixels, joints, setup, grid, centre, window_width)
+    return RenderedPelvisFilm(pixels, setup, grid, centre, window_width, joints)
 
 
 def _on_sacral_edge(sacrum: list[tuple[float, float]], side: float, row: float) -> Array:

@@ -134,12 +134,10 @@ def _bodies(segment: str) -> list[_Body]:
 
 
 @dataclass(frozen=True)
-class RenderedSpineFilm:
-    """One lateral film: stored values, each site's corner (row, col) pixels, its setup."""
+class RenderedFilm:
+    """One rendered AS film: stored values, how it was taken, its grid and display window."""
 
-    segment: str
     pixels: NDArray[np.uint16]
-    sites_px: dict[str, tuple[float, float]]
     setup: RadiographSetup
     grid: Grid
     window_center: float
@@ -147,8 +145,17 @@ class RenderedSpineFilm:
 
     @property
     def pixel_spacing_mm(self) -> tuple[float, float]:
+        """(row, col) mm per pixel in the patient plane (magnification-corrected)."""
         spacing = self.setup.patient_spacing_mm
         return (spacing, spacing)
+
+
+@dataclass(frozen=True)
+class RenderedSpineFilm(RenderedFilm):
+    """A lateral film and each site's anterior corner, (row, col) pixels."""
+
+    segment: str = ""
+    sites_px: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def render_spine_film(
@@ -185,7 +192,7 @@ def render_spine_film(
     sites_px = {s: grid.to_pixel(*b.corner(e, "anterior")) for s, (b, e) in sites.items()}
     window = {"sites": sites_px}
     centre_value, width = display_window(pixels, window)
-    return RenderedSpineFilm(segment, pixels, sites_px, setup, grid, centre_value, width)
+    return RenderedSpineFilm(pixels, setup, grid, centre_value, width, segment, sites_px)
 
 
 def _site_corners(bodies: list[_Body]) -> dict[str, tuple[_Body, str]]:

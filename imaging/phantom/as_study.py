@@ -32,7 +32,6 @@ from imaging.phantom.as_spine import (
 from imaging.phantom.as_truth import complete_rigidity, modified_new_york, msasss_totals
 from imaging.phantom.radiograph import RadiographSetup
 from imaging.phantom.writer import (
-    GENERATOR_VERSION,
     TrialContext,
     _base,
     _code,
@@ -184,14 +183,7 @@ def write_as_study(study: ASStudySpec, root: Path | str) -> dict[str, Any]:
             }  # fmt: skip
         images.append(entry)
     truth = {
-        "subject": ctx.subject_id,
-        "visit": ctx.visit,
-        "time_point_id": ctx.time_point_id,
-        "study_date": ctx.study_date.isoformat(),
-        "days_from_baseline": study.days_from_baseline,
-        "study_instance_uid": str(ctx.study_uid),
-        "seed": ctx.seed,
-        "generator_version": GENERATOR_VERSION,
+        **ctx.truth_header(study.days_from_baseline),
         "images": images,
         **as_expected(study.spine, study.sacroiliitis),
     }

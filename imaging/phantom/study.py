@@ -21,7 +21,6 @@ from imaging.phantom.radiograph import RadiographSetup, RenderedRadiograph, rend
 from imaging.phantom.spec import PhantomSpec
 from imaging.phantom.truth import NORMAL_PFIRRMANN, expected_criteria, range_of_motion
 from imaging.phantom.writer import (
-    GENERATOR_VERSION,
     SPACING_STYLES,
     TRANSFER_SYNTAXES,
     TrialContext,
@@ -254,15 +253,7 @@ def _study_truth(
         else {}
     )
     return {
-        "subject": ctx.subject_id,
-        "visit": ctx.visit,
-        "time_point_id": ctx.time_point_id,
-        "time_point_description": ctx.time_point_description,
-        "study_date": ctx.study_date.isoformat(),
-        "days_from_baseline": study.days_from_baseline,
-        "study_instance_uid": str(ctx.study_uid),
-        "seed": ctx.seed,
-        "generator_version": GENERATOR_VERSION,
+        **ctx.truth_header(study.days_from_baseline),
         "images": images,
         "rom": rom,
         "grades": grades,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
@@ -83,6 +84,21 @@ class TrialContext:
     @property
     def study_uid(self) -> UID:
         return self.uid("study")
+
+    def truth_header(self, days_from_baseline: int) -> dict[str, Any]:
+        """The first fields of a study's ground truth: subject, visit, time point, date, day,
+        Study Instance UID, seed and generator version."""
+        return {
+            "subject": self.subject_id,
+            "visit": self.visit,
+            "time_point_id": self.time_point_id,
+            "time_point_description": self.time_point_description,
+            "study_date": self.study_date.isoformat(),
+            "days_from_baseline": days_from_baseline,
+            "study_instance_uid": str(self.study_uid),
+            "seed": self.seed,
+            "generator_version": GENERATOR_VERSION,
+        }
 
 
 def _base(ctx: TrialContext, sop_class: UID, sop_instance: UID, modality: str) -> Dataset:

@@ -12,10 +12,12 @@ pixel, that is ``0.5 / canvas pixels per image pixel`` image pixels (:func:`clic
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from napari_spine_endpoints._qt.frames import canvas_widget
+from napari_spine_endpoints._qt.workstation import WorkstationWidget
 from qtpy.QtCore import QPoint, Qt
 from qtpy.QtWidgets import QApplication, QWidget
 
@@ -113,3 +115,12 @@ def drag(
         widget, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(*end)
     )
     QApplication.processEvents()
+
+
+def shown_workstation(make_napari_viewer: Callable[..., Any]) -> tuple[Any, WorkstationWidget]:
+    """A viewer on screen (1400 x 900) with the reading workstation docked."""
+    viewer = make_napari_viewer(show=True)
+    widget = WorkstationWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    viewer.window.resize(1400, 900)
+    return viewer, widget

@@ -20,7 +20,15 @@ from typing import Any
 import numpy as np
 import pytest
 from napari_spine_endpoints._qt.workstation import WorkstationWidget
-from real_input import canvas, click_pixel, click_widget, look_at, press, type_text
+from real_input import (
+    canvas,
+    click_pixel,
+    click_widget,
+    look_at,
+    press,
+    shown_workstation,
+    type_text,
+)
 from sqlalchemy import select
 
 from imaging.anatomy import MSASSS_SITES
@@ -58,14 +66,6 @@ def as_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     monkeypatch.setenv("SPINE_ENDPOINTS_READER", "reader-a")
     monkeypatch.setenv("SPINE_ENDPOINTS_PROTOCOL", "as-ucmsc")
     return url
-
-
-def _workstation(make_napari_viewer: Callable[..., Any]) -> tuple[Any, WorkstationWidget]:
-    viewer = make_napari_viewer(show=True)
-    widget = WorkstationWidget(viewer)
-    viewer.window.add_dock_widget(widget)
-    viewer.window.resize(1400, 900)
-    return viewer, widget
 
 
 def _open(qtbot: Any, widget: WorkstationWidget, row: int) -> None:
@@ -164,7 +164,7 @@ def test_the_as_sample_subject_scored_through_the_workstation_gives_its_truth(
 ) -> None:
     index = json.loads((as_samples / "ground_truth.json").read_text())
     truths = {study["visit"]: study for study in index["studies"]}
-    viewer, widget = _workstation(make_napari_viewer)
+    viewer, widget = shown_workstation(make_napari_viewer)
     widget.worklist.register_folder(as_samples / AS_SUBJECT)
     assert widget.worklist.table.rowCount() == 2
     visits = {_visit_of_row(as_env, widget, row): row for row in range(2)}
@@ -227,7 +227,7 @@ def test_a_fully_bridged_spine_scored_through_the_workstation_is_excluded_with_t
     study = ASStudySpec(context, SpineScores.rigid(), {"SIJ-left": 4, "SIJ-right": 4})
     truth = write_as_study(study, tmp_path / "archive")
     assert truth["complete_spinal_rigidity"] is True
-    viewer, widget = _workstation(make_napari_viewer)
+    viewer, widget = shown_workstation(make_napari_viewer)
     widget.worklist.register_folder(tmp_path / "archive")
     _open(qtbot, widget, 0)
     _score_case(qtbot, viewer, widget, truth, click=False)

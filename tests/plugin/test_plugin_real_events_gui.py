@@ -27,6 +27,7 @@ from real_input import (
     drag,
     look_at,
     press,
+    shown_workstation,
     type_text,
 )
 from sqlalchemy import select
@@ -74,11 +75,7 @@ def two_cases(sample_root: Path, tmp_path_factory: pytest.TempPathFactory) -> di
 
 
 def _shown_workstation(make_napari_viewer: Callable[..., Any]) -> tuple[Any, WorkstationWidget]:
-    viewer = make_napari_viewer(show=True)
-    widget = WorkstationWidget(viewer)
-    viewer.window.add_dock_widget(widget)
-    viewer.window.resize(1400, 900)
-    return viewer, widget
+    return shown_workstation(make_napari_viewer)
 
 
 def _cell(table: Any, row: int, column: int) -> str:

@@ -51,6 +51,8 @@ class ScoringWidget(QWidget):
         self.context: ReadingContext = context_for(napari_viewer)
         self.scoring: GuidedScoring | None = None
         self.films: dict[str, Image] = {}
+        self.swapped = False
+        """The reader swapped the cervical and lumbar films of this case."""
         self.highlight: Any = None
         self.step = QLabel()
         self.step.setWordWrap(True)
@@ -108,10 +110,10 @@ class ScoringWidget(QWidget):
             self.scoring.back()
 
     def swap_spine_films(self) -> None:
-        cervical, lumbar = self.films.get("lateral_cervical"), self.films.get("lateral_lumbar")
-        if cervical is not None and lumbar is not None:
-            self.films["lateral_cervical"], self.films["lateral_lumbar"] = lumbar, cervical
-            self._show()
+        """The reader says the lateral films are the other way round (kept for this case)."""
+        self.swapped = not self.swapped
+        self._assign_films()
+        self._show()
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt)
         """The tab chosen: hang the current site's film."""
@@ -127,7 +129,7 @@ class ScoringWidget(QWidget):
         self.scoring = (
             GuidedScoring(form) if form is not None and has_guided_scoring(form) else None
         )
-        self.films = {}
+        self.films, self.swapped = {}, False
         if self.scoring is not None:
             self.scoring.subscribe(self._show)
             self._assign_films()
@@ -149,6 +151,9 @@ class ScoringWidget(QWidget):
             shapes.append(FilmShape(layer.name, info.patient_orientation, height))
             layers[layer.name] = layer
         self.films = {view: layers[key] for view, key in assign_views(shapes).items()}
+        cervical, lumbar = self.films.get("lateral_cervical"), self.films.get("lateral_lumbar")
+        if self.swapped and cervical is not None and lumbar is not None:
+            self.films["lateral_cervical"], self.films["lateral_lumbar"] = lumbar, cervical
 
     def _show(self) -> None:
         scoring = self.scoring
