@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from imaging.measures import MEASURES, MeasureKind, known_measures_text
+from imaging.protocol.reading_design import measure_film
 
 if TYPE_CHECKING:
     from imaging.protocol._toml import Table
@@ -114,6 +115,7 @@ def _limit(table: Table, items: dict[str, GradingItem], levels_of: LevelsOf) -> 
     statistic = table.text("statistic")
     pooled = table.flag("pooled", False)
     film = ""
+    allowed: tuple[str, ...]
     if name in items:
         allowed = GRADE_STATISTICS
         if statistic == "percent_within_one" and not items[name].scale.ordered:
@@ -133,13 +135,7 @@ def _limit(table: Table, items: dict[str, GradingItem], levels_of: LevelsOf) -> 
                 "Name a disc measure (docs/measures.md) or a grading item.",
             )
         allowed = MEASURE_STATISTICS
-        film = table.text("film", measure.films[0])
-        if film not in measure.films:
-            raise table.error(
-                "film",
-                f"{name} is not measured on the {film} film",
-                f"Films of {name}: {', '.join(measure.films)}.",
-            )
+        film = measure_film(table, name)
         if pooled:
             raise table.error("pooled", "a measure is never pooled across levels", "Remove it.")
     else:

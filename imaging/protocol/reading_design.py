@@ -28,11 +28,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from imaging.measures import MEASURES, known_measures_text
-from imaging.protocol.qualification import Qualification, qualification
 
 if TYPE_CHECKING:
     from imaging.protocol._toml import Table
     from imaging.protocol.model import GradingItem
+    from imaging.protocol.qualification import Qualification
 
 READS_PER_CASE = (1, 2)
 
@@ -161,6 +161,8 @@ def reading_design(
         design = _with_repeats(design, repeats)
     qualifying = reading.table("qualification", None)
     if qualifying is not None:
+        from imaging.protocol.qualification import qualification
+
         found = qualification(qualifying, items, levels_of)
         design = dataclasses.replace(design, qualification=found)
     return design
@@ -213,16 +215,25 @@ def _measure_trigger(table: Table, levels_of: LevelsOf) -> MeasureTrigger:
     more_than = table.number("more_than")
     if more_than < 0:
         raise table.error("more_than", f"more_than must be 0 or more {unit}, got {more_than:g}", "")
-    film = table.text("film", measure.films[0])
-    if film not in measure.films:
+    trigger = MeasureTrigger(
+        name, levels_of(table, "levels"), more_than, unit, measure_film(table, name)
+    )
+    table.done()
+    return trigger
+
+
+def measure_film(table: Table, name: str) -> str:
+    """The table's ``film`` of the measure ``name`` (default: the film it is decided on), refused
+    when the measure is not measured on it."""
+    films = MEASURES[name].films
+    film = table.text("film", films[0])
+    if film not in films:
         raise table.error(
             "film",
             f"{name} is not measured on the {film} film",
-            f"Films of {name}: {', '.join(measure.films)}.",
+            f"Films of {name}: {', '.join(films)}.",
         )
-    trigger = MeasureTrigger(name, levels_of(table, "levels"), more_than, unit, film)
-    table.done()
-    return trigger
+    return str(film)
 
 
 def _with_repeats(design: ReadingDesign, table: Table) -> ReadingDesign:

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 from napari_spine_endpoints._qt.workstation import WorkstationWidget
-from qtpy.QtWidgets import QPushButton, QWidget
 from real_input import canvas, click_widget, press, type_text
 from sqlalchemy import select
+from test_plugin_real_events_gui import _button, _cell
 
 from imaging.anatomy import Film
 from imaging.protocol.loader import DEFAULT_PROTOCOL
@@ -26,17 +26,6 @@ from imaging.store.worklist import case_for_reading
 
 pytestmark = pytest.mark.gui
 FIRST_GRADE = {("L4-L5", "pfirrmann"): "4"}
-
-
-def _cell(table: Any, row: int, column: int) -> str:
-    item = table.item(row, column)
-    return "" if item is None else str(item.text())
-
-
-def _button(widget: QWidget, text: str) -> QPushButton:
-    found = [b for b in widget.findChildren(QPushButton) if b.text().startswith(text)]
-    assert len(found) == 1, [b.text() for b in widget.findChildren(QPushButton)]
-    return found[0]
 
 
 @pytest.fixture
