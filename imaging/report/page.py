@@ -253,7 +253,7 @@ def _num(value: Any) -> str:
         return "-"
     if isinstance(value, int):
         return str(value)
-    return f"{float(value):.2f}"
+    return f"{round(float(value), 2) + 0.0:.2f}"  # + 0.0: no "-0.00" for rounding noise
 
 
 def _img(png: bytes, alt: str) -> str:

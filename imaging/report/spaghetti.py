@@ -16,7 +16,6 @@ from matplotlib.transforms import blended_transform_factory
 
 from imaging.report.data import ReportData
 from imaging.report.figures import (
-    LEVEL_COLOURS,
     MINIMUM_SPAN,
     Panel,
     at_least,
@@ -60,9 +59,9 @@ def level_figure(data: ReportData, level: str) -> bytes | None:
     rows = (len(chosen) + 1) // 2
     figure = Figure(figsize=(11, 3.3 * rows), layout="constrained")
     figure.suptitle(
-        f"Change from {data.visit_label(data.visits[0])} at {level}{target}, all subjects read "
-        "(bold: mean with 95% CI; x at the bottom: visit missing)",
-        fontsize=13,
+        f"Change from {data.visit_label(data.visits[0])} at {level}{target}, all subjects read\n"
+        "(bold black: mean with 95% CI; x at the bottom: visit missing)",
+        fontsize=12,
         fontweight="bold",
     )
     axes = figure.subplots(rows, 2, squeeze=False).ravel()
@@ -80,8 +79,9 @@ def level_figure(data: ReportData, level: str) -> bytes | None:
         mean = np.array([b[0] for b in bounds])
         low = np.nan_to_num(mean - np.array([b[1] for b in bounds]))
         high = np.nan_to_num(np.array([b[2] for b in bounds]) - mean)
-        axis.errorbar(positions, mean, yerr=[low, high], color=LEVEL_COLOURS.get(level, "black"),
-                      lw=2.6, marker="o", capsize=4, label="mean (95% CI)")  # fmt: skip
+        # Black: never the colour of a subject's line (tab10) nor of a level elsewhere.
+        axis.errorbar(positions, mean, yerr=[low, high], color="black", lw=2.6, marker="o",
+                      capsize=4, label="mean (95% CI)", zorder=4)  # fmt: skip
         axis.axhline(0, color="black", lw=0.8)
         at_least(axis, MINIMUM_SPAN.get(panel.unit, 1.0))
         count = changes.notna().sum(axis=1)
@@ -104,6 +104,6 @@ def alt_text(data: ReportData, level: str) -> str:
     target = " (the target level)" if level == data.target_level else ""
     return (
         f"Change from baseline by visit at {level}{target} ({measures}): one line per subject "
-        "(legend), the mean with its 95% confidence interval in bold, a missing visit as an x "
-        "at the bottom, n under each visit; y axes in the measure's unit"
+        "(legend), the mean with its 95% confidence interval in bold black, a missing visit as "
+        "an x at the bottom, n under each visit; y axes in the measure's unit"
     )

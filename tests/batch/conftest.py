@@ -127,3 +127,14 @@ def archive_copy(sample_archive: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "archive"
     shutil.copytree(sample_archive, copy)
     return copy
+
+
+@pytest.fixture(scope="session")
+def clean_run(sample_archive: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    """One in-process batch over the untouched samples, through the command line (tests only
+    read its output, or rewrite the report, which gives the same files)."""
+    from imaging.cli import main
+
+    out = tmp_path_factory.mktemp("clean") / "out"
+    status = main(["batch", str(sample_archive), "--out", str(out)])
+    return out, status

@@ -19,14 +19,6 @@ from imaging.batch.task import StudyTask
 from imaging.cli import main
 
 
-@pytest.fixture(scope="module")
-def clean_run(sample_archive: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
-    """One in-process batch over the untouched samples, through the command line."""
-    out = tmp_path_factory.mktemp("clean") / "out"
-    status = main(["batch", str(sample_archive), "--out", str(out)])
-    return out, status
-
-
 @pytest.fixture
 def one_subject(archive_copy: Path) -> Path:
     """The archive copy reduced to subject DLBP-003 (three visits), for quicker reruns."""
