@@ -17,6 +17,7 @@ from imaging.endpoints import (
     MeasureRules,
     StudyRead,
     endpoint_rows,
+    measure_film,
     measure_pair,
 )
 from imaging.errors import LandmarkError
@@ -252,3 +253,15 @@ def test_two_corner_sets_for_one_film_are_refused_naming_the_file() -> None:
         "for the same film (baseline/neutral.dcm and baseline/neutral-2.dcm). Keep one set of "
         "corners per subject, visit, film and reader."
     )
+
+
+def test_one_film_measured_alone_uses_the_rules_named_reference_discs() -> None:
+    rule = MeasureRules(height_loss_pct=20.0, height_loss_references=(("L4-L5", ("L3-L4",)),))
+    rows = {
+        (r.level, r.measure): r
+        for r in measure_film(_film(Film.NEUTRAL), height_loss=rule.height_loss_rule())
+    }
+    loss = rows[("L4-L5", "height_loss_vs_adjacent_pct")]
+    assert (loss.reference_levels, loss.value) == ("L3-L4", pytest.approx(100 * (1 - 8 / 12)))
+    assert rows[("L4-L5", "height_loss_flag")].reference_levels == "L3-L4"
+    assert rows[("L4-L5", "disc_height_mean")].reference_levels == ""  # only height loss has any
