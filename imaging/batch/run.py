@@ -287,10 +287,12 @@ def _write_outputs(
     """Stream the stored results, in ``studies`` order, into the output tables in ``folder``."""
     digests: list[FileDigest] = []
     eligibility = EligibilityWriter(folder / "eligibility.csv", protocol)
+    corners_path = folder / "corners.csv"
     with (
         EndpointWriter(folder, protocol, resolutions) as writer,
-        CornerWriter(folder / "corners.csv") as corners,
+        corners_path.open("w", encoding="utf-8", newline="") as stream,
     ):
+        corners = CornerWriter(stream)
         for study, subject, visit in studies:
             record = store.load(study)
             if record is None:
@@ -309,7 +311,7 @@ def _write_outputs(
         "files": {
             "endpoints_csv": writer.csv_path,
             "endpoints_parquet": writer.parquet_path,
-            "corners": corners.path,
+            "corners": corners_path,
             "failures": folder / "failures.csv",
             "eligibility": folder / "eligibility.csv",
         },

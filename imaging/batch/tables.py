@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import Any, TextIO
 
 from imaging.batch.model import CORNER_COLUMNS, FAILURE_COLUMNS, Failure
@@ -70,19 +69,12 @@ class CornerWriter:
     ``--track``), one row per corner, in the landmark file format plus ``corners`` (how the
     film's corners were obtained). ``image`` is relative to the archive: ``batch .
     --landmarks OUT/corners.csv`` run in the archive folder measures the same corners again.
-    Written to a temporary file and moved into place on a clean exit only."""
+    Written into the batch's staging folder (:func:`imaging.batch.outdir.staged`), which is moved
+    into the output only when the run finishes."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._temporary = path.with_name(f".{path.name}.tmp")
-        self._handle: TextIO | None = None
-        self.rows_written = 0
-
-    def __enter__(self) -> CornerWriter:
-        self._handle = self._temporary.open("w", encoding="utf-8", newline="")
-        self._writer = SafeWriter(self._handle)
+    def __init__(self, stream: TextIO) -> None:
+        self._writer = SafeWriter(stream)
         self._writer.writerow(CORNER_COLUMNS)
-        return self
 
     def add_study(self, subject: str, visit: str, corners: Iterable[Sequence[Any]]) -> None:
         """Rows of one study: (film, image, reader, vertebra, corner, row, col, corners)."""
@@ -90,17 +82,3 @@ class CornerWriter:
             self._writer.writerow(
                 [subject, visit, film, image, vertebra, corner, repr(row), repr(col), reader, how]
             )
-            self.rows_written += 1
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        if self._handle is not None:
-            self._handle.close()
-        if kind is None:
-            self._temporary.replace(self.path)
-        else:
-            self._temporary.unlink(missing_ok=True)
