@@ -34,7 +34,6 @@ from imaging.protocol.model import Protocol
 from imaging.store.cases import get_case, subject_by_id
 from imaging.store.identifiers import value_message
 from imaging.store.measures import submit_with_measures
-from imaging.store.qualification import QUALIFY_FIX, unqualified_reason
 from imaging.store.reads import (
     ReadContent,
     latest_version,
@@ -43,8 +42,8 @@ from imaging.store.reads import (
     start_read,
 )
 from imaging.store.schema import Case, Read, Subject
-from imaging.store.vocabulary import ReaderRole, ReadStatus
-from imaging.store.worklist import qualification_cases
+from imaging.store.vocabulary import ReadStatus
+from imaging.store.worklist import read_refusal
 
 
 @dataclass
@@ -115,9 +114,9 @@ def import_reads(
         case = get_case(session, subject, visit, actor=actor)
         latest = latest_version(session, case, reader)
         if latest is None:
-            beyond = _beyond_design(session, protocol, case, group, role)
-            if beyond:
-                problems.append((group.where, beyond))
+            refused = read_refusal(session, protocol, case, reader, role)
+            if refused:
+                problems.append((group.where, f"{subject} {visit}: {refused}"))
                 continue
             read = start_read(
                 session, case, reader, actor=actor, role=role, protocol_id=protocol.id,
@@ -193,33 +192,6 @@ def _unstorable(group: ReadImport) -> str | None:
         if message is not None:
             return message
     return None
-
-
-def _beyond_design(
-    session: Session, protocol: Protocol, case: Case, group: ReadImport, role: str
-) -> str | None:
-    """Why the protocol's reading design has no room for a new read by ``group.reader``."""
-    label = f"{group.subject} {group.visit}"
-    if case.id in qualification_cases(session, protocol):
-        return None  # every reader reads the qualification set
-    unqualified = unqualified_reason(session, protocol, group.reader)
-    if unqualified:
-        return f"{label}: {unqualified}. {QUALIFY_FIX}"
-    if role == ReaderRole.ADJUDICATOR:
-        return None
-    query = select(Read.reader).where(
-        Read.case_pk == case.id, Read.role != ReaderRole.ADJUDICATOR.value, Read.repeat == 0
-    )
-    readers = sorted(set(session.scalars(query)) - {group.reader})
-    allowed = protocol.reading_design.reads_per_case
-    if len(readers) < allowed:
-        return None
-    return (
-        f"{label}: already read by {' and '.join(readers)}; protocol {protocol.id} reads each "
-        f"case {allowed} time{'s' if allowed > 1 else ''} (reads_per_case = {allowed}), so "
-        f"{group.reader}'s read would be one too many. An adjudicator's read of a triggered "
-        "case is imported with --role adjudicator; otherwise leave this reader's rows out"
-    )
 
 
 def _unregistered(session: Session, subject: str, visit: str) -> str | None:

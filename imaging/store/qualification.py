@@ -4,12 +4,12 @@ A protocol may name a qualification set: subjects whose cases have reference rea
 reader's newest result on the set (``qualifications`` table, append-only, migration 0009) says
 passed, the reader gets the set's cases and no trial case: the worklist offers only the set, and
 starting or importing a read of a trial case is refused with the reason
-(:func:`unqualified_reason`). A qualified reader no longer gets the set's cases. The reference
-reader reads the set only. The set's cases are never trial endpoints (export, eligibility,
-agreement, ``batch --store``: :attr:`~imaging.protocol.reading_design.ReadingDesign.
-qualification_subjects`). :func:`record_result` stores a result (a manager's, once the store has
-people) with an audit entry; the evaluation is :func:`imaging.agreement.qualification.
-evaluate_reader`.
+(:func:`unqualified_reason`, through :func:`imaging.store.worklist.read_refusal`). A qualified
+reader no longer gets the set's cases. The reference reader reads the set only. The set's cases
+are never trial endpoints (export, eligibility, agreement, ``batch --store``:
+:attr:`~imaging.protocol.reading_design.ReadingDesign.qualification_subjects`).
+:func:`record_result` stores a result (a manager's, once the store has people) with an audit
+entry; the evaluation is :func:`imaging.agreement.qualification.evaluate_reader`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from imaging.errors import StoreError
 from imaging.protocol.model import Protocol
 from imaging.store.audit import record
 from imaging.store.people import PersonRole, authorize
-from imaging.store.schema import Case, Qualification, Subject, utc_now
+from imaging.store.schema import Qualification, utc_now
 
 
 def standing(session: Session, protocol: Protocol, reader: str) -> Qualification | None:
@@ -76,20 +76,6 @@ QUALIFY_FIX = (
 )
 
 
-def refuse_unqualified(session: Session, protocol: Protocol, case: Case, reader: str) -> None:
-    """Refuse ``reader`` a new read of ``case`` when it is a trial case and they are not
-    qualified (any reader may read the set's cases)."""
-    found = protocol.reading_design.qualification
-    if found is None:
-        return
-    subject = session.get(Subject, case.subject_pk)
-    if subject is not None and subject.subject_id in found.subjects:
-        return
-    reason = unqualified_reason(session, protocol, reader)
-    if reason is not None:
-        raise StoreError(f"reading id {case.reading_id}: {reason}", fix=QUALIFY_FIX)
-
-
 def record_result(
     session: Session, protocol: Protocol, reader: str, passed: bool, summary: str, *, actor: str
 ) -> Qualification:
@@ -129,7 +115,6 @@ __all__ = [
     "QUALIFY_FIX",
     "qualified",
     "record_result",
-    "refuse_unqualified",
     "results",
     "standing",
     "unqualified_reason",

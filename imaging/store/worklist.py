@@ -28,7 +28,7 @@ from imaging.errors import StoreError
 from imaging.protocol.model import Protocol
 from imaging.store.adjudication import decisions
 from imaging.store.archive_roots import resolved
-from imaging.store.qualification import qualified
+from imaging.store.qualification import QUALIFY_FIX, qualified, unqualified_reason
 from imaging.store.schema import ArchiveRoot, Case, Image, Read, Subject, utc_now
 from imaging.store.vocabulary import ReaderRole, ReadStatus
 
@@ -119,6 +119,36 @@ def qualification_cases(session: Session, protocol: Protocol) -> set[int]:
         return set()
     query = select(Case.id).join(Subject, Case.subject_pk == Subject.id)
     return set(session.scalars(query.where(Subject.subject_id.in_(subjects))))
+
+
+def read_refusal(
+    session: Session, protocol: Protocol, case: Case, reader: str, role: str = "primary"
+) -> str | None:
+    """Why the protocol's reading design has no room for a new read of ``case`` by ``reader``
+    (None: there is): not qualified for a trial case (:mod:`imaging.store.qualification`), or a
+    primary read beyond ``reads_per_case``. Any reader may read the qualification set; an
+    adjudicator's read is never counted. Imports and the workstation both ask it."""
+    if case.id in qualification_cases(session, protocol):
+        return None
+    unqualified = unqualified_reason(session, protocol, reader)
+    if unqualified:
+        return f"{unqualified}. {QUALIFY_FIX}"
+    if role == ReaderRole.ADJUDICATOR:
+        return None
+    query = select(Read.reader).where(
+        Read.case_pk == case.id, Read.role != ReaderRole.ADJUDICATOR.value, Read.repeat == 0
+    )
+    readers = sorted(set(session.scalars(query)) - {reader})
+    allowed = protocol.reading_design.reads_per_case
+    if len(readers) < allowed:
+        return None
+    return (
+        f"already read by {' and '.join(readers)}; protocol {protocol.id} reads each case "
+        f"{allowed} time{'s' if allowed > 1 else ''} (reads_per_case = {allowed}), so "
+        f"{reader}'s read would be one too many. An adjudicator's read of a triggered case is "
+        "made in the adjudicator role (imports: --role adjudicator); otherwise leave this "
+        "reader's read out"
+    )
 
 
 def _read_by_others(session: Session, reader: str, reads_per_case: int) -> set[int]:

@@ -25,7 +25,6 @@ from imaging.store.blinding import case_images, named_as_stored, named_by_token
 from imaging.store.cases import ImageRecord, case_names, get_case, register_images
 from imaging.store.identifiers import check_value
 from imaging.store.measures import submit_with_measures
-from imaging.store.qualification import refuse_unqualified
 from imaging.store.reads import (
     ReadContent,
     latest_version,
@@ -37,7 +36,7 @@ from imaging.store.reads import (
 from imaging.store.repeats import REPEAT, start_repeat
 from imaging.store.schema import Case, Read, Subject
 from imaging.store.vocabulary import ReadStatus
-from imaging.store.worklist import case_for_reading, repeats_due
+from imaging.store.worklist import case_for_reading, read_refusal, repeats_due
 
 
 @dataclass(frozen=True)
@@ -137,7 +136,9 @@ def _latest_or_new(
     if read is None and _repeat(key):
         return start_repeat(session, protocol, case, key.reader, actor=key.reader)
     if read is None:
-        refuse_unqualified(session, protocol, case, key.reader)
+        refused = read_refusal(session, protocol, case, key.reader)
+        if refused:
+            raise StoreError(f"{key.label}: {refused}")
         read = start_read(
             session, case, key.reader, actor=key.reader, protocol_id=protocol.id, source=source
         )

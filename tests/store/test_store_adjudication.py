@@ -18,9 +18,11 @@ from imaging.protocol import load_protocol
 from imaging.protocol.adjudication import film_key, grade_key
 from imaging.store.adjudication import choose, submit_adjudication
 from imaging.store.audit import audit_entries
+from imaging.store.reads import ReadContent
 from imaging.store.signatures import signature_frame
 from imaging.store.store import ReadStore
 from imaging.store.worklist import adjudication_worklist, unblinding_map, worklist
+from imaging.store.workstation import ReadKey, save_read_draft
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_dicom"
 CASES = ("DLBP-001", "DLBP-002")
@@ -238,9 +240,18 @@ def test_a_third_primary_read_imported_from_a_file_is_refused_with_the_reason(
     assert (
         "line 2: DLBP-001 baseline: already read by reader-1 and reader-2; protocol "
         "DLBP-ChiCTR2200058291 reads each case 2 times (reads_per_case = 2), so reader-3's read "
-        "would be one too many. An adjudicator's read of a triggered case is imported with "
-        "--role adjudicator"
+        "would be one too many. An adjudicator's read of a triggered case is made in the "
+        "adjudicator role (imports: --role adjudicator)"
     ) in text
     assert "nothing was imported" in text
     with ReadStore(f"sqlite:///{copy}") as store, store.reading() as session:
         assert [i.reading_id for i in worklist(session, "reader-3", protocol=load_protocol())] == []
+    # the workstation (a film opened from a file names the case) refuses the same way
+    with (
+        ReadStore(f"sqlite:///{copy}") as store,
+        pytest.raises(StoreError, match=r"DLBP-001 baseline: already read by reader-1 and "
+                      r"reader-2; .* reader-3's read would be one too many"),
+        store.writing() as session,
+    ):  # fmt: skip
+        save_read_draft(session, ReadKey("DLBP-001", "baseline", "reader-3"), ReadContent(),
+                        load_protocol())  # fmt: skip

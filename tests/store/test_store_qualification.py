@@ -80,7 +80,7 @@ def test_a_reader_gets_the_set_until_qualified_then_the_trial_cases(
     with pytest.raises(StoreError) as refused, store.writing() as session:
         save_read_draft(session, CaseKey(trial, "R1"), ReadContent(), qualifying)
     assert str(refused.value).startswith(
-        f"reading id {trial}: R1 gets trial cases once qualified: protocol "
+        f"case {trial}: R1 gets trial cases once qualified: protocol "
         f"{qualifying.id} names the qualification set dlbp-q1 (3 subjects) and R1 has not been "
         "evaluated on it. The reader reads the qualification set's cases"
     )
