@@ -98,3 +98,23 @@ def test_load_restores_a_draft(form: GradeForm) -> None:
     form.load({("L4-L5", "pfirrmann"): "IV", ("T12-L1", "pfirrmann"): "2"}, {"L5-S1": "artefact"})
     assert form.values == {("L4-L5", "pfirrmann"): "4"}
     assert form.reasons == {"L5-S1": "artefact"}
+
+
+def test_grade_keys_set_the_current_item_then_move_on(form: GradeForm) -> None:
+    """1-5 Pfirrmann, 0-3 Modic: each key sets the current item and moves to the next; after a
+    level's last item the next level; a key off the scale sets nothing and says why."""
+    assert form.current_item.name == "pfirrmann"
+    assert form.grade_by_key("4")[2].code == "4"  # Pfirrmann grade IV
+    assert form.current_item.name == "modic_cranial"
+    with pytest.raises(ValueError, match="'7' is not a grade of the Modic"):
+        form.grade_by_key("7")
+    assert form.current_item.name == "modic_cranial" and len(form.values) == 1
+    form.grade_by_key("1")
+    assert form.grade_by_key("0")[:2] == ("L3-L4", "modic_caudal")
+    assert form.values == {
+        ("L3-L4", "pfirrmann"): "4", ("L3-L4", "modic_cranial"): "I",
+        ("L3-L4", "modic_caudal"): "0",
+    }  # fmt: skip
+    assert (form.current_level, form.current_item.name) == ("L4-L5", "pfirrmann")
+    form.previous_level()  # G / Shift-G start a level at its first item
+    assert (form.current_level, form.current_item.name) == ("L3-L4", "pfirrmann")

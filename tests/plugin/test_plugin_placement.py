@@ -149,3 +149,22 @@ def test_a_protocol_without_disc_levels_has_nothing_to_place() -> None:
     assert placement.current is None and placement.progress == (0, 0)
     with pytest.raises(ValueError, match="already placed or skipped"):
         placement.place(1.0, 2.0)
+
+
+def test_undo_and_redo_take_back_placing_moving_and_skipping_one_change_at_a_time() -> None:
+    state = PlacementState(placement_sequence([Vertebra.L4]))
+    first, second = state.labels[0], state.labels[1]
+    state.place(10.0, 20.0)
+    state.move(first, 12.0, 21.0)
+    state.skip("not visible on the film")  # the second corner
+    assert state.undo()  # the skip
+    assert second not in state.skipped and state.current == second
+    assert state.undo()  # the move: the corner is back where it was clicked
+    assert state.positions == {first: (10.0, 20.0)} and state.records[first].used.value == "click"
+    assert state.undo() and not state.positions and state.current == first
+    assert not state.undo() and not state.can_undo  # nothing left
+    assert state.redo() and state.positions == {first: (10.0, 20.0)}
+    assert state.redo() and state.positions == {first: (12.0, 21.0)}
+    state.place(30.0, 40.0)  # a new change: what could be redone is gone
+    assert not state.redo()
+    assert state.positions[second] == (30.0, 40.0)

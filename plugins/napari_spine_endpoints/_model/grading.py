@@ -38,11 +38,19 @@ class GradeForm(Observable):
         self.reasons: dict[str, str] = {}
         self.comments: dict[str, str] = {}
         self._level_index = 0
+        self._item_index = 0
+        """The item of the current level that a grade key sets (keyboard grading)."""
         super().__init__()
 
     @property
     def current_level(self) -> str:
         return self.levels[self._level_index]
+
+    @property
+    def current_item(self) -> GradingItem:
+        """The item of the current level the next grade key sets."""
+        items = self.items_at(self.current_level)
+        return items[min(self._item_index, len(items) - 1)]
 
     def items_at(self, level: str) -> tuple[GradingItem, ...]:
         """The items graded at ``level``, in protocol order."""
@@ -65,16 +73,34 @@ class GradeForm(Observable):
     # --- the reader's actions ---------------------------------------------------------------
     def go_to(self, level: str) -> None:
         self._level_index = self._index_of(level)
+        self._item_index = 0
         self._changed()
 
     def next_level(self) -> None:
         """Move to the next level (stays on the last)."""
         self._level_index = min(self._level_index + 1, len(self.levels) - 1)
+        self._item_index = 0
         self._changed()
 
     def previous_level(self) -> None:
         self._level_index = max(self._level_index - 1, 0)
+        self._item_index = 0
         self._changed()
+
+    def grade_by_key(self, key: str) -> tuple[str, str, Grade]:
+        """A grade key (``"4"``: Pfirrmann IV; ``"0"``-``"3"``: Modic) for the current item of
+        the current level; then the next item, and after the level's last item the next level.
+        Returns (level, item, grade); ValueError (nothing set) for a key not on the scale."""
+        level, item = self.current_level, self.current_item
+        grade = item.scale.grade(key)
+        self.values[(level, item.name)] = grade.code
+        if self._item_index + 1 < len(self.items_at(level)):
+            self._item_index += 1
+        elif self._level_index + 1 < len(self.levels):
+            self._level_index += 1
+            self._item_index = 0
+        self._changed()
+        return level, item.name, grade
 
     def set_grade(self, level: str, item: str, value: object | None) -> None:
         """Set (or with None / '' clear) a grade; ValueError for a value not on the scale."""

@@ -9,6 +9,8 @@ cursor never crosses it: anterior-superior, posterior-superior, posterior-inferi
 anterior-inferior (S1: its two superior corners only). A corner that cannot be placed is skipped
 with a reason; a read is complete when every corner is placed or skipped with a reason. Each
 placed corner keeps a :class:`CornerRecord` (click, refinement, which position is used).
+Placing, moving, skipping, removing and accepting proposals can be undone and redone
+(:meth:`PlacementState.undo`, :meth:`PlacementState.redo`), per film.
 """
 
 from __future__ import annotations
@@ -27,6 +29,20 @@ CLICK_ORDER: tuple[Corner, ...] = (
     Corner.ANTERIOR_INFERIOR,
 )
 """Order of the corners within one vertebral body: round the body, starting front-top."""
+
+
+UNDO_DEPTH = 200
+"""Changes kept for undo, per film (a whole read is about 22 corners a film)."""
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """Everything a change can alter, to go back to."""
+
+    positions: dict[CornerLabel, tuple[float, float]]
+    records: dict[CornerLabel, CornerRecord]
+    skipped: dict[CornerLabel, str]
+    index: int | None
 
 
 @dataclass(frozen=True)
@@ -94,6 +110,8 @@ class PlacementState(Observable):
         """Where each placed corner's position came from (same keys as ``positions``)."""
         self.skipped: dict[CornerLabel, str] = {}
         self._index: int | None = 0 if labels else None
+        self._undo: list[_Snapshot] = []
+        self._redo: list[_Snapshot] = []
         super().__init__()
 
     @classmethod
@@ -142,6 +160,7 @@ class PlacementState(Observable):
             raise ValueError(
                 "every corner is already placed or skipped; select a corner to move it"
             )
+        self._remember()
         self.positions[label] = (float(row), float(col))
         self.records[label] = CornerRecord.clicked(self.positions[label])
         self.skipped.pop(label, None)
@@ -158,6 +177,7 @@ class PlacementState(Observable):
             raise ValueError(
                 f"skipping {label.text} needs a reason (e.g. 'not visible on the film')"
             )
+        self._remember()
         self.positions.pop(label, None)
         self.records.pop(label, None)
         self.skipped[label] = reason.strip()
@@ -169,6 +189,7 @@ class PlacementState(Observable):
         """A placed corner was dragged to (row, col) pixels (see :meth:`CornerRecord.moved_to`)."""
         if label not in self.labels:
             raise ValueError(f"{label.text} is not in this placement")
+        self._remember()
         point = (float(row), float(col))
         self.positions[label] = point
         record = self.records.get(label)
@@ -189,6 +210,7 @@ class PlacementState(Observable):
             raise ValueError(f"{', '.join(unknown)} not in this placement")
         if not changes:
             return
+        self._remember()
         current = self.current
         was_open = current is not None and current not in self.positions
         for label, (point, record) in changes.items():
@@ -201,6 +223,7 @@ class PlacementState(Observable):
 
     def remove(self, label: CornerLabel) -> None:
         """Forget a placed or skipped corner; it becomes the current corner again."""
+        self._remember()
         self.positions.pop(label, None)
         self.records.pop(label, None)
         self.skipped.pop(label, None)
@@ -265,6 +288,50 @@ class PlacementState(Observable):
             k: v for k, v in (skipped or {}).items() if k in known and k not in positions
         }
         self._index = self._next_open(-1)
+        self._undo.clear()  # a reopened draft starts a new history
+        self._redo.clear()
+        self._changed()
+
+    # --- undo and redo ---------------------------------------------------------------------
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def undo(self) -> bool:
+        """Go back to before the last place, move, skip, remove or accepted proposal (the cursor
+        too); False when there is nothing to undo."""
+        if not self._undo:
+            return False
+        self._redo.append(self._snapshot())
+        self._restore(self._undo.pop())
+        return True
+
+    def redo(self) -> bool:
+        """Do again what :meth:`undo` took back; False when there is nothing to redo."""
+        if not self._redo:
+            return False
+        self._undo.append(self._snapshot())
+        self._restore(self._redo.pop())
+        return True
+
+    def _remember(self) -> None:
+        """Before a change the reader may undo (a new change forgets what could be redone)."""
+        self._undo.append(self._snapshot())
+        del self._undo[:-UNDO_DEPTH]
+        self._redo.clear()
+
+    def _snapshot(self) -> _Snapshot:
+        return _Snapshot(dict(self.positions), dict(self.records), dict(self.skipped), self._index)
+
+    def _restore(self, snapshot: _Snapshot) -> None:
+        self.positions = dict(snapshot.positions)
+        self.records = dict(snapshot.records)
+        self.skipped = dict(snapshot.skipped)
+        self._index = snapshot.index
         self._changed()
 
     # --- helpers ---------------------------------------------------------------------------

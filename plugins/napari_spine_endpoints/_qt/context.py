@@ -159,8 +159,8 @@ class ReadingContext(QObject):
         self.images.clear()
         self.lifecycle.close()
         self.case_id = None
-        if later:
         self.hanging.clear()
+        if later:
             for layer in retired:
                 layer.visible = False
         else:
@@ -333,6 +333,9 @@ class ReadingContext(QObject):
             "accept_proposals": lambda: self.assistant.accept_confident(),
             "reject_proposals": lambda: self.assistant.reject_all(),
             "track": lambda: self.assistant.track(),
+            "undo": lambda: self.undo(redo=False),
+            "redo": lambda: self.undo(redo=True),
+            "show_t1": lambda: self.hanging.toggle_t1(),
         }
         for name, action in actions.items():
             key = SHORTCUT_BY_ACTION[name].key
@@ -344,6 +347,28 @@ class ReadingContext(QObject):
         film = self.active_film
         if film is not None and self.session is not None:
             getattr(self.session.placements[film], method)()
+
+    def undo(self, redo: bool = False) -> None:
+        """Undo (or redo) the last change to the active film's corners."""
+        film = self.active_film
+        if film is None or self.session is None:
+            return
+        placement = self.session.placements[film]
+        if not (placement.redo() if redo else placement.undo()):
+            self.message.emit(f"Nothing to {'redo' if redo else 'undo'} on the {film.value} film")
+
+    def grade_key(self, key: str) -> None:
+        """A grade key pressed on the MR: the current item's grade, then the next item."""
+        form = None if self.session is None else self.session.grades
+        if form is None:
+            return
+        item = form.current_item
+        try:
+            level, name, grade = form.grade_by_key(key)
+        except ValueError as error:
+            self.message.emit(f"{form.current_level} {item.name}: {error}")
+            return
+        self.message.emit(f"{level} {name}: {grade.code} ({grade.label})")
 
     def skip_corner(self) -> None:
         film = self.active_film
@@ -395,10 +420,10 @@ class ReadingContext(QObject):
         info = ImageInfo.from_metadata(layer.metadata)
         if info is not None and info.kind == "series" and layer.ndim == 3:
             self._show_middle_slice(layer)
-            if not isinstance(layer.data, np.ndarray):  # opened lazily (File > Open)
-                # one more turn of the event loop: the film's corner layers, due after the same
             # once the films opened with it are attached: held for the Grades step
             QTimer.singleShot(0, lambda: self._hold_series(layer, info))
+            if not isinstance(layer.data, np.ndarray):  # opened lazily (File > Open)
+                # one more turn of the event loop: the film's corner layers, due after the same
                 # frame, come first
                 self.after_next_frame(
                     lambda: QTimer.singleShot(0, lambda: self._decode_in_background(layer))
@@ -412,12 +437,12 @@ class ReadingContext(QObject):
         except (ValueError, SpineEndpointsError) as error:  # e.g. a second neutral film
             self.message.emit(f"{layer.name}: shown, not added to the read: {error}")
 
-    def _decode_in_background(self, layer: Image) -> None:
-        if layer in self.viewer.layers or layer in self.hanging.series:
     def _hold_series(self, layer: Image, info: ImageInfo) -> None:
         if layer in self.viewer.layers and (self.session is None or self.same_case(info)):
             self.hanging.hold(layer)
 
+    def _decode_in_background(self, layer: Image) -> None:
+        if layer in self.viewer.layers or layer in self.hanging.series:
             self.series_decoder.decode(layer)
 
     def _series_problem(self, name: str, error: BaseException) -> None:

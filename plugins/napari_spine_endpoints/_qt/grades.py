@@ -178,7 +178,8 @@ class GradesWidget(QWidget):
             combo.setEnabled(name in at_level)
             combo.setVisible(name in at_level)  # e.g. the findings only at their level
             self.labels[name].setVisible(name in at_level)
-            self.labels[name].setText(_item_label(name, level))
+            keyed = "> " if name == form.current_item.name else ""  # what a grade key sets
+            self.labels[name].setText(keyed + _item_label(name, level))
             code = form.values.get((level, name))
             combo.setCurrentIndex(max(0, combo.findData(code)) if code is not None else 0)
         _set_text(self.reason, form.reasons.get(level, ""))

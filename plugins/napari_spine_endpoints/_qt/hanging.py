@@ -16,6 +16,7 @@ from qtpy.QtCore import QObject, QTimer, Signal
 
 from napari_spine_endpoints._layer_info import METADATA_KEY, ImageInfo
 from napari_spine_endpoints._model.hanging import MrHanging, Step, middle_slice, mr_hanging
+from napari_spine_endpoints._model.shortcuts import GRADE_KEYS
 
 if TYPE_CHECKING:
     from imaging.anatomy import Film
@@ -34,6 +35,8 @@ class Hanging(QObject):
         self.step = Step.LANDMARKS
         self.series: list[Image] = []
         """The open read's MR/CT series, in the order they came (in the viewer or held)."""
+        self.mr_overlays: list[Layer] = []
+        """Layers drawn on the MR (disc centres): in the viewer with the series only."""
         self.mr = MrHanging(None, None)
         self._chosen_t2: Image | None = None
         self._film_visibility: dict[Layer, bool] = {}
@@ -45,6 +48,7 @@ class Hanging(QObject):
         """Another read: its series are its own (those in the viewer are the caller's to take
         away with the rest of the case)."""
         self.series = []
+        self.mr_overlays = []
         self._chosen_t2 = None
         self._film_visibility = {}
         self._fitted = ()
@@ -56,10 +60,16 @@ class Hanging(QObject):
         """A series of the open read (in the viewer already, or not): hung as the step wants."""
         if layer not in self.series:
             self.series.append(layer)
+            bind_grade_keys(layer, self.context)
             self._choose()
         if not self._apply_pending:  # after the insertion that brought it has finished
             self._apply_pending = True
             QTimer.singleShot(0, self._apply)
+
+    def add_mr_overlay(self, layer: Layer) -> None:
+        """A layer drawn on the MR: it leaves and comes back with the series."""
+        if layer not in self.mr_overlays:
+            self.mr_overlays.append(layer)
 
     def mr_layers(self) -> list[Image]:
         """The held MR series (the T2/T1 choices)."""
@@ -96,14 +106,14 @@ class Hanging(QObject):
         if self.step is Step.GRADES:
             self.show_grades()
         elif self.context.images:  # a film to read: the series wait for the Grades step
-            self.context.remove_layers(self.series)
+            self.context.remove_layers([*self.series, *self.mr_overlays])
             self.reassert()
 
     # --- the steps ------------------------------------------------------------------------------
     def show_landmarks(self, film: Film | None = None) -> None:
         """The film to read (``film``, else the active one) with its corner layer active."""
         self.step = Step.LANDMARKS
-        self.context.remove_layers(self.series)
+        self.context.remove_layers([*self.series, *self.mr_overlays])
         for layer, visible in self._film_visibility.items():
             if layer in self.viewer.layers:
                 layer.visible = visible
@@ -146,6 +156,9 @@ class Hanging(QObject):
             for layer in missing:
                 layer.visible = layer is shown
                 self.viewer.layers.insert(0, layer)  # under the disc centres
+            for layer in self.mr_overlays:
+                if layer not in self.viewer.layers:
+                    self.viewer.layers.append(layer)
         for layer in self.series:
             layer.visible = layer is shown
         self.viewer.dims.set_point(
@@ -170,6 +183,20 @@ class Hanging(QObject):
         if shown is not None and shown in self.viewer.layers:
             self.viewer.layers.selection.active = shown
         self.changed.emit()
+
+
+def bind_grade_keys(layer: Layer, context: ReadingContext) -> None:
+    """The grade keys on a layer of the Grades step: its own binding comes before napari's
+    layer-mode digits, on this layer only (``Layer.bind_key``)."""
+    for key in GRADE_KEYS:
+        layer.bind_key(key, _grade_handler(context, key), overwrite=True)
+
+
+def _grade_handler(context: ReadingContext, key: str) -> Any:
+    def grade(_layer: Layer) -> None:  # napari names a key handler by its __name__
+        context.grade_key(key)
+
+    return grade
 
 
 def _info(layer: Layer) -> ImageInfo:

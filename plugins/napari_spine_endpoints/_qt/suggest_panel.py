@@ -10,7 +10,6 @@ clicks its "Use suggestion" button.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
@@ -30,11 +29,16 @@ from qtpy.QtWidgets import (
 
 from imaging.anatomy import DiscLevel
 from napari_spine_endpoints._layer_info import METADATA_KEY, ImageInfo
+from napari_spine_endpoints._model.hanging import Step, mr_hanging
 from napari_spine_endpoints._model.suggestions import DiscCentres
 from napari_spine_endpoints._qt.context import ReadingContext
+from napari_spine_endpoints._qt.hanging import bind_grade_keys
 
 CENTRE_COLOR = "#00e0ff"
-_T2, _T1 = re.compile(r"\bT2", re.IGNORECASE), re.compile(r"\bT1", re.IGNORECASE)
+GRADED_COLOR = "#ffe040"
+"""The disc being graded, highlighted on the MR."""
+CENTRE_PX = 10.0
+"""Disc-centre markers' diameter in screen pixels (the disc being graded: twice as large)."""
 
 
 def mr_series(viewer: Any) -> list[Image]:
@@ -62,6 +66,7 @@ class SuggestPanel(QGroupBox):
         self.viewer = context.viewer
         self.centres_layer: Points | None = None
         self.t2, self.t1 = QComboBox(), QComboBox()
+        self.t2.activated.connect(lambda _: self.context.hanging.choose_t2(self.t2.currentData()))
         self.mark = QPushButton("Mark disc centres")
         self.mark.clicked.connect(self.start_marking)
         self.clear = QPushButton("Clear")
@@ -96,13 +101,20 @@ class SuggestPanel(QGroupBox):
         context.changed.connect(self.refresh)
         context.session_replaced.connect(self._on_new_session)
         context.assistant.suggested.connect(self.refresh)
+        context.hanging.changed.connect(self._on_hanging)
+        self._highlighted: tuple[Any, ...] = ()
         self._refresh_series()
         self.refresh()
 
     # --- series and disc centres -------------------------------------------------------------
     def _refresh_series(self, _event: Any = None) -> None:
-        series = mr_series(self.viewer)
-        for combo, pattern, none in ((self.t2, _T2, False), (self.t1, _T1, True)):
+        """The read's MR series (held for the Grades step, or in the viewer), the T2 and T1
+        chosen from their headers (:func:`imaging.dicom.mr_weighting.series_to_grade`)."""
+        hanging = self.context.hanging
+        series = list(dict.fromkeys([*hanging.mr_layers(), *mr_series(self.viewer)]))
+        picked = mr_hanging([(_weighting(x), _plane(x)) for x in series])
+        t2 = hanging.t2 if hanging.t2 in series else _at(series, picked.t2)
+        for combo, guess, none in ((self.t2, t2, False), (self.t1, _at(series, picked.t1), True)):
             chosen = combo.currentData()
             combo.blockSignals(True)
             combo.clear()
@@ -110,8 +122,7 @@ class SuggestPanel(QGroupBox):
                 combo.addItem("none", None)
             for layer in series:
                 combo.addItem(layer.name, layer)
-            guess = next((x for x in series if pattern.search(_description(x))), None)
-            keep = chosen if chosen in series else guess
+            keep = guess if combo is self.t2 or chosen not in series else chosen
             if keep is not None:
                 combo.setCurrentIndex(combo.findData(keep))
             combo.blockSignals(False)
@@ -120,28 +131,52 @@ class SuggestPanel(QGroupBox):
         session = self.context.session
         return None if session is None else session.disc_centres
 
-    def start_marking(self) -> Points | None:
-        """Activate the disc-centre layer over the T2 series, in add mode."""
+    def _on_hanging(self) -> None:
+        """The Grades step shows the MR: the disc centres over it, active while some are still
+        to mark (else the MR, for the grade keys)."""
+        self._refresh_series()
+        hanging = self.context.hanging
+        shown = hanging.t2 is not None and hanging.t2 in self.viewer.layers
+        if hanging.step is Step.GRADES and shown and self.context.session is not None:
+            self.start_marking(hang=False)
+
+    def start_marking(self, hang: bool = True) -> Points | None:
+        """Activate the disc-centre layer over the T2 series, in add mode (``hang``: the Grades
+        step's images first); with every centre marked, the MR stays the active layer."""
         t2 = self.t2.currentData()
         if t2 is None:
             self.context.message.emit("Suggest: open the sagittal T2 series first")
             return None
         if not self._ensure_session(t2):
             return None
-        if self.centres_layer is None or self.centres_layer not in self.viewer.layers:
+        hanging = self.context.hanging
+        if hang and (hanging.step is not Step.GRADES or t2 not in self.viewer.layers):
+            if t2 not in hanging.series:
+                hanging.hold(t2)
+            hanging.choose_t2(t2)
+            hanging.show_grades()  # calls back here (hang=False) once the MR is on screen
+            return self.centres_layer
+        if self.centres_layer is None:
             self.centres_layer = self.viewer.add_points(
                 np.empty((0, 3)), ndim=3, name=f"{t2.name} disc centres",
                 metadata={METADATA_KEY: {"kind": "overlay", "image_layer": t2.name}},
                 scale=tuple(t2.scale), translate=tuple(t2.translate),
+                units=tuple(str(u) for u in t2.units),  # as the MR's: no unit mismatch
                 features={"level": np.array([], dtype=object)},
-                text={"string": "{level}", "size": 9, "color": CENTRE_COLOR,
+                text={"string": "{level}", "size": 10, "color": CENTRE_COLOR,
                       "anchor": "upper_left"},
-                size=max(3.0, float(t2.data.shape[-1]) / 60.0), face_color=CENTRE_COLOR,
+                size=1.0, canvas_size_limits=(CENTRE_PX, 2 * CENTRE_PX),
+                face_color=CENTRE_COLOR, border_color="black",
             )  # fmt: skip
             self.centres_layer.events.data.connect(self._on_centre)
-        t2.visible = True
-        self.viewer.layers.selection.active = self.centres_layer
-        self.centres_layer.mode = "add"
+            hanging.add_mr_overlay(self.centres_layer)
+            bind_grade_keys(self.centres_layer, self.context)
+        elif self.centres_layer not in self.viewer.layers:
+            self.viewer.layers.append(self.centres_layer)
+        centres = self._centres()
+        if centres is not None and centres.current is not None:
+            self.viewer.layers.selection.active = self.centres_layer
+            self.centres_layer.mode = "add"
         self._redraw_centres()
         return self.centres_layer
 
@@ -172,21 +207,39 @@ class SuggestPanel(QGroupBox):
                 self.context.message.emit(f"Disc centre not marked: {error}")
         self._redraw_centres()
         self.refresh()
+        shown = self.context.hanging.shown_mr
+        if centres is not None and centres.current is None and shown in self.viewer.layers:
+            self.viewer.layers.selection.active = shown  # every disc marked: on to grading
 
     def _redraw_centres(self) -> None:
+        """The marked centres; the disc being graded highlighted (larger, yellow)."""
         centres, layer = self._centres(), self.centres_layer
         if layer is None:
             return
         marked = [] if centres is None else list(centres.centres.items())
         slice_index = 0 if centres is None or centres.slice_index is None else centres.slice_index
+        session = self.context.session
+        graded = None if session is None or session.grades is None else session.grades.current_level
+        self._highlighted = (graded, tuple(marked))
         layer.events.data.disconnect(self._on_centre)
         try:
             layer.data = np.array([(slice_index, *p) for _, p in marked], dtype=float).reshape(
                 -1, 3
             )
             layer.features = {"level": np.array([lv.value for lv, _ in marked], dtype=object)}
+            if marked:
+                layer.face_color = [
+                    GRADED_COLOR if lv.value == graded else CENTRE_COLOR for lv, _ in marked
+                ]
+                layer.size = [2.0 if lv.value == graded else 1.0 for lv, _ in marked]
         finally:
             layer.events.data.connect(self._on_centre)
+
+    @property
+    def highlighted_level(self) -> str | None:
+        """The disc highlighted on the MR (the one being graded, when its centre is marked)."""
+        graded, marked = self._highlighted or (None, ())
+        return graded if any(lv.value == graded for lv, _ in marked) else None
 
     def _clear(self) -> None:
         centres = self._centres()
@@ -215,6 +268,11 @@ class SuggestPanel(QGroupBox):
     # --- suggestions of the level being graded -----------------------------------------------
     def refresh(self) -> None:
         session, centres = self.context.session, self._centres()
+        grading = (
+            None if session is None or session.grades is None else session.grades.current_level
+        )
+        if self.centres_layer is not None and self._highlighted[:1] != (grading,):
+            self._redraw_centres()  # the disc being graded moved on
         self.prompt.setText(
             "Open a read and the T2 series, then mark one point per disc centre"
             if centres is None
@@ -234,7 +292,9 @@ class SuggestPanel(QGroupBox):
         while self.grid.count():
             item = self.grid.takeAt(0)
             widget = None if item is None else item.widget()
-            if widget is not None:
+            if widget is not None:  # off screen now, not at the next turn of the event loop
+                widget.hide()
+                widget.setParent(None)
                 widget.deleteLater()
         self.use_buttons.clear()
         self.titles.clear()
@@ -268,9 +328,17 @@ class SuggestPanel(QGroupBox):
             self.context.message.emit(f"{level} {item}: grade {grade.code} from the suggestion")
 
 
-def _description(layer: Image) -> str:
+def _weighting(layer: Image) -> str:
     info = ImageInfo.from_metadata(layer.metadata)
-    return f"{layer.name} {'' if info is None else info.description}"
+    return "unknown" if info is None or not info.weighting else info.weighting
+
+
+def _plane(layer: Image) -> str:
+    return str(layer.metadata.get(METADATA_KEY, {}).get("orientation", ""))
+
+
+def _at(series: list[Image], index: int | None) -> Image | None:
+    return None if index is None else series[index]
 
 
 def _disc_text(disc: Any) -> str:
