@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,8 +50,7 @@ def main(out: Path = DEFAULT_OUT) -> Path:
     viewer.window.resize(1880, 1040)
     workstation = WorkstationWidget(viewer)
     viewer.window.add_dock_widget(workstation, name="Reading workstation", area="right")
-    films = [str(study / f"DX_lateral_{film}.dcm") for film in ("neutral", "flexion", "extension")]
-    viewer.open(films, plugin="spine-endpoints", stack=False)
+    viewer.open(str(study), plugin="spine-endpoints")  # the films, and the MR series hidden
 
     context = workstation.context
     assert context.session is not None
@@ -114,7 +114,9 @@ def _steps(viewer: object, workstation: object, truth: dict, folder: Path, scrat
                 except ValueError:  # an item not graded at this visit
                     continue
     workstation.tabs.setCurrentWidget(workstation.grades)  # type: ignore[attr-defined]
-    _settle()
+    for _ in range(40):  # the series decode in the background
+        _settle()
+        time.sleep(0.05)
     viewer.screenshot(str(folder / "plugin-grades.png"), canvas_only=False)  # type: ignore[attr-defined]
 
     os.environ[summary_action.SUMMARIES_ENV_VAR] = str(scratch / "summaries")

@@ -44,6 +44,7 @@ class MeasureLabels:
         self.context = context
         self.viewer = context.viewer
         self.layers: dict[Film, Points] = {}
+        self._watched: list[Any] = []
         self.shown = True
         self.scale_bar = True
         context.changed.connect(self.refresh)
@@ -113,11 +114,17 @@ class MeasureLabels:
             units=tuple(str(u) for u in image.units),
         )  # fmt: skip
         self.layers[film] = layer
+        image.events.visible.connect(self._sync_visibility)  # hidden with its film
+        self._watched.append(image)
         # the points layer stays the active one: clicks keep placing corners
         overlay = self.context.overlays.get(film)
         if overlay is not None and self.viewer.layers.selection.active is layer:
             self.viewer.layers.selection.active = overlay.points
         return layer
+
+    def _sync_visibility(self, _event: Any = None) -> None:
+        for layer in self.layers.values():
+            layer.visible = self.shown and self._film_visible(layer)
 
     def _film_visible(self, layer: Points) -> bool:
         for film, image in self.context.images.items():
@@ -159,6 +166,9 @@ class MeasureLabels:
         self._refresh_scale_bar()
 
     def _on_session_replaced(self) -> None:
+        for image in self._watched:
+            image.events.visible.disconnect(self._sync_visibility)
+        self._watched = []
         layers, self.layers = list(self.layers.values()), {}
         self.context.remove_layers(layers)
         self.refresh()
