@@ -19,7 +19,14 @@ from napari_spine_endpoints._qt.film_overlay import LABEL_OFFSET_PX
 from napari_spine_endpoints._qt.suggest_panel import GRADED_COLOR
 from napari_spine_endpoints._qt.workstation import WorkstationWidget
 from qtpy.QtWidgets import QPushButton, QWidget
-from real_input import canvas, click_pixel, click_tolerance, click_widget, press
+from real_input import (
+    canvas,
+    click_pixel,
+    click_tolerance,
+    click_widget,
+    press,
+    shown_workstation,
+)
 
 from imaging.anatomy import Film
 from imaging.store.reads import read_content
@@ -59,10 +66,7 @@ def _click_tab(qtbot: Any, widget: WorkstationWidget, title: str) -> None:
 def test_the_first_click_after_open_next_case_places_l1_every_time_and_undo_takes_it_back(
     make_napari_viewer: Callable[..., Any], workstation_env: str, sample_root: Path, qtbot: Any
 ) -> None:
-    viewer = make_napari_viewer(show=True)
-    widget = WorkstationWidget(viewer)
-    viewer.window.add_dock_widget(widget)
-    viewer.window.resize(1400, 900)
+    viewer, widget = shown_workstation(make_napari_viewer)
     context, worklist = widget.context, widget.worklist
     for case in CASES:
         worklist.register_folder(sample_root / case)
@@ -127,10 +131,7 @@ def test_the_first_click_after_open_next_case_places_l1_every_time_and_undo_take
 def test_the_grades_step_shows_the_t2_with_the_level_highlighted_and_grades_by_keys(
     make_napari_viewer: Callable[..., Any], workstation_env: str, sample_root: Path, qtbot: Any
 ) -> None:
-    viewer = make_napari_viewer(show=True)
-    widget = WorkstationWidget(viewer)
-    viewer.window.add_dock_widget(widget)
-    viewer.window.resize(1400, 900)
+    viewer, widget = shown_workstation(make_napari_viewer)
     context, panel = widget.context, widget.grades.suggestions
     widget.worklist.register_folder(sample_root / CASES[0])
     click_widget(qtbot, _button(widget.worklist, "Open next case"))
