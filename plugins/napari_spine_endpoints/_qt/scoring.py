@@ -3,9 +3,10 @@
 A thin view of :class:`~napari_spine_endpoints._model.scoring.GuidedScoring`: the current site is
 ringed on its film (the film shown, the others hidden), each score's definition and drawn example
 are listed with its key, and the keys score (digits), say the site cannot be scored (X, with the
-reason typed here) or go back (B). A click on the film places the current site. While scoring no
-layer is selected, so the keys reach the viewer (napari binds digits to the modes of a selected
-layer). Grades go into the read's grade form: drafts, submit and the store are the workstation's.
+reason typed here) or go back (B). A click on the film places the current site. The keys are bound
+on the viewer and on each film (a layer's own binding comes before napari's layer-mode digits);
+the current film is the selected layer. Grades go into the read's grade form: drafts, submit and
+the store are the workstation's.
 """
 
 from __future__ import annotations
@@ -33,10 +34,10 @@ from napari_spine_endpoints._model.scoring import (
     assign_views,
     has_guided_scoring,
 )
+from napari_spine_endpoints._model.shortcuts import GRADE_KEYS
 from napari_spine_endpoints._qt.context import ReadingContext, context_for
 from napari_spine_endpoints._qt.scoring_examples import example
 
-SCORE_KEYS = ("0", "1", "2", "3", "4")
 CANNOT_SCORE_KEY, BACK_KEY = "X", "B"
 HIGHLIGHT = "scoring site"
 DEFAULT_REASON = "hidden by the shoulders"
@@ -80,16 +81,21 @@ class ScoringWidget(QWidget):
         layout.addWidget(self.modality)
         layout.addWidget(swap)
         layout.addStretch(1)
-        for key in SCORE_KEYS:
-            self.viewer.bind_key(key, _handler(lambda k=key: self.score_key(k)), overwrite=True)
-        self.viewer.bind_key(CANNOT_SCORE_KEY, _handler(self.cannot_score), overwrite=True)
-        self.viewer.bind_key(BACK_KEY, _handler(self.back), overwrite=True)
+        self._bind_keys(self.viewer)
         self.viewer.mouse_drag_callbacks.append(self._on_mouse)
         self.viewer.layers.events.inserted.connect(self._on_inserted)
         self.viewer.layers.events.removed.connect(self._on_inserted)  # a replaced case's films
         self.context.session_replaced.connect(self._on_session)
         self.context.watch(self)
         self._on_session()
+
+    def _bind_keys(self, target: Any) -> None:
+        """The scoring keys on the viewer, or on a film layer (a layer's own binding comes
+        before napari's layer-mode digits, on that layer only)."""
+        for key in GRADE_KEYS:
+            target.bind_key(key, _handler(lambda k=key: self.score_key(k)), overwrite=True)
+        target.bind_key(CANNOT_SCORE_KEY, _handler(self.cannot_score), overwrite=True)
+        target.bind_key(BACK_KEY, _handler(self.back), overwrite=True)
 
     # --- the reader's actions ------------------------------------------------------------------
     def score_key(self, key: str) -> None:
@@ -154,6 +160,8 @@ class ScoringWidget(QWidget):
         cervical, lumbar = self.films.get("lateral_cervical"), self.films.get("lateral_lumbar")
         if self.swapped and cervical is not None and lumbar is not None:
             self.films["lateral_cervical"], self.films["lateral_lumbar"] = lumbar, cervical
+        for film in self.films.values():
+            self._bind_keys(film)
 
     def _show(self) -> None:
         scoring = self.scoring
@@ -187,7 +195,10 @@ class ScoringWidget(QWidget):
             for view, layer in self.films.items():
                 layer.visible = view == step.view
         self._ring(film, scoring.position())
-        self.viewer.layers.selection.clear()  # digits to the viewer, not a layer's modes
+        if film is not None:  # the keys bound on it, not its modes; clicks place the site
+            self.viewer.layers.selection.active = film
+        else:
+            self.viewer.layers.selection.clear()  # the keys to the viewer
 
     def _clear_definitions(self) -> None:
         while self.definitions.count():
