@@ -69,7 +69,7 @@ class Tally:
     flagged: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     silent: int = 0
     uncertain: int = 0
-    """ROM values the endpoint pipeline left empty as too uncertain (no corner kept a click)."""
+    """ROM values the endpoint pipeline left empty as too uncertain."""
 
     def add(self, kind: str, error: float, flagged: bool, target: str) -> None:
         """One value's error; flagged values are counted, an unflagged NaN is a silent error."""
@@ -166,8 +166,8 @@ def run_one(seed: int, name: str, tally: Tally) -> None:
                 row = rom.get((level, measure))
                 if row is None:
                     continue
-                flagged = kept or (row.value is None and bool(row.note))
-                tally.uncertain += int(not kept and row.value is None and bool(row.note))
+                flagged = kept or (row.value is None and bool(row.note))  # empty, with why
+                tally.uncertain += int(row.value is None and row.note.startswith("too uncertain"))
                 error = _number(row.value) - float(expected[true_key] or 0.0)
                 tally.add(kind, error, flagged, kind)
     _tracked(films, used[Film.FLEXION], accepted[Film.FLEXION], spacing, name, tally)

@@ -160,7 +160,9 @@ def run_case(seed: int, errors: Errors) -> None:
             ("translation_rom", "rom_mm", "translation_rom_mm"),
         ):
             row = pair_rows[(level.value, measure)]
-            uncertain = "too uncertain" if row.value is None and row.note else ""
+            uncertain = ""
+            if row.value is None:  # empty with the reason: too uncertain, or corners missing
+                uncertain = "too uncertain" if row.note.startswith("too uncertain") else "empty"
             value = math.nan if row.value is None else row.value
             errors.add(name, value - float(expected[true_key] or 0.0), flag or uncertain)
 

@@ -316,10 +316,10 @@ def measure_pair(
                 rom, note = math.nan, "missing " + ", ".join(missing)
             elif millimetres and uncalibrated:
                 rom, note = math.nan, uncalibrated
-            elif (level, measure) in (uncertain or {}):
-                rom, note = math.nan, (uncertain or {})[(level, measure)]
             elif not math.isfinite(rom):
                 note = "not computable: an endplate has zero depth"
+            elif (level, measure) in (uncertain or {}):
+                rom, note = math.nan, (uncertain or {})[(level, measure)]
             values[measure] = rom
             rows.append(pair_row(level, measure, rom if math.isfinite(rom) else None, note))
         if criteria is None:

@@ -63,7 +63,7 @@ def uncertain_rom(
                 continue
             u = math.hypot(float(per_film[0][source][i]), float(per_film[1][source][i]))
             limit = 2.0 * ROM_ACCURACY_TARGETS[measure]
-            if math.isfinite(u) and COVERAGE * u > limit:
+            if not COVERAGE * u <= limit:  # NaN (a corner missing) is empty for that already
                 unit = _UNITS[measure]
                 reasons[measure] = (
                     f"too uncertain: +-{COVERAGE * u:.2f} {unit} ({COVERAGE:g} standard "
