@@ -61,6 +61,10 @@ class FilmSource:
                 "`spine-endpoints batch` with the same --out to show the films"
             )
             return
+        with path.open("rb") as stream:
+            stream.readline()
+            if not stream.readline().strip():
+                return  # the header alone: no film was measured (the landmark reader refuses it)
         for record in read_landmark_records(path):
             key = (record.subject, record.visit, record.film, record.image, record.reader)
             self._records.setdefault(key, []).append(record)
