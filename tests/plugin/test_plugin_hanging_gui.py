@@ -196,3 +196,29 @@ def test_the_grades_step_shows_the_t2_with_the_level_highlighted_and_grades_by_k
     _click_tab(qtbot, widget, "Landmarks")  # back to the film: the MR leaves with its slider
     assert viewer.dims.ndim == 2 and context.images[Film.NEUTRAL].visible
     assert viewer.layers.selection.active is context.overlay(Film.NEUTRAL).points
+
+
+def test_an_earlier_levels_suggestion_text_leaves_with_its_level(
+    make_napari_viewer: Callable[..., Any], workstation_env: str
+) -> None:
+    """The suggestion panel shows the level being graded only: the previous level's texts are
+    gone at once, not stacked under the new ones until Qt deletes them."""
+    from napari_spine_endpoints._model.suggestions import ItemSuggestion
+    from qtpy.QtWidgets import QLabel
+
+    widget = WorkstationWidget(make_napari_viewer())
+    context, panel = widget.context, widget.grades.suggestions
+    session = context.new_session("DLBP-001", "baseline")
+    assert session.grades is not None
+    session.suggestions.show(
+        {},
+        [
+            ItemSuggestion("L1-L2", "pfirrmann", "2", "II", ("first level's evidence",)),
+            ItemSuggestion("L2-L3", "pfirrmann", "4", "IV", ("second level's evidence",)),
+        ],
+    )
+    texts = [label.text() for label in panel.items.findChildren(QLabel)]
+    assert "first level's evidence" in texts
+    session.grades.next_level()
+    texts = [label.text() for label in panel.items.findChildren(QLabel)]
+    assert "second level's evidence" in texts and "first level's evidence" not in texts
