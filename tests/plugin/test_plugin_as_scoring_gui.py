@@ -132,8 +132,11 @@ def _score_case(
                 press(qtbot, screen, "X")
             else:
                 press(qtbot, screen, str(score))
-        else:  # the rigidity confirmation, once per case
-            wanted = "yes" if truth["complete_spinal_rigidity"] else "no"
+        else:  # the rigidity confirmation, once per case, beside what the scores say
+            said = tab.step.text().split("The corner scores say: ")[-1]
+            rigid = truth["complete_spinal_rigidity"]
+            assert said.startswith("all 24 scored corners msasss 3" if rigid else "19 of 23"), said
+            wanted = "yes" if rigid else "no"
             key = next(k for k, code in scoring.keys().items() if code == wanted)
             press(qtbot, screen, key)
     reading = widget.context.case_id

@@ -9,6 +9,7 @@ from napari_spine_endpoints._model.scoring import (
     GuidedScoring,
     assign_views,
     has_guided_scoring,
+    rigidity_preview,
 )
 
 from imaging.anatomy import MSASSS_SITES
@@ -100,3 +101,19 @@ def test_films_are_told_apart_by_orientation_and_field_height() -> None:
 def test_the_dlbp_protocol_has_no_guided_scoring() -> None:
     protocol = load_protocol(None)
     assert not has_guided_scoring(GradeForm(protocol.items_at_visit("baseline"), protocol.sites))
+
+
+def test_the_confirmation_step_shows_what_the_scores_say_by_the_protocols_rule() -> None:
+    protocol = load_protocol("as-ucmsc")
+    scoring = _scoring()
+    scoring.score("2")
+    scoring.score("2")
+    for _ in MSASSS_SITES[:-1]:
+        scoring.score("3")
+    scoring.cannot_score("hidden by the shoulders")  # S1-upper
+    assert rigidity_preview(protocol, scoring.form) == (
+        "all 23 scored corners msasss 3: undecided (spine complete_spinal_rigidity: not recorded)"
+    )
+    scoring.form.set_grade("L5-lower", "msasss", "2")
+    preview = rigidity_preview(protocol, scoring.form)
+    assert preview is not None and preview.startswith("1 of 23 scored corners below bridging")

@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from imaging.anatomy import MSASSS_SEGMENTS, SACROILIAC_JOINTS
+from imaging.protocol.model import Protocol, RigidityRule
+from imaging.protocol.rigidity import rigidity_condition
 from imaging.protocol.scales import Grade
 from napari_spine_endpoints._model.grading import GradeForm
 from napari_spine_endpoints._model.observable import Observable
@@ -199,3 +201,20 @@ def assign_views(films: list[FilmShape]) -> dict[str, str]:
         if cervical.height_mm != lumbar.height_mm:
             out["lateral_cervical"], out["lateral_lumbar"] = cervical.key, lumbar.key
     return out
+
+
+def rigidity_preview(protocol: Protocol, form: GradeForm) -> str | None:
+    """What the corner scores of the read so far say about complete spinal rigidity, by the
+    protocol's own rule (:func:`imaging.protocol.rigidity.rigidity_condition`), for the
+    confirmation step: the values and the verdict they would give. None without such a rule."""
+    rule = next((r for r in protocol.rules if isinstance(r, RigidityRule)), None)
+    if rule is None or protocol.msasss is None:
+        return None
+
+    def grade(item: str, level: str) -> tuple[str | None, str]:
+        code = form.values.get((level, item))
+        return (code, "") if code is not None else (None, f"{level} {item}: not graded")
+
+    rigid, values, reason = rigidity_condition(protocol, rule, grade)
+    verdict = {True: "rigid", False: "not rigid", None: "undecided"}[rigid]
+    return f"{values or 'no corner scored'}: {verdict} ({reason})"

@@ -33,6 +33,7 @@ from napari_spine_endpoints._model.scoring import (
     GuidedScoring,
     assign_views,
     has_guided_scoring,
+    rigidity_preview,
 )
 from napari_spine_endpoints._model.shortcuts import GRADE_KEYS
 from napari_spine_endpoints._qt.context import ReadingContext, context_for
@@ -174,9 +175,11 @@ class ScoringWidget(QWidget):
         film = self.films.get(step.view or "")
         where = step.view.replace("_", " ") + " film" if step.view else "once per case"
         state = "all scored: submit with Control-Shift-Enter" if scoring.done else ""
+        preview = "" if step.view else rigidity_preview(self.context.protocol, scoring.form)
         self.step.setText(
             f"Step {scoring.index + 1}/{len(scoring.steps)}: {step.site} ({step.item}), "
             f"{where}{'' if film is not None or not step.view else ' (not open)'}. {state}"
+            + (f"\nThe corner scores say: {preview}" if preview else "")
         )
         given = scoring.form.values.get((step.site, step.item))
         site_kind = scoring.form.scale_of(step.item).site
