@@ -55,8 +55,7 @@ class MeasureLabels:
     def set_shown(self, shown: bool) -> None:
         """Show or hide the measures next to the levels (all films)."""
         self.shown = shown
-        for layer in self.layers.values():
-            layer.visible = shown and self._film_visible(layer)
+        self._sync_visibility()
         self.refresh()
 
     def set_scale_bar(self, shown: bool) -> None:
@@ -93,7 +92,7 @@ class MeasureLabels:
         anchor = "upper_right" if labels and labels[0].runs_left else "upper_left"  # off the spine
         if layer.text.anchor != anchor:
             layer.text.anchor = anchor
-        layer.visible = self.shown and self._film_visible(layer)
+        self._show(layer)
 
     def _make_layer(self, film: Film) -> Points:
         image = self.context.images[film]
@@ -124,7 +123,14 @@ class MeasureLabels:
 
     def _sync_visibility(self, _event: Any = None) -> None:
         for layer in self.layers.values():
-            layer.visible = self.shown and self._film_visible(layer)
+            self._show(layer)
+
+    def _show(self, layer: Points) -> None:
+        """Visible with its film when the measures are shown (set only when it changes: every
+        set redraws the layer)."""
+        wanted = self.shown and self._film_visible(layer)
+        if layer.visible != wanted:
+            layer.visible = wanted
 
     def _film_visible(self, layer: Points) -> bool:
         for film, image in self.context.images.items():

@@ -1,0 +1,377 @@
+"""Reader effort: a three-film sample case read through the workstation with real mouse and key
+events, counting the reader's clicks and key presses and the software's seconds, from the case
+on screen to the read submitted.
+
+Three ways to read DLBP-001 at month 6 (neutral, flexion and extension films; 22 corners each;
+5 levels x Pfirrmann, Modic cranial and Modic caudal):
+
+- ``every corner clicked``: 66 clicks on the three films;
+- ``neutral clicked, tracked``: 22 clicks on the neutral film, then Track (Shift-T) to flexion
+  and to extension, each accepted (U) on its film;
+- ``with refinement``: as above, the neutral clicks refined (Shift-R) and accepted (U) first.
+
+Every action is a Qt event sent to the widget a reader would use: a click on napari's canvas where
+the ground-truth corner is shown (camera model, as ``tests/plugin/real_input.py``), a key on the
+canvas, a click on a tab, a click on a combo box then keys. Choosing a film is a click on the
+Landmarks film list, Down/Up and Enter; the Grades step is a click on its tab; a grade is its key
+on the MR (1-5 Pfirrmann, 0-3 Modic: keyboard grading moves to the next item and level by
+itself); submit is Control-Shift-Enter.
+
+Software seconds: for each action, the CPU time of this process (every thread: the GUI, the
+assist workers, Mesa's renderer) from sending the event to the event loop being idle with no
+assist job running, plus each autosave of the draft (which a reader's pause between clicks would
+trigger; it runs on the GUI thread). CPU time, not wall time, so that a machine shared with other
+work slows neither figure; the reader's own time is not counted. Under Xvfb the canvas is drawn
+in software (llvmpipe), which a desktop GPU does not pay.
+
+Target (issue 17): the tracked DLBP case in at most 40 clicks and key presses; the software adds
+under 2 s over the whole case. Baseline measured in the same run: the same corners and grades set
+through the model's calls (no events, no drawing), for the seconds the widgets and canvas add.
+Needs a display: without one it re-runs itself under ``xvfb-run``.
+
+    .venv/bin/python -m benchmarks reader_effort
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from napari_spine_endpoints._model.shortcuts import GRADE_KEYS
+
+from benchmarks.targets import Verdicts
+
+WAYS = ("every corner clicked", "neutral clicked, tracked", "with refinement")
+ONLY = os.environ.get("BENCH_READER_EFFORT_ONLY", "")
+"""Read only the ways whose name contains this (while working on one); empty: all three."""
+ACTIONS_TARGET = 40
+GRADE_KEY = {"I": "1", "II": "2", "III": "3"}
+"""The key of a Modic type (Pfirrmann grades and Modic 0 are their own keys)."""
+SOFTWARE_TARGET_S = 2.0
+CASE = ("DLBP-001", "month_6")
+FILMS = ("neutral", "flexion", "extension")
+WAIT_S = 60.0
+ZOOM = 2.0
+"""Canvas pixels per film pixel while clicking corners."""
+
+
+@dataclass
+class Effort:
+    """What one way of reading cost; ``parts`` splits the software seconds by what ran."""
+
+    name: str
+    clicks: int = 0
+    keys: int = 0
+    software_s: float = 0.0
+    parts: dict[str, float] = field(default_factory=dict)
+    left_after_tracking: int = 0
+    """Corners of the dynamic films tracking did not place (low confidence, poor match)."""
+
+    def add(self, part: str, seconds: float) -> None:
+        self.software_s += seconds
+        self.parts[part] = self.parts.get(part, 0.0) + seconds
+
+    @property
+    def actions(self) -> int:
+        return self.clicks + self.keys
+
+
+class Reader:
+    """Sends real Qt events to the workstation and counts them, timing the software's part."""
+
+    def __init__(self, viewer: Any, widget: Any, effort: Effort) -> None:
+        from napari_spine_endpoints._qt.frames import canvas_widget
+
+        self.viewer, self.widget, self.effort = viewer, widget, effort
+        self.context = widget.context
+        self.part = ""
+        """What the next actions are for, in the software seconds' split."""
+        canvas = canvas_widget(viewer)
+        if canvas is None:
+            raise RuntimeError("the viewer shows no canvas")
+        self.canvas = canvas
+
+    def _settle(self, start: float) -> None:
+        """Run the event loop until it is idle and no assist job runs; add the time, and that of
+        the autosave a reader's pause would trigger."""
+        from qtpy.QtWidgets import QApplication
+
+        deadline = time.perf_counter() + WAIT_S
+        QApplication.processEvents()
+        while self.context.assistant.busy:
+            if time.perf_counter() > deadline:
+                raise RuntimeError("an assist job never finished")
+            QApplication.processEvents()
+            time.sleep(0.0005)
+        QApplication.processEvents()
+        saving = time.process_time()
+        self.effort.add(self.part, saving - start)
+        self.context.flush()  # the draft a reader's pause would save (on the GUI thread)
+        self.effort.add("autosave", time.process_time() - saving)
+
+    def click(self, widget: Any, at: Any = None) -> None:
+        from qtpy.QtCore import QPoint, Qt
+        from qtpy.QtTest import QTest
+
+        start = time.process_time()
+        QTest.mouseClick(  # type: ignore[call-overload]
+            widget, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+            at if at is not None else QPoint(),
+        )  # fmt: skip
+        self.effort.clicks += 1
+        self._settle(start)
+
+    def key(self, widget: Any, key: str) -> None:
+        """A key as napari writes it: 'G', 'Shift-T', 'Control-Shift-Enter', 'Down'."""
+        from qtpy.QtCore import Qt
+        from qtpy.QtTest import QTest
+
+        *modifiers, name = key.split("-")
+        flags = Qt.KeyboardModifier.NoModifier
+        for modifier in modifiers:
+            flags |= getattr(Qt.KeyboardModifier, f"{modifier}Modifier")
+        named = {"Enter": Qt.Key.Key_Return, "Down": Qt.Key.Key_Down, "Up": Qt.Key.Key_Up}
+        code = named.get(name) or getattr(Qt.Key, f"Key_{name.upper()}")
+        start = time.process_time()
+        QTest.keyClick(widget, code, flags)  # type: ignore[call-overload]
+        self.effort.keys += 1
+        self._settle(start)
+
+    def click_pixel(self, layer: Any, pixel: tuple[float, float]) -> None:
+        """Zoom to the pixel as a reader does (not counted: the wheel), then click on it."""
+        import numpy as np
+        from qtpy.QtCore import QPoint
+
+        spacing = float(np.asarray(layer.scale)[-1])
+        world = np.asarray(layer.data_to_world(pixel), dtype=float)[-2:]
+        self.viewer.scene.camera.zoom = ZOOM / spacing
+        self.viewer.scene.camera.center = (float(world[0]), float(world[1]))
+        self.click(self.canvas, QPoint(self.canvas.width() // 2, self.canvas.height() // 2))
+
+    def choose(self, combo: Any, index: int, typed: str = "") -> None:
+        """Click the combo box (its list opens), then move to the entry ``index`` - by typing
+        ``typed`` (the list's keyboard search) or by Down/Up keys - and press Enter."""
+        self.click(combo)
+        view = combo.view()
+        if typed:
+            for char in typed:
+                self.key(view, char)
+        else:
+            current = combo.currentIndex()
+            for _ in range(abs(index - current)):
+                self.key(view, "Down" if index > current else "Up")
+        self.key(view, "Enter")
+        if combo.currentIndex() != index:
+            raise RuntimeError(f"choosing entry {index} of a list did not take")
+
+
+def _study(root: Path) -> Path:
+    """The month-6 sample study of DLBP-001 (generated when ``sample_dicom/`` lacks it)."""
+    from napari_spine_endpoints._sample_data import SampleDataMissingError, study_folder
+
+    try:
+        return study_folder(*CASE)
+    except SampleDataMissingError:
+        pass
+    from imaging.phantom import sample_studies, write_study
+
+    study = next(s for s in sample_studies() if str(s.folder) == "/".join(CASE))
+    write_study(study, root)
+    return root / CASE[0] / CASE[1]
+
+
+def _read(
+    viewer: Any, widget: Any, truth: dict[str, Any], name: str, url: str, study: Path
+) -> Effort:
+    """Open the case from a fresh store and read it one way; the effort."""
+    from qtpy.QtWidgets import QApplication
+
+    from imaging.anatomy import Film
+
+    context = widget.context
+    context.store.set_url(url)
+    assert widget.worklist.register_folder(study) > 0
+    context.open_next_case()
+    deadline = time.perf_counter() + WAIT_S
+    while not (len(context.images) == 3 and Film.NEUTRAL in context.overlays):
+        if time.perf_counter() > deadline:
+            raise RuntimeError("the case never opened")
+        QApplication.processEvents()
+        time.sleep(0.001)
+    for _ in range(50):  # the series come after the films
+        QApplication.processEvents()
+        time.sleep(0.01)
+
+    effort = Effort(name)
+    reader = Reader(viewer, widget, effort)
+    films = {Film(i["film"]): i for i in truth["images"] if i.get("film") in FILMS}
+    landmarks = widget.landmarks
+    widget.tabs.setCurrentWidget(landmarks)
+
+    def click_corners(film: Film) -> None:
+        session = context.session
+        placement, image = session.placements[film], context.images[film]
+        while placement.current is not None:
+            label = placement.current
+            point = films[film]["corners"][label.vertebra.value][label.corner.value]
+            reader.click_pixel(image, (float(point["row"]), float(point["col"])))
+
+    def choose_film(film: Film) -> None:
+        index = next(i for i in range(landmarks.films.count())
+                     if landmarks.films.itemData(i) is film)  # fmt: skip
+        if landmarks.films.currentIndex() != index:
+            reader.choose(landmarks.films, index)
+
+    reader.part = "corners"
+    choose_film(Film.NEUTRAL)
+    click_corners(Film.NEUTRAL)
+    if name == "with refinement":
+        reader.part = "refinement"
+        reader.key(reader.canvas, "Shift-R")
+        reader.key(reader.canvas, "U")
+    if name == "every corner clicked":
+        reader.part = "corners"
+        for film in (Film.FLEXION, Film.EXTENSION):
+            choose_film(film)
+            click_corners(film)
+    else:
+        reader.part = "tracking"
+        reader.key(reader.canvas, "Shift-T")  # neutral -> flexion
+        choose_film(Film.FLEXION)
+        reader.key(reader.canvas, "U")
+        reader.key(reader.canvas, "Shift-T")  # flexion -> extension
+        choose_film(Film.EXTENSION)
+        reader.key(reader.canvas, "U")
+        reader.part = "corners"
+        for film in (Film.FLEXION, Film.EXTENSION):  # what tracking left to click
+            left = len(context.session.placements[film].missing())
+            effort.left_after_tracking += left
+            if left:
+                choose_film(film)
+                click_corners(film)
+
+    reader.part = "grades"
+    grades = widget.grades
+    bar = widget.tabs.tabBar()
+    reader.click(bar, bar.tabRect(widget.tabs.indexOf(grades)).center())  # the Grades step
+    form = context.session.grades
+    for level in form.levels:
+        for item in form.items_at(level):
+            code = str(truth["grades"].get(level, {}).get(item.name, ""))
+            key = GRADE_KEY.get(code, code)
+            if key in GRADE_KEYS:  # keyboard grading: the key sets the item, then the next one
+                reader.key(reader.canvas, key)
+                continue
+            combo = grades.combos[item.name]  # a grade without a key: chosen in its list
+            reader.choose(combo, combo.findData(code), typed=code)
+            form.go_to(level)
+    problems = context.session.problems()
+    reader.part = "submit"
+    reader.key(reader.canvas, "Control-Shift-Enter")
+    if problems:
+        raise RuntimeError(f"{name}: the read was not complete: {problems[:3]}")
+    return effort
+
+
+def _model_only(truth: dict[str, Any]) -> float:
+    """The same read through the model's calls (no events, no widgets): seconds."""
+    from napari_spine_endpoints._layer_info import ImageInfo, calibration_from_dict
+    from napari_spine_endpoints._model.session import ReadingSession
+
+    from imaging.anatomy import Film
+    from imaging.protocol.loader import load_protocol
+
+    start = time.process_time()
+    session = ReadingSession(load_protocol(), "baseline-reader", *CASE)
+    for image in truth["images"]:
+        if image.get("film") not in FILMS:
+            continue
+        film = Film(image["film"])
+        calibration = calibration_from_dict(image["calibration"])
+        placement = session.add_film(ImageInfo("radiograph", image["file"], calibration, film=film))
+        while placement.current is not None:
+            label = placement.current
+            point = image["corners"][label.vertebra.value][label.corner.value]
+            placement.place(float(point["row"]), float(point["col"]))
+            session.measures()
+    assert session.grades is not None
+    for level, items in truth["grades"].items():
+        for item, code in items.items():
+            if item in {i.name for i in session.grades.items_at(level)}:
+                session.grades.set_grade(level, item, str(code))
+                session.measures()
+    return time.process_time() - start
+
+
+def run() -> int:
+    import napari
+    from napari_spine_endpoints._qt.workstation import WorkstationWidget
+
+    verdicts = Verdicts()
+    work = Path(tempfile.mkdtemp(prefix="bench-reader-effort-"))
+    try:
+        study = _study(work / "generated")
+        truth = json.loads((study / "ground_truth.json").read_text())
+        os.environ["SPINE_ENDPOINTS_READER"] = "reader-bench"
+        os.environ.pop("SPINE_ENDPOINTS_PROTOCOL", None)
+        viewer = napari.Viewer()
+        viewer.window.resize(1600, 1000)
+        widget = WorkstationWidget(viewer)
+        viewer.window.add_dock_widget(widget)
+        efforts: list[Effort] = []
+        for number, name in enumerate(WAYS):
+            if ONLY and ONLY not in name:
+                continue
+            url = f"sqlite:///{work / f'store-{number}.db'}"
+            efforts.append(_read(viewer, widget, truth, name, url, study))
+        viewer.close()
+        baseline = _model_only(truth)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(f"Case {' '.join(CASE)}: 3 films x 22 corners, 5 levels x 3 grades")
+    print(f"{'way of reading':28} {'clicks':>6} {'keys':>5} {'total':>6} {'software s':>11}")
+    for effort in efforts:
+        print(f"{effort.name:28} {effort.clicks:6d} {effort.keys:5d} {effort.actions:6d} "
+              f"{effort.software_s:11.2f}")  # fmt: skip
+    for effort in efforts:
+        split = ", ".join(f"{k} {v:.2f}" for k, v in effort.parts.items())
+        left = f"; {effort.left_after_tracking} corners left to click after tracking"
+        print(f"  {effort.name}: software s by part: {split}"
+              f"{left if effort.name != 'every corner clicked' else ''}")  # fmt: skip
+    print(f"baseline: the same corners and grades through the model's calls: {baseline:.2f} s")
+    for tracked in (e for e in efforts if e.name == WAYS[1]):
+        verdict = verdicts.at_most("reader actions, tracked", tracked.actions, ACTIONS_TARGET)
+        print(f"tracked case: {tracked.actions} clicks and keys (target <= {ACTIONS_TARGET}): "
+              f"{verdict}")  # fmt: skip
+    for effort in efforts:
+        verdict = verdicts.at_most(
+            f"software seconds, {effort.name}", effort.software_s, SOFTWARE_TARGET_S
+        )
+        print(f"{effort.name}: software {effort.software_s:.2f} s "
+              f"({effort.software_s / max(baseline, 1e-9):.0f}x the model alone; target < "
+              f"{SOFTWARE_TARGET_S:g} s): {verdict}")  # fmt: skip
+    return verdicts.exit_status()
+
+
+def main() -> int:
+    if not os.environ.get("DISPLAY") and sys.platform.startswith("linux"):
+        xvfb = shutil.which("xvfb-run")
+        if xvfb is None:
+            print("needs a display: install xvfb (xvfb-run) or run on a desktop; not measured")
+            return 1
+        command = [xvfb, "-a", "-s", "-screen 0 1920x1080x24", sys.executable, "-m", __name__]
+        return subprocess.run(command, check=False).returncode
+    return run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
