@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from imaging.anatomy import MSASSS_SEGMENTS, msasss_sites
-from imaging.phantom.radiograph import RadiographSetup, display_window, expose
+from imaging.phantom.radiograph import PatientSpacing, RadiographSetup, display_window, expose
 from imaging.phantom.raster import Array, Grid, coverage, ellipse_window, rounded_sdf, smooth_noise
 
 MSASSS_SCORES = (0, 1, 2, 3)
@@ -134,7 +134,7 @@ def _bodies(segment: str) -> list[_Body]:
 
 
 @dataclass(frozen=True)
-class RenderedFilm:
+class RenderedFilm(PatientSpacing):
     """One rendered AS film: stored values, how it was taken, its grid and display window."""
 
     pixels: NDArray[np.uint16]
@@ -142,12 +142,6 @@ class RenderedFilm:
     grid: Grid
     window_center: float
     window_width: float
-
-    @property
-    def pixel_spacing_mm(self) -> tuple[float, float]:
-        """(row, col) mm per pixel in the patient plane (magnification-corrected)."""
-        spacing = self.setup.patient_spacing_mm
-        return (spacing, spacing)
 
 
 @dataclass(frozen=True)

@@ -124,8 +124,20 @@ class RadiographSetup:
         )
 
 
+class PatientSpacing:
+    """A rendered film's pixel size in the patient plane, from its :class:`RadiographSetup`."""
+
+    setup: RadiographSetup
+
+    @property
+    def pixel_spacing_mm(self) -> tuple[float, float]:
+        """(row, col) mm per pixel in the patient plane (magnification-corrected)."""
+        spacing = self.setup.patient_spacing_mm
+        return (spacing, spacing)
+
+
 @dataclass(frozen=True)
-class RenderedRadiograph:
+class RenderedRadiograph(PatientSpacing):
     """One rendered film: stored values, exact landmarks, and what produced them."""
 
     film: Film
@@ -136,12 +148,6 @@ class RenderedRadiograph:
     grid: Grid
     window_center: float
     window_width: float
-
-    @property
-    def pixel_spacing_mm(self) -> tuple[float, float]:
-        """(row, col) mm per pixel in the patient plane (magnification-corrected)."""
-        spacing = self.setup.patient_spacing_mm
-        return (spacing, spacing)
 
     def measures(
         self, calibrated: bool = True, normal: Collection[DiscLevel] | None = None
