@@ -8,8 +8,11 @@ Rendering is separate from DICOM writing, so benchmarks can render many random p
     film.pixels, film.corners_px, film.measures()
 
 ``write_study`` writes one subject's visit as DICOM plus ``ground_truth.json``; ``write_samples``
-regenerates the committed ``sample_dicom/``. Geometry is in patient mm (rows caudal, columns
-posterior); image coordinates are (row, col) pixels with pixel centres at integers.
+regenerates the committed ``sample_dicom/``. The AS trial's films (lateral cervical and lumbar
+with chosen mSASSS corner scores, the AP pelvis with sacroiliitis grades) are in ``as_spine``,
+``as_pelvis`` and ``as_study``; ``as_samples.write_as_samples`` regenerates ``sample_dicom_as/``.
+Geometry is in patient mm (rows caudal, columns posterior); image coordinates are (row, col)
+pixels with pixel centres at integers.
 """
 
 from imaging.phantom.construction import SpinePose, build_pose

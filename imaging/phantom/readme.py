@@ -11,7 +11,8 @@ _HEADER = """\
 Three subjects of the DLBP trial (ChiCTR2200058291) at three visits each, every visit with lateral
 neutral, flexion and extension radiographs (DX) and sagittal T2 and T1 MR series. **No patient
 data**: every image is rendered from known geometry by `imaging.phantom`, and every expected value
-below comes from that geometry, never from the images.
+below comes from that geometry, never from the images. The AS trial's sample subject (AS-001,
+lateral cervical, lumbar and pelvic films) is an archive of its own: `sample_dicom_as/`.
 
 Regenerate (deterministic for a given numpy version; generator version {version}, seed {seed}):
 
