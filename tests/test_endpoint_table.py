@@ -207,7 +207,11 @@ def _completed(rows: list[EndpointRow], *, by_reader: bool = True) -> list[tuple
     return [
         (r.subject, r.visit, r.level, r.measure, r.reader, r.value, r.baseline_value,
          r.change_from_baseline, r.baseline_grade, r.visit_day, r.protocol)
-        for r in complete_rows(rows, load_protocol(), by_reader=by_reader)
+        for r in (  # by reader unless told
+            complete_rows(rows, load_protocol())
+            if by_reader
+            else complete_rows(rows, load_protocol(), by_reader=False)
+        )
     ]  # fmt: skip
 
 
@@ -335,3 +339,24 @@ def test_a_row_copy_refuses_a_field_it_does_not_have() -> None:
     with pytest.raises(TypeError) as info:
         ROW.but(valeu=9.5)
     assert str(info.value) == "EndpointRow has no field 'valeu'"
+
+
+def test_a_writer_that_cannot_open_its_file_says_why_in_full(tmp_path: Path) -> None:
+    target = tmp_path / "no such folder" / "endpoints.csv"
+    with pytest.raises(SpineEndpointsError) as info:
+        EndpointTableWriter(target)
+    assert str(info.value) == (
+        f"{target}: cannot write the table (No such file or directory). Choose a writable folder."
+    )
+
+
+def test_kept_clicks_are_named_cranial_first_from_t12_to_s1() -> None:
+    corners = [
+        ("L1 anterior_superior", "click", "low_confidence"),
+        ("S1 anterior_superior", "click", "low_confidence"),
+        ("T12 posterior_inferior", "click", "low_confidence"),
+    ]
+    assert kept_click_note("neutral", corners) == (
+        "neutral: 3 of 3 corners kept the click: T12 posterior_inferior (low_confidence), "
+        "L1 anterior_superior (low_confidence), S1 anterior_superior (low_confidence)"
+    )
