@@ -17,7 +17,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks.display import with_display
 from benchmarks.targets import Verdicts
 
 OPEN_TARGET_S = 1.0
@@ -312,14 +312,7 @@ def run() -> int:
 
 
 def main() -> int:
-    if not os.environ.get("DISPLAY") and sys.platform.startswith("linux"):
-        xvfb = shutil.which("xvfb-run")
-        if xvfb is None:
-            print("needs a display: install xvfb (xvfb-run) or run on a desktop; not measured")
-            return 1
-        command = [xvfb, "-a", "-s", "-screen 0 1920x1080x24", sys.executable, "-m", __name__]
-        return subprocess.run(command, check=False).returncode
-    return run()
+    return with_display(run, __name__)
 
 
 if __name__ == "__main__":

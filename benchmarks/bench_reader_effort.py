@@ -37,7 +37,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,6 +46,7 @@ from typing import Any
 
 from napari_spine_endpoints._model.shortcuts import GRADE_KEYS
 
+from benchmarks.display import with_display
 from benchmarks.targets import Verdicts
 
 WAYS = ("every corner clicked", "neutral clicked, tracked", "with refinement")
@@ -363,14 +363,7 @@ def run() -> int:
 
 
 def main() -> int:
-    if not os.environ.get("DISPLAY") and sys.platform.startswith("linux"):
-        xvfb = shutil.which("xvfb-run")
-        if xvfb is None:
-            print("needs a display: install xvfb (xvfb-run) or run on a desktop; not measured")
-            return 1
-        command = [xvfb, "-a", "-s", "-screen 0 1920x1080x24", sys.executable, "-m", __name__]
-        return subprocess.run(command, check=False).returncode
-    return run()
+    return with_display(run, __name__)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import pytest
 from napari_spine_endpoints._qt import summary_action
 from napari_spine_endpoints._qt.measure_labels import scale_bar
 from napari_spine_endpoints._qt.workstation import WorkstationWidget
-from real_input import canvas, canvas_position, click_widget, drag, look_at
+from real_input import canvas, canvas_position, click_widget, drag, look_at, shown_workstation
 from sqlalchemy import select
 
 from imaging.anatomy import Film
@@ -33,14 +33,6 @@ def _neutral(study: Path) -> dict[str, Any]:
     return dict(next(i for i in truth["images"] if i.get("film") == "neutral"))
 
 
-def _workstation(make_napari_viewer: Callable[..., Any]) -> tuple[Any, WorkstationWidget]:
-    viewer = make_napari_viewer(show=True)
-    widget = WorkstationWidget(viewer)
-    viewer.window.add_dock_widget(widget)
-    viewer.window.resize(1400, 900)
-    return viewer, widget
-
-
 def _place(widget: WorkstationWidget, corners: dict[str, Any]) -> None:
     """Every corner where the truth has it, as a click in add mode adds it."""
     context = widget.context
@@ -56,7 +48,7 @@ def test_each_level_shows_the_tables_height_and_angle_next_to_it_with_a_scale_ba
     make_napari_viewer: Callable[..., Any], workstation_env: str, study: Path, qtbot: Any,
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    viewer, widget = _workstation(make_napari_viewer)
+    viewer, widget = shown_workstation(make_napari_viewer)
     viewer.open(str(study / "DX_lateral_neutral.dcm"), plugin="spine-endpoints")
     context = widget.context
     qtbot.waitUntil(lambda: Film.NEUTRAL in context.overlays)
@@ -97,7 +89,7 @@ def test_a_50_mm_line_drawn_on_an_uncalibrated_film_gives_millimetres_kept_in_th
     neutral = _neutral(study)
     spacing = neutral["calibration"]["pixel_spacing_mm"][0]  # what the film really is
 
-    viewer, widget = _workstation(make_napari_viewer)
+    viewer, widget = shown_workstation(make_napari_viewer)
     viewer.open(str(film), plugin="spine-endpoints")
     context = widget.context
     qtbot.waitUntil(lambda: Film.NEUTRAL in context.overlays)
