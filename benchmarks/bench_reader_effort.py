@@ -321,6 +321,7 @@ def run() -> int:
         study = _study(work / "generated")
         truth = json.loads((study / "ground_truth.json").read_text())
         os.environ["SPINE_ENDPOINTS_READER"] = "reader-bench"
+        os.environ["SPINE_ENDPOINTS_STORE"] = f"sqlite:///{work / 'first.db'}"  # never ./
         os.environ.pop("SPINE_ENDPOINTS_PROTOCOL", None)
         viewer = napari.Viewer()
         viewer.window.resize(1600, 1000)
