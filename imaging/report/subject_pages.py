@@ -36,7 +36,7 @@ PAGE_CSS = """
 .films { display: flex; flex-wrap: wrap; gap: 0.8em; }
 figure { margin: 0; } figcaption { font-size: 0.8em; color: #444; max-width: 260px; }
 .films img { margin: 0; border: 1px solid #999; }
-@media print { figure { break-inside: avoid; } }
+@media print { figure { break-inside: avoid; } h2 { break-before: auto; } }
 """
 GRADE_MEASURES = ("pfirrmann", "modic_cranial", "modic_caudal")
 
