@@ -55,5 +55,5 @@ def shortcut_help() -> str:
     grades = f"{GRADE_KEYS[0]}-{GRADE_KEYS[-1]}".ljust(width)
     return "\n".join(
         [f"{s.key.ljust(width)}  {s.description}" for s in SHORTCUTS]
-        + [f"{grades}  Grades, on the MR: grade the current item (1-5 Pfirrmann, 0-3 Modic)"]
+        + [f"{grades}  Grade the current item on the MR (1-5 Pfirrmann, 0-3 Modic)"]
     )
