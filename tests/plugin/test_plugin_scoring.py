@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from napari_spine_endpoints._model.grading import GradeForm
 from napari_spine_endpoints._model.scoring import (
@@ -117,3 +118,19 @@ def test_the_confirmation_step_shows_what_the_scores_say_by_the_protocols_rule()
     scoring.form.set_grade("L5-lower", "msasss", "2")
     preview = rigidity_preview(protocol, scoring.form)
     assert preview is not None and preview.startswith("1 of 23 scored corners below bridging")
+
+
+def test_the_ring_turns_as_the_spine_turns() -> None:
+    scoring = _scoring("month_24")
+    turn = complex(np.cos(0.1), np.sin(0.1))  # the spine turns 0.1 rad per vertebra
+    disc, body = complex(5.0, 1.0), complex(15.0, -2.0)
+    points, here = [], complex(100.0, 50.0)
+    for index in range(7):
+        points.append(here)
+        here += (disc if index % 2 == 0 else body) * turn ** (index // 2)
+    for point in points[:5]:
+        scoring.place((point.real, point.imag))
+        scoring.score("0")
+    predicted = scoring.position()
+    assert predicted is not None
+    assert predicted == pytest.approx((points[5].real, points[5].imag))

@@ -9,8 +9,9 @@ score and moves on to the next site without one; a site that cannot be scored ge
 instead. For sacroiliitis the modality the grade was given on (``xray``, or ``ct`` where the film is
 unclear) is set with it. Where each site is on its film is a reading aid, not part of the read:
 the reader's click places the current site; a site not clicked is predicted from the three sites
-before it on the same film (the step from the second-last to the last is the same kind of step,
-across a disc or across a body, as the one from the third-last to the second-last).
+before it on the same film: the step from the last site repeats the last step of its kind (across a
+disc or across a body: two sites back), turned as the spine turned between the last two steps of
+that kind.
 """
 
 from __future__ import annotations
@@ -148,20 +149,22 @@ class GuidedScoring(Observable):
             self._changed()
 
     def position(self, step: Step | None = None) -> Point | None:
-        """Where the site is: clicked, else predicted from the three sites before it on the same
-        film (clicked or predicted themselves), else unknown."""
+        """Where the site is: clicked, else predicted from the sites before it on the same film
+        (clicked or predicted themselves), else unknown."""
         step = step or self.current
         if step.site in self.positions:
             return self.positions[step.site]
+        if step.view is None:
+            return None
         same = [s for s in self.steps if s.view == step.view and s.item == step.item]
-        at = same.index(step) if step in same else -1
-        if at < 3 or step.view is None:
+        if step not in same:
             return None
-        before = [self.position(s) for s in same[at - 3 : at]]
-        if any(p is None for p in before):
-            return None
-        third, second, last = (p for p in before if p is not None)
-        return (last[0] + second[0] - third[0], last[1] + second[1] - third[1])
+        known: list[complex | None] = []
+        for each in same[: same.index(step) + 1]:
+            clicked = self.positions.get(each.site)
+            known.append(complex(*clicked) if clicked is not None else _predict(known))
+        found = known[-1]
+        return None if found is None else (found.real, found.imag)
 
     def _advance(self) -> None:
         """To the next step without a score or reason (after the current one, wrapping)."""
@@ -218,3 +221,22 @@ def rigidity_preview(protocol: Protocol, form: GradeForm) -> str | None:
     rigid, values, reason = rigidity_condition(protocol, rule, grade)
     verdict = {True: "rigid", False: "not rigid", None: "undecided"}[rigid]
     return f"{values or 'no corner scored'}: {verdict} ({reason})"
+
+
+def _predict(known: list[complex | None]) -> complex | None:
+    """The next site from the sites before it on the film (``row + col j``): the last one plus
+    the last step of the same kind (two sites back), turned by the turn between the last two steps
+    of that kind when five sites are known; None with fewer than three."""
+    last3 = known[-3:]
+    if len(last3) < 3 or any(p is None for p in last3):
+        return None
+    third, second, last = (p for p in last3 if p is not None)
+    step = second - third
+    last5 = known[-5:]
+    if len(last5) == 5 and all(p is not None for p in last5):
+        first, following = (p for p in last5[:2] if p is not None)
+        earlier = following - first
+        if earlier != 0 and step != 0:
+            turn = step / earlier
+            step *= turn / abs(turn)
+    return last + step
