@@ -265,3 +265,22 @@ def test_one_film_measured_alone_uses_the_rules_named_reference_discs() -> None:
     assert (loss.reference_levels, loss.value) == ("L3-L4", pytest.approx(100 * (1 - 8 / 12)))
     assert rows[("L4-L5", "height_loss_flag")].reference_levels == "L3-L4"
     assert rows[("L4-L5", "disc_height_mean")].reference_levels == ""  # only height loss has any
+
+
+def test_a_protocol_without_lumbosacral_references_says_so_on_the_loss() -> None:
+    rules = MeasureRules(
+        height_loss_pct=20.0, reference_item="pfirrmann", reference_normal=("1", "2"),
+        lumbosacral_reference=False,
+    )  # fmt: skip
+    levels = ("L1-L2", "L2-L3", "L3-L4", "L4-L5", "L5-S1")
+    grades = tuple(Grade(level, "pfirrmann", "2") for level in levels)
+    read = StudyRead(
+        "S-1", "baseline", "R1", films=(FilmCorners(_film(Film.NEUTRAL)),), grades=grades
+    )
+    rows = {(r.level, r.measure): r for r in endpoint_rows(read, rules)}
+    loss = rows[("L4-L5", "height_loss_vs_adjacent_pct")]
+    assert (loss.reference_levels, loss.value) == ("L3-L4", pytest.approx(100 * (1 - 8 / 12)))
+    assert loss.note == "not references: L5-S1 (L5-S1 is never a reference in this protocol)"
+    assert rows[("L1-L2", "height_loss_vs_adjacent_pct")].note == (
+        "not references: T12-L1 (pfirrmann not graded)"
+    )
