@@ -522,3 +522,17 @@ def test_meyerding_grade_of_the_slip_on_the_neutral_film() -> None:
         meyerding_grade(slips), [1, 1, 1, 2, 2, 3, 3, 4, 4, 5, math.nan], equal_nan=True
     )
     assert np.array_equal(meyerding_grade([None, -30]), [math.nan, 2], equal_nan=True)  # type: ignore[arg-type]
+
+
+def test_a_height_loss_rule_keeps_its_own_copy_of_the_levels_it_was_given() -> None:
+    exclude = ["L2-L3"]
+    references = {"L4-L5": ["L3-L4"]}
+    rule = HeightLossRule(exclude=exclude, reference_levels=references)  # type: ignore[arg-type]
+    exclude.append("L3-L4")
+    references["L4-L5"].append("L5-S1")
+    references["L3-L4"] = ["L2-L3"]
+    assert rule.exclude == frozenset({DiscLevel.L2_L3})
+    assert dict(rule.reference_levels) == {DiscLevel.L4_L5: (DiscLevel.L3_L4,)}
+    with pytest.raises(ValueError) as info:
+        HeightLossRule(threshold_pct=math.inf)
+    assert str(info.value) == "threshold_pct must be a finite number, got inf"
