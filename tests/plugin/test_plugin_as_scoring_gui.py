@@ -107,6 +107,8 @@ def _score_case(
     counts = {"clicked": 0, "ringed": 0}
     while not scoring.done:
         step = scoring.current
+        if step.site in ("SIJ-left", "C2-lower"):  # each score's definition and drawn example
+            _check_definitions(tab, 5 if step.site == "SIJ-left" else 4)
         if step.view is not None and not click:
             press(qtbot, screen, str(scores[step.site]))
         elif step.view is not None:
@@ -149,6 +151,18 @@ def _score_case(
         timeout=10000,
     )
     return counts
+
+
+def _check_definitions(tab: Any, count: int) -> None:
+    """The tab lists ``count`` scores, each with its key, meaning and a drawn example."""
+    grid = tab.definitions
+    assert grid.rowCount() >= count and grid.count() == 2 * count
+    texts = [grid.itemAtPosition(row, 1).widget().text() for row in range(count)]
+    pictures = [grid.itemAtPosition(row, 0).widget().pixmap() for row in range(count)]
+    assert all(p is not None and not p.isNull() for p in pictures)
+    assert [t.split(":")[0] for t in texts] == [str(k) for k in range(count)]
+    meaning = "total ankylosis" if count == 5 else "syndesmophyte"
+    assert any(meaning in t for t in texts), texts
 
 
 def _visit_of_row(url: str, widget: WorkstationWidget, row: int) -> str:
