@@ -49,7 +49,9 @@ class BaselineButton(QPushButton):
     """Toggles the reader's own baseline read beside the film being read."""
 
     def __init__(self, context: ReadingContext) -> None:
-        super().__init__("Baseline beside (my baseline read)")
+        super().__init__(
+            "Baseline beside (my baseline read)" if context.protocol.show_own_baseline else ""
+        )
         self.setCheckable(True)
         self.context = context
         self.layers: list[Layer] = []

@@ -70,6 +70,8 @@ class CalibrationPanel(QWidget):
         self.length.setValue(MARKERS["known length"])
         self.length.valueChanged.connect(lambda _v: self.apply())
         self.baseline = BaselineButton(context)
+        # A blinded protocol never shows it: its label alone would speak of time order.
+        self.baseline.setVisible(context.protocol.show_own_baseline)
         self.draw = QPushButton("Draw calibration line")
         self.draw.clicked.connect(self.start_drawing)
         self.status = QLabel()
