@@ -90,12 +90,12 @@ def test_refined_corners_are_right_or_keep_the_click_with_the_reason(
     # corner of the level that kept its click, and why.
     calibration = Calibration(spacing, CalibrationSource.MAGNIFICATION_CORRECTED, "phantom")
     read = result.film_corners(Landmarks(clicks, Film.NEUTRAL, calibration, subject="S"))
-    truth = level_measures(rendered.corners_px, spacing)
+    expected = level_measures(rendered.corners_px, spacing)
     for row in endpoint_rows(StudyRead("S", "", "R", films=(read,)), MeasureRules()):
-        if row.measure != "disc_height_mean" or row.level not in truth:
+        if row.measure != "disc_height_mean" or row.level not in expected:
             continue
         assert row.value is not None
-        if abs(row.value - float(truth[row.level]["disc_height_mean_mm"] or 0.0)) > 0.6:
+        if abs(row.value - float(expected[row.level]["disc_height_mean_mm"] or 0.0)) > 0.6:
             assert "corners kept the click: " in row.note, row
             kept = row.note.split("kept the click: ", 1)[1]
             assert any(f"{v} " in kept for v in row.level.split("-")), row

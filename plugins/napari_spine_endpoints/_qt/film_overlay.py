@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 from napari.layers import Image, Layer, Points, Vectors
-from napari.layers.base._base_constants import ActionType
+from napari.layers.base import ActionType
 from napari.utils.events import Event
 
 from imaging.anatomy import DiscLevel

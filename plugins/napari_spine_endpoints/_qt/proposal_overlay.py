@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 from napari.layers import Layer, Points
-from napari.layers.base._base_constants import ActionType
+from napari.layers.base import ActionType
 from napari.utils.events import Event
 
 from imaging.store.vocabulary import LandmarkUse

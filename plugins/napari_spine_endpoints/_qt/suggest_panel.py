@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 from napari.layers import Image, Points
-from napari.layers.base._base_constants import ActionType
+from napari.layers.base import ActionType
 from napari.utils.events import Event
 from qtpy.QtWidgets import (
     QComboBox,
