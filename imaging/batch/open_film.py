@@ -36,6 +36,8 @@ class OpenedFilm:
     """False for MONOCHROME1 films, whose stored values make bone dark."""
     identifying: tuple[str, ...] = ()
     """What in the header still identifies the patient (empty once de-identified)."""
+    trial_protocol_id: str | None = None
+    """(0012,0020) *Clinical Trial Protocol ID*, None when the header has none."""
 
 
 def open_film(path: str, keep_pixels: bool = False) -> OpenedFilm:
@@ -55,6 +57,7 @@ def open_film(path: str, keep_pixels: bool = False) -> OpenedFilm:
         pixels,
         not radiograph.inverted_for_display,
         radiograph.identifying,
+        radiograph.trial.protocol_id,
     )
 
 

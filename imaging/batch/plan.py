@@ -36,7 +36,7 @@ from imaging.batch.sources import (
 )
 from imaging.batch.task import FilmRead, GradeEntry, StudyTask
 from imaging.dicom.scan import ScanRecord, ScanStatus, scan_file, scan_found
-from imaging.dicom.trial import NO_SUBJECT, NO_SUBJECT_FIX
+from imaging.dicom.trial import NO_SUBJECT, NO_SUBJECT_FIX, other_trial_problem
 from imaging.dicom.vocabulary import IMAGE_MODALITIES, is_cross_sectional, normalized_modality
 from imaging.dicom.walk import Found, walk
 from imaging.endpoints import MeasureRules
@@ -125,6 +125,7 @@ def plan_batch(
             archive=str(archive.resolve()),
             study_day=days.get((subject, visit)),
             require_deidentified=protocol.require_deidentified,
+            dicom_protocol_ids=protocol.dicom_protocol_ids,
         )
         for (subject, visit), study in sorted(
             studies.items(), key=lambda item: (_natural(item[0][0]), order.get(item[0][1], 99))
@@ -268,7 +269,8 @@ def _add_radiographs(
     studies: dict[tuple[str, str], _Study],
     failures: list[Failure],
 ) -> None:
-    """Usable radiographs go to their study; unusable files not named by landmarks fail here.
+    """Usable radiographs go to their study; unusable files and another trial's films
+    (:func:`imaging.dicom.trial.other_trial_problem`) not named by landmarks fail here.
 
     ``anchors`` are each subject's baseline study date and treatment date (from the store). A
     radiograph whose visit cannot be told (no time point id, and a date that depends on an
@@ -304,6 +306,12 @@ def _add_radiographs(
                     "extract the archive and run the batch on the folder",
                 )
             )
+            continue
+        other = other_trial_problem(
+            record.trial_protocol_id, protocol.dicom_protocol_ids, protocol.id
+        )
+        if other:  # another trial's film makes no study of this one (nor an eligibility row)
+            failures.append(Failure(path, subject, record.visit or "", other))
             continue
         if not subject:
             failures.append(Failure(path, "", "", f"{NO_SUBJECT}. {NO_SUBJECT_FIX}"))

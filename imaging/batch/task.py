@@ -31,7 +31,7 @@ from imaging.anatomy import Corner, Film, Vertebra
 from imaging.batch.assisted import AssistOptions, ReadFilm, refine_film, track_study
 from imaging.batch.model import CornerRow, Failure, FileDigest, Point, StudyResult
 from imaging.batch.open_film import OpenedFilm, failure_kind, open_film
-from imaging.dicom.trial import identifying_problem
+from imaging.dicom.trial import identifying_problem, other_trial_problem
 from imaging.endpoints import (
     EndpointRow,
     FilmCorners,
@@ -101,6 +101,8 @@ class StudyTask:
     """The archive folder: images found by the scan are shown relative to it."""
     require_deidentified: bool = False
     """The protocol refuses images that still identify their patient (a failure row each)."""
+    dicom_protocol_ids: tuple[str, ...] = ()
+    """The protocol's (0012,0020) ids: an image of another trial is a failure row, not measured."""
     software: str = __version__
 
     @property
@@ -149,9 +151,15 @@ def run_study(task: StudyTask) -> StudyResult:
         try:
             digests.append(FileDigest.of(path))
             header = open_film(path, keep_pixels=task.assist.needs_pixels)
+            other = other_trial_problem(
+                header.trial_protocol_id, task.dicom_protocol_ids, task.settings.protocol
+            )
             if task.require_deidentified and header.identifying:
                 opened[path] = None
                 fail(path, identifying_problem(header.identifying))
+            elif other:
+                opened[path] = None
+                fail(path, other)
             else:
                 opened[path] = header
         except OSError as error:

@@ -79,7 +79,7 @@ def parse_treatment_dates(values: list[str]) -> dict[str, dt.date]:
 def run(args: argparse.Namespace) -> int:
     from imaging.dicom.scan import scan
     from imaging.dicom.scan_records import ScanStatus
-    from imaging.dicom.trial import identifying_problem
+    from imaging.dicom.trial import identifying_problem, other_trial_problem
     from imaging.errors import SpineEndpointsError, StoreError
     from imaging.protocol.loader import load_protocol
     from imaging.store.archive_roots import absolute, path_in_root
@@ -111,6 +111,10 @@ def run(args: argparse.Namespace) -> int:
                 left_out.append((scanned.location, f"{scanned.status}: {scanned.reason}"))
             elif protocol.require_deidentified and scanned.identifying:
                 left_out.append((scanned.location, identifying_problem(scanned.identifying)))
+            elif other := other_trial_problem(
+                scanned.trial_protocol_id, protocol.dicom_protocol_ids, protocol.id
+            ):
+                left_out.append((scanned.location, other))
             elif scanned.member is not None:
                 left_out.append((scanned.location, "inside an archive: extract it first (the "
                                  "workstation opens images by path)"))  # fmt: skip

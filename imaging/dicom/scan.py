@@ -154,6 +154,7 @@ def _identity(dataset: Dataset) -> dict[str, Any]:
         "series_description": text_value(dataset, "SeriesDescription"),
         "sop_instance_uid": text_value(dataset, "SOPInstanceUID"),
         "identifying": identifying_attributes(dataset),
+        "trial_protocol_id": text_value(dataset, "ClinicalTrialProtocolID"),
     }
 
 

@@ -57,6 +57,8 @@ class ScanRecord:
     transfer_syntax: str | None = None
     identifying: tuple[str, ...] = ()
     """What still identifies the patient (:func:`imaging.dicom.trial.identifying_attributes`)."""
+    trial_protocol_id: str | None = None
+    """(0012,0020) *Clinical Trial Protocol ID*: the trial the image was taken for."""
 
     @property
     def location(self) -> str:

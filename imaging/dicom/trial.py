@@ -136,3 +136,24 @@ def identifying_problem(identifying: tuple[str, ...]) -> str:
         f"this one still identifies its patient: {'; '.join(identifying)}. De-identify it with "
         "`spine-endpoints deidentify` and the trial's subject map"
     )
+
+
+def other_trial_problem(found: str | None, accepted: tuple[str, ...], protocol: str) -> str | None:
+    """Why an image belongs to another trial than ``protocol``, or None when it may be this one's.
+
+    ``found`` is the image's (0012,0020) *Clinical Trial Protocol ID* (DICOM PS3.3 C.7.1.3);
+    ``accepted`` the protocol's ``dicom_protocol_ids``, compared ignoring case and runs of spaces.
+    None when the protocol declares no ids, or the image carries none (it may be this trial's).
+    """
+    if not accepted or not found or _trial_key(found) in {_trial_key(a) for a in accepted}:
+        return None
+    expected = " or ".join(repr(value) for value in accepted)
+    return (
+        f"other trial: (0012,0020) Clinical Trial Protocol ID is {found!r}, and protocol "
+        f"{protocol} reads only images of {expected} (dicom_protocol_ids). Use this trial's "
+        "protocol (--protocol), or add the id to dicom_protocol_ids if the images are this trial's"
+    )
+
+
+def _trial_key(text: str) -> str:
+    return " ".join(text.split()).upper()

@@ -135,6 +135,7 @@ def protocol_from_toml(source: TomlSource) -> Protocol:
             description=root.text("description", ""),
             blinded_reading=root.flag("blinded_reading", True),
             require_deidentified=root.flag("require_deidentified", False),
+            dicom_protocol_ids=_dicom_protocol_ids(root),
             baseline_to_treatment_days=_baseline_to_treatment(root),
             baseline_visit=root.text("baseline_visit", visits[0].id if visits else ""),
             visits=visits,
@@ -187,6 +188,31 @@ def _baseline_to_treatment(root: Table) -> tuple[int, int] | None:
             f"Write e.g. {name} = [21, 42].",
         )
     return (days[0], days[-1])
+
+
+def _dicom_protocol_ids(root: Table) -> tuple[str, ...]:
+    """``dicom_protocol_ids``: (0012,0020) values, each a DICOM LO value (1-64 characters, no
+    backslash: PS3.5 6.2)."""
+    name = "dicom_protocol_ids"
+    ids = root.texts(name, None)
+    if ids is None:
+        return ()
+    for index, value in enumerate(ids):
+        if not value or len(value) > 64 or "\\" in value:
+            raise root.error(
+                f"{name}[{index}]",
+                f"{name} item {index} ({value!r}) is not a (0012,0020) Clinical Trial Protocol "
+                "ID: 1 to 64 characters, no backslash",
+                "Write the value the trial's images carry, e.g. "
+                'dicom_protocol_ids = ["ChiCTR2200058291"].',
+            )
+    if not ids:
+        raise root.error(
+            name,
+            f"{name} lists no id: it would refuse no image",
+            "List the (0012,0020) values the trial's images carry, or leave the key out.",
+        )
+    return tuple(ids)
 
 
 def _one_level(

@@ -386,6 +386,10 @@ class Protocol:
     require_deidentified: bool = False
     """``register`` and ``batch`` refuse images that still identify their patient
     (:func:`imaging.dicom.trial.identifying_attributes`), naming the file and the attributes."""
+    dicom_protocol_ids: tuple[str, ...] = ()
+    """The (0012,0020) *Clinical Trial Protocol ID* values this trial's images carry; ``register``
+    and ``batch`` refuse an image carrying another
+    (:func:`imaging.dicom.trial.other_trial_problem`). Empty: any image is accepted."""
     baseline_to_treatment_days: tuple[int, int] | None = None
     agreement: AgreementSettings = field(default_factory=AgreementSettings)
     """Pre-specified reader agreement statistics (``[agreement]``)."""

@@ -29,6 +29,7 @@ def line_of(text: str, snippet: str) -> int:
 def test_default_protocol_is_the_dlbp_trial_with_its_eight_visits() -> None:
     protocol = load_protocol()
     assert protocol.registration == "ChiCTR2200058291"
+    assert protocol.dicom_protocol_ids == ("ChiCTR2200058291",)  # (0012,0020) of its images
     assert [v.id for v in protocol.visits] == [
         "baseline", "week_1", "month_1", "month_3", "month_6", "month_12", "month_18", "month_24",
     ]  # fmt: skip
@@ -82,6 +83,7 @@ def test_the_as_protocol_uses_other_sites_and_scales() -> None:
     rule, rigidity = protocol.rules
     assert isinstance(rule, AnyOfRule)
     assert isinstance(rigidity, RigidityRule) and rigidity.bridged == ("3",)
+    assert protocol.dicom_protocol_ids == ("AS-UCMSC",)
     assert protocol.visit_schedule == "core_lab" and protocol.msasss is not None
     assert protocol.msasss.progression_visits == ("baseline", "month_24")
     assert [(r.match, r.values) for r in rule.rules] == [  # type: ignore[union-attr]
@@ -113,6 +115,11 @@ BAD_EDITS = [
      "role must be inclusion or exclusion"),
     ('baseline_visit = "baseline"', 'baseline_visit = "screening"', None,
      "baseline_visit 'screening' is not a visit"),
+    ('dicom_protocol_ids = ["ChiCTR2200058291"]', 'dicom_protocol_ids = ["ChiCTR", "A\\\\B"]',
+     'dicom_protocol_ids = ["ChiCTR", "A\\\\B"]',
+     "item 1 ('A\\\\B') is not a (0012,0020) Clinical Trial Protocol ID"),
+    ('dicom_protocol_ids = ["ChiCTR2200058291"]', "dicom_protocol_ids = []",
+     "dicom_protocol_ids = []", "dicom_protocol_ids lists no id"),
 ]  # fmt: skip
 
 
