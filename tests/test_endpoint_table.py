@@ -262,7 +262,10 @@ def test_one_row_per_item_compares_with_baseline_whoever_read_it() -> None:
 )
 def test_two_baseline_values_of_one_item_are_refused(by_reader: bool, key: str) -> None:
     twice = [_at("S1", "baseline", "R1", "disc_height_mean", v) for v in (10.0, 10.5)]
-    change = ChangeFromBaseline(load_protocol(), by_reader=by_reader)
+    protocol = load_protocol()  # by reader unless told
+    change = (
+        ChangeFromBaseline(protocol) if by_reader else ChangeFromBaseline(protocol, by_reader=False)
+    )
     assert change.add([]) == []
     with pytest.raises(SpineEndpointsError) as info:
         change.add(twice)
