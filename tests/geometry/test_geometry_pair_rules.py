@@ -19,6 +19,7 @@ from imaging.endpoints import (
     endpoint_rows,
     measure_film,
     measure_pair,
+    reads_from_landmarks,
 )
 from imaging.errors import LandmarkError
 from imaging.geometry import InstabilityCriteria, Landmarks, Threshold, instability_preset
@@ -284,3 +285,12 @@ def test_a_protocol_without_lumbosacral_references_says_so_on_the_loss() -> None
     assert rows[("L1-L2", "height_loss_vs_adjacent_pct")].note == (
         "not references: T12-L1 (pfirrmann not graded)"
     )
+
+
+def test_a_read_of_grades_alone_has_no_films() -> None:
+    grade = Grade("L4-L5", "pfirrmann", "3", 3.0)
+    reads = reads_from_landmarks([_film(Film.NEUTRAL)], {("S-1", "month 3", "R1"): [grade]})
+    assert [(r.visit, len(r.films), r.grades) for r in reads] == [
+        ("baseline", 1, ()),
+        ("month 3", 0, (grade,)),
+    ]
