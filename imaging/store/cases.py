@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from imaging.dicom.trial import NO_SUBJECT, NO_SUBJECT_FIX
+from imaging.dicom.trial import NO_SUBJECT, NO_SUBJECT_FIX, other_trial_problem, text_value
 from imaging.dicom.trial import subject_id as subject_of_dataset
 from imaging.errors import FileAccessError, StoreError
 from imaging.protocol.model import Protocol
@@ -140,6 +140,8 @@ class ImageRecord:
     time_point_id: str = ""
     film: str = ""
     root: str = ""
+    trial_protocol_id: str = ""
+    """(0012,0020) *Clinical Trial Protocol ID*: :func:`register_images` refuses another trial's."""
 
     @classmethod
     def from_file(cls, path: str | Path, film: str = "", root: str | Path = "") -> ImageRecord:
@@ -197,6 +199,7 @@ class ImageRecord:
             study_date=study_date,
             time_point_id=str(dataset.get("ClinicalTrialTimePointID", "") or "").strip(),
             film=film,
+            trial_protocol_id=text_value(dataset, "ClinicalTrialProtocolID") or "",
         )
         trial_subject = dataset.get("ClinicalTrialSubjectID")
         tag = "(0012,0040) Clinical Trial Subject ID" if trial_subject else "(0010,0020) Patient ID"
@@ -262,8 +265,14 @@ def register_images(
     Images with a time point id are assigned first, so a baseline found that way anchors the dates
     of the others. An already registered SOP Instance UID with the same hash is skipped; with a
     different hash it is an error (the file changed). Each path is kept relative to the record's
-    archive root (recorded when new), else to the file's folder.
+    archive root (recorded when new), else to the file's folder. Another trial's image
+    (:func:`imaging.dicom.trial.other_trial_problem`) is refused before anything is written.
     """
+    records = list(records)
+    for rec in records:
+        other = other_trial_problem(rec.trial_protocol_id, protocol.dicom_protocol_ids, protocol.id)
+        if other:
+            raise StoreError(other, path=rec.path)
     images: list[Image] = []
     ordered = sorted(
         records, key=lambda r: (r.subject, not r.time_point_id, r.study_date or dt.date.max)
