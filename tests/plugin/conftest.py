@@ -1,4 +1,5 @@
-"""Fixtures of the plugin tests: the DLBP-001 baseline sample study, its truth, a fresh store."""
+"""Fixtures of the plugin tests: the DLBP-001 baseline sample study, its truth, a fresh store;
+the AS sample subject and a fresh store under the AS protocol."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from typing import Any
 
 import pytest
 
+from imaging.phantom.as_samples import write_as_samples
+
 REPO_SAMPLES = Path(__file__).resolve().parents[2] / "sample_dicom"
 SUBJECT, VISIT = "DLBP-001", "baseline"
+REPO_AS_SAMPLES = Path(__file__).resolve().parents[2] / "sample_dicom_as"
 
 
 @pytest.fixture(scope="session")
@@ -51,4 +55,22 @@ def workstation_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sample_root
     monkeypatch.setenv("SPINE_ENDPOINTS_READER", "reader-a")
     monkeypatch.setenv("SPINE_ENDPOINTS_SAMPLES", str(sample_root))
     monkeypatch.delenv("SPINE_ENDPOINTS_PROTOCOL", raising=False)
+    return url
+
+
+@pytest.fixture(scope="module")
+def as_samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if (REPO_AS_SAMPLES / "ground_truth.json").is_file():
+        return REPO_AS_SAMPLES
+    out = tmp_path_factory.mktemp("sample_dicom_as")
+    write_as_samples(out)
+    return out
+
+
+@pytest.fixture
+def as_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    monkeypatch.setenv("SPINE_ENDPOINTS_STORE", url)
+    monkeypatch.setenv("SPINE_ENDPOINTS_READER", "reader-a")
+    monkeypatch.setenv("SPINE_ENDPOINTS_PROTOCOL", "as-ucmsc")
     return url

@@ -34,7 +34,7 @@ from sqlalchemy import select
 from imaging.anatomy import MSASSS_SITES
 from imaging.cli import main
 from imaging.endpoints.msasss import msasss_scores, new_syndesmophytes
-from imaging.phantom.as_samples import AS_SUBJECT, write_as_samples
+from imaging.phantom.as_samples import AS_SUBJECT
 from imaging.phantom.as_spine import SpineScores
 from imaging.phantom.as_study import AS_TRIAL, ASStudySpec, write_as_study
 from imaging.phantom.writer import TrialContext
@@ -45,27 +45,8 @@ from imaging.store.store import ReadStore
 from imaging.store.worklist import unblinding_map
 
 pytestmark = pytest.mark.gui
-REPO_AS_SAMPLES = Path(__file__).resolve().parents[2] / "sample_dicom_as"
 RING_MM = 2.5
 """A ring this close to the true corner is on it: the reader does not click."""
-
-
-@pytest.fixture(scope="module")
-def as_samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if (REPO_AS_SAMPLES / "ground_truth.json").is_file():
-        return REPO_AS_SAMPLES
-    out = tmp_path_factory.mktemp("sample_dicom_as")
-    write_as_samples(out)
-    return out
-
-
-@pytest.fixture
-def as_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    monkeypatch.setenv("SPINE_ENDPOINTS_STORE", url)
-    monkeypatch.setenv("SPINE_ENDPOINTS_READER", "reader-a")
-    monkeypatch.setenv("SPINE_ENDPOINTS_PROTOCOL", "as-ucmsc")
-    return url
 
 
 def _open(qtbot: Any, widget: WorkstationWidget, row: int) -> None:

@@ -22,6 +22,7 @@ from imaging.anatomy import Corner, DiscLevel, Film, Vertebra
 from imaging.errors import SpineEndpointsError
 from imaging.store.reads import FilmRecord, GradeSuggestion, LandmarkPoint, ReadContent
 from imaging.store.vocabulary import LandmarkUse
+from napari_spine_endpoints._model.grading import GradeForm
 from napari_spine_endpoints._model.placement import CornerLabel
 from napari_spine_endpoints._model.provenance import CornerRecord
 from napari_spine_endpoints._model.session import DRAFT_FORMAT, ReadingSession
@@ -49,6 +50,16 @@ def level_of_corner(label: CornerLabel, levels: tuple[str, ...]) -> str:
     return chosen[0]
 
 
+def form_notes(form: GradeForm) -> dict[str, list[str]]:
+    """A grade form's notes per level: the comment, then ``[not graded: <reason>]``."""
+    notes: dict[str, list[str]] = {}
+    for level, comment in form.comments.items():
+        notes.setdefault(level, []).append(_clean(comment))
+    for level, reason in form.reasons.items():
+        notes.setdefault(level, []).append(f"[not graded: {_clean(reason)}]")
+    return notes
+
+
 def to_read_content(session: ReadingSession) -> ReadContent:
     """What the store saves of the session: grades, notes (with the clauses) and corners."""
     levels = session.protocol.levels
@@ -57,10 +68,7 @@ def to_read_content(session: ReadingSession) -> ReadContent:
     form = session.grades
     if form is not None:
         grades = dict(form.values)
-        for level, comment in form.comments.items():
-            notes.setdefault(level, []).append(_clean(comment))
-        for level, reason in form.reasons.items():
-            notes.setdefault(level, []).append(f"[not graded: {_clean(reason)}]")
+        notes = form_notes(form)
     landmarks: dict[tuple[str, str, str], LandmarkPoint] = {}
     for film, placement in session.placements.items():
         image = session.films[film].source_image

@@ -1,0 +1,290 @@
+"""Paired tab: a subject's progression films scored together, time order concealed (issue 20).
+
+A thin view of :class:`~napari_spine_endpoints._model.paired.PairedSitting`. The list holds the
+reader's paired cases (``P-`` ids, :func:`imaging.store.paired.paired_worklist`); opening one
+closes the open read and loads every set's films, named ``set A film 1`` ... (no reading id,
+visit or date in a name or in the layers' metadata). The current set's film of the current
+corner is shown and the corner ringed; keys as on the Scoring tab (digits score, X cannot be
+scored with the reason, B back; bound on each film, the current one selected), a click places
+the corner. Drafts are saved as the reader goes; "Submit all sets" submits them together
+(:func:`imaging.store.paired.save_paired`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from napari.layers import Image, Layer
+from qtpy.QtCore import QTimer
+from qtpy.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from imaging.errors import SpineEndpointsError
+from imaging.store.blinding import BlindedImage
+from imaging.store.paired import paired_case, paired_content, paired_worklist, save_paired
+from napari_spine_endpoints._layers import blinded_layer
+from napari_spine_endpoints._model.paired import PairedSitting
+from napari_spine_endpoints._model.scoring import FilmShape, assign_views
+from napari_spine_endpoints._model.shortcuts import GRADE_KEYS
+from napari_spine_endpoints._qt.context import AUTOSAVE_DELAY_MS, ReadingContext, context_for
+from napari_spine_endpoints._qt.scoring import BACK_KEY, CANNOT_SCORE_KEY, DEFAULT_REASON
+
+PAIRED_METADATA = "spine_endpoints_paired"
+RING = "paired site"
+
+
+class PairedWidget(QWidget):
+    """The reader's paired cases and the sitting open."""
+
+    def __init__(self, napari_viewer: Any) -> None:
+        super().__init__()
+        self.viewer = napari_viewer
+        self.context: ReadingContext = context_for(napari_viewer)
+        self.sitting: PairedSitting | None = None
+        self.films: dict[tuple[str, str], Image] = {}
+        """(set label, view) -> film layer."""
+        self.ring: Any = None
+        self.table = QTableWidget(0, 2)
+        self.table.setHorizontalHeaderLabels(["Paired case", "Status"])
+        self.step = QLabel()
+        self.step.setWordWrap(True)
+        self.definitions = QLabel()
+        self.definitions.setWordWrap(True)
+        self.reason = QLineEdit(DEFAULT_REASON)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.open_button = QPushButton("Open selected paired case")
+        self.open_button.clicked.connect(lambda: self.open_row(self.table.currentRow()))
+        self.submit_button = QPushButton("Submit all sets")
+        self.submit_button.clicked.connect(lambda: self.save(submit=True))
+        self._autosave = QTimer(self)
+        self._autosave.setSingleShot(True)
+        self._autosave.setInterval(AUTOSAVE_DELAY_MS)
+        self._autosave.timeout.connect(self.save)
+        row = QHBoxLayout()
+        row.addWidget(self.open_button)
+        row.addWidget(self.submit_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("A subject's films of every visit, in random order, no dates:"))
+        layout.addWidget(self.table, 1)
+        layout.addLayout(row)
+        layout.addWidget(self.step)
+        layout.addWidget(self.definitions)
+        layout.addWidget(QLabel("Reason a corner cannot be scored:"))
+        layout.addWidget(self.reason)
+        layout.addWidget(self.status)
+        self.viewer.mouse_drag_callbacks.append(self._on_mouse)
+        self.context.session_replaced.connect(self._on_case)
+        self.refresh()
+
+    # --- the worklist ------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """The reader's paired cases from the store."""
+        try:
+            with self.context.store.store.reading() as db:
+                cases = paired_worklist(db, self.context.protocol, self.context.reader_id)
+        except SpineEndpointsError as error:
+            self.status.setText(f"No paired cases: {error}")
+            cases = []
+        self.table.setRowCount(len(cases))
+        for row, case in enumerate(cases):
+            for column, value in enumerate((case.paired_id, case.status.value)):
+                self.table.setItem(row, column, QTableWidgetItem(value))
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt)
+        """The tab chosen: the paired cases as the store has them now."""
+        super().showEvent(event)
+        if self.sitting is None:
+            self.refresh()
+
+    def open_row(self, row: int) -> None:
+        item = self.table.item(row, 0)
+        if item is None:
+            self.status.setText("Select a paired case first")
+            return
+        self.open(item.text())
+
+    def open(self, key: str) -> None:
+        """Close the open read and any sitting; load every set's films and its draft."""
+        self.context.close_session()
+        self.close_sitting()
+        protocol, reader = self.context.protocol, self.context.reader_id
+        try:
+            with self.context.store.store.reading() as db:
+                case = paired_case(db, protocol, reader, key)
+                saved = paired_content(db, protocol, reader, key)
+            images = {s.label: self.context.store.images(s.reading_id).films() for s in case.sets}
+        except SpineEndpointsError as error:
+            self.status.setText(f"Not opened: {error}")
+            return
+        self.sitting = PairedSitting(protocol, case, saved)
+        views = {step.view for scoring in self.sitting.scorings.values() for step in scoring.steps}
+        for label, films in images.items():
+            shapes = [
+                FilmShape(str(n), image.patient_orientation, _height_mm(image))
+                for n, image in enumerate(films)
+            ]
+            for view, number in assign_views(shapes).items():
+                if view in views:  # only the paired item's films: a film read at one visit
+                    self._add_film(label, view, films[int(number)])  # would tell the order
+        self.sitting.subscribe(self._on_change)
+        self.status.setText(f"{key} open: sets {', '.join(s.label for s in case.sets)}")
+        self._show()
+
+    def _add_film(self, label: str, view: str, image: BlindedImage) -> None:
+        """The set's film of ``view`` as a hidden layer named by set and view alone."""
+        data, kwargs, _ = blinded_layer(image, "")
+        name = f"set {label} {view.replace('_', ' ')}"
+        kwargs.update(name=name, visible=False, metadata={PAIRED_METADATA: label})
+        layer = self.viewer.add_image(data, **kwargs)
+        self.films[(label, view)] = layer
+        self._bind_keys(layer)
+
+    def close_sitting(self) -> None:
+        """Save the sitting's draft and take its films away."""
+        if self.sitting is not None and self._autosave.isActive():
+            self._autosave.stop()
+            self.save()
+        self.sitting = None
+        layers = [*self.films.values(), self.ring]
+        self.films, self.ring = {}, None
+        for layer in layers:
+            if isinstance(layer, Layer) and layer in self.viewer.layers:
+                self.viewer.layers.remove(layer)
+
+    def save(self, submit: bool = False) -> None:
+        """The sitting's scores into each set's read: a draft, or ``submit`` all together."""
+        sitting = self.sitting
+        if sitting is None:
+            return
+        self._autosave.stop()
+        key = sitting.case.paired_id
+        try:
+            with self.context.store.store.writing() as db:
+                save_paired(
+                    db, self.context.protocol, self.context.reader_id, key,
+                    sitting.contents(), submit=submit,
+                )  # fmt: skip
+        except (SpineEndpointsError, ValueError) as error:
+            self.status.setText(f"Not {'submitted' if submit else 'saved'}: {error}")
+            return
+        self.status.setText(f"{key}: {'submitted' if submit else 'draft saved'}")
+        self.refresh()
+
+    # --- the reader's keys and clicks ----------------------------------------------------------
+    def _bind_keys(self, layer: Image) -> None:
+        for key in GRADE_KEYS:
+            layer.bind_key(key, _handler(lambda k=key: self.score_key(k)), overwrite=True)
+        layer.bind_key(CANNOT_SCORE_KEY, _handler(self.cannot_score), overwrite=True)
+        layer.bind_key(BACK_KEY, _handler(self.back), overwrite=True)
+
+    def score_key(self, key: str) -> None:
+        if self.sitting is not None:
+            code = self.sitting.scoring.keys().get(key.upper())
+            if code is not None:
+                self.sitting.scoring.score(code)
+
+    def cannot_score(self) -> None:
+        if self.sitting is not None:
+            self.sitting.scoring.cannot_score(self.reason.text() or DEFAULT_REASON)
+
+    def back(self) -> None:
+        if self.sitting is not None:
+            self.sitting.scoring.back()
+
+    def _on_mouse(self, viewer: Any, event: Any) -> Any:
+        """A click (no drag) on the current film places the current corner."""
+        film = self._current_film()
+        if film is None or viewer.layers.selection.active is not film:
+            return
+        dragged = False
+        yield
+        while event.type == "mouse_move":
+            dragged = True
+            yield
+        if not dragged and self.sitting is not None:
+            row, col = np.asarray(film.world_to_data(event.position), dtype=float)[-2:]
+            self.sitting.scoring.place((float(row), float(col)))
+
+    # --- model -> view -------------------------------------------------------------------------
+    def _on_change(self) -> None:
+        self._autosave.start()
+        self._show()
+
+    def _on_case(self) -> None:
+        """A worklist case opened: the sitting closes."""
+        if self.context.session is not None and self.sitting is not None:
+            self.close_sitting()
+            self._show()
+
+    def _current_film(self) -> Image | None:
+        sitting = self.sitting
+        if sitting is None:
+            return None
+        return self.films.get((sitting.label, sitting.scoring.current.view or ""))
+
+    def _show(self) -> None:
+        sitting = self.sitting
+        if sitting is None:
+            self.step.setText("Open a paired case.")
+            self.definitions.setText("")
+            return
+        scoring, film = sitting.scoring, self._current_film()
+        step = scoring.current
+        state = "all sets scored: Submit all sets" if sitting.done else ""
+        where = (step.view or "").replace("_", " ")
+        self.step.setText(
+            f"Set {sitting.label} ({len(sitting.scorings)} sets), corner {scoring.index + 1}/"
+            f"{len(scoring.steps)}: {step.site}, {where} film"
+            f"{'' if film is not None else ' (not open)'}. {state}"
+        )
+        given = scoring.form.values.get((step.site, step.item))
+        scale = scoring.form.scale_of(step.item)
+        self.definitions.setText(
+            "\n".join(
+                f"{'> ' if code == given else ''}{key}: {scale.grade(code).label} - "
+                f"{scale.grade(code).meaning}"
+                for key, code in scoring.keys().items()
+            )
+        )
+        for layer in self.films.values():
+            layer.visible = layer is film
+        self._ring(film, scoring.position())
+        if film is not None:
+            self.viewer.layers.selection.active = film
+
+    def _ring(self, film: Image | None, position: tuple[float, float] | None) -> None:
+        if film is None or position is None:
+            if self.ring is not None:
+                self.ring.visible = False
+            return
+        if self.ring is None or self.ring not in self.viewer.layers:
+            size = max(12.0, float(max(film.data.shape[:2])) / 25.0)
+            self.ring = self.viewer.add_points(
+                np.empty((0, 2)), ndim=2, name=RING, symbol="ring", size=size,
+                face_color="yellow", border_color="yellow", opacity=0.9,
+            )  # fmt: skip
+        self.ring.scale, self.ring.translate = film.scale, film.translate
+        self.ring.data = np.array([position])
+        self.ring.visible = True
+
+
+def _height_mm(image: BlindedImage) -> float | None:
+    spacing = image.calibration.pixel_spacing
+    return None if spacing is None else image.shape[0] * spacing[0]
+
+
+def _handler(action: Any) -> Any:
+    def handler(_viewer: Any) -> None:
+        action()
+
+    return handler

@@ -1,0 +1,115 @@
+"""Paired reading through the workstation with real clicks and keys (issue 20, run under Xvfb).
+
+The AS sample subject (AS-001 at baseline and 24 months) registered under the AS protocol, whose
+``[msasss]`` reads paired: the Paired tab offers one ``P-`` case; opened, it shows the two sets'
+films (A, B in the reader's random order), only the mSASSS corners are scored, set by set, with
+the score keys (X with the reason for a hidden corner), and "Submit all sets" stores each visit's
+scores. The stored totals give the phantom's truth (25 and 34, 4 new syndesmophytes), and no
+visit, date or subject is in a layer's name or metadata or in the tab's text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pydicom
+import pytest
+from real_input import canvas, click_widget, press, shown_workstation, type_text
+from sqlalchemy import select
+from test_plugin_as_scoring_gui import _corner_vector
+from test_plugin_blinding_gui import _strings, _widget_texts
+
+from imaging.anatomy import MSASSS_SITES
+from imaging.endpoints.msasss import msasss_scores, new_syndesmophytes
+from imaging.phantom.as_samples import AS_SUBJECT
+from imaging.protocol.loader import load_protocol
+from imaging.store.reads import read_content
+from imaging.store.schema import Case, Read
+from imaging.store.store import ReadStore
+from imaging.store.worklist import unblinding_map
+
+pytestmark = pytest.mark.gui
+
+
+def test_a_paired_sitting_scores_both_visits_blind_to_their_order(
+    make_napari_viewer: Callable[..., Any], as_env: str, as_samples: Path, qtbot: Any
+) -> None:
+    index = json.loads((as_samples / "ground_truth.json").read_text())
+    truths = {study["visit"]: study for study in index["studies"]}
+    viewer, widget = shown_workstation(make_napari_viewer)
+    widget.worklist.register_folder(as_samples / AS_SUBJECT)
+    tab = widget.paired
+    assert tab is not None
+    bar = widget.tabs.tabBar()
+    assert bar is not None
+    index_of = next(i for i in range(widget.tabs.count()) if widget.tabs.tabText(i) == "Paired")
+    click_widget(qtbot, bar, bar.tabRect(index_of).center())
+    assert tab.table.rowCount() == 1 and tab.table.item(0, 0).text().startswith("P-")
+    tab.table.selectRow(0)
+    click_widget(qtbot, tab.open_button)
+    sitting = tab.sitting
+    assert sitting is not None and [s.label for s in sitting.case.sets] == ["A", "B"]
+    assert {view for _, view in tab.films} == {"lateral_cervical", "lateral_lumbar"}
+
+    with ReadStore(as_env) as store, store.reading() as db:  # the test's own lookup
+        visit_of = {s.label: unblinding_map(db)[s.reading_id][1] for s in sitting.case.sets}
+    scores = {
+        label: {site: e["score"] for image in truths[visit]["images"]
+                for site, e in image.get("sites", {}).items()}
+        for label, visit in visit_of.items()
+    }  # fmt: skip
+    screen = canvas(viewer)
+    seen_sets: list[str] = []
+    while not sitting.done:
+        label, step = sitting.label, sitting.scoring.current
+        if not seen_sets or seen_sets[-1] != label:
+            seen_sets.append(label)
+        assert step.item == "msasss" and step.view is not None  # no joint, no confirmation
+        film = tab.films[(label, step.view)]
+        assert film.visible and all(not f.visible for f in tab.films.values() if f is not film)
+        score = scores[label][step.site]
+        if score is None:
+            tab.reason.selectAll()
+            type_text(qtbot, tab.reason, "hidden by the shoulders")
+            press(qtbot, screen, "X")
+        else:
+            press(qtbot, screen, str(score))
+    assert seen_sets == ["A", "B"]  # set by set, in one sitting
+
+    seen: set[int] = set()
+    secrets = {"subject": AS_SUBJECT, "baseline": "baseline", "month": "month"}
+    for visit_folder in (as_samples / AS_SUBJECT).iterdir():
+        header = pydicom.dcmread(next(visit_folder.glob("*.dcm")), stop_before_pixels=True)
+        secrets[f"date {visit_folder.name}"] = str(header.StudyDate)
+    found = [layer.name for layer in viewer.layers]
+    found += [s for layer in viewer.layers for s in _strings(layer.metadata, seen)]
+    found += list(_widget_texts(tab))
+    leaks = [t for t in found for s in secrets.values() if s.lower() in t.lower()]
+    assert leaks == []
+    assert any(text.startswith("Set ") for text in found)  # the search saw the tab
+
+    click_widget(qtbot, tab.submit_button)
+    with ReadStore(as_env) as store, store.reading() as db:
+        visits = unblinding_map(db)
+        reads = db.execute(select(Read, Case.reading_id).join(Case, Read.case_pk == Case.id)).all()
+        by_visit = {visits[rid][1]: (read.status, read_content(db, read)) for read, rid in reads}
+    assert {v: status for v, (status, _) in by_visit.items()} == dict.fromkeys(truths, "submitted")
+    baseline, month_24 = (by_visit[v][1].grades for v in ("baseline", "month_24"))
+    assert all(item == "msasss" for _, item in {**baseline, **month_24})  # corners only
+    assert "hidden by the shoulders" in by_visit["month_24"][1].notes["C7-lower"]
+    rule = load_protocol("as-ucmsc").msasss
+    assert rule is not None
+    segments = [0 if site in rule.cervical else 1 for site in MSASSS_SITES]
+    result = msasss_scores(
+        [_corner_vector(baseline), _corner_vector(month_24)], segments,
+        rule.max_missing_per_segment,
+    )  # fmt: skip
+    subject = index["subjects"][AS_SUBJECT]
+    assert result.total.tolist() == [25, 34] == [
+        subject["msasss_total"]["baseline"], subject["msasss_total"]["month_24"],
+    ]  # fmt: skip
+    new, _ = new_syndesmophytes(_corner_vector(baseline), _corner_vector(month_24))
+    assert int(new[0]) == subject["new_syndesmophytes"]["count"] == 4
