@@ -15,8 +15,8 @@ from napari_spine_endpoints._model.hanging import Step, first_step
 from napari_spine_endpoints._qt.context import ReadingContext, context_for
 from napari_spine_endpoints._qt.grades import GradesWidget
 from napari_spine_endpoints._qt.landmarks import LandmarksWidget
-from napari_spine_endpoints._qt.scoring import ScoringWidget
 from napari_spine_endpoints._qt.paired import PairedWidget
+from napari_spine_endpoints._qt.scoring import ScoringWidget
 from napari_spine_endpoints._qt.summary_action import write_read_summary
 from napari_spine_endpoints._qt.window_level import WindowLevelWidget
 from napari_spine_endpoints._qt.worklist import WorklistWidget
@@ -38,11 +38,11 @@ class WorkstationWidget(QWidget):
         self.tabs.addTab(self.grades, "Grades")
         self.scoring = ScoringWidget(napari_viewer)  # AS: joints and corners step by step
         self.tabs.addTab(self.scoring, "Scoring")
-        self.tabs.addTab(self.window_level, "Window")
         msasss = self.context.protocol.msasss
         self.paired = PairedWidget(napari_viewer) if msasss and msasss.paired_reading else None
         if self.paired is not None:  # AS: a subject's visits together, time order concealed
             self.tabs.addTab(self.paired, "Paired")
+        self.tabs.addTab(self.window_level, "Window")
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.context.message.connect(self.status.setText)
