@@ -39,7 +39,7 @@ from imaging.phantom.as_spine import SpineScores
 from imaging.phantom.as_study import AS_TRIAL, ASStudySpec, write_as_study
 from imaging.phantom.writer import TrialContext
 from imaging.protocol.loader import load_protocol
-from imaging.store.reads import read_content
+from imaging.store.reads import ReadContent, read_content
 from imaging.store.schema import Case, Read
 from imaging.store.store import ReadStore
 from imaging.store.worklist import unblinding_map
@@ -157,6 +157,25 @@ def _corner_vector(grades: Mapping[tuple[str, str], str]) -> list[float]:
     return [float(grades.get((site, "msasss"), "nan")) for site in MSASSS_SITES]
 
 
+def stored_by_visit(url: str) -> dict[str, tuple[str, ReadContent]]:
+    """Visit -> (status, content) of each read in the store (the test's own unblinding)."""
+    with ReadStore(url) as store, store.reading() as db:
+        visit_of = unblinding_map(db)
+        reads = db.execute(select(Read, Case.reading_id).join(Case, Read.case_pk == Case.id)).all()
+        return {
+            visit_of[reading][1]: (read.status, read_content(db, read)) for read, reading in reads
+        }
+
+
+def msasss_of(baseline: Mapping[tuple[str, str], str], later: Mapping[tuple[str, str], str]) -> Any:
+    """The mSASSS of two visits' corner grades by the AS protocol's missing-corner rule."""
+    rule = load_protocol("as-ucmsc").msasss
+    assert rule is not None
+    segments = [0 if site in rule.cervical else 1 for site in MSASSS_SITES]
+    vectors = [_corner_vector(baseline), _corner_vector(later)]
+    return msasss_scores(vectors, segments, rule.max_missing_per_segment)
+
+
 def test_the_as_sample_subject_scored_through_the_workstation_gives_its_truth(
     make_napari_viewer: Callable[..., Any], as_env: str, as_samples: Path, qtbot: Any
 ) -> None:
@@ -174,12 +193,7 @@ def test_the_as_sample_subject_scored_through_the_workstation_gives_its_truth(
     # the ring followed the spine: after three clicks per film, corners ringed without a click
     assert all(c["ringed"] >= 12 for c in counts.values()), counts
 
-    with ReadStore(as_env) as store, store.reading() as db:
-        visit_of = unblinding_map(db)
-        reads = db.execute(select(Read, Case.reading_id).join(Case, Read.case_pk == Case.id)).all()
-        by_visit = {
-            visit_of[reading][1]: (read.status, read_content(db, read)) for read, reading in reads
-        }
+    by_visit = stored_by_visit(as_env)
     assert {v: status for v, (status, _) in by_visit.items()} == dict.fromkeys(truths, "submitted")
     baseline, month_24 = (by_visit[v][1].grades for v in ("baseline", "month_24"))
     assert baseline[("SIJ-left", "sacroiliitis")] == "3"
@@ -187,14 +201,7 @@ def test_the_as_sample_subject_scored_through_the_workstation_gives_its_truth(
     assert ("T1-upper", "msasss") not in baseline  # hidden: no score, the reason kept
     assert "hidden by the shoulders" in by_visit["month_24"][1].notes["C7-lower"]
 
-    protocol = load_protocol("as-ucmsc")
-    rule = protocol.msasss
-    assert rule is not None
-    segments = [0 if site in rule.cervical else 1 for site in MSASSS_SITES]
-    result = msasss_scores(
-        [_corner_vector(baseline), _corner_vector(month_24)], segments,
-        rule.max_missing_per_segment,
-    )  # fmt: skip
+    result = msasss_of(baseline, month_24)
     subject = index["subjects"][AS_SUBJECT]
     assert result.total.tolist() == [
         subject["msasss_total"]["baseline"], subject["msasss_total"]["month_24"],

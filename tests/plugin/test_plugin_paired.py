@@ -30,6 +30,8 @@ def test_each_set_scores_the_24_corners_alone_and_the_next_set_follows() -> None
         sitting.scoring.score("1")
     assert sitting.label == "B" and not sitting.done
     sitting.scoring.cannot_score("hidden by the shoulders")
+    problems = sitting.problems()
+    assert len(problems) == 23 and problems[0].startswith("set B: C3-upper: no msasss grade")
     contents = sitting.contents()
     assert contents["A"].grades == {(site, "msasss"): "1" for site in MSASSS_SITES}
     assert contents["B"].grades == {}

@@ -3,9 +3,9 @@
 The AS sample subject (AS-001 at baseline and 24 months) registered under the AS protocol, whose
 ``[msasss]`` reads paired: the Paired tab offers one ``P-`` case; opened, it shows the two sets'
 films (A, B in the reader's random order), only the mSASSS corners are scored, set by set, with
-the score keys (X with the reason for a hidden corner), and "Submit all sets" stores each visit's
-scores. The stored totals give the phantom's truth (25 and 34, 4 new syndesmophytes), and no
-visit, date or subject is in a layer's name or metadata or in the tab's text.
+the score keys (X with the reason for a hidden corner), and Control-Shift-Enter stores each
+visit's scores. The stored totals give the phantom's truth (25 and 34, 4 new syndesmophytes),
+and no visit, date or subject is in a layer's name or metadata or in the tab's text.
 """
 
 from __future__ import annotations
@@ -19,15 +19,12 @@ import pydicom
 import pytest
 from real_input import canvas, click_widget, press, shown_workstation, type_text
 from sqlalchemy import select
-from test_plugin_as_scoring_gui import _corner_vector
+from test_plugin_as_scoring_gui import _corner_vector, msasss_of, stored_by_visit
 from test_plugin_blinding_gui import _strings, _widget_texts
 
-from imaging.anatomy import MSASSS_SITES
-from imaging.endpoints.msasss import msasss_scores, new_syndesmophytes
+from imaging.endpoints.msasss import new_syndesmophytes
 from imaging.phantom.as_samples import AS_SUBJECT
-from imaging.protocol.loader import load_protocol
-from imaging.store.reads import read_content
-from imaging.store.schema import Case, Read
+from imaging.store.schema import Read
 from imaging.store.store import ReadStore
 from imaging.store.worklist import unblinding_map
 
@@ -91,22 +88,18 @@ def test_a_paired_sitting_scores_both_visits_blind_to_their_order(
     assert leaks == []
     assert any(text.startswith("Set ") for text in found)  # the search saw the tab
 
-    click_widget(qtbot, tab.submit_button)
-    with ReadStore(as_env) as store, store.reading() as db:
-        visits = unblinding_map(db)
-        reads = db.execute(select(Read, Case.reading_id).join(Case, Read.case_pk == Case.id)).all()
-        by_visit = {visits[rid][1]: (read.status, read_content(db, read)) for read, rid in reads}
+    press(qtbot, screen, "Control-Shift-Enter")  # submits every set together
+    assert tab.status.text().endswith("submitted") and not sitting.editable
+    assert "Not submitted" not in widget.status.text()  # the film's key, not the viewer's
+    press(qtbot, screen, "0")  # a submitted sitting is not changed by a stray key
+    by_visit = stored_by_visit(as_env)  # the latest version per visit
     assert {v: status for v, (status, _) in by_visit.items()} == dict.fromkeys(truths, "submitted")
+    with ReadStore(as_env) as store, store.reading() as db:
+        assert len(db.scalars(select(Read)).all()) == 2  # one version per visit
     baseline, month_24 = (by_visit[v][1].grades for v in ("baseline", "month_24"))
     assert all(item == "msasss" for _, item in {**baseline, **month_24})  # corners only
     assert "hidden by the shoulders" in by_visit["month_24"][1].notes["C7-lower"]
-    rule = load_protocol("as-ucmsc").msasss
-    assert rule is not None
-    segments = [0 if site in rule.cervical else 1 for site in MSASSS_SITES]
-    result = msasss_scores(
-        [_corner_vector(baseline), _corner_vector(month_24)], segments,
-        rule.max_missing_per_segment,
-    )  # fmt: skip
+    result = msasss_of(baseline, month_24)
     subject = index["subjects"][AS_SUBJECT]
     assert result.total.tolist() == [25, 34] == [
         subject["msasss_total"]["baseline"], subject["msasss_total"]["month_24"],

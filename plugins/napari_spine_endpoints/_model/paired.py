@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from imaging.protocol.model import Protocol
 from imaging.store.paired import PairedCase
 from imaging.store.reads import ReadContent
+from imaging.store.vocabulary import ReadStatus
 from napari_spine_endpoints._model.grading import GradeForm
 from napari_spine_endpoints._model.observable import Observable
 from napari_spine_endpoints._model.scoring import GuidedScoring
@@ -49,6 +50,8 @@ class PairedSitting(Observable):
             self.scorings[each.label] = scoring
         self.label = next((lb for lb, s in self.scorings.items() if not s.done), case.sets[0].label)
         """The set being scored."""
+        self.editable = case.status is not ReadStatus.SUBMITTED
+        """False once submitted: a later change would be a correction, not made here."""
         super().__init__()
 
     @property
@@ -66,6 +69,14 @@ class PairedSitting(Observable):
             raise ValueError(f"no set {label!r}; sets: {', '.join(self.scorings)}")
         self.label = label
         self._changed()
+
+    def problems(self) -> list[str]:
+        """What blocks the submit: per set, each corner without a score or a reason."""
+        return [
+            f"set {label}: {problem}"
+            for label, s in self.scorings.items()
+            for problem in s.form.problems()
+        ]
 
     def contents(self) -> dict[str, ReadContent]:
         """Set label -> what the reader scored there, for ``save_paired``."""

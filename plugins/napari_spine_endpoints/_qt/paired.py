@@ -34,9 +34,14 @@ from imaging.store.paired import paired_case, paired_content, paired_worklist, s
 from napari_spine_endpoints._layers import blinded_layer
 from napari_spine_endpoints._model.paired import PairedSitting
 from napari_spine_endpoints._model.scoring import FilmShape, assign_views
-from napari_spine_endpoints._model.shortcuts import GRADE_KEYS
+from napari_spine_endpoints._model.shortcuts import GRADE_KEYS, SHORTCUT_BY_ACTION
 from napari_spine_endpoints._qt.context import AUTOSAVE_DELAY_MS, ReadingContext, context_for
-from napari_spine_endpoints._qt.scoring import BACK_KEY, CANNOT_SCORE_KEY, DEFAULT_REASON
+from napari_spine_endpoints._qt.scoring import (
+    BACK_KEY,
+    CANNOT_SCORE_KEY,
+    DEFAULT_REASON,
+    _handler,
+)
 
 PAIRED_METADATA = "spine_endpoints_paired"
 RING = "paired site"
@@ -164,10 +169,14 @@ class PairedWidget(QWidget):
     def save(self, submit: bool = False) -> None:
         """The sitting's scores into each set's read: a draft, or ``submit`` all together."""
         sitting = self.sitting
-        if sitting is None:
+        if sitting is None or not sitting.editable:
             return
         self._autosave.stop()
         key = sitting.case.paired_id
+        problems = sitting.problems() if submit else []
+        if problems:
+            self.status.setText("Not submitted:\n" + "\n".join(problems))
+            return
         try:
             with self.context.store.store.writing() as db:
                 save_paired(
@@ -177,6 +186,7 @@ class PairedWidget(QWidget):
         except (SpineEndpointsError, ValueError) as error:
             self.status.setText(f"Not {'submitted' if submit else 'saved'}: {error}")
             return
+        sitting.editable = not submit
         self.status.setText(f"{key}: {'submitted' if submit else 'draft saved'}")
         self.refresh()
 
@@ -186,15 +196,17 @@ class PairedWidget(QWidget):
             layer.bind_key(key, _handler(lambda k=key: self.score_key(k)), overwrite=True)
         layer.bind_key(CANNOT_SCORE_KEY, _handler(self.cannot_score), overwrite=True)
         layer.bind_key(BACK_KEY, _handler(self.back), overwrite=True)
+        submit = SHORTCUT_BY_ACTION["submit_next"].key
+        layer.bind_key(submit, _handler(lambda: self.save(submit=True)), overwrite=True)
 
     def score_key(self, key: str) -> None:
-        if self.sitting is not None:
+        if self.sitting is not None and self.sitting.editable:
             code = self.sitting.scoring.keys().get(key.upper())
             if code is not None:
                 self.sitting.scoring.score(code)
 
     def cannot_score(self) -> None:
-        if self.sitting is not None:
+        if self.sitting is not None and self.sitting.editable:
             self.sitting.scoring.cannot_score(self.reason.text() or DEFAULT_REASON)
 
     def back(self) -> None:
@@ -241,6 +253,7 @@ class PairedWidget(QWidget):
         scoring, film = sitting.scoring, self._current_film()
         step = scoring.current
         state = "all sets scored: Submit all sets" if sitting.done else ""
+        state = state if sitting.editable else "submitted"
         where = (step.view or "").replace("_", " ")
         self.step.setText(
             f"Set {sitting.label} ({len(sitting.scorings)} sets), corner {scoring.index + 1}/"
@@ -281,10 +294,3 @@ class PairedWidget(QWidget):
 def _height_mm(image: BlindedImage) -> float | None:
     spacing = image.calibration.pixel_spacing
     return None if spacing is None else image.shape[0] * spacing[0]
-
-
-def _handler(action: Any) -> Any:
-    def handler(_viewer: Any) -> None:
-        action()
-
-    return handler
