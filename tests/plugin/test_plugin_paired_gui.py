@@ -83,7 +83,7 @@ def test_a_paired_sitting_scores_both_visits_blind_to_their_order(
         secrets[f"date {visit_folder.name}"] = str(header.StudyDate)
     found = [layer.name for layer in viewer.layers]
     found += [s for layer in viewer.layers for s in _strings(layer.metadata, seen)]
-    found += list(_widget_texts(tab))
+    found += list(_widget_texts(widget))  # every tab, the status line too
     leaks = [t for t in found for s in secrets.values() if s.lower() in t.lower()]
     assert leaks == []
     assert any(text.startswith("Set ") for text in found)  # the search saw the tab

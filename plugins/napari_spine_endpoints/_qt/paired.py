@@ -89,6 +89,7 @@ class PairedWidget(QWidget):
         layout.addWidget(self.status)
         self.viewer.mouse_drag_callbacks.append(self._on_mouse)
         self.context.session_replaced.connect(self._on_case)
+        self.context.message.connect(self.status.setText)
         self.refresh()
 
     # --- the worklist ------------------------------------------------------------------------
@@ -98,7 +99,7 @@ class PairedWidget(QWidget):
             with self.context.store.store.reading() as db:
                 cases = paired_worklist(db, self.context.protocol, self.context.reader_id)
         except SpineEndpointsError as error:
-            self.status.setText(f"No paired cases: {error}")
+            self.context.message.emit(f"No paired cases: {error}")
             cases = []
         self.table.setRowCount(len(cases))
         for row, case in enumerate(cases):
@@ -114,7 +115,7 @@ class PairedWidget(QWidget):
     def open_row(self, row: int) -> None:
         item = self.table.item(row, 0)
         if item is None:
-            self.status.setText("Select a paired case first")
+            self.context.message.emit("Select a paired case first")
             return
         self.open(item.text())
 
@@ -129,7 +130,7 @@ class PairedWidget(QWidget):
                 saved = paired_content(db, protocol, reader, key)
             images = {s.label: self.context.store.images(s.reading_id).films() for s in case.sets}
         except SpineEndpointsError as error:
-            self.status.setText(f"Not opened: {error}")
+            self.context.message.emit(f"Not opened: {error}")
             return
         self.sitting = PairedSitting(protocol, case, saved)
         views = {step.view for scoring in self.sitting.scorings.values() for step in scoring.steps}
@@ -142,7 +143,7 @@ class PairedWidget(QWidget):
                 if view in views:  # only the paired item's films: a film read at one visit
                     self._add_film(label, view, films[int(number)])  # would tell the order
         self.sitting.subscribe(self._on_change)
-        self.status.setText(f"{key} open: sets {', '.join(s.label for s in case.sets)}")
+        self.context.message.emit(f"{key} open: sets {', '.join(s.label for s in case.sets)}")
         self._show()
 
     def _add_film(self, label: str, view: str, image: BlindedImage) -> None:
@@ -175,7 +176,7 @@ class PairedWidget(QWidget):
         key = sitting.case.paired_id
         problems = sitting.problems() if submit else []
         if problems:
-            self.status.setText("Not submitted:\n" + "\n".join(problems))
+            self.context.message.emit("Not submitted:\n" + "\n".join(problems))
             return
         try:
             with self.context.store.store.writing() as db:
@@ -184,10 +185,10 @@ class PairedWidget(QWidget):
                     sitting.contents(), submit=submit,
                 )  # fmt: skip
         except (SpineEndpointsError, ValueError) as error:
-            self.status.setText(f"Not {'submitted' if submit else 'saved'}: {error}")
+            self.context.message.emit(f"Not {'submitted' if submit else 'saved'}: {error}")
             return
         sitting.editable = not submit
-        self.status.setText(f"{key}: {'submitted' if submit else 'draft saved'}")
+        self.context.message.emit(f"{key}: {'submitted' if submit else 'draft saved'}")
         self.refresh()
 
     # --- the reader's keys and clicks ----------------------------------------------------------
