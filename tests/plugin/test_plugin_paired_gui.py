@@ -5,18 +5,21 @@ The AS sample subject (AS-001 at baseline and 24 months) registered under the AS
 films (A, B in the reader's random order), only the mSASSS corners are scored, set by set, with
 the score keys (X with the reason for a hidden corner), and Control-Shift-Enter stores each
 visit's scores. The stored totals give the phantom's truth (25 and 34, 4 new syndesmophytes),
-and no visit, date or subject is in a layer's name or metadata or in the tab's text.
+and no visit, date or subject is in a layer's name or metadata or in the tab's text. A film
+that no longer loads is named by set and token, its corners' film "not open".
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pydicom
 import pytest
+from napari_spine_endpoints._qt.workstation import WorkstationWidget
 from real_input import canvas, click_widget, press, shown_workstation, type_text
 from sqlalchemy import select
 from test_plugin_as_scoring_gui import _corner_vector, msasss_of, stored_by_visit
@@ -106,3 +109,30 @@ def test_a_paired_sitting_scores_both_visits_blind_to_their_order(
     ]  # fmt: skip
     new, _ = new_syndesmophytes(_corner_vector(baseline), _corner_vector(month_24))
     assert int(new[0]) == subject["new_syndesmophytes"]["count"] == 4
+
+
+def test_a_film_that_no_longer_loads_is_named_and_its_set_says_not_open(
+    make_napari_viewer: Callable[..., Any], as_env: str, as_samples: Path, tmp_path: Path
+) -> None:
+    archive = tmp_path / AS_SUBJECT
+    shutil.copytree(as_samples / AS_SUBJECT, archive)
+    viewer = make_napari_viewer()
+    widget = WorkstationWidget(viewer)
+    widget.worklist.register_folder(archive)
+    (archive / "month_24" / "DX_lateral_cervical.dcm").write_bytes(b"not a DICOM file any more")
+    tab = widget.paired
+    assert tab is not None
+    tab.refresh()
+    tab.open_row(0)
+    sitting = tab.sitting
+    assert sitting is not None
+    with ReadStore(as_env) as store, store.reading() as db:  # the test's own lookup
+        broken = next(
+            s.label for s in sitting.case.sets if unblinding_map(db)[s.reading_id][1] == "month_24"
+        )
+    assert f"1 image(s) left out:\n- set {broken}: case " in tab.status.text()
+    assert (broken, "lateral_cervical") not in tab.films
+    sitting.go_to_set(broken)
+    assert sitting.scoring.current.view == "lateral_cervical"
+    assert "lateral cervical film (not open)" in tab.step.text()
+    assert "DX_lateral_cervical" not in tab.status.text()  # the file by its token, not its name

@@ -128,7 +128,8 @@ class PairedWidget(QWidget):
             with self.context.store.store.reading() as db:
                 case = paired_case(db, protocol, reader, key)
                 saved = paired_content(db, protocol, reader, key)
-            images = {s.label: self.context.store.images(s.reading_id).films() for s in case.sets}
+            loaded = {s.label: self.context.store.images(s.reading_id) for s in case.sets}
+            images = {label: each.films() for label, each in loaded.items()}
         except SpineEndpointsError as error:
             self.context.message.emit(f"Not opened: {error}")
             return
@@ -143,7 +144,10 @@ class PairedWidget(QWidget):
                 if view in views:  # only the paired item's films: a film read at one visit
                     self._add_film(label, view, films[int(number)])  # would tell the order
         self.sitting.subscribe(self._on_change)
-        self.context.message.emit(f"{key} open: sets {', '.join(s.label for s in case.sets)}")
+        problems = [f"- set {label}: {p}" for label, each in loaded.items() for p in each.problems]
+        left_out = f"\n{len(problems)} image(s) left out:\n" + "\n".join(problems)
+        sets = ", ".join(s.label for s in case.sets)
+        self.context.message.emit(f"{key} open: sets {sets}" + (left_out if problems else ""))
         self._show()
 
     def _add_film(self, label: str, view: str, image: BlindedImage) -> None:
