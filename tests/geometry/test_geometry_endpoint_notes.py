@@ -1,0 +1,127 @@
+"""The endpoint rows' notes, word for word: every empty value says why, and what a note names."""
+
+from __future__ import annotations
+
+import pytest
+from geometry_spines import SPINE, spine_corners
+from test_geometry_endpoints import (
+    DLBP,
+    MM,
+    NORMAL,
+    POSTERIOR_HEIGHTS,
+    TRIAL,
+    _film,
+    _graded,
+    _rows,
+)
+
+from imaging.anatomy import Corner, Film, Vertebra
+from imaging.calibration import Calibration, CalibrationSource
+from imaging.endpoints import (
+    EndpointRow,
+    FilmCorners,
+    StudyRead,
+    endpoint_rows,
+    measure_film,
+    measure_pair,
+)
+from imaging.geometry import Landmarks
+
+ZERO_DEPTH = "not computable from these corners (an endplate of zero depth)"
+LOSS_NOTE = (
+    "no normal reference disc measured; not references: L3-L4 (pfirrmann not graded), "
+    "L5-S1 (pfirrmann not graded)"
+)
+
+
+def _hair_endplate(film: Film) -> Landmarks:
+    """L5's superior corners 1e-200 px apart: distinct pixels (the corner order accepts them),
+    but an endplate whose depth underflows to 0 mm."""
+    corners = spine_corners(posterior_height=POSTERIOR_HEIGHTS, offset=(50.0, 0.0))
+    row, col = corners[Vertebra.L5][Corner.POSTERIOR_SUPERIOR]
+    corners[Vertebra.L5][Corner.ANTERIOR_SUPERIOR] = (row, col + 1e-200)
+    return Landmarks(corners, film=film, calibration=MM, subject="DLBP-001", visit="baseline")
+
+
+def test_an_endplate_of_no_depth_leaves_its_measures_empty_with_the_reason() -> None:
+    rows = _rows(measure_film(_hair_endplate(Film.NEUTRAL), height_loss=DLBP.height_loss_rule()))
+    for measure in ("translation", "translation_pct_depth", "disc_height_mean_bisector"):
+        assert (rows[("L4-L5", measure)].value, rows[("L4-L5", measure)].note) == (None, ZERO_DEPTH)
+    assert rows[("L3-L4", "translation")].note == ""  # the endplates above are measured
+    extension = _film(Film.EXTENSION, angle=[10, 12, 14, 16, 20])
+    pair = _rows(measure_pair(_hair_endplate(Film.FLEXION), extension, TRIAL))
+    slip = pair[("L4-L5", "translation_rom_pct_depth")]
+    assert (slip.value, slip.note) == (None, "not computable: an endplate has zero depth")
+    assert pair[("L4-L5", "angular_rom")].value == pytest.approx(16.0)
+
+
+def test_an_uncalibrated_film_says_why_with_or_without_a_detail() -> None:
+    fix = "millimetres need a calibration, e.g. --mm-per-pixel"
+    bare = Calibration(None, CalibrationSource.NONE, "")
+    row = _rows(measure_film(_film(calibration=bare)))[("L4-L5", "disc_height_mean")]
+    assert (row.value, row.note) == (None, f"uncalibrated image: {fix}")
+    told = _rows(measure_film(_film(calibration=Calibration.none())))[("L4-L5", "translation")]
+    assert told.note == f"uncalibrated image (no pixel spacing in the file): {fix}"
+
+
+def test_a_pair_names_the_corners_and_levels_missing_on_either_film() -> None:
+    with_t12 = spine_corners(vertebrae=(Vertebra.T12, *SPINE), posterior_height=9.0)
+    flexion = Landmarks(with_t12, film=Film.FLEXION, calibration=MM, subject="DLBP-001",
+                        visit="baseline")  # fmt: skip
+    extension = _film(Film.EXTENSION)
+    del_l5 = {v: dict(extension.corners[v]) for v in extension.vertebrae}
+    del del_l5[Vertebra.L5][Corner.POSTERIOR_INFERIOR]
+    del del_l5[Vertebra.S1][Corner.POSTERIOR_SUPERIOR]
+    short = Landmarks(del_l5, film=Film.EXTENSION, calibration=MM, subject="DLBP-001",
+                      visit="baseline")  # fmt: skip
+    rows = _rows(measure_pair(flexion, short, TRIAL))
+    top = rows[("T12-L1", "angular_rom")]
+    assert (top.value, top.note) == (None, "missing extension (no corners of this level)")
+    low = rows[("L5-S1", "angular_rom")]
+    assert (low.value, low.note) == (
+        None,
+        "missing extension L5 posterior_inferior, extension S1 posterior_superior",
+    )
+
+
+def _read(
+    landmarks: Landmarks, grades: dict[str, str], note: str = ""
+) -> dict[tuple[str, str], EndpointRow]:
+    read = StudyRead("DLBP-001", "baseline", "R1", films=(FilmCorners(landmarks, note=note),),
+                     grades=_graded(grades))  # fmt: skip
+    return _rows(endpoint_rows(read, DLBP))
+
+
+def test_the_discs_passed_over_are_those_next_to_the_level_or_up_to_its_references() -> None:
+    corners = spine_corners(vertebrae=(Vertebra.T12, *SPINE), posterior_height=9.0)
+    rows = _read(Landmarks(corners, calibration=MM), NORMAL)  # T12-L1 not graded
+    loss = "height_loss_vs_adjacent_pct"
+    assert rows[("L1-L2", loss)].note == "not references: T12-L1 (pfirrmann not graded)"
+    assert rows[("L2-L3", loss)].note == ""  # L4-L5 (pfirrmann 4) is two discs away
+    worn = _read(_film(), {**NORMAL, "L3-L4": "3", "L5-S1": "4"})[("L4-L5", loss)]
+    assert worn.note == (
+        "not references: L3-L4 (pfirrmann 3, normal is 1, 2), L5-S1 (pfirrmann 4, normal is 1, 2)"
+    )
+
+
+def test_a_height_loss_flag_gives_the_reason_its_loss_is_empty() -> None:
+    rows = _read(_film(), {})  # nothing graded: no disc is known normal
+    loss, flag = rows[("L4-L5", "height_loss_vs_adjacent_pct")], rows[("L4-L5", "height_loss_flag")]
+    assert (loss.value, loss.note) == (None, LOSS_NOTE)
+    assert (flag.value, flag.note) == (None, LOSS_NOTE)
+    landmarks = _film()
+    corners = {v: dict(landmarks.corners[v]) for v in landmarks.vertebrae}
+    del corners[Vertebra.L5][Corner.POSTERIOR_INFERIOR]
+    missing = _read(Landmarks(corners, calibration=MM), NORMAL)[("L5-S1", "height_loss_flag")]
+    assert (missing.value, missing.note) == (None, "missing L5 posterior_inferior")
+
+
+def test_a_films_note_follows_each_rows_own_note() -> None:
+    landmarks = _film()
+    corners = {v: dict(landmarks.corners[v]) for v in landmarks.vertebrae}
+    del corners[Vertebra.L5][Corner.POSTERIOR_INFERIOR]
+    rows = _read(Landmarks(corners, calibration=MM), NORMAL, note="corners refined")
+    assert rows[("L5-S1", "disc_height_mean")].note == (
+        "missing L5 posterior_inferior; corners refined"
+    )
+    assert rows[("L1-L2", "disc_height_mean")].note == "corners refined"
