@@ -225,6 +225,14 @@ class ReadingSession(Observable):
         return Measures(grids, pair, errors, tuple(rows))
 
     # --- validation ------------------------------------------------------------------------
+    @property
+    def corners_done(self) -> bool:
+        """Every corner of every film placed (clicked or accepted) or skipped with a reason, and
+        no proposal waiting for the reader's word (a poorly matched vertebra's corners)."""
+        return all(p.is_complete for p in self.placements.values()) and not any(
+            s.pending for s in self.proposals.values()
+        )
+
     def problems(self) -> list[str]:
         """Everything that blocks a submit; empty when the read is complete."""
         found = []

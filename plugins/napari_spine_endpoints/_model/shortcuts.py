@@ -3,7 +3,7 @@
 Keys are napari key strings ("Shift-N", "Control-Shift-Enter"). None of them is a napari default
 (``napari.utils.shortcuts.default_shortcuts``, which the tests check) or a menu shortcut: napari
 binds single letters such as A, C, D, E, F, L, P, R, S, T, V, Z and digits 1-7 to layer modes
-and viewer actions, so the workstation uses G, K, N, U and W, Shift with M, R and T, and
+and viewer actions, so the workstation uses G, K, N, U and W, Shift with D, M, R and T, and
 Control-Z / Control-Shift-Z (napari binds them only on Labels layers). The grade keys
 (:data:`GRADE_KEYS`) are digits: bound on the Grades step's MR layers only.
 """
@@ -36,6 +36,11 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("accept_proposals", "U", "Use the current film's confident proposals"),
     Shortcut("reject_proposals", "Shift-U", "Reject the current film's proposals (keep clicks)"),
     Shortcut("track", "Shift-T", "Track the current film's corners to the other dynamic film"),
+    Shortcut(
+        "track_dynamic",
+        "Shift-D",
+        "Track neutral to flexion and extension, use confident, then Grades",
+    ),
     Shortcut("undo", "Control-Z", "Undo the last corner placed, moved, skipped or accepted"),
     Shortcut("redo", "Control-Shift-Z", "Redo it"),
     Shortcut("show_t1", "Shift-M", "Grades: show the T1 series (Modic), again for T2"),

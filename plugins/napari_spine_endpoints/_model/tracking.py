@@ -36,6 +36,11 @@ def default_target(source: Film, open_films: set[Film]) -> Film | None:
     return next((film for film in wanted if film in open_films and film is not source), None)
 
 
+def dynamic_targets(open_films: set[Film]) -> tuple[Film, ...]:
+    """The dynamic films open, flexion first: where the neutral read is tracked in one go."""
+    return tuple(film for film in (Film.FLEXION, Film.EXTENSION) if film in open_films)
+
+
 @dataclass(frozen=True)
 class TrackingRequest:
     source: Film

@@ -6,7 +6,9 @@ accepts them (selected ones, or every confident one), rejects them (the click st
 a ring to move the corner. With "auto", each vertebra is refined as soon as its corners are all
 placed and the confident refinements are applied; low-confidence ones always wait. Track maps
 the current film's corners onto the other dynamic film as proposals, reports poor matches and
-shows the motion from the registration transforms next to the ROM from the corners.
+shows the motion from the registration transforms next to the ROM from the corners. "Track to
+flexion and extension" (Shift-D) does it from the neutral film to both dynamic films in one go,
+using the confident corners (poor matches wait in the list, with the reason).
 """
 
 from __future__ import annotations
@@ -29,10 +31,16 @@ from qtpy.QtWidgets import (
     QVBoxLayout,
 )
 
+from imaging.anatomy import Film
 from napari_spine_endpoints._model.placement import CornerLabel
 from napari_spine_endpoints._model.proposals import CornerProposal, ProposalSet
 from napari_spine_endpoints._model.shortcuts import SHORTCUT_BY_ACTION
-from napari_spine_endpoints._model.tracking import MotionRow, default_target, motion_rows
+from napari_spine_endpoints._model.tracking import (
+    MotionRow,
+    default_target,
+    dynamic_targets,
+    motion_rows,
+)
 from napari_spine_endpoints._qt.context import ReadingContext
 
 MOTION_COLUMNS = (
@@ -83,6 +91,14 @@ class AssistPanel(QGroupBox):
         self.summary.setWordWrap(True)
         self.track = QPushButton(f"Track to ({_key('track')})")
         self.track.clicked.connect(self._track)
+        self.track_dynamic = QPushButton(
+            f"Track to flexion and extension ({_key('track_dynamic')})"
+        )
+        self.track_dynamic.setToolTip(
+            "From the neutral film's corners, the confident ones used at once; poorly matched "
+            "vertebrae wait for you. Every corner placed: on to the Grades step"
+        )
+        self.track_dynamic.clicked.connect(lambda: self.assistant.track_dynamic())
         self.target = QComboBox()
         self.matches = QLabel()
         self.matches.setWordWrap(True)
@@ -108,6 +124,7 @@ class AssistPanel(QGroupBox):
             for button in buttons:
                 row.addWidget(button)
             layout.addLayout(row)
+        layout.addWidget(self.track_dynamic)
         layout.addWidget(self.matches)
         layout.addWidget(self.motion)
         context.changed.connect(self.refresh)
@@ -152,7 +169,7 @@ class AssistPanel(QGroupBox):
         return self.assistant.track(self.context.active_film, target)
 
     def _on_busy(self, busy: bool) -> None:
-        for button in (self.refine, self.track):
+        for button in (self.refine, self.track, self.track_dynamic):
             button.setEnabled(not busy)
         if busy:
             self.summary.setText("Working (the workstation stays usable) ...")
@@ -199,6 +216,8 @@ class AssistPanel(QGroupBox):
             self.target.setCurrentIndex(films.index(preferred))
         self.target.blockSignals(False)
         self.track.setEnabled(bool(films) and not self.assistant.busy)
+        dynamic = Film.NEUTRAL in self.context.images and dynamic_targets(set(self.context.images))
+        self.track_dynamic.setEnabled(bool(dynamic) and not self.assistant.busy)
 
     def _refresh_tracking(self) -> None:
         outcome, session = self.assistant.tracking, self.context.session

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from napari.layers import Image
 from napari.qt.threading import create_worker
-from qtpy.QtCore import QObject, Signal
+from qtpy.QtCore import QObject, QTimer, Signal
 
 from imaging.anatomy import Film
 from imaging.errors import SpineEndpointsError
@@ -28,6 +28,7 @@ from napari_spine_endpoints._model.suggestions import suggest, suggestion_reques
 from napari_spine_endpoints._model.tracking import (
     TrackingOutcome,
     default_target,
+    dynamic_targets,
     track,
     tracking_request,
 )
@@ -43,6 +44,9 @@ class Assistant(QObject):
     """A tracking finished (see :attr:`tracking`)."""
     suggested = Signal()
     busy_changed = Signal(bool)
+    films_finished = Signal()
+    """After :meth:`track_dynamic`: every corner of every film is placed or accepted (the
+    workstation moves on to the Grades step)."""
 
     def __init__(self, context: ReadingContext) -> None:
         super().__init__()
@@ -50,9 +54,13 @@ class Assistant(QObject):
         self.auto_refine = False
         """Refine each vertebra's clicks as soon as its corners are all placed."""
         self.tracking: TrackingOutcome | None = None
+        self._finishing = False
+        """:meth:`track_dynamic` ran for this read: announce when its films are all done."""
         self._workers: list[Any] = []
         self._in_flight: dict[Film, set[CornerLabel]] = {}
         context.changed.connect(self._maybe_auto_refine)
+        context.changed.connect(self._maybe_finished)
+        self.busy_changed.connect(self._maybe_finished)
         context.session_replaced.connect(self._forget)
 
     @property
@@ -125,9 +133,17 @@ class Assistant(QObject):
             self.refine(film, targets, apply_confident=True)
 
     # --- tracking ----------------------------------------------------------------------------
-    def track(self, source: Film | None = None, target: Film | None = None) -> Any:
+    def track(
+        self,
+        source: Film | None = None,
+        target: Film | None = None,
+        *,
+        apply_confident: bool = False,
+    ) -> Any:
         """Track the source film's vertebrae (default: the active film) onto ``target``
-        (default: the other dynamic film); the started worker, or None."""
+        (default: the other dynamic film); with ``apply_confident`` the well matched corners are
+        applied at once (``tracked``), the poorly matched ones wait. The started worker, or
+        None."""
         context, session = self.context, self.context.session
         source = source or context.active_film
         if session is None or source is None:
@@ -151,15 +167,54 @@ class Assistant(QObject):
             if not self._current(session, target):
                 return
             self.tracking = outcome
-            offered = session.proposals[target].offer(outcome.proposals)
-            poor = ", ".join(m.vertebra.value for m in outcome.poor_matches)
+            offered = session.proposals[target].offer(
+                outcome.proposals, apply_confident=apply_confident
+            )
+            poor = "; ".join(
+                f"POOR MATCH {m.vertebra.value}: {m.reason}" for m in outcome.poor_matches
+            )
+            applied = f"{len(offered.applied)} applied, " if apply_confident else ""
+            waiting = " waiting for you" if apply_confident else " offered"
             context.message.emit(
-                f"Tracked {source.value} -> {target.value}: {len(offered.pending)} corner(s) "
-                "offered" + (f"; POOR MATCH: {poor}" if poor else "")
+                f"Tracked {source.value} -> {target.value}: {applied}"
+                f"{len(offered.pending)} corner(s){waiting}" + (f"; {poor}" if poor else "")
             )
             self.tracked.emit()
 
         return self._start(track, arguments, done, "Tracking")
+
+    def track_dynamic(self) -> list[Any]:
+        """One action for the dynamic films: track the neutral film's corners onto flexion and
+        onto extension (:meth:`track` each, confident corners applied, poor matches left to the
+        reader with the reason); once every corner of every film is placed or accepted,
+        :attr:`films_finished`. The started workers (empty when nothing could start)."""
+        context, session = self.context, self.context.session
+        targets = dynamic_targets(set(context.images))
+        if session is None or Film.NEUTRAL not in context.images or not targets:
+            context.message.emit(
+                "Track flexion and extension: open the neutral film with a flexion or an "
+                "extension film and place the neutral film's corners"
+            )
+            return []
+        workers = [self.track(Film.NEUTRAL, film, apply_confident=True) for film in targets]
+        started = [worker for worker in workers if worker is not None]
+        self._finishing = bool(started)
+        return started
+
+    def _maybe_finished(self, *_args: Any) -> None:
+        """Announce the films done on the next turn of the event loop: a change to the corners
+        is still being drawn when it is reported (the step change hides the films' layers)."""
+        if self._finishing and self._films_done():
+            QTimer.singleShot(0, self._announce_finished)
+
+    def _films_done(self) -> bool:
+        session = self.context.session
+        return not self.busy and session is not None and session.corners_done
+
+    def _announce_finished(self) -> None:
+        if self._finishing and self._films_done():
+            self._finishing = False
+            self.films_finished.emit()
 
     # --- MR suggestions ---------------------------------------------------------------------
     def suggest(self, t2: Image, t1: Image | None) -> Any:
@@ -224,4 +279,5 @@ class Assistant(QObject):
 
     def _forget(self) -> None:
         self.tracking = None
+        self._finishing = False
         self._in_flight.clear()

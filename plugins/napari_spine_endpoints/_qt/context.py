@@ -333,6 +333,7 @@ class ReadingContext(QObject):
             "accept_proposals": lambda: self.assistant.accept_confident(),
             "reject_proposals": lambda: self.assistant.reject_all(),
             "track": lambda: self.assistant.track(),
+            "track_dynamic": lambda: self.assistant.track_dynamic(),
             "undo": lambda: self.undo(redo=False),
             "redo": lambda: self.undo(redo=True),
             "show_t1": lambda: self.hanging.toggle_t1(),

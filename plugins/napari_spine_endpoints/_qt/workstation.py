@@ -2,7 +2,8 @@
 
 The Landmarks and Grades tabs are the read's steps: choosing one hangs its images
 (:mod:`._qt.hanging`: the film with its corners active; the mid-sagittal T2); a case opened from
-the worklist starts on its first step.
+the worklist starts on its first step, and moves on to Grades by itself once "Track to flexion
+and extension" has every corner of every film placed or accepted.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class WorkstationWidget(QWidget):
             self.tabs.setCurrentWidget(self.landmarks)
         self.tabs.currentChanged.connect(self._on_tab)
         self.context.session_replaced.connect(self._on_case)
+        self.context.assistant.films_finished.connect(self._on_films_finished)
 
     def _on_tab(self, _index: int = 0) -> None:
         """The Landmarks and Grades tabs hang their step's images."""
@@ -72,3 +74,12 @@ class WorkstationWidget(QWidget):
         tab = self.landmarks if step is Step.LANDMARKS else self.grades
         if self.tabs.currentWidget() is not tab:
             self.tabs.setCurrentWidget(tab)  # hangs it (_on_tab)
+
+    def _on_films_finished(self) -> None:
+        """Every corner placed or accepted after tracking: the Grades step, when there is one."""
+        session = self.context.session
+        if session is None or session.grades is None:
+            return
+        if self.tabs.currentWidget() is self.landmarks:
+            self.tabs.setCurrentWidget(self.grades)  # hangs it (_on_tab)
+            self.context.message.emit("Every corner placed: grade the discs on the MR")
