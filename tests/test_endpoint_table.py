@@ -256,6 +256,21 @@ def test_one_row_per_item_compares_with_baseline_whoever_read_it() -> None:
     assert [(r[4], r[6], r[7]) for r in by_reader] == [("R1", 10.0, 0.0), ("R2", None, None)]
 
 
+def test_a_subjects_visits_come_in_the_protocols_order_not_the_alphabets() -> None:
+    rows = [
+        _at("S1", visit, "R1", "disc_height_mean", value)
+        for visit, value in (
+            ("month_12", 8.0),
+            ("week_1", 10.5),
+            ("month_3", 9.5),
+            ("baseline", 11.0),
+        )
+    ]
+    assert [(r[1], r[7], r[9]) for r in _completed(rows)] == [
+        ("baseline", 0.0, 0), ("week_1", -0.5, 7), ("month_3", -1.5, 91), ("month_12", -3.0, 365),
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("by_reader", "key"),
     [(True, "L4-L5, disc_height_mean, neutral, R1"), (False, "L4-L5, disc_height_mean, neutral")],

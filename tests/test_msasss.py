@@ -116,3 +116,33 @@ def test_a_read_too_incomplete_for_a_total_says_why() -> None:
 def test_a_dlbp_table_gets_no_spine_scores() -> None:
     row = EndpointRow("S", "baseline", "L4-L5", "pfirrmann", 3.0, GRADE_UNIT, grade="3")
     assert [r.measure for r in complete_rows([row], load_protocol())] == ["pfirrmann"]
+
+
+def test_each_reader_gets_their_own_totals_and_new_syndesmophytes() -> None:
+    first = dict.fromkeys((*CERVICAL, *LUMBAR), 0)
+    second = dict.fromkeys((*CERVICAL, *LUMBAR), 1)
+    rows = complete_rows(
+        [
+            *corner_rows("baseline", first, "R1"),
+            *corner_rows("baseline", second, "R2"),
+            *corner_rows("month_24", first | {"L4-lower": 2}, "R1"),
+            *corner_rows("month_24", second, "R2"),
+        ],
+        AS,
+    )
+    spine = {(r.visit, r.reader, r.measure): r.value for r in rows if r.level == "spine"}
+    assert spine[("baseline", "R1", "msasss_total")] == 0.0
+    assert spine[("baseline", "R2", "msasss_total")] == 24.0
+    assert spine[("month_24", "R1", "msasss_total")] == 2.0
+    assert spine[("month_24", "R1", "new_syndesmophytes")] == 1.0
+    assert spine[("month_24", "R2", "new_syndesmophytes")] == 0.0
+
+
+def test_a_follow_up_read_of_one_corner_is_compared_on_that_corner() -> None:
+    baseline = dict.fromkeys((*CERVICAL, *LUMBAR), 0)
+    rows = complete_rows(
+        [*corner_rows("baseline", baseline), *corner_rows("month_24", {"L4-lower": 3})], AS
+    )
+    new = next(r for r in rows if r.measure == "new_syndesmophytes")
+    assert (new.visit, new.value) == ("month_24", 1.0)
+    assert new.note == "1 of 24 corners scored at both visits; new: L4-lower 0 -> 3"
