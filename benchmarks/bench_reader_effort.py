@@ -6,16 +6,17 @@ Three ways to read DLBP-001 at month 6 (neutral, flexion and extension films; 22
 5 levels x Pfirrmann, Modic cranial and Modic caudal):
 
 - ``every corner clicked``: 66 clicks on the three films;
-- ``neutral clicked, tracked``: 22 clicks on the neutral film, then Track (Shift-T) to flexion
-  and to extension, each accepted (U) on its film;
+- ``neutral clicked, tracked``: 22 clicks on the neutral film, then one key (Shift-D) that
+  tracks them onto flexion and extension and uses the confident corners; with every corner
+  placed, the workstation moves to the Grades step by itself;
 - ``with refinement``: as above, the neutral clicks refined (Shift-R) and accepted (U) first.
 
 Every action is a Qt event sent to the widget a reader would use: a click on napari's canvas where
 the ground-truth corner is shown (camera model, as ``tests/plugin/real_input.py``), a key on the
 canvas, a click on a tab, a click on a combo box then keys. Choosing a film is a click on the
-Landmarks film list, Down/Up and Enter; the Grades step is a click on its tab; a grade is its key
-on the MR (1-5 Pfirrmann, 0-3 Modic: keyboard grading moves to the next item and level by
-itself); submit is Control-Shift-Enter.
+Landmarks film list, Down/Up and Enter; the Grades step is a click on its tab (unless the
+workstation went there by itself); a grade is its key on the MR (1-5 Pfirrmann, 0-3 Modic:
+keyboard grading moves to the next item and level by itself); submit is Control-Shift-Enter.
 
 Software seconds: for each action, the CPU time of this process (every thread: the GUI, the
 assist workers, Mesa's renderer) from sending the event to the event loop being idle with no
@@ -244,12 +245,7 @@ def _read(
             click_corners(film)
     else:
         reader.part = "tracking"
-        reader.key(reader.canvas, "Shift-T")  # neutral -> flexion
-        choose_film(Film.FLEXION)
-        reader.key(reader.canvas, "U")
-        reader.key(reader.canvas, "Shift-T")  # flexion -> extension
-        choose_film(Film.EXTENSION)
-        reader.key(reader.canvas, "U")
+        reader.key(reader.canvas, "Shift-D")  # neutral -> flexion and extension, confident used
         reader.part = "corners"
         for film in (Film.FLEXION, Film.EXTENSION):  # what tracking left to click
             left = len(context.session.placements[film].missing())
@@ -261,7 +257,8 @@ def _read(
     reader.part = "grades"
     grades = widget.grades
     bar = widget.tabs.tabBar()
-    reader.click(bar, bar.tabRect(widget.tabs.indexOf(grades)).center())  # the Grades step
+    if widget.tabs.currentWidget() is not grades:  # tracking done: the workstation went there
+        reader.click(bar, bar.tabRect(widget.tabs.indexOf(grades)).center())  # the Grades step
     form = context.session.grades
     for level in form.levels:
         for item in form.items_at(level):
