@@ -40,6 +40,13 @@ def _open_case(qtbot: Any, widget: Any, study: Path) -> Any:
     return context
 
 
+def _truth_pixel(truth: dict[str, Any], film: Film, label: Any) -> tuple[float, float]:
+    """Where the ground truth has ``label`` on ``film`` (row, col pixels)."""
+    image = next(i for i in truth["images"] if i.get("film") == film.value)
+    corner = image["corners"][label.vertebra.value][label.corner.value]
+    return (float(corner["row"]), float(corner["col"]))
+
+
 @pytest.fixture(scope="module")
 def month_6(sample_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """DLBP-001 at month 6 (the reader-effort benchmark's case): every vertebra of both dynamic
@@ -61,13 +68,9 @@ def test_shift_d_tracks_both_dynamic_films_uses_them_and_moves_to_grades(
     context = _open_case(qtbot, widget, month_6)
     truth = json.loads((month_6 / "ground_truth.json").read_text())
     session = context.session
-    neutral = next(i for i in truth["images"] if i.get("film") == "neutral")
     image, placement = context.images[Film.NEUTRAL], session.placements[Film.NEUTRAL]
     while placement.current is not None:  # the 22 neutral corners, clicked on the canvas
-        corner = neutral["corners"][placement.current.vertebra.value][
-            placement.current.corner.value
-        ]
-        pixel = (float(corner["row"]), float(corner["col"]))
+        pixel = _truth_pixel(truth, Film.NEUTRAL, placement.current)
         look_at(viewer, image, pixel, 2.0, (0.0, 0.0))
         click_pixel(qtbot, viewer, image, pixel)
     assert placement.is_complete and widget.tabs.currentWidget() is widget.landmarks
@@ -80,11 +83,10 @@ def test_shift_d_tracks_both_dynamic_films_uses_them_and_moves_to_grades(
         assert tracked.is_complete, (film, tracked.missing())
         assert {tracked.records[x].used for x in tracked.labels} == {LandmarkUse.TRACKED}
         assert not session.proposals[film].pending
-        expected = next(i for i in truth["images"] if i.get("film") == film.value)["corners"]
         spacing = session.films[film].calibration.pixel_spacing
         for label, (row, col) in tracked.positions.items():
-            want = expected[label.vertebra.value][label.corner.value]
-            error_mm = np.hypot((row - want["row"]) * spacing[0], (col - want["col"]) * spacing[1])
+            want = _truth_pixel(truth, film, label)
+            error_mm = np.hypot((row - want[0]) * spacing[0], (col - want[1]) * spacing[1])
             assert error_mm < 1.0, (film, label.text, error_mm)
     qtbot.waitUntil(lambda: widget.tabs.currentWidget() is widget.grades, timeout=5000)
     shown = context.hanging.shown_mr
@@ -112,13 +114,9 @@ def test_a_film_without_the_spine_leaves_its_corners_waiting_then_the_grades_ste
     extension = context.images[Film.EXTENSION]
     noise = np.random.default_rng(4).normal(1000.0, 50.0, extension.data.shape)
     extension.data = noise.astype(extension.data.dtype)
-    neutral = next(i for i in truth["images"] if i.get("film") == "neutral")
     points, placement = context.overlay(Film.NEUTRAL).points, session.placements[Film.NEUTRAL]
     while placement.current is not None:  # the neutral corners (setting up, not under test)
-        corner = neutral["corners"][placement.current.vertebra.value][
-            placement.current.corner.value
-        ]
-        points.add([float(corner["row"]), float(corner["col"])])
+        points.add(list(_truth_pixel(truth, Film.NEUTRAL, placement.current)))
     told: list[str] = []
     context.message.connect(told.append)
 
