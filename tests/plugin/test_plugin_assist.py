@@ -28,6 +28,7 @@ from napari_spine_endpoints._model.store_link import StoreLink
 from napari_spine_endpoints._model.suggestions import suggest, suggestion_request
 from napari_spine_endpoints._model.tracking import (
     default_target,
+    dynamic_targets,
     motion_rows,
     track,
     tracking_request,
@@ -257,6 +258,34 @@ def test_tracking_offers_the_other_films_corners_with_rom(
             expected["translation_rom_mm"], abs=0.3
         )
         assert row.angle_from_placed_corners == pytest.approx(row.angle_from_tracked_corners)
+
+
+def test_the_films_are_done_when_every_corner_is_placed_or_skipped_and_no_proposal_waits(
+    study: Path, truth: dict[str, Any], films: dict[Film, Radiograph]
+) -> None:
+    """What moves the workstation on to the Grades step after tracking both dynamic films."""
+    assert dynamic_targets({Film.EXTENSION, Film.NEUTRAL, Film.FLEXION}) == (
+        Film.FLEXION, Film.EXTENSION
+    )  # fmt: skip
+    assert dynamic_targets({Film.NEUTRAL}) == ()
+    session = _session_with_clicks(study, truth, {Film.NEUTRAL: films[Film.NEUTRAL]}, set())
+    assert session.corners_done
+    flexion = session.add_film(radiograph_info(films[Film.FLEXION]))
+    assert not session.corners_done  # a film with no corner yet
+    corners = _truth_corners(truth, Film.FLEXION)
+    while flexion.current is not None and flexion.current.vertebra is not Vertebra.S1:
+        flexion.place(*_true(corners, flexion.current))
+    label = flexion.current
+    assert label is not None and not session.corners_done
+    session.proposals[Film.FLEXION].offer(
+        [CornerProposal(label, LandmarkUse.TRACKED, None, _true(corners, label), confident=False,
+                        reason="its body lies partly off the target film")]
+    )  # fmt: skip
+    flexion.next_corner()
+    flexion.skip("outside the field of view")  # the other S1 corner
+    assert flexion.missing() == [label] and not session.corners_done  # the proposal waits
+    session.proposals[Film.FLEXION].accept([label])  # the reader's word
+    assert flexion.is_complete and session.corners_done
 
 
 def test_tracking_needs_calibrated_films(sample_root: Path) -> None:
