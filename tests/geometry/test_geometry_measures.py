@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import fields
+from decimal import Decimal
 
 import numpy as np
 import pytest
@@ -25,7 +26,7 @@ from imaging.geometry import (
     translation,
     vertebral_body_heights,
 )
-from imaging.geometry.discs import BLOCK, DiscHeights
+from imaging.geometry.discs import BLOCK, DiscHeights, physical
 from imaging.geometry.height_loss import reference_names
 from imaging.protocol.loader import load_protocol
 
@@ -536,3 +537,54 @@ def test_a_height_loss_rule_keeps_its_own_copy_of_the_levels_it_was_given() -> N
     with pytest.raises(ValueError) as info:
         HeightLossRule(threshold_pct=math.inf)
     assert str(info.value) == "threshold_pct must be a finite number, got inf"
+
+
+def test_a_collapsed_disc_has_no_index_and_raises_no_warning() -> None:
+    # Both endplates of zero depth (each pair of corners on one pixel): heights, but no depth.
+    heights = disc_heights((0.0, 0.0), (0.0, 0.0), (10.0, 0.0), (10.0, 0.0), SPACING)
+    assert heights.mean[0] == pytest.approx(5.0)
+    assert np.isnan(heights.index[0]) and np.isnan(heights.index_bisector[0])  # not inf
+
+
+def test_the_disc_height_index_is_a_ratio_whatever_the_scale() -> None:
+    # Endplates under 1 mm deep (a spacing 100 times finer) give the same index.
+    fine = disc_heights(UPPER_AI, UPPER_PI, LOWER_AS, LOWER_PS, (0.005, 0.0025))
+    assert fine.index[0] == pytest.approx(6.0 / ((math.hypot(2.0, 10.0) + 10.0) / 2))
+
+
+def test_bisector_heights_of_a_tilted_film_are_those_of_the_upright_one() -> None:
+    corners = [UPPER_AI, UPPER_PI, LOWER_AS, LOWER_PS]
+    upright = disc_heights(*corners)
+    turn = math.radians(30.0)
+
+    def tilted(point: tuple[float, float]) -> tuple[float, float]:
+        row, col = point
+        return (
+            row * math.cos(turn) - col * math.sin(turn),
+            row * math.sin(turn) + col * math.cos(turn),
+        )
+
+    heights = disc_heights(*(tilted(p) for p in corners))
+    for name in ("anterior_bisector", "posterior_bisector", "mean_bisector", "index_bisector"):
+        assert getattr(heights, name)[0] == pytest.approx(getattr(upright, name)[0])
+
+
+def test_corners_and_spacing_as_decimals_are_measured_as_floats() -> None:
+    # pydicom gives Pixel Spacing as Decimal with config.use_DS_decimal; a file may give text.
+    exact = [tuple(Decimal(str(v)) for v in p) for p in (UPPER_AI, UPPER_PI, LOWER_AS, LOWER_PS)]
+    heights = disc_heights(*exact, (Decimal("0.5"), Decimal("0.25")))
+    assert (heights.anterior[0], heights.posterior[0]) == pytest.approx((7.0, 5.0))
+    facing = segmental_angle(*exact, facing=Decimal("1"))
+    assert facing[0] == pytest.approx(segmental_angle(UPPER_AI, UPPER_PI, LOWER_AS, LOWER_PS)[0])
+    point = physical((Decimal("-4"), Decimal("40")), (Decimal("0.5"), Decimal("0.25")))
+    assert (point.row.tolist(), point.col.tolist()) == ([-2.0], [10.0])
+
+
+def test_points_and_spacing_need_row_col_pairs() -> None:
+    with pytest.raises(ValueError) as info:
+        physical([1.0, 2.0, 3.0], (0.5, 0.25))
+    assert str(info.value) == (
+        "points and spacing need (row, col) pairs in their last axis, got shapes (3,) and (2,)"
+    )
+    with pytest.raises(ValueError, match=r"got shapes \(2,\) and \(3,\)"):
+        physical((1.0, 2.0), (0.5, 0.25, 1.0))
