@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import fields
-from decimal import Decimal
 
 import numpy as np
 import pytest
@@ -569,14 +568,14 @@ def test_bisector_heights_of_a_tilted_film_are_those_of_the_upright_one() -> Non
         assert getattr(heights, name)[0] == pytest.approx(getattr(upright, name)[0])
 
 
-def test_corners_and_spacing_as_decimals_are_measured_as_floats() -> None:
-    # pydicom gives Pixel Spacing as Decimal with config.use_DS_decimal; a file may give text.
-    exact = [tuple(Decimal(str(v)) for v in p) for p in (UPPER_AI, UPPER_PI, LOWER_AS, LOWER_PS)]
-    heights = disc_heights(*exact, (Decimal("0.5"), Decimal("0.25")))
+def test_corners_spacing_and_facing_given_as_text_are_measured_as_numbers() -> None:
+    # Array-likes of text (cells of a landmark or calibration file) are numbers, not strings.
+    ua, up, la, ls = (("-4", "40"), ("0", "0"), ("10", "40"), ("10", "0"))
+    heights = disc_heights(ua, up, la, ls, ("0.5", "0.25"))
     assert (heights.anterior[0], heights.posterior[0]) == pytest.approx((7.0, 5.0))
-    facing = segmental_angle(*exact, facing=Decimal("1"))
-    assert facing[0] == pytest.approx(segmental_angle(UPPER_AI, UPPER_PI, LOWER_AS, LOWER_PS)[0])
-    point = physical((Decimal("-4"), Decimal("40")), (Decimal("0.5"), Decimal("0.25")))
+    angle = segmental_angle(UPPER_AI, UPPER_PI, LOWER_AS, LOWER_PS, facing="1")
+    assert angle[0] == pytest.approx(segmental_angle(UPPER_AI, UPPER_PI, LOWER_AS, LOWER_PS)[0])
+    point = physical(("-4", "40"), ("0.5", "0.25"))
     assert (point.row.tolist(), point.col.tolist()) == ([-2.0], [10.0])
 
 
