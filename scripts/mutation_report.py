@@ -3,8 +3,10 @@
 Reads mutmut's results in ``mutants/**/*.meta`` and the triage in ``docs/mutation-triage.toml``
 (``[equivalent]``: mutant name -> why no test can tell it from the original). A mutant is
 *detected* when a test failed on it (killed), it hung (timeout) or mypy refused it; *equivalent*
-mutants are left out of the rate; every other survivor is listed. Exits 1 when a module's rate is
-below the target or a survivor is neither killed nor triaged.
+mutants are left out of the rate; every other survivor is listed. Only results of the code in
+this checkout count (mutmut's hash of each function): a run of older code is "not run". Exits 1
+when a module's rate is below the target, a mutant was not run or a survivor is neither killed
+nor triaged; 2 when no result is of the current code.
 
     .venv/bin/python scripts/mutation_report.py [--write docs/mutation-report.md]
 """
@@ -14,12 +16,16 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import subprocess
 import sys
 import tomllib
 from collections import Counter, defaultdict
+from datetime import UTC, datetime
 from pathlib import Path
 
+from mutmut.mutation.file_mutation import mutate_file_contents
 from mutmut.stats import status_by_exit_code
+from mutmut.utils.format_utils import get_mutant_name, mangled_name_from_mutant_name
 
 ROOT = Path(__file__).resolve().parents[1]
 TRIAGE = ROOT / "docs" / "mutation-triage.toml"
@@ -27,27 +33,85 @@ TARGET_PCT = 95.0
 DETECTED = {"killed", "timeout", "caught by type check", "segfault"}
 
 
-def results(directories: list[Path]) -> dict[str, str]:
-    """Mutant name -> mutmut status, over every mutated file.
+def mutated_files(root: Path) -> list[Path]:
+    """The files ``[tool.mutmut] only_mutate`` names, relative to ``root``."""
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["mutmut"]["only_mutate"]
+    found = {path.relative_to(root) for pattern in patterns for path in root.glob(pattern)}
+    return sorted(path for path in found if path.name != "__init__.py")
 
-    Several ``mutants`` directories combine runs of some modules each: the mutants are those of
-    the last directory (the code being reported on), each with the status of the last directory
-    that ran it. An earlier run counts only for functions whose code has not changed since (their
-    mutants keep their names); a function that changed must be run again in the last one."""
-    statuses: dict[str, str] = {}
+
+def current_mutants(root: Path) -> dict[str, str]:
+    """Mutant name -> hash of its function, as mutmut generates them from ``root``'s code now."""
+    out: dict[str, str] = {}
+    for path in mutated_files(root):
+        mutated = mutate_file_contents(str(path), (root / path).read_text(encoding="utf-8"))
+        for name in mutated.mutant_names:
+            function = mangled_name_from_mutant_name(name)
+            out[get_mutant_name(path, name)] = mutated.hash_by_function_name[function]
+    return out
+
+
+def results(
+    directories: list[Path], current: dict[str, str]
+) -> tuple[dict[str, str], Counter[Path]]:
+    """Mutant name -> mutmut status, for every mutant of the current code (``current``).
+
+    Several ``mutants`` directories combine runs of some modules each, in clones of any commit:
+    a run's status counts only when it ran the function's current code (mutmut's hash of the
+    function in that run's ``.meta`` equals the current one), so a result of older code never
+    stands for the code reported on. When several runs ran the same code, the last directory
+    given that ran the mutant wins. A mutant no run ran on its current code is "not checked".
+    Also returns how many statuses each directory gave."""
+    statuses = dict.fromkeys(current, "not checked")
+    origin: dict[str, Path] = {}
     for mutants in directories:
         for meta in sorted(mutants.rglob("*.meta")):
             data = json.loads(meta.read_text(encoding="utf-8"))
+            hashes = data.get("hash_by_function_name", {})
             for name, code in data.get("exit_code_by_key", {}).items():
+                function = mangled_name_from_mutant_name(name).rpartition(".")[2]
+                if name not in current or hashes.get(function) != current[name]:
+                    continue
                 status = status_by_exit_code[code]
-                if status != "not checked" or name not in statuses:
+                if status != "not checked":
                     statuses[name] = status
-    last = {
-        name
-        for meta in directories[-1].rglob("*.meta")
-        for name in json.loads(meta.read_text(encoding="utf-8")).get("exit_code_by_key", {})
-    }
-    return {name: status for name, status in statuses.items() if name in last}
+                    origin[name] = mutants
+    return statuses, Counter(origin.values())
+
+
+def _commit(clone: Path, files: list[Path]) -> str:
+    """``clone``'s commit, and whether its mutated files differ from it."""
+
+    def git(*args: str) -> str:
+        run = subprocess.run(["git", "-C", str(clone), *args], capture_output=True, text=True)
+        return run.stdout.strip() if run.returncode == 0 else ""
+
+    head = git("rev-parse", "--short", "HEAD") or "no git commit"
+    edited = git("status", "--porcelain", "--", *map(str, files))
+    return (
+        f"{head} (mutated modules edited since: {edited.count(chr(10)) + 1} files)"
+        if edited
+        else head
+    )
+
+
+def provenance(directories: list[Path], used: Counter[Path]) -> str:
+    """For the written report: the code reported on and the runs combined."""
+    files = mutated_files(ROOT)
+    lines = [f"Code reported on: commit {_commit(ROOT, files)}. Runs combined (later wins):"]
+    for mutants in directories:
+        written = [meta.stat().st_mtime for meta in mutants.rglob("*.meta")]
+        when = (
+            datetime.fromtimestamp(max(written), UTC).strftime("%Y-%m-%d %H:%M UTC")
+            if written
+            else "never"
+        )
+        lines.append(
+            f"- `{mutants}`: a clone at {_commit(mutants.parent, files)}, results last written "
+            f"{when}; gave {used[mutants]} of the statuses below"
+        )
+    return "\n".join(lines)
 
 
 def module_of(name: str) -> str:
@@ -103,15 +167,18 @@ def main(argv: list[str]) -> int:
         type=Path,
         nargs="+",
         default=[ROOT / "mutants"],
-        help="mutmut's mutants directory; several combine (see results()), the last one's code",
+        help="mutmut's mutants directories; several combine (see results())",
     )
     parser.add_argument("--write", type=Path, help="also write the table to this Markdown file")
     parser.add_argument("--note", default="", help="a paragraph for --write: how the run was made")
     args = parser.parse_args(argv)
-    statuses = results(args.mutants)
-    if not statuses:
+    statuses, used = results(args.mutants, current_mutants(ROOT))
+    if not used:
         where = ", ".join(str(m) for m in args.mutants)
-        print(f"no mutmut results under {where}: run `make mutate` first", file=sys.stderr)
+        print(
+            f"no mutmut results for the current code under {where}: run `make mutate` first",
+            file=sys.stderr,
+        )
         return 2
     triage = tomllib.loads(TRIAGE.read_text(encoding="utf-8")) if TRIAGE.exists() else {}
     table, ok = report(statuses, dict(triage.get("equivalent", {})))
@@ -124,6 +191,7 @@ def main(argv: list[str]) -> int:
         )
         if args.note:
             heading += args.note.strip() + "\n\n"
+        heading += provenance(args.mutants, used) + "\n\n"
         args.write.write_text(heading + table, encoding="utf-8")
     return 0 if ok else 1
 
