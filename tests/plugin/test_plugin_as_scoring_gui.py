@@ -106,8 +106,8 @@ def _score_case(
                 counts["clicked"] += 1
             ring = scoring.position()
             assert ring is not None and np.hypot(*np.subtract(ring, truth_px)) * spacing <= RING_MM
-            assert tab.highlight.visible
-            np.testing.assert_allclose(tab.highlight.data[0], ring, atol=1e-3)
+            assert tab.ring.layer.visible
+            np.testing.assert_allclose(tab.ring.layer.data[0], ring, atol=1e-3)
             score = scores[step.site]
             if score is None:
                 tab.reason.selectAll()

@@ -2,9 +2,9 @@
 
 The AS sample subject (AS-001 at baseline and 24 months) registered under the AS protocol, whose
 ``[msasss]`` reads paired: the Paired tab offers one ``P-`` case; opened, it shows the two sets'
-films (A, B in the reader's random order), only the mSASSS corners are scored, set by set, with
-the score keys (X with the reason for a hidden corner), and Control-Shift-Enter stores each
-visit's scores. The stored totals give the phantom's truth (25 and 34, 4 new syndesmophytes),
+films (A, B in the reader's random order), only the mSASSS corners are scored, set by set (a click
+placing a set's first corner, ringed), with the score keys (X with the reason for a hidden
+corner), and Control-Shift-Enter stores each visit's scores. The stored totals give the phantom's truth (25 and 34, 4 new syndesmophytes),
 and no visit, date or subject is in a layer's name or metadata or in the tab's text. A film
 that no longer loads is named by set and token, its corners' film "not open".
 """
@@ -17,10 +17,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pydicom
 import pytest
 from napari_spine_endpoints._qt.workstation import WorkstationWidget
-from real_input import canvas, click_widget, press, shown_workstation, type_text
+from real_input import (
+    canvas,
+    click_pixel,
+    click_widget,
+    look_at,
+    press,
+    shown_workstation,
+    type_text,
+)
 from sqlalchemy import select
 from test_plugin_as_scoring_gui import _corner_vector, msasss_of, stored_by_visit
 from test_plugin_blinding_gui import _strings, _widget_texts
@@ -61,6 +70,11 @@ def test_a_paired_sitting_scores_both_visits_blind_to_their_order(
                 for site, e in image.get("sites", {}).items()}
         for label, visit in visit_of.items()
     }  # fmt: skip
+    places = {
+        label: {site: (e["row"], e["col"]) for image in truths[visit]["images"]
+                for site, e in image.get("sites", {}).items()}
+        for label, visit in visit_of.items()
+    }  # fmt: skip
     screen = canvas(viewer)
     seen_sets: list[str] = []
     while not sitting.done:
@@ -70,6 +84,15 @@ def test_a_paired_sitting_scores_both_visits_blind_to_their_order(
         assert step.item == "msasss" and step.view is not None  # no joint, no confirmation
         film = tab.films[(label, step.view)]
         assert film.visible and all(not f.visible for f in tab.films.values() if f is not film)
+        if not sitting.scoring.positions:  # the set's first corner: a click places it, ringed
+            truth_px = places[label][step.site]
+            look_at(viewer, film, truth_px, 2.0, (0.0, 0.0))
+            click_pixel(qtbot, viewer, film, truth_px)
+            spacing = float(np.asarray(film.scale)[-1])
+            ring = sitting.scoring.position()
+            assert ring is not None and np.hypot(*np.subtract(ring, truth_px)) * spacing <= 1.0
+            assert tab.ring.layer.visible and tab.ring.layer.name == "paired site"
+            np.testing.assert_allclose(tab.ring.layer.data[0], ring, atol=1e-3)
         score = scores[label][step.site]
         if score is None:
             tab.reason.selectAll()

@@ -340,7 +340,7 @@ class ReadingContext(QObject):
         }
         for name, action in actions.items():
             key = SHORTCUT_BY_ACTION[name].key
-            self.viewer.bind_key(key, _key_handler(action), overwrite=True)
+            self.viewer.bind_key(key, key_handler(action), overwrite=True)
         self.actions = actions
 
     def placement_action(self, method: str) -> None:
@@ -471,7 +471,9 @@ class ReadingContext(QObject):
         self.changed.emit()
 
 
-def _key_handler(action: Any) -> Any:
+def key_handler(action: Callable[[], object]) -> Callable[[Any], None]:
+    """A napari key binding (called with the viewer or a layer) that runs ``action``."""
+
     def handler(_viewer: Any) -> None:
         action()
 

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-from napari.layers import Image, Layer
+from napari.layers import Image
 from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import (
     QHBoxLayout,
@@ -34,13 +33,18 @@ from imaging.store.paired import paired_case, paired_content, paired_worklist, s
 from napari_spine_endpoints._layers import blinded_layer
 from napari_spine_endpoints._model.paired import PairedSitting
 from napari_spine_endpoints._model.scoring import FilmShape, assign_views
-from napari_spine_endpoints._model.shortcuts import GRADE_KEYS, SHORTCUT_BY_ACTION
-from napari_spine_endpoints._qt.context import AUTOSAVE_DELAY_MS, ReadingContext, context_for
-from napari_spine_endpoints._qt.scoring import (
-    BACK_KEY,
-    CANNOT_SCORE_KEY,
+from napari_spine_endpoints._model.shortcuts import SHORTCUT_BY_ACTION
+from napari_spine_endpoints._qt.context import (
+    AUTOSAVE_DELAY_MS,
+    ReadingContext,
+    context_for,
+    key_handler,
+)
+from napari_spine_endpoints._qt.site_scoring import (
     DEFAULT_REASON,
-    _handler,
+    SiteRing,
+    bind_scoring_keys,
+    place_on_click,
 )
 
 PAIRED_METADATA = "spine_endpoints_paired"
@@ -57,7 +61,7 @@ class PairedWidget(QWidget):
         self.sitting: PairedSitting | None = None
         self.films: dict[tuple[str, str], Image] = {}
         """(set label, view) -> film layer."""
-        self.ring: Any = None
+        self.ring = SiteRing(napari_viewer, RING)
         self.table = QTableWidget(0, 2)
         self.table.setHorizontalHeaderLabels(["Paired case", "Status"])
         self.step = QLabel()
@@ -165,11 +169,11 @@ class PairedWidget(QWidget):
             self._autosave.stop()
             self.save()
         self.sitting = None
-        layers = [*self.films.values(), self.ring]
-        self.films, self.ring = {}, None
+        layers, self.films = list(self.films.values()), {}
         for layer in layers:
-            if isinstance(layer, Layer) and layer in self.viewer.layers:
+            if layer in self.viewer.layers:
                 self.viewer.layers.remove(layer)
+        self.ring.remove()
 
     def save(self, submit: bool = False) -> None:
         """The sitting's scores into each set's read: a draft, or ``submit`` all together."""
@@ -197,12 +201,10 @@ class PairedWidget(QWidget):
 
     # --- the reader's keys and clicks ----------------------------------------------------------
     def _bind_keys(self, layer: Image) -> None:
-        for key in GRADE_KEYS:
-            layer.bind_key(key, _handler(lambda k=key: self.score_key(k)), overwrite=True)
-        layer.bind_key(CANNOT_SCORE_KEY, _handler(self.cannot_score), overwrite=True)
-        layer.bind_key(BACK_KEY, _handler(self.back), overwrite=True)
+        """The scoring keys and submit (all sets) on a film."""
+        bind_scoring_keys(layer, self)
         submit = SHORTCUT_BY_ACTION["submit_next"].key
-        layer.bind_key(submit, _handler(lambda: self.save(submit=True)), overwrite=True)
+        layer.bind_key(submit, key_handler(lambda: self.save(submit=True)), overwrite=True)
 
     def score_key(self, key: str) -> None:
         if self.sitting is not None and self.sitting.editable:
@@ -223,14 +225,11 @@ class PairedWidget(QWidget):
         film = self._current_film()
         if film is None or viewer.layers.selection.active is not film:
             return
-        dragged = False
-        yield
-        while event.type == "mouse_move":
-            dragged = True
-            yield
-        if not dragged and self.sitting is not None:
-            row, col = np.asarray(film.world_to_data(event.position), dtype=float)[-2:]
-            self.sitting.scoring.place((float(row), float(col)))
+        yield from place_on_click(film, event, self._place)
+
+    def _place(self, position: tuple[float, float]) -> None:
+        if self.sitting is not None:
+            self.sitting.scoring.place(position)
 
     # --- model -> view -------------------------------------------------------------------------
     def _on_change(self) -> None:
@@ -276,24 +275,9 @@ class PairedWidget(QWidget):
         )
         for layer in self.films.values():
             layer.visible = layer is film
-        self._ring(film, scoring.position())
+        self.ring.show(film, scoring.position())
         if film is not None:
             self.viewer.layers.selection.active = film
-
-    def _ring(self, film: Image | None, position: tuple[float, float] | None) -> None:
-        if film is None or position is None:
-            if self.ring is not None:
-                self.ring.visible = False
-            return
-        if self.ring is None or self.ring not in self.viewer.layers:
-            size = max(12.0, float(max(film.data.shape[:2])) / 25.0)
-            self.ring = self.viewer.add_points(
-                np.empty((0, 2)), ndim=2, name=RING, symbol="ring", size=size,
-                face_color="yellow", border_color="yellow", opacity=0.9,
-            )  # fmt: skip
-        self.ring.scale, self.ring.translate = film.scale, film.translate
-        self.ring.data = np.array([position])
-        self.ring.visible = True
 
 
 def _height_mm(image: BlindedImage) -> float | None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from napari.layers import Image
 from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import (
@@ -35,13 +34,18 @@ from napari_spine_endpoints._model.scoring import (
     has_guided_scoring,
     rigidity_preview,
 )
-from napari_spine_endpoints._model.shortcuts import GRADE_KEYS
 from napari_spine_endpoints._qt.context import ReadingContext, context_for
 from napari_spine_endpoints._qt.scoring_examples import example
+from napari_spine_endpoints._qt.site_scoring import (
+    BACK_KEY,
+    CANNOT_SCORE_KEY,
+    DEFAULT_REASON,
+    SiteRing,
+    bind_scoring_keys,
+    place_on_click,
+)
 
-CANNOT_SCORE_KEY, BACK_KEY = "X", "B"
 HIGHLIGHT = "scoring site"
-DEFAULT_REASON = "hidden by the shoulders"
 
 
 class ScoringWidget(QWidget):
@@ -55,7 +59,7 @@ class ScoringWidget(QWidget):
         self.films: dict[str, Image] = {}
         self.swapped = False
         """The reader swapped the cervical and lumbar films of this case."""
-        self.highlight: Any = None
+        self.ring = SiteRing(napari_viewer, HIGHLIGHT)
         self.step = QLabel()
         self.step.setWordWrap(True)
         self.definitions = QGridLayout()
@@ -82,21 +86,13 @@ class ScoringWidget(QWidget):
         layout.addWidget(self.modality)
         layout.addWidget(swap)
         layout.addStretch(1)
-        self._bind_keys(self.viewer)
+        bind_scoring_keys(self.viewer, self)
         self.viewer.mouse_drag_callbacks.append(self._on_mouse)
         self.viewer.layers.events.inserted.connect(self._on_inserted)
         self.viewer.layers.events.removed.connect(self._on_inserted)  # a replaced case's films
         self.context.session_replaced.connect(self._on_session)
         self.context.watch(self)
         self._on_session()
-
-    def _bind_keys(self, target: Any) -> None:
-        """The scoring keys on the viewer, or on a film layer (a layer's own binding comes
-        before napari's layer-mode digits, on that layer only)."""
-        for key in GRADE_KEYS:
-            target.bind_key(key, _handler(lambda k=key: self.score_key(k)), overwrite=True)
-        target.bind_key(CANNOT_SCORE_KEY, _handler(self.cannot_score), overwrite=True)
-        target.bind_key(BACK_KEY, _handler(self.back), overwrite=True)
 
     # --- the reader's actions ------------------------------------------------------------------
     def score_key(self, key: str) -> None:
@@ -162,14 +158,14 @@ class ScoringWidget(QWidget):
         if self.swapped and cervical is not None and lumbar is not None:
             self.films["lateral_cervical"], self.films["lateral_lumbar"] = lumbar, cervical
         for film in self.films.values():
-            self._bind_keys(film)
+            bind_scoring_keys(film, self)
 
     def _show(self) -> None:
         scoring = self.scoring
         self._clear_definitions()
         if scoring is None:
             self.step.setText("No guided scoring in this protocol (joints and corners only).")
-            self._ring(None, None)
+            self.ring.show(None, None)
             return
         step = scoring.current
         film = self.films.get(step.view or "")
@@ -197,7 +193,7 @@ class ScoringWidget(QWidget):
         if film is not None:
             for view, layer in self.films.items():
                 layer.visible = view == step.view
-        self._ring(film, scoring.position())
+        self.ring.show(film, scoring.position())
         if film is not None:  # the keys bound on it, not its modes; clicks place the site
             self.viewer.layers.selection.active = film
         else:
@@ -210,23 +206,6 @@ class ScoringWidget(QWidget):
             if widget is not None:
                 widget.deleteLater()
 
-    def _ring(self, film: Image | None, position: tuple[float, float] | None) -> None:
-        """Ring the current site on ``film`` (hidden when its place is not known)."""
-        if film is None:
-            if self.highlight is not None:
-                self.highlight.visible = False
-            return
-        size = max(12.0, float(max(film.data.shape[:2])) / 25.0)
-        if self.highlight is None or self.highlight not in self.viewer.layers:
-            self.highlight = self.viewer.add_points(
-                np.empty((0, 2)), ndim=2, name=HIGHLIGHT, symbol="ring", size=size,
-                face_color="yellow", border_color="yellow", opacity=0.9,
-            )  # fmt: skip
-        self.highlight.scale, self.highlight.translate = film.scale, film.translate
-        self.highlight.units = film.units
-        self.highlight.data = np.empty((0, 2)) if position is None else np.array([position])
-        self.highlight.visible = position is not None
-
     def _on_modality(self, text: str) -> None:
         if self.scoring is not None:
             self.scoring.modality = text
@@ -238,18 +217,4 @@ class ScoringWidget(QWidget):
         active = viewer.layers.selection.active
         if scoring is None or film is None or not (active is None or isinstance(active, Image)):
             return  # a click meant for another layer (its points, shapes ...)
-        dragged = False
-        yield
-        while event.type == "mouse_move":
-            dragged = True
-            yield
-        if not dragged:
-            row, col = np.asarray(film.world_to_data(event.position), dtype=float)[-2:]
-            scoring.place((float(row), float(col)))
-
-
-def _handler(action: Any) -> Any:
-    def handler(_viewer: Any) -> None:
-        action()
-
-    return handler
+        yield from place_on_click(film, event, scoring.place)
