@@ -14,7 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from imaging.report.data import _read_csv
-from imaging.report.page import Section, _table
+from imaging.report.markup import html_table
+from imaging.report.page import Section
 
 FILE_NAME = "agreement.csv"
 REQUIRED = ("comparison", "readers", "kind", "name", "level", "statistic", "estimate")
@@ -36,7 +37,7 @@ def statistics_table(table: pd.DataFrame, shown: tuple[str, ...]) -> str:
         [_number(record[c]) if c in NUMBERS else record[c] for c in columns]
         for record in table.to_dict("records")
     ]
-    return _table([c.replace("_", " ") for c in columns], rows)
+    return html_table([c.replace("_", " ") for c in columns], rows)
 
 
 def agreement_section(table: pd.DataFrame) -> Section | None:

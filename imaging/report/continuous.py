@@ -11,7 +11,8 @@ from imaging.measures import MEASURES
 from imaging.report import statistics
 from imaging.report.data import ReportData
 from imaging.report.figures import delta_unit
-from imaging.report.page import Section, _e, _table
+from imaging.report.markup import escape, html_table
+from imaging.report.page import Section
 from imaging.report.statistics import Population, Summary
 
 COLUMNS = (
@@ -42,10 +43,10 @@ def population_anchor(population: Population) -> str:
 
 def _population(data: ReportData, population: Population) -> str:
     out = [
-        f'<h3 id="continuous-{_e(population_anchor(population))}">{_e(population.name)} '
+        f'<h3 id="continuous-{escape(population_anchor(population))}">{escape(population.name)} '
         f"(N = {len(population.subjects)})</h3>",
-        f'<p class="small">{_e(population.description)}'
-        + (f": {_e(', '.join(population.subjects))}" if population.subjects else "")
+        f'<p class="small">{escape(population.description)}'
+        + (f": {escape(', '.join(population.subjects))}" if population.subjects else "")
         + ".</p>",
     ]
     if not population.subjects:
@@ -62,13 +63,13 @@ def _population(data: ReportData, population: Population) -> str:
             _row(data, level, visit, cell, notes, places) for (level, visit), cell in cells.items()
         ]
         out.append(
-            f"<h4>{_e(measure.heading)}</h4>"
-            f'<p class="small">{_e(measure.method)} Change in {_e(delta_unit(measure.unit))}.'
-            "</p>" + _table(COLUMNS, rows)
+            f"<h4>{escape(measure.heading)}</h4>"
+            f'<p class="small">{escape(measure.method)} '
+            f"Change in {escape(delta_unit(measure.unit))}.</p>" + html_table(COLUMNS, rows)
         )
     if notes:
         out.append(
-            '<ol class="notes">' + "".join(f"<li>{_e(text)}</li>" for text in notes) + "</ol>"
+            '<ol class="notes">' + "".join(f"<li>{escape(text)}</li>" for text in notes) + "</ol>"
         )
     return "\n".join(out)
 

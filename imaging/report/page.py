@@ -6,15 +6,12 @@ a file share or an archive years later, without spine-endpoints installed.
 
 from __future__ import annotations
 
-import base64
-import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any, NamedTuple
-
-import pandas as pd
 
 from imaging.report import spaghetti
 from imaging.report.data import ReportData
+from imaging.report.markup import escape, html_table, img_tag
 
 CSS = """
 body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1d1d1d;
@@ -65,9 +62,9 @@ def render(
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_e(trial)}: imaging endpoints</title>",
+        f"<title>{escape(trial)}: imaging endpoints</title>",
         f"<style>{CSS}</style></head><body>",
-        f"<h1>{_e(trial)}: imaging endpoints</h1>",
+        f"<h1>{escape(trial)}: imaging endpoints</h1>",
         _header(data),
         "<nav>"
         + "".join(
@@ -104,14 +101,14 @@ def _header(data: ReportData) -> str:
     ]
     if provenance:
         lines.append(
-            f"Batch run {_e(provenance.get('started', '?'))} to "
-            f"{_e(provenance.get('finished', '?'))}"
-            f" with spine-endpoints {_e(software.get('spine-endpoints', '?'))}"
+            f"Batch run {escape(provenance.get('started', '?'))} to "
+            f"{escape(provenance.get('finished', '?'))}"
+            f" with spine-endpoints {escape(software.get('spine-endpoints', '?'))}"
             + (f"; {counts.get('studies', 0)} studies" if counts else "")
             + "."
         )
     if data.visits:
-        lines.append("Visits: " + ", ".join(_e(data.visit_label(v)) for v in data.visits) + ".")
+        lines.append("Visits: " + ", ".join(escape(data.visit_label(v)) for v in data.visits) + ".")
     return '<p class="meta">' + "<br>".join(lines) + "</p>"
 
 
@@ -128,16 +125,17 @@ def _eligibility(data: ReportData) -> str:
     visit = ", ".join(sorted(set(table["visit"]))) if "visit" in table.columns else ""
     if "subject_verdict" in table.columns:
         overall = table.drop_duplicates("subject")["subject_verdict"].value_counts()
+        at = escape(data.visit_label(visit)) if visit else "the eligibility visit"
         out.append(
-            f"<p>Evaluated at {_e(data.visit_label(visit)) if visit else 'the eligibility visit'}: "
-            + ", ".join(f"<b>{int(n)}</b> {_e(verdict)}" for verdict, n in overall.items())
+            f"<p>Evaluated at {at}: "
+            + ", ".join(f"<b>{int(n)}</b> {escape(verdict)}" for verdict, n in overall.items())
             + ".</p>"
         )
     texts = table.drop_duplicates(key).set_index(key)
     counts = table.groupby(key)["verdict"].value_counts().unstack(fill_value=0)
     verdicts = [v for v in ("pass", "fail", "not evaluable") if v in counts.columns]
     out.append(
-        _table(
+        html_table(
             ["rule", "role", "criterion", *verdicts],
             [
                 [
@@ -151,7 +149,7 @@ def _eligibility(data: ReportData) -> str:
         )
     )
     header = "<tr><th>subject</th><th>overall</th>" + "".join(
-        f"<th>{_e(rule)}</th>" for rule in rules
+        f"<th>{escape(rule)}</th>" for rule in rules
     )
     body = []
     for subject, group in table.groupby("subject", sort=True):
@@ -168,15 +166,15 @@ def _eligibility(data: ReportData) -> str:
                 str(row[c]) for c in ("values", "reason") if c in row.index and str(row[c])
             )
             cells.append(_verdict_cell(str(row["verdict"]), detail))
-        body.append(f"<tr><td>{_e(subject)}</td>{''.join(cells)}</tr>")
+        body.append(f"<tr><td>{escape(subject)}</td>{''.join(cells)}</tr>")
     out.append(f"<table>{header}</tr>{''.join(body)}</table>")
     return "\n".join(out)
 
 
 def _verdict_cell(verdict: str, detail: str) -> str:
     css = VERDICT_CLASS.get(verdict, "na")
-    note = f'<br><span class="small">{_e(detail)}</span>' if detail else ""
-    return f'<td class="{css}">{_e(verdict)}{note}</td>'
+    note = f'<br><span class="small">{escape(detail)}</span>' if detail else ""
+    return f'<td class="{css}">{escape(verdict)}{note}</td>'
 
 
 def _cohort(data: ReportData) -> str:
@@ -188,8 +186,8 @@ def _cohort(data: ReportData) -> str:
         return "\n".join(out)
     for level, png in images:
         if png is not None:
-            out.append(f'<h3 id="cohort-{_e(level)}">{_e(level)}</h3>')
-            out.append(_img(png, spaghetti.alt_text(data, level)))
+            out.append(f'<h3 id="cohort-{escape(level)}">{escape(level)}</h3>')
+            out.append(img_tag(png, spaghetti.alt_text(data, level)))
     out.append(
         '<p class="small">The numbers behind these plots (n, mean, SD, median, IQR, change with '
         'its 95% CI, per population) are in <a href="#continuous">Continuous endpoints</a>; '
@@ -208,7 +206,7 @@ def _failures(data: ReportData) -> str:
         "and rerun the batch (unchanged studies are not recomputed).</p>"
     )
     columns = ["subject", "visit", "file", "reason"]
-    out.append(_table(columns, data.failures[columns].itertuples(index=False, name=None)))
+    out.append(html_table(columns, data.failures[columns].itertuples(index=False, name=None)))
     return "\n".join(out)
 
 
@@ -232,34 +230,5 @@ def _provenance(data: ReportData) -> str:
     rows.append(["python", str(software.get("python", ""))])
     libraries = software.get("libraries", {})
     rows.append(["libraries", ", ".join(f"{k} {v}" for k, v in libraries.items() if v)])
-    out.append(_table(["item", "value"], rows))
+    out.append(html_table(["item", "value"], rows))
     return "\n".join(out)
-
-
-def _table(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    head = "".join(f"<th>{_e(c)}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return f'<td class="num">{_num(value)}</td>'
-    return f"<td>{_e(value)}</td>"
-
-
-def _num(value: Any) -> str:
-    if value is None or pd.isna(value):
-        return "-"
-    if isinstance(value, int):
-        return str(value)
-    return f"{round(float(value), 2) + 0.0:.2f}"  # + 0.0: no "-0.00" for rounding noise
-
-
-def _img(png: bytes, alt: str) -> str:
-    encoded = base64.b64encode(png).decode("ascii")
-    return f'<img alt="{_e(alt)}" src="data:image/png;base64,{encoded}">'
-
-
-def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)

@@ -16,7 +16,8 @@ import pandas as pd
 from imaging.endpoints.msasss import NEW_SYNDESMOPHYTES, SPINE, TOTAL
 from imaging.report.data import ReportData
 from imaging.report.figures import measure_by_visit
-from imaging.report.page import Section, _e, _img, _table
+from imaging.report.markup import escape, html_table, img_tag
+from imaging.report.page import Section
 from imaging.report.sdc import changes_at, classify, find_sdc
 from imaging.report.waterfall import AGREEMENT_HINT, last_visit, waterfall_figure
 
@@ -46,7 +47,7 @@ def progression_section(data: ReportData, agreement: pd.DataFrame) -> Section | 
             f"{AGREEMENT_HINT}</p>"
         )
     else:
-        out.append(f"<p>SDC {sdc.value:.2f} ({_e(sdc.source)}).</p>")
+        out.append(f"<p>SDC {sdc.value:.2f} ({escape(sdc.source)}).</p>")
     out.append(_subject_table(data, visit, changes, sdc.value if sdc else None))
     if visit is not None:
         label = data.visit_label(visit)
@@ -56,7 +57,7 @@ def progression_section(data: ReportData, agreement: pd.DataFrame) -> Section | 
             f"subject sorted largest first; {band}"
         )
         title = f"mSASSS: change from baseline to {label}"
-        out.append(_img(waterfall_figure(changes[visit], title, "1", sdc), alt))
+        out.append(img_tag(waterfall_figure(changes[visit], title, "1", sdc), alt))
     return Section(ANCHOR, "Structural progression", "\n".join(out))
 
 
@@ -86,7 +87,7 @@ def _subject_table(
         notes = own[(own["level"] == SPINE) & (own["measure"] == TOTAL)]["note"]
         row.append("; ".join(sorted({str(n) for n in notes.dropna() if str(n)})))
         rows.append(row)
-    return _table(header, rows)
+    return html_table(header, rows)
 
 
 def _cell(frame: pd.DataFrame, row: str, column: str) -> float:

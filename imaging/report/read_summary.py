@@ -23,7 +23,7 @@ from imaging.endpoints import EndpointRow
 from imaging.errors import SpineEndpointsError
 from imaging.measures import MEASURES
 from imaging.protocol.model import Protocol
-from imaging.report.page import _e
+from imaging.report.markup import escape
 from imaging.report.thumbnails import CornerMap, film_thumbnail
 
 THUMBNAIL_SIDE = 420
@@ -119,20 +119,21 @@ def read_summary_html(summary: ReadSummary) -> str:
     title = f"Read summary - {summary.case}"
     status = summary.status
     if summary.status != "submitted":
-        status = f'<span class="draft">{_e(summary.status)}: not signed</span>'
+        status = f'<span class="draft">{escape(summary.status)}: not signed</span>'
     else:
-        status = _e(status)
+        status = escape(status)
     version = "-" if summary.version is None else str(summary.version)
     meta = [
-        ("Case", _e(summary.case)), ("Reader", _e(summary.reader)),
-        ("Version", _e(version)), ("Status", status), ("Protocol", _e(summary.protocol)),
-        ("Date", _e(summary.date)), ("Software", _e(f"spine-endpoints {summary.software_version}")),
+        ("Case", escape(summary.case)), ("Reader", escape(summary.reader)),
+        ("Version", escape(version)), ("Status", status), ("Protocol", escape(summary.protocol)),
+        ("Date", escape(summary.date)),
+        ("Software", escape(f"spine-endpoints {summary.software_version}")),
     ]  # fmt: skip
     out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{_e(title)}</title><style>{CSS}</style></head><body>",
-        f"<h1>{_e(title)}</h1>",
+        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{escape(title)}</h1>",
         '<table class="meta">'
         + "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in meta)
         + "</table>",
@@ -148,8 +149,8 @@ def read_summary_html(summary: ReadSummary) -> str:
                 film.pixels, film.corners, bone_bright=not film.inverted, max_side=THUMBNAIL_SIDE
             )
             out.append(
-                f'<figure><img alt="{_e(alt)}" src="{thumbnail.data_uri}">'
-                f"<figcaption>{_e(caption)}</figcaption></figure>"
+                f'<figure><img alt="{escape(alt)}" src="{thumbnail.data_uri}">'
+                f"<figcaption>{escape(caption)}</figcaption></figure>"
             )
         out.append("</div>")
     out.append(_measures(summary.rows))
@@ -175,16 +176,16 @@ def _measures(rows: Sequence[EndpointRow]) -> str:
         cells = {(r.level, r.measure): r for r in film_rows}
         calibrations = sorted({r.calibration for r in film_rows if r.calibration})
         how = f" (calibration: {', '.join(calibrations)})" if calibrations else ""
-        out.append(f"<h3>{_e(film)}{_e(how)}</h3>")
-        head = "".join(f"<th>{_e(level)}</th>" for level in levels)
+        out.append(f"<h3>{escape(film)}{escape(how)}</h3>")
+        head = "".join(f"<th>{escape(level)}</th>" for level in levels)
         body = []
         for name in names:
-            line = [f"<td>{_e(MEASURES[name].heading)}</td>"]
+            line = [f"<td>{escape(MEASURES[name].heading)}</td>"]
             for level in levels:
                 row = cells.get((level, name))
                 text = "" if row is None else MEASURES[name].format(row.value)
-                note = "" if row is None or not row.note else f' title="{_e(row.note)}"'
-                line.append(f'<td class="num"{note}>{_e(text or "-")}</td>')
+                note = "" if row is None or not row.note else f' title="{escape(row.note)}"'
+                line.append(f'<td class="num"{note}>{escape(text or "-")}</td>')
             body.append("<tr>" + "".join(line) + "</tr>")
         out.append(f"<table><tr><th>Measure</th>{head}</tr>{''.join(body)}</table>")
     return "\n".join(out)
@@ -194,8 +195,8 @@ def _grades(grades: Sequence[SummaryGrade], notes: Mapping[str, str]) -> str:
     if not grades and not notes:
         return "<h2>Grades</h2><p>No grades.</p>"
     rows = "".join(
-        f"<tr><td>{_e(g.level)}</td><td>{_e(g.item)}</td><td>{_e(g.grade)}</td>"
-        f"<td>{_e(g.meaning)}</td></tr>"
+        f"<tr><td>{escape(g.level)}</td><td>{escape(g.item)}</td><td>{escape(g.grade)}</td>"
+        f"<td>{escape(g.meaning)}</td></tr>"
         for g in grades
     )
     out = [
@@ -205,7 +206,9 @@ def _grades(grades: Sequence[SummaryGrade], notes: Mapping[str, str]) -> str:
     if notes:
         out.append(
             "<table><tr><th>Level</th><th>Note</th></tr>"
-            + "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in notes.items())
+            + "".join(
+                f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in notes.items()
+            )
             + "</table>"
         )
     return "\n".join(out)
@@ -213,7 +216,7 @@ def _grades(grades: Sequence[SummaryGrade], notes: Mapping[str, str]) -> str:
 
 def _signature(summary: ReadSummary) -> str:
     if summary.signature:
-        text = _e(summary.signature)
+        text = escape(summary.signature)
     elif summary.status == "submitted":
         text = "Submitted; the store keeps no electronic signature (no people registered)."
     else:

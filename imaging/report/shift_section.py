@@ -11,7 +11,8 @@ from typing import Any
 from imaging.report import statistics
 from imaging.report.continuous import population_anchor
 from imaging.report.data import ReportData
-from imaging.report.page import Section, _e, _table
+from imaging.report.markup import escape, html_table
+from imaging.report.page import Section
 from imaging.report.shifts import Shift, grade_order, shifts
 
 
@@ -30,7 +31,7 @@ def shift_section(data: ReportData) -> Section | None:
     ]
     for population in populations:
         out.append(
-            f'<h3 id="grades-{_e(population_anchor(population))}">{_e(population.name)} '
+            f'<h3 id="grades-{escape(population_anchor(population))}">{escape(population.name)} '
             f"(N = {len(population.subjects)})</h3>"
         )
         found = shifts(data, population.subjects) if population.subjects else []
@@ -45,7 +46,7 @@ def shift_section(data: ReportData) -> Section | None:
 def _item(data: ReportData, item: str, of_item: list[Shift], found: list[Shift]) -> str:
     codes = grade_order(found, data, item)
     ordered = of_item[0].ordered
-    out = [f"<h4>{_e(item)} ({'ordered' if ordered else 'nominal'} scale)</h4>"]
+    out = [f"<h4>{escape(item)} ({'ordered' if ordered else 'nominal'} scale)</h4>"]
     if ordered:
         columns = ["level", "visit", "n", "improved", "unchanged", "worsened", "not compared"]
         rows: list[list[Any]] = [
@@ -68,12 +69,12 @@ def _item(data: ReportData, item: str, of_item: list[Shift], found: list[Shift])
         columns.append("left out (readers differ)")
         for row, s in zip(rows, of_item, strict=True):
             row.append(", ".join(s.ambiguous))
-    out.append(_table(columns, rows))
+    out.append(html_table(columns, rows))
     for s in of_item:
         out.append(
-            f'<p class="small">{_e(item)} at {_e(s.level)}: baseline (rows) x '
-            f"{_e(data.visit_label(s.visit))} (columns), subjects</p>"
-            + _table(
+            f'<p class="small">{escape(item)} at {escape(s.level)}: baseline (rows) x '
+            f"{escape(data.visit_label(s.visit))} (columns), subjects</p>"
+            + html_table(
                 ["baseline \\ visit", *codes, "total"],
                 [
                     [

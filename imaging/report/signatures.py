@@ -19,7 +19,8 @@ from typing import Any
 import pandas as pd
 
 from imaging.report.data import _read_csv
-from imaging.report.page import Section, _table
+from imaging.report.markup import html_table
+from imaging.report.page import Section
 from imaging.store.signatures import SIGNATURE_COLUMNS, signatures_path
 
 REQUIRED = tuple(c for c in SIGNATURE_COLUMNS if c != "repeat")
@@ -55,7 +56,7 @@ def signatures_section(table: pd.DataFrame) -> Section | None:
         "signer's printed name and login, the date and time (UTC) and the SHA-256 of the "
         "version's content it is bound to (21 CFR 11.50, 11.70). A correction is a new version "
         "with its own signature; <code>spine-endpoints verify</code> rechecks every hash "
-        "against the store.</p>\n" + _table(HEADINGS, rows)
+        "against the store.</p>\n" + html_table(HEADINGS, rows)
     )
     return Section("signatures", f"Signatures ({len(table)})", text)
 

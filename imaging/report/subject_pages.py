@@ -28,7 +28,8 @@ from imaging.measures import MEASURES
 from imaging.report import figures
 from imaging.report.data import ReportData
 from imaging.report.films import FilmSource, FilmView
-from imaging.report.page import CSS, Section, _e, _img, _num, _table
+from imaging.report.markup import escape, html_table, img_tag, number_text
+from imaging.report.page import CSS, Section
 from imaging.report.statistics import level_key
 
 FOLDER = "subjects"
@@ -73,9 +74,9 @@ def subject_index(data: ReportData) -> Section:
         visits = [v for v in data.visits if v in set(here["visit"])]
         failures = int((data.failures["subject"] == subject).sum())
         rows.append(
-            f'<tr><td><a href="{FOLDER}/{_e(page_name(subject))}">{_e(subject)}</a></td>'
-            f"<td>{_e(', '.join(data.visit_label(v) for v in visits))}</td>"
-            f"<td>{_e(verdicts.get(subject, '-'))}</td>"
+            f'<tr><td><a href="{FOLDER}/{escape(page_name(subject))}">{escape(subject)}</a></td>'
+            f"<td>{escape(', '.join(data.visit_label(v) for v in visits))}</td>"
+            f"<td>{escape(verdicts.get(subject, '-'))}</td>"
             f'<td class="num">{failures}</td></tr>'
         )
     return Section(
@@ -99,11 +100,11 @@ def subject_page(data: ReportData, subject: str, films: FilmSource) -> str:
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>Subject {_e(subject)}: {_e(trial)}</title>",
+        f"<title>Subject {escape(subject)}: {escape(trial)}</title>",
         f"<style>{CSS}{PAGE_CSS}</style></head><body>",
-        f"<h1>Subject {_e(subject)}</h1>",
-        f'<p class="meta">{_e(trial)}. Eligibility at baseline (imaging criteria): '
-        f"<b>{_e(verdict)}</b>. "
+        f"<h1>Subject {escape(subject)}</h1>",
+        f'<p class="meta">{escape(trial)}. Eligibility at baseline (imaging criteria): '
+        f"<b>{escape(verdict)}</b>. "
         f'<a href="../report.html#subjects">Back to the report</a>.</p>',
         '<h2 id="visits">Visits</h2>',
         _visits(data, subject, views),
@@ -153,7 +154,7 @@ def _visits(data: ReportData, subject: str, views: Sequence[FilmView]) -> str:
             ]
         )
     columns = ["visit", "study day", "films measured (corners; calibration)", "readers", "failures"]
-    return _table(columns, rows)
+    return html_table(columns, rows)
 
 
 def _calibration(rows: pd.DataFrame, film: str) -> str:
@@ -164,7 +165,7 @@ def _calibration(rows: pd.DataFrame, film: str) -> str:
 
 def _films(data: ReportData, views: Sequence[FilmView], problem: str) -> str:
     if problem:
-        return f"<p>{_e(problem)}.</p>"
+        return f"<p>{escape(problem)}.</p>"
     if not views:
         return "<p>No film of this subject was measured.</p>"
     out = [
@@ -175,7 +176,7 @@ def _films(data: ReportData, views: Sequence[FilmView], problem: str) -> str:
         here = [v for v in views if v.visit == visit]
         if not here:
             continue
-        out.append(f'<h3>{_e(data.visit_label(visit))}</h3><div class="films">')
+        out.append(f'<h3>{escape(data.visit_label(visit))}</h3><div class="films">')
         for view in here:
             caption = f"{view.film.value}, reader {view.reader}, {view.corners} corners"
             alt = (
@@ -183,15 +184,15 @@ def _films(data: ReportData, views: Sequence[FilmView], problem: str) -> str:
                 f"with the {view.corners} corners read by {view.reader} and their endplate lines"
             )
             if view.thumbnail is None:
-                body = f'<p class="small">{_e(view.problem)}</p>'
+                body = f'<p class="small">{escape(view.problem)}</p>'
             else:
                 rows, cols = view.thumbnail.shape
                 body = (
-                    f'<img alt="{_e(alt)}" width="{cols}" height="{rows}" '
+                    f'<img alt="{escape(alt)}" width="{cols}" height="{rows}" '
                     f'src="{view.thumbnail.data_uri}">'
                 )
             out.append(
-                f"<figure>{body}<figcaption>{_e(caption)}<br>{_e(view.image)}</figcaption></figure>"
+                f"<figure>{body}<figcaption>{escape(caption)}<br>{escape(view.image)}</figcaption></figure>"
             )
         out.append("</div>")
     return "\n".join(out)
@@ -201,11 +202,11 @@ def _measures(data: ReportData, subject: str) -> str:
     out = []
     note = figures.threshold_note(data)
     if note:
-        out.append(f'<p class="small">{_e(note)}</p>')
+        out.append(f'<p class="small">{escape(note)}</p>')
     png = figures.subject_figure(data, subject)
     if png is None:
         return "<p>No measures to plot for this subject.</p>"
-    out.append(_img(png, f"Measures over visits, subject {subject}"))
+    out.append(img_tag(png, f"Measures over visits, subject {subject}"))
     out.append(_numbers(data, subject))
     return "\n".join(out)
 
@@ -227,7 +228,7 @@ def _numbers(data: ReportData, subject: str) -> str:
                 else np.full(len(data.visits), np.nan)
             )
             for index, (value, change) in enumerate(zip(value_of, change_of, strict=True)):
-                text = "-" if np.isnan(value) else f"{_num(value)} {unit}"
+                text = "-" if np.isnan(value) else f"{number_text(value)} {unit}"
                 if index and not np.isnan(value) and not np.isnan(change):
                     text += f" ({change:+.2f})"
                 cells.append(text)
@@ -237,7 +238,7 @@ def _numbers(data: ReportData, subject: str) -> str:
     return (
         '<p class="small">Values per level and visit (neutral film; readers averaged), the '
         "change from baseline in brackets.</p>"
-        + _table(["measure", "level", *(data.visit_label(v) for v in data.visits)], rows)
+        + html_table(["measure", "level", *(data.visit_label(v) for v in data.visits)], rows)
     )
 
 
@@ -262,7 +263,7 @@ def _grades_table(data: ReportData, subject: str) -> str:
     return (
         '<p class="small">Grades per level and visit: Pfirrmann (P) and Modic (M: cranial '
         "endplate, caudal endplate); readers who disagree are separated by |.</p>"
-        + _table(["level", *(data.visit_label(v) for v in data.visits)], rows)
+        + html_table(["level", *(data.visit_label(v) for v in data.visits)], rows)
     )
 
 
@@ -284,7 +285,7 @@ def _grade_text(rows: pd.DataFrame, measure: str) -> str:
         elif "grade" in chosen.columns and str(row["grade"] or "").strip():
             texts.append(str(row["grade"]))
         elif not pd.isna(value):
-            texts.append(_num(value))
+            texts.append(number_text(value))
     return "|".join(dict.fromkeys(texts))
 
 
@@ -293,7 +294,7 @@ def _failures(data: ReportData, subject: str) -> str:
     if chosen.empty:
         return ""
     columns = ["visit", "file", "reason"]
-    return '<h2 id="failures">Failures</h2>' + _table(
+    return '<h2 id="failures">Failures</h2>' + html_table(
         columns, chosen[columns].itertuples(index=False, name=None)
     )
 

@@ -16,7 +16,8 @@ from matplotlib.figure import Figure
 from imaging.report import sdc as sdc_module
 from imaging.report.data import ReportData
 from imaging.report.figures import delta_unit, panels, png
-from imaging.report.page import Section, _e, _img, _table
+from imaging.report.markup import escape, html_table, img_tag
+from imaging.report.page import Section
 from imaging.report.sdc import Sdc, changes_at, classification, find_sdc
 
 CLASS_COLOURS = {
@@ -75,7 +76,7 @@ def individual_section(data: ReportData, agreement: pd.DataFrame) -> Section:
         )
         return Section("individual", "Individual change", "\n".join(out))
     out.append(
-        f"<p>Each subject's change from baseline at the target level {_e(level)} against the "
+        f"<p>Each subject's change from baseline at the target level {escape(level)} against the "
         "smallest detectable change (SDC = 1.96 × √2 × SEM) of <code>agreement.csv</code>: a "
         "change whose absolute value exceeds the SDC is larger than the readers' disagreement "
         "(95%); one that does not is within measurement error. Inter-reader SDC preferred, the "
@@ -108,14 +109,14 @@ def _measure_part(
 ) -> str:
     level = data.target_level
     label = data.visit_label(visit)
-    out = [f"<h3>{_e(title)}</h3>"]
+    out = [f"<h3>{escape(title)}</h3>"]
     if sdc is None:
         out.append(
-            f"<p>No SDC for {_e(title)} at {_e(level)} in agreement.csv: no classification, "
-            "no band.</p>"
+            f"<p>No SDC for {escape(title)} at {escape(level)} in agreement.csv: "
+            "no classification, no band.</p>"
         )
     else:
-        out.append(f"<p>SDC {sdc.value:.2f} {_e(sdc.unit)} ({_e(sdc.source)}).</p>")
+        out.append(f"<p>SDC {sdc.value:.2f} {escape(sdc.unit)} ({escape(sdc.source)}).</p>")
     missing = [str(s) for s in changes.index if pd.isna(changes.loc[s, visit])]
     band = f"the band is ±SDC {sdc.value:.2f} {sdc.unit}" if sdc else "no SDC known: no band"
     figure_title = f"{title} at {level}:\nchange from baseline to {label}"
@@ -124,9 +125,11 @@ def _measure_part(
         f"one bar per subject sorted largest first, {delta_unit(unit)}; {band}"
         + (f"; missing: {', '.join(missing)}" if missing else "")
     )
-    out.append(_img(waterfall_figure(changes[visit], figure_title, unit, sdc), alt))
+    out.append(img_tag(waterfall_figure(changes[visit], figure_title, unit, sdc), alt))
     if missing:
-        out.append(f'<p class="small">No change at {_e(label)}: {_e(", ".join(missing))}.</p>')
+        out.append(
+            f'<p class="small">No change at {escape(label)}: {escape(", ".join(missing))}.</p>'
+        )
     visits = [str(v) for v in changes.columns]
     classes = classification(changes, sdc) if sdc is not None else None
     header = ["subject"]
@@ -142,11 +145,11 @@ def _measure_part(
             if classes is not None:
                 row.append(classes.loc[subject, v])
         rows.append(row)
-    out.append(_table(header, rows))
+    out.append(html_table(header, rows))
     if classes is not None:
         counts = [
-            f"{_e(data.visit_label(v))}: "
-            + ", ".join(f"{n} {_e(c)}" for c, n in classes[v].value_counts().items())
+            f"{escape(data.visit_label(v))}: "
+            + ", ".join(f"{n} {escape(c)}" for c, n in classes[v].value_counts().items())
             for v in visits
         ]
         out.append('<p class="small">' + "; ".join(counts) + ".</p>")
