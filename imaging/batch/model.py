@@ -16,14 +16,27 @@ from imaging.digests import FileDigest
 from imaging.endpoints.rows import COLUMNS
 
 __all__ = [
+    "CORNERS_CSV",
     "CORNER_COLUMNS",
+    "ELIGIBILITY_CSV",
+    "ENDPOINTS_CSV",
+    "ENDPOINTS_PARQUET",
     "ENDPOINT_COLUMNS",
+    "FAILURES_CSV",
     "FAILURE_COLUMNS",
+    "PROVENANCE_JSON",
     "CornerRow",
     "Failure",
     "FileDigest",
     "StudyResult",
 ]
+
+# The files of the batch's output folder (docs/batch.md), written by the batch, read by the report
+ENDPOINTS_CSV, ENDPOINTS_PARQUET = "endpoints.csv", "endpoints.parquet"
+CORNERS_CSV = "corners.csv"
+FAILURES_CSV = "failures.csv"
+ELIGIBILITY_CSV = "eligibility.csv"
+PROVENANCE_JSON = "provenance.json"
 
 FAILURE_COLUMNS: tuple[str, ...] = ("file", "subject", "visit", "reason")
 ENDPOINT_COLUMNS: tuple[str, ...] = COLUMNS

@@ -35,7 +35,16 @@ from imaging.batch import outdir, provenance
 from imaging.batch.assisted import AssistOptions
 from imaging.batch.eligibility import EligibilityWriter
 from imaging.batch.executors import InProcessExecutor
-from imaging.batch.model import Failure, FileDigest, StudyResult
+from imaging.batch.model import (
+    CORNERS_CSV,
+    ELIGIBILITY_CSV,
+    ENDPOINTS_CSV,
+    FAILURES_CSV,
+    PROVENANCE_JSON,
+    Failure,
+    FileDigest,
+    StudyResult,
+)
 from imaging.batch.plan import plan_batch
 from imaging.batch.progress import Progress, SilentProgress
 from imaging.batch.results import ResultStore
@@ -95,7 +104,7 @@ class BatchInterrupted(KeyboardInterrupt):
         self.out, self.done, self.total = out, done, total
         where = f"after {done} of {total} studies" if total is not None else "while planning"
         tables = "the tables were not written"
-        if (out / "endpoints.csv").exists():
+        if (out / ENDPOINTS_CSV).exists():
             tables += " (those in the folder are the previous run's)"
         super().__init__(
             f"stopped {where}; finished studies are kept in {out / 'studies'} and {tables}. "
@@ -224,9 +233,9 @@ def _run(
                 "endpoint_rows": summary["rows"],
             },
         )
-        provenance.write(record, stage / "provenance.json")
+        provenance.write(record, stage / PROVENANCE_JSON)
     files = {name: out / path.name for name, path in summary["files"].items()}
-    files["provenance"] = out / "provenance.json"
+    files["provenance"] = out / PROVENANCE_JSON
     return BatchSummary(
         out=out,
         studies=len(studies),
@@ -286,8 +295,8 @@ def _write_outputs(
 ) -> dict[str, Any]:
     """Stream the stored results, in ``studies`` order, into the output tables in ``folder``."""
     digests: list[FileDigest] = []
-    eligibility = EligibilityWriter(folder / "eligibility.csv", protocol)
-    corners_path = folder / "corners.csv"
+    eligibility = EligibilityWriter(folder / ELIGIBILITY_CSV, protocol)
+    corners_path = folder / CORNERS_CSV
     with (
         EndpointWriter(folder, protocol, resolutions) as writer,
         corners_path.open("w", encoding="utf-8", newline="") as stream,
@@ -303,7 +312,7 @@ def _write_outputs(
             failures.extend(store.failures(record))
             digests.extend(store.digests(record))
     eligibility.close()
-    count = write_failures((_relative(f, archive) for f in failures), folder / "failures.csv")
+    count = write_failures((_relative(f, archive) for f in failures), folder / FAILURES_CSV)
     return {
         "failures": count,
         "rows": writer.rows_written,
@@ -312,8 +321,8 @@ def _write_outputs(
             "endpoints_csv": writer.csv_path,
             "endpoints_parquet": writer.parquet_path,
             "corners": corners_path,
-            "failures": folder / "failures.csv",
-            "eligibility": folder / "eligibility.csv",
+            "failures": folder / FAILURES_CSV,
+            "eligibility": folder / ELIGIBILITY_CSV,
         },
     }
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from imaging.anatomy import Film
-from imaging.batch.model import Failure, Point
+from imaging.batch.model import ENDPOINTS_CSV, Failure, Point
 from imaging.errors import TextInputError
 from imaging.landmark_files import RowProblem, iter_landmark_records
 from imaging.protocol.adjudication import Resolution
@@ -248,7 +248,7 @@ def write_store_signatures(url: str, folder: Path) -> int:
 
     with ReadStore(url) as store, store.reading() as session:
         frame = signature_frame(session)
-    write_frame(frame, signatures_path(folder / "endpoints.csv"))
+    write_frame(frame, signatures_path(folder / ENDPOINTS_CSV))
     return len(frame)
 
 

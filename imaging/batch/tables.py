@@ -14,7 +14,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from imaging.batch.model import CORNER_COLUMNS, FAILURE_COLUMNS, Failure
+from imaging.batch.model import (
+    CORNER_COLUMNS,
+    ENDPOINTS_CSV,
+    ENDPOINTS_PARQUET,
+    FAILURE_COLUMNS,
+    Failure,
+)
 from imaging.endpoints import ChangeFromBaseline, EndpointRow, EndpointTableWriter
 from imaging.protocol.adjudication import Resolution, resolve_study
 from imaging.protocol.model import Protocol
@@ -37,7 +43,7 @@ class EndpointWriter(EndpointTableWriter):
         protocol: Protocol,
         resolutions: Mapping[tuple[str, str], Resolution] | None = None,
     ) -> None:
-        super().__init__(folder / "endpoints.csv", folder / "endpoints.parquet")
+        super().__init__(folder / ENDPOINTS_CSV, folder / ENDPOINTS_PARQUET)
         self._protocol = protocol
         self._resolutions = resolutions
         self._change = ChangeFromBaseline(protocol, by_reader=resolutions is None)

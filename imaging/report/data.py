@@ -18,6 +18,14 @@ from typing import Any
 
 import pandas as pd
 
+from imaging.batch.model import (
+    ELIGIBILITY_CSV,
+    ENDPOINTS_CSV,
+    ENDPOINTS_PARQUET,
+    FAILURE_COLUMNS,
+    FAILURES_CSV,
+    PROVENANCE_JSON,
+)
 from imaging.errors import SpineEndpointsError
 from imaging.text_input import MAX_BYTES, open_binary
 
@@ -112,15 +120,15 @@ def load(out_dir: str | Path) -> ReportData:
             "not a folder", path=folder, fix="Give the --out folder of `spine-endpoints batch`."
         )
     endpoints = _read_endpoints(folder)
-    failures = _read_csv(folder / "failures.csv", ("file", "subject", "visit", "reason"))
-    eligibility = _read_csv(folder / "eligibility.csv", ("subject", "rule", "verdict"))
-    provenance = _read_provenance(folder / "provenance.json")
+    failures = _read_csv(folder / FAILURES_CSV, FAILURE_COLUMNS)
+    eligibility = _read_csv(folder / ELIGIBILITY_CSV, ("subject", "rule", "verdict"))
+    provenance = _read_provenance(folder / PROVENANCE_JSON)
     visits = _visit_order(endpoints, provenance)
     return ReportData(endpoints, failures, eligibility, provenance, visits)
 
 
 def _read_endpoints(folder: Path) -> pd.DataFrame:
-    parquet, csv_path = folder / "endpoints.parquet", folder / "endpoints.csv"
+    parquet, csv_path = folder / ENDPOINTS_PARQUET, folder / ENDPOINTS_CSV
     try:
         if parquet.exists():
             source = parquet

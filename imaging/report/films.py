@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from imaging.anatomy import Corner, Film, Vertebra
+from imaging.batch.model import CORNERS_CSV
 from imaging.dicom.radiograph import load_radiograph
 from imaging.digests import FileDigest
 from imaging.errors import SpineEndpointsError
@@ -21,7 +22,6 @@ from imaging.landmark_files.reader import LandmarkRecord, read_landmark_records
 from imaging.report.data import ReportData
 from imaging.report.thumbnails import Thumbnail, film_thumbnail
 
-CORNERS_FILE = "corners.csv"
 FILM_ORDER = (Film.NEUTRAL, Film.FLEXION, Film.EXTENSION)
 
 
@@ -54,10 +54,10 @@ class FilmSource:
         }
         self._records: dict[tuple[str, str, Film, str, str], list[LandmarkRecord]] = {}
         self.problem = ""
-        path = Path(out_dir) / CORNERS_FILE
+        path = Path(out_dir) / CORNERS_CSV
         if not path.is_file():
             self.problem = (
-                f"no {CORNERS_FILE} in this output (written by batches of this version): rerun "
+                f"no {CORNERS_CSV} in this output (written by batches of this version): rerun "
                 "`spine-endpoints batch` with the same --out to show the films"
             )
             return

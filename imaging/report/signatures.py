@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from imaging.batch.model import ENDPOINTS_CSV
 from imaging.report.data import _read_csv
 from imaging.report.markup import html_table
 from imaging.report.page import Section
@@ -31,7 +32,7 @@ HEADINGS = ("subject", "visit", "reading id", "reader", "version", "meaning", "s
 
 def load_signatures(out_dir: str | Path) -> pd.DataFrame:
     """``out_dir/endpoints.signatures.csv`` as text cells (empty when there is none)."""
-    return _read_csv(signatures_path(Path(out_dir) / "endpoints.csv"), REQUIRED)
+    return _read_csv(signatures_path(Path(out_dir) / ENDPOINTS_CSV), REQUIRED)
 
 
 def signatures_section(table: pd.DataFrame) -> Section | None:
@@ -47,7 +48,7 @@ def signatures_section(table: pd.DataFrame) -> Section | None:
         ]
         for r in records
     ]  # fmt: skip
-    name = signatures_path(Path("endpoints.csv")).name
+    name = signatures_path(Path(ENDPOINTS_CSV)).name
     text = (
         '<h2 id="signatures">Signatures</h2>\n'
         f"<p>{len(table)} electronic signatures from <code>{name}</code>: each read version "
