@@ -4,20 +4,23 @@ A lateral film may show the patient facing left or right, and may be rotated, so
 "superior" are decided from the spine itself, in physical space ((row, col) times the pixel
 spacing; the pixel grid when uncalibrated):
 
-1. Spine axis. The cranial direction is the unit vector from the centroid of the most caudal
+1. Endplate length. Each endplate with both corners placed is at least
+   :data:`MIN_ENDPLATE_LENGTH` long (1 mm; 5 px on a film without a pixel spacing): a shorter
+   one is two corners clicked on one spot, not a vertebra.
+2. Spine axis. The cranial direction is the unit vector from the centroid of the most caudal
    labelled vertebra to the centroid of the most cranial one (centroid = mean of its placed
    corners). With a single vertebra the film is taken as upright (cranial = decreasing row).
-2. Anterior side. For every endplate with both corners placed, the anterior corner must lie on
+3. Anterior side. For every endplate with both corners placed, the anterior corner must lie on
    the same side of the spine axis (``sign(cross(anterior - posterior, cranial))``, the film's
    *facing*) as on every other endplate of the film. The side is the one given by
    ``anterior_direction`` (e.g. from (0020,0020) *Patient Orientation*) when known, otherwise
    the majority of endplates; endplates on the other side have anterior and posterior swapped.
-3. Superior above inferior. For each vertebra and side (anterior, posterior) with both corners
+4. Superior above inferior. For each vertebra and side (anterior, posterior) with both corners
    placed, the superior corner lies cranial of the inferior one along the spine axis.
-4. Outline. A vertebra with all four corners traces anterior-superior, posterior-superior,
+5. Outline. A vertebra with all four corners traces anterior-superior, posterior-superior,
    posterior-inferior, anterior-inferior as a convex outline turning the way the film faces
    (a crossing outline means two corners are swapped).
-5. Vertebra order. Vertebra centroids lie in anatomical order along the spine axis.
+6. Vertebra order. Vertebra centroids lie in anatomical order along the spine axis.
 
 Coordinates are (row, col); ``cross(a, b) = a_row * b_col - a_col * b_row``.
 """
@@ -27,13 +30,24 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NoReturn
+from itertools import pairwise
+from typing import Literal, NoReturn
 
 from imaging.anatomy import BODY_OUTLINE, ENDPLATES, Corner, Vertebra
 
 Point = tuple[float, float]
 CornerKey = tuple[Vertebra, Corner]
 Fail = Callable[[str, Sequence[CornerKey], str], NoReturn]
+Unit = Literal["mm", "px"]
+
+MIN_ENDPLATE_LENGTH: dict[Unit, float] = {"mm": 1.0, "px": 5.0}
+"""The shortest endplate (anterior to posterior corner) accepted, in mm, or in pixels on a film
+without a pixel spacing. A lumbar endplate is some 30-45 mm deep (an automated corner error of
+0.6-0.7 mm is about 2 % of vertebral size, Cina 2021) and an expert places a corner within about
+0.8 mm, so an endplate under 1 mm is a corner clicked twice or on the wrong spot; its depth
+would divide the translation and disc height index (a height loss of -95 % from an endplate
+1e-200 px long). 5 px is at most 10 mm at the coarsest radiograph spacing
+(2 mm per pixel, :data:`imaging.calibration.PLAUSIBLE_SPACING_MM`), still no real endplate."""
 
 _ENDPLATES = ENDPLATES
 _ENDPLATE_CORNERS = {name: (anterior, posterior) for name, anterior, posterior in _ENDPLATES}
@@ -76,9 +90,12 @@ def check_corner_order(
     corners: Mapping[Vertebra, Mapping[Corner, Point]],
     *,
     anterior_direction: Point | None,
+    unit: Unit,
     fail: Fail,
 ) -> SpineOrientation:
-    """Apply rules 1-5 to corners in physical (row, col) space; ``fail`` raises on a violation."""
+    """Apply rules 1-6 to corners in physical (row, col) space, whose ``unit`` is ``mm`` (or
+    ``px`` when the film has no pixel spacing); ``fail`` raises on a violation."""
+    _check_endplate_lengths(corners, unit, fail)
     cranial = _spine_axis(corners, fail)
     facing = _check_anterior_side(corners, cranial, anterior_direction, fail)
     _check_superior_cranial(corners, cranial, fail)
@@ -86,6 +103,25 @@ def check_corner_order(
         _check_outlines(corners, facing, fail)
     _check_vertebra_order(corners, cranial, fail)
     return SpineOrientation(cranial, facing)
+
+
+def _check_endplate_lengths(
+    corners: Mapping[Vertebra, Mapping[Corner, Point]], unit: Unit, fail: Fail
+) -> None:
+    minimum = MIN_ENDPLATE_LENGTH[unit]
+    for vertebra, placed in corners.items():
+        for endplate, anterior, posterior in _ENDPLATES:
+            if anterior in placed and posterior in placed:
+                length = math.dist(placed[anterior], placed[posterior])
+                if length < minimum:
+                    fail(
+                        f"{vertebra} {endplate} endplate is {length:.3g} {unit} long "
+                        f"({anterior.value} to {posterior.value}), under the {minimum:g} {unit} "
+                        "minimum for a vertebral endplate: one of its corners is misplaced",
+                        [(vertebra, anterior), (vertebra, posterior)],
+                        f"Move {vertebra} {anterior.value} or {posterior.value} onto its corner "
+                        "of the vertebral body.",
+                    )
 
 
 def _spine_axis(corners: Mapping[Vertebra, Mapping[Corner, Point]], fail: Fail) -> Point:
@@ -157,7 +193,7 @@ def _check_anterior_side(
         )
     if wrong:
         vertebra, endplate = wrong[0]
-        right = _names([v for s, v, _ in sides if s == facing]) or "the image orientation"
+        right = _names([v for s, v, _ in sides if s == facing])  # never empty: see above
         anterior, posterior = _ENDPLATE_CORNERS[endplate]
         fail(
             f"{vertebra} anterior and posterior corners are swapped: its {endplate} endplate's "
@@ -211,14 +247,12 @@ def _check_vertebra_order(
     corners: Mapping[Vertebra, Mapping[Corner, Point]], cranial: Point, fail: Fail
 ) -> None:
     vertebrae = sorted(corners, key=lambda v: v.position)
-    heights = []
+    heights = {}
     for vertebra in vertebrae:
         centre = _centroid(list(corners[vertebra].values()))
-        heights.append(centre[0] * cranial[0] + centre[1] * cranial[1])
-    for upper, lower, h_upper, h_lower in zip(
-        vertebrae, vertebrae[1:], heights, heights[1:], strict=False
-    ):
-        if h_upper <= h_lower:
+        heights[vertebra] = centre[0] * cranial[0] + centre[1] * cranial[1]
+    for upper, lower in pairwise(vertebrae):
+        if heights[upper] <= heights[lower]:
             fail(
                 f"{upper} is not cranial of {lower} along the spine: vertebra labels swapped?",
                 [(v, c) for v in (upper, lower) for c in corners[v]],

@@ -103,7 +103,10 @@ class Landmarks:
             for v, cs in ordered.items()
         }
         orientation = check_corner_order(
-            physical, anterior_direction=self.anterior_direction, fail=self._fail_at
+            physical,
+            anterior_direction=self.anterior_direction,
+            unit="mm" if self.calibration.pixel_spacing else "px",
+            fail=self._fail_at,
         )
         object.__setattr__(self, "orientation", orientation)
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from geometry_spines import SPINE, spine_corners
 from test_geometry_endpoints import (
     DLBP,
     MM,
     NORMAL,
-    POSTERIOR_HEIGHTS,
     TRIAL,
     _film,
     _graded,
@@ -27,32 +25,10 @@ from imaging.endpoints import (
 )
 from imaging.geometry import Landmarks
 
-ZERO_DEPTH = "not computable from these corners (an endplate of zero depth)"
 LOSS_NOTE = (
     "no normal reference disc measured; not references: L3-L4 (pfirrmann not graded), "
     "L5-S1 (pfirrmann not graded)"
 )
-
-
-def _hair_endplate(film: Film) -> Landmarks:
-    """L5's superior corners 1e-200 px apart: distinct pixels (the corner order accepts them),
-    but an endplate whose depth underflows to 0 mm."""
-    corners = spine_corners(posterior_height=POSTERIOR_HEIGHTS, offset=(50.0, 0.0))
-    row, col = corners[Vertebra.L5][Corner.POSTERIOR_SUPERIOR]
-    corners[Vertebra.L5][Corner.ANTERIOR_SUPERIOR] = (row, col + 1e-200)
-    return Landmarks(corners, film=film, calibration=MM, subject="DLBP-001", visit="baseline")
-
-
-def test_an_endplate_of_no_depth_leaves_its_measures_empty_with_the_reason() -> None:
-    rows = _rows(measure_film(_hair_endplate(Film.NEUTRAL), height_loss=DLBP.height_loss_rule()))
-    for measure in ("translation", "translation_pct_depth", "disc_height_mean_bisector"):
-        assert (rows[("L4-L5", measure)].value, rows[("L4-L5", measure)].note) == (None, ZERO_DEPTH)
-    assert rows[("L3-L4", "translation")].note == ""  # the endplates above are measured
-    extension = _film(Film.EXTENSION, angle=[10, 12, 14, 16, 20])
-    pair = _rows(measure_pair(_hair_endplate(Film.FLEXION), extension, TRIAL))
-    slip = pair[("L4-L5", "translation_rom_pct_depth")]
-    assert (slip.value, slip.note) == (None, "not computable: an endplate has zero depth")
-    assert pair[("L4-L5", "angular_rom")].value == pytest.approx(16.0)
 
 
 def test_an_uncalibrated_film_says_why_with_or_without_a_detail() -> None:
