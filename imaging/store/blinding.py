@@ -30,9 +30,8 @@ from imaging.dicom.series import series_of_files
 from imaging.dicom.vocabulary import is_cross_sectional
 from imaging.errors import SpineEndpointsError, StoreError
 from imaging.store.archive_roots import absolute
+from imaging.store.reader_access import case_files
 from imaging.store.reads import ReadContent
-from imaging.store.schema import Image
-from imaging.store.worklist import images_for_reading
 
 
 @dataclass(frozen=True)
@@ -175,14 +174,11 @@ def _radiograph(each: _CaseFile) -> BlindedImage:
 
 def _case_files(session: Session, reading_id: str) -> list[_CaseFile]:
     files = []
-    for image_id, file, film in images_for_reading(session, reading_id):
-        image = session.get(Image, image_id)
-        assert image is not None
-        names = frozenset({image.sop_instance_uid, image.path, file, absolute(file)})
+    for _, uid, path, file, film, modality in case_files(session, reading_id):
+        names = frozenset({uid, path, file, absolute(file)})
         files.append(
             _CaseFile(
-                image_token(reading_id, image.sop_instance_uid), image.sop_instance_uid, names,
-                file, _film(film), image.modality,
+                image_token(reading_id, uid), uid, names, file, _film(film), modality,
             )
         )  # fmt: skip
     return files

@@ -34,6 +34,7 @@ from imaging.protocol.model import Protocol
 from imaging.store.cases import get_case, subject_by_id
 from imaging.store.identifiers import value_message
 from imaging.store.measures import submit_with_measures
+from imaging.store.reader_access import blinded, case_for_import
 from imaging.store.reads import (
     ReadContent,
     latest_version,
@@ -106,12 +107,12 @@ def import_reads(
         if unstorable:
             problems.append((group.where, unstorable))
             continue
-        unregistered = None if register_unknown else _unregistered(session, subject, visit)
-        if unregistered:
-            problems.append((group.where, unregistered))
+        found = _case(session, subject, visit, actor, register_unknown)
+        if isinstance(found, str):
+            problems.append((group.where, found))
             summary.unregistered.append((subject, visit))
             continue
-        case = get_case(session, subject, visit, actor=actor)
+        case = found
         latest = latest_version(session, case, reader)
         if latest is None:
             refused = read_refusal(session, protocol, case, reader, role)
@@ -192,6 +193,24 @@ def _unstorable(group: ReadImport) -> str | None:
         if message is not None:
             return message
     return None
+
+
+def _case(
+    session: Session, subject: str, visit: str, actor: str, register_unknown: bool
+) -> Case | str:
+    """The case of ``subject`` at ``visit``, or why no read can be imported for it. A reader's
+    own PostgreSQL role looks it up through an audited function (it cannot read subjects and
+    visits, nor register them: :mod:`imaging.store.reader_access`)."""
+    if blinded(session):
+        case = case_for_import(session, subject, visit)
+        if case is not None:
+            return case
+        return (
+            f"{subject} {visit}: no case of subject {subject!r} at visit {visit} is registered"
+            + (" (a reader's database role registers nothing)" if register_unknown else "")
+        )
+    unregistered = None if register_unknown else _unregistered(session, subject, visit)
+    return unregistered or get_case(session, subject, visit, actor=actor)
 
 
 def _unregistered(session: Session, subject: str, visit: str) -> str | None:

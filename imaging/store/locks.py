@@ -18,6 +18,7 @@ from imaging.errors import ReadImmutableError, StoreError
 from imaging.store.audit import record
 from imaging.store.cases import case_names, get_case
 from imaging.store.people import PersonRole, authorize, secured
+from imaging.store.reader_access import blinded
 from imaging.store.schema import Case, Read, VisitLock, utc_now
 from imaging.store.signatures import SignatureMeaning, sign
 from imaging.store.vocabulary import ReadStatus
@@ -34,7 +35,19 @@ def visit_lock(session: Session, case: Case) -> VisitLock | None:
 
 
 def refuse_if_locked(session: Session, case: Case, what: str) -> None:
-    """Raise :class:`~imaging.errors.ReadImmutableError` when ``case``'s visit is locked."""
+    """Raise :class:`~imaging.errors.ReadImmutableError` when ``case``'s visit is locked (to a
+    reader's own PostgreSQL role, which may read only whether it is, without who or why)."""
+    if blinded(session):
+        newest = session.scalars(
+            select(VisitLock.locked).where(VisitLock.case_pk == case.id)
+            .order_by(VisitLock.id.desc())
+        ).first()  # fmt: skip
+        if newest:
+            raise ReadImmutableError(
+                f"{what}: case {case.reading_id} is locked",
+                fix="A manager unlocks it first (spine-endpoints unlock, with a reason).",
+            )
+        return
     lock = visit_lock(session, case)
     if lock is not None:
         subject, visit = case_names(session, case)

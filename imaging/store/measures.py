@@ -30,8 +30,9 @@ from imaging.errors import LandmarkError, ReadImmutableError, SpineEndpointsErro
 from imaging.geometry.landmarks import Landmarks
 from imaging.protocol.model import Protocol
 from imaging.store.cases import case_names
+from imaging.store.reader_access import blinded, case_label, case_of_pk
 from imaging.store.reads import ReadContent, save_draft, submit
-from imaging.store.schema import Case, Measurement, Read
+from imaging.store.schema import Measurement, Read
 
 
 class MeasureRow(TypingProtocol):
@@ -106,7 +107,11 @@ def submit_with_measures(
     every path that submits a read (the workstation, ``grades import``, ``landmarks import``)
     does it here, so a read's measures always follow its current corners, films and grades."""
     save_draft(session, read, content, protocol)
-    subject, visit = case_names(session, session.get_one(Case, read.case_pk))
+    case = case_of_pk(session, read.case_pk)
+    # a reader's own role: the case by reading id; no visit in a message its session sees
+    subject, visit = (
+        (case_label(session, case), "") if blinded(session) else case_names(session, case)
+    )
     rows = content_rows(subject, visit, read.reader, read.version, content, protocol)
     if rows is not None:
         replace_measures(session, read, rows)

@@ -32,6 +32,7 @@ from imaging.store.audit import record
 from imaging.store.cases import case_names
 from imaging.store.locks import refuse_if_locked
 from imaging.store.people import MAY_CORRECT_OTHERS, PersonRole, authorize
+from imaging.store.reader_access import blinded, case_label, case_of_pk, case_visit
 from imaging.store.schema import (
     Case,
     GradeValue,
@@ -218,12 +219,15 @@ class ReadContent:
 
 
 def _names(session: Session, read: Read) -> tuple[str, str]:
-    """(subject, visit) of a read's case, looked up once per session."""
+    """(subject, visit) of a read's case, looked up once per session; in a blinded session
+    (a reader's own PostgreSQL role) the subject is '' (:mod:`imaging.store.reader_access`)."""
     cache: dict[int, tuple[str, str]] = session.info.setdefault("spine_case_names", {})
     if read.case_pk not in cache:
-        case = session.get(Case, read.case_pk)
-        assert case is not None
-        cache[read.case_pk] = case_names(session, case)
+        case = case_of_pk(session, read.case_pk)
+        if blinded(session):  # the subject stays out of sight; the audit trigger fills it in
+            cache[read.case_pk] = ("", case_visit(session, case))
+        else:
+            cache[read.case_pk] = case_names(session, case)
     return cache[read.case_pk]
 
 
@@ -279,10 +283,9 @@ def start_read(
     refuse_if_locked(session, case, f"start reader {reader}'s read")
     existing = latest_version(session, case, reader, repeat=repeat)
     if existing is not None:
-        subject, visit = case_names(session, case)
         what = f"repeat {repeat} of a read" if repeat else "a read"
         raise StoreError(
-            f"reader {reader} already has {what} of {subject} {visit} (version "
+            f"reader {reader} already has {what} of {case_label(session, case)} (version "
             f"{existing.version}, {existing.status})",
             fix="Continue the draft, or correct the submitted read with a reason.",
         )
@@ -385,9 +388,9 @@ def _check_content(protocol: Protocol, content: ReadContent, visit: str) -> None
 
 def _require_draft(session: Session, read: Read) -> None:
     if read.status != ReadStatus.DRAFT:
-        subject, visit = _names(session, read)
+        where = case_label(session, case_of_pk(session, read.case_pk))
         raise ReadImmutableError(
-            f"read {read.id} ({subject} {visit}, reader {read.reader}, version {read.version}) "
+            f"read {read.id} ({where}, reader {read.reader}, version {read.version}) "
             f"is {read.status}",
             fix="A submitted read is never changed: correct it (a new version with a reason).",
         )
@@ -462,8 +465,7 @@ def start_correction(
             f"read {read.id} (reader {read.reader}, version {read.version}) is locked",
             fix="Locked reads are final; they cannot be corrected.",
         )
-    case = session.get(Case, read.case_pk)
-    assert case is not None
+    case = case_of_pk(session, read.case_pk)
     authorize(session, actor, f"correct read {read.id}", reader=read.reader,
               others=MAY_CORRECT_OTHERS)  # fmt: skip
     refuse_if_locked(session, case, f"correct read {read.id}")

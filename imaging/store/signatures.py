@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from imaging.store.audit import record
 from imaging.store.people import display_name, secured
+from imaging.store.reader_access import blinded, case_of_pk, reading_ids
 from imaging.store.schema import (
     Case,
     GradeValue,
@@ -72,7 +73,7 @@ def _plain(value: Any) -> Any:
 
 def canonical_content(session: Session, read: Read) -> bytes:
     """The bytes a signature of ``read`` hashes (format :data:`CANONICAL`)."""
-    case = session.get_one(Case, read.case_pk)
+    case = case_of_pk(session, read.case_pk)
     superseded = None if read.supersedes_id is None else session.get_one(Read, read.supersedes_id)
     header = {
         "reading_id": case.reading_id, "reader": read.reader, "role": read.role,
@@ -110,11 +111,12 @@ def sign(
     )  # fmt: skip
     session.add(signature)
     session.flush()
-    case = session.get_one(Case, read.case_pk)
-    subject = session.get_one(Subject, case.subject_pk)
+    case = case_of_pk(session, read.case_pk)
+    # a reader's own role never sees the subject: the audit trigger fills it in (0010)
+    subject = "" if blinded(session) else session.get_one(Subject, case.subject_pk).subject_id
     record(
         session, actor=actor, action="signed", entity="read", entity_pk=read.id,
-        subject=subject.subject_id, visit=case.visit_id, field=f"version {read.version}",
+        subject=subject, visit=case.visit_id, field=f"version {read.version}",
         new_value=f"{meaning.value} by {signature.signer_name}, sha256 {signature.content_sha256}",
     )  # fmt: skip
     return signature
@@ -153,7 +155,18 @@ def verify(session: Session) -> list[SignatureCheck]:
 
 def signature_frame(session: Session) -> pd.DataFrame:
     """Every signature of every read version, one row each (columns :data:`SIGNATURE_COLUMNS`),
-    for exports: the trial's record of who signed which version, when and meaning what."""
+    for exports: the trial's record of who signed which version, when and meaning what. In a
+    blinded session (a reader's own PostgreSQL role) the reader's own signatures, with subject
+    and visit empty."""
+    if blinded(session):
+        ids = reading_ids(session)
+        own = session.execute(
+            select(Signature, Read.reader, Read.version, Read.repeat, Read.case_pk)
+            .join(Read, Signature.read_pk == Read.id)
+            .order_by(Read.case_pk, Read.reader, Read.repeat, Read.version, Signature.id)
+        ).all()
+        return _frame([(s, reader, version, repeat, ids[pk], "", "")
+                       for s, reader, version, repeat, pk in own])  # fmt: skip
     rows = session.execute(
         select(Signature, Read.reader, Read.version, Read.repeat, Case.reading_id, Case.visit_id,
                Subject.subject_id)
@@ -163,6 +176,10 @@ def signature_frame(session: Session) -> pd.DataFrame:
         .order_by(Subject.subject_id, Case.visit_id, Read.reader, Read.repeat, Read.version,
                   Signature.id)
     ).all()  # fmt: skip
+    return _frame([tuple(row) for row in rows])
+
+
+def _frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
     records = [
         {
             "subject": subject, "visit": visit, "reading_id": reading_id, "reader": reader,

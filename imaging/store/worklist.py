@@ -27,9 +27,15 @@ from sqlalchemy.orm import Session
 from imaging.errors import StoreError
 from imaging.protocol.model import Protocol
 from imaging.store.adjudication import decisions
-from imaging.store.archive_roots import resolved
 from imaging.store.qualification import QUALIFY_FIX, qualified, unqualified_reason
-from imaging.store.schema import ArchiveRoot, Case, Image, Read, Subject, utc_now
+from imaging.store.reader_access import (
+    blinded,
+    blinded_case,
+    case_files,
+    reading_cases,
+    reading_ids,
+)
+from imaging.store.schema import Case, Image, Read, Subject, utc_now
 from imaging.store.vocabulary import ReaderRole, ReadStatus
 
 
@@ -69,19 +75,17 @@ def worklist(
     then the trial cases (:func:`~imaging.store.qualification.unqualified_reason` says why)."""
     if not reader.strip():
         raise StoreError("a worklist needs a reader id")
-    cases = list(session.scalars(select(Case)))
+    cases, counts, others = _case_facts(session, reader)
     in_set: set[int] = set()
     if protocol is not None:
         in_set = qualification_cases(session, protocol)
-        full = _read_by_others(session, reader, protocol.reading_design.reads_per_case)
+        own = set(session.scalars(select(Read.case_pk).where(Read.reader == reader)))
+        allowed = protocol.reading_design.reads_per_case
+        full = {pk for pk, n in others.items() if n >= allowed} - own
         cases = [c for c in cases if c.id not in full - in_set]
         if in_set:
             learner = not qualified(session, protocol, reader)
             cases = [c for c in cases if (c.id in in_set) == learner]
-    counts: dict[int, int] = {}
-    for case_pk in session.scalars(select(Image.case_pk).where(Image.case_pk.is_not(None))):
-        if case_pk is not None:
-            counts[case_pk] = counts.get(case_pk, 0) + 1
     latest: dict[int, Read] = {}
     again: dict[int, Read] = {}
     for read in session.scalars(select(Read).where(Read.reader == reader)):
@@ -117,6 +121,14 @@ def qualification_cases(session: Session, protocol: Protocol) -> set[int]:
     subjects = protocol.reading_design.qualification_subjects
     if not subjects:
         return set()
+    if blinded(session):
+        raise StoreError(
+            f"protocol {protocol.id} has a qualification set, named by subject; a reader's own "
+            "database role cannot tell its cases from trial cases (it never sees subjects)",
+            fix="Until the store records the set's cases by reading id, readers of a protocol "
+            "with [reading.qualification] connect through the core lab's account "
+            "(docs/store-security.md).",
+        )
     query = select(Case.id).join(Subject, Case.subject_pk == Subject.id)
     return set(session.scalars(query.where(Subject.subject_id.in_(subjects))))
 
@@ -135,12 +147,17 @@ def read_refusal(
         return f"{unqualified}. {QUALIFY_FIX}"
     if role == ReaderRole.ADJUDICATOR:
         return None
-    query = select(Read.reader).where(
-        Read.case_pk == case.id, Read.role != ReaderRole.ADJUDICATOR.value, Read.repeat == 0
-    )
-    readers = sorted(set(session.scalars(query)) - {reader})
     allowed = protocol.reading_design.reads_per_case
-    if len(readers) < allowed:
+    if blinded(session):  # other readers' reads are out of sight: counted, not named
+        count = _case_facts(session, reader)[2].get(case.id, 0)
+        readers = [f"{count} other reader{'s' if count > 1 else ''}"] if count else []
+    else:
+        query = select(Read.reader).where(
+            Read.case_pk == case.id, Read.role != ReaderRole.ADJUDICATOR.value, Read.repeat == 0
+        )
+        readers = sorted(set(session.scalars(query)) - {reader})
+        count = len(readers)
+    if count < allowed:
         return None
     return (
         f"already read by {' and '.join(readers)}; protocol {protocol.id} reads each case "
@@ -151,16 +168,28 @@ def read_refusal(
     )
 
 
-def _read_by_others(session: Session, reader: str, reads_per_case: int) -> set[int]:
-    """Cases this reader has no read of that other readers already read ``reads_per_case``
-    times (drafts count: a case being read is taken)."""
+def _case_facts(session: Session, reader: str) -> tuple[list[Case], dict[int, int], dict[int, int]]:
+    """Every case, its number of images and how many readers other than ``reader`` made a
+    primary read of it (drafts count: a case being read is taken). In a blinded session (a
+    reader's own PostgreSQL role) from :func:`~imaging.store.reader_access.reading_cases`, the
+    cases transient (never added to the session)."""
+    if blinded(session):
+        facts = reading_cases(session)
+        cases = [Case(id=f.case_pk, reading_id=f.reading_id, visit_id="", subject_pk=0)
+                 for f in facts]  # fmt: skip
+        return (cases, {f.case_pk: f.image_count for f in facts},
+                {f.case_pk: f.other_readers for f in facts})  # fmt: skip
+    counts: dict[int, int] = {}
+    for case_pk in session.scalars(select(Image.case_pk).where(Image.case_pk.is_not(None))):
+        if case_pk is not None:
+            counts[case_pk] = counts.get(case_pk, 0) + 1
     readers = (
         select(Read.case_pk, func.count(func.distinct(Read.reader)))
-        .where(Read.role != ReaderRole.ADJUDICATOR.value)
+        .where(Read.role != ReaderRole.ADJUDICATOR.value, Read.repeat == 0, Read.reader != reader)
         .group_by(Read.case_pk)
     )
-    own = set(session.scalars(select(Read.case_pk).where(Read.reader == reader)))
-    return {pk for pk, count in session.execute(readers).all() if count >= reads_per_case} - own
+    others = {pk: n for pk, n in session.execute(readers).all()}
+    return list(session.scalars(select(Case))), counts, others
 
 
 @dataclass(frozen=True)
@@ -212,14 +241,19 @@ def repeats_due(
         return []
     now = now or utc_now()
     first_submitted = (
-        select(Case.reading_id, func.min(Read.submitted_at))
-        .join(Read, Read.case_pk == Case.id)
+        select(Read.case_pk, func.min(Read.submitted_at))
         .where(Read.reader == reader, Read.repeat == 0, Read.submitted_at.is_not(None))
-        .group_by(Case.reading_id)
+        .group_by(Read.case_pk)
     )
+    if blinded(session):
+        ids = reading_ids(session)
+    else:
+        ids = {pk: rid for pk, rid in session.execute(select(Case.id, Case.reading_id)).all()}
     due = [
         reading_id
-        for reading_id, submitted in session.execute(first_submitted).all()
+        for reading_id, submitted in (
+            (ids[pk], when) for pk, when in session.execute(first_submitted).all()
+        )
         if submitted is not None
         and _aware(submitted) + dt.timedelta(days=repeats.after_days) <= now
         and repeats.chosen(reader, reading_id)
@@ -233,6 +267,10 @@ def _aware(when: dt.datetime) -> dt.datetime:
 
 
 def case_for_reading(session: Session, reading_id: str) -> Case:
+    """The case ``reading_id`` (in a blinded session a transient case:
+    :func:`~imaging.store.reader_access.blinded_case`)."""
+    if blinded(session):
+        return blinded_case(session, reading_id)
     case = session.scalars(select(Case).where(Case.reading_id == reading_id)).first()
     if case is None:
         raise StoreError(f"no case with reading id {reading_id!r}")
@@ -242,14 +280,7 @@ def case_for_reading(session: Session, reading_id: str) -> Case:
 def images_for_reading(session: Session, reading_id: str) -> list[tuple[int, str, str]]:
     """(image id, path, film) of a case, for the viewer to open; no dates or names. The path is
     resolved against the image's archive root (:mod:`imaging.store.archive_roots`)."""
-    case = case_for_reading(session, reading_id)
-    rows = session.execute(
-        select(Image.id, ArchiveRoot.path, Image.path, Image.film)
-        .outerjoin(ArchiveRoot, Image.root_pk == ArchiveRoot.id)
-        .where(Image.case_pk == case.id)
-        .order_by(Image.id)
-    ).all()
-    return [(i, resolved(root, p), f) for i, root, p, f in rows]
+    return [(pk, file, film) for pk, _, _, file, film, _ in case_files(session, reading_id)]
 
 
 def unblinding_map(session: Session) -> dict[str, tuple[str, str]]:

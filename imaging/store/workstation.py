@@ -25,6 +25,7 @@ from imaging.store.blinding import case_images, named_as_stored, named_by_token
 from imaging.store.cases import ImageRecord, case_names, get_case, register_images
 from imaging.store.identifiers import check_value
 from imaging.store.measures import submit_with_measures
+from imaging.store.reader_access import blinded, case_visit
 from imaging.store.reads import (
     ReadContent,
     latest_version,
@@ -217,14 +218,31 @@ def start_read_correction(
 
 
 def case_to_open(
-    session: Session, reading_id: str, reader: str, protocol: Protocol, repeat: int = 0
+    session: Session,
+    reading_id: str,
+    reader: str,
+    protocol: Protocol,
+    repeat: int = 0,
+    *,
+    source: str = "",
 ) -> CaseToOpen:
     """What a workstation opens for the worklist case ``reading_id`` (``repeat`` 1: the reader's
     repeat of it), and the reader's progress: no subject, visit, date or path (the images come
     from :func:`~imaging.store.blinding.case_images`). While a repeat of the case is due and not
-    submitted, the reader's first read is refused: the repeat is read blind to it."""
+    submitted, the reader's first read is refused: the repeat is read blind to it.
+
+    Connected as the reader's own PostgreSQL role, opening a case the reader has no read of
+    starts their draft (when the protocol's reading design has room for it: refused with the
+    reason otherwise), since that role reaches a case's visit and files only through a read of
+    it (:mod:`imaging.store.reader_access`): call it in a write transaction there."""
     case = case_for_reading(session, reading_id)
-    _, visit = case_names(session, case)
+    if blinded(session):
+        if latest_version(session, case, reader, repeat=repeat) is None:
+            _latest_or_new(session, CaseKey(reading_id, reader, repeat), protocol, source)
+            case = case_for_reading(session, reading_id)
+        visit = case_visit(session, case)
+    else:
+        _, visit = case_names(session, case)
     items = tuple(item.name for item in protocol.items_at_visit(visit))
     if not repeat and reading_id in repeats_due(session, protocol, reader):
         again = latest_version(session, case, reader, repeat=REPEAT)

@@ -137,9 +137,10 @@ class StoreLink:
 
     def case(self, reading_id: str, reader: str, protocol: Protocol, repeat: int = 0) -> CaseToOpen:
         """What to open for a worklist case (its reading id, status and items to grade);
-        ``repeat`` 1: the reader's repeat read of it."""
-        with self.store.reading() as db:
-            return case_to_open(db, reading_id, reader, protocol, repeat)
+        ``repeat`` 1: the reader's repeat read of it. A write transaction: connected as the
+        reader's own PostgreSQL role, opening a case starts the reader's draft."""
+        with self.store.writing() as db:
+            return case_to_open(db, reading_id, reader, protocol, repeat, source=SOURCE)
 
     def images(self, reading_id: str) -> CaseImages:
         """The case's images, blinded, to load with :meth:`CaseImages.stages` (off the GUI

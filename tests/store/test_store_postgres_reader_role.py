@@ -1,0 +1,213 @@
+"""PostgreSQL: a reader connected as their own database role does their whole job through the
+store's functions (worklist, open a case, its pixels, submit, import their own file), and never
+reaches the subject, visit, date or files of a case that is not theirs (issue 16, migration 0010).
+
+The napari workstation goes through the same store functions (``StoreLink``: ``worklist``,
+``case_to_open`` in a write transaction, ``case_images``, ``submit_read``), so a reader's URL is
+shown working here at the store level. Runs only with ``SPINE_ENDPOINTS_TEST_POSTGRES_URL`` (a
+scratch database, emptied; its user may create roles). Reader roles are dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import csv
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from scratch_postgres import POSTGRES_URL, empty_postgres
+from sqlalchemy import text
+from sqlalchemy.exc import DatabaseError
+
+from imaging.errors import StoreError
+from imaging.protocol import Protocol
+from imaging.store import people as people_module
+from imaging.store.blinding import BlindedImage, case_images
+from imaging.store.cases import ImageRecord, register_images
+from imaging.store.imports import ImportSummary, ReadImport, import_reads
+from imaging.store.people import add_person, create_db_role
+from imaging.store.reads import FilmRecord, LandmarkPoint, ReadContent
+from imaging.store.signatures import signature_frame, verify
+from imaging.store.store import ReadStore
+from imaging.store.worklist import unblinding_map, worklist
+from imaging.store.workstation import CaseKey, case_to_open, stored_content, submit_read
+
+pytestmark = pytest.mark.skipif(
+    not POSTGRES_URL, reason="set SPINE_ENDPOINTS_TEST_POSTGRES_URL to run"
+)
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_dicom"
+FILMS = ("DLBP-001/baseline/DX_lateral_neutral.dcm", "DLBP-001/month_6/DX_lateral_neutral.dcm")
+
+
+@pytest.fixture
+def owner(protocol: Protocol) -> Iterator[ReadStore]:
+    """A store with two cases of DLBP-001 (baseline, month 6), one neutral film each."""
+    with ReadStore(empty_postgres(POSTGRES_URL)) as store:
+        records = [ImageRecord.from_file(SAMPLES / film, root=SAMPLES) for film in FILMS]
+        with store.writing() as db:
+            register_images(db, protocol, records, actor="owner")
+        yield store
+
+
+@pytest.fixture
+def readers(owner: ReadStore) -> Iterator[tuple[str, str]]:
+    """Two reader roles (random names), registered as people by the owner, a manager."""
+    tag = secrets.token_hex(3)
+    a, b = f"reader_a_{tag}", f"reader_b_{tag}"
+    with owner.writing() as db:
+        me = people_module.identity(db)
+        add_person(db, me, "Store Owner", "manager", actor=me)
+        for login in (a, b):
+            add_person(db, login, login.title(), "reader", actor=me)
+            create_db_role(db, login, actor=me)
+    yield a, b
+    with owner.writing() as db:
+        for login in (a, b):
+            db.execute(text(f"REASSIGN OWNED BY {login} TO CURRENT_USER"))
+            db.execute(text(f"DROP OWNED BY {login}"))
+            db.execute(text(f"DROP ROLE {login}"))
+
+
+def as_role(owner: ReadStore, role: str) -> ReadStore:
+    return ReadStore(owner.url.set(username=role).render_as_string(hide_password=False))
+
+
+def ground_truth(token: str, calibration: object) -> ReadContent:
+    """The sample's true corners of DLBP-001's baseline neutral film, on the film ``token``."""
+    with (SAMPLES / "landmarks.csv").open(newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["image"] == FILMS[0]]
+    points = {
+        (token, r["vertebra"], r["corner"]): LandmarkPoint(
+            "neutral", token, r["vertebra"], r["corner"], float(r["row"]), float(r["col"])
+        )
+        for r in rows
+    }
+    film = FilmRecord("neutral", token, calibration)  # type: ignore[arg-type]
+    return ReadContent(grades={("L4-L5", "pfirrmann"): "3"}, landmarks=points,
+                       films={token: film})  # fmt: skip
+
+
+def test_a_reader_role_opens_their_next_case_gets_pixels_and_submits(
+    owner: ReadStore, readers: tuple[str, str], protocol: Protocol
+) -> None:
+    a, _ = readers
+    with owner.reading() as db:
+        names = unblinding_map(db)
+    baseline = next(rid for rid, (_, visit) in names.items() if visit == "baseline")
+    follow_up = next(rid for rid in names if rid != baseline)
+    with as_role(owner, a) as store:
+        with store.reading() as db:
+            items = worklist(db, a, with_images_only=True, protocol=protocol)
+        assert sorted(item.reading_id for item in items) == sorted(names)
+        assert all(item.status == "to read" and item.image_count == 1 for item in items)
+        with store.writing() as db:
+            opened = case_to_open(db, baseline, a, protocol, source="test")
+        assert (opened.status, opened.image_count) == ("draft", 1)
+        assert "discography_single_painful_disc" in opened.items  # baseline's items, unnamed
+        with store.reading() as db:
+            images = case_images(db, baseline)
+        films, series = list(images.stages())
+        assert series == [] and images.problems == []
+        (film,) = films
+        assert isinstance(film, BlindedImage) and film.token.startswith("img-")
+        assert film.shape == film.pixels.shape and film.pixels.size > 0
+        assert film.calibration.pixel_spacing is not None
+        content = ground_truth(film.token, film.calibration)
+        with store.writing() as db:
+            state = submit_read(db, CaseKey(baseline, a), content, protocol)
+        assert (state.status, state.version) == ("submitted", 1)
+        with store.reading() as db:
+            resumed = stored_content(db, CaseKey(baseline, a))
+            signed = signature_frame(db)
+        assert resumed is not None and set(resumed.films) == {film.token}
+        assert resumed.grades == {("L4-L5", "pfirrmann"): "3"}
+        assert list(signed[["reading_id", "signer", "meaning", "subject", "visit"]].itertuples(
+            index=False, name=None)) == [(baseline, a, "read completed", "", "")]  # fmt: skip
+        # the follow-up case is on A's worklist but not opened: no visit, files or pixels
+        with store.reading() as db:
+            with pytest.raises(StoreError, match=f"case {follow_up}: you have no read of it"):
+                case_images(db, follow_up)
+            visit = db.execute(text("SELECT spine_case_visit(:r)"), {"r": follow_up}).scalar()
+            assert visit is None
+            assert db.execute(
+                text("SELECT count(*) FROM spine_case_files(:r)"), {"r": follow_up}
+            ).scalar() == 0  # fmt: skip
+    with owner.reading() as db:
+        trail = db.execute(
+            text("SELECT actor, action, subject_id, visit_id FROM audit_log WHERE "
+                 "entity = 'read' AND action IN ('started', 'submitted', 'signed') ORDER BY id")
+        ).all()  # fmt: skip
+        checks = verify(db)
+        measures = db.execute(text("SELECT count(*) FROM measurements")).scalar()
+    assert [tuple(row) for row in trail] == [
+        (a, action, "DLBP-001", "baseline") for action in ("started", "submitted", "signed")
+    ]
+    assert [check.matches for check in checks] == [True]
+    assert measures and measures > 0  # the submit computed the film's measures
+
+
+def test_a_reader_role_never_sees_another_readers_read_nor_the_subject(
+    owner: ReadStore, readers: tuple[str, str], protocol: Protocol
+) -> None:
+    a, b = readers
+    with owner.reading() as db:
+        baseline = next(rid for rid, (_, v) in unblinding_map(db).items() if v == "baseline")
+    with as_role(owner, b) as store, store.writing() as db:
+        case_to_open(db, baseline, b, protocol)
+        submit_read(db, CaseKey(baseline, b), ReadContent({("L4-L5", "pfirrmann"): "4"}), protocol)
+    with as_role(owner, a) as store:
+        with store.reading() as db:
+            (item,) = [i for i in worklist(db, a, protocol=protocol) if i.reading_id == baseline]
+            assert (item.status, item.read_id) == ("to read", None)  # B's read is not A's
+            assert stored_content(db, CaseKey(baseline, a)) is None
+            assert db.execute(text("SELECT count(*) FROM reads")).scalar() == 0
+            assert db.execute(text("SELECT count(*) FROM grades")).scalar() == 0
+        no_read = f"case {baseline}: you have no read of it"
+        with store.reading() as db, pytest.raises(StoreError, match=no_read):
+            case_images(db, baseline)
+        for hidden in ("subjects", "visits", "images", "archive_roots", "audit_log"):
+            with pytest.raises(DatabaseError, match="permission denied"), store.reading() as db:
+                db.execute(text(f"SELECT * FROM {hidden}"))
+        with store.writing() as db:  # a's own read of the case: A sees A's, never B's code
+            case_to_open(db, baseline, a, protocol)
+            assert db.execute(text("SELECT code FROM grades")).scalars().all() == []
+        refused = f"refused to act as '{b}': you are '{a}'"
+        with pytest.raises(StoreError, match=refused), store.writing() as db:
+            submit_read(db, CaseKey(baseline, b), ReadContent(), protocol)
+
+
+def test_a_reader_role_imports_their_own_reads_and_not_another_readers(
+    owner: ReadStore, readers: tuple[str, str], protocol: Protocol
+) -> None:
+    a, b = readers
+    grades = ReadContent({("L4-L5", "pfirrmann"): "2"})
+
+    def group(subject: str, visit: str, reader: str) -> ReadImport:
+        return ReadImport(subject, visit, reader, lambda _: grades, where=2)
+
+    with as_role(owner, a) as store:
+        summary = ImportSummary()
+        with store.writing() as db:
+            problems = import_reads(
+                db, protocol,
+                [group("DLBP-001", "month_6", a), group("DLBP-009", "month_6", a)],
+                summary, actor=a, source="grades.csv",
+            )  # fmt: skip
+        assert summary.created == [("DLBP-001", "month_6", a)]
+        assert problems == [
+            (2, "DLBP-009 month_6: no case of subject 'DLBP-009' at visit month_6 is registered")
+        ]
+        refused = f"the read is {b}'s; {a} is a reader"
+        with pytest.raises(StoreError, match=refused), store.writing() as db:
+            import_reads(db, protocol, [group("DLBP-001", "baseline", b)], ImportSummary(), actor=a)
+    with owner.reading() as db:
+        reads = db.execute(text("SELECT reader, status FROM reads")).all()
+        looked_up = db.execute(
+            text("SELECT actor, subject_id, visit_id, entity_pk IS NOT NULL FROM audit_log "
+                 "WHERE action = 'looked up' ORDER BY id")
+        ).all()  # fmt: skip
+    assert [tuple(r) for r in reads] == [(a, "submitted")]
+    assert [tuple(r) for r in looked_up] == [
+        (a, "DLBP-001", "month_6", True), (a, "DLBP-009", "month_6", False),
+    ]  # fmt: skip
