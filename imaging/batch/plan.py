@@ -15,7 +15,6 @@ FIFOs and devices become failures. Modalities come from :mod:`imaging.dicom.voca
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from collections.abc import Iterator, Set
 from dataclasses import dataclass, field
@@ -34,16 +33,18 @@ from imaging.batch.sources import (
     grades_from_file,
     landmark_sets_from_file,
 )
+from imaging.batch.study_dates import baseline_dates, is_baseline_visit, study_date, study_days
 from imaging.batch.task import FilmRead, GradeEntry, StudyTask
 from imaging.dicom.scan import ScanRecord, ScanStatus, scan_file, scan_found
 from imaging.dicom.trial import NO_SUBJECT, NO_SUBJECT_FIX, other_trial_problem
 from imaging.dicom.vocabulary import IMAGE_MODALITIES, is_cross_sectional, normalized_modality
 from imaging.dicom.walk import Found, walk
 from imaging.endpoints import MeasureRules
+from imaging.endpoints.rows import natural
 from imaging.errors import SpineEndpointsError
 from imaging.landmark_files.images import locate_image
 from imaging.protocol.model import Protocol
-from imaging.protocol.visits import assign_visit, exact_study_day
+from imaging.protocol.visits import assign_visit
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,9 @@ def plan_batch(
     _add_radiographs(records, protocol, claimed, (baselines, treatment_dates), studies, failures)
     _add_grades(grade_records, protocol, studies)
 
-    days = _study_days(studies, records, protocol, treatment_dates)
+    days = study_days(
+        {key: study.images for key, study in studies.items()}, records, protocol, treatment_dates
+    )
     settings = MeasureRules.from_protocol(protocol)
     order = {visit.id: i for i, visit in enumerate(protocol.visits)}
     items = {item.name: i for i, item in enumerate(protocol.items)}
@@ -128,7 +131,7 @@ def plan_batch(
             dicom_protocol_ids=protocol.dicom_protocol_ids,
         )
         for (subject, visit), study in sorted(
-            studies.items(), key=lambda item: (_natural(item[0][0]), order.get(item[0][1], 99))
+            studies.items(), key=lambda item: (natural(item[0][0]), order.get(item[0][1], 99))
         )
     ]
     inputs = {
@@ -319,7 +322,7 @@ def _add_radiographs(
         assignment = assign_visit(
             protocol,
             time_point_id=record.visit,
-            study_date=_date(record.study_date),
+            study_date=study_date(record),
             treatment_date=treatment_dates.get(subject),
             baseline_date=baselines.get(subject),
         )
@@ -337,7 +340,7 @@ def _baseline_dates(
     claimed: set[str],
     protocol: Protocol,
 ) -> dict[str, dt.date]:
-    """Per subject: the date of its baseline study (by time point id), else its earliest study.
+    """Per subject: :func:`~imaging.batch.study_dates.baseline_dates` of the scanned files.
 
     Needed only for radiographs without a time point id; for their subjects, the headers of
     the landmarked baseline films (not scanned otherwise) are read too.
@@ -348,58 +351,9 @@ def _baseline_dates(
         for landmark_set, path, _ in located
         if path
         and landmark_set.subject in undated
-        and _visit_id(protocol, landmark_set.visit) == protocol.baseline_visit
+        and is_baseline_visit(protocol, landmark_set.visit)
     ]
-    named: dict[str, dt.date] = {}
-    earliest: dict[str, dt.date] = {}
-    for record in [*records, *extra]:
-        date = _date(record.study_date)
-        if not record.subject or date is None:
-            continue
-        if record.visit and _visit_id(protocol, record.visit) == protocol.baseline_visit:
-            named[record.subject] = min(date, named.get(record.subject, date))
-        earliest[record.subject] = min(date, earliest.get(record.subject, date))
-    return earliest | named
-
-
-def _study_days(
-    studies: dict[tuple[str, str], _Study],
-    records: list[ScanRecord],
-    protocol: Protocol,
-    treatment_dates: dict[str, dt.date],
-) -> dict[tuple[str, str], int]:
-    """(subject, visit) -> the study's day: its earliest image's Study Date against day 0 (the
-    treatment date, else the subject's baseline study date), as the store's export counts it
-    (:func:`imaging.protocol.visits.exact_study_day`: unknown without a treatment date when the
-    protocol says baseline imaging precedes treatment by an interval). Films only the landmarks
-    name, which the scan passed over, have their header read here."""
-    dates = {r.path: _date(r.study_date) for r in records if r.member is None}
-    found: dict[tuple[str, str], dt.date] = {}
-    for key, study in studies.items():
-        if protocol.baseline_to_treatment_days is not None and key[0] not in treatment_dates:
-            continue  # day 0 is unknown: no header needs reading for a day nobody can give
-        for path in study.images:
-            if path not in dates:
-                dates[path] = _date(scan_file(path).study_date)
-            date = dates[path]
-            if date is not None:
-                found[key] = min(date, found.get(key, date))
-    baseline = {s: d for (s, v), d in found.items() if v == protocol.baseline_visit}
-    days: dict[tuple[str, str], int] = {}
-    for (subject, visit), date in found.items():
-        day = exact_study_day(
-            date,
-            protocol,
-            treatment_date=treatment_dates.get(subject),
-            baseline_date=baseline.get(subject),
-        )
-        if day is not None:
-            days[(subject, visit)] = day
-    return days
-
-
-def _date(text: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(text) if text else None
+    return baseline_dates([*records, *extra], protocol)
 
 
 def _add_grades(
@@ -418,14 +372,6 @@ def _add_grades(
                 grade.note,
             )
         )
-
-
-def _natural(text: str) -> tuple[tuple[int, int | str], ...]:
-    return tuple(
-        (0, int(part)) if part.isdigit() else (1, part.lower())
-        for part in re.split(r"(\d+)", text)
-        if part
-    )
 
 
 __all__ = ["Plan", "plan_batch", "scan_archive"]
