@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from imaging.cli._trial import add_protocol_option
 from imaging.deid import (
     DEIDENTIFIED,
     Deidentifier,
@@ -58,15 +59,22 @@ def register(subparsers: Any) -> None:
         "OUT: it names the original files)",
     )
     parser.add_argument("--sponsor", help="(0012,0010) Clinical Trial Sponsor Name")
-    parser.add_argument("--protocol-id", help="(0012,0020) Clinical Trial Protocol ID")
+    parser.add_argument(
+        "--protocol-id",
+        help="(0012,0020) Clinical Trial Protocol ID: one of the protocol's dicom_protocol_ids "
+        "(checked against --protocol)",
+    )
     parser.add_argument("--protocol-name", help="(0012,0021) Clinical Trial Protocol Name")
     parser.add_argument("--site-name", help="(0012,0031) Clinical Trial Site Name")
+    add_protocol_option(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     out: Path = args.out
     report = args.report or out.parent / f"{out.name}.report.csv"
+    if args.protocol_id is not None:
+        check_protocol_id(args.protocol_id, args.protocol)
     check_folders(args.source, out)
     resolved = report.resolve()
     if out.resolve() in resolved.parents:
@@ -85,3 +93,24 @@ def run(args: argparse.Namespace) -> int:
     refused = len(rows) - done
     print(f"{done} file(s) de-identified into {out}, {refused} refused; report: {report}")
     return 1 if refused else 0
+
+
+def check_protocol_id(protocol_id: str, protocol_path: str | None) -> None:
+    """Refuse a ``--protocol-id`` that is not among the protocol's ``dicom_protocol_ids``: every
+    file would carry it, and ``register`` and ``batch`` under that protocol would refuse them
+    all as another trial's (:func:`imaging.dicom.trial.other_trial_problem`, same comparison)."""
+    from imaging.dicom.trial import other_trial_problem
+    from imaging.protocol.loader import load_protocol
+
+    protocol = load_protocol(protocol_path)
+    accepted = protocol.dicom_protocol_ids
+    if other_trial_problem(protocol_id, accepted, protocol.id) is None:
+        return
+    known = ", ".join(repr(value) for value in accepted)
+    raise SpineEndpointsError(
+        f"--protocol-id {protocol_id!r} is not a (0012,0020) Clinical Trial Protocol ID of "
+        f"protocol {protocol.id} (dicom_protocol_ids: {known}); written into every de-identified "
+        "file, it would make `register` and `batch` refuse them all as another trial's",
+        path=protocol.source or None,
+        fix=f"Give one of {known}, or the images' trial protocol with --protocol.",
+    )

@@ -187,3 +187,38 @@ def test_a_subject_map_problem_names_the_file_and_line(tmp_path: Path) -> None:
     path.write_text("patient,subject\nP1,S1\n")
     with pytest.raises(TextInputError, match=r"lacks the column.*patient_id, subject_id"):
         read_subject_map(path)
+
+
+def test_a_protocol_id_not_of_the_protocol_is_refused_before_anything_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the protocol file's own id, not the (0012,0020) value the DLBP trial's images carry
+    source = tmp_path / "in" / "DLBP-001"
+    source.mkdir(parents=True)
+    film = pydicom.dcmread(SAMPLE / "DLBP-001/baseline/DX_lateral_neutral.dcm")
+    film.save_as(source / "film.dcm")
+    key = tmp_path / "deid.key"
+    key.write_text(SECRET)
+    subject_map = write_map(tmp_path / "map.csv", SUBJECTS)
+    status = main(["deidentify", str(tmp_path / "in"), str(tmp_path / "out"),
+                   "--secret-file", str(key), "--subject-map", str(subject_map),
+                   "--protocol-id", "DLBP-ChiCTR2200058291"])  # fmt: skip
+    error = capsys.readouterr().err
+    assert status == 2
+    assert "--protocol-id 'DLBP-ChiCTR2200058291' is not a (0012,0020) Clinical Trial" in error
+    assert "(dicom_protocol_ids: 'ChiCTR2200058291')" in error
+    assert "dlbp-chictr2200058291.toml" in error and "with --protocol" in error
+    assert not (tmp_path / "out").exists() and not (tmp_path / "out.report.csv").exists()
+
+
+def test_a_protocol_id_of_the_protocol_is_written_into_every_file(tmp_path: Path) -> None:
+    source = tmp_path / "in" / "DLBP-001"
+    source.mkdir(parents=True)
+    film = pydicom.dcmread(SAMPLE / "DLBP-001/baseline/DX_lateral_neutral.dcm")
+    film.ClinicalTrialProtocolID = "OLD-ID"
+    film.save_as(source / "film.dcm")
+    status, rows = _run(tmp_path, tmp_path / "in", "--protocol", "as-ucmsc",
+                        "--protocol-id", "as-ucmsc")  # fmt: skip
+    assert status == 0 and [row["action"] for row in rows] == ["de-identified"]
+    (written,) = _headers(tmp_path / "out").values()
+    assert written.ClinicalTrialProtocolID == "as-ucmsc"  # as given; register compares any case
