@@ -48,18 +48,20 @@ def register(subparsers: Any) -> None:
 def run_import(args: argparse.Namespace) -> int:
     from imaging.protocol.grade_forms import read_grade_csv
     from imaging.protocol.loader import load_protocol
-    from imaging.store.audit import default_actor
     from imaging.store.grades import import_grade_rows
+    from imaging.store.people import acting_login
     from imaging.store.store import ReadStore
 
     protocol = load_protocol(args.protocol)
     rows = read_grade_csv(args.file, protocol)
     with ReadStore(args.store) as store:
+        with store.reading() as db:
+            actor = args.actor or acting_login(db)
         summary = import_grade_rows(
             store,
             protocol,
             rows,
-            actor=args.actor or default_actor(),
+            actor=actor,
             reason=args.reason,
             role=args.role,
             source=f"grades import {args.file.name}",

@@ -53,18 +53,20 @@ def register(subparsers: Any) -> None:
 def run_import(args: argparse.Namespace) -> int:
     from imaging.landmark_files import load_landmarks
     from imaging.protocol.loader import load_protocol
-    from imaging.store.audit import default_actor
     from imaging.store.landmark_import import import_landmarks
+    from imaging.store.people import acting_login
     from imaging.store.store import ReadStore
 
     protocol = load_protocol(args.protocol)
     films = load_landmarks(args.file, archive=args.archive, mm_per_pixel=args.mm_per_pixel)
     with ReadStore(args.store) as store:
+        with store.reading() as db:
+            actor = args.actor or acting_login(db)
         summary = import_landmarks(
             store,
             protocol,
             films,
-            actor=args.actor or default_actor(),
+            actor=actor,
             reason=args.reason,
             reader=args.reader,
             role=args.role,

@@ -18,6 +18,7 @@ can write the database file; PostgreSQL enforces it for each person's database r
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from enum import StrEnum
 
@@ -25,7 +26,7 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
 from imaging.errors import StoreError
-from imaging.store.audit import login_name, record
+from imaging.store.audit import default_actor, login_name, record
 from imaging.store.identifiers import check_value
 from imaging.store.migrations.access import DB_GROUPS
 from imaging.store.schema import Person, utc_now
@@ -50,6 +51,16 @@ def identity(session: Session) -> str:
     if session.get_bind().dialect.name == "postgresql":
         return str(session.execute(text("SELECT current_user")).scalar_one())
     return login_name()
+
+
+def acting_login(session: Session) -> str:
+    """Who acts when a command is given no ``--actor``: ``$SPINE_ENDPOINTS_ACTOR``, else the
+    session's :func:`identity` (on PostgreSQL the database role it logs in as, so a reader
+    connecting as their own role imports as themselves), else, in a store without people, the
+    login name (:func:`~imaging.store.audit.default_actor`)."""
+    if people_registered(session):
+        return os.environ.get("SPINE_ENDPOINTS_ACTOR") or identity(session)
+    return default_actor()
 
 
 def secured(session: Session) -> bool:

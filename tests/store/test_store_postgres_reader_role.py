@@ -20,6 +20,7 @@ from scratch_postgres import POSTGRES_URL, empty_postgres
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
+from imaging.cli import main
 from imaging.errors import StoreError
 from imaging.protocol import Protocol
 from imaging.store import people as people_module
@@ -69,8 +70,12 @@ def readers(owner: ReadStore) -> Iterator[tuple[str, str]]:
             db.execute(text(f"DROP ROLE {login}"))
 
 
+def role_url(owner: ReadStore, role: str) -> str:
+    return owner.url.set(username=role).render_as_string(hide_password=False)
+
+
 def as_role(owner: ReadStore, role: str) -> ReadStore:
-    return ReadStore(owner.url.set(username=role).render_as_string(hide_password=False))
+    return ReadStore(role_url(owner, role))
 
 
 def ground_truth(token: str, calibration: object) -> ReadContent:
@@ -211,3 +216,24 @@ def test_a_reader_role_imports_their_own_reads_and_not_another_readers(
     assert [tuple(r) for r in looked_up] == [
         (a, "DLBP-001", "month_6", True), (a, "DLBP-009", "month_6", False),
     ]  # fmt: skip
+
+
+def test_grades_import_as_a_reader_role_stores_their_read_and_refuses_anothers(
+    owner: ReadStore, readers: tuple[str, str], tmp_path: Path,
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    a, b = readers
+    monkeypatch.delenv("SPINE_ENDPOINTS_ACTOR", raising=False)
+    url = role_url(owner, a)
+    form = "subject,visit,level,reader,pfirrmann,modic_cranial,modic_caudal,comment\n"
+    own, other = tmp_path / "own.csv", tmp_path / "other.csv"
+    own.write_text(form + f"DLBP-001,month_6,L4-L5,{a},3,0,0,\n", encoding="utf-8")
+    other.write_text(form + f"DLBP-001,month_6,L4-L5,{b},4,0,0,\n", encoding="utf-8")
+    assert main(["grades", "import", str(own), "--store", url]) == 0  # acts as the role
+    assert main(["grades", "import", str(other), "--store", url]) == 2
+    error = capsys.readouterr().err
+    assert f"the read is {b}'s; {a} is a reader and acts on their own reads only" in error
+    with owner.reading() as db:
+        stored = db.execute(text("SELECT r.reader, g.code FROM grades g JOIN reads r ON "
+                                 "g.read_pk = r.id WHERE g.item = 'pfirrmann'")).all()  # fmt: skip
+    assert [tuple(row) for row in stored] == [(a, "3")]
