@@ -105,12 +105,18 @@ def _run(
     return status, read_report(tmp_path / "out.report.csv")
 
 
-def test_burned_in_annotation_yes_is_refused_and_listed(tmp_path: Path) -> None:
+def _one_film(tmp_path: Path, name: str, **attributes: str) -> None:
+    """``IN/DLBP-001/name``: a sample film with ``attributes`` set."""
     source = tmp_path / "in" / "DLBP-001"
     source.mkdir(parents=True)
     film = pydicom.dcmread(SAMPLE / "DLBP-001/baseline/DX_lateral_neutral.dcm")
-    film.BurnedInAnnotation = "YES"
-    film.save_as(source / "burned.dcm")
+    for keyword, value in attributes.items():
+        setattr(film, keyword, value)
+    film.save_as(source / name)
+
+
+def test_burned_in_annotation_yes_is_refused_and_listed(tmp_path: Path) -> None:
+    _one_film(tmp_path, "burned.dcm", BurnedInAnnotation="YES")
     status, rows = _run(tmp_path, tmp_path / "in")
     assert status == 1
     assert rows[0]["action"] == "refused" and rows[0]["out"] == ""
@@ -193,10 +199,7 @@ def test_a_protocol_id_not_of_the_protocol_is_refused_before_anything_is_written
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # the protocol file's own id, not the (0012,0020) value the DLBP trial's images carry
-    source = tmp_path / "in" / "DLBP-001"
-    source.mkdir(parents=True)
-    film = pydicom.dcmread(SAMPLE / "DLBP-001/baseline/DX_lateral_neutral.dcm")
-    film.save_as(source / "film.dcm")
+    _one_film(tmp_path, "film.dcm")
     key = tmp_path / "deid.key"
     key.write_text(SECRET)
     subject_map = write_map(tmp_path / "map.csv", SUBJECTS)
@@ -212,11 +215,7 @@ def test_a_protocol_id_not_of_the_protocol_is_refused_before_anything_is_written
 
 
 def test_a_protocol_id_of_the_protocol_is_written_into_every_file(tmp_path: Path) -> None:
-    source = tmp_path / "in" / "DLBP-001"
-    source.mkdir(parents=True)
-    film = pydicom.dcmread(SAMPLE / "DLBP-001/baseline/DX_lateral_neutral.dcm")
-    film.ClinicalTrialProtocolID = "OLD-ID"
-    film.save_as(source / "film.dcm")
+    _one_film(tmp_path, "film.dcm", ClinicalTrialProtocolID="OLD-ID")
     status, rows = _run(tmp_path, tmp_path / "in", "--protocol", "as-ucmsc",
                         "--protocol-id", "as-ucmsc")  # fmt: skip
     assert status == 0 and [row["action"] for row in rows] == ["de-identified"]
