@@ -17,7 +17,8 @@ Orientation: ``facing`` is +1 when, with the head up, the patient faces right on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from typing import NamedTuple
 
 import numpy as np
@@ -73,31 +74,23 @@ class Vector(NamedTuple):
     row: FloatArray
     col: FloatArray
 
-    def __sub__(self, other: Vector) -> Vector:
-        return Vector(self.row - other.row, self.col - other.col)
 
-    def length(self) -> FloatArray:
-        squares = self.row * self.row
-        squares += self.col * self.col
-        return np.sqrt(squares, out=squares)
-
-    def cross(self, other: Vector) -> FloatArray:
-        return self.row * other.col - self.col * other.row
-
-    def dot(self, other: Vector) -> FloatArray:
-        return self.row * other.row + self.col * other.col
+def _pairs(points: ArrayLike, spacing: FloatArray) -> FloatArray:
+    """``points`` as float64 of shape ``(n, 2)``; ValueError naming both shapes when ``points``
+    or ``spacing`` (already an array) hold no (row, col) pairs."""
+    array = np.asarray(points, dtype=np.float64)
+    if array.shape[-1:] != (2,) or spacing.shape[-1:] != (2,):
+        raise ValueError(
+            f"points and spacing need (row, col) pairs in their last axis, got shapes "
+            f"{array.shape} and {spacing.shape}"
+        )
+    return np.atleast_2d(array)
 
 
 def physical(points: ArrayLike, spacing: ArrayLike = (1.0, 1.0)) -> Vector:
     """(row, col) pixels, shape ``(n, 2)`` or ``(2,)`` -> components in the units of ``spacing``."""
-    array = np.asarray(points, dtype=np.float64)
     scale = np.asarray(spacing, dtype=np.float64)
-    if array.shape[-1:] != (2,) or scale.shape[-1:] != (2,):
-        raise ValueError(
-            f"points and spacing need (row, col) pairs in their last axis, got shapes "
-            f"{array.shape} and {scale.shape}"
-        )
-    array = np.atleast_2d(array)
+    array = _pairs(points, scale)
     scale = np.atleast_2d(scale)
     return Vector(array[:, 0] * scale[:, 0], array[:, 1] * scale[:, 1])
 
@@ -112,16 +105,67 @@ class DiscMeasures:
 
 
 BLOCK = 16_384
-"""Levels measured per pass: temporaries of this size stay in cache (3x faster at 100,000)."""
+"""Levels measured per pass: the pass's working arrays stay in cache (3x faster at 100,000)."""
 
 
 def _block(value: ArrayLike, count: int, start: int) -> FloatArray:
-    """Rows ``start:start + BLOCK`` of a per-level array (``count`` > BLOCK long); scalars and
-    single pairs as they are."""
+    """Rows ``start:start + BLOCK`` of a per-level array (``count`` long); scalars and arrays of
+    another length (a single pair, broadcast to every level) as they are."""
     array = np.asarray(value)
     if array.ndim == 0 or len(array) != count:
         return array
     return array[start : start + BLOCK]
+
+
+def _measure_in_blocks(
+    corners: tuple[ArrayLike, ...],
+    spacing: ArrayLike,
+    rows: int,
+    measure: Callable[[FloatArray, FloatArray, FloatArray | None], None],
+    facing: ArrayLike | None = None,
+) -> FloatArray:
+    """``rows`` measures of each of ``n`` levels, shape ``(rows, n)``, ``BLOCK`` levels at a time.
+
+    ``measure(points, out, facing)`` fills ``out``, shape ``(rows, m)``, for ``m`` levels from
+    ``points``, shape ``(corners, 2, m)``: each corner's physical row and col components (as
+    :func:`physical`), and those levels' ``facing`` (None when not given). One array holds every
+    result: no temporaries as long as all levels, no copy at the end.
+    """
+    scale = np.asarray(spacing, dtype=np.float64)
+    arrays = [_pairs(corner, scale) for corner in corners]
+    scale = np.atleast_2d(scale)
+    count = np.broadcast_shapes(*(array.shape[:1] for array in (*arrays, scale)))[0]
+    out = np.empty((rows, count))
+    points = np.empty((len(arrays), 2, min(count, BLOCK)))
+    for start in range(0, count, BLOCK):
+        size = min(BLOCK, count - start)
+        level_scale = _block(scale, count, start)
+        for point, array in zip(points[:, :, :size], arrays, strict=True):
+            pixels = _block(array, count, start)
+            np.multiply(pixels[:, 0], level_scale[:, 0], out=point[0])
+            np.multiply(pixels[:, 1], level_scale[:, 1], out=point[1])
+        side = None if facing is None else _block(facing, count, start)
+        measure(points[:, :, :size], out[:, start : start + size], side)
+    return out
+
+
+def _length(vectors: FloatArray, out: FloatArray) -> None:
+    """``out = sqrt(row * row + col * col)`` of vectors of shape ``(..., 2, m)``."""
+    squares = vectors * vectors
+    np.add(squares[..., 0, :], squares[..., 1, :], out=out)
+    np.sqrt(out, out=out)
+
+
+def _cross(a: FloatArray, b: FloatArray, out: FloatArray) -> None:
+    """``out = a_row * b_col - a_col * b_row`` of vectors of shape ``(..., 2, m)``."""
+    np.multiply(a[..., 0, :], b[..., 1, :], out=out)
+    out -= a[..., 1, :] * b[..., 0, :]
+
+
+def _dot(a: FloatArray, b: FloatArray, out: FloatArray) -> None:
+    """``out = a_row * b_row + a_col * b_col`` of vectors of shape ``(..., 2, m)``."""
+    np.multiply(a[..., 0, :], b[..., 0, :], out=out)
+    out += a[..., 1, :] * b[..., 1, :]
 
 
 def disc_measures(
@@ -136,107 +180,92 @@ def disc_measures(
 
     The same values as :func:`disc_heights`, :func:`segmental_angle` and :func:`translation`.
     """
-    corners = [
-        np.atleast_2d(np.asarray(c, dtype=np.float64))
-        for c in (
-            upper_inferior_anterior,
-            upper_inferior_posterior,
-            lower_superior_anterior,
-            lower_superior_posterior,
-        )
-    ]
-    count = max(len(c) for c in corners)
-    if count <= BLOCK:
-        return _disc_measures(corners[0], corners[1], corners[2], corners[3], spacing, facing)
-    ua, up, la, lp = corners
-    parts = [
-        _disc_measures(
-            _block(ua, count, start),
-            _block(up, count, start),
-            _block(la, count, start),
-            _block(lp, count, start),
-            _block(spacing, count, start),
-            None if facing is None else _block(facing, count, start),
-        )
-        for start in range(0, count, BLOCK)
-    ]
-    join = np.concatenate
+    corners = (
+        upper_inferior_anterior,
+        upper_inferior_posterior,
+        lower_superior_anterior,
+        lower_superior_posterior,
+    )
+    side = None if facing is None else np.asarray(facing, dtype=np.float64)
+    measured = _measure_in_blocks(corners, spacing, len(_DISC_ROWS), _disc_measures, side)
+    row = dict(zip(_DISC_ROWS, measured, strict=True))
     return DiscMeasures(
-        DiscHeights(
-            join([p.heights.anterior for p in parts]),
-            join([p.heights.posterior for p in parts]),
-            join([p.heights.mean for p in parts]),
-            join([p.heights.middle for p in parts]),
-            join([p.heights.index for p in parts]),
-            join([p.heights.anterior_bisector for p in parts]),
-            join([p.heights.posterior_bisector for p in parts]),
-            join([p.heights.mean_bisector for p in parts]),
-            join([p.heights.index_bisector for p in parts]),
-        ),
-        join([p.segmental_angle for p in parts]),
-        Translation(
-            join([p.translation.distance for p in parts]),
-            join([p.translation.pct_depth for p in parts]),
-        ),
+        DiscHeights(*(row[field.name] for field in fields(DiscHeights))),
+        row["segmental_angle"],
+        Translation(row["distance"], row["pct_depth"]),
     )
 
 
-def _disc_measures(
-    ua_pixels: ArrayLike,
-    up_pixels: ArrayLike,
-    la_pixels: ArrayLike,
-    lp_pixels: ArrayLike,
-    spacing: ArrayLike,
-    facing: ArrayLike | None,
-) -> DiscMeasures:
-    ua, up = physical(ua_pixels, spacing), physical(up_pixels, spacing)
-    la, lp = physical(la_pixels, spacing), physical(lp_pixels, spacing)
-    front, back = ua - la, up - lp  # the anterior and posterior height vectors
-    anterior, posterior = front.length(), back.length()
-    mean = (anterior + posterior) * 0.5
+_DISC_ROWS = (
+    "anterior",
+    "posterior",
+    "upper_depth",
+    "lower_depth",
+    "mean",
+    "middle",
+    "index",
+    "anterior_bisector",
+    "posterior_bisector",
+    "mean_bisector",
+    "index_bisector",
+    "segmental_angle",
+    "distance",
+    "pct_depth",
+)
+"""The rows :func:`_disc_measures` fills: the four corner-to-corner lengths first."""
+
+
+def _disc_measures(points: FloatArray, out: FloatArray, facing: FloatArray | None) -> None:
+    """Fills ``out`` (rows :data:`_DISC_ROWS`) from ``points``, shape ``(4, 2, m)``: the physical
+    components of each disc's upper anterior, upper posterior, lower anterior and lower posterior
+    corner; ``facing``: the film's orientation (None: from each disc's own corners)."""
+    (anterior, posterior, upper_depth, lower_depth, mean, middle, index) = out[:7]
+    (anterior_bisector, posterior_bisector, mean_bisector, index_bisector) = out[7:11]
+    angle, distance, pct_depth = out[11:]
+    # The anterior and posterior height vectors, then the endplates (posterior -> anterior).
+    vectors = np.empty_like(points)
+    np.subtract(points[0:2], points[2:4], out=vectors[0:2])
+    np.subtract(points[0::2], points[1::2], out=vectors[2:4])
+    _length(vectors, out=out[0:4])
+    front, back, upper, lower = vectors
+    np.add(anterior, posterior, out=mean)
+    mean *= 0.5
     # Midpoint of the upper endplate minus that of the lower one.
-    centre = Vector((front.row + back.row) * 0.5, (front.col + back.col) * 0.5)
-    middle = centre.length()
-    upper, lower = ua - up, la - lp
-    upper_depth, lower_depth = upper.length(), lower.length()
+    centre = front + back
+    centre *= 0.5
+    _length(centre, out=middle)
     with np.errstate(divide="ignore", invalid="ignore"):
-        depth = (upper_depth + lower_depth) * 0.5
-        index = np.where(depth > 0, mean / depth, np.nan)
-        slip = _translation(back, lower, lower_depth)
+        depth = upper_depth + lower_depth
+        depth *= 0.5
+        np.divide(mean, depth, out=index)
+        index[~(depth > 0)] = np.nan
+        _translation(back, lower, lower_depth, distance, pct_depth)
         # The bisector runs along the sum of the two endplates' unit vectors (both posterior ->
         # anterior); a height across it is |height vector x bisector| / |bisector|.
-        along_row, along_col = upper.row / upper_depth, upper.col / upper_depth
-        along_row += lower.row / lower_depth
-        along_col += lower.col / lower_depth
-        along = Vector(along_row, along_col)
-        along_length = along.length()
-        anterior_bisector = np.abs(front.cross(along))
-        anterior_bisector /= along_length
-        posterior_bisector = np.abs(back.cross(along))
-        posterior_bisector /= along_length
-        mean_bisector = (anterior_bisector + posterior_bisector) * 0.5
-        index_bisector = mean_bisector / depth
+        along = upper / upper_depth
+        along += lower / lower_depth
+        along_length = np.empty_like(depth)
+        _length(along, out=along_length)
+        heights_across = out[7:9]
+        _cross(vectors[0:2], along, out=heights_across)
+        np.abs(heights_across, out=heights_across)
+        heights_across /= along_length
+        np.add(anterior_bisector, posterior_bisector, out=mean_bisector)
+        mean_bisector *= 0.5
+        np.divide(mean_bisector, depth, out=index_bisector)
     if facing is None:
-        side = np.sign(lower.cross(centre))
+        side = np.empty_like(depth)
+        _cross(lower, centre, out=side)
+        np.sign(side, out=side)
         side[side == 0] = np.nan
     else:
-        side = np.asarray(facing, dtype=np.float64)
-    angle = np.degrees(np.arctan2(side * lower.cross(upper), lower.dot(upper)))
-    return DiscMeasures(
-        DiscHeights(
-            anterior,
-            posterior,
-            mean,
-            middle,
-            index,
-            anterior_bisector,
-            posterior_bisector,
-            mean_bisector,
-            index_bisector,
-        ),
-        angle,
-        slip,
-    )
+        side = facing
+    _cross(lower, upper, out=angle)
+    np.multiply(side, angle, out=angle)
+    dot = np.empty_like(depth)
+    _dot(lower, upper, out=dot)
+    np.arctan2(angle, dot, out=angle)
+    np.degrees(angle, out=angle)
 
 
 def disc_heights(
@@ -296,20 +325,35 @@ def translation(
     Projected on the lower superior endplate (posterior -> anterior), so positive means the upper
     vertebra lies anterior (forward); also as % of that endplate's depth.
     """
-    up = physical(upper_inferior_posterior, spacing)
-    la = physical(lower_superior_anterior, spacing)
-    lp = physical(lower_superior_posterior, spacing)
-    endplate = la - lp
+    corners = (upper_inferior_posterior, lower_superior_anterior, lower_superior_posterior)
+    distance, pct_depth, _ = _measure_in_blocks(corners, spacing, 3, _translation_measures)
+    return Translation(distance, pct_depth)
+
+
+def _translation_measures(points: FloatArray, out: FloatArray, facing: FloatArray | None) -> None:
+    """Fills ``out`` (distance, % depth, endplate depth) from ``points``, shape ``(3, 2, m)``: the
+    upper posterior, lower anterior and lower posterior corner; ``facing`` is not used."""
+    vectors = points[0:2] - points[2]  # lower posterior corner -> upper posterior, lower anterior
+    _length(vectors[1], out=out[2])
     with np.errstate(invalid="ignore"):  # a zero-depth endplate: 0 / 0, never x / 0
-        return _translation(up - lp, endplate, endplate.length())
+        _translation(vectors[0], vectors[1], out[2], out[0], out[1])
 
 
-def _translation(back: Vector, lower: Vector, lower_depth: FloatArray) -> Translation:
+def _translation(
+    back: FloatArray,
+    lower: FloatArray,
+    lower_depth: FloatArray,
+    distance: FloatArray,
+    pct_depth: FloatArray,
+) -> None:
     """``back`` (lower posterior-superior -> upper posterior-inferior corner) projected on the
-    ``lower`` endplate (posterior -> anterior, of length ``lower_depth``); a zero-depth endplate
-    gives 0 / 0 = NaN (call under ``np.errstate(invalid="ignore")``)."""
-    distance = back.dot(lower) / lower_depth
-    return Translation(distance, distance * 100.0 / lower_depth)
+    ``lower`` endplate (posterior -> anterior, of length ``lower_depth``), into ``distance`` and
+    ``pct_depth``; a zero-depth endplate gives 0 / 0 = NaN (call under
+    ``np.errstate(invalid="ignore")``)."""
+    _dot(back, lower, out=distance)
+    distance /= lower_depth
+    np.multiply(distance, 100.0, out=pct_depth)
+    pct_depth /= lower_depth
 
 
 def vertebral_body_heights(
@@ -320,9 +364,15 @@ def vertebral_body_heights(
     spacing: ArrayLike = (1.0, 1.0),
 ) -> BodyHeights:
     """Anterior (superior to inferior anterior corner) and posterior body heights."""
-    anterior = physical(anterior_superior, spacing) - physical(anterior_inferior, spacing)
-    posterior = physical(posterior_superior, spacing) - physical(posterior_inferior, spacing)
-    return BodyHeights(anterior.length(), posterior.length())
+    corners = (anterior_superior, posterior_superior, anterior_inferior, posterior_inferior)
+    anterior, posterior = _measure_in_blocks(corners, spacing, 2, _body_heights)
+    return BodyHeights(anterior, posterior)
+
+
+def _body_heights(points: FloatArray, out: FloatArray, facing: FloatArray | None) -> None:
+    """Fills ``out`` (anterior, posterior height) from ``points``, shape ``(4, 2, m)``: the
+    anterior and posterior superior corners, then the inferior ones; ``facing`` is not used."""
+    _length(points[0:2] - points[2:4], out=out)
 
 
 def range_of_motion(flexion: ArrayLike, extension: ArrayLike) -> FloatArray:
