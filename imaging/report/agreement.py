@@ -1,19 +1,18 @@
 """The report's reader agreement section: the tidy table ``spine-endpoints agreement`` wrote.
 
 ``agreement.csv`` in the batch output folder (``spine-endpoints agreement --out DIR/agreement.csv``)
-is read like the batch's own tables (:func:`imaging.report.data._read_csv`: refused whole, with
+is read like the batch's own tables (:func:`imaging.report.data.read_table`: refused whole, with
 the file and the line, when damaged) and shown as it is, one row per statistic, every cell
 escaped. No file: no section.
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pandas as pd
 
-from imaging.report.data import _read_csv
+from imaging.report.data import number_cell, read_table
 from imaging.report.markup import html_table
 from imaging.report.page import Section
 
@@ -26,7 +25,7 @@ NUMBERS = ("estimate", "ci_lower", "ci_upper")
 
 def load_agreement(out_dir: str | Path) -> pd.DataFrame:
     """``out_dir/agreement.csv`` as text cells (empty when there is none)."""
-    return _read_csv(Path(out_dir) / FILE_NAME, REQUIRED)
+    return read_table(Path(out_dir) / FILE_NAME, REQUIRED)
 
 
 def statistics_table(table: pd.DataFrame, shown: tuple[str, ...]) -> str:
@@ -34,7 +33,7 @@ def statistics_table(table: pd.DataFrame, shown: tuple[str, ...]) -> str:
     estimates and their bounds formatted as numbers, every cell escaped."""
     columns = [c for c in shown if c in table.columns]
     rows = [
-        [_number(record[c]) if c in NUMBERS else record[c] for c in columns]
+        [number_cell(record[c]) if c in NUMBERS else record[c] for c in columns]
         for record in table.to_dict("records")
     ]
     return html_table([c.replace("_", " ") for c in columns], rows)
@@ -55,12 +54,3 @@ def agreement_section(table: pd.DataFrame) -> Section | None:
         + statistics_table(table, SHOWN)
     )
     return Section("agreement", f"Agreement ({len(table)})", text)
-
-
-def _number(value: object) -> float:
-    """A number cell of the CSV; anything else (damaged, empty) shows as '-'."""
-    try:
-        number = float(str(value))
-    except ValueError:
-        return math.nan
-    return number if math.isfinite(number) else math.nan

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,8 +121,8 @@ def load(out_dir: str | Path) -> ReportData:
             "not a folder", path=folder, fix="Give the --out folder of `spine-endpoints batch`."
         )
     endpoints = _read_endpoints(folder)
-    failures = _read_csv(folder / FAILURES_CSV, FAILURE_COLUMNS)
-    eligibility = _read_csv(folder / ELIGIBILITY_CSV, ("subject", "rule", "verdict"))
+    failures = read_table(folder / FAILURES_CSV, FAILURE_COLUMNS)
+    eligibility = read_table(folder / ELIGIBILITY_CSV, ("subject", "rule", "verdict"))
     provenance = _read_provenance(folder / PROVENANCE_JSON)
     visits = _visit_order(endpoints, provenance)
     return ReportData(endpoints, failures, eligibility, provenance, visits)
@@ -162,7 +163,17 @@ def _read_endpoints(folder: Path) -> pd.DataFrame:
     return table
 
 
-def _read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
+def number_cell(value: object) -> float:
+    """A number cell of a table read as text; anything else (damaged, empty, infinite) is NaN,
+    shown as '-'."""
+    try:
+        number = float(str(value))
+    except ValueError:
+        return math.nan
+    return number if math.isfinite(number) else math.nan
+
+
+def read_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     """A table the batch wrote (all text), refused whole when it is damaged: not UTF-8, not CSV,
     a required column missing, or rows whose cell count is not the header's."""
     if not path.exists():

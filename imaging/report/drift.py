@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from imaging.report.agreement import REQUIRED, SHOWN, statistics_table
-from imaging.report.data import _read_csv
+from imaging.report.data import read_table
 from imaging.report.page import Section
 
 FILE_NAME = "drift.csv"
@@ -20,7 +20,7 @@ FILE_NAME = "drift.csv"
 
 def load_drift(out_dir: str | Path) -> pd.DataFrame:
     """``out_dir/drift.csv`` as text cells (empty when there is none)."""
-    return _read_csv(Path(out_dir) / FILE_NAME, ("month", *REQUIRED))
+    return read_table(Path(out_dir) / FILE_NAME, ("month", *REQUIRED))
 
 
 def drift_section(table: pd.DataFrame) -> Section | None:

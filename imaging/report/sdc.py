@@ -15,8 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from imaging.measures import MEASURES
-from imaging.report.agreement import _number
-from imaging.report.data import ReportData
+from imaging.report.data import ReportData, number_cell
 from imaging.report.figures import change_from_baseline
 from imaging.report.statistics import baseline_visit, preferred_film
 
@@ -75,7 +74,7 @@ def find_sdc(
     ]
     candidates = []
     for record in rows.to_dict("records"):
-        value = _number(record.get("estimate", ""))
+        value = number_cell(record.get("estimate", ""))
         film = str(record.get("film", ""))
         if not value > 0 or str(record.get("unit", "") or unit) != unit:
             continue

@@ -6,7 +6,7 @@ signatures_path`) holds every signature of every read version, as 21 CFR 11.50 a
 the signer's printed name, the date and time (UTC) and the meaning (``read completed``,
 ``adjudicated``, ``locked``), with the SHA-256 of the version signed (11.70;
 ``spine-endpoints verify`` rechecks them). Read like the batch's own tables
-(:func:`imaging.report.data._read_csv`: refused whole, naming the file and line, when damaged)
+(:func:`imaging.report.data.read_table`: refused whole, naming the file and line, when damaged)
 and shown row for row, every cell escaped. No file: no section.
 """
 
@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from imaging.batch.model import ENDPOINTS_CSV
-from imaging.report.data import _read_csv
+from imaging.report.data import read_table
 from imaging.report.markup import html_table
 from imaging.report.page import Section
 from imaging.store.signatures import SIGNATURE_COLUMNS, signatures_path
@@ -32,7 +32,7 @@ HEADINGS = ("subject", "visit", "reading id", "reader", "version", "meaning", "s
 
 def load_signatures(out_dir: str | Path) -> pd.DataFrame:
     """``out_dir/endpoints.signatures.csv`` as text cells (empty when there is none)."""
-    return _read_csv(signatures_path(Path(out_dir) / ENDPOINTS_CSV), REQUIRED)
+    return read_table(signatures_path(Path(out_dir) / ENDPOINTS_CSV), REQUIRED)
 
 
 def signatures_section(table: pd.DataFrame) -> Section | None:
