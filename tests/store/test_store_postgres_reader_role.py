@@ -32,7 +32,13 @@ from imaging.store.reads import FilmRecord, LandmarkPoint, ReadContent
 from imaging.store.signatures import signature_frame, verify
 from imaging.store.store import ReadStore
 from imaging.store.worklist import unblinding_map, worklist
-from imaging.store.workstation import CaseKey, case_to_open, stored_content, submit_read
+from imaging.store.workstation import (
+    CaseKey,
+    case_to_open,
+    start_read_correction,
+    stored_content,
+    submit_read,
+)
 
 pytestmark = pytest.mark.skipif(
     not POSTGRES_URL, reason="set SPINE_ENDPOINTS_TEST_POSTGRES_URL to run"
@@ -161,6 +167,11 @@ def test_a_reader_role_never_sees_another_readers_read_nor_the_subject(
     with as_role(owner, b) as store, store.writing() as db:
         case_to_open(db, baseline, b, protocol)
         submit_read(db, CaseKey(baseline, b), ReadContent({("L4-L5", "pfirrmann"): "4"}), protocol)
+        start_read_correction(db, CaseKey(baseline, b), "second look")  # B corrects B's read
+        corrected = submit_read(
+            db, CaseKey(baseline, b), ReadContent({("L4-L5", "pfirrmann"): "5"}), protocol
+        )
+    assert (corrected.status, corrected.version) == ("submitted", 2)
     with as_role(owner, a) as store:
         with store.reading() as db:
             (item,) = [i for i in worklist(db, a, protocol=protocol) if i.reading_id == baseline]
