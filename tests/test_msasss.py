@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from imaging.endpoints import complete_rows
-from imaging.endpoints.msasss import msasss_scores, new_syndesmophytes
+from imaging.endpoints.msasss import msasss_rows, msasss_scores, new_syndesmophytes
 from imaging.endpoints.rows import GRADE_UNIT, EndpointRow
 from imaging.measures import MEASURES, MeasureKind
 from imaging.protocol import load_protocol
@@ -16,7 +17,8 @@ from imaging.protocol import load_protocol
 NAN = math.nan
 AS = load_protocol("as-ucmsc")
 assert AS.msasss is not None
-CERVICAL, LUMBAR = AS.msasss.cervical, AS.msasss.lumbar
+RULE = AS.msasss
+CERVICAL, LUMBAR = RULE.cervical, RULE.lumbar
 SEGMENTS = [0] * 12 + [1] * 12
 
 
@@ -146,3 +148,98 @@ def test_a_follow_up_read_of_one_corner_is_compared_on_that_corner() -> None:
     new = next(r for r in rows if r.measure == "new_syndesmophytes")
     assert (new.visit, new.value) == ("month_24", 1.0)
     assert new.note == "1 of 24 corners scored at both visits; new: L4-lower 0 -> 3"
+
+
+def test_scores_and_labels_given_as_text_score_as_numbers() -> None:
+    # A spreadsheet or CSV read as strings: scores and segment labels.
+    cervical = ["0", "1", "2", "3", "0", "0", "0", "0", "0", "0", "nan", "0"]
+    result = msasss_scores([cervical + ["3"] * 12], [str(s) for s in SEGMENTS], 3)
+    assert result.segment_totals.tolist() == [[pytest.approx(6 / 11 * 12), 36.0]]
+    new, compared = new_syndesmophytes(["0", "1", "2"], ["2", "1", "3"])
+    assert new.tolist() == [1] and compared.tolist() == [3]
+
+
+def test_scores_that_do_not_match_the_corners_are_refused_with_both_counts() -> None:
+    with pytest.raises(ValueError, match=r"^24 corner scores per read but 23 segment labels$"):
+        msasss_scores([1.0] * 24, SEGMENTS[:-1], 3)
+
+
+def test_one_segment_or_none_is_scored_as_such() -> None:
+    # A rule with only the lumbar segment's 12 corners: one segment, its total the total.
+    lumbar = msasss_scores([2.0] * 11 + [NAN], [0] * 12, 3)
+    assert lumbar.segment_totals.tolist() == [[24.0]] and lumbar.total.tolist() == [24.0]
+    assert msasss_scores(np.empty((1, 0)), [], 3).segment_totals.shape == (1, 0)
+
+
+def test_missing_corners_are_counted_and_imputed_only_when_the_rule_allows() -> None:
+    one_missing = [1] * 11 + [NAN] + [1] * 12
+    result = msasss_scores(one_missing, SEGMENTS, 1)
+    assert result.imputed.tolist() == [[True, False]]
+    assert result.missing.tolist() == [[1, 0]] and result.missing.dtype == np.int64
+    # One scored corner stands for its segment when the rule allows 11 missing ...
+    alone = msasss_scores([2] + [NAN] * 11 + [0] * 12, SEGMENTS, 11)
+    assert alone.segment_totals.tolist() == [[24.0, 0.0]]
+    # ... but a segment with none scored is never imputed, even when 12 may be missing.
+    nothing = msasss_scores([NAN] * 12 + [1] * 12, SEGMENTS, 12)
+    assert math.isnan(nothing.total[0]) and nothing.imputed.tolist() == [[False, False]]
+
+
+def test_the_rows_carry_the_read_they_come_from_and_a_note_only_when_a_corner_is_missing() -> None:
+    read = dict(read_version=3, source_image="AS-1/baseline/lateral-c.dcm", study_day=-12,
+                protocol="as-ucmsc@2", software_version="1.4.0")  # fmt: skip
+    corners = [row.but(**read) for row in corner_rows("baseline", dict.fromkeys(RULE.sites, 1))]
+    rows = complete_rows(corners, AS)
+    spine = [r for r in rows if r.level == "spine"]
+    assert [r.measure for r in spine] == ["msasss_cervical", "msasss_lumbar", "msasss_total"]
+    for row in spine:
+        assert (row.unit, row.note, row.reader) == ("1", "", "R1")
+        assert {key: getattr(row, key) for key in read} == read
+
+
+def test_every_missing_corner_is_named_in_the_segment_and_total_notes() -> None:
+    scores = dict.fromkeys(RULE.sites, 1)
+    for site in ("C3-upper", "C7-lower", "L1-upper"):
+        del scores[site]
+    rows = {r.measure: r for r in complete_rows(corner_rows("baseline", scores), AS)}
+    rule = RULE.missing_rule
+    cervical = (
+        f"2 cervical corners not scored (C3-upper, C7-lower): each given the cervical mean 1.00 "
+        f"({rule})"
+    )
+    lumbar = f"1 lumbar corners not scored (L1-upper): each given the lumbar mean 1.00 ({rule})"
+    assert rows["msasss_cervical"].note == cervical and rows["msasss_lumbar"].note == lumbar
+    assert rows["msasss_total"].note == f"{cervical}; {lumbar}"
+    assert rows["msasss_total"].value == 24.0
+
+
+def test_another_item_graded_at_the_same_corners_never_enters_the_total() -> None:
+    scored = corner_rows("baseline", dict.fromkeys(RULE.sites, 0))
+    other = EndpointRow("AS-1", "baseline", "C5-lower", "image_quality", 3.0, GRADE_UNIT, grade="3")
+    total = msasss_rows(RULE, [*scored, other])[-1]
+    assert (total.measure, total.value) == ("msasss_total", 0.0)
+    assert msasss_rows(RULE, [other]) == []
+
+
+def test_a_follow_up_read_without_a_baseline_read_of_its_reader_has_no_new_syndesmophytes() -> None:
+    rows = complete_rows(
+        [
+            *corner_rows("baseline", dict.fromkeys(RULE.sites, 0), "R1"),
+            *corner_rows("month_24", dict.fromkeys(RULE.sites, 3), "R2"),
+        ],
+        AS,
+    )
+    new = next(r for r in rows if r.measure == "new_syndesmophytes")
+    assert (new.visit, new.reader, new.level, new.value) == ("month_24", "R2", "spine", None)
+    assert new.note == "no baseline corner scores to compare" and new.unit == "1"
+
+
+def test_a_protocol_counting_only_bridging_counts_only_new_bridges() -> None:
+    bridging = replace(AS, msasss=replace(RULE, syndesmophyte=("3",)))
+    baseline = dict.fromkeys(RULE.sites, 0) | {"C5-lower": 1}
+    later = baseline | {"C5-lower": 2, "L4-lower": 3}  # 1 -> 2 is no bridge; 0 -> 3 is one
+    rows = complete_rows(
+        [*corner_rows("baseline", baseline), *corner_rows("month_24", later)], bridging
+    )
+    new = next(r for r in rows if r.measure == "new_syndesmophytes")
+    assert new.value == 1.0
+    assert new.note == "24 of 24 corners scored at both visits; new: L4-lower 0 -> 3"

@@ -86,7 +86,7 @@ def msasss_scores(scores: ArrayLike, segment_of_site: ArrayLike, max_missing: in
     sites = members.sum(axis=0)  # (S,)
     missing = sites[None, :] - counts
     usable = (missing <= max_missing) & (counts > 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore"):  # 0 / 0 where no corner of a segment is scored
         totals = np.where(usable, sums / counts * sites[None, :], np.nan)
     return MsasssScores(
         segment_totals=totals,
@@ -159,7 +159,7 @@ def msasss_rows(rule: MsasssSettings, grades: Sequence[EndpointRow]) -> list[End
                 f"more than {rule.max_missing_per_segment}: no {name} total ({rule.missing_rule})"
             )
         notes.append(note)
-        rows.append(_row(first, SEGMENT_MEASURES.get(name, f"msasss_{name}"), total, note))
+        rows.append(_row(first, SEGMENT_MEASURES[name], total, note))
     total = float(result.total[0])
     rows.append(_row(first, TOTAL, total, "; ".join(n for n in notes if n)))
     return rows
