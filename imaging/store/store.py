@@ -21,16 +21,17 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
 from imaging.errors import StoreError
-from imaging.store.migrate import upgrade_to_head
+from imaging.store.migrate import head_revision, upgrade_to_head
 
 DEFAULT_STORE_URL = "sqlite:///spine-endpoints.db"
 STORE_ENV_VAR = "SPINE_ENDPOINTS_STORE"
 WRITE_LOCK_KEY = 0x5E1E_E4D0  # PostgreSQL advisory lock serialising writers
+INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE for "permission denied"
 
 
 def store_url(url: str | None = None) -> str:
@@ -119,6 +120,17 @@ class ReadStore:
                     f"cannot open the store {self.display_url}: {error.orig}",
                     fix="Check the URL, the file's permissions and that no other program "
                     "holds it locked.",
+                ) from None
+            except ProgrammingError as error:
+                if getattr(error.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+                    raise
+                self.close()
+                raise StoreError(
+                    f"cannot bring the store {self.display_url} to revision {head_revision()}: "
+                    f"{error.orig}",
+                    fix="The store's owner migrates it: run any spine-endpoints command once "
+                    "with the owner's URL. A person's own database role cannot change the "
+                    "schema (docs/store-security.md).",
                 ) from None
 
     @property

@@ -248,3 +248,16 @@ def test_grades_import_as_a_reader_role_stores_their_read_and_refuses_anothers(
         stored = db.execute(text("SELECT r.reader, g.code FROM grades g JOIN reads r ON "
                                  "g.read_pk = r.id WHERE g.item = 'pfirrmann'")).all()  # fmt: skip
     assert [tuple(row) for row in stored] == [(a, "3")]
+
+
+def test_a_reader_role_opening_a_store_behind_the_code_is_told_the_owner_migrates_it(
+    owner: ReadStore, readers: tuple[str, str]
+) -> None:
+    a, _ = readers
+    with owner.writing() as db:
+        db.execute(text("UPDATE alembic_version SET version_num = '0009'"))
+    with pytest.raises(StoreError, match="to revision 0010: permission denied") as refused:
+        ReadStore(role_url(owner, a))
+    assert "The store's owner migrates it" in str(refused.value)
+    with owner.writing() as db:
+        db.execute(text("UPDATE alembic_version SET version_num = '0010'"))
