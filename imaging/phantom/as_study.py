@@ -33,10 +33,10 @@ from imaging.phantom.as_truth import complete_rigidity, modified_new_york, msass
 from imaging.phantom.radiograph import RadiographSetup
 from imaging.phantom.writer import (
     TrialContext,
-    _base,
-    _code,
-    _pixel_module,
+    base_dataset,
+    code_item,
     save,
+    set_pixel_module,
 )
 
 # view -> (file stem, series description, view position, view code, anatomic region, body part,
@@ -109,7 +109,7 @@ def film_dataset(
     """The DX For Presentation data set of one AS film, calibrated as the lumbar phantom's."""
     _, description, position, view_code, region, body_part, orientation = VIEWS[view]
     setup = film.setup
-    ds = _base(ctx, DigitalXRayImageStorageForPresentation, ctx.uid("DX", view), "DX")
+    ds = base_dataset(ctx, DigitalXRayImageStorageForPresentation, ctx.uid("DX", view), "DX")
     ds.ManufacturerModelName = "synthetic AS phantom"
     ds.StudyDescription = "AS SPINE AND PELVIS"
     ds.BodyPartExamined = body_part
@@ -123,17 +123,17 @@ def film_dataset(
     ds.PresentationIntentType = "FOR PRESENTATION"
     ds.ImageType = ["ORIGINAL", "PRIMARY"]
     ds.ViewPosition = position
-    ds.ViewCodeSequence = [_code(view_code[0], "SCT", view_code[1])]
+    ds.ViewCodeSequence = [code_item(view_code[0], "SCT", view_code[1])]
     ds.PatientOrientation = orientation
     ds.ImageLaterality = "U"
-    ds.AnatomicRegionSequence = [_code(region[0], "SCT", region[1])]
+    ds.AnatomicRegionSequence = [code_item(region[0], "SCT", region[1])]
     ds.KVP = "80"
     ds.DetectorType = "SCINTILLATOR"
     ds.ImagerPixelSpacing = [f"{setup.imager_pixel_spacing_mm:.6g}"] * 2
     ds.DistanceSourceToDetector = f"{setup.source_image_distance_mm:.6g}"
     ds.DistanceSourceToPatient = f"{setup.source_object_distance_mm:.6g}"
     ds.EstimatedRadiographicMagnificationFactor = f"{setup.magnification:.10g}"
-    _pixel_module(ds, film.pixels, setup.bits_stored, "MONOCHROME2")
+    set_pixel_module(ds, film.pixels, setup.bits_stored, "MONOCHROME2")
     ds.PixelIntensityRelationship = "LOG"
     ds.PixelIntensityRelationshipSign = -1
     ds.RescaleIntercept, ds.RescaleSlope, ds.RescaleType = "0", "1", "US"

@@ -101,7 +101,9 @@ class TrialContext:
         }
 
 
-def _base(ctx: TrialContext, sop_class: UID, sop_instance: UID, modality: str) -> Dataset:
+def base_dataset(ctx: TrialContext, sop_class: UID, sop_instance: UID, modality: str) -> Dataset:
+    """A data set of ``sop_class`` with its file meta, patient, study, equipment and Clinical
+    Trial modules (DICOM PS3.3 C.7.1.3, C.7.2.3) filled from ``ctx``."""
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = sop_class
     meta.MediaStorageSOPInstanceUID = sop_instance
@@ -147,7 +149,8 @@ def _base(ctx: TrialContext, sop_class: UID, sop_instance: UID, modality: str) -
     return ds
 
 
-def _code(value: str, scheme: str, meaning: str) -> Dataset:
+def code_item(value: str, scheme: str, meaning: str) -> Dataset:
+    """A Code Sequence item (DICOM PS3.3 Table 8.8-1): value, scheme designator, meaning."""
     item = Dataset()
     item.CodeValue = value
     item.CodingSchemeDesignator = scheme
@@ -155,7 +158,8 @@ def _code(value: str, scheme: str, meaning: str) -> Dataset:
     return item
 
 
-def _pixel_module(ds: Dataset, pixels: np.ndarray, bits_stored: int, photometric: str) -> None:
+def set_pixel_module(ds: Dataset, pixels: np.ndarray, bits_stored: int, photometric: str) -> None:
+    """The Image Pixel module of one frame of ``pixels`` (unsigned, 16 bits allocated) on ``ds``."""
     ds.SamplesPerPixel = 1
     ds.PhotometricInterpretation = photometric
     ds.Rows, ds.Columns = int(pixels.shape[-2]), int(pixels.shape[-1])
@@ -181,7 +185,7 @@ def radiograph_dataset(
         raise ValueError(f"spacing must be one of {', '.join(SPACING_STYLES)}, got {spacing!r}")
     film = rendered.film.value
     setup = rendered.setup
-    ds = _base(ctx, DigitalXRayImageStorageForPresentation, ctx.uid("DX", film), "DX")
+    ds = base_dataset(ctx, DigitalXRayImageStorageForPresentation, ctx.uid("DX", film), "DX")
     ds.SeriesInstanceUID = ctx.uid("DX-series", film)
     ds.SeriesNumber = series_number
     ds.InstanceNumber = 1
@@ -194,13 +198,13 @@ def radiograph_dataset(
     ds.ViewPosition = "LL"
     ds.PositionerType = ""
     ds.AcquisitionContextSequence = []
-    ds.ViewCodeSequence = [_code("399173006", "SCT", "left lateral")]
+    ds.ViewCodeSequence = [code_item("399173006", "SCT", "left lateral")]
     ds.PatientOrientation = ["P", "F"]  # columns run posterior, rows to the feet
-    orientation = _code("C86043", "NCIt", "erect")
-    orientation.PatientOrientationModifierCodeSequence = [_code("10904000", "SCT", "standing")]
+    orientation = code_item("C86043", "NCIt", "erect")
+    orientation.PatientOrientationModifierCodeSequence = [code_item("10904000", "SCT", "standing")]
     ds.PatientOrientationCodeSequence = [orientation]
     ds.ImageLaterality = "U"
-    ds.AnatomicRegionSequence = [_code("122496007", "SCT", "Lumbar spine")]
+    ds.AnatomicRegionSequence = [code_item("122496007", "SCT", "Lumbar spine")]
     ds.KVP = "90"
     ds.ExposureTime = "80"
     ds.XRayTubeCurrent = "400"
@@ -222,7 +226,7 @@ def radiograph_dataset(
     if photometric == "MONOCHROME1":
         pixels = (top - pixels.astype(np.int32)).astype(np.uint16)
         centre = top - centre
-    _pixel_module(ds, pixels, setup.bits_stored, photometric)
+    set_pixel_module(ds, pixels, setup.bits_stored, photometric)
     ds.PixelIntensityRelationship = "LOG"
     ds.PixelIntensityRelationshipSign = -1 if photometric == "MONOCHROME2" else 1
     ds.RescaleIntercept = "0"
@@ -254,7 +258,7 @@ def mr_datasets(
     frame_uid = ctx.uid("MR-frame-of-reference")
     datasets = []
     for index, x_mm in enumerate(setup.slice_offsets_mm):
-        ds = _base(ctx, MRImageStorage, ctx.uid("MR", sequence, str(index)), "MR")
+        ds = base_dataset(ctx, MRImageStorage, ctx.uid("MR", sequence, str(index)), "MR")
         ds.SeriesInstanceUID = series_uid
         ds.SeriesNumber = series_number
         ds.InstanceNumber = index + 1
@@ -290,7 +294,7 @@ def mr_datasets(
             f"{-grid.origin_mm[0]:.6f}",
         ]
         ds.SliceLocation = f"{x_mm:.6g}"
-        _pixel_module(ds, series.volume[index], 12, "MONOCHROME2")
+        set_pixel_module(ds, series.volume[index], 12, "MONOCHROME2")
         ds.WindowCenter = f"{series.window_center:g}"
         ds.WindowWidth = f"{series.window_width:g}"
         ds.BurnedInAnnotation = "NO"
