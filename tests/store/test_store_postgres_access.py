@@ -8,11 +8,10 @@ afterwards: roles belong to the server, not the database.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 
 import pytest
-from scratch_postgres import POSTGRES_URL, empty_postgres
+from scratch_postgres import POSTGRES_URL, empty_postgres, reader_roles
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DatabaseError
@@ -20,7 +19,6 @@ from sqlalchemy.exc import DatabaseError
 from imaging.protocol import Protocol
 from imaging.store import people as people_module
 from imaging.store.cases import get_case
-from imaging.store.people import add_person, create_db_role
 from imaging.store.relabel import relabel_subject
 from imaging.store.schema import Image
 from imaging.store.store import ReadStore
@@ -42,20 +40,9 @@ def owner() -> Iterator[ReadStore]:
 
 
 @pytest.fixture
-def readers(owner: ReadStore, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str]]:
-    """Two reader roles (random names), registered as people by the owner, a manager."""
-    tag = secrets.token_hex(3)
-    a, b = f"reader_a_{tag}", f"reader_b_{tag}"
-    with owner.writing() as db:
-        me = people_module.identity(db)
-        add_person(db, me, "Store Owner", "manager", actor=me)
-        for login in (a, b):
-            add_person(db, login, login.title(), "reader", actor=me)
-            create_db_role(db, login, actor=me)
-    yield a, b
-    with owner.writing() as db:
-        for login in (a, b):
-            db.execute(text(f"DROP ROLE {login}"))
+def readers(owner: ReadStore) -> Iterator[tuple[str, ...]]:
+    with reader_roles(owner) as logins:
+        yield logins
 
 
 def connect_as(store: ReadStore, role: str) -> Engine:

@@ -11,23 +11,20 @@ scratch database, emptied; its user may create roles). Reader roles are dropped 
 from __future__ import annotations
 
 import csv
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from scratch_postgres import POSTGRES_URL, empty_postgres
+from scratch_postgres import POSTGRES_URL, empty_postgres, reader_roles
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from imaging.cli import main
 from imaging.errors import StoreError
 from imaging.protocol import Protocol
-from imaging.store import people as people_module
 from imaging.store.blinding import BlindedImage, case_images
 from imaging.store.cases import ImageRecord, register_images
 from imaging.store.imports import ImportSummary, ReadImport, import_reads
-from imaging.store.people import add_person, create_db_role
 from imaging.store.reads import FilmRecord, LandmarkPoint, ReadContent
 from imaging.store.signatures import signature_frame, verify
 from imaging.store.store import ReadStore
@@ -58,22 +55,9 @@ def owner(protocol: Protocol) -> Iterator[ReadStore]:
 
 
 @pytest.fixture
-def readers(owner: ReadStore) -> Iterator[tuple[str, str]]:
-    """Two reader roles (random names), registered as people by the owner, a manager."""
-    tag = secrets.token_hex(3)
-    a, b = f"reader_a_{tag}", f"reader_b_{tag}"
-    with owner.writing() as db:
-        me = people_module.identity(db)
-        add_person(db, me, "Store Owner", "manager", actor=me)
-        for login in (a, b):
-            add_person(db, login, login.title(), "reader", actor=me)
-            create_db_role(db, login, actor=me)
-    yield a, b
-    with owner.writing() as db:
-        for login in (a, b):
-            db.execute(text(f"REASSIGN OWNED BY {login} TO CURRENT_USER"))
-            db.execute(text(f"DROP OWNED BY {login}"))
-            db.execute(text(f"DROP ROLE {login}"))
+def readers(owner: ReadStore) -> Iterator[tuple[str, ...]]:
+    with reader_roles(owner) as logins:
+        yield logins
 
 
 def role_url(owner: ReadStore, role: str) -> str:
