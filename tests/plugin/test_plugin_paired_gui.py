@@ -4,9 +4,10 @@ The AS sample subject (AS-001 at baseline and 24 months) registered under the AS
 ``[msasss]`` reads paired: the Paired tab offers one ``P-`` case; opened, it shows the two sets'
 films (A, B in the reader's random order), only the mSASSS corners are scored, set by set (a click
 placing a set's first corner, ringed), with the score keys (X with the reason for a hidden
-corner), and Control-Shift-Enter stores each visit's scores. The stored totals give the phantom's truth (25 and 34, 4 new syndesmophytes),
-and no visit, date or subject is in a layer's name or metadata or in the tab's text. A film
-that no longer loads is named by set and token, its corners' film "not open".
+corner), and Control-Shift-Enter stores each visit's scores. The stored totals give the
+phantom's truth (25 and 34, 4 new syndesmophytes), and no visit, date or subject is in a layer's
+name or metadata or in the tab's text. A film that no longer loads is named by set and token,
+its corners' film "not open".
 """
 
 from __future__ import annotations
@@ -65,13 +66,8 @@ def test_a_paired_sitting_scores_both_visits_blind_to_their_order(
 
     with ReadStore(as_env) as store, store.reading() as db:  # the test's own lookup
         visit_of = {s.label: unblinding_map(db)[s.reading_id][1] for s in sitting.case.sets}
-    scores = {
-        label: {site: e["score"] for image in truths[visit]["images"]
-                for site, e in image.get("sites", {}).items()}
-        for label, visit in visit_of.items()
-    }  # fmt: skip
-    places = {
-        label: {site: (e["row"], e["col"]) for image in truths[visit]["images"]
+    sites = {
+        label: {site: e for image in truths[visit]["images"]
                 for site, e in image.get("sites", {}).items()}
         for label, visit in visit_of.items()
     }  # fmt: skip
@@ -85,7 +81,7 @@ def test_a_paired_sitting_scores_both_visits_blind_to_their_order(
         film = tab.films[(label, step.view)]
         assert film.visible and all(not f.visible for f in tab.films.values() if f is not film)
         if not sitting.scoring.positions:  # the set's first corner: a click places it, ringed
-            truth_px = places[label][step.site]
+            truth_px = (sites[label][step.site]["row"], sites[label][step.site]["col"])
             look_at(viewer, film, truth_px, 2.0, (0.0, 0.0))
             click_pixel(qtbot, viewer, film, truth_px)
             spacing = float(np.asarray(film.scale)[-1])
@@ -93,7 +89,7 @@ def test_a_paired_sitting_scores_both_visits_blind_to_their_order(
             assert ring is not None and np.hypot(*np.subtract(ring, truth_px)) * spacing <= 1.0
             assert tab.ring.layer.visible and tab.ring.layer.name == "paired site"
             np.testing.assert_allclose(tab.ring.layer.data[0], ring, atol=1e-3)
-        score = scores[label][step.site]
+        score = sites[label][step.site]["score"]
         if score is None:
             tab.reason.selectAll()
             type_text(qtbot, tab.reason, "hidden by the shoulders")
