@@ -245,3 +245,25 @@ def test_a_reader_role_opening_a_store_behind_the_code_is_told_the_owner_migrate
     assert "The store's owner migrates it" in str(refused.value)
     with owner.writing() as db:
         db.execute(text("UPDATE alembic_version SET version_num = '0010'"))
+
+
+def test_the_workstations_store_link_on_a_readers_url_opens_loads_and_submits(
+    owner: ReadStore, readers: tuple[str, str], protocol: Protocol
+) -> None:
+    """The napari workstation's calls (``StoreLink``, Qt-free) on reader A's own URL."""
+    from napari_spine_endpoints._model.session import ReadingSession
+    from napari_spine_endpoints._model.store_link import StoreLink
+
+    a, _ = readers
+    link = StoreLink(role_url(owner, a))
+    try:
+        first = link.worklist(a, protocol)[0]
+        opened = link.case(first.reading_id, a, protocol)
+        films, _ = list(link.images(first.reading_id).stages())
+        session = ReadingSession(protocol, a, reading_id=first.reading_id, items=opened.items)
+        assert link.submit(session).status == "submitted"
+        signed = link.signature(session, 1)
+    finally:
+        link.close()
+    assert len(films) == 1 and films[0].token.startswith("img-")
+    assert signed.startswith(f"read completed by {a.title()} ({a}), ")
