@@ -166,8 +166,10 @@ class Landmarks:
     # --- access ------------------------------------------------------------------------------
     @property
     def label(self) -> str:
-        """``"subject S, visit V, film F, reader R"`` (parts that are empty left out)."""
-        return _label(self.subject, self.visit, self.film.value, self.reader)
+        """``"subject S, visit V, film F, reader R"`` (parts that are empty left out; the film
+        too while it is not yet checked to be one)."""
+        film = self.film.value if isinstance(self.film, Film) else ""
+        return _label(self.subject, self.visit, film, self.reader)
 
     @property
     def vertebrae(self) -> tuple[Vertebra, ...]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
+import numpy as np
 import pytest
 from geometry_spines import Corners, spine_corners
 
@@ -241,3 +243,93 @@ def test_validation_happens_in_millimetres() -> None:
     landmarks = _build(corners, calibration=Calibration.user_supplied_spacing(spacing))
     assert landmarks.calibration.pixel_spacing == spacing
     assert landmarks.with_calibration(Calibration.none()).facing == 1
+
+
+def test_an_unknown_film_is_refused_naming_the_films_known() -> None:
+    with pytest.raises(LandmarkError) as info:
+        Landmarks(spine_corners(), film="lateral", subject="DLBP-007")  # type: ignore[arg-type]
+    assert str(info.value) == (
+        "subject DLBP-007: unknown film 'lateral'. Use one of: neutral, flexion, extension."
+    )
+    assert Landmarks(spine_corners(), film="Flexion").film is Film.FLEXION  # type: ignore[arg-type]
+
+
+def test_a_corner_only_other_vertebrae_have_names_the_ones_read() -> None:
+    corners = spine_corners()
+    corners[Vertebra.S1][PI] = (400.0, 60.0)
+    with pytest.raises(LandmarkError) as info:
+        _build(corners)
+    assert str(info.value) == (
+        f"reads.csv: {LABEL}: S1 has no posterior_inferior corner (line 24). "
+        "Only anterior_superior and posterior_superior are read on S1."
+    )
+
+
+def _read(corners: Mapping[Vertebra, Mapping[Corner, object]]) -> Landmarks:
+    """``corners`` as a JSON landmark file gives them: no LandmarkPoint, rows by source."""
+    sources = {(Vertebra.L4, AS): "line 7", (Vertebra.L2, PS): "line 3"}
+    return Landmarks(
+        corners,  # type: ignore[arg-type]
+        Film.FLEXION,
+        subject="DLBP-007",
+        sources=sources,
+        origin="reads.json",
+    )
+
+
+@pytest.mark.parametrize("raw", [(1.0, 2.0, 3.0), "12, 40", None])
+def test_a_corner_that_is_no_pair_of_numbers_is_refused_naming_its_row(raw: object) -> None:
+    corners: dict[Vertebra, dict[Corner, object]] = {v: dict(c) for v, c in spine_corners().items()}
+    corners[Vertebra.L4][AS] = raw
+    with pytest.raises(LandmarkError) as info:
+        _read(corners)
+    assert str(info.value) == (
+        "reads.json: subject DLBP-007, film flexion: L4 anterior_superior must be a (row, col) "
+        f"pair of numbers, got {raw!r} (line 7)"
+    )
+
+
+def test_a_non_finite_corner_names_its_row_and_the_fix() -> None:
+    corners = spine_corners()
+    corners[Vertebra.L2][PS] = (math.inf, 3.0)
+    with pytest.raises(LandmarkError) as info:
+        _read(corners)
+    assert str(info.value) == (
+        "reads.json: subject DLBP-007, film flexion: L2 posterior_superior has a non-finite "
+        "coordinate (row inf, col 3.0) (line 3). Give finite pixel coordinates, or leave the "
+        "corner out."
+    )
+
+
+def test_rows_given_in_the_files_own_spelling_still_name_their_corners() -> None:
+    corners = _swap(spine_corners(), Vertebra.L3, AS, PS)
+    corners = _swap(corners, Vertebra.L3, AI, PI)
+    sources = {("l3", "Anterior Superior"): "line 10", ("l3", "posterior superior"): "line 11"}
+    with pytest.raises(LandmarkError) as info:
+        Landmarks(corners, sources=sources)  # type: ignore[arg-type]
+    assert "(line 10, line 11)" in str(info.value)
+    placed = Landmarks(
+        {"L4": {"anterior_superior": (1.0, 2.0)}},  # type: ignore[dict-item]
+        sources={("l4", "Anterior Superior"): "x"},  # type: ignore[dict-item]
+    )
+    assert [p.source for p in placed.points()] == ["x"]
+
+
+def test_an_anterior_direction_from_an_array_is_kept_as_a_row_col_pair() -> None:
+    # e.g. computed with numpy from (0020,0020) Patient Orientation
+    landmarks = Landmarks(spine_corners(), anterior_direction=np.array([0, 1]))  # type: ignore[arg-type]
+    assert landmarks.anterior_direction == (0.0, 1.0)
+    assert landmarks == Landmarks(spine_corners(), anterior_direction=(0.0, 1.0))
+
+
+@pytest.mark.parametrize("rotation", [0.0, 90.0])
+def test_a_film_without_pixel_spacing_is_checked_in_pixels_whichever_way_it_lies(
+    rotation: float,
+) -> None:
+    # Endplates 4.9 px long along the columns (upright film) or the rows (film turned 90 deg).
+    with pytest.raises(LandmarkError) as info:
+        Landmarks(spine_corners(depth=4.9, rotation_deg=rotation))
+    assert str(info.value).startswith(
+        "film neutral: L1 superior endplate is 4.9 px long (anterior_superior to "
+        "posterior_superior), under the 5 px minimum"
+    )
