@@ -273,6 +273,16 @@ def test_a_vertebra_whose_corners_outline_no_body_is_refused(outline: str, facin
     )
 
 
+@pytest.mark.parametrize("facing", [1, -1])
+def test_an_outline_convex_by_a_hair_is_accepted(facing: int) -> None:
+    # L3's anterior-inferior corner 1/32 px in front of the "flat" case's straight line: a turn
+    # of 0.875 px^2 the way the film faces, convex, so a body (only a fold or a line is refused).
+    corners = spine_corners(facing=facing)
+    row, col = OUTLINES["flat"](corners[Vertebra.L3])
+    corners[Vertebra.L3][AI] = (row, col + facing / 32)
+    assert _build(corners).facing == facing
+
+
 # --- rule 6: vertebra order ----------------------------------------------------------------------
 def test_one_vertebras_corners_saved_under_two_labels_are_refused() -> None:
     # L4 read on top of L3 (the same corners under both labels): level, so not in order.
