@@ -46,7 +46,11 @@ bench: $(STAMP)
 # Mutation testing of the modules that compute a trial's numbers ([tool.mutmut] in pyproject.toml;
 # about an hour on 2 cores). Fails when a module's kill rate is under 95 % or a survivor is not
 # triaged; the table is written to docs/mutation-report.md (see docs/mutation-testing.md).
+# mutmut copies imaging's data files (protocol and scale TOML) into mutants/ only once: a rerun
+# refreshes them first. Its exit status is not the verdict: the report's is (1: a module under
+# the target, a mutant not run or a survivor not triaged; 2: no result of this code).
 mutate: $(STAMP)
+	@if [ -d mutants ]; then git ls-files imaging | grep -v '\.py$$' | xargs -r cp --parents -t mutants; fi
 	$(VENV)/bin/mutmut run --max-children $$(nproc) || true
 	$(PY) scripts/mutation_report.py --write docs/mutation-report.md
 
