@@ -218,14 +218,19 @@ def _dotted_parts(line: str) -> int:
 def nesting_depth(data: Any) -> int:
     """How deeply lists and dicts nest in parsed data (a scalar: 0), without recursion; stops
     counting past :data:`MAX_NESTING`."""
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(data, 1)] if isinstance(data, dict | list) else []
-    while stack and deepest <= MAX_NESTING:
-        value, depth = stack.pop()
-        deepest = max(deepest, depth)
-        children = value.values() if isinstance(value, dict) else value
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return deepest
+    depth = 0
+    level: list[Any] = [data] if isinstance(data, _CONTAINERS) else []
+    while level and depth <= MAX_NESTING:  # one nesting level at a time, breadth first
+        depth += 1
+        nested: list[Any] = []
+        for value in level:
+            children = value.values() if isinstance(value, dict) else value
+            nested += [child for child in children if isinstance(child, _CONTAINERS)]
+        level = nested
+    return depth
+
+
+_CONTAINERS = (dict, list)
 
 
 _OPENERS, _CLOSERS = frozenset("[{"), frozenset("]}")

@@ -150,6 +150,8 @@ class ResultStore:
 
 def _plain(value: Any) -> Any:
     """A JSON-ready scalar: numpy numbers to Python, NaN to None."""
+    if value is None or type(value) is str:  # most cells: nothing to convert
+        return value
     if hasattr(value, "item"):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):

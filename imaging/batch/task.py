@@ -22,7 +22,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -130,11 +130,29 @@ class StudyTask:
 
         Where the landmark file lies is left out: moving it changes nothing computed.
         """
-        recipe = asdict(self)
+        recipe = _plain_fields(self)
         for read in recipe["reads"]:
             read.pop("origin")
         text = json.dumps(recipe, sort_keys=True, default=str, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
+
+
+_SCALARS = (str, float, int, type(None))
+
+
+def _plain_fields(value: Any) -> Any:
+    """:func:`dataclasses.asdict` without its deep copy of every value (a fifth of the time): a
+    dataclass as a dict of its fields, tuples and lists as lists, the values themselves as they
+    are (only serialised, never changed). The same JSON as ``asdict``, so the same recipe hash."""
+    if isinstance(value, _SCALARS):
+        return value
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain_fields(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, tuple | list):
+        return [_plain_fields(item) for item in value]
+    if isinstance(value, dict):
+        return {_plain_fields(key): _plain_fields(item) for key, item in value.items()}
+    return value
 
 
 def run_study(task: StudyTask) -> StudyResult:
