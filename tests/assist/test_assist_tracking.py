@@ -59,6 +59,19 @@ def test_each_rotation_matches_the_phantom_pose(seed1: Films, tracked) -> None: 
         assert track.transform.angle_deg == pytest.approx(turn, abs=0.3), track.vertebra
 
 
+def test_tracking_the_same_films_again_gives_the_same_corners(seed1: Films, tracked) -> None:  # type: ignore[no-untyped-def]
+    """The fine stage samples a quarter of each body's pixels with a fixed seed: a reader who
+    tracks again gets the very same corners, not a new draw."""
+    source, result = tracked
+    again = track_vertebrae(
+        seed1.flexion.pixels, source, seed1.extension.pixels, seed1.spacing,
+        source_film="flexion", target_film="extension",
+    )  # fmt: skip
+    for track in result:
+        assert dict(again.vertebrae[track.vertebra].corners) == dict(track.corners)
+        assert again.vertebrae[track.vertebra].correlation == track.correlation
+
+
 def test_rom_from_tracking_matches_the_true_range_of_motion(seed1: Films, tracked) -> None:  # type: ignore[no-untyped-def]
     source, result = tracked
     spacing = seed1.spacing
