@@ -30,6 +30,7 @@ from imaging.protocol.visits import AssignmentStatus, assign_visit
 from imaging.store.archive_roots import get_root, image_path, path_in_root
 from imaging.store.audit import record
 from imaging.store.identifiers import check_value
+from imaging.store.reading_design import publish
 from imaging.store.schema import Case, Image, Subject
 
 
@@ -273,6 +274,7 @@ def register_images(
         other = other_trial_problem(rec.trial_protocol_id, protocol.dicom_protocol_ids, protocol.id)
         if other:
             raise StoreError(other, path=rec.path)
+    publish(session, protocol, actor=actor)  # the design a reader's own role is held to
     images: list[Image] = []
     ordered = sorted(
         records, key=lambda r: (r.subject, not r.time_point_id, r.study_date or dt.date.max)

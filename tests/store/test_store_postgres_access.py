@@ -19,6 +19,7 @@ from sqlalchemy.exc import DatabaseError
 from imaging.protocol import Protocol
 from imaging.store import people as people_module
 from imaging.store.cases import get_case
+from imaging.store.reading_design import publish
 from imaging.store.relabel import relabel_subject
 from imaging.store.schema import Image
 from imaging.store.store import ReadStore
@@ -29,13 +30,17 @@ pytestmark = pytest.mark.skipif(
 NEW_READ = (
     "INSERT INTO reads (case_pk, reader, role, version, status, protocol_id, source, "
     "started_at) VALUES ((SELECT case_pk FROM reading_cases WHERE reading_id = :rid), "
-    ":reader, 'primary', 1, 'draft', '', '', now()) RETURNING id"
+    ":reader, 'primary', 1, 'draft', (SELECT protocol_id FROM reading_designs), '', now()) "
+    "RETURNING id"
 )
 
 
 @pytest.fixture
-def owner() -> Iterator[ReadStore]:
+def owner(protocol: Protocol) -> Iterator[ReadStore]:
+    """An empty store keeping the protocol's reading design (as registering under it does)."""
     with ReadStore(empty_postgres(POSTGRES_URL)) as store:
+        with store.writing() as db:
+            publish(db, protocol, actor="owner")
         yield store
 
 

@@ -11,6 +11,7 @@ scratch database, emptied; its user may create roles). Reader roles are dropped 
 from __future__ import annotations
 
 import csv
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from imaging.protocol import Protocol
 from imaging.store.blinding import BlindedImage, case_images
 from imaging.store.cases import ImageRecord, register_images
 from imaging.store.imports import ImportSummary, ReadImport, import_reads
+from imaging.store.people import identity
+from imaging.store.reading_design import publish
 from imaging.store.reads import FilmRecord, LandmarkPoint, ReadContent
 from imaging.store.signatures import signature_frame, verify
 from imaging.store.store import ReadStore
@@ -239,12 +242,12 @@ def test_a_reader_role_opening_a_store_behind_the_code_is_told_the_owner_migrate
 ) -> None:
     a, _ = readers
     with owner.writing() as db:
-        db.execute(text("UPDATE alembic_version SET version_num = '0009'"))
-    with pytest.raises(StoreError, match="to revision 0010: permission denied") as refused:
+        db.execute(text("UPDATE alembic_version SET version_num = '0010'"))
+    with pytest.raises(StoreError, match="to revision 0011: permission denied") as refused:
         ReadStore(role_url(owner, a))
     assert "The store's owner migrates it" in str(refused.value)
     with owner.writing() as db:
-        db.execute(text("UPDATE alembic_version SET version_num = '0010'"))
+        db.execute(text("UPDATE alembic_version SET version_num = '0011'"))
 
 
 def test_the_workstations_store_link_on_a_readers_url_opens_loads_and_submits(
@@ -267,3 +270,81 @@ def test_the_workstations_store_link_on_a_readers_url_opens_loads_and_submits(
         link.close()
     assert len(films) == 1 and films[0].token.startswith("img-")
     assert signed.startswith(f"read completed by {a.title()} ({a}), ")
+
+
+def test_the_database_holds_a_reader_role_to_the_reading_design_when_the_tool_is_bypassed(
+    owner: ReadStore, readers: tuple[str, str], protocol: Protocol
+) -> None:
+    """Reader A inserting reads in SQL: the store's kept design refuses a case already read as
+    often as the protocol says, and a protocol id it keeps no design for."""
+    a, b = readers
+    single = dataclasses.replace(
+        protocol, reading_design=dataclasses.replace(protocol.reading_design, reads_per_case=1)
+    )
+    with owner.writing() as db:
+        assert publish(db, single, actor="owner")
+        baseline = next(rid for rid, (_, v) in unblinding_map(db).items() if v == "baseline")
+    with as_role(owner, b) as store, store.writing() as db:
+        case_to_open(db, baseline, b, single)
+    insert = (
+        "INSERT INTO reads (case_pk, reader, role, version, status, protocol_id, source, "
+        "started_at) SELECT case_pk, :reader, 'primary', 1, 'draft', :protocol, '', now() "
+        "FROM reading_cases WHERE reading_id = :rid"
+    )
+    with as_role(owner, a) as store:
+        with store.reading() as db:
+            listed = [item.reading_id for item in worklist(db, a, protocol=single)]
+        assert baseline not in listed and len(listed) == 1
+        already = "the case already has its 1 primary read"
+        with pytest.raises(DatabaseError, match=already), store.writing() as db:
+            db.execute(text(insert), {"reader": a, "protocol": single.id, "rid": baseline})
+        no_design = "protocol other has no reading design"
+        with pytest.raises(DatabaseError, match=no_design), store.writing() as db:
+            db.execute(text(insert), {"reader": a, "protocol": "other", "rid": listed[0]})
+        taken = "already read by 1 other reader; protocol"
+        with pytest.raises(StoreError, match=taken), store.writing() as db:
+            case_to_open(db, baseline, a, single)
+
+
+def test_a_reader_role_gets_the_qualification_set_until_qualified_then_trial_cases(
+    owner: ReadStore, readers: tuple[str, str], protocol: Protocol
+) -> None:
+    from imaging.protocol.qualification import Qualification, QualificationLimit
+    from imaging.store.qualification import record_result
+
+    a, _ = readers
+    limit = QualificationLimit("pfirrmann", "", ("all",), "percent_exact", 80.0, True)
+    design = dataclasses.replace(
+        protocol.reading_design,
+        qualification=Qualification("q1", ("DLBP-001",), "ref", (limit,)),
+    )
+    qualifying = dataclasses.replace(protocol, reading_design=design)
+    trial_film = ImageRecord.from_file(SAMPLES / "DLBP-002/baseline/DX_lateral_neutral.dcm",
+                                       root=SAMPLES)  # fmt: skip
+    with owner.writing() as db:
+        register_images(db, qualifying, [trial_film], actor="owner")  # keeps the design
+        names = unblinding_map(db)
+    in_set = sorted(rid for rid, (subject, _) in names.items() if subject == "DLBP-001")
+    (trial,) = [rid for rid in names if rid not in in_set]
+    insert = (
+        "INSERT INTO reads (case_pk, reader, role, version, status, protocol_id, source, "
+        "started_at) SELECT case_pk, :reader, 'primary', 1, 'draft', :protocol, '', now() "
+        "FROM reading_cases WHERE reading_id = :rid"
+    )
+    with as_role(owner, a) as store:
+        with store.reading() as db:
+            assert sorted(i.reading_id for i in worklist(db, a, protocol=qualifying)) == in_set
+        unqualified = f"{a} is not qualified on qualification q1"
+        with pytest.raises(DatabaseError, match=unqualified), store.writing() as db:
+            db.execute(text(insert), {"reader": a, "protocol": qualifying.id, "rid": trial})
+        with owner.writing() as db:
+            record_result(db, qualifying, a, True, "PASS", actor=identity(db))
+        with store.reading() as db:
+            assert [i.reading_id for i in worklist(db, a, protocol=qualifying)] == [trial]
+        with store.writing() as db:
+            assert case_to_open(db, trial, a, qualifying).status == "draft"
+    with owner.reading() as db:
+        published = db.execute(
+            text("SELECT new_value FROM audit_log WHERE action = 'published' ORDER BY id")
+        ).scalars().all()  # fmt: skip
+    assert published[-1] == "reads_per_case 2, qualification q1 (DLBP-001; reference ref)"

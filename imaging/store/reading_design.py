@@ -1,0 +1,108 @@
+"""The protocol's reading design kept in a PostgreSQL store (migration 0011), so that the database
+itself holds a reader's own role to it: reads per case, the qualification set, repeats after a
+first read, adjudicators' reads by adjudicators (a trigger on ``reads``).
+
+:func:`publish` writes it: registering images under a protocol does (a manager's or the owner's
+registration), so a store's design follows the protocol it is registered under. On SQLite, and on
+a store before 0011, nothing is kept: the store's code checks the design
+(:func:`imaging.store.worklist.read_refusal`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import inspect, text
+from sqlalchemy.orm import Session
+
+from imaging.errors import StoreError
+from imaging.protocol.model import Protocol
+from imaging.store.audit import record
+from imaging.store.schema import utc_now
+
+TABLE = "reading_designs"
+
+
+def kept(session: Session) -> bool:
+    """True when the store keeps reading designs (PostgreSQL at revision 0011 or later)."""
+    if "spine_designs" not in session.info:
+        session.info["spine_designs"] = session.get_bind().dialect.name == "postgresql" and (
+            inspect(session.connection()).has_table(TABLE)
+        )
+    return bool(session.info["spine_designs"])
+
+
+def publish(session: Session, protocol: Protocol, *, actor: str) -> bool:
+    """Keep ``protocol``'s reading design in the store (replacing an older one of the same id);
+    audited when it changed. Returns True when it changed."""
+    if not kept(session):
+        return False
+    design = protocol.reading_design
+    found = design.qualification
+    new = _text(
+        design.reads_per_case, found.id if found else "",
+        sorted(design.qualification_subjects), found.reference_reader if found else "",
+    )  # fmt: skip
+    old = session.execute(
+        text(
+            "SELECT reads_per_case, qualification, qualification_subjects, reference_reader "
+            f"FROM {TABLE} WHERE protocol_id = :protocol"
+        ),
+        {"protocol": protocol.id},
+    ).first()
+    old_text = None if old is None else _text(int(old[0]), old[1], sorted(old[2]), old[3])
+    if old_text == new:
+        return False
+    session.execute(
+        text(
+            f"INSERT INTO {TABLE} (protocol_id, reads_per_case, qualification, "
+            "qualification_subjects, reference_reader, published_by, published_at) VALUES "
+            "(:protocol, :reads, :qualification, :subjects, :reference, :actor, :at) "
+            "ON CONFLICT (protocol_id) DO UPDATE SET reads_per_case = EXCLUDED.reads_per_case, "
+            "qualification = EXCLUDED.qualification, qualification_subjects = "
+            "EXCLUDED.qualification_subjects, reference_reader = EXCLUDED.reference_reader, "
+            "published_by = EXCLUDED.published_by, published_at = EXCLUDED.published_at"
+        ),
+        {
+            "protocol": protocol.id, "reads": design.reads_per_case,
+            "qualification": found.id if found else "",
+            "subjects": sorted(design.qualification_subjects),
+            "reference": found.reference_reader if found else "", "actor": actor,
+            "at": utc_now(),
+        },
+    )  # fmt: skip
+    record(
+        session, actor=actor, action="published", entity="reading design", field=protocol.id,
+        old_value=old_text, new_value=new,
+    )  # fmt: skip
+    return True
+
+
+def qualification_cases(session: Session, protocol: Protocol) -> set[int]:
+    """The keys of the cases of ``protocol``'s qualification set, for a session that may not read
+    subjects (a reader's own role), from the design kept in the store; refused, with the fix,
+    when the store keeps none or another set (never a set taken as empty)."""
+    wanted = sorted(protocol.reading_design.qualification_subjects)
+    stored = None
+    if kept(session):
+        stored = session.execute(
+            text(f"SELECT qualification_subjects FROM {TABLE} WHERE protocol_id = :protocol"),
+            {"protocol": protocol.id},
+        ).scalar()
+    if stored is None or sorted(stored) != wanted:
+        state = "keeps no reading design" if stored is None else "keeps another qualification set"
+        raise StoreError(
+            f"the store {state} for protocol {protocol.id}: a reader's own database role cannot "
+            "tell the qualification set's cases from trial cases",
+            fix="A manager registers images under the protocol (spine-endpoints register), "
+            "which keeps its reading design in the store.",
+        )
+    query = text("SELECT * FROM spine_qualification_cases(:protocol)")
+    return {int(pk) for pk in session.execute(query, {"protocol": protocol.id}).scalars()}
+
+
+def _text(reads: int, qualification: str, subjects: list[str], reference: str) -> str:
+    """A design in words, for the audit trail and to tell a change (the set's subjects listed:
+    they are the protocol's data)."""
+    if not qualification:
+        return f"reads_per_case {reads}"
+    named = f"{qualification} ({', '.join(subjects)}; reference {reference})"
+    return f"reads_per_case {reads}, qualification {named}"
