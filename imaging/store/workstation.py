@@ -180,8 +180,8 @@ def save_read_draft(
 
     Raises :class:`~imaging.errors.ReadImmutableError` when the latest read is submitted.
     """
-    content = _as_stored(session, key, content)
-    read = _latest_or_new(session, key, protocol, source)
+    read = _latest_or_new(session, key, protocol, source)  # first: a reader's role reaches
+    content = _as_stored(session, key, content)  # a case's files through their read of it
     save_draft(session, read, content, protocol)
     return ReadState.of(read)
 
@@ -197,8 +197,8 @@ def submit_read(
     """Save ``content`` and submit it with the measures the store computes from it
     (:func:`~imaging.store.measures.submit_with_measures`): call it inside one transaction, so
     that all of it is stored or none."""
-    content = _as_stored(session, key, content)
     read = _latest_or_new(session, key, protocol, source)
+    content = _as_stored(session, key, content)
     submit_with_measures(session, read, content, protocol, actor=key.reader)
     return ReadState.of(read)
 

@@ -151,8 +151,7 @@ def test_a_reader_role_never_sees_another_readers_read_nor_the_subject(
     a, b = readers
     with owner.reading() as db:
         baseline = next(rid for rid, (_, v) in unblinding_map(db).items() if v == "baseline")
-    with as_role(owner, b) as store, store.writing() as db:
-        case_to_open(db, baseline, b, protocol)
+    with as_role(owner, b) as store, store.writing() as db:  # submitted without opening it
         submit_read(db, CaseKey(baseline, b), ReadContent({("L4-L5", "pfirrmann"): "4"}), protocol)
         start_read_correction(db, CaseKey(baseline, b), "second look")  # B corrects B's read
         corrected = submit_read(
