@@ -107,6 +107,9 @@ class AssistPanel(QGroupBox):
         self.motion.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.motion.setVisible(False)
         self._listed: list[CornerProposal] = []
+        self._tracking_shown: tuple[Any, ...] = ()
+        """What the tracking text and table show, so a refresh that changes nothing sets
+        nothing (every grade key and click refreshes this panel)."""
 
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
@@ -206,9 +209,10 @@ class AssistPanel(QGroupBox):
         films = [f for f in self.context.images if f is not source]
         chosen = self.target.currentData()
         self.target.blockSignals(True)
-        self.target.clear()
-        for film in films:
-            self.target.addItem(film.value, film)
+        if [self.target.itemData(i) for i in range(self.target.count())] != films:
+            self.target.clear()
+            for film in films:
+                self.target.addItem(film.value, film)
         preferred = chosen if chosen in films else None
         if preferred is None and source is not None:
             preferred = default_target(source, set(self.context.images))
@@ -222,14 +226,18 @@ class AssistPanel(QGroupBox):
     def _refresh_tracking(self) -> None:
         outcome, session = self.assistant.tracking, self.context.session
         if outcome is None or session is None:
+            self._tracking_shown = ()
             self.matches.setText("")
             self.motion.setVisible(False)
             return
+        rows = motion_rows(outcome, session.measures().pair)
+        if self._tracking_shown == (outcome, rows):
+            return
+        self._tracking_shown = (outcome, rows)
         lines = [f"Tracked {outcome.source.value} -> {outcome.target.value} ({outcome.anchor})"]
         lines += [m.text for m in outcome.matches]
         self.matches.setText("\n".join(lines))
         self.matches.setStyleSheet("color: #ff6060" if outcome.poor_matches else "")
-        rows = motion_rows(outcome, session.measures().pair)
         self.motion.setRowCount(len(rows))
         self.motion.setVerticalHeaderLabels([r.level for r in rows])
         for index, row in enumerate(rows):

@@ -262,27 +262,34 @@ class LandmarksWidget(QWidget):
             widget.setVisible(corners)  # fmt: skip
 
     def _refresh_films(self) -> None:
+        """The film list; rebuilt only when the films changed (a click changes none)."""
         active = self.context.active_film
+        films = [
+            (film, f"{film.value}: {image.name}") for film, image in self.context.images.items()
+        ]
+        shown = [
+            (self.films.itemData(i), self.films.itemText(i)) for i in range(self.films.count())
+        ]
         self.films.blockSignals(True)
-        self.films.clear()
-        for film, image in self.context.images.items():
-            self.films.addItem(f"{film.value}: {image.name}", film)
-            if film is active:
-                self.films.setCurrentIndex(self.films.count() - 1)
+        if films != shown:
+            self.films.clear()
+            for film, text in films:
+                self.films.addItem(text, film)
+        for index, (film, _) in enumerate(films):
+            if film is active and self.films.currentIndex() != index:
+                self.films.setCurrentIndex(index)
         self.films.blockSignals(False)
 
     def _refresh_placement(self, placement: PlacementState | None) -> None:
+        """The prompt, the progress and the corner list; only what changed is set."""
         if placement is None:
             self.prompt.setText("Open a film to start")
-            self.progress.setRange(0, 1)
-            self.progress.setValue(0)
+            _set_progress(self.progress, 0, 1, "")
             self.corners.clear()
             return
         self.prompt.setText(placement.prompt)
         done, total = placement.progress
-        self.progress.setRange(0, total)
-        self.progress.setValue(done)
-        self.progress.setFormat(f"{done} of {total} corners")
+        _set_progress(self.progress, done, total, f"{done} of {total} corners")
         if self.corners.count() != len(placement.labels):
             self.corners.clear()
             self.corners.addItems([label.text for label in placement.labels])
@@ -298,9 +305,11 @@ class LandmarksWidget(QWidget):
             else:
                 text = f"{label.text}   -"
             current = label == placement.current
-            item.setText(("> " if current else "   ") + text)
-            color = _CURRENT if current else _PLACED if label in placement.positions else _OPEN
-            item.setForeground(color)
+            text = ("> " if current else "   ") + text
+            if item.text() != text:
+                item.setText(text)
+                color = _CURRENT if current else _PLACED if label in placement.positions else _OPEN
+                item.setForeground(color)
 
     def _refresh_measures(self) -> None:
         session, film = self.context.session, self.context.active_film
@@ -326,3 +335,17 @@ class LandmarksWidget(QWidget):
         self.rom.setVisible(measures.pair is not None)
         self.rom_title.setVisible(measures.pair is not None)
         self.errors.setText("\n".join(f"{k}: {v}" for k, v in measures.errors.items()))
+
+
+def _set_progress(bar: QProgressBar, done: int, total: int, text: str) -> None:
+    """Set the bar with its repaint left to the window's next one: QProgressBar.setValue
+    repaints at once, which recomposes the whole window (its canvas is OpenGL) on every click."""
+    if (bar.value(), bar.maximum(), bar.format()) == (done, total, text):
+        return
+    bar.setUpdatesEnabled(False)
+    try:
+        bar.setRange(0, total)
+        bar.setValue(done)
+        bar.setFormat(text)
+    finally:
+        bar.setUpdatesEnabled(True)  # schedules the bar's repaint

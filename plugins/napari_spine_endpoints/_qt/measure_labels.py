@@ -44,6 +44,9 @@ class MeasureLabels:
         self.context = context
         self.viewer = context.viewer
         self.layers: dict[Film, Points] = {}
+        self._drawn: dict[Film, tuple[list[tuple[float, float]], list[str], str]] = {}
+        """Each film's labels as last set (positions, texts, anchor): a click that leaves a
+        film's labels as they are sets nothing on its layer (each set redraws it)."""
         self._watched: list[Any] = []
         self.shown = True
         self.scale_bar = True
@@ -83,15 +86,18 @@ class MeasureLabels:
             if not labels:
                 return
             layer = self._make_layer(film)
-        data = np.array([x.position for x in labels], dtype=float).reshape(-1, 2)
-        texts = np.array([x.text for x in labels], dtype=object)
-        shown = list(layer.features["text"]) if len(layer.features) else []
-        if shown != list(texts) or not np.array_equal(layer.data, data):
-            layer.data = data
-            layer.features = {"text": texts}
         anchor = "upper_right" if labels and labels[0].runs_left else "upper_left"  # off the spine
-        if layer.text.anchor != anchor:
-            layer.text.anchor = anchor
+        drawn = ([tuple(x.position) for x in labels], [x.text for x in labels], anchor)
+        if self._drawn.get(film) != drawn:
+            self._drawn[film] = drawn
+            data = np.array(drawn[0], dtype=float).reshape(-1, 2)
+            texts = np.array(drawn[1], dtype=object)
+            shown = list(layer.features["text"]) if len(layer.features) else []
+            if shown != list(texts) or not np.array_equal(layer.data, data):
+                layer.data = data
+                layer.features = {"text": texts}
+            if layer.text.anchor != anchor:
+                layer.text.anchor = anchor
         self._show(layer)
 
     def _make_layer(self, film: Film) -> Points:
@@ -176,5 +182,6 @@ class MeasureLabels:
             image.events.visible.disconnect(self._sync_visibility)
         self._watched = []
         layers, self.layers = list(self.layers.values()), {}
+        self._drawn = {}
         self.context.remove_layers(layers)
         self.refresh()
