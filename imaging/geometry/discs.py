@@ -224,9 +224,9 @@ def _disc_measures(points: FloatArray, out: FloatArray, facing: FloatArray | Non
     angle, distance, pct_depth = out[11:]
     # The anterior and posterior height vectors, then the endplates (posterior -> anterior).
     vectors = np.empty_like(points)
-    np.subtract(points[0:2], points[2:4], out=vectors[0:2])
-    np.subtract(points[0::2], points[1::2], out=vectors[2:4])
-    _length(vectors, out=out[0:4])
+    np.subtract(points[:2], points[2:], out=vectors[:2])
+    np.subtract(points[0::2], points[1::2], out=vectors[2:])
+    _length(vectors, out=out[:4])
     front, back, upper, lower = vectors
     np.add(anterior, posterior, out=mean)
     mean *= 0.5
@@ -247,7 +247,7 @@ def _disc_measures(points: FloatArray, out: FloatArray, facing: FloatArray | Non
         along_length = np.empty_like(depth)
         _length(along, out=along_length)
         heights_across = out[7:9]
-        _cross(vectors[0:2], along, out=heights_across)
+        _cross(vectors[:2], along, out=heights_across)
         np.abs(heights_across, out=heights_across)
         heights_across /= along_length
         np.add(anterior_bisector, posterior_bisector, out=mean_bisector)
@@ -333,10 +333,10 @@ def translation(
 def _translation_measures(points: FloatArray, out: FloatArray, facing: FloatArray | None) -> None:
     """Fills ``out`` (distance, % depth, endplate depth) from ``points``, shape ``(3, 2, m)``: the
     upper posterior, lower anterior and lower posterior corner; ``facing`` is not used."""
-    vectors = points[0:2] - points[2]  # lower posterior corner -> upper posterior, lower anterior
-    _length(vectors[1], out=out[2])
+    back, lower = points[:2] - points[2]  # lower posterior -> upper posterior, lower anterior
+    _length(lower, out=out[2])
     with np.errstate(invalid="ignore"):  # a zero-depth endplate: 0 / 0, never x / 0
-        _translation(vectors[0], vectors[1], out[2], out[0], out[1])
+        _translation(back, lower, out[2], out[0], out[1])
 
 
 def _translation(
@@ -372,7 +372,7 @@ def vertebral_body_heights(
 def _body_heights(points: FloatArray, out: FloatArray, facing: FloatArray | None) -> None:
     """Fills ``out`` (anterior, posterior height) from ``points``, shape ``(4, 2, m)``: the
     anterior and posterior superior corners, then the inferior ones; ``facing`` is not used."""
-    _length(points[0:2] - points[2:4], out=out)
+    _length(points[:2] - points[2:], out=out)
 
 
 def range_of_motion(flexion: ArrayLike, extension: ArrayLike) -> FloatArray:

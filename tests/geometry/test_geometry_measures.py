@@ -514,6 +514,18 @@ def test_bisector_heights_do_not_grow_with_a_slip_along_the_disc(wedge: float) -
         assert still.index_bisector[0] == pytest.approx(10 / 40)
 
 
+def test_a_wedged_disc_has_its_own_anterior_and_posterior_bisector_heights() -> None:
+    # Lower endplate flat, upper one rising 4 px over 40 (5.71 deg): heights 14 px at the front,
+    # 10 px at the back; across the bisector (tilted half the wedge, 2.86 deg) each is its
+    # vertical height x cos(2.86 deg), at 0.2 mm per pixel.
+    wedge = math.atan2(4.0, 40.0)
+    heights = disc_heights((86.0, 40.0), (90.0, 0.0), (100.0, 40.0), (100.0, 0.0), (0.2, 0.2))
+    across = math.cos(wedge / 2) * 0.2
+    assert heights.anterior_bisector[0] == pytest.approx(14.0 * across, rel=1e-12)
+    assert heights.posterior_bisector[0] == pytest.approx(10.0 * across, rel=1e-12)
+    assert heights.mean_bisector[0] == pytest.approx(12.0 * across, rel=1e-12)
+
+
 def test_meyerding_grade_of_the_slip_on_the_neutral_film() -> None:
     from imaging.geometry.film import meyerding_grade
 
