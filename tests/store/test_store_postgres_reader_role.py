@@ -168,6 +168,12 @@ def test_a_reader_role_never_sees_another_readers_read_nor_the_subject(
         no_read = f"case {baseline}: you have no read of it"
         with store.reading() as db, pytest.raises(StoreError, match=no_read):
             case_images(db, baseline)
+        as_owner = f"audit_log: {a} writes as itself only, not as owner"
+        with pytest.raises(DatabaseError, match=as_owner), store.writing() as db:
+            db.execute(
+                text("INSERT INTO audit_log (at, actor, action, entity, subject_id, visit_id, "
+                     "field, reason) VALUES (now(), 'owner', 'x', 'read', '', '', '', '')")
+            )  # fmt: skip
         for hidden in ("subjects", "visits", "images", "archive_roots", "audit_log"):
             with pytest.raises(DatabaseError, match="permission denied"), store.reading() as db:
                 db.execute(text(f"SELECT * FROM {hidden}"))

@@ -13,7 +13,9 @@ refuses, for a role that may not read ``visits`` (a reader or adjudicator):
 - a primary read of a trial case by a reader not qualified on the protocol's set (their newest
   ``qualifications`` row for it not passed, or they are its reference reader);
 - an intra-reader repeat without the reader's submitted first read of the case;
-- an adjudicator's read by a member of ``spine_reader`` only.
+- an adjudicator's read by a member of ``spine_reader`` only;
+- an audit entry or a signature naming anyone but the role itself (a reader cannot sign or
+  audit as someone else).
 
 ``spine_qualification_cases(protocol_id)`` gives the keys of the published set's cases (no
 subject): the worklist of a reader's role tells the set's cases from trial cases with it. Readers
@@ -45,6 +47,8 @@ IN_SET = (
     "WHERE qv.id = {case} AND qs.subject_id = ANY (d.qualification_subjects))"
 )
 """True when the case ``{case}`` is one of the qualification set's (design ``d``)."""
+SIGNED_AS = {"audit_log": "actor", "signatures": "signer"}
+"""Table -> the column naming who wrote the row: a reader's role writes it as itself only."""
 
 
 def upgrade() -> None:
@@ -119,6 +123,23 @@ def upgrade() -> None:
         "CREATE TRIGGER reads_reading_design BEFORE INSERT ON reads "
         "FOR EACH ROW EXECUTE FUNCTION spine_reading_design_guard()"
     )
+    for table, column in SIGNED_AS.items():
+        op.execute(
+            f"""CREATE FUNCTION spine_{table}_as_self() RETURNS trigger LANGUAGE plpgsql
+            {DEFINER} AS $$
+            BEGIN
+                IF NOT has_table_privilege(session_user, 'visits', 'SELECT')
+                        AND NEW.{column} IS DISTINCT FROM session_user::text THEN
+                    RAISE EXCEPTION '{table}: % writes as itself only, not as %',
+                        session_user, NEW.{column};
+                END IF;
+                RETURN NEW;
+            END $$"""
+        )
+        op.execute(
+            f"CREATE TRIGGER {table}_as_self BEFORE INSERT ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION spine_{table}_as_self()"
+        )
     op.execute("REVOKE ALL ON FUNCTION spine_qualification_cases(text) FROM PUBLIC")
     reader, adjudicator, manager = DB_GROUPS.values()
     grants = (
@@ -140,6 +161,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
+    for table in SIGNED_AS:
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_as_self ON {table}")
+        op.execute(f"DROP FUNCTION IF EXISTS spine_{table}_as_self()")
     op.execute("DROP TRIGGER IF EXISTS reads_reading_design ON reads")
     op.execute("DROP FUNCTION IF EXISTS spine_reading_design_guard()")
     op.execute("DROP FUNCTION IF EXISTS spine_qualification_cases(text)")
