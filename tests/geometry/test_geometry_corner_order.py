@@ -105,6 +105,29 @@ def test_an_endplate_of_exactly_the_minimum_length_is_accepted() -> None:
     assert "4 px long" in _refusal(_endplate_of(4.0))
 
 
+@pytest.mark.parametrize(("rows_apart", "refused"), [(8.0, True), (12.0, False)])
+def test_the_minimum_is_in_millimetres_on_rectangular_pixels(
+    rows_apart: float, refused: bool
+) -> None:
+    # Pixels 0.1 mm high and 0.4 mm wide on a film turned 90 degrees: endplates run along rows.
+    # L5's anterior-superior corner 8 rows (0.8 mm) from its posterior-superior one is refused
+    # (8 columns would be 3.2 mm), 12 rows (1.2 mm) accepted.
+    spacing = (0.1, 0.4)
+    calibration = Calibration.user_supplied_spacing(spacing)
+    corners = spine_corners(spacing=spacing, rotation_deg=90.0)
+    row, col = corners[Vertebra.L5][PS]
+    corners[Vertebra.L5][AS] = (row - rows_apart, col)
+    if not refused:
+        assert _build(corners, calibration=calibration).facing == 1
+        return
+    assert _refusal(corners, calibration=calibration) == (
+        f"{HERE}: L5 superior endplate is 0.8 mm long (anterior_superior to posterior_superior), "
+        "under the 1 mm minimum for a vertebral endplate: one of its corners is misplaced "
+        "(line 18, line 19). Move L5 anterior_superior or posterior_superior onto its corner of "
+        "the vertebral body."
+    )
+
+
 def test_the_measures_command_refuses_a_film_with_a_hair_endplate(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
