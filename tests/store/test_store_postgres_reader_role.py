@@ -44,6 +44,12 @@ pytestmark = pytest.mark.skipif(
     not POSTGRES_URL, reason="set SPINE_ENDPOINTS_TEST_POSTGRES_URL to run"
 )
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_dicom"
+RAW_READ = (
+    "INSERT INTO reads (case_pk, reader, role, version, status, protocol_id, source, started_at) "
+    "SELECT case_pk, :reader, 'primary', 1, 'draft', :protocol, '', now() FROM reading_cases "
+    "WHERE reading_id = :rid"
+)
+"""A read inserted in SQL, bypassing the tool."""
 FILMS = ("DLBP-001/baseline/DX_lateral_neutral.dcm", "DLBP-001/month_6/DX_lateral_neutral.dcm")
 
 
@@ -291,21 +297,16 @@ def test_the_database_holds_a_reader_role_to_the_reading_design_when_the_tool_is
         baseline = next(rid for rid, (_, v) in unblinding_map(db).items() if v == "baseline")
     with as_role(owner, b) as store, store.writing() as db:
         case_to_open(db, baseline, b, single)
-    insert = (
-        "INSERT INTO reads (case_pk, reader, role, version, status, protocol_id, source, "
-        "started_at) SELECT case_pk, :reader, 'primary', 1, 'draft', :protocol, '', now() "
-        "FROM reading_cases WHERE reading_id = :rid"
-    )
     with as_role(owner, a) as store:
         with store.reading() as db:
             listed = [item.reading_id for item in worklist(db, a, protocol=single)]
         assert baseline not in listed and len(listed) == 1
         already = "the case already has its 1 primary read"
         with pytest.raises(DatabaseError, match=already), store.writing() as db:
-            db.execute(text(insert), {"reader": a, "protocol": single.id, "rid": baseline})
+            db.execute(text(RAW_READ), {"reader": a, "protocol": single.id, "rid": baseline})
         no_design = "protocol other has no reading design"
         with pytest.raises(DatabaseError, match=no_design), store.writing() as db:
-            db.execute(text(insert), {"reader": a, "protocol": "other", "rid": listed[0]})
+            db.execute(text(RAW_READ), {"reader": a, "protocol": "other", "rid": listed[0]})
         taken = "already read by 1 other reader; protocol"
         with pytest.raises(StoreError, match=taken), store.writing() as db:
             case_to_open(db, baseline, a, single)
@@ -331,17 +332,12 @@ def test_a_reader_role_gets_the_qualification_set_until_qualified_then_trial_cas
         names = unblinding_map(db)
     in_set = sorted(rid for rid, (subject, _) in names.items() if subject == "DLBP-001")
     (trial,) = [rid for rid in names if rid not in in_set]
-    insert = (
-        "INSERT INTO reads (case_pk, reader, role, version, status, protocol_id, source, "
-        "started_at) SELECT case_pk, :reader, 'primary', 1, 'draft', :protocol, '', now() "
-        "FROM reading_cases WHERE reading_id = :rid"
-    )
     with as_role(owner, a) as store:
         with store.reading() as db:
             assert sorted(i.reading_id for i in worklist(db, a, protocol=qualifying)) == in_set
         unqualified = f"{a} is not qualified on qualification q1"
         with pytest.raises(DatabaseError, match=unqualified), store.writing() as db:
-            db.execute(text(insert), {"reader": a, "protocol": qualifying.id, "rid": trial})
+            db.execute(text(RAW_READ), {"reader": a, "protocol": qualifying.id, "rid": trial})
         with owner.writing() as db:
             record_result(db, qualifying, a, True, "PASS", actor=identity(db))
         with store.reading() as db:
