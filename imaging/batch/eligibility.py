@@ -18,6 +18,7 @@ import pandas as pd
 from imaging.batch.model import ENDPOINT_COLUMNS
 from imaging.protocol.eligibility import (
     ELIGIBILITY_COLUMNS,
+    SubjectEligibility,
     eligibility_table,
     evaluate_subject,
     split_grades,
@@ -43,10 +44,11 @@ class EligibilityWriter:
         self.measures = rule_measures(protocol)
         self._subject: str | None = None
         self._rows: list[list[Any]] = []
-        self._tables: list[pd.DataFrame] = []
+        self._results: list[SubjectEligibility] = []
 
     def add(self, subject: str, visit: str, rows: Iterable[Sequence[Any]]) -> None:
-        """Offer one study's endpoint rows (any visit; only what the rules read is kept)."""
+        """Offer one study's endpoint rows (any visit; only what the rules read is kept: the
+        rows of other visits are not even iterated)."""
         if subject != self._subject:
             self._flush()
             self._subject = subject
@@ -56,11 +58,7 @@ class EligibilityWriter:
     def close(self) -> int:
         """Evaluate the last subject and write the table; returns the number of subjects."""
         self._flush()
-        table = (
-            pd.concat(self._tables, ignore_index=True)
-            if self._tables
-            else pd.DataFrame(columns=list(ELIGIBILITY_COLUMNS))
-        )
+        table = eligibility_table(self._results)
         temporary = self.path.with_name(f".{self.path.name}.tmp")
         write_frame_csv(table, temporary, columns=list(ELIGIBILITY_COLUMNS))
         temporary.replace(self.path)
@@ -71,8 +69,7 @@ class EligibilityWriter:
             return
         rows = pd.DataFrame.from_records(self._rows, columns=list(ENDPOINT_COLUMNS))
         grades, measures = split_grades(rows)
-        result = evaluate_subject(self.protocol, self._subject, grades, measures)
-        self._tables.append(eligibility_table([result]))
+        self._results.append(evaluate_subject(self.protocol, self._subject, grades, measures))
         self._rows = []
 
 

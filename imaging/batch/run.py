@@ -308,7 +308,7 @@ def _write_outputs(
                 continue
             rows = writer.add_study(store.rows(record))
             corners.add_study(subject, visit, store.corners(record))
-            eligibility.add(subject, visit, [row.cells() for row in rows])
+            eligibility.add(subject, visit, (row.cells() for row in rows))
             failures.extend(store.failures(record))
             digests.extend(store.digests(record))
     eligibility.close()
