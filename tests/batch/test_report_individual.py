@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import LEVELS, write_batch_output
+from batch_output import LEVELS, write_batch_output
 
 from imaging.agreement import AGREEMENT_COLUMNS
 from imaging.report import load, write_report

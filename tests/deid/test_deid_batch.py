@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from conftest import SUBJECTS, Deidentified
+from deid_samples import SUBJECTS, Deidentified
 
 from imaging.cli import main
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pydicom
 import pytest
-from conftest import SECRET, SUBJECTS, Deidentified, read_report, sample_subset, write_map
+from deid_samples import SECRET, SUBJECTS, Deidentified, read_report, sample_subset, write_map
 
 from imaging.cli import main
 from imaging.deid import date_shift_days, read_subject_map

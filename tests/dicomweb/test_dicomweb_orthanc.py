@@ -9,7 +9,7 @@ from pathlib import Path
 import pydicom
 import pytest
 import requests
-from conftest import PASSWORD, USER, Orthanc, inside
+from orthanc_namespace import PASSWORD, USER, Orthanc, inside
 from pydicom.data import get_testdata_file
 
 from imaging.cli import main
