@@ -252,6 +252,12 @@ def test_an_unknown_film_is_refused_naming_the_films_known() -> None:
         "subject DLBP-007: unknown film 'lateral'. Use one of: neutral, flexion, extension."
     )
     assert Landmarks(spine_corners(), film="Flexion").film is Film.FLEXION  # type: ignore[arg-type]
+    # Read from a file, with nothing yet to say whose landmarks they are.
+    with pytest.raises(LandmarkError) as unnamed:
+        Landmarks(spine_corners(), film="lateral", origin="reads.json")  # type: ignore[arg-type]
+    assert str(unnamed.value) == (
+        "reads.json: landmarks: unknown film 'lateral'. Use one of: neutral, flexion, extension."
+    )
 
 
 def test_a_corner_only_other_vertebrae_have_names_the_ones_read() -> None:
