@@ -134,16 +134,14 @@ def _measure_in_blocks(
     scale = np.asarray(spacing, dtype=np.float64)
     arrays = [_pairs(corner, scale) for corner in corners]
     scale = np.atleast_2d(scale)
-    count = np.broadcast_shapes(*(array.shape[:1] for array in (*arrays, scale)))[0]
+    count = np.broadcast_shapes(*(array.shape for array in (*arrays, scale)))[0]
     out = np.empty((rows, count))
     points = np.empty((len(arrays), 2, min(count, BLOCK)))
     for start in range(0, count, BLOCK):
         size = min(BLOCK, count - start)
-        level_scale = _block(scale, count, start)
-        for point, array in zip(points[:, :, :size], arrays, strict=True):
-            pixels = _block(array, count, start)
-            np.multiply(pixels[:, 0], level_scale[:, 0], out=point[0])
-            np.multiply(pixels[:, 1], level_scale[:, 1], out=point[1])
+        level_scale = _block(scale, count, start).T
+        for index, array in enumerate(arrays):  # (row, col) pixels times (row, col) spacing
+            np.multiply(_block(array, count, start).T, level_scale, out=points[index, :, :size])
         side = None if facing is None else _block(facing, count, start)
         measure(points[:, :, :size], out[:, start : start + size], side)
     return out
@@ -188,7 +186,7 @@ def disc_measures(
     )
     side = None if facing is None else np.asarray(facing, dtype=np.float64)
     measured = _measure_in_blocks(corners, spacing, len(_DISC_ROWS), _disc_measures, side)
-    row = dict(zip(_DISC_ROWS, measured, strict=True))
+    row = {name: measured[index] for index, name in enumerate(_DISC_ROWS)}
     return DiscMeasures(
         DiscHeights(*(row[field.name] for field in fields(DiscHeights))),
         row["segmental_angle"],
