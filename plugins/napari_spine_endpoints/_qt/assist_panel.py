@@ -95,8 +95,8 @@ class AssistPanel(QGroupBox):
             f"Track to flexion and extension ({_key('track_dynamic')})"
         )
         self.track_dynamic.setToolTip(
-            "From the neutral film's corners, the confident ones used at once; poorly matched "
-            "vertebrae wait for you. Every corner placed: on to the Grades step"
+            "From the neutral film's corners, in the background: the confident ones used, poorly "
+            "matched vertebrae wait for you. On to the Grades step meanwhile"
         )
         self.track_dynamic.clicked.connect(lambda: self.assistant.track_dynamic())
         self.target = QComboBox()

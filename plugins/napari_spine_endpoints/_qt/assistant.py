@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from napari.layers import Image
 from napari.qt.threading import create_worker
+from napari.utils.notifications import show_warning
 from qtpy.QtCore import QObject, QTimer, Signal
 
 from imaging.anatomy import Film
@@ -46,7 +47,10 @@ class Assistant(QObject):
     busy_changed = Signal(bool)
     films_finished = Signal()
     """After :meth:`track_dynamic`: every corner of every film is placed or accepted (the
-    workstation moves on to the Grades step)."""
+    workstation moves on to the Grades step, if it is not there yet)."""
+    dynamic_tracking_started = Signal()
+    """:meth:`track_dynamic` started: the workstation goes on to the Grades step at once, the
+    tracked corners land on their films when found (the reader grades meanwhile)."""
 
     def __init__(self, context: ReadingContext) -> None:
         super().__init__()
@@ -58,6 +62,7 @@ class Assistant(QObject):
         """:meth:`track_dynamic` ran for this read: announce when its films are all done."""
         self._workers: list[Any] = []
         self._in_flight: dict[Film, set[CornerLabel]] = {}
+        self._when_idle: list[Callable[[], None]] = []
         context.changed.connect(self._maybe_auto_refine)
         context.changed.connect(self._maybe_finished)
         self.busy_changed.connect(self._maybe_finished)
@@ -179,6 +184,11 @@ class Assistant(QObject):
                 f"Tracked {source.value} -> {target.value}: {applied}"
                 f"{len(offered.pending)} corner(s){waiting}" + (f"; {poor}" if poor else "")
             )
+            if apply_confident and offered.pending:  # the reader may be grading meanwhile
+                show_warning(
+                    f"{target.value} film: {len(offered.pending)} tracked corner(s) wait for "
+                    "you on the Landmarks step" + (f" ({poor})" if poor else "")
+                )
             self.tracked.emit()
 
         return self._start(track, arguments, done, "Tracking")
@@ -199,7 +209,18 @@ class Assistant(QObject):
         workers = [self.track(Film.NEUTRAL, film, apply_confident=True) for film in targets]
         started = [worker for worker in workers if worker is not None]
         self._finishing = bool(started)
+        if started:
+            self.dynamic_tracking_started.emit()
         return started
+
+    def when_idle(self, callback: Callable[[], None]) -> bool:
+        """Run ``callback`` now when no job runs, else once the last one has finished (its
+        result applied); True when it ran now."""
+        if not self.busy:
+            callback()
+            return True
+        self._when_idle.append(callback)
+        return False
 
     def _maybe_finished(self, *_args: Any) -> None:
         """Announce the films done on the next turn of the event loop: a change to the corners
@@ -276,8 +297,13 @@ class Assistant(QObject):
         if worker in self._workers:
             self._workers.remove(worker)
         self.busy_changed.emit(self.busy)
+        if not self.busy and self._when_idle:
+            waiting, self._when_idle = self._when_idle, []
+            for callback in waiting:
+                callback()
 
     def _forget(self) -> None:
         self.tracking = None
+        self._when_idle = []
         self._finishing = False
         self._in_flight.clear()

@@ -88,6 +88,8 @@ class ReadingContext(QObject):
         self.case_id: str | None = None
         self.window_drag = False
         self.skip_reason = "not visible on the film"
+        self._submit_waiting: ReadingSession | None = None
+        """The read whose submit waits for an assist job (see :meth:`submit_and_next`)."""
         self._autosave = QTimer(self)
         self._autosave.setSingleShot(True)
         self._autosave.setInterval(AUTOSAVE_DELAY_MS)
@@ -393,13 +395,27 @@ class ReadingContext(QObject):
         self.window_drag_toggled.emit(enabled)
 
     def submit_and_next(self) -> None:
-        """Submit; when it worked, open the next case of the worklist."""
+        """Submit; when it worked, open the next case of the worklist. While tracking or
+        refinement runs (their corners are part of the read), once it has finished."""
+        session = self.session
+        if session is not None and self.assistant.busy:
+            self.message.emit("Submitting once tracking has finished (its corners are in the read)")
+            if self._submit_waiting is not session:
+                self._submit_waiting = session
+                self.assistant.when_idle(lambda: self._submit_when_done(session))
+            return
         problems = self.submit()
         if problems:
             self.message.emit("Not submitted:\n" + "\n".join(problems))
             show_info("Not submitted: " + problems[0])
             return
         self.open_next_case()
+
+    def _submit_when_done(self, session: ReadingSession) -> None:
+        if self._submit_waiting is session:
+            self._submit_waiting = None
+            if self.session is session:  # not another case meanwhile
+                self.submit_and_next()
 
     # --- worklist cases --------------------------------------------------------------------------
     def open_next_case(self) -> str | None:

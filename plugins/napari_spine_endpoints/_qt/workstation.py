@@ -2,8 +2,9 @@
 
 The Landmarks and Grades tabs are the read's steps: choosing one hangs its images
 (:mod:`._qt.hanging`: the film with its corners active; the mid-sagittal T2); a case opened from
-the worklist starts on its first step, and moves on to Grades by itself once "Track to flexion
-and extension" has every corner of every film placed or accepted.
+the worklist starts on its first step, and moves on to Grades by itself as soon as "Track to
+flexion and extension" starts (tracking runs while the reader grades), and again once corners
+tracking left to the reader are all decided.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class WorkstationWidget(QWidget):
         self.tabs.currentChanged.connect(self._on_tab)
         self.context.session_replaced.connect(self._on_case)
         self.context.assistant.films_finished.connect(self._on_films_finished)
+        self.context.assistant.dynamic_tracking_started.connect(self._on_tracking_started)
 
     def _on_tab(self, _index: int = 0) -> None:
         """The Landmarks and Grades tabs hang their step's images."""
@@ -74,6 +76,17 @@ class WorkstationWidget(QWidget):
         tab = self.landmarks if step is Step.LANDMARKS else self.grades
         if self.tabs.currentWidget() is not tab:
             self.tabs.setCurrentWidget(tab)  # hangs it (_on_tab)
+
+    def _on_tracking_started(self) -> None:
+        """Tracking the neutral read onto the dynamic films runs in the background: the reader
+        grades meanwhile (a poorly matched vertebra is named in the status when it lands)."""
+        session = self.context.session
+        if session is None or session.grades is None or self.tabs.currentWidget() is self.grades:
+            return
+        self.tabs.setCurrentWidget(self.grades)  # hangs it (_on_tab)
+        self.context.message.emit(
+            "Tracking flexion and extension in the background: grade the discs on the MR"
+        )
 
     def _on_films_finished(self) -> None:
         """Every corner placed or accepted after tracking: the Grades step, when there is one."""
