@@ -172,9 +172,12 @@ def test_the_grades_step_shows_the_t2_with_the_level_highlighted_and_grades_by_k
     assert session.grades.current_level == "L2-L3" and panel.highlighted_level == "L2-L3"
     press(qtbot, screen, "Shift-G")  # back: the highlight follows the level
     assert panel.highlighted_level == "L1-L2"
+    t1 = context.hanging.t1
+    assert t1 is not None and t1 not in viewer.layers  # only the series shown is in the viewer
     press(qtbot, screen, "Shift-M")  # T1 for Modic, on the same slice
     shown = context.hanging.shown_mr
-    assert shown is not None and shown.name.endswith("MR T1 sagittal") and shown.visible
+    assert shown is t1 and shown.name.endswith("MR T1 sagittal") and shown.visible
+    assert t1 in viewer.layers
     assert not t2.visible and viewer.dims.current_step[0] == middle
     press(qtbot, screen, "Shift-M")
     assert t2.visible

@@ -2,9 +2,10 @@
 
 The read's MR/CT series are held here: in the Landmarks step they are out of the viewer (a 3-D
 layer would put a slice slider under the film and, added while the film loads, take the clicks);
-in the Grades step the T2 series (and the T1, hidden: Shift-M shows it) are in the viewer on
-their mid-sagittal slice with the films and their lines hidden. Layers only enter and leave
-through napari's public layer list; the active layer is set through ``layers.selection``.
+in the Grades step the T2 series is in the viewer on its mid-sagittal slice with the films and
+their lines hidden (the T1 joins it when Shift-M shows it: a layer inserted costs napari about
+0.3 s, so only the series shown goes in). Layers only enter and leave through napari's public
+layer list; the active layer is set through ``layers.selection``.
 """
 
 from __future__ import annotations
@@ -153,16 +154,12 @@ class Hanging(QObject):
         for layer in _film_layers(self.context):
             self._film_visibility.setdefault(layer, layer.visible)
             layer.visible = False
-        # One by one, not in a batched update: napari ends a batch with a full garbage
-        # collection (0.3-1 s with a case open), which an insertion does not need.
-        for layer in [x for x in self.series if x not in self.viewer.layers]:
+        for layer in self.series:
             layer.visible = layer is shown
-            self.viewer.layers.insert(0, layer)  # under the disc centres
+        self._put_in(shown)  # only the series shown: the T1 comes in when Shift-M shows it
         for layer in self.mr_overlays:
             if layer not in self.viewer.layers:
                 self.viewer.layers.append(layer)
-        for layer in self.series:
-            layer.visible = layer is shown
         self.viewer.dims.set_point(
             self.viewer.dims.ndim - 3,
             shown.translate[0] + shown.scale[0] * middle_slice(shown.data.shape[0]),
@@ -182,9 +179,17 @@ class Hanging(QObject):
         shown = self.shown_mr
         for layer in self.series:
             layer.visible = layer is shown
-        if shown is not None and shown in self.viewer.layers:
+        if shown is not None:
+            self._put_in(shown)
             self.viewer.layers.selection.active = shown
         self.changed.emit()
+
+    def _put_in(self, layer: Image) -> None:
+        """A held series into the viewer, under the disc centres. Not in a batched update:
+        napari ends a batch with a full garbage collection (0.3-1 s with a case open), which
+        an insertion does not need."""
+        if layer not in self.viewer.layers:
+            self.viewer.layers.insert(0, layer)
 
 
 def bind_grade_keys(layer: Layer, context: ReadingContext) -> None:
