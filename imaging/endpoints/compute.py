@@ -51,6 +51,10 @@ ROM_SOURCES: Mapping[str, str] = MappingProxyType(
     }
 )
 """Each ROM measure and the single-film measure it is the flexion - extension difference of."""
+NOT_FINITE = "not computable from these corners (not a finite number)"
+"""The note of a measure that is no finite number though its corners are there and valid: a
+guard, since valid corners give finite measures (endplates of at least 1 mm, coordinates within
+:data:`~imaging.geometry.landmarks.MAX_COORDINATE`)."""
 _FILM_ORDER = {Film.NEUTRAL: 0, Film.FLEXION: 1, Film.EXTENSION: 2}
 
 
@@ -213,7 +217,7 @@ def measure_film(
         elif unit == "mm" and not geometry.millimetres:
             value, note = None, no_mm
         elif value is None and not note:
-            note = "not computable from these corners (an endplate of zero depth)"
+            note = NOT_FINITE
         rows.append(
             EndpointRow(
                 landmarks.subject, landmarks.visit, level, measure, value, unit,
@@ -317,7 +321,7 @@ def measure_pair(
             elif millimetres and uncalibrated:
                 rom, note = math.nan, uncalibrated
             elif not math.isfinite(rom):
-                note = "not computable: an endplate has zero depth"
+                note = NOT_FINITE
             elif (level, measure) in (uncertain or {}):
                 rom, note = math.nan, (uncertain or {})[(level, measure)]
             values[measure] = rom

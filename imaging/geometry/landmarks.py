@@ -27,6 +27,10 @@ from imaging.errors import LandmarkError
 from imaging.geometry.corner_order import SpineOrientation, check_corner_order
 
 Point = tuple[float, float]
+MAX_COORDINATE = 2 * 65_535
+"""Largest |row| or |col| of a corner (px): two image sizes of the largest image DICOM can hold
+(Rows and Columns are 16-bit, PS3.3 C.7.6.3.1), leaving a corner a whole film past the edge of a
+cut film. Beyond, it is a coordinate in another unit and would overflow the measures."""
 CornerKey = tuple[Vertebra, Corner]
 _Term = TypeVar("_Term", Vertebra, Corner, Film)
 
@@ -249,6 +253,13 @@ class Landmarks:
                 f"{vertebra} {corner} has a non-finite coordinate (row {row}, col {col})",
                 [(vertebra, corner)],
                 "Give finite pixel coordinates, or leave the corner out.",
+            )
+        if max(abs(row), abs(col)) > MAX_COORDINATE:
+            self._fail_at(
+                f"{vertebra} {corner} at (row {row:g}, col {col:g}) is more than "
+                f"{MAX_COORDINATE:,} px from the image's origin, outside any DICOM image",
+                [(vertebra, corner)],
+                "Give the corner's (row, col) in pixels of the image, not in another unit.",
             )
         return (row, col)
 

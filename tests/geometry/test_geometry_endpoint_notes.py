@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from geometry_spines import SPINE, spine_corners
 from test_geometry_endpoints import (
     DLBP,
@@ -13,7 +15,7 @@ from test_geometry_endpoints import (
     _rows,
 )
 
-from imaging.anatomy import Corner, Film, Vertebra
+from imaging.anatomy import Corner, DiscLevel, Film, Vertebra
 from imaging.calibration import Calibration, CalibrationSource
 from imaging.endpoints import (
     EndpointRow,
@@ -23,7 +25,9 @@ from imaging.endpoints import (
     measure_film,
     measure_pair,
 )
+from imaging.endpoints.compute import NOT_FINITE
 from imaging.geometry import Landmarks
+from imaging.geometry.film import film_geometry
 
 LOSS_NOTE = (
     "no normal reference disc measured; not references: L3-L4 (pfirrmann not graded), "
@@ -101,3 +105,31 @@ def test_a_films_note_follows_each_rows_own_note() -> None:
         "missing L5 posterior_inferior; corners refined"
     )
     assert rows[("L1-L2", "disc_height_mean")].note == "corners refined"
+
+
+def test_a_measure_that_is_no_finite_number_is_empty_with_its_note() -> None:
+    # Valid corners give finite measures (endplates >= 1 mm, coordinates within any image); a NaN
+    # from the geometry all the same (here put in by hand) is empty with a note, never a number.
+    film = _film()
+    geometry = film_geometry(film, DLBP.height_loss_rule())
+    level = geometry.levels.index(DiscLevel.L4_L5)
+    heights = geometry.disc["disc_height_middle"].copy()
+    heights[level] = float("nan")
+    broken = replace(geometry, disc={**geometry.disc, "disc_height_middle": heights})
+    rows = _rows(measure_film(film, height_loss=DLBP.height_loss_rule(), geometry=broken))
+    row = rows[("L4-L5", "disc_height_middle")]
+    assert (row.value, row.note) == (None, NOT_FINITE)
+    assert rows[("L3-L4", "disc_height_middle")].value is not None
+
+
+def test_a_range_of_motion_that_is_no_finite_number_is_empty_with_its_note() -> None:
+    flexion, extension = _film(Film.FLEXION), _film(Film.EXTENSION, angle=4.0)
+    geometries = (film_geometry(flexion), film_geometry(extension))
+    level = geometries[0].levels.index(DiscLevel.L4_L5)
+    angles = geometries[0].disc["segmental_angle"].copy()
+    angles[level] = float("inf")
+    broken = replace(geometries[0], disc={**geometries[0].disc, "segmental_angle": angles})
+    rows = _rows(measure_pair(flexion, extension, TRIAL, (broken, geometries[1])))
+    row = rows[("L4-L5", "angular_rom")]
+    assert (row.value, row.note) == (None, NOT_FINITE)
+    assert rows[("L3-L4", "angular_rom")].value is not None

@@ -119,6 +119,40 @@ def test_non_finite_coordinate_refused() -> None:
         _build(corners)
 
 
+@pytest.mark.parametrize(("lowest", "refused"), [(131_070.0, False), (131_070.5, True)])
+def test_a_coordinate_beyond_any_dicom_image_refused(lowest: float, refused: bool) -> None:
+    # A spine moved so that its lowest corner is on row 131,070 (2 x 65,535 px: a whole film
+    # past the largest image DICOM holds) is read; half a pixel further, refused.
+    corners = spine_corners()
+    shift = lowest - max(row for body in corners.values() for row, _ in body.values())
+    moved = {
+        v: {c: (row + shift, col) for c, (row, col) in body.items()} for v, body in corners.items()
+    }
+    if not refused:
+        assert max(p.row for p in _build(moved).points()) == lowest
+        return
+    with pytest.raises(LandmarkError) as info:
+        _build(moved)
+    assert "px from the image's origin, outside any DICOM image" in str(info.value)
+
+
+def test_a_spine_in_another_unit_refused_before_it_overflows() -> None:
+    # 1e200 x the pixel positions overflowed the disc measures into NaN, under a note blaming a
+    # zero-depth endplate.
+    corners = {v: {c: (r * 1e200, k * 1e200) for c, (r, k) in body.items()}
+               for v, body in spine_corners().items()}  # fmt: skip
+    with pytest.raises(LandmarkError) as info:
+        _build(corners)
+    first = corners[Vertebra.L1][PS]
+    assert (
+        f"L1 posterior_superior at (row {first[0]:g}, col {first[1]:g}) is more than 131,070 px "
+        "from the image's origin, outside any DICOM image"
+    ) in str(info.value)
+    assert "Give the corner's (row, col) in pixels of the image, not in another unit." in str(
+        info.value
+    )
+
+
 @pytest.mark.parametrize("facing", [1, -1])
 def test_anterior_and_posterior_swapped_on_one_vertebra(facing: int) -> None:
     corners = _swap(spine_corners(facing=facing), Vertebra.L3, AS, PS)
