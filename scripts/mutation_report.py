@@ -41,15 +41,34 @@ def mutated_files(root: Path) -> list[Path]:
     return sorted(path for path in found if path.name != "__init__.py")
 
 
+def _git(root: Path, *args: str) -> str | None:
+    """``git -C root args``' output, or None (no git, not a repository, no such object)."""
+    try:
+        run = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
+    except OSError:
+        return None
+    return run.stdout if run.returncode == 0 else None
+
+
 def current_mutants(root: Path) -> dict[str, str]:
-    """Mutant name -> hash of its function, as mutmut generates them from ``root``'s code now."""
+    """Mutant name -> hash of its function, as mutmut generates them from ``root``'s committed
+    code (its files as they are outside a git checkout): others' edits in progress in the same
+    checkout are not reported on."""
     out: dict[str, str] = {}
     for path in mutated_files(root):
-        mutated = mutate_file_contents(str(path), (root / path).read_text(encoding="utf-8"))
+        source = _git(root, "show", f"HEAD:{path.as_posix()}")
+        if source is None:
+            source = (root / path).read_text(encoding="utf-8")
+        mutated = mutate_file_contents(str(path), source)
         for name in mutated.mutant_names:
             function = mangled_name_from_mutant_name(name)
             out[get_mutant_name(path, name)] = mutated.hash_by_function_name[function]
     return out
+
+
+def last_written(mutants: Path) -> float:
+    """When a mutmut run last wrote results in ``mutants`` (POSIX time; 0 if never)."""
+    return max((meta.stat().st_mtime for meta in mutants.rglob("*.meta")), default=0.0)
 
 
 def results(
@@ -60,12 +79,13 @@ def results(
     Several ``mutants`` directories combine runs of some modules each, in clones of any commit:
     a run's status counts only when it ran the function's current code (mutmut's hash of the
     function in that run's ``.meta`` equals the current one), so a result of older code never
-    stands for the code reported on. When several runs ran the same code, the last directory
-    given that ran the mutant wins. A mutant no run ran on its current code is "not checked".
-    Also returns how many statuses each directory gave."""
+    stands for the code reported on. When several runs ran the same code, the run that wrote
+    its results last wins, whatever the order given: its tests are the newest (a test changed
+    since an older run can let a mutant it killed survive). A mutant no run ran on its current
+    code is "not checked". Also returns how many statuses each directory gave."""
     statuses = dict.fromkeys(current, "not checked")
     origin: dict[str, Path] = {}
-    for mutants in directories:
+    for mutants in sorted(directories, key=last_written):
         for meta in sorted(mutants.rglob("*.meta")):
             data = json.loads(meta.read_text(encoding="utf-8"))
             hashes = data.get("hash_by_function_name", {})
@@ -81,29 +101,24 @@ def results(
 
 
 def _commit(clone: Path, files: list[Path]) -> str:
-    """``clone``'s commit, and whether its mutated files differ from it."""
-
-    def git(*args: str) -> str:
-        run = subprocess.run(["git", "-C", str(clone), *args], capture_output=True, text=True)
-        return run.stdout.strip() if run.returncode == 0 else ""
-
-    head = git("rev-parse", "--short", "HEAD") or "no git commit"
-    edited = git("status", "--porcelain", "--", *map(str, files))
-    return (
-        f"{head} (mutated modules edited since: {edited.count(chr(10)) + 1} files)"
-        if edited
-        else head
-    )
+    """``clone``'s commit, and how many of its mutated files differ from it."""
+    head = (_git(clone, "rev-parse", "--short", "HEAD") or "").strip() or "no git commit"
+    edited = (_git(clone, "status", "--porcelain", "--", *map(str, files)) or "").splitlines()
+    return f"{head} (mutated modules edited since: {len(edited)} files)" if edited else head
 
 
 def provenance(directories: list[Path], used: Counter[Path]) -> str:
     """For the written report: the code reported on and the runs combined."""
     files = mutated_files(ROOT)
-    lines = [f"Code reported on: commit {_commit(ROOT, files)}. Runs combined (later wins):"]
-    for mutants in directories:
-        written = [meta.stat().st_mtime for meta in mutants.rglob("*.meta")]
+    head = (_git(ROOT, "rev-parse", "--short", "HEAD") or "").strip() or "this checkout"
+    lines = [
+        f"Code reported on: commit {head}. Runs combined, oldest first (where two ran the same "
+        "code of a function, the later one's status counts):"
+    ]
+    for mutants in sorted(directories, key=last_written):
+        written = last_written(mutants)
         when = (
-            datetime.fromtimestamp(max(written), UTC).strftime("%Y-%m-%d %H:%M UTC")
+            datetime.fromtimestamp(written, UTC).strftime("%Y-%m-%d %H:%M UTC")
             if written
             else "never"
         )
