@@ -215,7 +215,7 @@ class Landmarks:
     def _fail(self, message: str, fix: str = "") -> NoReturn:
         raise LandmarkError(f"{self.label}: {message}", path=self.origin, fix=fix)
 
-    def _fail_at(self, message: str, keys: Sequence[CornerKey], fix: str) -> NoReturn:
+    def _fail_at(self, message: str, keys: Sequence[CornerKey], fix: str = "") -> NoReturn:
         sources = sorted(
             {self.sources[k] for k in keys if k in self.sources},
             key=lambda text: [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text)],
@@ -246,7 +246,6 @@ class Landmarks:
             self._fail_at(
                 f"{vertebra} {corner} must be a (row, col) pair of numbers, got {raw!r}",
                 [(vertebra, corner)],
-                "",
             )
         if not (math.isfinite(row) and math.isfinite(col)):
             self._fail_at(
