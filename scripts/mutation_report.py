@@ -111,9 +111,16 @@ def provenance(directories: list[Path], used: Counter[Path]) -> str:
     """For the written report: the code reported on and the runs combined."""
     files = mutated_files(ROOT)
     head = (_git(ROOT, "rev-parse", "--short", "HEAD") or "").strip() or "this checkout"
+    edited = (_git(ROOT, "status", "--porcelain", "--", *map(str, files)) or "").splitlines()
+    pending = (
+        f" ({len(edited)} mutated files also have edits not committed, which this report "
+        "leaves out: commit, run them, report again)"
+        if edited
+        else ""
+    )
     lines = [
-        f"Code reported on: commit {head}. Runs combined, oldest first (where two ran the same "
-        "code of a function, the later one's status counts):"
+        f"Code reported on: commit {head}{pending}. Runs combined, oldest first (where two ran "
+        "the same code of a function, the later one's status counts):"
     ]
     for mutants in sorted(directories, key=last_written):
         written = last_written(mutants)
