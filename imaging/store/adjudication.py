@@ -42,8 +42,10 @@ from imaging.protocol.adjudication import (
 from imaging.protocol.model import Protocol
 from imaging.store.audit import record
 from imaging.store.read_rows import read_rows, study_days
+from imaging.store.reader_access import blinded, blinded_case
 from imaging.store.reads import CurrentRead, current_reads
 from imaging.store.schema import Adjudication, AdjudicationChoice, Case, Read, utc_now
+from imaging.store.triggered import KEEP_FIX, NOT_KEPT, adjudication_cases
 from imaging.store.vocabulary import ReaderRole
 
 DRAFT, SUBMITTED = "draft", "submitted"
@@ -92,7 +94,12 @@ def case_reads(
     session: Session, subject: str | None = None, leave_out: frozenset[str] = frozenset()
 ) -> list[CaseReads]:
     """Every case with a current read, its reads grouped; subjects in ``leave_out`` (the
-    protocol's qualification set: never trial endpoints) left out."""
+    protocol's qualification set: never trial endpoints) left out. In a blinded session (an
+    adjudicator's own PostgreSQL role) the kept triggered cases it may adjudicate only
+    (:func:`~imaging.store.triggered.adjudication_cases`), with their visit and no subject."""
+    visits = None
+    if blinded(session):
+        visits = {c.case_pk: c.visit for c in adjudication_cases(session)}
     started = {
         (case_pk, reader): first
         for case_pk, reader, first in session.execute(
@@ -103,12 +110,12 @@ def case_reads(
     }
     cases: dict[int, CaseReads] = {}
     for current in current_reads(session, subject):
-        if current.subject in leave_out:
-            continue
         read = current.read
+        if current.subject in leave_out or (visits is not None and read.case_pk not in visits):
+            continue
+        visit = current.visit if visits is None else visits[read.case_pk]
         entry = cases.setdefault(
-            read.case_pk,
-            CaseReads(read.case_pk, current.subject, current.visit, current.reading_id),
+            read.case_pk, CaseReads(read.case_pk, current.subject, visit, current.reading_id)
         )
         if read.role == ReaderRole.ADJUDICATOR:
             entry.third = current
@@ -214,14 +221,20 @@ def resolutions(session: Session, protocol: Protocol) -> dict[tuple[str, str], R
 
 
 def _case_decision(session: Session, protocol: Protocol, reading_id: str) -> CaseDecision:
-    case = session.scalars(select(Case).where(Case.reading_id == reading_id)).first()
-    if case is None:
-        raise StoreError(f"no case with reading id {reading_id!r}")
+    if blinded(session):  # an adjudicator's own role: a kept triggered case
+        case_pk = blinded_case(session, reading_id).id
+    else:
+        case = session.scalars(select(Case).where(Case.reading_id == reading_id)).first()
+        if case is None:
+            raise StoreError(f"no case with reading id {reading_id!r}")
+        case_pk = case.id
     for reads in case_reads(session):
-        if reads.case_pk == case.id and len(reads.primaries) >= 2:
+        if reads.case_pk == case_pk and len(reads.primaries) >= 2:
             rules = MeasureRules.from_protocol(protocol)
-            day = study_days(session, protocol).get(case.id)
+            day = study_days(session, protocol).get(case_pk)
             return _decision(session, protocol, reads, rules, day)
+    if blinded(session):
+        raise StoreError(f"case {reading_id} {NOT_KEPT}", fix=KEEP_FIX)
     raise StoreError(
         f"case {reading_id} does not have two submitted reads: there is nothing to adjudicate",
         fix="Adjudicate once both readers have submitted their reads.",

@@ -19,6 +19,7 @@ from imaging.endpoints import EndpointRow, Grade, MeasureRules, StudyRead, endpo
 from imaging.protocol.model import Protocol
 from imaging.protocol.visits import exact_study_day
 from imaging.store.measures import grade_score
+from imaging.store.reader_access import blinded
 from imaging.store.reads import CurrentRead, read_content
 from imaging.store.schema import Case, Image, Measurement, Subject
 
@@ -74,7 +75,10 @@ def _finite(value: float | None) -> float | None:
 
 
 def study_days(session: Session, protocol: Protocol) -> dict[int, int]:
-    """Case id -> study day of its earliest dated image (treatment date, else baseline date)."""
+    """Case id -> study day of its earliest dated image (treatment date, else baseline date);
+    none in a blinded session (an own PostgreSQL role never learns an image's date)."""
+    if blinded(session):
+        return {}
     dated = (
         select(Case.id, Case.visit_id, Subject.treatment_date, func.min(Image.study_date))
         .join(Image, Image.case_pk == Case.id)

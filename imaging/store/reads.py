@@ -32,7 +32,13 @@ from imaging.store.audit import record
 from imaging.store.cases import case_names
 from imaging.store.locks import refuse_if_locked
 from imaging.store.people import MAY_CORRECT_OTHERS, PersonRole, authorize
-from imaging.store.reader_access import blinded, case_label, case_of_pk, case_visit
+from imaging.store.reader_access import (
+    blinded,
+    case_label,
+    case_of_pk,
+    case_visit,
+    reading_ids,
+)
 from imaging.store.schema import (
     Case,
     GradeValue,
@@ -591,7 +597,8 @@ def current_reads(
 ) -> list[CurrentRead]:
     """Per case and reader, the newest submitted or locked version (drafts never count) of the
     reader's read; with ``repeats``, of each of the reader's intra-reader repeats instead (never
-    an endpoint: :mod:`imaging.store.repeats`)."""
+    an endpoint: :mod:`imaging.store.repeats`). In a blinded session (an own PostgreSQL role) the
+    reads its row-level security shows, with no subject or visit."""
     kept = Read.repeat > 0 if repeats else Read.repeat == 0
     newest = (
         select(Read.case_pk, Read.reader, Read.repeat, func.max(Read.version).label("version"))
@@ -599,15 +606,21 @@ def current_reads(
         .group_by(Read.case_pk, Read.reader, Read.repeat)
         .subquery()
     )
+    is_newest = (
+        (Read.case_pk == newest.c.case_pk)
+        & (Read.reader == newest.c.reader)
+        & (Read.repeat == newest.c.repeat)
+        & (Read.version == newest.c.version)
+    )
+    if blinded(session):  # a reader's or adjudicator's own role: no subject or visit
+        if subject is not None:
+            raise StoreError(f"subject {subject}: your own database role cannot read subjects")
+        ids = reading_ids(session)
+        ordered = select(Read).join(newest, is_newest).order_by(Read.case_pk, Read.reader)
+        return [CurrentRead(r, "", "", ids[r.case_pk]) for r in session.scalars(ordered)]
     query = (
         select(Read, Subject.subject_id, Case.visit_id, Case.reading_id)
-        .join(
-            newest,
-            (Read.case_pk == newest.c.case_pk)
-            & (Read.reader == newest.c.reader)
-            & (Read.repeat == newest.c.repeat)
-            & (Read.version == newest.c.version),
-        )
+        .join(newest, is_newest)
         .join(Case, Read.case_pk == Case.id)
         .join(Subject, Case.subject_pk == Subject.id)
         .order_by(Subject.subject_id, Case.visit_id, Read.reader, Read.repeat)

@@ -7,13 +7,17 @@ import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from imaging.protocol import Protocol
+from imaging.store.cases import ImageRecord, register_images
 from imaging.store.people import add_person, create_db_role, identity
 from imaging.store.store import ReadStore
 
 POSTGRES_URL = os.environ.get("SPINE_ENDPOINTS_TEST_POSTGRES_URL", "")
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_dicom"
 
 
 def empty_postgres(url: str) -> str:
@@ -27,16 +31,37 @@ def empty_postgres(url: str) -> str:
 
 
 @contextmanager
-def reader_roles(owner: ReadStore, count: int = 2) -> Iterator[tuple[str, ...]]:
-    """``count`` reader roles with random names, registered as people by ``owner`` (who
-    becomes the store's manager), and dropped afterwards: roles belong to the server."""
+def registered(protocol: Protocol, films: tuple[str, ...]) -> Iterator[ReadStore]:
+    """The emptied scratch store, opened by its owner, with the sample ``films`` (paths under
+    sample_dicom/) registered under ``protocol``."""
+    with ReadStore(empty_postgres(POSTGRES_URL)) as store:
+        records = [ImageRecord.from_file(SAMPLES / film, root=SAMPLES) for film in films]
+        with store.writing() as db:
+            register_images(db, protocol, records, actor="owner")
+        yield store
+
+
+def role_url(owner: ReadStore, role: str) -> str:
+    """The owner's URL with ``role`` as the user: that person's own connection."""
+    return owner.url.set(username=role).render_as_string(hide_password=False)
+
+
+@contextmanager
+def reader_roles(
+    owner: ReadStore, count: int = 2, *, adjudicators: int = 0
+) -> Iterator[tuple[str, ...]]:
+    """``count`` reader roles, then ``adjudicators`` adjudicator roles, with random names,
+    registered as people by ``owner`` (who becomes the store's manager), and dropped
+    afterwards: roles belong to the server."""
     tag = secrets.token_hex(3)
-    logins = tuple(f"reader_{chr(ord('a') + n)}_{tag}" for n in range(count))
+    people = [(f"reader_{chr(ord('a') + n)}_{tag}", "reader") for n in range(count)]
+    people += [(f"adjudicator_{n + 1}_{tag}", "adjudicator") for n in range(adjudicators)]
+    logins = tuple(login for login, _ in people)
     with owner.writing() as db:
         me = identity(db)
         add_person(db, me, "Store Owner", "manager", actor=me)
-        for login in logins:
-            add_person(db, login, login.title(), "reader", actor=me)
+        for login, role in people:
+            add_person(db, login, login.title(), role, actor=me)
             create_db_role(db, login, actor=me)
     try:
         yield logins

@@ -97,5 +97,19 @@ def drop_access() -> None:
             op.execute(f"DROP POLICY IF EXISTS {table}_{policy} ON {table}")
 
 
+def grant_to_groups(statements: list[str] | tuple[str, ...], what: str) -> None:
+    """Run ``statements`` (grants, row-level security) when the group roles exist; without
+    them, or without the right to grant, a notice says ``what`` was not granted."""
+    body = " ".join(f"EXECUTE {_literal(s)};" for s in statements)
+    op.execute(
+        f"""DO $access$ BEGIN
+        IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{DB_GROUPS["reader"]}') THEN {body}
+        END IF;
+        EXCEPTION WHEN insufficient_privilege THEN
+            RAISE NOTICE 'spine-endpoints: {what} not granted (%)', SQLERRM;
+        END $access$"""
+    )
+
+
 def _literal(statement: str) -> str:
     return "'" + statement.replace("'", "''") + "'"

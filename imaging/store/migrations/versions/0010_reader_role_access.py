@@ -34,7 +34,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from imaging.store.migrations.access import DB_GROUPS
+from imaging.store.migrations.access import DB_GROUPS, grant_to_groups
 
 revision: str = "0010"
 down_revision: str | None = "0009"
@@ -77,26 +77,35 @@ FUNCTIONS = {
 }
 
 
+def audit_names(entities: dict[str, str]) -> str:
+    """The function of the trigger that fills the subject and visit of an audit entry about an
+    ``entity`` (key) written without them, from the case of its row in the table (value)."""
+    cases = " ".join(
+        f"WHEN '{entity}' THEN (SELECT case_pk FROM {table} WHERE id = NEW.entity_pk)"
+        for entity, table in entities.items()
+    )
+    named = ", ".join(f"'{entity}'" for entity in entities)
+    return f"""CREATE OR REPLACE FUNCTION spine_audit_read_names() RETURNS trigger
+        LANGUAGE plpgsql {DEFINER} AS $$
+        BEGIN
+            IF NEW.entity IN ({named}) AND NEW.entity_pk IS NOT NULL AND NEW.subject_id = '' THEN
+                SELECT s.subject_id, v.visit_id INTO NEW.subject_id, NEW.visit_id
+                FROM visits v JOIN subjects s ON v.subject_pk = s.id
+                WHERE v.id = CASE NEW.entity {cases} END;
+                NEW.subject_id := coalesce(NEW.subject_id, '');
+                NEW.visit_id := coalesce(NEW.visit_id, '');
+            END IF;
+            RETURN NEW;
+        END $$"""
+
+
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     for signature, body in FUNCTIONS.items():
         op.execute(f"CREATE FUNCTION {signature} {body}")
         op.execute(f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC")
-    op.execute(
-        f"""CREATE FUNCTION spine_audit_read_names() RETURNS trigger LANGUAGE plpgsql {DEFINER}
-        AS $$
-        BEGIN
-            IF NEW.entity = 'read' AND NEW.entity_pk IS NOT NULL AND NEW.subject_id = '' THEN
-                SELECT s.subject_id, v.visit_id INTO NEW.subject_id, NEW.visit_id
-                FROM reads r JOIN visits v ON r.case_pk = v.id
-                JOIN subjects s ON v.subject_pk = s.id WHERE r.id = NEW.entity_pk;
-                NEW.subject_id := coalesce(NEW.subject_id, '');
-                NEW.visit_id := coalesce(NEW.visit_id, '');
-            END IF;
-            RETURN NEW;
-        END $$"""
-    )
+    op.execute(audit_names({"read": "reads"}))
     op.execute(
         "CREATE TRIGGER audit_log_read_names BEFORE INSERT ON audit_log "
         "FOR EACH ROW EXECUTE FUNCTION spine_audit_read_names()"
@@ -107,14 +116,7 @@ def upgrade() -> None:
         f"GRANT EXECUTE ON FUNCTION {signature} TO {reader}, {adjudicator}, {manager}"
         for signature in FUNCTIONS
     ]
-    body = " ".join(f"EXECUTE '{grant}';" for grant in grants)
-    op.execute(
-        f"""DO $access$ BEGIN
-        IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{reader}') THEN {body} END IF;
-        EXCEPTION WHEN insufficient_privilege THEN
-            RAISE NOTICE 'spine-endpoints: reader functions not granted (%)', SQLERRM;
-        END $access$"""
-    )
+    grant_to_groups(grants, "reader functions")
 
 
 def downgrade() -> None:

@@ -34,7 +34,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from imaging.store.migrations.access import DB_GROUPS
+from imaging.store.migrations.access import DB_GROUPS, grant_to_groups
 
 revision: str = "0011"
 down_revision: str | None = "0010"
@@ -148,14 +148,7 @@ def upgrade() -> None:
         f"GRANT SELECT, INSERT, UPDATE ON reading_designs TO {manager}",
         f"GRANT SELECT ON reading_designs TO {reader}, {adjudicator}",
     )
-    body = " ".join(f"EXECUTE '{grant}';" for grant in grants)
-    op.execute(
-        f"""DO $access$ BEGIN
-        IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{reader}') THEN {body} END IF;
-        EXCEPTION WHEN insufficient_privilege THEN
-            RAISE NOTICE 'spine-endpoints: reading designs not granted (%)', SQLERRM;
-        END $access$"""
-    )
+    grant_to_groups(grants, "reading designs")
 
 
 def downgrade() -> None:
