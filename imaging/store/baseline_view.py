@@ -6,7 +6,9 @@ Then :func:`own_baseline` gives, for a follow-up case being read, the same reade
 the subject at the protocol's baseline visit - its corners and films' calibrations - and the
 baseline case's images, blinded as a worklist case's are (tokens, pixels; no path, date or
 name). Otherwise, or at the baseline visit itself, or without such a read, it refuses with the
-reason; nothing of another reader's read is ever given.
+reason; nothing of another reader's read is ever given. A reader's own PostgreSQL role finds the
+baseline case through the store (migration 0013), only where the design the store keeps for
+the protocol allows it: the reader's protocol file alone cannot.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from sqlalchemy.orm import Session
 from imaging.errors import StoreError
 from imaging.protocol.model import Protocol
 from imaging.store.blinding import CaseImages, case_images, named_by_token
+from imaging.store.reader_access import blinded, blinded_case, own_baseline_reading
+from imaging.store.reading_design import shows_own_baseline
 from imaging.store.reads import ReadContent, latest_version, read_content
 from imaging.store.schema import Case
 
@@ -49,9 +53,12 @@ def own_baseline(session: Session, case: Case, reader: str, protocol: Protocol) 
     baseline_visit = protocol.baseline_visit
     if case.visit_id == baseline_visit:
         raise StoreError("this case is the baseline: there is no earlier read to show")
-    baseline = session.scalars(
-        select(Case).where(Case.subject_pk == case.subject_pk, Case.visit_id == baseline_visit)
-    ).first()
+    if blinded(session):  # a reader's own role: the store's kept design decides, not the file
+        baseline = _blinded_baseline(session, case, protocol)
+    else:
+        baseline = session.scalars(
+            select(Case).where(Case.subject_pk == case.subject_pk, Case.visit_id == baseline_visit)
+        ).first()
     read = None if baseline is None else latest_version(session, baseline, reader)
     if baseline is None or read is None:
         raise StoreError(
@@ -62,6 +69,23 @@ def own_baseline(session: Session, case: Case, reader: str, protocol: Protocol) 
     return BaselineView(
         content, read.version, str(read.status), case_images(session, baseline.reading_id)
     )
+
+
+def _blinded_baseline(session: Session, case: Case, protocol: Protocol) -> Case | None:
+    """The baseline case of ``case``'s subject for a reader's own PostgreSQL role
+    (:func:`~imaging.store.reader_access.own_baseline_reading`); None when the reader has no
+    read of it; refused when the store keeps the protocol's design without show_own_baseline."""
+    reading_id = own_baseline_reading(session, case.reading_id)
+    if reading_id is not None:
+        return blinded_case(session, reading_id)
+    if not shows_own_baseline(session, protocol):
+        raise StoreError(
+            f"the store keeps protocol {protocol.id}'s reading design without show_own_baseline: "
+            "a reader's own database role is not shown a baseline read beside a follow-up",
+            fix="A manager registers images under the protocol again (spine-endpoints "
+            "register), which keeps its reading design in the store.",
+        )
+    return None
 
 
 def own_baseline_of(

@@ -12,7 +12,9 @@ functions of migration 0010, which answer for the connecting login only:
 - :func:`case_files`: a case's image files, only once the caller has a read of it (opening a
   case from the worklist starts the read: :func:`imaging.store.workstation.case_to_open`);
 - :func:`case_for_import`: the case an import of the caller's own file names by subject and
-  visit; every look-up is audited.
+  visit; every look-up is audited;
+- :func:`own_baseline_reading`: the baseline case beside a follow-up where the kept design
+  allows it (migration 0013).
 
 Everything here is consumed inside :mod:`imaging.store`: a front end gets reading ids, tokens and
 pixels (:mod:`imaging.store.blinding`). docs/store-security.md says what a reader's role can and
@@ -139,6 +141,14 @@ def case_files(session: Session, reading_id: str) -> list[tuple[int, str, str, s
         (int(pk), str(uid), str(path), resolved(root, path), str(film), str(modality))
         for pk, uid, path, root, film, modality in rows
     ]
+
+
+def own_baseline_reading(session: Session, reading_id: str) -> str | None:
+    """The reading id of the baseline case of the subject of follow-up ``reading_id``
+    (``spine_own_baseline``, migration 0013): only when the caller has a read of both and the
+    store keeps their protocol's design with ``show_own_baseline``; else None."""
+    found = session.execute(text("SELECT spine_own_baseline(:rid)"), {"rid": reading_id}).scalar()
+    return None if found is None else str(found)
 
 
 def case_for_import(session: Session, subject: str, visit: str) -> Case | None:

@@ -1,6 +1,7 @@
 """The protocol's reading design kept in a PostgreSQL store (migration 0011), so that the database
 itself holds a reader's own role to it: reads per case, the qualification set, repeats after a
-first read, adjudicators' reads by adjudicators (a trigger on ``reads``).
+first read, adjudicators' reads by adjudicators (a trigger on ``reads``), and whether a reader's
+own baseline read is shown beside a follow-up (``show_own_baseline``, migration 0013).
 
 :func:`publish` writes it: registering images under a protocol does (a manager's or the owner's
 registration), so a store's design follows the protocol it is registered under. On SQLite, and on
@@ -37,36 +38,41 @@ def publish(session: Session, protocol: Protocol, *, actor: str) -> bool:
         return False
     design = protocol.reading_design
     found = design.qualification
+    baseline = protocol.baseline_visit if protocol.show_own_baseline else ""
     new = _text(
         design.reads_per_case, found.id if found else "",
-        sorted(design.qualification_subjects), found.reference_reader if found else "",
+        sorted(design.qualification_subjects), found.reference_reader if found else "", baseline,
     )  # fmt: skip
     old = session.execute(
         text(
-            "SELECT reads_per_case, qualification, qualification_subjects, reference_reader "
-            f"FROM {TABLE} WHERE protocol_id = :protocol"
+            "SELECT reads_per_case, qualification, qualification_subjects, reference_reader, "
+            f"CASE WHEN show_own_baseline THEN baseline_visit ELSE '' END FROM {TABLE} "
+            "WHERE protocol_id = :protocol"
         ),
         {"protocol": protocol.id},
     ).first()
-    old_text = None if old is None else _text(int(old[0]), old[1], sorted(old[2]), old[3])
+    old_text = None if old is None else _text(int(old[0]), old[1], sorted(old[2]), old[3], old[4])
     if old_text == new:
         return False
     session.execute(
         text(
             f"INSERT INTO {TABLE} (protocol_id, reads_per_case, qualification, "
-            "qualification_subjects, reference_reader, published_by, published_at) VALUES "
-            "(:protocol, :reads, :qualification, :subjects, :reference, :actor, :at) "
+            "qualification_subjects, reference_reader, show_own_baseline, baseline_visit, "
+            "published_by, published_at) VALUES (:protocol, :reads, :qualification, :subjects, "
+            ":reference, :shown, :baseline, :actor, :at) "
             "ON CONFLICT (protocol_id) DO UPDATE SET reads_per_case = EXCLUDED.reads_per_case, "
             "qualification = EXCLUDED.qualification, qualification_subjects = "
             "EXCLUDED.qualification_subjects, reference_reader = EXCLUDED.reference_reader, "
+            "show_own_baseline = EXCLUDED.show_own_baseline, "
+            "baseline_visit = EXCLUDED.baseline_visit, "
             "published_by = EXCLUDED.published_by, published_at = EXCLUDED.published_at"
         ),
         {
             "protocol": protocol.id, "reads": design.reads_per_case,
             "qualification": found.id if found else "",
             "subjects": sorted(design.qualification_subjects),
-            "reference": found.reference_reader if found else "", "actor": actor,
-            "at": utc_now(),
+            "reference": found.reference_reader if found else "",
+            "shown": bool(baseline), "baseline": baseline, "actor": actor, "at": utc_now(),
         },
     )  # fmt: skip
     record(
@@ -99,10 +105,25 @@ def qualification_cases(session: Session, protocol: Protocol) -> set[int]:
     return {int(pk) for pk in session.execute(query, {"protocol": protocol.id}).scalars()}
 
 
-def _text(reads: int, qualification: str, subjects: list[str], reference: str) -> str:
+def _text(
+    reads: int, qualification: str, subjects: list[str], reference: str, baseline: str = ""
+) -> str:
     """A design in words, for the audit trail and to tell a change (the set's subjects listed:
-    they are the protocol's data)."""
-    if not qualification:
-        return f"reads_per_case {reads}"
-    named = f"{qualification} ({', '.join(subjects)}; reference {reference})"
-    return f"reads_per_case {reads}, qualification {named}"
+    they are the protocol's data); ``baseline``: the baseline visit when a reader's own baseline
+    read is shown beside a follow-up (``show_own_baseline``)."""
+    words = f"reads_per_case {reads}"
+    if qualification:
+        named = f"{qualification} ({', '.join(subjects)}; reference {reference})"
+        words += f", qualification {named}"
+    if baseline:
+        words += f", own {baseline} read shown beside follow-ups"
+    return words
+
+
+def shows_own_baseline(session: Session, protocol: Protocol) -> bool:
+    """Whether the store keeps ``protocol``'s design with ``show_own_baseline`` (what the
+    database holds a reader's own role to, whatever the client's protocol file says)."""
+    if not kept(session):
+        return False
+    query = text(f"SELECT show_own_baseline FROM {TABLE} WHERE protocol_id = :protocol")
+    return bool(session.execute(query, {"protocol": protocol.id}).scalar())
