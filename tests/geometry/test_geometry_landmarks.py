@@ -148,8 +148,9 @@ def test_a_spine_in_another_unit_refused_before_it_overflows() -> None:
         f"L1 posterior_superior at (row {first[0]:g}, col {first[1]:g}) is more than 131,070 px "
         "from the image's origin, outside any DICOM image"
     ) in str(info.value)
-    assert "Give the corner's (row, col) in pixels of the image, not in another unit." in str(
-        info.value
+    assert str(info.value).endswith(
+        "DICOM image (line 2). Give the corner's (row, col) in pixels of the image, not in "
+        "another unit."
     )
 
 
