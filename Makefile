@@ -44,7 +44,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks
 
 # Mutation testing of the modules that compute a trial's numbers ([tool.mutmut] in pyproject.toml;
-# about an hour on 2 cores). Fails when a module's kill rate is under 95 % or a survivor is not
+# over an hour on 2 cores). Fails when a module's kill rate is under 95 % or a survivor is not
 # triaged; the table is written to docs/mutation-report.md (see docs/mutation-testing.md).
 # mutmut copies imaging's data files (protocol and scale TOML) into mutants/ only once: a rerun
 # refreshes them first. Its exit status is not the verdict: the report's is (1: a module under
