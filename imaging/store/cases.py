@@ -325,6 +325,9 @@ def register_images(
         for image in flagged:
             if image.study_date is not None:
                 _assign(session, protocol, image, subject, actor)
+    from imaging.store.paired_groups import keep  # it reads cases as this module makes them
+
+    keep(session, protocol)  # the paired cases a reader's own role reads (PostgreSQL)
     return images
 
 

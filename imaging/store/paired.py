@@ -3,11 +3,11 @@ together, in one sitting (shared/reference/spine-imaging.md sections 6 and 7).
 
 A protocol whose ``[msasss]`` says ``paired_reading = true`` reads its score item (the mSASSS
 corners) this way. A *paired case* is a subject's cases at the protocol's ``progression_visits``
-that have images, under a paired id (``P-`` and 10 hex digits of a hash of a case's random reading
-id: no subject, no visit). Its *sets* are those cases, shown as ``A``, ``B``, ... in an order of
-their own per reader (SHA-256 of reader, paired id and reading id): neither the labels, their
-order, the reading ids nor the images (:func:`~imaging.store.blinding.case_images`) say which
-visit came first, and no date is shown.
+that have images, under a paired id (:mod:`imaging.store.paired_groups`: no subject, no visit;
+kept in a PostgreSQL store for readers' own roles). Its *sets* are those cases, shown as ``A``,
+``B``, ... in an order of their own per reader (SHA-256 of reader, paired id and reading id):
+neither the labels, their order, the reading ids nor the images
+(:func:`~imaging.store.blinding.case_images`) say which visit came first, and no date is shown.
 
 What the reader scores per set goes into the reader's read of that set's case, so each visit
 keeps its scores with the same versions, audit trail and signatures as any read
@@ -24,14 +24,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from string import ascii_uppercase
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from imaging.errors import StoreError
 from imaging.protocol.model import Protocol
+from imaging.store.paired_groups import groups, settings
 from imaging.store.reads import ReadContent, latest_version
-from imaging.store.schema import Case, Image, Read, Subject
+from imaging.store.schema import Case, Read
 from imaging.store.vocabulary import ReadStatus
+from imaging.store.worklist import case_for_reading
 from imaging.store.workstation import (
     CaseKey,
     save_read_draft,
@@ -40,7 +41,6 @@ from imaging.store.workstation import (
     submit_read,
 )
 
-PAIRED_PREFIX = "P-"
 PAIRED_REASON = "paired reading: scored beside the subject's other visits, time order concealed"
 """The reason of a read version made by a paired sitting over an already submitted read."""
 
@@ -83,41 +83,6 @@ class PairedCase:
         )
 
 
-def paired_id(reading_id: str) -> str:
-    """The paired id of a subject whose first progression case is ``reading_id``."""
-    return PAIRED_PREFIX + hashlib.sha256(f"paired\x00{reading_id}".encode()).hexdigest()[:10]
-
-
-def _settings(protocol: Protocol) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
-    settings = protocol.msasss
-    if settings is None or not settings.paired_reading:
-        raise StoreError(
-            f"protocol {protocol.id} reads nothing paired",
-            fix="Paired reading is set in the protocol's [msasss] table: paired_reading = true.",
-        )
-    return settings.item, settings.progression_visits, settings.sites
-
-
-def _groups(session: Session, protocol: Protocol) -> dict[str, list[Case]]:
-    """Paired id -> the subject's cases with images at the progression visits, in visit order."""
-    _, visits, _ = _settings(protocol)
-    with_images = set(session.scalars(select(Image.case_pk).where(Image.case_pk.is_not(None))))
-    query = (
-        select(Subject.subject_id, Case)
-        .join(Subject, Case.subject_pk == Subject.id)
-        .where(Case.visit_id.in_(visits))
-    )
-    by_subject: dict[str, list[Case]] = {}
-    for subject, case in session.execute(query).all():
-        if case.id in with_images:
-            by_subject.setdefault(subject, []).append(case)
-    groups = {}
-    for cases in by_subject.values():
-        cases.sort(key=lambda c: visits.index(c.visit_id))
-        groups[paired_id(cases[0].reading_id)] = cases
-    return groups
-
-
 def _order(reader: str, key: str, reading_id: str = "") -> str:
     return hashlib.sha256(f"{reader}\x00{key}\x00{reading_id}".encode()).hexdigest()
 
@@ -137,7 +102,7 @@ def _paired(read: Read, key: str) -> bool:
 def _case(
     session: Session, protocol: Protocol, reader: str, key: str, cases: list[Case]
 ) -> PairedCase:
-    item, _, sites = _settings(protocol)
+    item, _, sites = settings(protocol)
     ordered = sorted(cases, key=lambda c: _order(reader, key, c.reading_id))
     sets = tuple(
         PairedSet(label, case.reading_id, _set_status(session, case, reader, key))
@@ -151,14 +116,14 @@ def paired_worklist(session: Session, protocol: Protocol, reader: str) -> list[P
     the reader's own order."""
     if not reader.strip():
         raise StoreError("a worklist needs a reader id")
-    groups = _groups(session, protocol)
-    keys = sorted((k for k, c in groups.items() if len(c) >= 2), key=lambda k: _order(reader, k))
-    return [_case(session, protocol, reader, key, groups[key]) for key in keys]
+    found = groups(session, protocol)
+    keys = sorted((k for k, c in found.items() if len(c) >= 2), key=lambda k: _order(reader, k))
+    return [_case(session, protocol, reader, key, found[key]) for key in keys]
 
 
 def paired_case(session: Session, protocol: Protocol, reader: str, key: str) -> PairedCase:
     """One paired case by its paired id, sets in the reader's order."""
-    cases = _groups(session, protocol).get(key)
+    cases = groups(session, protocol).get(key)
     if cases is None:
         raise StoreError(
             f"no paired case {key!r}",
@@ -231,8 +196,7 @@ def save_paired(
         if each.label not in contents:
             continue
         casekey = CaseKey(each.reading_id, reader)
-        read_key = session.scalars(select(Case).where(Case.reading_id == each.reading_id)).one()
-        latest = latest_version(session, read_key, reader)
+        latest = latest_version(session, case_for_reading(session, each.reading_id), reader)
         if latest is not None and latest.status != ReadStatus.DRAFT:
             start_read_correction(
                 session, casekey, f"{PAIRED_REASON} ({key})", source=f"paired {key}"

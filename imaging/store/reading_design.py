@@ -22,13 +22,15 @@ from imaging.store.schema import utc_now
 TABLE = "reading_designs"
 
 
-def kept(session: Session) -> bool:
-    """True when the store keeps reading designs (PostgreSQL at revision 0011 or later)."""
-    if "spine_designs" not in session.info:
-        session.info["spine_designs"] = session.get_bind().dialect.name == "postgresql" and (
-            inspect(session.connection()).has_table(TABLE)
+def kept(session: Session, table: str = TABLE) -> bool:
+    """True when the store keeps ``table`` for readers' own roles: a PostgreSQL store at the
+    revision that made it (reading designs: 0011; triggered cases: 0012; paired cases: 0014)."""
+    key = f"spine_kept_{table}"
+    if key not in session.info:
+        session.info[key] = session.get_bind().dialect.name == "postgresql" and (
+            inspect(session.connection()).has_table(table)
         )
-    return bool(session.info["spine_designs"])
+    return bool(session.info[key])
 
 
 def publish(session: Session, protocol: Protocol, *, actor: str) -> bool:

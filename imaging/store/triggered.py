@@ -16,12 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from imaging.errors import StoreError
 from imaging.store.audit import record
 from imaging.store.reader_access import blinded
+from imaging.store.reading_design import kept
 from imaging.store.schema import utc_now
 
 if TYPE_CHECKING:
@@ -49,15 +50,6 @@ class AdjudicationCase:
     """The first and second readers' read versions the triggers were found on."""
 
 
-def kept(session: Session) -> bool:
-    """True when the store keeps triggered cases (PostgreSQL at revision 0012 or later)."""
-    if "spine_triggered" not in session.info:
-        session.info["spine_triggered"] = session.get_bind().dialect.name == "postgresql" and (
-            inspect(session.connection()).has_table(TABLE)
-        )
-    return bool(session.info["spine_triggered"])
-
-
 def adjudication_cases(session: Session) -> list[AdjudicationCase]:
     """The kept triggered cases the connecting adjudicator may adjudicate (their two reads still
     current, neither the caller's); none for anyone else's role."""
@@ -71,7 +63,7 @@ def keep(session: Session, decided: Sequence[CaseDecision], *, actor: str) -> li
     from a session that reads every case) for adjudicators' roles, replacing what was kept; a
     case no longer triggered is dropped. Each change is audited (``kept`` / ``dropped``).
     Returns the reading ids that changed; nothing on a store that keeps none."""
-    if not kept(session):
+    if not kept(session, TABLE):
         return []
     if blinded(session):
         raise StoreError(

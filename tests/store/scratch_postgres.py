@@ -31,11 +31,13 @@ def empty_postgres(url: str) -> str:
 
 
 @contextmanager
-def registered(protocol: Protocol, films: tuple[str, ...]) -> Iterator[ReadStore]:
+def registered(
+    protocol: Protocol, films: tuple[str, ...], root: Path = SAMPLES
+) -> Iterator[ReadStore]:
     """The emptied scratch store, opened by its owner, with the sample ``films`` (paths under
-    sample_dicom/) registered under ``protocol``."""
+    ``root``, sample_dicom/ by default) registered under ``protocol``."""
     with ReadStore(empty_postgres(POSTGRES_URL)) as store:
-        records = [ImageRecord.from_file(SAMPLES / film, root=SAMPLES) for film in films]
+        records = [ImageRecord.from_file(root / film, root=root) for film in films]
         with store.writing() as db:
             register_images(db, protocol, records, actor="owner")
         yield store

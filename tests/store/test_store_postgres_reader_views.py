@@ -1,6 +1,7 @@
 """PostgreSQL: the reading views that look a case up by subject, as a reader's own database role
 (issue 16): the reader's own baseline read beside a follow-up (``show_own_baseline``, migration
-0013) only where the design the store keeps allows it, never another reader's, never the subject.
+0013) only where the design the store keeps allows it, never another reader's, never the subject;
+the AS trial's paired reading (migration 0014) from the paired cases the registration kept.
 
 Runs only with ``SPINE_ENDPOINTS_TEST_POSTGRES_URL`` (a scratch database, emptied; its user may
 create roles). The roles are dropped afterwards.
@@ -10,14 +11,17 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from scratch_postgres import POSTGRES_URL, reader_roles, registered, role_url
 from sqlalchemy import text
 
 from imaging.errors import StoreError
-from imaging.protocol import Protocol
+from imaging.protocol import Protocol, load_protocol
 from imaging.store.baseline_view import own_baseline_of
+from imaging.store.export import stored_rows
+from imaging.store.paired import paired_worklist, save_paired
 from imaging.store.reading_design import publish
 from imaging.store.reads import ReadContent
 from imaging.store.store import ReadStore
@@ -101,3 +105,33 @@ def test_a_reader_role_sees_their_own_baseline_beside_a_follow_up_where_the_stor
         ).scalars().all()  # fmt: skip
     assert published == ["reads_per_case 2, own baseline read shown beside follow-ups",
                          "reads_per_case 2"]  # fmt: skip
+
+
+def test_a_reader_role_scores_the_as_trials_paired_case_without_learning_the_time_order(
+    protocol: Protocol,
+) -> None:
+    """AS-001's lumbar films at baseline and 24 months registered by the owner (which keeps the
+    paired case); reader A's role gets it as sets A and B, scores both in one sitting and
+    submits; the owner's rows put each score under its visit."""
+    trial = load_protocol("as-ucmsc")
+    assert trial.msasss is not None
+    root = Path(__file__).resolve().parents[2] / "sample_dicom_as"
+    films = ("AS-001/baseline/DX_lateral_lumbar.dcm", "AS-001/month_24/DX_lateral_lumbar.dcm")
+    with registered(trial, films, root) as owner, reader_roles(owner, 1) as (a,):
+        visit_of = {rid: visit for (_, visit), rid in cases(owner).items()}
+        with ReadStore(role_url(owner, a)) as store, store.writing() as db:
+            (paired,) = paired_worklist(db, trial, a)
+            scores = {s.label: "1" if visit_of[s.reading_id] == "baseline" else "2"
+                      for s in paired.sets}  # fmt: skip
+            contents = {
+                label: ReadContent({(site, "msasss"): code for site in trial.msasss.sites})
+                for label, code in scores.items()
+            }
+            done = save_paired(db, trial, a, paired.paired_id, contents, submit=True)
+        with owner.reading() as db:
+            rows = stored_rows(db, trial)
+    assert [s.label for s in paired.sets] == ["A", "B"] and done.status == "submitted"
+    shown = repr(paired)
+    assert "baseline" not in shown and "month_24" not in shown and "AS-" not in shown
+    totals = {(r.visit, r.measure): r.value for r in rows if r.level == "spine"}
+    assert (totals[("baseline", "msasss_total")], totals[("month_24", "msasss_total")]) == (24, 48)
