@@ -36,17 +36,20 @@ def run_triggers(args: argparse.Namespace) -> int:
     from imaging.protocol.loader import load_protocol
     from imaging.store.adjudication import decisions
     from imaging.store.people import identity
+    from imaging.store.reading_design import kept
     from imaging.store.store import ReadStore
-    from imaging.store.triggered import keep
+    from imaging.store.triggered import TABLE, keep
 
     protocol = load_protocol(args.protocol)
     with ReadStore(args.store) as store, store.writing() as db:
         found = [d for d in decisions(db, protocol) if d.fired]
         changed = keep(db, found, actor=identity(db))
+        keeping = kept(db, TABLE)
     for decision in found:
         reads = decision.reads
         print(f"{reads.reading_id}  {reads.subject} {reads.visit}  {decision.status}")
         for trigger in decision.fired:
             print(f"  {trigger.reason}")
-    print(f"{len(found)} triggered case(s); {len(changed)} kept or dropped for adjudicators")
+    print(f"{len(found)} triggered case(s)", end="")
+    print(f"; kept for adjudicators' own roles, {len(changed)} changed" if keeping else "")
     return 0

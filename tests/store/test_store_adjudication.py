@@ -104,6 +104,18 @@ def test_the_disagreeing_case_alone_goes_to_the_adjudicator_with_the_triggers(
     assert third_reader == []  # both cases have their two reads: none is offered to a third
 
 
+def test_adjudication_triggers_lists_the_disagreeing_case_with_its_reasons(
+    double_read: tuple[str, Path],
+) -> None:
+    url, _ = double_read
+    with ReadStore(url) as store, store.reading() as session:
+        names = {v: k for k, v in unblinding_map(session).items()}
+    printed = _cli("adjudication", "triggers", "--store", url).splitlines()
+    assert printed[0] == f"{names[('DLBP-001', 'baseline')]}  DLBP-001 baseline  to adjudicate"
+    assert "  L4-L5 pfirrmann differs by >= 1 grade (reader-1: 4, reader-2: 3)" in printed
+    assert printed[-1] == "1 triggered case(s)"  # SQLite keeps nothing: the adjudicator logs in
+
+
 def test_before_adjudication_the_triggered_items_are_empty_and_agreeing_reads_are_averaged(
     double_read: tuple[str, Path],
 ) -> None:
