@@ -37,6 +37,7 @@ from imaging.store.reader_access import (
 )
 from imaging.store.reading_design import qualification_cases as kept_qualification_cases
 from imaging.store.schema import Case, Image, Read, Subject, utc_now
+from imaging.store.triggered import KEEP_FIX, NOT_KEPT, adjudication_cases
 from imaging.store.vocabulary import ReaderRole, ReadStatus
 
 
@@ -134,13 +135,17 @@ def read_refusal(
     """Why the protocol's reading design has no room for a new read of ``case`` by ``reader``
     (None: there is): not qualified for a trial case (:mod:`imaging.store.qualification`), or a
     primary read beyond ``reads_per_case``. Any reader may read the qualification set; an
-    adjudicator's read is never counted. Imports and the workstation both ask it."""
+    adjudicator's read is never counted (an adjudicator's own PostgreSQL role reads the kept
+    triggered cases only: :mod:`imaging.store.triggered`). Imports and the workstation both ask
+    it."""
     if case.id in qualification_cases(session, protocol):
         return None
     unqualified = unqualified_reason(session, protocol, reader)
     if unqualified:
         return f"{unqualified}. {QUALIFY_FIX}"
     if role == ReaderRole.ADJUDICATOR:
+        if blinded(session) and case.id not in {c.case_pk for c in adjudication_cases(session)}:
+            return f"case {case.reading_id} {NOT_KEPT}. {KEEP_FIX}"  # the database refuses it too
         return None
     allowed = protocol.reading_design.reads_per_case
     if blinded(session):  # other readers' reads are out of sight: counted, not named

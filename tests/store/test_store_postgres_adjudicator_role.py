@@ -27,8 +27,10 @@ from imaging.errors import StoreError
 from imaging.protocol import Protocol
 from imaging.protocol.adjudication import grade_key
 from imaging.store.adjudication import choose, submit_adjudication
+from imaging.store.imports import ImportSummary, ReadImport, import_reads
 from imaging.store.reads import ReadContent
 from imaging.store.store import ReadStore
+from imaging.store.triggered import KEEP_FIX, NOT_KEPT
 from imaging.store.worklist import adjudication_worklist, unblinding_map
 from imaging.store.workstation import CaseKey, submit_read
 
@@ -138,7 +140,8 @@ def test_the_database_refuses_an_adjudicator_role_a_case_not_kept_as_triggered(
 ) -> None:
     """The adjudicator bypassing the tool: an adjudicator's read or an adjudication of the
     agreeing case, or of the triggered case before a manager kept it, is refused; so is an
-    adjudication in another adjudicator's name."""
+    adjudication in another adjudicator's name. Through the tool, an import of the adjudicator's
+    third reads stores the kept case's and refuses the other's with the reason."""
     a, _, adj = people
     ids = double_read(owner, people, protocol)
     kept = "is not a triggered case kept for adjudication"
@@ -163,9 +166,15 @@ def test_the_database_refuses_an_adjudicator_role_a_case_not_kept_as_triggered(
             owner_url = role_url(owner, str(owner.url.username))
             assert main(["adjudication", "triggers", "--store", owner_url]) == 0
         refused(f"case {ids['DLBP-002']}: it {kept}", ADJUDICATOR_READ, ids["DLBP-002"])
+        third = [ReadImport(s, "baseline", adj, lambda _: ReadContent({PFIRRMANN[1:]: "4"}), n)
+                 for n, s in enumerate(("DLBP-001", "DLBP-002"), start=2)]  # fmt: skip
+        summary = ImportSummary()
+        with store.writing() as db:  # a third read from the adjudicator's file
+            problems = import_reads(db, protocol, third, summary, actor=adj, role="adjudicator")
+        assert summary.created == [("DLBP-001", "baseline", adj)]
+        unkept = f"DLBP-002 baseline: case {ids['DLBP-002']} {NOT_KEPT}. {KEEP_FIX}"
+        assert problems == [(3, unkept)]
         refused(f"adjudications: {adj} adjudicates as itself only, not as owner", as_other)
-        with store.writing() as db:  # the kept case: the adjudicator's own read is allowed
-            values = {"reader": adj, "protocol": protocol.id, "rid": ids["DLBP-001"]}
-            db.execute(text(ADJUDICATOR_READ), values)
+        with store.reading() as db:  # the kept case, read: its visit is the adjudicator's too
             visit = db.execute(text("SELECT spine_case_visit(:r)"), {"r": ids["DLBP-001"]})
             assert visit.scalar() == "baseline"
