@@ -108,6 +108,8 @@ class AssistPanel(QGroupBox):
         self.motion.setVisible(False)
         self._listed: list[CornerProposal] = []
         self._tracking_shown: tuple[Any, ...] = ()
+        self.in_view = True
+        """The Landmarks step is shown: the tracking table (ROM measures) is kept up to date."""
         """What the tracking text and table show, so a refresh that changes nothing sets
         nothing (every grade key and click refreshes this panel)."""
 
@@ -178,6 +180,12 @@ class AssistPanel(QGroupBox):
             self.summary.setText("Working (the workstation stays usable) ...")
 
     # --- display -----------------------------------------------------------------------------
+    def set_in_view(self, shown: bool) -> None:
+        """Out of view (another step shown) the tracking table waits for the step's return."""
+        self.in_view = shown
+        if shown:
+            self.refresh()
+
     def refresh(self) -> None:
         self._refresh_targets()
         proposals = self._proposal_set()
@@ -202,7 +210,8 @@ class AssistPanel(QGroupBox):
                 else f"{len(pending)} proposal(s) waiting; {doubtful} low-confidence or poorly "
                 "matched: only your own accept applies those"
             )
-        self._refresh_tracking()
+        if self.in_view:  # its ROM measures: computed when seen
+            self._refresh_tracking()
 
     def _refresh_targets(self) -> None:
         source = self.context.active_film

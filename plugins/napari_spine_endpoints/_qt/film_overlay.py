@@ -17,11 +17,13 @@ shape again), and they are redrawn on every move of a dragged corner.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
 from napari.layers import Image, Layer, Points, Vectors
 from napari.layers.base import ActionType
+from napari.utils.colormaps.standardize_color import transform_color
 from napari.utils.events import Event
 
 from imaging.anatomy import DiscLevel
@@ -197,14 +199,22 @@ class FilmOverlay:
             colors = [
                 CURRENT_COLOR if x == current else USED_COLORS[records[x].used] for x in labels
             ]
-            if colors and (rebuilt or colors != self._colors):
-                self.points.face_color = colors
+            if colors and (rebuilt or colors != self._colors) and not self._coloured(colors):
+                self.points.face_color = colors  # each set recolours every point
             self._colors = colors
             self._default = current
             self._keep_defaults()
         finally:
             self._syncing = False
         self._redraw_lines()
+
+    def _coloured(self, colors: list[str]) -> bool:
+        """The layer's points already have these colours (napari gave a clicked point the
+        layer's current colour, the click colour)."""
+        shown = np.asarray(self.points.face_color)
+        if shown.shape != (len(colors), 4):
+            return False
+        return bool(np.allclose(shown, [_rgba(color) for color in colors], atol=1e-3))
 
     def _keep_defaults(self, _event: Event | None = None) -> None:
         current = self._default
@@ -237,6 +247,12 @@ class FilmOverlay:
         for layer in self.detach():
             if layer in self.viewer.layers:
                 self.viewer.layers.remove(layer)
+
+
+@functools.cache
+def _rgba(color: str) -> tuple[float, ...]:
+    """A '#rrggbb' colour as napari holds it (RGBA, 0-1)."""
+    return tuple(float(v) for v in transform_color(color)[0])
 
 
 def _overlay_metadata(image_name: str, info: ImageInfo | None) -> dict[str, Any]:

@@ -66,6 +66,9 @@ class LandmarksWidget(QWidget):
         self.context: ReadingContext = context_for(napari_viewer)
         self.context.watch(self)
         self._visibility: dict[Any, bool] = {}
+        self.in_view = True
+        """No other step (Grades) is shown: the measures are kept up to date (with the Grades
+        step shown, a grade key computes no measure nobody sees; see :meth:`set_in_view`)."""
         self.case_label = QLabel()
         self.films = QComboBox()
         self.films.activated.connect(self._on_film_chosen)
@@ -228,6 +231,16 @@ class LandmarksWidget(QWidget):
                 return
 
     # --- display -----------------------------------------------------------------------------
+    def set_in_view(self, shown: bool) -> None:
+        """The workstation shows this step (or another one): out of view, the measures tables
+        and the tracking table wait, and are brought up to date when the step is shown again."""
+        if shown == self.in_view:
+            return
+        self.in_view = shown
+        self.assist.set_in_view(shown)
+        if shown:
+            self.refresh()
+
     def _placement(self) -> PlacementState | None:
         film, session = self.context.active_film, self.context.session
         if film is None or session is None:
@@ -246,7 +259,8 @@ class LandmarksWidget(QWidget):
         self._refresh_films()
         placement = self._placement()
         self._refresh_placement(placement)
-        self._refresh_measures()
+        if self.in_view:
+            self._refresh_measures()
         corners = session is None or context.places_corners  # a grades-only protocol: no corners
         for widget in (
             self.side_by_side,

@@ -72,13 +72,31 @@ class MeasureLabels:
         if session is not None:
             for film in list(context.images):
                 self._follow_calibration(film)
-            if self.shown:
+            # a hidden film's labels wait until it is shown (a grade key on the MR computes
+            # no measures for films nobody sees)
+            shown = [f for f in context.overlays if self._watch(f) and context.images[f].visible]
+            if self.shown and shown:
                 grids = session.measures().films
                 levels = [level.value for level in session.disc_levels]
-                for film in list(context.overlays):
+                for film in shown:
                     positions = session.placements[film].positions
                     self._draw(film, level_labels(grids.get(film), positions, levels))
         self._refresh_scale_bar()
+
+    def _watch(self, film: Film) -> bool:
+        """Follow the film's visibility (its labels hidden with it, drawn when it is shown)."""
+        image = self.context.images.get(film)
+        if image is None:
+            return False
+        if not any(image is watched for watched in self._watched):
+            image.events.visible.connect(self._on_film_visibility)
+            self._watched.append(image)
+        return True
+
+    def _on_film_visibility(self, event: Any = None) -> None:
+        self._sync_visibility()
+        if event is not None and getattr(event.source, "visible", False):
+            self.refresh()  # labels left waiting while it was hidden
 
     def _draw(self, film: Film, labels: list[Any]) -> None:
         layer = self.layers.get(film)
@@ -119,8 +137,6 @@ class MeasureLabels:
             units=tuple(str(u) for u in image.units),
         )  # fmt: skip
         self.layers[film] = layer
-        image.events.visible.connect(self._sync_visibility)  # hidden with its film
-        self._watched.append(image)
         # the points layer stays the active one: clicks keep placing corners
         overlay = self.context.overlays.get(film)
         if overlay is not None and self.viewer.layers.selection.active is layer:
@@ -179,7 +195,7 @@ class MeasureLabels:
 
     def _on_session_replaced(self) -> None:
         for image in self._watched:
-            image.events.visible.disconnect(self._sync_visibility)
+            image.events.visible.disconnect(self._on_film_visibility)
         self._watched = []
         layers, self.layers = list(self.layers.values()), {}
         self._drawn = {}

@@ -56,13 +56,18 @@ class WorkstationWidget(QWidget):
         layout.addWidget(self.status)
         if self.context.images:
             self.tabs.setCurrentWidget(self.landmarks)
+        self.landmarks.set_in_view(self.tabs.currentWidget() is not self.grades)
         self.tabs.currentChanged.connect(self._on_tab)
         self.context.session_replaced.connect(self._on_case)
         self.context.assistant.films_finished.connect(self._on_films_finished)
         self.context.assistant.dynamic_tracking_started.connect(self._on_tracking_started)
 
     def _on_tab(self, _index: int = 0) -> None:
-        """The Landmarks and Grades tabs hang their step's images."""
+        """The Landmarks and Grades tabs hang their step's images; the Landmarks measures wait
+        while the Grades step is shown (each grade key would compute them for nobody). A draft
+        waiting for the autosave is written first."""
+        self.context.flush()
+        self.landmarks.set_in_view(self.tabs.currentWidget() is not self.grades)
         if self.tabs.currentWidget() is self.landmarks:
             self.context.hanging.show_landmarks()
         elif self.tabs.currentWidget() is self.grades:

@@ -1,0 +1,150 @@
+"""When the workstation writes the draft, driven by real clicks and keys (run under Xvfb).
+
+The draft is written once the reader has paused for ``AUTOSAVE_DELAY_MS`` after the last
+change, and at once when the reader changes film or step, submits, or closes the case: a crash
+loses at most the changes of the last pause (0.7 s).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from napari_spine_endpoints._qt.context import AUTOSAVE_DELAY_MS
+from qtpy.QtWidgets import QApplication
+from real_input import canvas, click_pixel, click_widget, look_at, press, shown_workstation
+from sqlalchemy import select
+
+from imaging.anatomy import Film
+from imaging.store.reads import read_content
+from imaging.store.schema import Read
+from imaging.store.store import ReadStore
+from imaging.store.vocabulary import ReadStatus
+
+pytestmark = pytest.mark.gui
+
+
+def _neutral(truth: dict[str, Any]) -> dict[str, Any]:
+    return dict(next(i for i in truth["images"] if i.get("film") == "neutral"))
+
+
+def _stored(url: str) -> tuple[str, list[tuple[str, str, float, float]]]:
+    """The status and the (vertebra, corner, row, col) of the store's only read."""
+    with ReadStore(url) as store, store.reading() as db:
+        read = db.scalars(select(Read)).one()
+        content = read_content(db, read)
+        points = [(p.vertebra, p.corner, p.row, p.col) for p in content.landmarks.values()]
+        return str(read.status), sorted(points)
+
+
+def _click_current(
+    qtbot: Any, viewer: Any, widget: Any, image: dict[str, Any]
+) -> tuple[float, ...]:
+    """A real click where the truth has the corner the workstation asks for; (row, col) placed."""
+    context = widget.context
+    layer = context.images[Film.NEUTRAL]
+    label = context.session.placements[Film.NEUTRAL].current
+    corner = image["corners"][label.vertebra.value][label.corner.value]
+    pixel = (float(corner["row"]), float(corner["col"]))
+    look_at(viewer, layer, pixel, 2.0, (0.0, 0.0))
+    click_pixel(qtbot, viewer, layer, pixel)
+    return context.session.placements[Film.NEUTRAL].positions[label]
+
+
+def _opened(make_napari_viewer: Callable[..., Any], study: Path, films: tuple[str, ...]) -> Any:
+    viewer, widget = shown_workstation(make_napari_viewer)
+    paths = [str(study / f"DX_lateral_{film}.dcm") for film in films]
+    viewer.open(paths, plugin="spine-endpoints", stack=False)
+    context = widget.context
+    widget.tabs.setCurrentWidget(widget.landmarks)
+    context.select_film(Film.NEUTRAL)
+    QApplication.processEvents()
+    return viewer, widget
+
+
+def test_a_clicked_corner_is_in_the_store_once_the_reader_pauses(
+    make_napari_viewer: Callable[..., Any],
+    workstation_env: str,
+    study: Path,
+    truth: dict[str, Any],
+    qtbot: Any,
+) -> None:
+    viewer, widget = _opened(make_napari_viewer, study, ("neutral",))
+    row, col = _click_current(qtbot, viewer, widget, _neutral(truth))
+    assert widget.context._autosave.isActive()  # the pause has not elapsed: nothing written
+    qtbot.waitUntil(lambda: not widget.context._autosave.isActive(), timeout=AUTOSAVE_DELAY_MS * 5)
+    assert _stored(workstation_env) == ("draft", [("L1", "anterior_superior", row, col)])
+
+
+def test_a_corner_clicked_then_submitted_at_once_is_in_the_submitted_read(
+    make_napari_viewer: Callable[..., Any],
+    workstation_env: str,
+    study: Path,
+    truth: dict[str, Any],
+    qtbot: Any,
+) -> None:
+    viewer, widget = _opened(make_napari_viewer, study, ("neutral",))
+    context = widget.context
+    image = _neutral(truth)
+    session = context.session
+    placement = session.placements[Film.NEUTRAL]
+    while len(placement.missing()) > 1:  # every corner but the last one, and every grade
+        label = placement.current
+        corner = image["corners"][label.vertebra.value][label.corner.value]
+        placement.place(float(corner["row"]), float(corner["col"]))
+    for level, items in truth["grades"].items():
+        for item in (i for i in session.grades.items_at(level) if i.name in items):
+            session.grades.set_grade(level, item.name, str(items[item.name]))
+    context.flush()
+    last = placement.current
+    row, col = _click_current(qtbot, viewer, widget, image)
+    assert context._autosave.isActive()  # the last corner is not in the stored draft yet
+    press(qtbot, canvas(viewer), "Control-Shift-Enter")  # submit before the pause elapses
+    status, points = _stored(workstation_env)
+    assert status == ReadStatus.SUBMITTED
+    assert (last.vertebra.value, last.corner.value, row, col) in points
+    assert len(points) == len(placement.labels)
+
+
+def test_changing_film_or_step_writes_the_draft_at_once(
+    make_napari_viewer: Callable[..., Any],
+    workstation_env: str,
+    study: Path,
+    truth: dict[str, Any],
+    qtbot: Any,
+) -> None:
+    viewer, widget = _opened(make_napari_viewer, study, ("neutral", "flexion"))
+    context = widget.context
+    image = _neutral(truth)
+    first = _click_current(qtbot, viewer, widget, image)
+    assert context._autosave.isActive()
+    context.select_film(Film.FLEXION)  # another film: the pending draft is written first
+    assert not context._autosave.isActive()
+    assert _stored(workstation_env)[1] == [("L1", "anterior_superior", *first)]
+
+    context.select_film(Film.NEUTRAL)
+    second = _click_current(qtbot, viewer, widget, image)
+    assert context._autosave.isActive()
+    bar = widget.tabs.tabBar()
+    click_widget(qtbot, bar, bar.tabRect(widget.tabs.indexOf(widget.grades)).center())
+    assert widget.tabs.currentWidget() is widget.grades
+    assert not context._autosave.isActive()  # the Grades step: written at once
+    assert _stored(workstation_env)[1] == sorted(
+        [("L1", "anterior_superior", *first), ("L1", "posterior_superior", *second)]
+    )
+
+
+def test_closing_the_case_writes_the_draft(
+    make_napari_viewer: Callable[..., Any],
+    workstation_env: str,
+    study: Path,
+    truth: dict[str, Any],
+    qtbot: Any,
+) -> None:
+    viewer, widget = _opened(make_napari_viewer, study, ("neutral",))
+    row, col = _click_current(qtbot, viewer, widget, _neutral(truth))
+    assert widget.context._autosave.isActive()
+    widget.context.close_session()
+    assert _stored(workstation_env) == ("draft", [("L1", "anterior_superior", row, col)])
