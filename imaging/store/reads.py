@@ -440,8 +440,9 @@ def save_draft(session: Session, read: Read, content: ReadContent, protocol: Pro
     if ReadFilm in rewrite:
         for film in content.films.values():
             session.add(_film_row(read.id, film))
+    wanted = {p.key: p for p in content.landmarks.values()}  # keyed by the image as stored
     for key, point in stored.landmarks.items():  # moved or removed corners
-        if content.landmarks.get(key) != point:
+        if wanted.get(key) != point:
             image, vertebra, corner = key
             session.execute(
                 delete(Landmark).where(
@@ -449,7 +450,7 @@ def save_draft(session: Session, read: Read, content: ReadContent, protocol: Pro
                     Landmark.vertebra == vertebra, Landmark.corner == corner,
                 )
             )  # fmt: skip
-    for key, point in content.landmarks.items():  # new or moved corners
+    for key, point in wanted.items():  # new or moved corners
         if stored.landmarks.get(key) != point:
             session.add(_landmark_row(read.id, point))
     session.flush()

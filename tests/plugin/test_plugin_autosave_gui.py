@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from imaging.anatomy import Film
 from imaging.store.reads import read_content
-from imaging.store.schema import Read
+from imaging.store.schema import Landmark, Read
 from imaging.store.store import ReadStore
 from imaging.store.vocabulary import ReadStatus
 
@@ -148,3 +148,32 @@ def test_closing_the_case_writes_the_draft(
     assert widget.context._autosave.isActive()
     widget.context.close_session()
     assert _stored(workstation_env) == ("draft", [("L1", "anterior_superior", row, col)])
+
+
+def test_a_worklist_case_autosave_writes_the_new_corner_only(
+    make_napari_viewer: Callable[..., Any],
+    workstation_env: str,
+    study: Path,
+    truth: dict[str, Any],
+    qtbot: Any,
+    landmark_writes: Callable[[], Any],
+) -> None:
+    """A blinded case names its films by tokens; the store keeps their UIDs: the draft saved
+    after the second click keeps the first corner's row and adds one."""
+    viewer, widget = shown_workstation(make_napari_viewer)
+    context = widget.context
+    assert widget.worklist.register_folder(study) > 0
+    worker = context.open_next_case()
+    assert worker is not None
+    qtbot.waitUntil(lambda: Film.NEUTRAL in context.overlays, timeout=20000)
+    context.select_film(Film.NEUTRAL)
+    image = _neutral(truth)
+    _click_current(qtbot, viewer, widget, image)
+    context.flush()  # the reader pauses
+    _click_current(qtbot, viewer, widget, image)
+    with landmark_writes() as written:
+        context.flush()
+    assert written == ["INSERT"]  # the second corner, nothing rewritten
+    with ReadStore(workstation_env) as store, store.reading() as db:
+        corners = db.scalars(select(Landmark.corner)).all()
+    assert sorted(corners) == ["anterior_superior", "posterior_superior"]
