@@ -14,6 +14,15 @@ import pandas as pd
 
 from imaging.digests import FileDigest
 from imaging.endpoints.rows import COLUMNS
+from imaging.output_folder import (
+    CORNERS_CSV,
+    ELIGIBILITY_CSV,
+    ENDPOINTS_CSV,
+    ENDPOINTS_PARQUET,
+    FAILURE_COLUMNS,
+    FAILURES_CSV,
+    PROVENANCE_JSON,
+)
 
 __all__ = [
     "CORNERS_CSV",
@@ -31,14 +40,6 @@ __all__ = [
     "StudyResult",
 ]
 
-# The files of the batch's output folder (docs/batch.md), written by the batch, read by the report
-ENDPOINTS_CSV, ENDPOINTS_PARQUET = "endpoints.csv", "endpoints.parquet"
-CORNERS_CSV = "corners.csv"
-FAILURES_CSV = "failures.csv"
-ELIGIBILITY_CSV = "eligibility.csv"
-PROVENANCE_JSON = "provenance.json"
-
-FAILURE_COLUMNS: tuple[str, ...] = ("file", "subject", "visit", "reason")
 ENDPOINT_COLUMNS: tuple[str, ...] = COLUMNS
 """The endpoint table's columns (:mod:`imaging.endpoints.rows`, docs/endpoint-table.md)."""
 Row = tuple[Any, ...]

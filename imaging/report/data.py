@@ -19,7 +19,8 @@ from typing import Any
 
 import pandas as pd
 
-from imaging.batch.model import (
+from imaging.errors import SpineEndpointsError
+from imaging.output_folder import (
     ELIGIBILITY_CSV,
     ENDPOINTS_CSV,
     ENDPOINTS_PARQUET,
@@ -27,7 +28,6 @@ from imaging.batch.model import (
     FAILURES_CSV,
     PROVENANCE_JSON,
 )
-from imaging.errors import SpineEndpointsError
 from imaging.text_input import MAX_BYTES, open_binary
 
 REQUIRED_COLUMNS = (

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from imaging.anatomy import Corner, Film, Vertebra
-from imaging.batch.model import CORNERS_CSV
 from imaging.dicom.radiograph import load_radiograph
 from imaging.digests import FileDigest
 from imaging.errors import SpineEndpointsError
 from imaging.landmark_files.reader import LandmarkRecord, read_landmark_records
+from imaging.output_folder import CORNERS_CSV
 from imaging.report.data import ReportData
 from imaging.report.thumbnails import Thumbnail, film_thumbnail
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from imaging.batch.model import ENDPOINTS_CSV
+from imaging.output_folder import ENDPOINTS_CSV
 from imaging.report.data import read_table
 from imaging.report.markup import html_table
 from imaging.report.page import Section
