@@ -4,10 +4,10 @@ One :class:`ReadingContext` per viewer (:func:`context_for`) holds the protocol,
 the store, the read in progress (:class:`ReadingSession`) and its life in the store
 (:class:`ReadLifecycle`: draft, submitted, correction - the rules live there, without Qt), the
 corner/line/proposal layers of each film and the :class:`Assistant` that runs refinement,
-tracking and MR suggestions. It installs the keyboard shortcuts once, attaches every radiograph
-layer of the open case, and autosaves the draft once the reader pauses (``AUTOSAVE_DELAY_MS``
-after the last change) and at once on a change of film or step, submit, closing the case or
-napari: a crash loses at most the changes of the last 0.7 s.
+tracking and MR suggestions. Its :class:`ReaderActions` bind the keyboard shortcuts once; it
+attaches every radiograph layer of the open case, and autosaves the draft once the reader
+pauses (``AUTOSAVE_DELAY_MS`` after the last change) and at once on a change of film or step,
+submit, closing the case or napari: a crash loses at most the changes of the last 0.7 s.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 from napari.layers import Image, Layer
-from napari.utils.notifications import show_info, show_warning
+from napari.utils.notifications import show_warning
 from qtpy.QtCore import QObject, QTimer, Signal
 from qtpy.QtWidgets import QApplication, QWidget
 
@@ -32,7 +32,6 @@ from napari_spine_endpoints._layer_info import ImageInfo
 from napari_spine_endpoints._model.hanging import middle_slice
 from napari_spine_endpoints._model.read_lifecycle import ReadLifecycle
 from napari_spine_endpoints._model.session import ReadingSession
-from napari_spine_endpoints._model.shortcuts import SHORTCUT_BY_ACTION
 from napari_spine_endpoints._model.store_link import ReadState, StoreLink
 from napari_spine_endpoints._qt.assistant import Assistant
 from napari_spine_endpoints._qt.case_loader import CaseLoader
@@ -40,6 +39,7 @@ from napari_spine_endpoints._qt.film_overlay import FilmOverlay
 from napari_spine_endpoints._qt.frames import after_next_frame
 from napari_spine_endpoints._qt.gc_freeze import freeze_startup_objects
 from napari_spine_endpoints._qt.hanging import Hanging
+from napari_spine_endpoints._qt.reader_actions import ReaderActions
 from napari_spine_endpoints._qt.series_decoder import SeriesDecoder
 
 AUTOSAVE_DELAY_MS = 700
@@ -90,8 +90,6 @@ class ReadingContext(QObject):
         self.case_id: str | None = None
         self.window_drag = False
         self.skip_reason = "not visible on the film"
-        self._submit_waiting: ReadingSession | None = None
-        """The read whose submit waits for an assist job (see :meth:`submit_and_next`)."""
         self._autosave = QTimer(self)
         self._autosave.setSingleShot(True)
         self._autosave.setInterval(AUTOSAVE_DELAY_MS)
@@ -103,7 +101,8 @@ class ReadingContext(QObject):
         """Refinement, tracking and MR suggestions, run off the GUI thread."""
         self.hanging = Hanging(self)
         """What the canvas shows at each step (film to read; MR to grade) and the series held."""
-        self._install_shortcuts()
+        self.actions = ReaderActions(self)
+        """What the reader's keys and buttons do (bound on the viewer here)."""
         application = QApplication.instance()
         if application is not None:
             application.aboutToQuit.connect(self.flush)
@@ -325,101 +324,10 @@ class ReadingContext(QObject):
             self.changed.emit()
         return problems
 
-    # --- shortcuts -----------------------------------------------------------------------------
-    def _install_shortcuts(self) -> None:
-        actions = {
-            "next_corner": lambda: self.placement_action("next_corner"),
-            "previous_corner": lambda: self.placement_action("previous_corner"),
-            "skip_corner": self.skip_corner,
-            "next_level": self.next_level,
-            "previous_level": self.previous_level,
-            "window_drag": lambda: self.set_window_drag(not self.window_drag),
-            "submit_next": self.submit_and_next,
-            "refine": lambda: self.assistant.refine(),
-            "accept_proposals": lambda: self.assistant.accept_confident(),
-            "reject_proposals": lambda: self.assistant.reject_all(),
-            "track": lambda: self.assistant.track(),
-            "track_dynamic": lambda: self.assistant.track_dynamic(),
-            "undo": lambda: self.undo(redo=False),
-            "redo": lambda: self.undo(redo=True),
-            "show_t1": lambda: self.hanging.toggle_t1(),
-        }
-        for name, action in actions.items():
-            key = SHORTCUT_BY_ACTION[name].key
-            self.viewer.bind_key(key, key_handler(action), overwrite=True)
-        self.actions = actions
-
-    def placement_action(self, method: str) -> None:
-        """Call ``next_corner``, ``previous_corner`` or ``next_level`` on the active film."""
-        film = self.active_film
-        if film is not None and self.session is not None:
-            getattr(self.session.placements[film], method)()
-
-    def undo(self, redo: bool = False) -> None:
-        """Undo (or redo) the last change to the active film's corners."""
-        film = self.active_film
-        if film is None or self.session is None:
-            return
-        placement = self.session.placements[film]
-        if not (placement.redo() if redo else placement.undo()):
-            self.message.emit(f"Nothing to {'redo' if redo else 'undo'} on the {film.value} film")
-
-    def grade_key(self, key: str) -> None:
-        """A grade key pressed on the MR: the current item's grade, then the next item."""
-        form = None if self.session is None else self.session.grades
-        if form is None:
-            return
-        item = form.current_item
-        try:
-            level, name, grade = form.grade_by_key(key)
-        except ValueError as error:
-            self.message.emit(f"{form.current_level} {item.name}: {error}")
-            return
-        self.message.emit(f"{level} {name}: {grade.code} ({grade.label})")
-
-    def skip_corner(self) -> None:
-        film = self.active_film
-        if film is None or self.session is None:
-            return
-        placement = self.session.placements[film]
-        if placement.current is not None:
-            placement.skip(self.skip_reason)
-
-    def next_level(self) -> None:
-        self.placement_action("next_level")
-        if self.session is not None and self.session.grades is not None:
-            self.session.grades.next_level()
-
-    def previous_level(self) -> None:
-        if self.session is not None and self.session.grades is not None:
-            self.session.grades.previous_level()
-
     def set_window_drag(self, enabled: bool) -> None:
+        """Window/level by dragging the mouse (instead of panning), or back."""
         self.window_drag = enabled
         self.window_drag_toggled.emit(enabled)
-
-    def submit_and_next(self) -> None:
-        """Submit; when it worked, open the next case of the worklist. While tracking or
-        refinement runs (their corners are part of the read), once it has finished."""
-        session = self.session
-        if session is not None and self.assistant.busy:
-            self.message.emit("Submitting once tracking has finished (its corners are in the read)")
-            if self._submit_waiting is not session:
-                self._submit_waiting = session
-                self.assistant.when_idle(lambda: self._submit_when_done(session))
-            return
-        problems = self.submit()
-        if problems:
-            self.message.emit("Not submitted:\n" + "\n".join(problems))
-            show_info("Not submitted: " + problems[0])
-            return
-        self.open_next_case()
-
-    def _submit_when_done(self, session: ReadingSession) -> None:
-        if self._submit_waiting is session:
-            self._submit_waiting = None
-            if self.session is session:  # not another case meanwhile
-                self.submit_and_next()
 
     # --- worklist cases --------------------------------------------------------------------------
     def open_next_case(self) -> str | None:
@@ -489,12 +397,3 @@ class ReadingContext(QObject):
     def _on_session_changed(self) -> None:
         self._autosave.start()
         self.changed.emit()
-
-
-def key_handler(action: Callable[[], object]) -> Callable[[Any], None]:
-    """A napari key binding (called with the viewer or a layer) that runs ``action``."""
-
-    def handler(_viewer: Any) -> None:
-        action()
-
-    return handler

@@ -50,8 +50,8 @@ class GradesWidget(QWidget):
         self.level.activated.connect(self._on_level)
         previous = QPushButton(f"Previous ({SHORTCUT_BY_ACTION['previous_level'].key})")
         following = QPushButton(f"Next level ({SHORTCUT_BY_ACTION['next_level'].key})")
-        previous.clicked.connect(self.context.previous_level)
-        following.clicked.connect(self.context.next_level)
+        previous.clicked.connect(self.context.actions.previous_level)
+        following.clicked.connect(self.context.actions.next_level)
         self.items_box = QGroupBox("Grades")
         self.items_form = QFormLayout(self.items_box)
         self.combos: dict[str, QComboBox] = {}
@@ -90,7 +90,7 @@ class GradesWidget(QWidget):
             "Reopen your submitted read as a new version; the reason goes to the audit trail"
         )
         self.submit.clicked.connect(self.on_submit)
-        self.submit_next.clicked.connect(self.context.submit_and_next)
+        self.submit_next.clicked.connect(self.context.actions.submit_and_next)
         self.correct.clicked.connect(self.on_correct)
         self._answers: list[bool] = []
 

@@ -201,7 +201,7 @@ def bind_grade_keys(layer: Layer, context: ReadingContext) -> None:
 
 def _grade_handler(context: ReadingContext, key: str) -> Any:
     def grade(_layer: Layer) -> None:  # napari names a key handler by its __name__
-        context.grade_key(key)
+        context.actions.grade_key(key)
 
     return grade
 

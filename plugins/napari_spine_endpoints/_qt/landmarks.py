@@ -106,10 +106,11 @@ class LandmarksWidget(QWidget):
         self.on_image = CalibrationPanel(self.context)  # measures on the film, drawn calibration
         help_text = QLabel("Shortcuts (canvas focused):\n" + shortcut_help())
         help_text.setStyleSheet("font-family: monospace; font-size: 8pt")
-        self.previous.clicked.connect(lambda: self.context.placement_action("previous_corner"))
-        self.next.clicked.connect(lambda: self.context.placement_action("next_corner"))
-        self.next_level.clicked.connect(lambda: self.context.placement_action("next_level"))
-        self.skip.clicked.connect(self.context.skip_corner)
+        actions = self.context.actions
+        self.previous.clicked.connect(lambda: actions.placement_action("previous_corner"))
+        self.next.clicked.connect(lambda: actions.placement_action("next_corner"))
+        self.next_level.clicked.connect(lambda: actions.placement_action("next_level"))
+        self.skip.clicked.connect(actions.skip_corner)
 
         layout = scrolling_layout(self)
         layout.addWidget(self.case_label)

@@ -34,12 +34,8 @@ from napari_spine_endpoints._layers import blinded_layer
 from napari_spine_endpoints._model.paired import PairedSitting
 from napari_spine_endpoints._model.scoring import FilmShape, assign_views
 from napari_spine_endpoints._model.shortcuts import SHORTCUT_BY_ACTION
-from napari_spine_endpoints._qt.context import (
-    AUTOSAVE_DELAY_MS,
-    ReadingContext,
-    context_for,
-    key_handler,
-)
+from napari_spine_endpoints._qt.context import AUTOSAVE_DELAY_MS, ReadingContext, context_for
+from napari_spine_endpoints._qt.reader_actions import key_handler
 from napari_spine_endpoints._qt.site_scoring import (
     DEFAULT_REASON,
     SiteRing,

@@ -16,7 +16,7 @@ import numpy as np
 from napari.layers import Image
 
 from napari_spine_endpoints._model.shortcuts import GRADE_KEYS
-from napari_spine_endpoints._qt.context import key_handler
+from napari_spine_endpoints._qt.reader_actions import key_handler
 
 CANNOT_SCORE_KEY, BACK_KEY = "X", "B"
 DEFAULT_REASON = "hidden by the shoulders"
