@@ -96,6 +96,14 @@ def test_impossible_corners_are_reported_not_measured(study: Path, truth: dict[s
     assert Film.NEUTRAL not in measures.films
     assert "L4" in measures.errors["neutral"]
     assert any("L4" in problem for problem in session.problems())
+    assert session.grades is not None  # a grade re-measures, the corners stay impossible
+    session.grades.set_grade("L4-L5", "pfirrmann", "3")
+    assert any(x.startswith("neutral film: ") and "L4" in x for x in session.problems())
+    assert "L4" in session.measures().errors["neutral"]
+    placement.move(anterior, *a)  # put back: measured again, no problem left with the corners
+    placement.move(posterior, *p)
+    assert not any(x.startswith("neutral film: ") for x in session.problems())
+    assert Film.NEUTRAL in session.measures().films
 
 
 def test_submit_needs_every_corner_or_a_reason_and_every_grade(

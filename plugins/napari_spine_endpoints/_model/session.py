@@ -117,13 +117,22 @@ class ReadingSession(Observable):
         super().__init__()
         self._pending: dict[str, Any] | None = None
         self._measures: Measures | None = None
+        self._corners: tuple[list[FilmCorners], dict[str, str]] | None = None
+        """Each film's validated corners and why a film's are impossible (see :meth:`_films`);
+        a grade leaves them as they are."""
         if self.grades is not None:
-            self.grades.subscribe(self._changed)
+            self.grades.subscribe(self._grades_changed)
         self.suggestions.subscribe(self._changed)
 
     # --- observation -----------------------------------------------------------------------
     def _changed(self) -> None:
-        """Any change to corners or grades: the measures are computed again when asked."""
+        """Any change to corners or films: the measures are computed again when asked."""
+        self._corners = None
+        self._grades_changed()
+
+    def _grades_changed(self) -> None:
+        """A grade changed: the measures (a grade decides the reference discs of height loss)
+        are computed again when asked; the corners stay validated."""
         self._measures = None
         super()._changed()
 
@@ -145,7 +154,7 @@ class ReadingSession(Observable):
             self.proposals[film] = ProposalSet(placement)
             self.proposals[film].subscribe(self._changed)
         self.films[film] = info
-        self._measures = None
+        self._measures, self._corners = None, None
         return self.placements[film]
 
     def calibrate(self, film: Film, calibration: Calibration) -> None:
@@ -186,22 +195,7 @@ class ReadingSession(Observable):
         """The read through the one endpoint function (:func:`imaging.endpoints.endpoint_rows`),
         laid out per film; each film's rows say how its corners were obtained."""
         levels = tuple(level.value for level in self.disc_levels)
-        errors: dict[str, str] = {}
-        films: list[FilmCorners] = []
-        for film, placement in self.placements.items():
-            if not placement.positions:
-                continue
-            try:
-                landmarks = self.landmarks(film)
-            except LandmarkError as error:
-                errors[film.value] = str(error)
-                continue
-            uses = [
-                (f"{label.vertebra.value} {label.corner.value}", str(record.used), record.status)
-                for label, record in placement.records.items()
-            ]
-            obtained = corners_label(use for _, use, _ in uses)
-            films.append(FilmCorners(landmarks, obtained, kept_click_note(film.value, uses)))
+        films, errors = self._films()
         grades = (
             ()
             if self.grades is None
@@ -223,6 +217,29 @@ class ReadingSession(Observable):
             pair = measure_grid([r for r in rows if r.film == PAIR_FILM], levels, PAIR_COLUMNS)
         rows = [row for row in rows if not row.grade]  # the measures; grades have their own tab
         return Measures(grids, pair, errors, tuple(rows))
+
+    def _films(self) -> tuple[list[FilmCorners], dict[str, str]]:
+        """Each film's validated corners with how they were obtained, and the films whose
+        corners are impossible, with why (cached until a corner or a film changes)."""
+        if self._corners is None:
+            errors: dict[str, str] = {}
+            films: list[FilmCorners] = []
+            for film, placement in self.placements.items():
+                if not placement.positions:
+                    continue
+                try:
+                    landmarks = self.landmarks(film)
+                except LandmarkError as error:
+                    errors[film.value] = str(error)
+                    continue
+                uses = [
+                    (f"{x.vertebra.value} {x.corner.value}", str(record.used), record.status)
+                    for x, record in placement.records.items()
+                ]
+                obtained = corners_label(use for _, use, _ in uses)
+                films.append(FilmCorners(landmarks, obtained, kept_click_note(film.value, uses)))
+            self._corners = (films, errors)
+        return self._corners
 
     # --- validation ------------------------------------------------------------------------
     @property
@@ -247,7 +264,7 @@ class ReadingSession(Observable):
                     f"{film.value} film: {len(missing)} corner(s) neither placed nor skipped "
                     f"with a reason ({names}{more})"
                 )
-        errors = self.measures().errors
+        errors = self._films()[1]  # the corners' problems: no measure computed for them
         found.extend(f"{film} film: {error}" for film, error in errors.items())
         if self.grades is not None:
             found.extend(self.grades.problems())
@@ -316,6 +333,7 @@ class ReadingSession(Observable):
             return
         if film in self.user_calibrations:
             self.films[film] = replace(self.films[film], calibration=self.user_calibrations[film])
+            self._measures, self._corners = None, None
         positions, records = {}, {}
         for p in draft.get("landmarks", []):
             if p["film"] == film.value:
