@@ -8,7 +8,8 @@ confidence, tracked vertebrae a match quality, MR grades the decision questions 
 - :func:`refine_corners`: clicks -> corners at the intersection of fitted endplate and cortex
   lines, never further than the search radius from the click.
 - :func:`track_vertebrae` and :func:`rom_from_tracking`: corners on one film -> each vertebra's
-  rigid motion to another film, mapped corners, ROM.
+  rigid motion to another film, mapped corners, ROM; a :class:`ReferenceFilm` prepares the read
+  film once for every film it is tracked onto.
 - :func:`quantify_mr_discs`: one click per disc on mid-sagittal T2 (+T1) -> height, signal
   ratios, suggested Pfirrmann grade and Modic types.
 """
@@ -24,6 +25,7 @@ from imaging.assist.mr_grades import (
 from imaging.assist.refine import refine_corners
 from imaging.assist.refinement import CornerRefinement, RefinementResult, RefinementStatus
 from imaging.assist.tracking import (
+    ReferenceFilm,
     RigidTransform,
     TrackingResult,
     VertebraTrack,
@@ -37,6 +39,7 @@ __all__ = [
     "GradingThresholds",
     "ModicSuggestion",
     "PfirrmannSuggestion",
+    "ReferenceFilm",
     "RefinementResult",
     "RefinementStatus",
     "RigidTransform",

@@ -32,6 +32,7 @@ import numpy as np
 
 from imaging.anatomy import Corner, Vertebra
 from imaging.assist.corners import Point
+from imaging.assist.reference import ReferenceFilm
 from imaging.assist.refine import refine_corners
 from imaging.assist.registration import FloatArray
 
@@ -65,7 +66,7 @@ class BodyShapes:
 
 
 def compare_bodies(
-    source: FloatArray,
+    source: FloatArray | ReferenceFilm,
     source_corners: Corners,
     source_spacing: tuple[float, float],
     target: FloatArray,
@@ -78,14 +79,23 @@ def compare_bodies(
     """Compare each vertebra's body on the source film with the one it was matched to.
 
     ``source_corners`` / ``target_corners``: the corners on each film (pixels), the target's
-    mapped by the tracking; only vertebrae in both with four corners are compared.
+    mapped by the tracking; only vertebrae in both with four corners are compared. A
+    :class:`ReferenceFilm` source (with its own spacing) measures the same corners once for
+    every target film it is compared with.
     """
     names = [
         v for v in target_corners if len(target_corners[v]) == 4 and len(source_corners[v]) == 4
     ]
     if not names:
         return BodyShapes(note="body shapes not compared: no vertebra with four corners")
-    before = _edges(source, {v: source_corners[v] for v in names}, source_spacing, bone_bright)
+    reference = (
+        source if isinstance(source, ReferenceFilm) else ReferenceFilm(source, source_spacing)
+    )
+    read = {v: source_corners[v] for v in names}
+    key = ("body edges", bone_bright, tuple((v, c, *p) for v in names for c, p in read[v].items()))
+    before = reference.once(
+        key, lambda: _edges(reference.image, read, reference.spacing, bone_bright)
+    )
     after = _edges(target, {v: target_corners[v] for v in names}, target_spacing, bone_bright)
     measured = [v for v in names if v in before and v in after]
     if not measured:

@@ -45,7 +45,9 @@ from imaging.assist.identity import (
     film_identity,
     off_film,
 )
+from imaging.assist.reference import ReferenceFilm
 from imaging.assist.registration import (
+    COARSE_MM,
     EdgeMap,
     FloatArray,
     Rigid,
@@ -55,14 +57,14 @@ from imaging.assist.registration import (
 from imaging.assist.tracking_result import RigidTransform, TrackingResult, VertebraTrack
 from imaging.errors import CalibrationError
 
-__all__ = ["RigidTransform", "TrackingResult", "VertebraTrack", "track_vertebrae"]
+__all__ = ["ReferenceFilm", "RigidTransform", "TrackingResult", "VertebraTrack", "track_vertebrae"]
 
 SPINE_GRID_MM = 2.0
 """Grid of the whole-spine search, mm per pixel (vertebrae are searched on a 1 mm grid)."""
 
 
 def track_vertebrae(
-    source_image: ArrayLike,
+    source_image: ArrayLike | ReferenceFilm,
     source_corners: CornerInput,
     target_image: ArrayLike,
     spacing_mm: tuple[float, float] | None,
@@ -83,7 +85,9 @@ def track_vertebrae(
     ----------
     source_image, target_image : ndarray, shape (rows, cols)
         The two films (measurement values; either polarity, the search uses edges and
-        correlation).
+        correlation). A source film tracked onto several films (neutral onto flexion and
+        extension) may be given as one :class:`ReferenceFilm` for all of them: what is computed
+        from it is computed once, with the same results.
     source_corners : mapping
         Corners on the source film, ``{vertebra: {corner: (row, col)}}`` or flat; a vertebra
         needs its four corners (S1 its two superior ones) to be tracked.
@@ -112,10 +116,18 @@ def track_vertebrae(
         if target_spacing_mm is None
         else (float(target_spacing_mm[0]), float(target_spacing_mm[1]))
     )
-    source = np.asarray(source_image, dtype=np.float64)
     target = np.asarray(target_image, dtype=np.float64)
+    prepared = source_image if isinstance(source_image, ReferenceFilm) else None
+    source = np.asarray(source_image if prepared is None else prepared.image, dtype=np.float64)
     if source.ndim != 2 or target.ndim != 2:
         raise ValueError("both films must be 2-D images (rows, cols)")
+    if prepared is not None and prepared.spacing != source_spacing:
+        raise CalibrationError(
+            f"the prepared source film has pixel spacing {prepared.spacing} mm, the tracking "
+            f"was given {source_spacing} mm",
+            fix="Prepare the source film with the spacing it is tracked with.",
+        )
+    reference = prepared if prepared is not None else ReferenceFilm(source, source_spacing)
     clicks = nested_corners(flat_corners(source_corners))
     polygons, skipped = body_polygons(clicks, source_spacing)
     tracks: dict[Vertebra, VertebraTrack] = {
@@ -125,9 +137,8 @@ def track_vertebrae(
     anchor_note, identity, shape_note = "no vertebra could be tracked", "", ""
     if polygons:
         films = _Films(
-            source, source_spacing, EdgeMap(source, source_spacing),
-            target, target_spacing, EdgeMap(target, target_spacing),
-            margin_mm, min_correlation,
+            reference, target, target_spacing, EdgeMap(target, target_spacing),
+            EdgeMap(target, target_spacing, SPINE_GRID_MM), margin_mm, min_correlation,
         )  # fmt: skip
         limits = IdentityLimits()
         spin = np.arange(-max_spine_rotation_deg, max_spine_rotation_deg + 1e-9, 2.0)
@@ -149,7 +160,7 @@ def track_vertebrae(
         if not identity:
             good = {v: t.corners for v, (t, m) in checked.items() if not m.poor}
             shapes = compare_bodies(
-                source, {v: clicks[v] for v in good}, source_spacing, target, good,
+                reference, {v: clicks[v] for v in good}, source_spacing, target, good,
                 target_spacing, bone_bright=bone_bright,
             )  # fmt: skip
             shape_note = shapes.note
@@ -192,8 +203,8 @@ def _track_chain(
     if not use_s1 and Vertebra.S1 in polygons:
         order = [*order[1:2], Vertebra.S1, *order[2:]]  # S1 searched from the vertebra above
     anchor = order[0]
-    coarse_source = EdgeMap(films.source, films.source_spacing, SPINE_GRID_MM)
-    coarse_target = EdgeMap(films.target, films.target_spacing, SPINE_GRID_MM)
+    coarse_source = films.reference.edge_map(SPINE_GRID_MM)
+    coarse_target = films.target_coarse
     if anchor is Vertebra.S1:
         # The sacrum below S1 makes it unlike any lumbar body: search the whole film.
         context = sacral_context(polygons[anchor])
@@ -266,14 +277,26 @@ def _score(checked: Mapping[Vertebra, tuple[VertebraTrack, Match]]) -> float:
 
 @dataclass(frozen=True)
 class _Films:
-    source: FloatArray
-    source_spacing: tuple[float, float]
-    source_edges: EdgeMap
+    reference: ReferenceFilm
     target: FloatArray
     target_spacing: tuple[float, float]
     target_edges: EdgeMap
+    target_coarse: EdgeMap
+    """The target's edges on the whole-spine grid (:data:`SPINE_GRID_MM`)."""
     margin: float
     min_correlation: float
+
+    @property
+    def source(self) -> FloatArray:
+        return self.reference.image
+
+    @property
+    def source_spacing(self) -> tuple[float, float]:
+        return self.reference.spacing
+
+    @property
+    def source_edges(self) -> EdgeMap:
+        return self.reference.edge_map(COARSE_MM)
 
 
 def _track_one(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -10,6 +11,9 @@ from assist_phantoms import Films, distance_mm, jitter
 
 from imaging.anatomy import Film, Vertebra
 from imaging.assist import (
+    ReferenceFilm,
+    TrackingResult,
+    body_shape,
     mapped_landmarks,
     refine_corners,
     rom_from_tracking,
@@ -139,3 +143,57 @@ def test_tracking_needs_millimetres(seed1: Films) -> None:
         track_vertebrae(
             seed1.flexion.pixels, seed1.flexion.corners_px, seed1.extension.pixels, None
         )
+
+
+def _same_tracking(first: TrackingResult, second: TrackingResult) -> None:
+    assert list(first.vertebrae) == list(second.vertebrae)
+    for track in first:
+        other = second.vertebrae[track.vertebra]
+        assert dict(other.corners) == dict(track.corners), track.vertebra
+        assert other.transform == track.transform, track.vertebra
+        assert (other.correlation, other.poor_match, other.reason) == (
+            track.correlation, track.poor_match, track.reason,
+        )  # fmt: skip
+    assert (second.anchor, second.identity, second.shapes) == (
+        first.anchor, first.identity, first.shapes,
+    )  # fmt: skip
+
+
+def test_the_neutral_film_prepared_once_tracks_flexion_and_extension_exactly_as_before(
+    seed1: Films, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Shift-D tracks the neutral corners onto both dynamic films on two threads with one
+    ReferenceFilm: the same corners, transforms and verdicts to the last bit as two separate
+    trackings, with the neutral bodies measured once instead of once per film."""
+    spacing, corners = seed1.spacing, seed1.neutral.corners_px
+    targets = {"flexion": seed1.flexion.pixels, "extension": seed1.extension.pixels}
+    alone = {
+        film: track_vertebrae(seed1.neutral.pixels, corners, pixels, spacing)
+        for film, pixels in targets.items()
+    }
+    refined: list[int] = []
+    counting = body_shape.refine_corners
+
+    def refine(image, *args, **kwargs):
+        refined.append(id(image))
+        return counting(image, *args, **kwargs)
+
+    monkeypatch.setattr(body_shape, "refine_corners", refine)
+    reference = ReferenceFilm(seed1.neutral.pixels, spacing)
+    with ThreadPoolExecutor(2) as pool:
+        jobs = {
+            film: pool.submit(track_vertebrae, reference, corners, pixels, spacing)
+            for film, pixels in targets.items()
+        }
+        shared = {film: job.result() for film, job in jobs.items()}
+    for film in targets:
+        assert alone[film].poor_matches == (), film
+        _same_tracking(alone[film], shared[film])
+    assert refined.count(id(reference.image)) == 1  # the neutral bodies, once for both films
+    assert len(refined) == 3  # and each dynamic film's
+
+
+def test_a_prepared_film_of_another_spacing_is_refused(seed1: Films) -> None:
+    reference = ReferenceFilm(seed1.neutral.pixels, (0.2, 0.2))
+    with pytest.raises(CalibrationError, match=r"prepared source film has pixel spacing \(0.2"):
+        track_vertebrae(reference, seed1.neutral.corners_px, seed1.flexion.pixels, seed1.spacing)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from numpy.typing import ArrayLike
 
 from imaging.anatomy import DiscLevel, Film, Vertebra
-from imaging.assist import TrackedMotion, rom_from_tracking, track_vertebrae
+from imaging.assist import ReferenceFilm, TrackedMotion, rom_from_tracking, track_vertebrae
 from imaging.errors import CalibrationError
 from imaging.store.vocabulary import LandmarkUse
 from napari_spine_endpoints._layer_info import ImageInfo
@@ -124,9 +124,10 @@ class TrackingOutcome:
 
 
 def track(
-    source_pixels: ArrayLike, target_pixels: ArrayLike, request: TrackingRequest
+    source_pixels: ArrayLike | ReferenceFilm, target_pixels: ArrayLike, request: TrackingRequest
 ) -> TrackingOutcome:
-    """Track every vertebra of the source film onto the target film."""
+    """Track every vertebra of the source film onto the target film (a :class:`ReferenceFilm`
+    source, shared by the trackings of one film onto several, is prepared once for all)."""
     corners = {(x.vertebra, x.corner): p for x, p in request.source_corners.items()}
     result = track_vertebrae(
         source_pixels,

@@ -20,6 +20,7 @@ from napari.utils.notifications import show_warning
 from qtpy.QtCore import QObject, QTimer, Signal
 
 from imaging.anatomy import Film
+from imaging.assist import ReferenceFilm
 from imaging.errors import SpineEndpointsError
 from napari_spine_endpoints._layer_info import ImageInfo
 from napari_spine_endpoints._model.placement import CornerLabel
@@ -144,11 +145,13 @@ class Assistant(QObject):
         target: Film | None = None,
         *,
         apply_confident: bool = False,
+        reference: ReferenceFilm | None = None,
     ) -> Any:
         """Track the source film's vertebrae (default: the active film) onto ``target``
         (default: the other dynamic film); with ``apply_confident`` the well matched corners are
-        applied at once (``tracked``), the poorly matched ones wait. The started worker, or
-        None."""
+        applied at once (``tracked``), the poorly matched ones wait. ``reference``: the source
+        film prepared once for several trackings (:meth:`track_dynamic`). The started worker,
+        or None."""
         context, session = self.context, self.context.session
         source = source or context.active_film
         if session is None or source is None:
@@ -166,7 +169,8 @@ class Assistant(QObject):
         except (SpineEndpointsError, ValueError) as error:
             context.message.emit(f"Track: {error}")
             return None
-        arguments = (context.images[source].data, context.images[target].data, request)
+        pixels = context.images[source].data if reference is None else reference
+        arguments = (pixels, context.images[target].data, request)
 
         def done(outcome: Any) -> None:
             if not self._current(session, target):
@@ -206,7 +210,14 @@ class Assistant(QObject):
                 "extension film and place the neutral film's corners"
             )
             return []
-        workers = [self.track(Film.NEUTRAL, film, apply_confident=True) for film in targets]
+        # The neutral film is prepared once for both (its edges, its bodies measured).
+        spacing = session.films[Film.NEUTRAL].calibration.pixel_spacing
+        neutral = context.images[Film.NEUTRAL].data
+        reference = None if spacing is None else ReferenceFilm(neutral, spacing)
+        workers = [
+            self.track(Film.NEUTRAL, film, apply_confident=True, reference=reference)
+            for film in targets
+        ]
         started = [worker for worker in workers if worker is not None]
         self._finishing = bool(started)
         if started:
