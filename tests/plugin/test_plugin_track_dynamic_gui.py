@@ -23,6 +23,7 @@ from qtpy.QtWidgets import QLabel, QPushButton
 from real_input import canvas, click_pixel, click_widget, look_at, press, shown_workstation
 
 from imaging.anatomy import Film
+from imaging.assist import ReferenceFilm
 from imaging.store.vocabulary import LandmarkUse
 
 pytestmark = pytest.mark.gui
@@ -172,12 +173,15 @@ def test_while_tracking_runs_the_reader_grades_and_a_submit_waits_for_its_corner
 ) -> None:
     """Tracking held back (its worker waits until the test lets it go): the Grades step is on
     screen, a grade key sets the grade, and Control-Shift-Enter says the submit waits; once
-    tracking lands, each dynamic film gets its own corners and the read is submitted."""
+    tracking lands, each dynamic film gets its own corners and the read is submitted; both
+    trackings get the one neutral film, prepared once for both."""
     from napari_spine_endpoints._qt import assistant
 
     release, real_track = threading.Event(), assistant.track
+    sources: list[Any] = []
 
     def held_track(*args: Any) -> Any:
+        sources.append(args[0])
         assert release.wait(60), "the test never let tracking go"
         return real_track(*args)
 
@@ -223,3 +227,6 @@ def test_while_tracking_runs_the_reader_grades_and_a_submit_waits_for_its_corner
             want = _truth_pixel(truth, film, label)
             error_mm = np.hypot((row - want[0]) * spacing[0], (col - want[1]) * spacing[1])
             assert error_mm < 1.0, (film, label.text, error_mm)
+    neutral = context.images[Film.NEUTRAL].data
+    assert len(sources) == 2 and sources[0] is sources[1]  # one preparation for both films
+    assert isinstance(sources[0], ReferenceFilm) and np.array_equal(sources[0].image, neutral)
