@@ -41,9 +41,9 @@ from imaging.protocol.adjudication import (
 )
 from imaging.protocol.model import Protocol
 from imaging.store.audit import record
+from imaging.store.current_reads import CurrentRead, current_reads
 from imaging.store.read_rows import read_rows, study_days
 from imaging.store.reader_access import blinded, blinded_case
-from imaging.store.reads import CurrentRead, current_reads
 from imaging.store.schema import Adjudication, AdjudicationChoice, Case, Read, utc_now
 from imaging.store.triggered import KEEP_FIX, NOT_KEPT, adjudication_cases
 from imaging.store.vocabulary import ReaderRole

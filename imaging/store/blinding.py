@@ -30,8 +30,8 @@ from imaging.dicom.series import series_of_files
 from imaging.dicom.vocabulary import is_cross_sectional
 from imaging.errors import SpineEndpointsError, StoreError
 from imaging.store.archive_roots import absolute
+from imaging.store.read_content import ReadContent
 from imaging.store.reader_access import case_files
-from imaging.store.reads import ReadContent
 
 
 @dataclass(frozen=True)

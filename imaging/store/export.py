@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from imaging.endpoints import EndpointRow, MeasureRules, complete_rows
 from imaging.protocol.model import Protocol
 from imaging.store.adjudication import case_rows
+from imaging.store.current_reads import current_reads
 from imaging.store.read_rows import read_rows, study_days
-from imaging.store.reads import current_reads
 
 
 def stored_rows(

@@ -15,9 +15,10 @@ from dataclasses import replace
 from imaging.errors import GradeValueError
 from imaging.protocol.grade_forms import GradeRow, sort_key
 from imaging.protocol.model import Protocol
+from imaging.store.current_reads import current_reads
 from imaging.store.identifiers import value_message
 from imaging.store.imports import ImportSummary, ReadImport, import_reads, refusal_fix
-from imaging.store.reads import ReadContent, current_reads, read_content
+from imaging.store.read_content import ReadContent, read_content
 from imaging.store.schema import ReadNote
 from imaging.store.store import ReadStore
 

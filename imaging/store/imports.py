@@ -32,16 +32,11 @@ from sqlalchemy.orm import Session
 from imaging.errors import problem_listing
 from imaging.protocol.model import Protocol
 from imaging.store.cases import get_case, subject_by_id
+from imaging.store.corrections import start_correction
 from imaging.store.identifiers import value_message
 from imaging.store.measures import submit_with_measures
 from imaging.store.reader_access import blinded, case_for_import
-from imaging.store.reads import (
-    ReadContent,
-    latest_version,
-    read_content,
-    start_correction,
-    start_read,
-)
+from imaging.store.reads import ReadContent, latest_version, read_content, start_read
 from imaging.store.schema import Case, Read, Subject
 from imaging.store.vocabulary import ReadStatus
 from imaging.store.worklist import read_refusal

@@ -18,7 +18,7 @@ from imaging.errors import LandmarkError
 from imaging.geometry.landmarks import Landmarks
 from imaging.protocol.model import Protocol
 from imaging.store.imports import ImportSummary, ReadImport, import_reads, listed, refusal_fix
-from imaging.store.reads import FilmRecord, LandmarkPoint, ReadContent
+from imaging.store.read_content import FilmRecord, LandmarkPoint, ReadContent
 from imaging.store.store import ReadStore
 
 

@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 from imaging.endpoints import EndpointRow, Grade, MeasureRules, StudyRead, endpoint_rows
 from imaging.protocol.model import Protocol
 from imaging.protocol.visits import exact_study_day
+from imaging.store.current_reads import CurrentRead
 from imaging.store.measures import grade_score
+from imaging.store.read_content import read_content
 from imaging.store.reader_access import blinded
-from imaging.store.reads import CurrentRead, read_content
 from imaging.store.schema import Case, Image, Measurement, Subject
 
 

@@ -23,6 +23,7 @@ from imaging.errors import StoreError
 from imaging.protocol.model import Protocol
 from imaging.store.blinding import case_images, named_as_stored, named_by_token
 from imaging.store.cases import ImageRecord, case_names, get_case, register_images
+from imaging.store.corrections import start_correction
 from imaging.store.identifiers import check_value
 from imaging.store.measures import submit_with_measures
 from imaging.store.reader_access import blinded, case_visit
@@ -31,7 +32,6 @@ from imaging.store.reads import (
     latest_version,
     read_content,
     save_draft,
-    start_correction,
     start_read,
 )
 from imaging.store.repeats import REPEAT, start_repeat

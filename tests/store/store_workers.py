@@ -10,8 +10,9 @@ from sqlalchemy import text
 from imaging.protocol import load_protocol
 from imaging.protocol.grade_forms import GradeRow
 from imaging.store.cases import get_case
+from imaging.store.corrections import correct
 from imaging.store.grades import import_grade_rows
-from imaging.store.reads import ReadContent, correct, latest_version, save_draft, start_read, submit
+from imaging.store.reads import ReadContent, latest_version, save_draft, start_read, submit
 from imaging.store.store import ReadStore
 
 SHARED = ("SHARED", "baseline", "R0")

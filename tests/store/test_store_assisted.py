@@ -18,6 +18,7 @@ from imaging.errors import StoreError
 from imaging.protocol import Protocol
 from imaging.store.audit import audit_entries
 from imaging.store.cases import get_case
+from imaging.store.corrections import correct
 from imaging.store.export import stored_rows
 from imaging.store.migrate import alembic_config, current_revision, head_revision
 from imaging.store.reads import (
@@ -26,7 +27,6 @@ from imaging.store.reads import (
     LandmarkPoint,
     LandmarkUse,
     ReadContent,
-    correct,
     latest_version,
     read_content,
     save_draft,

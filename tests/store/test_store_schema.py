@@ -14,17 +14,9 @@ from sqlalchemy.exc import DatabaseError
 from imaging.errors import ReadImmutableError, StoreError
 from imaging.protocol import Protocol
 from imaging.store.cases import get_case
+from imaging.store.corrections import correct, start_correction
 from imaging.store.migrate import current_revision, head_revision
-from imaging.store.reads import (
-    ReadContent,
-    correct,
-    lock,
-    read_content,
-    save_draft,
-    start_correction,
-    start_read,
-    submit,
-)
+from imaging.store.reads import ReadContent, lock, read_content, save_draft, start_read, submit
 from imaging.store.schema import metadata
 from imaging.store.store import STORE_ENV_VAR, ReadStore, store_url
 

@@ -21,11 +21,11 @@ from imaging.protocol import Protocol
 from imaging.store import people as people_module
 from imaging.store.audit import audit_entries
 from imaging.store.cases import get_case
+from imaging.store.corrections import correct
 from imaging.store.locks import lock_visit, unlock_visit
 from imaging.store.people import add_person, authorize, change_person
 from imaging.store.reads import (
     ReadContent,
-    correct,
     latest_version,
     save_draft,
     start_read,
