@@ -186,13 +186,6 @@ def _not_an_image(record: ScanRecord) -> bool:
     return bool(modality) and modality not in IMAGE_MODALITIES
 
 
-def _visit_id(protocol: Protocol, name: str) -> str | None:
-    try:
-        return protocol.visit(name).id
-    except ValueError:
-        return None
-
-
 def _locate(image: str, base: Path) -> tuple[str, list[str]]:
     """The resolved path of a landmark set's image ('' when not a file there), and where tried.
 
@@ -216,7 +209,7 @@ def _add_landmarks(
     """
     claimed: set[str] = set()
     for landmark_set, found, tried in located:
-        visit = _visit_id(protocol, landmark_set.visit)
+        visit = protocol.visit_id(landmark_set.visit)
         if landmark_set.problems and (visit is None or not landmark_set.subject):
             # Bad rows that belong to no study: reported here, with what they say.
             failures.extend(
@@ -237,8 +230,7 @@ def _add_landmarks(
                     landmark_set.subject,
                     landmark_set.visit,
                     f"landmarks: {landmark_set.where} of {landmark_set.origin}: visit "
-                    f"{landmark_set.visit!r} is not a visit of protocol {protocol.id} "
-                    f"({', '.join(v.id for v in protocol.visits)})",
+                    + protocol.not_a_visit(landmark_set.visit),
                 )
             )
             continue

@@ -23,10 +23,7 @@ def study_date(record: ScanRecord) -> dt.date | None:
 
 def is_baseline_visit(protocol: Protocol, name: str) -> bool:
     """``name`` (a visit id or time point id) names the protocol's baseline visit."""
-    try:
-        return protocol.visit(name).id == protocol.baseline_visit
-    except ValueError:
-        return False
+    return protocol.visit_id(name) == protocol.baseline_visit
 
 
 def baseline_dates(records: Iterable[ScanRecord], protocol: Protocol) -> dict[str, dt.date]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from imaging.endpoints import (
     EndpointRow,
@@ -22,7 +23,11 @@ from imaging.endpoints import (
     reads_from_landmarks,
 )
 from imaging.endpoints.rows import natural
+from imaging.errors import LandmarkError
 from imaging.protocol.model import Protocol
+
+if TYPE_CHECKING:
+    from imaging.landmark_files import LandmarkFile
 
 ReadKey = tuple[str, str, str]
 """(subject, visit, reader)."""
@@ -43,14 +48,16 @@ def rows_from_files(
 
     ``known_grades``: grade rows from elsewhere (the store) standing in for a grade form: they
     join the corners of the same subject, visit and reader (the grades decide which discs are
-    normal references). Visits named by a time point id (``BASELINE``) become the protocol's
-    visit ids. The whole landmark file and grade form are read and checked before the first row
-    comes out.
+    normal references). Visit names become the protocol's visit ids (``BASELINE``, ``Month 6``:
+    :meth:`~imaging.protocol.model.Protocol.visit_id`); a name that is none of its visits is
+    refused with its line. The whole landmark file and grade form are read and checked before the
+    first row comes out.
     """
     from imaging.landmark_files import LandmarkFile
     from imaging.landmark_files.images import ArchiveIndex
 
     corners = LandmarkFile(landmarks) if landmarks is not None else None
+    visit_ids = _visit_ids(protocol, corners) if corners is not None else {}
     by_subject: dict[str, dict[ReadKey, list[Grade]]] = defaultdict(lambda: defaultdict(list))
     if grades is not None:
         from imaging.protocol.grade_forms import read_grade_csv
@@ -72,7 +79,7 @@ def rows_from_files(
             []
             if corners is None
             else [
-                film.with_study(visit=visit_id(protocol, film.visit))
+                film.with_study(visit=visit_ids[film.visit])
                 for film in corners.films([subject], archive=index, mm_per_pixel=mm_per_pixel)
             ]
         )
@@ -82,9 +89,18 @@ def rows_from_files(
         )
 
 
-def visit_id(protocol: Protocol, name: str) -> str:
-    """The protocol's visit id for ``name`` (an id or a time point id), else ``name`` itself."""
-    try:
-        return protocol.visit(str(name)).id
-    except ValueError:
-        return str(name)
+def _visit_ids(protocol: Protocol, corners: LandmarkFile) -> dict[str, str]:
+    """The protocol's visit id of each visit name of the landmark file; a name that is none of
+    the protocol's visits is refused with its line (the table's ``visit`` is a visit id)."""
+    ids: dict[str, str] = {}
+    for name, where in corners.visits().items():
+        found = protocol.visit_id(name)
+        if found is None:
+            raise LandmarkError(
+                f"{where}: visit {protocol.not_a_visit(name)}",
+                path=corners.path,
+                fix="Name each visit by its id or a time point id, or give --protocol for the "
+                "trial the corners were read in.",
+            )
+        ids[name] = found
+    return ids

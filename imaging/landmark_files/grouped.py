@@ -101,6 +101,13 @@ class LandmarkFile:
         """The subjects, in the order of their first row."""
         return list(self._by_subject)
 
+    def visits(self) -> dict[str, str]:
+        """Each visit name as written, with where its first row is (``"line 2"``)."""
+        first: dict[str, str] = {}
+        for (_, visit, _, _), rows in self._films.items():
+            first.setdefault(visit, rows.first)
+        return first
+
     def films(
         self,
         subjects: Collection[str] | None = None,

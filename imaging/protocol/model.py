@@ -14,6 +14,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import ClassVar
 
 from imaging.anatomy import DiscLevel
@@ -47,6 +48,12 @@ def normalise_level(text: str) -> str:
         return " ".join(str(text).split())
 
 
+def visit_name_key(name: object) -> str:
+    """How a visit name is compared: case ignored, runs of spaces, ``_`` and ``-`` one separator
+    (``"Month 6"``, ``"month-6"`` and ``"MONTH_6"`` are one name)."""
+    return "_".join(re.split(r"[\s_\-]+", str(name).strip().upper()))
+
+
 def _token(value: str, what: str, key: str) -> str:
     if not _TOKEN.match(value):
         raise ProtocolError(
@@ -76,7 +83,7 @@ class Visit:
     """A scheduled visit: nominal ``day`` and a window of ``window_before``/``window_after`` days.
 
     ``time_point_ids`` are the (0012,0050) *Clinical Trial Time Point ID* values that name this
-    visit in DICOM files (matched ignoring case; the visit id itself always matches).
+    visit in DICOM files (matched by :func:`visit_name_key`; the visit id itself always matches).
     """
 
     id: str
@@ -109,9 +116,13 @@ class Visit:
     def window_text(self) -> str:
         return f"day {self.first_day} to {self.last_day} (nominal {self.day})"
 
-    def matches(self, name: str) -> bool:
-        wanted = " ".join(str(name).split()).upper()
-        return wanted in {v.upper() for v in (self.id, *self.time_point_ids)}
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        """The id and time point ids, each as :func:`visit_name_key` compares it."""
+        return tuple(dict.fromkeys(visit_name_key(v) for v in (self.id, *self.time_point_ids)))
+
+    def matches(self, name: object) -> bool:
+        return visit_name_key(name) in self.names
 
 
 @dataclass(frozen=True)
@@ -411,11 +422,22 @@ class Protocol:
         if not self.visits:
             raise ProtocolError("a protocol needs at least one visit", key="visits")
         ids = [v.id for v in self.visits]
+        named: dict[str, tuple[str, str]] = {}
         for index, visit in enumerate(self.visits):
             if visit.id in ids[:index]:
                 raise ProtocolError(
                     f"visit id {visit.id!r} is used twice", key=f"visits[{index}].id"
                 )
+            spellings = [("id", visit.id)] + [("time_point_ids", t) for t in visit.time_point_ids]
+            for key, spelling in spellings:
+                other, written = named.setdefault(visit_name_key(spelling), (visit.id, spelling))
+                if other != visit.id:
+                    raise ProtocolError(
+                        f"visit {visit.id!r}: {spelling!r} names visit {other!r} too (as "
+                        f"{written!r}; case, spaces, '_' and '-' are ignored in visit names)",
+                        key=f"visits[{index}].{key}",
+                        fix="Give each name to one visit only.",
+                    )
         self._check_level_list(self.levels, "reading.levels")
         if self.target_level is not None and self.target_level not in self.levels:
             raise ProtocolError(
@@ -623,13 +645,23 @@ class Protocol:
 
     # --- look-ups ------------------------------------------------------------------------------
     def visit(self, name: str) -> Visit:
-        """The visit named by its id or one of its time point ids (any case), or ValueError."""
-        for visit in self.visits:
-            if visit.matches(name):
-                return visit
-        raise ValueError(
-            f"{name!r} is not a visit of protocol {self.id}; visits: "
-            + ", ".join(v.id for v in self.visits)
+        """The visit named by its id or one of its time point ids (:func:`visit_name_key`), or
+        ValueError saying it is none of the protocol's visits."""
+        found = self.visit_id(name)
+        if found is None:
+            raise ValueError(self.not_a_visit(name))
+        return self.visits[self.visit_index(found)]
+
+    def visit_id(self, name: object) -> str | None:
+        """The visit id a visit name stands for (``"Month 6"``, ``"M6"`` -> ``"month_6"``);
+        None when it names no visit: the caller reports :meth:`not_a_visit` with its file and
+        line."""
+        return next((v.id for v in self.visits if v.matches(name)), None)
+
+    def not_a_visit(self, name: object) -> str:
+        """Why ``name`` is refused as a visit, listing the protocol's visits."""
+        return f"{name!r} is not a visit of protocol {self.id}; visits: " + ", ".join(
+            v.id for v in self.visits
         )
 
     @property
