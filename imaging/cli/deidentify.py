@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from imaging.cli._trial import add_protocol_option
 from imaging.deid import (
@@ -21,6 +21,9 @@ from imaging.deid import (
 from imaging.deid.secret import SECRET_ENVIRONMENT
 from imaging.errors import SpineEndpointsError
 
+if TYPE_CHECKING:
+    from imaging.protocol.model import Protocol
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
@@ -32,7 +35,9 @@ def register(subparsers: Any) -> None:
         "Information with Modified Dates (one whole-day shift per subject) and Clean "
         "Descriptors; UIDs replaced consistently from the secret; the Clinical Trial attributes "
         "written from the subject map. Files whose patient is not in the map, with Burned In "
-        "Annotation YES, or not DICOM are refused and listed. Exit status 0 when every file was "
+        "Annotation YES, of another trial (a (0012,0020) Clinical Trial Protocol ID not among "
+        "the protocol's dicom_protocol_ids, unless --protocol-id replaces it), or not DICOM are "
+        "refused and listed. Exit status 0 when every file was "
         "de-identified, 1 when some were refused (listed in the report).",
     )
     parser.add_argument("source", type=Path, metavar="IN", help="folder, file or archive")
@@ -71,10 +76,13 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from imaging.protocol.loader import load_protocol
+
     out: Path = args.out
     report = args.report or out.parent / f"{out.name}.report.csv"
+    protocol = load_protocol(args.protocol)
     if args.protocol_id is not None:
-        check_protocol_id(args.protocol_id, args.protocol)
+        check_protocol_id(args.protocol_id, protocol)
     check_folders(args.source, out)
     resolved = report.resolve()
     if out.resolve() in resolved.parents:
@@ -85,7 +93,14 @@ def run(args: argparse.Namespace) -> int:
         )
     subjects = read_subject_map(args.subject_map)
     secret = load_secret(args.secret_file)
-    trial = TrialIdentity(args.sponsor, args.protocol_id, args.protocol_name, args.site_name)
+    trial = TrialIdentity(
+        args.sponsor,
+        args.protocol_id,
+        args.protocol_name,
+        args.site_name,
+        protocol.id,
+        protocol.dicom_protocol_ids,
+    )
     out.mkdir(parents=True, exist_ok=True)
     rows = list(deidentify_tree(args.source, out, subjects, Deidentifier(secret, trial)))
     write_report(rows, report)
@@ -95,14 +110,12 @@ def run(args: argparse.Namespace) -> int:
     return 1 if refused else 0
 
 
-def check_protocol_id(protocol_id: str, protocol_path: str | None) -> None:
+def check_protocol_id(protocol_id: str, protocol: Protocol) -> None:
     """Refuse a ``--protocol-id`` that is not among the protocol's ``dicom_protocol_ids``: every
     file would carry it, and ``register`` and ``batch`` under that protocol would refuse them
     all as another trial's (:func:`imaging.dicom.trial.other_trial_problem`, same comparison)."""
     from imaging.dicom.trial import other_trial_problem
-    from imaging.protocol.loader import load_protocol
 
-    protocol = load_protocol(protocol_path)
     accepted = protocol.dicom_protocol_ids
     if other_trial_problem(protocol_id, accepted, protocol.id) is None:
         return

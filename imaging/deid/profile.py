@@ -42,6 +42,7 @@ from pydicom.sequence import Sequence
 from imaging import __version__
 from imaging.deid.secret import date_shift_days, uid_seed
 from imaging.deid.subject_map import Subject
+from imaging.dicom.trial import other_trial_problem, text_value
 from imaging.errors import SpineEndpointsError
 
 METHOD_CODES = (
@@ -79,12 +80,20 @@ _CLINICAL_TRIAL_GROUP = 0x0012
 
 @dataclass(frozen=True)
 class TrialIdentity:
-    """Clinical Trial Study attributes written on every file; None keeps the file's value."""
+    """Clinical Trial Study attributes written on every file; None keeps the file's value.
+
+    ``protocol`` (the protocol's id) reads only images whose (0012,0020) *Clinical Trial Protocol
+    ID* is one of its ``dicom_protocol_ids``: with ``protocol_id`` None, a file carrying another
+    trial's id is refused rather than kept as that trial's id in this trial's output (compared
+    as ``register`` does: :func:`imaging.dicom.trial.other_trial_problem`).
+    """
 
     sponsor_name: str | None = None  # (0012,0010), type 1
     protocol_id: str | None = None  # (0012,0020), type 1
     protocol_name: str | None = None  # (0012,0021), type 2
     site_name: str | None = None  # (0012,0031), type 2
+    protocol: str = ""
+    dicom_protocol_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,6 +126,7 @@ class Deidentifier:
         Raises :class:`SpineEndpointsError` naming ``name`` when the Clinical Trial Study module
         cannot be completed (no sponsor or protocol id in the file or the run's options).
         """
+        self._check_trial(dataset, name)
         before = dict(_fingerprints(dataset))
         identifiers = patient_identifiers(dataset)
         _clean_descriptors(dataset, identifiers, subject.subject_id)
@@ -129,6 +139,19 @@ class Deidentifier:
         changes += [Change(a, "replaced") for a in before if a in after and before[a] != after[a]]
         changes += [Change(a, "added") for a in after if a not in before]
         return changes
+
+    def _check_trial(self, dataset: Dataset, name: str) -> None:
+        """Refuse a file of another trial when the run keeps the file's protocol id."""
+        trial = self._trial
+        if trial.protocol_id is not None:
+            return  # --protocol-id replaces it (listed as replaced in the report)
+        found = text_value(dataset, "ClinicalTrialProtocolID")
+        problem = other_trial_problem(found, trial.dicom_protocol_ids, trial.protocol)
+        if problem is not None:
+            raise SpineEndpointsError(
+                f"{problem}; or, if the site wrote a wrong id, give --protocol-id to replace it",
+                path=name,
+            )
 
     def _write_trial(self, dataset: Dataset, subject: Subject, name: str) -> None:
         trial = self._trial

@@ -221,3 +221,29 @@ def test_a_protocol_id_of_the_protocol_is_written_into_every_file(tmp_path: Path
     assert status == 0 and [row["action"] for row in rows] == ["de-identified"]
     (written,) = _headers(tmp_path / "out").values()
     assert written.ClinicalTrialProtocolID == "as-ucmsc"  # as given; register compares any case
+
+
+def test_a_file_of_another_trial_is_refused_not_kept_with_its_trials_id(tmp_path: Path) -> None:
+    """Without --protocol-id the files keep their (0012,0020); one naming another trial would
+    carry that trial's id in this trial's output, so it is refused with the id found."""
+    _one_film(tmp_path, "ours.dcm")  # ChiCTR2200058291, the DLBP trial's id
+    film = pydicom.dcmread(tmp_path / "in" / "DLBP-001" / "ours.dcm")
+    film.ClinicalTrialProtocolID = "NCT05000000"
+    film.SOPInstanceUID = pydicom.uid.generate_uid()
+    film.save_as(tmp_path / "in" / "DLBP-001" / "theirs.dcm")
+
+    status, rows = _run(tmp_path, tmp_path / "in")
+
+    assert status == 1
+    by_name = {Path(row["in"]).name: row for row in rows}
+    assert by_name["ours.dcm"]["action"] == "de-identified"
+    theirs = by_name["theirs.dcm"]
+    assert (theirs["action"], theirs["out"]) == ("refused", "")
+    assert theirs["reason"] == (
+        "other trial: (0012,0020) Clinical Trial Protocol ID is 'NCT05000000', and protocol "
+        "DLBP-ChiCTR2200058291 reads only images of 'ChiCTR2200058291' (dicom_protocol_ids). Use "
+        "this trial's protocol (--protocol), or add the id to dicom_protocol_ids if the images "
+        "are this trial's; or, if the site wrote a wrong id, give --protocol-id to replace it"
+    )
+    (written,) = _headers(tmp_path / "out").values()
+    assert written.ClinicalTrialProtocolID == "ChiCTR2200058291"
