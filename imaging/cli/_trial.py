@@ -1,4 +1,4 @@
-"""Options shared by the trial-data commands (grades, eligibility, export, audit)."""
+"""Options shared by the commands: store, protocol, actor, imports, landmark files' films."""
 
 from __future__ import annotations
 
@@ -43,12 +43,36 @@ def add_landmarks_option(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="landmark file (CSV or JSON) whose radiograph measures to use",
     )
+    add_film_options(parser, "every film of --landmarks")
+
+
+def add_film_options(parser: argparse.ArgumentParser, films: str = "every film") -> None:
+    """--archive and --mm-per-pixel: where a landmark file's images are found, and a
+    calibration replacing their headers'."""
+    parser.add_argument(
+        "--archive",
+        type=Path,
+        metavar="DIR",
+        help="folder whose DICOM headers resolve images given as SOPInstanceUIDs",
+    )
     parser.add_argument(
         "--mm-per-pixel",
-        type=float,
-        metavar="MM",
-        help="calibration for every film of --landmarks (recorded as user-supplied)",
+        type=spacing,
+        metavar="MM[,MM]",
+        help=f"calibration for {films} (square pixels, or row,col): overrides the headers, "
+        "recorded as user-supplied; the images are then optional",
     )
+
+
+def spacing(text: str) -> float | tuple[float, float]:
+    """``MM`` or ``ROW_MM,COL_MM``: one or two positive finite numbers."""
+    try:
+        values = [float(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected MM or ROW_MM,COL_MM, got {text!r}") from None
+    if len(values) not in (1, 2) or not all(v > 0 and v < float("inf") for v in values):
+        raise argparse.ArgumentTypeError(f"expected one or two positive numbers, got {text!r}")
+    return values[0] if len(values) == 1 else (values[0], values[1])
 
 
 def add_import_options(parser: argparse.ArgumentParser) -> None:

@@ -8,8 +8,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from imaging.cli._trial import add_protocol_option, add_store_option
-from imaging.cli.heights import spacing
+from imaging.cli._trial import add_film_options, add_protocol_option, add_store_option
 from imaging.errors import SpineEndpointsError
 
 SHOWN = ("ICC(", "kappa")
@@ -46,14 +45,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--repeat-grades", type=Path, metavar="FILE.csv", help="repeat grades: intra-reader"
     )
-    parser.add_argument(
-        "--mm-per-pixel", type=spacing, metavar="MM[,MM]", help="calibration for every film of "
-        "the landmark files (recorded as user-supplied); the images are then optional",
-    )  # fmt: skip
-    parser.add_argument(
-        "--archive", type=Path, metavar="DIR",
-        help="folder whose DICOM headers resolve images given as SOPInstanceUIDs",
-    )  # fmt: skip
+    add_film_options(parser, "every film of the landmark files")
     parser.add_argument(
         "--readers", nargs="+", metavar="READER",
         help="the readers to compare (default: every reader found)",

@@ -59,8 +59,8 @@ def run(args: argparse.Namespace) -> int:
     else:  # the corners are measured with the grades (the file's, else the store's)
         known = [row for row in stored if row.grade] if args.grades is None else []
         rows = list(rows_from_files(
-            protocol, args.landmarks, args.grades, mm_per_pixel=args.mm_per_pixel,
-            known_grades=known,
+            protocol, args.landmarks, args.grades, archive=args.archive,
+            mm_per_pixel=args.mm_per_pixel, known_grades=known,
         ))  # fmt: skip
     table = endpoint_table(rows)
     table["role"] = [

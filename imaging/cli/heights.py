@@ -61,7 +61,7 @@ def register(subparsers: Any) -> None:
 
 def add_landmark_arguments(parser: argparse.ArgumentParser) -> None:
     """LANDMARKS, --protocol, --out, --archive and --mm-per-pixel, shared with ``rom``."""
-    from imaging.cli._trial import add_protocol_option
+    from imaging.cli._trial import add_film_options, add_protocol_option
 
     parser.add_argument(
         "landmarks",
@@ -74,19 +74,7 @@ def add_landmark_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out", type=Path, metavar="FILE", help="write FILE.csv or FILE.parquet instead"
     )
-    parser.add_argument(
-        "--archive",
-        type=Path,
-        metavar="DIR",
-        help="folder whose DICOM headers resolve images given as SOPInstanceUIDs",
-    )
-    parser.add_argument(
-        "--mm-per-pixel",
-        type=spacing,
-        metavar="MM[,MM]",
-        help="calibration for every film (square pixels, or row,col): overrides the headers, "
-        "recorded as user-supplied; the images are then optional",
-    )
+    add_film_options(parser)
 
 
 def measure(
@@ -150,16 +138,6 @@ def _reference_levels(text: str) -> tuple[DiscLevel, tuple[DiscLevel, ...]]:
             f"expected LEVEL=REF[,REF], e.g. L4-L5=L3-L4, got {text!r}"
         )
     return _levels(level)[0], _levels(references)
-
-
-def spacing(text: str) -> float | tuple[float, float]:
-    try:
-        values = [float(part) for part in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected MM or ROW_MM,COL_MM, got {text!r}") from None
-    if len(values) not in (1, 2) or not all(v > 0 and v < float("inf") for v in values):
-        raise argparse.ArgumentTypeError(f"expected one or two positive numbers, got {text!r}")
-    return values[0] if len(values) == 1 else (values[0], values[1])
 
 
 def non_negative(text: str) -> float:

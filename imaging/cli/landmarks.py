@@ -6,8 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from imaging.cli._trial import add_import_options
-from imaging.cli.heights import spacing
+from imaging.cli._trial import add_film_options, add_import_options
 
 
 def register(subparsers: Any) -> None:
@@ -34,18 +33,7 @@ def register(subparsers: Any) -> None:
     importing.add_argument(
         "--reader", default="", metavar="ID", help="reader of sets whose file names none"
     )
-    importing.add_argument(
-        "--archive",
-        type=Path,
-        metavar="DIR",
-        help="folder whose DICOM headers resolve images given as SOPInstanceUIDs",
-    )
-    importing.add_argument(
-        "--mm-per-pixel",
-        type=spacing,
-        metavar="MM[,MM]",
-        help="calibration for every film, recorded as user-supplied (the images are then optional)",
-    )
+    add_film_options(importing)
     add_import_options(importing)
     importing.set_defaults(func=run_import)
 
