@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from imaging.atomic import replace_atomically
 from imaging.batch.model import ENDPOINT_COLUMNS
 from imaging.protocol.eligibility import (
     ELIGIBILITY_COLUMNS,
@@ -59,9 +60,10 @@ class EligibilityWriter:
         """Evaluate the last subject and write the table; returns the number of subjects."""
         self._flush()
         table = eligibility_table(self._results)
-        temporary = self.path.with_name(f".{self.path.name}.tmp")
-        write_frame_csv(table, temporary, columns=list(ELIGIBILITY_COLUMNS))
-        temporary.replace(self.path)
+        replace_atomically(
+            self.path,
+            lambda temporary: write_frame_csv(table, temporary, columns=list(ELIGIBILITY_COLUMNS)),
+        )
         return int(table["subject"].nunique()) if len(table) else 0
 
     def _flush(self) -> None:

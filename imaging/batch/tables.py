@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from imaging.atomic import replace_atomically
 from imaging.batch.model import (
     CORNER_COLUMNS,
     ENDPOINTS_CSV,
@@ -61,12 +62,14 @@ class EndpointWriter(EndpointTableWriter):
 def write_failures(failures: Iterable[Failure], path: Path) -> int:
     """Write the failures table (sorted by subject, visit, file, reason); returns the count."""
     ordered = sorted(set(failures), key=lambda f: (f.subject, f.visit, f.file, f.reason))
-    temporary = path.with_name(f".{path.name}.tmp")
-    with temporary.open("w", encoding="utf-8", newline="") as handle:
-        writer = SafeWriter(handle)
-        writer.writerow(FAILURE_COLUMNS)
-        writer.writerows([f.file, f.subject, f.visit, f.reason] for f in ordered)
-    temporary.replace(path)
+
+    def write(temporary: Path) -> None:
+        with temporary.open("w", encoding="utf-8", newline="") as handle:
+            writer = SafeWriter(handle)
+            writer.writerow(FAILURE_COLUMNS)
+            writer.writerows([f.file, f.subject, f.visit, f.reason] for f in ordered)
+
+    replace_atomically(path, write)
     return len(ordered)
 
 

@@ -10,13 +10,13 @@ its reason, and the run goes on.
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydicom.dataset import Dataset
 
+from imaging.atomic import replace_atomically
 from imaging.deid.paths import relative_parts, renamed, target_in
 from imaging.deid.profile import Change, Deidentifier, patient_identifiers
 from imaging.deid.subject_map import Subject
@@ -87,17 +87,14 @@ def deidentify_tree(
 
 def write_report(rows: Iterable[ReportRow], path: Path) -> Path:
     """The report as CSV (text cells neutralised), replaced whole at the end."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+
+    def write(temporary: Path) -> None:
         with temporary.open("w", encoding="utf-8", newline="") as stream:
             writer = SafeWriter(stream)
             writer.writerow(REPORT_COLUMNS)
             writer.writerows(row.cells() for row in rows)
-        temporary.replace(path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return path
+
+    return replace_atomically(path, write)
 
 
 # --- internals ----------------------------------------------------------------------------------
@@ -180,13 +177,9 @@ def _save(dataset: Dataset, target: Path) -> None:
     dataset.file_meta.MediaStorageSOPClassUID = dataset.SOPClassUID
     dataset.file_meta.MediaStorageSOPInstanceUID = dataset.SOPInstanceUID
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        dataset.save_as(temporary, enforce_file_format=True)
-        temporary.replace(target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    replace_atomically(
+        target, lambda temporary: dataset.save_as(temporary, enforce_file_format=True)
+    )
 
 
 def _summary(changes: list[Change]) -> str:
