@@ -194,13 +194,14 @@ def disc_measures(
     )
 
 
+_DEGREES_PER_RADIAN = 180.0 / np.pi
+"""np.degrees' own factor, the same values: one vectorised product instead of a call a value."""
+
 _DISC_ROWS = (
+    "middle",
     "anterior",
     "posterior",
-    "upper_depth",
-    "lower_depth",
     "mean",
-    "middle",
     "index",
     "anterior_bisector",
     "posterior_bisector",
@@ -210,60 +211,63 @@ _DISC_ROWS = (
     "distance",
     "pct_depth",
 )
-"""The rows :func:`_disc_measures` fills: the four corner-to-corner lengths first."""
+"""The rows :func:`_disc_measures` fills: the three corner-to-corner lengths first."""
 
 
 def _disc_measures(points: FloatArray, out: FloatArray, facing: FloatArray | None) -> None:
     """Fills ``out`` (rows :data:`_DISC_ROWS`) from ``points``, shape ``(4, 2, m)``: the physical
     components of each disc's upper anterior, upper posterior, lower anterior and lower posterior
     corner; ``facing``: the film's orientation (None: from each disc's own corners)."""
-    (anterior, posterior, upper_depth, lower_depth, mean, middle, index) = out[:7]
-    (anterior_bisector, posterior_bisector, mean_bisector, index_bisector) = out[7:11]
-    angle, distance, pct_depth = out[11:]
-    # The anterior and posterior height vectors, then the endplates (posterior -> anterior).
-    vectors = np.empty_like(points)
-    np.subtract(points[:2], points[2:], out=vectors[:2])
-    np.subtract(points[0::2], points[1::2], out=vectors[2:])
-    _length(vectors, out=out[:4])
-    front, back, upper, lower = vectors
+    anterior, posterior, mean, index = out[1:5]  # out[0] (middle) is filled with the lengths
+    anterior_bisector, posterior_bisector, mean_bisector, index_bisector = out[5:9]
+    angle, distance, pct_depth = out[9:]
+    # The upper endplate's midpoint minus the lower one's, the anterior and posterior height
+    # vectors, and the endplates (posterior -> anterior); the first three lengths are results.
+    vectors = np.empty((5, *points.shape[1:]))
+    centre, front, back, upper, lower = vectors
+    np.subtract(points[:2], points[2:], out=vectors[1:3])
+    np.subtract(points[0::2], points[1::2], out=vectors[3:])
+    np.add(front, back, out=centre)
+    centre *= 0.5
+    _length(vectors[:3], out=out[:3])
+    depths = np.empty((2, points.shape[2]))
+    _length(vectors[3:], out=depths)
+    upper_depth, lower_depth = depths
     np.add(anterior, posterior, out=mean)
     mean *= 0.5
-    # Midpoint of the upper endplate minus that of the lower one.
-    centre = front + back
-    centre *= 0.5
-    _length(centre, out=middle)
     with np.errstate(divide="ignore", invalid="ignore"):
         depth = upper_depth + lower_depth
         depth *= 0.5
         np.divide(mean, depth, out=index)
-        index[~(depth > 0)] = np.nan
-        _translation(back, lower, lower_depth, distance, pct_depth)
+        np.copyto(index, np.nan, where=~(depth > 0))
         # The bisector runs along the sum of the two endplates' unit vectors (both posterior ->
         # anterior); a height across it is |height vector x bisector| / |bisector|.
-        along = upper / upper_depth
-        along += lower / lower_depth
+        units = vectors[3:] / depths[:, None, :]
+        along = np.add(units[0], units[1], out=units[0])
         along_length = np.empty_like(depth)
         _length(along, out=along_length)
-        heights_across = out[7:9]
-        _cross(vectors[:2], along, out=heights_across)
+        heights_across = out[5:7]
+        _cross(vectors[1:3], along, out=heights_across)
         np.abs(heights_across, out=heights_across)
         heights_across /= along_length
         np.add(anterior_bisector, posterior_bisector, out=mean_bisector)
         mean_bisector *= 0.5
         np.divide(mean_bisector, depth, out=index_bisector)
-    if facing is None:
-        side = np.empty_like(depth)
-        _cross(lower, centre, out=side)
-        np.sign(side, out=side)
-        side[side == 0] = np.nan
-    else:
-        side = facing
-    _cross(lower, upper, out=angle)
-    np.multiply(side, angle, out=angle)
-    dot = np.empty_like(depth)
-    _dot(lower, upper, out=dot)
-    np.arctan2(angle, dot, out=angle)
-    np.degrees(angle, out=angle)
+        if facing is None:
+            side = np.empty_like(depth)
+            _cross(lower, centre, out=side)
+            np.sign(side, out=side)
+            side[side == 0] = np.nan
+        else:
+            side = facing
+        # back . lower (the translation) and upper . lower (the angle's cosine), in one call;
+        # the second lands in pct_depth's row until the angle is measured.
+        _dot(vectors[2:4], lower, out=out[10:])
+        _cross(lower, upper, out=angle)
+        np.multiply(side, angle, out=angle)
+        np.arctan2(angle, pct_depth, out=angle)
+        angle *= _DEGREES_PER_RADIAN
+        _translation(lower_depth, distance, pct_depth)
 
 
 def disc_heights(
@@ -333,22 +337,16 @@ def _translation_measures(points: FloatArray, out: FloatArray, facing: FloatArra
     upper posterior, lower anterior and lower posterior corner; ``facing`` is not used."""
     back, lower = points[:2] - points[2]  # lower posterior -> upper posterior, lower anterior
     _length(lower, out=out[2])
+    _dot(back, lower, out=out[0])
     with np.errstate(invalid="ignore"):  # a zero-depth endplate: 0 / 0, never x / 0
-        _translation(back, lower, out[2], out[0], out[1])
+        _translation(out[2], out[0], out[1])
 
 
-def _translation(
-    back: FloatArray,
-    lower: FloatArray,
-    lower_depth: FloatArray,
-    distance: FloatArray,
-    pct_depth: FloatArray,
-) -> None:
-    """``back`` (lower posterior-superior -> upper posterior-inferior corner) projected on the
-    ``lower`` endplate (posterior -> anterior, of length ``lower_depth``), into ``distance`` and
-    ``pct_depth``; a zero-depth endplate gives 0 / 0 = NaN (call under
-    ``np.errstate(invalid="ignore")``)."""
-    _dot(back, lower, out=distance)
+def _translation(lower_depth: FloatArray, distance: FloatArray, pct_depth: FloatArray) -> None:
+    """``distance``, holding ``back . lower`` (lower posterior-superior -> upper
+    posterior-inferior corner, dotted with the lower endplate posterior -> anterior, of length
+    ``lower_depth``), becomes that projection's length; ``pct_depth`` its % of the depth. A
+    zero-depth endplate gives 0 / 0 = NaN (call under ``np.errstate(invalid="ignore")``)."""
     distance /= lower_depth
     np.multiply(distance, 100.0, out=pct_depth)
     pct_depth /= lower_depth

@@ -91,7 +91,9 @@ class HeightLossRule:
             return np.full(loss.shape, np.nan)
         with np.errstate(invalid="ignore"):
             hit = loss >= self.threshold_pct if self.inclusive else loss > self.threshold_pct
-        return np.where(np.isfinite(loss), hit.astype(np.float64), np.nan)
+        flags = np.asarray(hit, dtype=np.float64)
+        np.copyto(flags, np.nan, where=~np.isfinite(loss))
+        return flags
 
     def describe(self) -> str:
         """E.g. 'height loss >= 20%'."""
@@ -141,24 +143,32 @@ def height_loss_vs_adjacent(
     if order != sorted(order) or len(set(order)) != count:
         raise ValueError("levels must be in anatomical order, cranial to caudal, each once")
 
-    finite = np.where(np.isfinite(heights), heights, 0.0)
-    usable = np.isfinite(heights) & ~np.array([level in rule.exclude for level in levels])
-    # Nearest usable level strictly cranial (-1 when none) and strictly caudal (count when none)
-    # and their heights (0 when none): a loop over the few levels, vectorised over films.
-    cranial = np.full(heights.shape, -1, dtype=np.intp)
-    caudal = np.full(heights.shape, count, dtype=np.intp)
-    cranial_height = np.zeros(heights.shape)
-    caudal_height = np.zeros(heights.shape)
+    # Level-major copies, shape (levels, films): each step below reads one level's films as one
+    # contiguous row (a (films, 5) column is numpy's slowest strided, 5-wide case).
+    by_level = np.ascontiguousarray(heights.T)
+    usable = np.isfinite(by_level)
+    for i, level in enumerate(levels):
+        if level in rule.exclude:
+            usable[i] = False
+    # Nearest usable level strictly cranial (-1 when none) and strictly caudal (count when none),
+    # and the sum of their heights (0 when none; a usable height is finite): a loop over the few
+    # levels, vectorised over films, carrying the nearest height so far on each side.
+    cranial = np.full(by_level.shape, -1, dtype=np.intp)
+    caudal = np.full(by_level.shape, count, dtype=np.intp)
+    totals = np.zeros(by_level.shape)
+    nearest = np.zeros(by_level.shape[1])
     for i in range(1, count):
-        cranial[:, i] = np.where(usable[:, i - 1], i - 1, cranial[:, i - 1])
-        cranial_height[:, i] = np.where(
-            usable[:, i - 1], finite[:, i - 1], cranial_height[:, i - 1]
-        )
-        j = count - 1 - i
-        caudal[:, j] = np.where(usable[:, j + 1], j + 1, caudal[:, j + 1])
-        caudal_height[:, j] = np.where(usable[:, j + 1], finite[:, j + 1], caudal_height[:, j + 1])
-    totals = cranial_height + caudal_height
-    counts = (cranial >= 0).astype(np.float64) + (caudal < count)
+        cranial[i] = np.where(usable[i - 1], i - 1, cranial[i - 1])
+        nearest = np.where(usable[i - 1], by_level[i - 1], nearest)
+        totals[i] = nearest
+    nearest = np.zeros(by_level.shape[1])  # none caudal of the last level
+    for j in range(count - 1, 0, -1):
+        totals[j] += nearest
+        caudal[j - 1] = np.where(usable[j], j, caudal[j])
+        nearest = np.where(usable[j], by_level[j], nearest)
+    totals[:1] += nearest
+    counts = (cranial >= 0).astype(np.float64)
+    counts += caudal < count
 
     index_of = {level: i for i, level in enumerate(levels)}
     explicit: dict[int, BoolArray] = {}
@@ -168,16 +178,23 @@ def height_loss_vs_adjacent(
         mask = np.zeros(heights.shape, dtype=bool)
         for reference in references:
             if reference in index_of:
-                mask[:, index_of[reference]] = usable[:, index_of[reference]]
+                mask[:, index_of[reference]] = usable[index_of[reference]]
         i = index_of[level]
         explicit[i] = mask
-        totals[:, i] = np.where(mask, finite, 0.0).sum(axis=1)
-        counts[:, i] = mask.sum(axis=1)
+        totals[i] = np.where(mask, heights, 0.0).sum(axis=1)  # masked heights are finite
+        counts[i] = mask.sum(axis=1)
 
+    # 100 * (1 - h * counts / totals), in place; the last step writes (films, levels) order.
+    unmeasured = counts == 0
+    ratio = counts
     with np.errstate(divide="ignore", invalid="ignore"):
-        loss = 100.0 * (1.0 - heights * counts / totals)
-    loss[counts == 0] = np.nan
-    return HeightLoss(loss, cranial, caudal, MappingProxyType(explicit))
+        ratio *= by_level
+        ratio /= totals
+    np.subtract(1.0, ratio, out=ratio)
+    ratio[unmeasured] = np.nan
+    loss = np.empty(heights.shape)
+    np.multiply(100.0, ratio, out=loss.T)
+    return HeightLoss(loss, cranial.T, caudal.T, MappingProxyType(explicit))
 
 
 def reference_names(references: ArrayLike, levels: Sequence[DiscLevel]) -> str:

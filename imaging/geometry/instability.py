@@ -201,13 +201,18 @@ class InstabilityCriteria:
                 hit |= threshold.exceeded(values)
                 known &= np.isfinite(values)
         thresholds = [self.angle_threshold(level) for level in levels]
-        limits = np.array([np.nan if t is None else t.limit for t in thresholds])
-        strict = np.array([t is None or t.strict for t in thresholds])
-        used = np.array([t is not None for t in thresholds])
+        # One comparison with a scalar per distinct threshold (usually one for every level): a
+        # comparison with a per-level array is numpy's slowest broadcast (an inner loop of 5).
         with np.errstate(invalid="ignore"):
-            hit |= np.where(strict, angle > limits, angle >= limits) & used
-        known &= np.isfinite(angle) | ~used
-        return np.where(hit, 1.0, np.where(known, 0.0, np.nan))
+            for threshold in {t for t in thresholds if t is not None}:
+                applies = np.array([t == threshold for t in thresholds])
+                passes = angle > threshold.limit if threshold.strict else angle >= threshold.limit
+                hit |= passes if applies.all() else passes & applies
+        used = np.array([t is not None for t in thresholds])
+        known &= np.isfinite(angle) if used.all() else np.isfinite(angle) | ~used
+        flags = hit.astype(np.float64)
+        flags[~(hit | known)] = np.nan
+        return flags
 
 
 def _values(values: ArrayLike, count: int) -> FloatArray:
