@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from imaging.store.store import DEFAULT_STORE_URL, STORE_ENV_VAR
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def add_store_option(parser: argparse.ArgumentParser) -> None:
@@ -31,9 +35,18 @@ def add_actor_option(parser: argparse.ArgumentParser) -> None:
         "--actor",
         metavar="NAME",
         help="who is acting, for the audit trail (default: $SPINE_ENDPOINTS_ACTOR, else the "
-        "login name); in a store with people only your own login is accepted "
-        "(docs/store-security.md)",
+        "login name; in a store with people on PostgreSQL, the database role connected as); in "
+        "a store with people only your own login is accepted (docs/store-security.md)",
     )
+
+
+def acting(args: argparse.Namespace, session: Session) -> str:
+    """Who acts for a command with :func:`add_actor_option`: ``--actor``, else
+    :func:`imaging.store.people.acting_login` (in a store with people the login: on PostgreSQL
+    the database role the command connects as)."""
+    from imaging.store.people import acting_login
+
+    return str(args.actor or acting_login(session))
 
 
 def add_landmarks_option(parser: argparse.ArgumentParser) -> None:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from imaging.cli._trial import add_actor_option, add_store_option
+from imaging.cli._trial import acting, add_actor_option, add_store_option
 
 
 def register(subparsers: Any) -> None:
@@ -52,11 +52,9 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_move(args: argparse.Namespace) -> int:
     from imaging.store.archive_roots import move_root
-    from imaging.store.audit import default_actor
     from imaging.store.store import ReadStore
 
-    actor = args.actor or default_actor()
     with ReadStore(args.store) as store, store.writing() as db:
-        moved = move_root(db, args.old, args.new, actor=actor, reason=args.reason)
+        moved = move_root(db, args.old, args.new, actor=acting(args, db), reason=args.reason)
     print(f"archive root now {moved.path}: {moved.images} image(s), {moved.missing} missing")
     return 1 if moved.missing else 0

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from imaging.cli._trial import add_import_options, add_protocol_option, add_store_option
+from imaging.cli._trial import acting, add_import_options, add_protocol_option, add_store_option
 
 
 def register(subparsers: Any) -> None:
@@ -49,14 +49,13 @@ def run_import(args: argparse.Namespace) -> int:
     from imaging.protocol.grade_forms import read_grade_csv
     from imaging.protocol.loader import load_protocol
     from imaging.store.grades import import_grade_rows
-    from imaging.store.people import acting_login
     from imaging.store.store import ReadStore
 
     protocol = load_protocol(args.protocol)
     rows = read_grade_csv(args.file, protocol)
     with ReadStore(args.store) as store:
         with store.reading() as db:
-            actor = args.actor or acting_login(db)
+            actor = acting(args, db)
         summary = import_grade_rows(
             store,
             protocol,

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from imaging.cli._trial import add_film_options, add_import_options
+from imaging.cli._trial import acting, add_film_options, add_import_options
 
 
 def register(subparsers: Any) -> None:
@@ -42,14 +42,13 @@ def run_import(args: argparse.Namespace) -> int:
     from imaging.landmark_files import load_landmarks
     from imaging.protocol.loader import load_protocol
     from imaging.store.landmark_import import import_landmarks
-    from imaging.store.people import acting_login
     from imaging.store.store import ReadStore
 
     protocol = load_protocol(args.protocol)
     films = load_landmarks(args.file, archive=args.archive, mm_per_pixel=args.mm_per_pixel)
     with ReadStore(args.store) as store:
         with store.reading() as db:
-            actor = args.actor or acting_login(db)
+            actor = acting(args, db)
         summary = import_landmarks(
             store,
             protocol,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from imaging.cli._trial import add_actor_option, add_protocol_option, add_store_option
+from imaging.cli._trial import acting, add_actor_option, add_protocol_option, add_store_option
 
 
 def register(subparsers: Any) -> None:
@@ -41,7 +41,6 @@ def register(subparsers: Any) -> None:
 def run_check(args: argparse.Namespace) -> int:
     from imaging.agreement.qualification import evaluate_reader
     from imaging.protocol.loader import load_protocol
-    from imaging.store.audit import default_actor
     from imaging.store.export import reader_rows
     from imaging.store.qualification import record_result
     from imaging.store.store import ReadStore
@@ -52,7 +51,7 @@ def run_check(args: argparse.Namespace) -> int:
             rows = reader_rows(session, protocol, qualification=True)
         result = evaluate_reader(protocol, rows, args.reader)
         with store.writing() as session:
-            actor = args.actor or default_actor()
+            actor = acting(args, session)
             record_result(
                 session, protocol, args.reader, result.passed, result.summary(), actor=actor
             )

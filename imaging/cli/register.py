@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from imaging.cli._trial import add_actor_option, add_protocol_option, add_store_option
+from imaging.cli._trial import acting, add_actor_option, add_protocol_option, add_store_option
 
 
 def register(subparsers: Any) -> None:
@@ -83,7 +83,6 @@ def run(args: argparse.Namespace) -> int:
     from imaging.errors import SpineEndpointsError, StoreError
     from imaging.protocol.loader import load_protocol
     from imaging.store.archive_roots import absolute, path_in_root
-    from imaging.store.audit import default_actor
     from imaging.store.cases import (
         ImageRecord,
         assign_flagged,
@@ -95,7 +94,6 @@ def run(args: argparse.Namespace) -> int:
     from imaging.store.store import ReadStore
 
     protocol = load_protocol(args.protocol)
-    actor = args.actor or default_actor()
     treatment_dates = parse_treatment_dates(args.treatment_date)
     records: list[ImageRecord] = []
     left_out: list[tuple[str, str]] = []
@@ -127,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
                 records.append(found)
     with ReadStore(args.store) as store:
         with store.writing() as db:
+            actor = acting(args, db)
             arriving = {record.subject for record in records}
             unknown = sorted(
                 subject

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from imaging.cli._trial import add_actor_option, add_protocol_option, add_store_option
+from imaging.cli._trial import acting, add_actor_option, add_protocol_option, add_store_option
 
 
 def register(subparsers: Any) -> None:
@@ -65,13 +65,12 @@ def run_export(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     from imaging.protocol.loader import load_protocol
     from imaging.sr.exchange import import_reports
-    from imaging.store.audit import default_actor
     from imaging.store.store import ReadStore
 
     protocol = load_protocol(args.protocol)
     with ReadStore(args.store) as store:
-        summary = import_reports(
-            store, protocol, args.paths, actor=args.actor or default_actor(), reason=args.reason
-        )
+        with store.reading() as db:
+            actor = acting(args, db)
+        summary = import_reports(store, protocol, args.paths, actor=actor, reason=args.reason)
         print(f"{summary.text()} ({store.display_url})")
     return 0
