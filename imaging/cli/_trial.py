@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from imaging.cli._numbers import spacing
 from imaging.store.store import DEFAULT_STORE_URL, STORE_ENV_VAR
 
 if TYPE_CHECKING:
@@ -75,17 +76,6 @@ def add_film_options(parser: argparse.ArgumentParser, films: str = "every film")
         help=f"calibration for {films} (square pixels, or row,col): overrides the headers, "
         "recorded as user-supplied; the images are then optional",
     )
-
-
-def spacing(text: str) -> float | tuple[float, float]:
-    """``MM`` or ``ROW_MM,COL_MM``: one or two positive finite numbers."""
-    try:
-        values = [float(part) for part in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected MM or ROW_MM,COL_MM, got {text!r}") from None
-    if len(values) not in (1, 2) or not all(v > 0 and v < float("inf") for v in values):
-        raise argparse.ArgumentTypeError(f"expected one or two positive numbers, got {text!r}")
-    return values[0] if len(values) == 1 else (values[0], values[1])
 
 
 def add_import_options(parser: argparse.ArgumentParser) -> None:

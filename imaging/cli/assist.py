@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from imaging.cli._numbers import fraction, positive
 from imaging.cli.heights import add_landmark_arguments
 
 
@@ -21,20 +22,20 @@ def register(subparsers: Any) -> None:
     add_landmark_arguments(parser)
     parser.add_argument(
         "--search-radius",
-        type=_positive,
+        type=positive,
         default=4.0,
         metavar="MM",
         help="no corner moves further than MM from its click (default 4)",
     )
     parser.add_argument(
         "--search-radius-px",
-        type=_positive,
+        type=positive,
         metavar="PX",
         help="the radius in pixels, for films without a calibration",
     )
     parser.add_argument(
         "--min-confidence",
-        type=_fraction,
+        type=fraction,
         default=0.5,
         metavar="C",
         help="use the refined point only at confidence >= C, 0-1 (default 0.5)",
@@ -58,20 +59,3 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         print(f"{len(table)} rows written to {args.out}")
     return 0
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not (0 < value < float("inf")):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
-
-
-def _fraction(text: str) -> float:
-    value = _positive(text) if text.strip() not in {"0", "0.0"} else 0.0
-    if value > 1:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}")
-    return value

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from imaging.cli._numbers import count
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
@@ -44,7 +46,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     where = parser.add_mutually_exclusive_group()
     where.add_argument(
-        "--jobs", type=_positive, metavar="N", help="run on N local processes (default: in-process)"
+        "--jobs", type=count, metavar="N", help="run on N local processes (default: in-process)"
     )
     where.add_argument(
         "--scheduler", metavar="ADDRESS", help="run on a dask.distributed cluster (tcp://host:8786)"
@@ -69,16 +71,6 @@ def register(subparsers: Any) -> None:
         "DIR/SHA256SUMS (spine-endpoints report DIR)",
     )
     parser.set_defaults(func=run)
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from imaging.anatomy import DiscLevel
+from imaging.cli._numbers import non_negative
 from imaging.endpoints import EndpointRow, MeasureRules
 from imaging.errors import SpineEndpointsError
 from imaging.measures import MEASURES, MeasureKind
@@ -138,14 +139,3 @@ def _reference_levels(text: str) -> tuple[DiscLevel, tuple[DiscLevel, ...]]:
             f"expected LEVEL=REF[,REF], e.g. L4-L5=L3-L4, got {text!r}"
         )
     return _levels(level)[0], _levels(references)
-
-
-def non_negative(text: str) -> float:
-    """A finite number >= 0 (thresholds)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not (0 <= value < float("inf")):
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
-    return value

@@ -6,7 +6,8 @@ import argparse
 from dataclasses import replace
 from typing import Any
 
-from imaging.cli.heights import add_landmark_arguments, measure, non_negative
+from imaging.cli._numbers import non_negative
+from imaging.cli.heights import add_landmark_arguments, measure
 from imaging.endpoints import EndpointRow, MeasureRules
 from imaging.geometry.instability import PRESETS
 from imaging.measures import MEASURES, MOTION_MEASURES, MeasureKind
