@@ -127,7 +127,7 @@ def _measure_in_blocks(
     """``rows`` measures of each of ``n`` levels, shape ``(rows, n)``, ``BLOCK`` levels at a time.
 
     ``measure(points, out, facing)`` fills ``out``, shape ``(rows, m)``, for ``m`` levels from
-    ``points``, shape ``(corners, 2, m)``: each corner's physical row and col components (as
+    ``points``, shape ``(corners, m, 2)``: each corner's physical (row, col) pair (as
     :func:`physical`), and those levels' ``facing`` (None when not given). One array holds every
     result: no temporaries as long as all levels, no copy at the end.
     """
@@ -136,14 +136,18 @@ def _measure_in_blocks(
     scale = np.atleast_2d(scale)
     count = np.broadcast_shapes(*(array.shape for array in (*arrays, scale)))[0]
     out = np.empty((rows, count))
-    points = np.empty((len(arrays), 2, min(count, BLOCK)))
+    points = np.empty((len(arrays), min(count, BLOCK), 2))
+    # One spacing for every level is repeated for a block: each product then runs over two
+    # contiguous arrays of pairs (numpy's fast loop), not over a 2-wide broadcast.
+    per_level = len(scale) == count
+    repeated = scale if per_level else np.repeat(scale, min(count, BLOCK), axis=0)
     for start in range(0, count, BLOCK):
         size = min(BLOCK, count - start)
-        level_scale = _block(scale, count, start).T
+        level_scale = repeated[start : start + size] if per_level else repeated[:size]
         for index, array in enumerate(arrays):  # (row, col) pixels times (row, col) spacing
-            np.multiply(_block(array, count, start).T, level_scale, out=points[index, :, :size])
+            np.multiply(_block(array, count, start), level_scale, out=points[index, :size])
         side = None if facing is None else _block(facing, count, start)
-        measure(points[:, :, :size], out[:, start : start + size], side)
+        measure(points[:, :size], out[:, start : start + size], side)
     return out
 
 
@@ -214,10 +218,11 @@ _DISC_ROWS = (
 """The rows :func:`_disc_measures` fills: the three corner-to-corner lengths first."""
 
 
-def _disc_measures(points: FloatArray, out: FloatArray, facing: FloatArray | None) -> None:
-    """Fills ``out`` (rows :data:`_DISC_ROWS`) from ``points``, shape ``(4, 2, m)``: the physical
-    components of each disc's upper anterior, upper posterior, lower anterior and lower posterior
+def _disc_measures(pairs: FloatArray, out: FloatArray, facing: FloatArray | None) -> None:
+    """Fills ``out`` (rows :data:`_DISC_ROWS`) from ``pairs``, shape ``(4, m, 2)``: the physical
+    (row, col) of each disc's upper anterior, upper posterior, lower anterior and lower posterior
     corner; ``facing``: the film's orientation (None: from each disc's own corners)."""
+    points = np.ascontiguousarray(pairs.transpose(0, 2, 1))  # (4, 2, m): rows, then cols
     anterior, posterior, mean, index = out[1:5]  # out[0] (middle) is filled with the lengths
     anterior_bisector, posterior_bisector, mean_bisector, index_bisector = out[5:9]
     angle, distance, pct_depth = out[9:]
@@ -333,9 +338,10 @@ def translation(
 
 
 def _translation_measures(points: FloatArray, out: FloatArray, facing: FloatArray | None) -> None:
-    """Fills ``out`` (distance, % depth, endplate depth) from ``points``, shape ``(3, 2, m)``: the
+    """Fills ``out`` (distance, % depth, endplate depth) from ``points``, shape ``(3, m, 2)``: the
     upper posterior, lower anterior and lower posterior corner; ``facing`` is not used."""
-    back, lower = points[:2] - points[2]  # lower posterior -> upper posterior, lower anterior
+    # lower posterior -> upper posterior, lower anterior; shape (2, m) each
+    back, lower = (points[:2] - points[2]).transpose(0, 2, 1)
     _length(lower, out=out[2])
     _dot(back, lower, out=out[0])
     with np.errstate(invalid="ignore"):  # a zero-depth endplate: 0 / 0, never x / 0
@@ -366,9 +372,9 @@ def vertebral_body_heights(
 
 
 def _body_heights(points: FloatArray, out: FloatArray, facing: FloatArray | None) -> None:
-    """Fills ``out`` (anterior, posterior height) from ``points``, shape ``(4, 2, m)``: the
+    """Fills ``out`` (anterior, posterior height) from ``points``, shape ``(4, m, 2)``: the
     anterior and posterior superior corners, then the inferior ones; ``facing`` is not used."""
-    _length(points[:2] - points[2:], out=out)
+    _length((points[:2] - points[2:]).transpose(0, 2, 1), out=out)
 
 
 def range_of_motion(flexion: ArrayLike, extension: ArrayLike) -> FloatArray:
