@@ -25,7 +25,10 @@ def register(subparsers: Any) -> None:
         "subject, visit, where the adjudication stands, the reasons). On PostgreSQL it also keeps "
         "them in the store (audited): an adjudicator connected as their own database role "
         "adjudicates the kept cases only. Run it as a manager (or the store's owner) after "
-        "reads are submitted or corrected.",
+        "readers submit or correct reads as their own roles (e.g. daily, or from cron): their "
+        "roles cannot compare the reads, so a case a reader corrected leaves the adjudicator's "
+        "worklist until it runs (the adjudicator is told which). A manager's grades or "
+        "landmarks import keeps the cases itself.",
     )
     for add in (add_protocol_option, add_store_option):
         add(triggers)

@@ -11,10 +11,10 @@ from imaging.cli._trial import add_store_option
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "verify",
-        help="check every read signature against the content it signed (SHA-256)",
+        help="check every signature (reads', adjudications') against what it signed (SHA-256)",
         description="Each signature (21 CFR 11.50/11.70: signer, date and time, meaning) holds "
-        "the SHA-256 of the read version it signed. This recomputes them all, old versions "
-        "included, and lists any that no longer match (exit status 1).",
+        "the SHA-256 of the read version or the adjudication it signed. This recomputes them "
+        "all, old versions included, and lists any that no longer match (exit status 1).",
     )
     parser.add_argument("--all", action="store_true", help="list matching signatures too")
     add_store_option(parser)

@@ -2,9 +2,9 @@
 
 ``endpoints.signatures.csv`` beside the endpoint table (``batch --store`` writes it;
 ``spine-endpoints export --out DIR/endpoints.csv`` too: :func:`imaging.store.signatures.
-signatures_path`) holds every signature of every read version, as 21 CFR 11.50 asks it shown:
-the signer's printed name, the date and time (UTC) and the meaning (``read completed``,
-``adjudicated``, ``locked``), with the SHA-256 of the version signed (11.70;
+signatures_path`) holds every signature of every read version and adjudication, as 21 CFR
+11.50 asks it shown: the signer's printed name, the date and time (UTC) and the meaning (``read
+completed``, ``adjudicated``, ``locked``), with the SHA-256 of what was signed (11.70;
 ``spine-endpoints verify`` rechecks them). Read like the batch's own tables
 (:func:`imaging.report.data.read_table`: refused whole, naming the file and line, when damaged)
 and shown row for row, every cell escaped. No file: no section.
@@ -22,12 +22,13 @@ from imaging.output_folder import ENDPOINTS_CSV
 from imaging.report.data import read_table
 from imaging.report.markup import html_table
 from imaging.report.page import Section
-from imaging.store.signatures import SIGNATURE_COLUMNS, signatures_path
+from imaging.store.signatures import READ, SIGNATURE_COLUMNS, signatures_path
 
-REQUIRED = tuple(c for c in SIGNATURE_COLUMNS if c != "repeat")
-"""A file written before repeat reads had their column is still shown."""
+REQUIRED = tuple(c for c in SIGNATURE_COLUMNS if c not in ("repeat", "signs"))
+"""A file written before repeat reads, or adjudication signatures, had their column is still
+shown (its rows are read signatures)."""
 HEADINGS = ("subject", "visit", "reading id", "reader", "version", "meaning", "signed by",
-            "date and time (UTC)", "SHA-256 of the version")  # fmt: skip
+            "date and time (UTC)", "SHA-256 of the version", "signs")  # fmt: skip
 
 
 def load_signatures(out_dir: str | Path) -> pd.DataFrame:
@@ -44,7 +45,7 @@ def signatures_section(table: pd.DataFrame) -> Section | None:
         [
             r["subject"], r["visit"], r["reading_id"], r["reader"],
             _version(r), r["meaning"], f"{r['signer_name']} ({r['signer']})", r["signed_at"],
-            r["content_sha256"],
+            r["content_sha256"], r.get("signs") or READ,
         ]
         for r in records
     ]  # fmt: skip
@@ -53,9 +54,11 @@ def signatures_section(table: pd.DataFrame) -> Section | None:
         '<h2 id="signatures">Signatures</h2>\n'
         f"<p>{len(table)} electronic signatures from <code>{name}</code>: each read version "
         "signed when submitted (<em>read completed</em>; <em>adjudicated</em> for an "
-        "adjudicator's read) and when its visit was locked (<em>locked</em>), with the "
-        "signer's printed name and login, the date and time (UTC) and the SHA-256 of the "
-        "version's content it is bound to (21 CFR 11.50, 11.70). A correction is a new version "
+        "adjudicator's read) and when its visit was locked (<em>locked</em>), and each "
+        "submitted adjudication (<em>adjudicated</em>; reader and version name the two reads "
+        "decided between), with the signer's printed name and login, the date and time (UTC) "
+        "and the SHA-256 of the content it is bound to (21 CFR 11.50, 11.70). A correction is "
+        "a new version "
         "with its own signature; <code>spine-endpoints verify</code> rechecks every hash "
         "against the store.</p>\n" + html_table(HEADINGS, rows)
     )

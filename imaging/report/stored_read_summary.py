@@ -24,7 +24,7 @@ from imaging.store.case_images import case_images, image_for
 from imaging.store.cases import get_case
 from imaging.store.measures import content_rows
 from imaging.store.reads import read_content, versions
-from imaging.store.signatures import signature_frame
+from imaging.store.signatures import READ, signature_frame
 
 
 def stored_read_summary(
@@ -79,7 +79,7 @@ def stored_read_summary(
     ]
     frame = signature_frame(session)
     signed = frame[
-        (frame["subject"] == subject) & (frame["visit"] == visit)
+        (frame["subject"] == subject) & (frame["visit"] == visit) & (frame["signs"] == READ)
         & (frame["reader"] == reader) & (frame["read_version"] == read.version)
     ]  # fmt: skip
     when = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds").replace("+00:00", "Z")

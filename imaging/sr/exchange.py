@@ -48,7 +48,7 @@ from imaging.store.reads import (
     current_reads,
     read_content,
 )
-from imaging.store.signatures import signature_frame
+from imaging.store.signatures import READ, signature_frame
 from imaging.store.store import ReadStore
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -79,6 +79,8 @@ def _file_name(current: CurrentRead) -> Path:
 def _signed(session: Session) -> dict[tuple[str, str, str, int], Signed]:
     found = {}
     for row in signature_frame(session).to_dict("records"):
+        if row["signs"] != READ:  # an adjudication's signature: no read version of its own
+            continue
         at = dt.datetime.fromisoformat(str(row["signed_at"]).replace("Z", "+00:00"))
         key = (str(row["subject"]), str(row["visit"]), str(row["reader"]),
                int(str(row["read_version"])))  # fmt: skip

@@ -7,8 +7,10 @@ no measure is computed again). A triggered case goes to the adjudicators' workli
 (:func:`imaging.store.worklist.adjudication_worklist`). An adjudicator, never one of the case's
 readers, takes one read per item (:func:`choose`: a grade per level and item, the corners per
 film) from either reader or from a third read of their own (role ``adjudicator``), each with a
-reason, and submits (:func:`submit_adjudication`), which needs every triggered item decided.
-Every choice and the submission are audited. A reader's later correction makes the adjudication
+reason, and submits (:func:`submit_adjudication`), which needs every triggered item decided
+and signs the decision (:func:`imaging.store.signatures.sign_adjudication`: meaning
+``adjudicated``, bound to its content's hash; final from then on). Every choice, the submission
+and the signature are audited. A reader's later correction makes the adjudication
 stale: the case is compared again and goes back to the worklist if still triggered.
 
 :func:`case_rows` gives every case's endpoint rows with their ``origin``; :func:`resolutions`
@@ -45,6 +47,7 @@ from imaging.store.current_reads import CurrentRead, current_reads
 from imaging.store.read_rows import read_rows, study_days
 from imaging.store.reader_access import blinded, blinded_case
 from imaging.store.schema import Adjudication, AdjudicationChoice, Case, Read, utc_now
+from imaging.store.signatures import sign_adjudication
 from imaging.store.triggered import KEEP_FIX, NOT_KEPT, adjudication_cases
 from imaging.store.vocabulary import ReaderRole
 
@@ -379,6 +382,7 @@ def submit_adjudication(
         entity_pk=adjudication.id, subject=decided.reads.subject, visit=decided.reads.visit,
         field="adjudication", old_value=DRAFT, new_value=SUBMITTED, reason=adjudication.reasons,
     )  # fmt: skip
+    sign_adjudication(session, adjudication, actor=adjudicator)
     return [f"{decision_text(k)}: {c.reader}" for k, c in sorted(decided.choices.items())]
 
 

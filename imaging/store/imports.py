@@ -38,6 +38,7 @@ from imaging.store.measures import submit_with_measures
 from imaging.store.reader_access import blinded, case_for_import
 from imaging.store.reads import ReadContent, latest_version, read_content, start_read
 from imaging.store.schema import Case, Read, Subject
+from imaging.store.triggered import refresh
 from imaging.store.vocabulary import ReadStatus
 from imaging.store.worklist import read_refusal
 
@@ -154,6 +155,8 @@ def import_reads(
         _store(session, protocol, read, group, wanted, actor)
         done = summary.corrected if changed else summary.completed
         done.append((subject, visit, reader, read.version))
+    if not problems and (summary.created or summary.corrected or summary.completed):
+        refresh(session, protocol, actor=actor)  # a manager's import: the kept cases follow
     return problems
 
 

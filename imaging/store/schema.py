@@ -17,8 +17,9 @@
 * ``adjudications``, ``adjudication_choices`` - an adjudicator's decision on a double-read case:
   the read taken per grade or film, with the reason.
 * ``people`` (login, printed name, role), ``signatures`` (of read versions, with the SHA-256 of
-  the content signed), ``visit_locks`` and ``relabels`` (append-only): identity, Part 11
-  signing, a manager's lock and audited relabelling (docs/store-security.md).
+  the content signed), ``adjudication_signatures`` (of submitted adjudications), ``visit_locks``
+  and ``relabels`` (append-only): identity, Part 11 signing, a manager's lock and audited
+  relabelling (docs/store-security.md).
 
 Submitted and locked reads, their content and the audit log are protected twice: by the code in
 :mod:`imaging.store.reads` and by database triggers (created by the migrations). A text value a
@@ -414,7 +415,20 @@ class Person(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
 
 
-class Signature(Base):
+class SignedBy:
+    """The columns of every signature (21 CFR 11.50, 11.70): the signer's login and printed name,
+    the meaning, the date and time, and the SHA-256 of the canonical content signed (and the
+    canonical form's version)."""
+
+    signer: Mapped[str] = mapped_column(String(63))
+    signer_name: Mapped[str] = mapped_column(String(128))
+    meaning: Mapped[str] = mapped_column(String(32))
+    signed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    canonical: Mapped[str] = mapped_column(String(16))
+
+
+class Signature(SignedBy, Base):
     """An electronic signature of one read version (21 CFR 11.50, 11.70): who (login and printed
     name), when, what it means, and the SHA-256 of the version's canonical content
     (:mod:`imaging.store.signatures`). Append-only."""
@@ -428,12 +442,19 @@ class Signature(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     read_pk: Mapped[int] = mapped_column(ForeignKey("reads.id"), index=True)
-    signer: Mapped[str] = mapped_column(String(63))
-    signer_name: Mapped[str] = mapped_column(String(128))
-    meaning: Mapped[str] = mapped_column(String(32))
-    signed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
-    content_sha256: Mapped[str] = mapped_column(String(64))
-    canonical: Mapped[str] = mapped_column(String(16))
+
+
+class AdjudicationSignature(SignedBy, Base):
+    """An electronic signature of a submitted adjudication (21 CFR 11.50, 11.70), as
+    :class:`Signature` is of a read version: who, when, meaning ``adjudicated`` and the SHA-256 of
+    the decision's canonical content (:func:`imaging.store.signatures.adjudication_content`).
+    Append-only."""
+
+    __tablename__ = "adjudication_signatures"
+    __table_args__ = (CheckConstraint("meaning = 'adjudicated'", name="meaning_known"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    adjudication_pk: Mapped[int] = mapped_column(ForeignKey("adjudications.id"), index=True)
 
 
 class VisitLock(Base):

@@ -3,11 +3,15 @@
 Which double-read cases an adjudicator may adjudicate follows from the protocol's triggers
 (:func:`imaging.protocol.adjudication.triggers`), computed in Python from both reads; the
 database cannot compute them, so a process that reads every case (a manager's or the store
-owner's) keeps them: :func:`keep` (``spine-endpoints adjudication triggers``). An adjudicator
-connected as their own role then gets the kept cases whose two reads are still current and not
-theirs (:func:`adjudication_cases`; the visit id, never the subject), and the database refuses
-their adjudication or adjudicator's read of any other case. On SQLite, and on a store before
-0012, nothing is kept: the adjudicator is the login and the store's code compares the reads.
+owner's) keeps them: :func:`keep` (``spine-endpoints adjudication triggers``), and
+:func:`refresh` after a manager's import of reads. An adjudicator connected as their own role
+then gets the kept cases whose two reads are still current and not theirs
+(:func:`adjudication_cases`; the visit id, never the subject), and the database refuses their
+adjudication or adjudicator's read of any other case. A reader's own role cannot compute the
+triggers (it sees no other reader's read), so its correction leaves the case stale until a
+manager keeps the cases again: :func:`empty_worklist_reason` tells the adjudicator so, naming
+the stale cases (migration 0016). On SQLite, and on a store before 0012, nothing is kept: the
+adjudicator is the login and the store's code compares the reads.
 """
 
 from __future__ import annotations
@@ -21,11 +25,13 @@ from sqlalchemy.orm import Session
 
 from imaging.errors import StoreError
 from imaging.store.audit import record
+from imaging.store.cases import case_names
 from imaging.store.reader_access import blinded
 from imaging.store.reading_design import kept
-from imaging.store.schema import utc_now
+from imaging.store.schema import Case, utc_now
 
 if TYPE_CHECKING:
+    from imaging.protocol.model import Protocol
     from imaging.store.adjudication import CaseDecision
 
 TABLE = "triggered_cases"
@@ -33,9 +39,9 @@ NOT_KEPT = (
     "is not a triggered case kept for your adjudication: its two current reads set off no "
     "trigger, a manager has not kept it since they were submitted, or you read it"
 )
+KEEP_COMMAND = "spine-endpoints adjudication triggers"
 KEEP_FIX = (
-    "A manager keeps the triggered cases after reads are submitted or corrected "
-    "(spine-endpoints adjudication triggers)."
+    f"A manager keeps the triggered cases after reads are submitted or corrected ({KEEP_COMMAND})."
 )
 
 
@@ -61,7 +67,8 @@ def adjudication_cases(session: Session) -> list[AdjudicationCase]:
 def keep(session: Session, decided: Sequence[CaseDecision], *, actor: str) -> list[str]:
     """Keep the triggered cases among ``decided`` (:func:`imaging.store.adjudication.decisions`,
     from a session that reads every case) for adjudicators' roles, replacing what was kept; a
-    case no longer triggered is dropped. Each change is audited (``kept`` / ``dropped``).
+    case no longer triggered is dropped. Each change is audited (``kept`` / ``dropped``, with
+    the case's subject, visit and reading id and the two read versions kept or dropped).
     Returns the reading ids that changed; nothing on a store that keeps none."""
     if not kept(session, TABLE):
         return []
@@ -106,13 +113,53 @@ def keep(session: Session, decided: Sequence[CaseDecision], *, actor: str) -> li
         )  # fmt: skip
         changed.append(reads.reading_id)
     for case_pk in sorted(set(old) - seen):
-        rid = session.execute(
-            text("SELECT reading_id FROM visits WHERE id = :pk"), {"pk": case_pk}
-        ).scalar_one()
+        case = session.get_one(Case, case_pk)
+        subject, visit = case_names(session, case)
         session.execute(text(f"DELETE FROM {TABLE} WHERE case_pk = :pk"), {"pk": case_pk})
+        first, second = old[case_pk]
         record(
             session, actor=actor, action="dropped", entity="triggered case", entity_pk=case_pk,
-            field=rid, reason="its current reads set off no trigger",
+            subject=subject, visit=visit, field=case.reading_id,
+            old_value=f"reads {first} and {second}", reason="its current reads set off no trigger",
         )  # fmt: skip
-        changed.append(rid)
+        changed.append(case.reading_id)
     return changed
+
+
+def refresh(session: Session, protocol: Protocol, *, actor: str) -> list[str]:
+    """Keep the triggered cases up to date (:func:`keep` of every case's decision) when the
+    store keeps them and ``session`` reads every case (a manager's or the owner's); else
+    nothing. Returns the reading ids that changed."""
+    if not kept(session, TABLE) or blinded(session):
+        return []
+    from imaging.store.adjudication import decisions  # it imports this module
+
+    return keep(session, [d for d in decisions(session, protocol) if d.fired], actor=actor)
+
+
+def stale_cases(session: Session) -> list[str]:
+    """Reading ids of kept cases one of whose reads was corrected since a manager kept them,
+    for an adjudicator's own role (neither read theirs); none elsewhere."""
+    if not (blinded(session) and kept(session, TABLE)):
+        return []
+    rows = session.execute(text("SELECT reading_id FROM spine_stale_adjudication_cases()"))
+    return [str(rid) for rid in rows.scalars()]
+
+
+def empty_worklist_reason(session: Session) -> str:
+    """Why an adjudicator's worklist is empty, in words for the adjudicator."""
+    if not (blinded(session) and kept(session, TABLE)):
+        return "No case to adjudicate: no double-read case's reads set off a trigger left open"
+    stale = stale_cases(session)
+    if stale:
+        return (
+            f"No case to adjudicate now: a read of {', '.join(stale)} was corrected since a "
+            f"manager kept it for adjudication; it returns once a manager runs {KEEP_COMMAND} "
+            "again"
+        )
+    if adjudication_cases(session):
+        return "No case to adjudicate: every kept case is adjudicated"
+    return (
+        f"No case kept for adjudication yet: a manager runs {KEEP_COMMAND} after reads are "
+        "submitted or corrected"
+    )

@@ -159,7 +159,9 @@ def test_the_adjudicated_read_is_the_endpoint_of_export_eligibility_and_batch(
             trail = audit_entries(session, subject="DLBP-001")
     assert taken == ["neutral film: reader-2", "L4-L5 pfirrmann: reader-1"]
     adjudicated = [e for e in trail if e.entity == "adjudication"]
-    assert [e.action for e in adjudicated] == ["started", "adjudicated", "adjudicated", "submitted"]
+    assert [e.action for e in adjudicated] == [
+        "started", "adjudicated", "adjudicated", "submitted", "signed"
+    ]  # fmt: skip
     assert (adjudicated[2].field, adjudicated[2].new_value, adjudicated[2].reason) == (
         "neutral film",
         "reader-2 (version 2)",
@@ -208,7 +210,21 @@ def test_the_adjudicated_read_is_the_endpoint_of_export_eligibility_and_batch(
             f"<td>{row.content_sha256}</td>"
         )
         assert cells in section, cells
-    assert set(signed["reader"]) == {"reader-1", "reader-2"} and len(signed) >= 4
+    assert set(signed["reader"]) == {"reader-1", "reader-2", "reader-1;reader-2"}
+    assert len(signed) >= 5
+    # the adjudication is signed too: by the adjudicator, meaning adjudicated, bound to its hash
+    (decision,) = signed[signed["signs"] == "adjudication"].itertuples()
+    assert (decision.subject, decision.visit, decision.reading_id) == (
+        "DLBP-001", "baseline", reading_id
+    )  # fmt: skip
+    assert (decision.signer, decision.meaning, decision.read_version) == (
+        "adj-1", "adjudicated", "2;2"
+    )  # fmt: skip
+    assert "<td>adjudicated</td><td>adj-1 (adj-1)</td>" in section
+    assert f"<td>{decision.content_sha256}</td><td>adjudication</td>" in section
+    written = pd.read_csv(folder / "after.signatures.csv", dtype=str, keep_default_na=False)
+    assert decision.content_sha256 in set(written["content_sha256"])
+    assert adjudicated[-1].new_value == f"adjudicated by adj-1, sha256 {decision.content_sha256}"
 
 
 def test_a_repeat_is_due_only_after_the_interval_and_names_only_the_reading_id(

@@ -215,7 +215,7 @@ def test_upgrade_from_0002_records_the_old_corners_as_clicks_and_keeps_them_immu
 ) -> None:
     read_id = old_store_with_a_submitted_read(store_url, "0002")
     with ReadStore(store_url) as store:
-        assert current_revision(store._writer) == head_revision() == "0014"
+        assert current_revision(store._writer) == head_revision() == "0016"
         with store.reading() as session:
             rows = session.execute(
                 text(

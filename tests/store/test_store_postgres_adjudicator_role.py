@@ -2,8 +2,9 @@
 (issue 16, migration 0012): two reader roles disagree on DLBP-001's baseline beyond a trigger, a
 manager keeps the triggered case, the adjudicator's role gets it on their worklist, sees both
 reads and the films (tokens and pixels, never the subject), takes one read with a reason and
-submits; the owner's endpoint table uses it (origin ``adjudication``). The database refuses an
-adjudicator's read or adjudication of a case that is not kept as triggered.
+submits, which signs the adjudication as the adjudicator's role; the owner's endpoint table uses
+it (origin ``adjudication``). The database refuses an adjudicator's read or adjudication of a
+case that is not kept as triggered, and any change of a signed adjudication or its signature.
 
 Runs only with ``SPINE_ENDPOINTS_TEST_POSTGRES_URL`` (a scratch database, emptied; its user may
 create roles). The roles are dropped afterwards.
@@ -28,11 +29,13 @@ from imaging.protocol import Protocol
 from imaging.protocol.adjudication import grade_key
 from imaging.store.adjudication import choose, submit_adjudication
 from imaging.store.imports import ImportSummary, ReadImport, import_reads
+from imaging.store.people import identity
 from imaging.store.reads import ReadContent
+from imaging.store.signatures import signature_frame, verify
 from imaging.store.store import ReadStore
-from imaging.store.triggered import KEEP_FIX, NOT_KEPT
+from imaging.store.triggered import KEEP_FIX, NOT_KEPT, empty_worklist_reason
 from imaging.store.worklist import adjudication_worklist, unblinding_map
-from imaging.store.workstation import CaseKey, submit_read
+from imaging.store.workstation import CaseKey, start_read_correction, submit_read
 
 pytestmark = pytest.mark.skipif(
     not POSTGRES_URL, reason="set SPINE_ENDPOINTS_TEST_POSTGRES_URL to run"
@@ -131,7 +134,8 @@ def test_an_adjudicator_role_adjudicates_a_kept_triggered_case_and_the_endpoint_
                  "WHERE entity = 'adjudication' ORDER BY id")
         ).all()  # fmt: skip
     assert [tuple(r) for r in trail] == [
-        (adj, action, "DLBP-001", "baseline") for action in ("started", "adjudicated", "submitted")
+        (adj, action, "DLBP-001", "baseline")
+        for action in ("started", "adjudicated", "submitted", "signed")
     ]
 
 
@@ -178,3 +182,127 @@ def test_the_database_refuses_an_adjudicator_role_a_case_not_kept_as_triggered(
         with store.reading() as db:  # the kept case, read: its visit is the adjudicator's too
             visit = db.execute(text("SELECT spine_case_visit(:r)"), {"r": ids["DLBP-001"]})
             assert visit.scalar() == "baseline"
+
+
+def test_the_adjudication_is_signed_as_the_adjudicators_role_and_cannot_change_after(
+    owner: ReadStore, people: tuple[str, str, str], protocol: Protocol, tmp_path: Path
+) -> None:
+    """The signature names the adjudicator's own role (login and printed name) and is bound to
+    the decision; the role cannot change the signed decision, sign as someone else, or alter
+    the signature; a reader's role sees no adjudication signature; the owner's export and
+    verify have it."""
+    a, b, adj = people
+    ids = double_read(owner, people, protocol)
+    owner_url = role_url(owner, str(owner.url.username))
+    with redirect_stdout(io.StringIO()):
+        assert main(["adjudication", "triggers", "--store", owner_url]) == 0
+    with as_role(owner, adj) as store:
+        with store.writing() as db:
+            choose(db, protocol, ids["DLBP-001"], adj, PFIRRMANN, a, "nucleus still distinct")
+            submit_adjudication(db, protocol, ids["DLBP-001"], adj)
+        with store.reading() as db:  # the adjudicator's own role sees its signature
+            (signed,) = signature_frame(db).query("signs == 'adjudication'").to_dict("records")
+        assert (signed["signer"], signed["signer_name"], signed["meaning"]) == (
+            adj, adj.title(), "adjudicated"
+        )  # fmt: skip
+        assert (signed["subject"], signed["reading_id"], signed["reader"]) == (
+            "", ids["DLBP-001"], f"{a};{b}"
+        )  # fmt: skip
+        forged = (
+            "INSERT INTO adjudication_signatures (adjudication_pk, signer, signer_name, meaning, "
+            "signed_at, content_sha256, canonical) SELECT id, 'owner', 'Store Owner', "
+            "'adjudicated', now(), repeat('0', 64), 'v1' FROM adjudications"
+        )
+        for statement, refusal in (
+            ("DELETE FROM adjudication_choices", "submitted adjudication is final"),
+            ("UPDATE adjudications SET reasons = 'edited'", "submitted adjudication is final"),
+            ("UPDATE adjudication_signatures SET signer = 'x'", "permission denied"),
+            (forged, f"adjudication_signatures: {adj} writes as itself only, not as owner"),
+        ):
+            with pytest.raises(DatabaseError, match=refusal), store.writing() as db:
+                db.execute(text(statement))
+    with as_role(owner, a) as store, store.reading() as db:  # a reader's role: none of them
+        assert db.execute(text("SELECT count(*) FROM adjudication_signatures")).scalar() == 0
+        assert "adjudication" not in set(signature_frame(db)["signs"])
+    with owner.reading() as db:
+        assert all(check.matches for check in verify(db))
+        assert db.execute(text("SELECT signer FROM adjudication_signatures")).scalars().all() == [
+            adj
+        ]
+    table = tmp_path / "endpoints.csv"
+    with redirect_stdout(io.StringIO()):
+        assert main(["export", "--store", owner_url, "--out", str(table)]) == 0
+    with (tmp_path / "endpoints.signatures.csv").open(encoding="utf-8", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["signs"] == "adjudication"]
+    assert [(r["subject"], r["signer"], r["content_sha256"]) for r in rows] == [
+        ("DLBP-001", adj, signed["content_sha256"])
+    ]
+
+
+def test_a_reader_roles_correction_leaves_the_worklist_saying_why_until_a_manager_keeps_it(
+    owner: ReadStore, people: tuple[str, str, str], protocol: Protocol
+) -> None:
+    """The adjudicator's empty worklist says why: nothing kept yet, then a kept case whose read
+    a reader's role corrected (named); a manager's import keeps the cases again in the same
+    transaction: the case back with the new version, then dropped once the reads agree, the
+    ``dropped`` entry naming its subject, visit and the reads it had."""
+    a, b, adj = people
+
+    def reason() -> str:
+        with as_role(owner, adj) as store, store.reading() as db:
+            return empty_worklist_reason(db)
+
+    def listed() -> list[tuple[str, tuple[str, ...]]]:
+        with as_role(owner, adj) as store, store.reading() as db:
+            return [(i.reading_id, i.reasons) for i in adjudication_worklist(db, protocol, adj)]
+
+    def manager_imports(code: str) -> None:
+        content = ReadContent({PFIRRMANN[1:]: code})
+        with owner.writing() as db:
+            group = ReadImport("DLBP-001", "baseline", a, lambda _: content, 2)
+            summary = ImportSummary()
+            actor = identity(db)
+            assert (
+                import_reads(db, protocol, [group], summary, actor=actor, reason="site form") == []
+            )
+            assert summary.corrected
+
+    assert reason() == (
+        "No case kept for adjudication yet: a manager runs spine-endpoints adjudication "
+        "triggers after reads are submitted or corrected"
+    )
+    ids = double_read(owner, people, protocol)
+    rid = ids["DLBP-001"]
+    owner_url = role_url(owner, identity_of(owner))
+    with redirect_stdout(io.StringIO()):
+        assert main(["adjudication", "triggers", "--store", owner_url]) == 0
+    assert [r for r, _ in listed()] == [rid]
+    with as_role(owner, a) as store, store.writing() as db:  # reader A's own role corrects: 2
+        start_read_correction(db, CaseKey(rid, a), "second look at the T2")
+        submit_read(db, CaseKey(rid, a), ReadContent({PFIRRMANN[1:]: "2"}), protocol)
+    assert listed() == []
+    assert reason() == (
+        f"No case to adjudicate now: a read of {rid} was corrected since a manager kept it for "
+        "adjudication; it returns once a manager runs spine-endpoints adjudication triggers again"
+    )
+    manager_imports("1")  # the site's paper form: still disagreeing, kept again at once
+    ((back, reasons),) = listed()
+    assert back == rid and f"L4-L5 pfirrmann differs by >= 1 grade ({a}: 1, {b}: 4)" in reasons
+    manager_imports("4")  # now the reads agree: dropped
+    assert listed() == [] and reason().startswith("No case kept for adjudication yet")
+    with owner.reading() as db:
+        kept_reads = db.execute(
+            text("SELECT new_value FROM audit_log WHERE action = 'kept' ORDER BY id DESC LIMIT 1")
+        ).scalar_one()
+        dropped = db.execute(
+            text("SELECT actor, subject_id, visit_id, field, old_value, reason FROM audit_log "
+                 "WHERE action = 'dropped'")
+        ).one()  # fmt: skip
+    assert tuple(dropped) == (
+        identity_of(owner), "DLBP-001", "baseline", rid, kept_reads,
+        "its current reads set off no trigger",
+    )  # fmt: skip
+
+
+def identity_of(owner: ReadStore) -> str:
+    return str(owner.url.username)

@@ -22,7 +22,7 @@ from imaging.store.store import STORE_ENV_VAR, ReadStore, store_url
 
 
 def test_opening_applies_the_migrations_and_matches_the_schema(store: ReadStore) -> None:
-    assert current_revision(store._writer) == head_revision() == "0014"
+    assert current_revision(store._writer) == head_revision() == "0016"
     with store._writer.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), metadata)
     assert differences == []

@@ -39,29 +39,6 @@ from imaging.store.store import ReadStore
 GRADE = ("L4-L5", "pfirrmann")
 
 
-@pytest.fixture
-def login(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
-    """Become another operating-system user, as far as the store can tell."""
-
-    def become(name: str) -> None:
-        monkeypatch.setattr(people_module, "login_name", lambda: name)
-
-    return become
-
-
-@pytest.fixture
-def staffed(store: ReadStore, login: Callable[[str], None]) -> ReadStore:
-    """A store whose people are manager 'boss', readers 'ann' and 'bob', adjudicator 'ada'."""
-    login("boss")
-    with store.writing() as db:
-        add_person(db, "boss", "Bo Manager", "manager", actor="boss")
-        add_person(db, "ann", "Ann Reader", "reader", actor="boss")
-        add_person(db, "bob", "Bob Reader", "reader", actor="boss")
-        add_person(db, "ada", "Ada Adjudicator", "adjudicator", actor="boss")
-        get_case(db, "S1", "baseline", actor="boss")
-    return store
-
-
 def read_as(store: ReadStore, protocol: Protocol, reader: str, code: str = "4") -> int:
     with store.writing() as db:
         case = get_case(db, "S1", "baseline", actor=reader, create=False)

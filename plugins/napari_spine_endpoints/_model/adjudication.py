@@ -21,6 +21,7 @@ from imaging.store.adjudication import choose, decision_for, submit_adjudication
 from imaging.store.blinding import BlindedImage, case_images
 from imaging.store.reads import read_content
 from imaging.store.store import ReadStore
+from imaging.store.triggered import empty_worklist_reason
 from imaging.store.worklist import AdjudicationItem, adjudication_worklist
 
 READER_COLOURS = ("#00bfff", "#ff8c00", "#7fff00")
@@ -81,6 +82,12 @@ class SideBySide:
 def worklist(url: str, protocol: Protocol, adjudicator: str) -> list[AdjudicationItem]:
     with ReadStore(url) as store, store.reading() as session:
         return adjudication_worklist(session, protocol, adjudicator)
+
+
+def empty_reason(url: str) -> str:
+    """Why the adjudicator's worklist is empty (e.g. no case kept for adjudication yet)."""
+    with ReadStore(url) as store, store.reading() as session:
+        return empty_worklist_reason(session)
 
 
 def load_case(url: str, protocol: Protocol, reading_id: str) -> SideBySide:

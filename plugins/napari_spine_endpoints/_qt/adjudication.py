@@ -34,6 +34,7 @@ from napari_spine_endpoints._layers import blinded_layer
 from napari_spine_endpoints._model.adjudication import (
     AdjudicationDraft,
     SideBySide,
+    empty_reason,
     load_case,
     worklist,
 )
@@ -94,7 +95,7 @@ class AdjudicationWidget(QWidget):
         if items:
             self.open(items[0].reading_id)
         else:
-            self.message.setText("No case to adjudicate")
+            self.message.setText(empty_reason(self.url))
 
     def _open_selected(self, index: int) -> None:
         if index >= 0:

@@ -51,6 +51,27 @@ SIGNED_AS = {"audit_log": "actor", "signatures": "signer"}
 """Table -> the column naming who wrote the row: a reader's role writes it as itself only."""
 
 
+def as_self(table: str, column: str) -> tuple[str, str]:
+    """The function and trigger refusing a row of ``table`` whose ``column`` (who wrote it)
+    names anyone but the role inserting it, for a role that cannot read ``visits`` (a reader's
+    or adjudicator's own). Kept stable: migrations that ran call it."""
+    function = f"""CREATE FUNCTION spine_{table}_as_self() RETURNS trigger LANGUAGE plpgsql
+        {DEFINER} AS $$
+        BEGIN
+            IF NOT has_table_privilege(session_user, 'visits', 'SELECT')
+                    AND NEW.{column} IS DISTINCT FROM session_user::text THEN
+                RAISE EXCEPTION '{table}: % writes as itself only, not as %',
+                    session_user, NEW.{column};
+            END IF;
+            RETURN NEW;
+        END $$"""
+    trigger = (
+        f"CREATE TRIGGER {table}_as_self BEFORE INSERT ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION spine_{table}_as_self()"
+    )
+    return function, trigger
+
+
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
@@ -124,22 +145,8 @@ def upgrade() -> None:
         "FOR EACH ROW EXECUTE FUNCTION spine_reading_design_guard()"
     )
     for table, column in SIGNED_AS.items():
-        op.execute(
-            f"""CREATE FUNCTION spine_{table}_as_self() RETURNS trigger LANGUAGE plpgsql
-            {DEFINER} AS $$
-            BEGIN
-                IF NOT has_table_privilege(session_user, 'visits', 'SELECT')
-                        AND NEW.{column} IS DISTINCT FROM session_user::text THEN
-                    RAISE EXCEPTION '{table}: % writes as itself only, not as %',
-                        session_user, NEW.{column};
-                END IF;
-                RETURN NEW;
-            END $$"""
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_as_self BEFORE INSERT ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION spine_{table}_as_self()"
-        )
+        for statement in as_self(table, column):
+            op.execute(statement)
     op.execute("REVOKE ALL ON FUNCTION spine_qualification_cases(text) FROM PUBLIC")
     reader, adjudicator, manager = DB_GROUPS.values()
     grants = (

@@ -54,13 +54,17 @@ CURRENT = (
     "AND n.version > {r}.version)"
 )
 """True when read ``{r}`` is its reader's current (newest submitted or locked) version."""
+ADJUDICATOR = (
+    "coalesce((SELECT pg_has_role(session_user, g.oid, 'MEMBER') FROM pg_roles g "
+    f"WHERE g.rolname = '{DB_GROUPS['adjudicator']}'), false)"
+)
+"""True when the connecting login is a member of the adjudicators' group role."""
 CASES = f"""RETURNS TABLE (case_pk integer, reading_id varchar, visit_id varchar,
     first_read_pk integer, second_read_pk integer) LANGUAGE sql STABLE {DEFINER} AS $$
     SELECT t.case_pk, v.reading_id, v.visit_id, t.first_read_pk, t.second_read_pk
     FROM triggered_cases t JOIN visits v ON v.id = t.case_pk
     JOIN reads a ON a.id = t.first_read_pk JOIN reads b ON b.id = t.second_read_pk
-    WHERE coalesce((SELECT pg_has_role(session_user, g.oid, 'MEMBER') FROM pg_roles g
-            WHERE g.rolname = '{DB_GROUPS["adjudicator"]}'), false)
+    WHERE {ADJUDICATOR}
         AND session_user::text NOT IN (a.reader, b.reader)
         AND {CURRENT.format(r="a")} AND {CURRENT.format(r="b")}
     ORDER BY t.case_pk $$"""
