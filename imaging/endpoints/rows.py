@@ -15,6 +15,7 @@ from typing import Any
 
 from imaging.anatomy import DiscLevel, Film, Vertebra
 from imaging.measures import MEASURES, PAIR_FILM
+from imaging.natural_order import natural
 
 COLUMNS: tuple[str, ...] = (
     "subject", "visit", "visit_day", "study_day", "level", "measure", "value", "unit", "grade",
@@ -151,16 +152,6 @@ def visit_sort_key(visit: str) -> tuple[int, float, str]:
         unit = (match.group("u1") or match.group("u2"))[0]
         return (1, number * _DAYS[unit], text)
     return (2, 0.0, text)
-
-
-@lru_cache(maxsize=65536)
-def natural(text: str) -> tuple[tuple[int, int | str], ...]:
-    """Sort key with numbers compared as numbers ('S2' < 'S10')."""
-    return tuple(
-        (0, int(part)) if part.isdigit() else (1, part.lower())
-        for part in re.split(r"(\d+)", text)
-        if part
-    )
 
 
 _VISIT_TIME = re.compile(

@@ -12,7 +12,6 @@ visit, film, vertebra, corner and, when read from a file, the file and its lines
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -25,6 +24,7 @@ from imaging.anatomy import Corner, Film, Vertebra
 from imaging.calibration import Calibration
 from imaging.errors import LandmarkError
 from imaging.geometry.corner_order import SpineOrientation, check_corner_order
+from imaging.natural_order import natural
 
 Point = tuple[float, float]
 MAX_COORDINATE = 2 * 65_535
@@ -91,11 +91,8 @@ class Landmarks:
             if v in corners
         }
         object.__setattr__(self, "corners", MappingProxyType(ordered))
-        object.__setattr__(
-            self,
-            "sources",
-            MappingProxyType({(Vertebra(v), Corner(c)): s for (v, c), s in self.sources.items()}),
-        )
+        sources = {self._source_key(key): text for key, text in self.sources.items()}
+        object.__setattr__(self, "sources", MappingProxyType(sources))
         if self.anterior_direction is not None:
             direction = tuple(float(x) for x in self.anterior_direction)
             if len(direction) != 2 or not all(math.isfinite(x) for x in direction):
@@ -216,22 +213,32 @@ class Landmarks:
         raise LandmarkError(f"{self.label}: {message}", path=self.origin, fix=fix)
 
     def _fail_at(self, message: str, keys: Sequence[CornerKey], fix: str = "") -> NoReturn:
-        sources = sorted(
-            {self.sources[k] for k in keys if k in self.sources},
-            key=lambda text: [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text)],
-        )
+        sources = sorted({self.sources[k] for k in keys if k in self.sources}, key=natural)
         where = f" ({', '.join(sources)})" if sources else ""
         self._fail(f"{message}{where}", fix)
 
-    def _vocabulary(self, kind: type[_Term], value: object, what: str) -> _Term:
+    def _vocabulary(self, kind: type[_Term], value: object, what: str, where: str = "") -> _Term:
         try:
             return kind(str(value))
         except ValueError:
             raise LandmarkError(
-                f"{self.label or 'landmarks'}: unknown {what} {value!r}",
+                f"{self.label or 'landmarks'}: unknown {what} {value!r}{where}",
                 path=self.origin,
                 fix=f"Use one of: {', '.join(m.value for m in kind)}.",
             ) from None
+
+    def _source_key(self, key: object) -> CornerKey:
+        """A ``sources`` key as (vertebra, corner); LandmarkError naming the key otherwise."""
+        if not (isinstance(key, tuple) and len(key) == 2):
+            raise LandmarkError(
+                f"{self.label or 'landmarks'}: sources key {key!r} is not a (vertebra, corner) "
+                "pair",
+                path=self.origin,
+                fix="Key each source by its corner, e.g. ('L4', 'anterior_superior').",
+            )
+        where = f" in sources key {key!r}"
+        vertebra = self._vocabulary(Vertebra, key[0], "vertebra", where)
+        return (vertebra, self._vocabulary(Corner, key[1], "corner", where))
 
     def _point(self, vertebra: Vertebra, corner: Corner, raw: object) -> Point:
         if corner not in vertebra.corners:

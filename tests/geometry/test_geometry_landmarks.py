@@ -356,6 +356,37 @@ def test_rows_given_in_the_files_own_spelling_still_name_their_corners() -> None
     assert [p.source for p in placed.points()] == ["x"]
 
 
+@pytest.mark.parametrize(
+    ("key", "problem"),
+    [
+        (("L9", "anterior_superior"), "unknown vertebra 'L9' in sources key ('L9', "
+         "'anterior_superior'). Use one of: T12, L1, L2, L3, L4, L5, S1."),
+        (("L4", "front"), "unknown corner 'front' in sources key ('L4', 'front'). Use one of: "
+         "anterior_superior, posterior_superior, anterior_inferior, posterior_inferior."),
+        ("L4", "sources key 'L4' is not a (vertebra, corner) pair. Key each source by its "
+         "corner, e.g. ('L4', 'anterior_superior')."),
+        (("L4", "anterior_superior", "x"), "sources key ('L4', 'anterior_superior', 'x') is not "
+         "a (vertebra, corner) pair. Key each source by its corner, e.g. ('L4', "
+         "'anterior_superior')."),
+    ],
+)  # fmt: skip
+def test_a_sources_key_of_no_corner_is_refused_naming_the_key_and_the_known_values(
+    key: object, problem: str
+) -> None:
+    with pytest.raises(LandmarkError) as info:
+        Landmarks(spine_corners(), subject="DLBP-007", sources={key: "line 7"}, origin="reads.json")  # type: ignore[dict-item]
+    assert str(info.value) == f"reads.json: subject DLBP-007, film neutral: {problem}"
+
+
+def test_source_rows_are_listed_with_their_numbers_in_order() -> None:
+    corners = _swap(spine_corners(), Vertebra.L3, AS, PS)
+    corners = _swap(corners, Vertebra.L3, AI, PI)
+    sources = {(Vertebra.L3, AS): "Line 10", (Vertebra.L3, PS): "line 9"}
+    with pytest.raises(LandmarkError) as info:
+        Landmarks(corners, sources=sources)
+    assert "(line 9, Line 10)" in str(info.value)
+
+
 def test_an_anterior_direction_from_an_array_is_kept_as_a_row_col_pair() -> None:
     # e.g. computed with numpy from (0020,0020) Patient Orientation
     landmarks = Landmarks(spine_corners(), anterior_direction=np.array([0, 1]))  # type: ignore[arg-type]
