@@ -389,8 +389,10 @@ def evaluate_eligibility(
     measures = pd.DataFrame(columns=list(MEASURE_COLUMNS)) if measures is None else measures
     _check_columns(grades, GRADE_COLUMNS, "grades")
     _check_columns(measures, MEASURE_COLUMNS, "measures")
-    grades = grades.assign(visit=grades["visit"].map(lambda v: _visit_id(protocol, v)))
-    measures = measures.assign(visit=measures["visit"].map(lambda v: _visit_id(protocol, v)))
+    # Rows are filed under the visit id their name stands for ('BASELINE', 'Month 6'); a name of
+    # no visit (NaN, a number, a visit of another protocol) is kept as written: no visit's row.
+    grades = grades.assign(visit=grades["visit"].map(lambda v: protocol.visit_id(v) or v))
+    measures = measures.assign(visit=measures["visit"].map(lambda v: protocol.visit_id(v) or v))
     if subjects is None:
         found = set(grades["subject"].astype(str)) | set(measures["subject"].astype(str))
         subjects = sorted(found)
@@ -406,13 +408,6 @@ def split_grades(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     optional = [c for c in ("role", "note") if c in rows.columns]
     columns = [*GRADE_COLUMNS, *optional]
     return grades[columns], rows[~graded]
-
-
-def _visit_id(protocol: Protocol, name: object) -> object:
-    try:
-        return protocol.visit(str(name)).id
-    except ValueError:
-        return name
 
 
 ELIGIBILITY_COLUMNS = (

@@ -164,6 +164,24 @@ def test_only_the_eligibility_visit_counts() -> None:
     assert verdicts(result)["pfirrmann_target"] == "fail"
 
 
+@pytest.mark.parametrize("visit", [math.nan, None, 0, 6.0, "week 99", "Month 6"])
+def test_rows_of_a_name_of_no_eligibility_visit_count_at_none(visit: object) -> None:
+    # Not a string (a blank cell read as NaN or None, a number), or no visit of the protocol:
+    # kept as written, so never taken for baseline; the baseline grade decides alone.
+    rows = grades("S", "2", "0", "0") + grades("S", "4", "I", "I", visit=visit)  # type: ignore[arg-type]
+    (result,) = evaluate_eligibility(load_protocol(), pd.DataFrame(rows))
+    assert verdicts(result)["pfirrmann_target"] == "fail"
+    assert verdicts(result)["modic_target"] == "fail"
+
+
+@pytest.mark.parametrize("visit", ["Baseline", "BASELINE", " baseline "])
+def test_a_visit_written_in_another_case_or_spacing_is_that_visit(visit: str) -> None:
+    (result,) = evaluate_eligibility(
+        load_protocol(), pd.DataFrame(grades("S", "4", "I", "I", visit=visit))
+    )
+    assert verdicts(result)["pfirrmann_target"] == "pass"
+
+
 @pytest.mark.parametrize(
     ("left", "right", "verdict"),
     [("2", "2", "pass"), ("0", "3", "pass"), ("1", "2", "fail"), ("4", "", "pass"),
