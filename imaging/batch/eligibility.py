@@ -1,10 +1,11 @@
 """Eligibility per subject while the endpoint table streams past: ``eligibility.csv``.
 
 Rows arrive study by study, subjects contiguous. The rows of the protocol's eligibility visit that
-its rules read (measures, and grades as rows with a ``grade`` code) are kept for the current
-subject only; when the next subject starts, :func:`imaging.protocol.eligibility.evaluate_subject`
-rules on the finished one. The table has one row per subject x rule (columns of
-:func:`imaging.protocol.eligibility.eligibility_table`).
+its rules read (measures, and grades as rows with a ``grade`` code) are kept for at most
+:data:`SUBJECTS_PER_TABLE` finished subjects; then one table of them is made and split into
+grades and measures once, and :func:`imaging.protocol.eligibility.evaluate_subject` rules on each
+of its subjects (it takes each subject's rows out of the table). The table has one row per
+subject x rule (columns of :func:`imaging.protocol.eligibility.eligibility_table`).
 """
 
 from __future__ import annotations
@@ -43,21 +44,22 @@ class EligibilityWriter:
         self.path = path
         self.protocol = protocol
         self.measures = rule_measures(protocol)
-        self._subject: str | None = None
+        self._subjects: list[str] = []
         self._rows: list[list[Any]] = []
         self._results: list[SubjectEligibility] = []
 
     def add(self, subject: str, visit: str, rows: Iterable[Sequence[Any]]) -> None:
         """Offer one study's endpoint rows (any visit; only what the rules read is kept: the
         rows of other visits are not even iterated)."""
-        if subject != self._subject:
-            self._flush()
-            self._subject = subject
+        if not self._subjects or subject != self._subjects[-1]:
+            if len(self._subjects) == SUBJECTS_PER_TABLE:
+                self._flush()
+            self._subjects.append(subject)
         if visit == self.protocol.eligibility_visit:
             self._rows.extend(list(row) for row in rows if row[_MEASURE] in self.measures)
 
     def close(self) -> int:
-        """Evaluate the last subject and write the table; returns the number of subjects."""
+        """Evaluate the last subjects and write the table; returns the number of subjects."""
         self._flush()
         table = eligibility_table(self._results)
         replace_atomically(
@@ -67,12 +69,15 @@ class EligibilityWriter:
         return int(table["subject"].nunique()) if len(table) else 0
 
     def _flush(self) -> None:
-        if self._subject is None or not self.protocol.rules:
-            return
-        rows = pd.DataFrame.from_records(self._rows, columns=list(ENDPOINT_COLUMNS))
-        grades, measures = split_grades(rows)
-        self._results.append(evaluate_subject(self.protocol, self._subject, grades, measures))
-        self._rows = []
+        """Rule on the subjects held, in the order they came."""
+        if self._subjects and self.protocol.rules:
+            rows = pd.DataFrame.from_records(self._rows, columns=list(ENDPOINT_COLUMNS))
+            grades, measures = split_grades(rows)
+            self._results.extend(
+                evaluate_subject(self.protocol, subject, grades, measures)
+                for subject in self._subjects
+            )
+        self._subjects, self._rows = [], []
 
 
 def rule_measures(protocol: Protocol) -> frozenset[str]:
@@ -90,3 +95,7 @@ def rule_measures(protocol: Protocol) -> frozenset[str]:
 
 
 _MEASURE = ENDPOINT_COLUMNS.index("measure")
+SUBJECTS_PER_TABLE = 32
+"""Subjects ruled on from one table: the pandas work of making and splitting a table (about 10 ms
+whatever its size) is shared by them, and what is held stays bounded (their eligibility-visit
+rows the rules read)."""

@@ -134,11 +134,19 @@ class ResultStore:
             "summary": result.summary,
             "failures": [f.to_dict() for f in result.failures],
             "columns": list(ENDPOINT_COLUMNS),
-            "rows": [[_plain(v) for v in row] for row in result.rows],
-            "corners": [[_plain(v) for v in row] for row in result.corners],
+            "rows": result.rows,
+            "corners": result.corners,
         }
-        # json.dumps, not json.dump: only the former uses the C encoder.
-        text = json.dumps(record, allow_nan=False, separators=(",", ":"))
+        # json.dumps, not json.dump: only the former uses the C encoder. The cells are mostly
+        # text, None and Python floats, which it writes as they are (a numpy float64 as the
+        # Python float it is); a cell it refuses (a NaN, another numpy number) has the cells
+        # made plain first, one by one.
+        try:
+            text = json.dumps(record, allow_nan=False, separators=(",", ":"))
+        except (TypeError, ValueError):
+            record["rows"] = [[_plain(v) for v in row] for row in result.rows]
+            record["corners"] = [[_plain(v) for v in row] for row in result.corners]
+            text = json.dumps(record, allow_nan=False, separators=(",", ":"))
         return write_text_atomically(self.path(result.study_id), text)
 
     def stored_ids(self) -> list[str]:

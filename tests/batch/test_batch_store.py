@@ -6,6 +6,7 @@ import os
 from concurrent.futures import Future
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -65,6 +66,28 @@ def test_saved_study_round_trips_and_is_current_until_an_input_changes(tmp_path:
     assert store.is_current("S001__baseline", "r1", [str(image)])
     image.write_bytes(b"other content")
     assert not store.is_current("S001__baseline", "r1", [str(image)])
+
+
+def test_numpy_numbers_in_a_result_are_stored_as_plain_numbers(tmp_path: Path) -> None:
+    image = tmp_path / "image.dcm"
+    image.write_bytes(b"content")
+    store = ResultStore(tmp_path / "out")
+    value = ENDPOINT_COLUMNS.index("value")
+    cells = [list(_row("baseline", "disc_height_mean", 1.0)) for _ in range(4)]
+    numbers = (np.float64(9.5), np.float32(2.5), np.int64(3), np.nan)
+    for row, number in zip(cells, numbers, strict=True):
+        row[value] = number
+    result = _result(image)
+    store.save(
+        StudyResult(result.study_id, "S001", "baseline", tuple(map(tuple, cells)), (), ()), "r1"
+    )
+
+    record = store.load("S001__baseline")
+
+    assert record is not None
+    stored = [row[value] for row in store.rows(record)]
+    assert stored == [9.5, 2.5, 3, None]
+    assert [type(number) for number in stored] == [float, float, int, type(None)]
 
 
 def test_damaged_result_file_is_recomputed_not_trusted(tmp_path: Path) -> None:
