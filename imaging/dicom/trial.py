@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 
@@ -53,7 +54,13 @@ _KEYWORDS = {
 
 def text_value(dataset: Dataset, keyword: str) -> str | None:
     """The attribute as stripped text (multiple values joined by backslash), None if empty."""
-    value = dataset.get(keyword)
+    tag = tag_for_keyword(keyword)
+    if tag is None:  # not a DICOM keyword
+        value = dataset.get(keyword)
+    elif tag in dataset:  # by tag: an absent keyword costs pydicom an AttributeError
+        value = dataset[tag].value
+    else:
+        return None
     if value is None:
         return None
     if isinstance(value, MultiValue | list | tuple):
