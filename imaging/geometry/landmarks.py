@@ -230,11 +230,9 @@ class Landmarks:
     def _source_key(self, key: object) -> CornerKey:
         """A ``sources`` key as (vertebra, corner); LandmarkError naming the key otherwise."""
         if not (isinstance(key, tuple) and len(key) == 2):
-            raise LandmarkError(
-                f"{self.label or 'landmarks'}: sources key {key!r} is not a (vertebra, corner) "
-                "pair",
-                path=self.origin,
-                fix="Key each source by its corner, e.g. ('L4', 'anterior_superior').",
+            self._fail(
+                f"sources key {key!r} is not a (vertebra, corner) pair",
+                "Key each source by its corner, e.g. ('L4', 'anterior_superior').",
             )
         where = f" in sources key {key!r}"
         vertebra = self._vocabulary(Vertebra, key[0], "vertebra", where)

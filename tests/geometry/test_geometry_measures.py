@@ -170,6 +170,18 @@ def test_height_loss_uses_nearest_cranial_and_caudal_discs() -> None:
     assert loss["L1-L2"][0] == pytest.approx(100 * (1 - 10 / 11))
     assert loss["L1-L2"][1] == "L2-L3"
     assert loss["L5-S1"] == pytest.approx((100 * (1 - 13 / 8), "L4-L5"))  # cranial only
+    assert loss["L2-L3"] == pytest.approx((0.0, "L1-L2;L3-L4"))  # 1 - 11 / ((10 + 12) / 2)
+    assert loss["L3-L4"] == pytest.approx((100 * (1 - 12 / 9.5), "L2-L3;L4-L5"))
+
+
+@pytest.mark.parametrize("zero", [0.0, -0.0])
+def test_a_collapsed_reference_disc_gives_the_same_loss_whatever_the_sign_of_its_zero(
+    zero: float,
+) -> None:
+    # L2-L3 at 0 mm (its corners on one spot) is L1-L2's only reference: 10 / 0.
+    loss = _loss([10.0, zero, 10.0, 10.0, 10.0])
+    assert loss["L1-L2"] == (-math.inf, "L2-L3")
+    assert loss["L3-L4"] == pytest.approx((-100.0, "L2-L3;L4-L5"))  # 1 - 10 / ((0 + 10) / 2)
 
 
 def test_height_loss_skips_excluded_and_unmeasured_levels() -> None:
