@@ -28,14 +28,19 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports --no-cache
 
 # The store tests also run against a throw-away PostgreSQL server when one can be started.
+# pytest runs on TEST_WORKERS processes (pytest-xdist), a test file's tests on one worker so its
+# module fixtures are made once; each worker has its own PostgreSQL database (docs/testing.md).
+TEST_WORKERS ?= 2
+PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+
 test: $(STAMP) system-deps lint
 	@url=$$(bash scripts/test-postgres.sh start 2>/dev/null || true); \
 	if [ -n "$$url" ]; then export SPINE_ENDPOINTS_TEST_POSTGRES_URL="$$url"; \
 	else echo "test: no PostgreSQL server binaries; the PostgreSQL store tests will be skipped"; fi; \
 	if command -v xvfb-run >/dev/null 2>&1; then \
-		xvfb-run -a -s "-screen 0 1280x1024x24" $(PY) -m pytest; status=$$?; \
+		xvfb-run -a -s "-screen 0 1280x1024x24" $(PYTEST); status=$$?; \
 	else \
-		$(PY) -m pytest; status=$$?; \
+		$(PYTEST); status=$$?; \
 	fi; \
 	bash scripts/test-postgres.sh stop >/dev/null 2>&1 || true; \
 	exit $$status

@@ -26,6 +26,14 @@ from imaging.store.vocabulary import ReadStatus
 pytestmark = pytest.mark.gui
 
 
+@pytest.fixture
+def no_pause(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pause the reader never reaches (one minute): what these tests say is written at once
+    is then written by that action, never by the pause elapsing on a slow or busy machine (a
+    click under load, with ``make test``'s two workers, can take longer than 0.7 s)."""
+    monkeypatch.setattr("napari_spine_endpoints._qt.context.AUTOSAVE_DELAY_MS", 60_000)
+
+
 def _neutral(truth: dict[str, Any]) -> dict[str, Any]:
     return dict(next(i for i in truth["images"] if i.get("film") == "neutral"))
 
@@ -79,6 +87,7 @@ def test_a_clicked_corner_is_in_the_store_once_the_reader_pauses(
 
 
 def test_a_corner_clicked_then_submitted_at_once_is_in_the_submitted_read(
+    no_pause: None,
     make_napari_viewer: Callable[..., Any],
     workstation_env: str,
     study: Path,
@@ -109,6 +118,7 @@ def test_a_corner_clicked_then_submitted_at_once_is_in_the_submitted_read(
 
 
 def test_changing_film_or_step_writes_the_draft_at_once(
+    no_pause: None,
     make_napari_viewer: Callable[..., Any],
     workstation_env: str,
     study: Path,
@@ -137,6 +147,7 @@ def test_changing_film_or_step_writes_the_draft_at_once(
 
 
 def test_closing_the_case_writes_the_draft(
+    no_pause: None,
     make_napari_viewer: Callable[..., Any],
     workstation_env: str,
     study: Path,
@@ -151,6 +162,7 @@ def test_closing_the_case_writes_the_draft(
 
 
 def test_a_worklist_case_autosave_writes_the_new_corner_only(
+    no_pause: None,
     make_napari_viewer: Callable[..., Any],
     workstation_env: str,
     study: Path,

@@ -1,5 +1,7 @@
 """The scratch PostgreSQL database of the store tests: ``SPINE_ENDPOINTS_TEST_POSTGRES_URL``
-(``bash scripts/test-postgres.sh start`` prints one), emptied before each test that uses it."""
+(``bash scripts/test-postgres.sh start`` prints one), emptied before each test that uses it.
+Under pytest-xdist (``make test`` runs ``-n 2``) each worker gets its own database beside it,
+``<database>_<worker>`` (created once, by the URL's user), so workers never empty each other's."""
 
 from __future__ import annotations
 
@@ -9,14 +11,34 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from imaging.protocol import Protocol
 from imaging.store.cases import ImageRecord, register_images
 from imaging.store.people import add_person, create_db_role, identity
 from imaging.store.store import ReadStore
 
-POSTGRES_URL = os.environ.get("SPINE_ENDPOINTS_TEST_POSTGRES_URL", "")
+
+def _worker_database(url: str) -> str:
+    """``url`` itself, or under an xdist worker (``PYTEST_XDIST_WORKER``, e.g. ``gw0``) the URL
+    of that worker's own database on the same server, created when missing."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url or not worker:
+        return url
+    server = make_url(url)
+    own = server.set(database=f"{server.database}_{worker}")
+    engine = create_engine(server, isolation_level="AUTOCOMMIT")  # CREATE DATABASE needs it
+    with engine.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own.database}
+        ).first()
+        if exists is None:
+            connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+    engine.dispose()
+    return own.render_as_string(hide_password=False)
+
+
+POSTGRES_URL = _worker_database(os.environ.get("SPINE_ENDPOINTS_TEST_POSTGRES_URL", ""))
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_dicom"
 
 
