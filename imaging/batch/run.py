@@ -23,10 +23,12 @@ the studies stored so far are kept, and the same command resumes from them.
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -140,12 +142,29 @@ def run_batch(
     counts = _Counts()
     with outdir.locked(out, started, lambda text: print(text, file=sys.stderr, flush=True)):
         try:
-            return _run(
-                options, executor, max_in_flight, execution, progress, command, started, counts
-            )
+            with _collections_spared():
+                return _run(
+                    options, executor, max_in_flight, execution, progress, command, started, counts
+                )
         except KeyboardInterrupt as stop:
             done = counts.computed + counts.skipped
             raise BatchInterrupted(out, done, counts.studies) from stop
+
+
+@contextmanager
+def _collections_spared() -> Iterator[None]:
+    """The objects alive when the batch starts (the modules: pydicom, pandas, pyarrow, numpy)
+    left out of Python's full garbage collections during the batch (:func:`gc.freeze`): each
+    walked them all, 0.35 of 0.57 CPU s of collections per 1,000 studies. Left as it is when
+    the process froze objects of its own (the napari plugin does)."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _run(

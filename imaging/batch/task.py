@@ -130,29 +130,21 @@ class StudyTask:
 
         Where the landmark file lies is left out: moving it changes nothing computed.
         """
-        recipe = _plain_fields(self)
-        for read in recipe["reads"]:
-            read.pop("origin")
-        text = json.dumps(recipe, sort_keys=True, default=str, separators=(",", ":"))
+        text = json.dumps(self, sort_keys=True, default=_plain_fields, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-_SCALARS = (str, float, int, type(None))
-
-
 def _plain_fields(value: Any) -> Any:
-    """:func:`dataclasses.asdict` without its deep copy of every value (a fifth of the time): a
-    dataclass as a dict of its fields, tuples and lists as lists, the values themselves as they
-    are (only serialised, never changed). The same JSON as ``asdict``, so the same recipe hash."""
-    if isinstance(value, _SCALARS):
-        return value
+    """JSON for what the C encoder cannot write itself (its ``default``): a dataclass as a dict
+    of its fields (a read without its ``origin``), anything else as its text. The same JSON as
+    :func:`dataclasses.asdict` then ``default=str`` gave (so the same recipe hash), without
+    copying each of a study's hundreds of values first."""
     if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain_fields(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, tuple | list):
-        return [_plain_fields(item) for item in value]
-    if isinstance(value, dict):
-        return {_plain_fields(key): _plain_fields(item) for key, item in value.items()}
-    return value
+        plain = {f.name: getattr(value, f.name) for f in fields(value)}
+        if isinstance(value, FilmRead):
+            del plain["origin"]
+        return plain
+    return str(value)
 
 
 def run_study(task: StudyTask) -> StudyResult:

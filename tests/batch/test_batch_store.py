@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import os
 from concurrent.futures import Future
 from pathlib import Path
@@ -14,7 +17,8 @@ from imaging.batch.executors import InProcessExecutor, open_executor
 from imaging.batch.model import ENDPOINT_COLUMNS, Failure, FileDigest, Row, StudyResult
 from imaging.batch.results import ResultStore, study_id
 from imaging.batch.tables import EndpointWriter, write_failures
-from imaging.endpoints import EndpointRow
+from imaging.batch.task import FilmRead, GradeEntry, StudyTask
+from imaging.endpoints import EndpointRow, MeasureRules
 from imaging.protocol.loader import load_protocol
 
 
@@ -88,6 +92,27 @@ def test_numpy_numbers_in_a_result_are_stored_as_plain_numbers(tmp_path: Path) -
     stored = [row[value] for row in store.rows(record)]
     assert stored == [9.5, 2.5, 3, None]
     assert [type(number) for number in stored] == [float, float, int, type(None)]
+
+
+def _task(origin: str, row: float = 101.5) -> StudyTask:
+    points = (("L4", "anterior_superior", row, 80.25, "line 2"), ("L4", "posterior_superior",
+              102.0, 140.0, "line 3"))  # fmt: skip
+    read = FilmRead("a.dcm", "/archive/a.dcm", "neutral", "R1", points, origin=origin)
+    grade = GradeEntry("L4-L5", "pfirrmann", "3", "R1", numeric=3.0, note="bands")
+    rules = MeasureRules("P", height_loss_pct=20.0, height_loss_references=(("L4-L5", ("L3-L4",)),))
+    return StudyTask("S001__baseline", "S001", "baseline", (("/archive/a.dcm", "neutral"),),
+                     (read,), (grade,), rules, study_day=3, software="1.0")  # fmt: skip
+
+
+def test_recipe_hash_is_that_of_the_task_as_json_without_the_landmark_file() -> None:
+    task = _task("/data/landmarks.csv")
+    recipe = dataclasses.asdict(task)
+    del recipe["reads"][0]["origin"]
+    text = json.dumps(recipe, sort_keys=True, default=str, separators=(",", ":"))
+
+    assert task.recipe_hash() == hashlib.sha256(text.encode()).hexdigest()
+    assert _task("/elsewhere/moved.csv").recipe_hash() == task.recipe_hash()
+    assert _task("/data/landmarks.csv", row=101.75).recipe_hash() != task.recipe_hash()
 
 
 def test_damaged_result_file_is_recomputed_not_trusted(tmp_path: Path) -> None:
