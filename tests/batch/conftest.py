@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import shutil
+from contextlib import redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -48,3 +50,16 @@ def clean_run(sample_archive: Path, tmp_path_factory: pytest.TempPathFactory) ->
     out = tmp_path_factory.mktemp("clean") / "out"
     status = main(["batch", str(sample_archive), "--out", str(out)])
     return out, status
+
+
+@pytest.fixture(scope="session")
+def clean_report(clean_run: tuple[Path, int]) -> tuple[Path, int, list[str]]:
+    """``spine-endpoints report`` over :func:`clean_run`'s folder, run once (the report over the
+    samples takes seconds): (folder, exit status, lines printed)."""
+    from imaging.cli import main
+
+    out, _ = clean_run
+    printed = io.StringIO()
+    with redirect_stdout(printed):
+        status = main(["report", str(out)])
+    return out, status, printed.getvalue().splitlines()

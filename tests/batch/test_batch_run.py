@@ -224,12 +224,10 @@ def test_usage_errors_exit_with_status_2(sample_archive: Path, tmp_path: Path) -
     assert main(["batch", str(tmp_path / "missing"), "--out", str(tmp_path)]) == 2
 
 
-def test_report_command_writes_the_report(
-    clean_run: tuple[Path, int], capsys: pytest.CaptureFixture[str]
-) -> None:
-    out, _ = clean_run
+def test_report_command_writes_the_report(clean_report: tuple[Path, int, list[str]]) -> None:
+    out, status, printed = clean_report
 
-    assert main(["report", str(out)]) == 0
+    assert status == 0
 
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "DLBP-001" in page and "DX_lateral_flexion.dcm" in page
@@ -250,7 +248,6 @@ def test_report_command_writes_the_report(
     assert "flexion (22 corners; none)" in subject_page  # the uncalibrated film says so
     assert 'href="../report.html#subjects"' in subject_page
     # Every delivered file is printed, as the sponsor's data management receives them.
-    printed = capsys.readouterr().out.splitlines()
     assert printed == [
         f"report: {out / 'report.html'}",
         f"subject pages: {out / 'subjects'}/ (3 subjects)",

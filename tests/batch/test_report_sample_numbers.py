@@ -14,16 +14,16 @@ import pytest
 from scipy import stats
 
 from imaging.measures import MEASURES
-from imaging.report import write_report
 from imaging.report.statistics import CONTINUOUS
 
 Cell = dict[str, str]
 
 
 @pytest.fixture(scope="module")
-def sample_report(clean_run: tuple[Path, int]) -> tuple[Path, str]:
-    out, _ = clean_run
-    return out, write_report(out).read_text(encoding="utf-8")
+def sample_report(clean_report: tuple[Path, int, list[str]]) -> tuple[Path, str]:
+    out, status, _ = clean_report
+    assert status == 0
+    return out, (out / "report.html").read_text(encoding="utf-8")
 
 
 def printed_tables(page: str, population: str) -> dict[str, list[Cell]]:
