@@ -108,12 +108,30 @@ class HeightLoss:
 
     loss_pct: FloatArray
     """Shape (films, levels); NaN where the level or all of its references are not measured."""
-    cranial: NDArray[np.intp]
-    """Shape (films, levels): position of the cranial reference, -1 for none."""
-    caudal: NDArray[np.intp]
-    """Shape (films, levels): position of the caudal reference, ``levels`` for none."""
+    usable: BoolArray
+    """Shape (films, levels): measured and not excluded, so a level that may be a reference."""
     explicit: Mapping[int, BoolArray] = field(default_factory=lambda: MappingProxyType({}))
-    """Level position -> (films, levels) mask of its explicit references (replacing the above)."""
+    """Level position -> (films, levels) mask of its explicit references (replacing the
+    nearest-neighbour ones)."""
+
+    @property
+    def cranial(self) -> NDArray[np.intp]:
+        """Shape (films, levels): position of the cranial reference (the nearest usable level
+        cranial of each), -1 for none."""
+        marked = np.where(self.usable, np.arange(self.usable.shape[1]), -1)
+        cranial = np.full(marked.shape, -1, dtype=np.intp)
+        cranial[:, 1:] = np.maximum.accumulate(marked[:, :-1], axis=1)
+        return cranial
+
+    @property
+    def caudal(self) -> NDArray[np.intp]:
+        """Shape (films, levels): position of the caudal reference (the nearest usable level
+        caudal of each), ``levels`` for none."""
+        count = self.usable.shape[1]
+        marked = np.where(self.usable, np.arange(count), count)
+        caudal = np.full(marked.shape, count, dtype=np.intp)
+        caudal[:, :-1] = np.minimum.accumulate(marked[:, :0:-1], axis=1)[:, ::-1]
+        return caudal
 
     @property
     def references(self) -> BoolArray:
@@ -150,25 +168,27 @@ def height_loss_vs_adjacent(
     for i, level in enumerate(levels):
         if level in rule.exclude:
             usable[i] = False
-    # Nearest usable level strictly cranial (-1 when none) and strictly caudal (count when none),
-    # and the sum of their heights (0 when none; a usable height is finite): a loop over the few
-    # levels, vectorised over films, carrying the nearest height so far on each side.
-    cranial = np.full(by_level.shape, -1, dtype=np.intp)
-    caudal = np.full(by_level.shape, count, dtype=np.intp)
+    # Per level, the heights of the nearest usable level strictly cranial and strictly caudal
+    # summed (0 for none; a usable height is finite), and how many there are: a loop over the
+    # few levels, vectorised over films, carrying each side's nearest height and whether any.
     totals = np.zeros(by_level.shape)
+    counts = np.zeros(by_level.shape)
     nearest = np.zeros(by_level.shape[1])
+    seen = np.zeros(by_level.shape[1], dtype=bool)
     for i in range(1, count):
-        cranial[i] = np.where(usable[i - 1], i - 1, cranial[i - 1])
         nearest = np.where(usable[i - 1], by_level[i - 1], nearest)
+        seen = seen | usable[i - 1]
         totals[i] = nearest
+        counts[i] = seen
     nearest = np.zeros(by_level.shape[1])  # none caudal of the last level
+    seen = np.zeros(by_level.shape[1], dtype=bool)
     for j in range(count - 1, 0, -1):
         totals[j] += nearest
-        caudal[j - 1] = np.where(usable[j], j, caudal[j])
+        counts[j] += seen
         nearest = np.where(usable[j], by_level[j], nearest)
+        seen = seen | usable[j]
     totals[:1] += nearest
-    counts = (cranial >= 0).astype(np.float64)
-    counts += caudal < count
+    counts[:1] += seen
 
     index_of = {level: i for i, level in enumerate(levels)}
     explicit: dict[int, BoolArray] = {}
@@ -194,7 +214,7 @@ def height_loss_vs_adjacent(
     ratio[unmeasured] = np.nan
     loss = np.empty(heights.shape)
     np.multiply(100.0, ratio, out=loss.T)
-    return HeightLoss(loss, cranial.T, caudal.T, MappingProxyType(explicit))
+    return HeightLoss(loss, usable.T, MappingProxyType(explicit))
 
 
 def reference_names(references: ArrayLike, levels: Sequence[DiscLevel]) -> str:
