@@ -68,6 +68,8 @@ from benchmarks.targets import Verdicts
 WAYS = ("every corner clicked", "neutral clicked, tracked", "with refinement")
 ONLY = os.environ.get("BENCH_READER_EFFORT_ONLY", "")
 """Read only the ways whose name contains this (while working on one); empty: all three."""
+PACED = os.environ.get("BENCH_READER_EFFORT_PACED", "1") != "0"
+"""Also read the tracked way at a person's pace (the verdict's reader; about a minute)."""
 ACTIONS_TARGET = 40
 GRADE_KEY = {"I": "1", "II": "2", "III": "3"}
 """The key of a Modic type (Pfirrmann grades and Modic 0 are their own keys)."""
@@ -453,7 +455,7 @@ def run() -> int:
                 continue
             url = f"sqlite:///{work / f'store-{number}.db'}"
             efforts.append(_read(viewer, widget, truth, name, url, study, meter))
-        if not ONLY or ONLY in WAYS[1]:
+        if PACED and (not ONLY or ONLY in WAYS[1]):
             url = f"sqlite:///{work / 'store-paced.db'}"
             efforts.append(_read(viewer, widget, truth, WAYS[1], url, study, meter, paced=True))
         meter.close()

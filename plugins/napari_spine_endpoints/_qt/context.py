@@ -146,12 +146,10 @@ class ReadingContext(QObject):
         self.session_replaced.emit()
         return session
 
-    def close_session(self, and_remove: Sequence[Layer] = (), later: bool = False) -> list[Layer]:
+    def close_session(self, and_remove: Sequence[Layer] = ()) -> None:
         """Save the draft and take its corner layers away, with the layers ``and_remove``.
 
         One batch: napari collects garbage after removing layers (0.2 s here), once per batch.
-        ``later``: hide the layers now and return them, for :meth:`remove_layers` once the next
-        case is on screen (so that its first film does not wait for the removal).
         """
         if self.session is not None:
             self.flush()
@@ -164,14 +162,8 @@ class ReadingContext(QObject):
         self.lifecycle.close()
         self.case_id = None
         self.hanging.clear()
-        if later:
-            for layer in retired:
-                layer.visible = False
-        else:
-            self.remove_layers(retired)
-            retired = []
+        self.remove_layers(retired)
         self.session_replaced.emit()
-        return retired
 
     def remove_layers(self, layers: Sequence[Layer]) -> None:
         """Take those of ``layers`` still in the viewer away, in one batch."""
