@@ -80,9 +80,11 @@ def test_a_clicked_corner_is_in_the_store_once_the_reader_pauses(
     qtbot: Any,
 ) -> None:
     viewer, widget = _opened(make_napari_viewer, study, ("neutral",))
+    pause_ms = AUTOSAVE_DELAY_MS * 4  # longer than a click takes on a loaded machine
+    widget.context._autosave.setInterval(pause_ms)
     row, col = _click_current(qtbot, viewer, widget, _neutral(truth))
     assert widget.context._autosave.isActive()  # the pause has not elapsed: nothing written
-    qtbot.waitUntil(lambda: not widget.context._autosave.isActive(), timeout=AUTOSAVE_DELAY_MS * 5)
+    qtbot.waitUntil(lambda: not widget.context._autosave.isActive(), timeout=pause_ms * 5)
     assert _stored(workstation_env) == ("draft", [("L1", "anterior_superior", row, col)])
 
 
@@ -107,6 +109,7 @@ def test_a_corner_clicked_then_submitted_at_once_is_in_the_submitted_read(
         for item in (i for i in session.grades.items_at(level) if i.name in items):
             session.grades.set_grade(level, item.name, str(items[item.name]))
     context.flush()
+    context._autosave.setInterval(60_000)  # a pause that cannot elapse on a loaded machine
     last = placement.current
     row, col = _click_current(qtbot, viewer, widget, image)
     assert context._autosave.isActive()  # the last corner is not in the stored draft yet
@@ -179,6 +182,7 @@ def test_a_worklist_case_autosave_writes_the_new_corner_only(
     assert worker is not None
     qtbot.waitUntil(lambda: Film.NEUTRAL in context.overlays, timeout=20000)
     context.select_film(Film.NEUTRAL)
+    context._autosave.setInterval(60_000)  # the pauses are the flushes below
     image = _neutral(truth)
     _click_current(qtbot, viewer, widget, image)
     context.flush()  # the reader pauses

@@ -24,6 +24,7 @@ from napari_spine_endpoints._layers import blinded_layer
 from napari_spine_endpoints._model.overlay import overlay_segments
 from napari_spine_endpoints._model.placement import CornerLabel
 from napari_spine_endpoints._qt.context import ReadingContext
+from napari_spine_endpoints._qt.visibility import set_visible
 
 Point = tuple[float, float]
 
@@ -160,7 +161,7 @@ class BaselineButton(QPushButton):
         for position, layer in enumerate(ordered):
             viewer.layers.move(viewer.layers.index(layer), position)
         for layer in viewer.layers:
-            layer.visible = layer in ordered
+            set_visible(layer, layer in ordered)
         viewer.canvas.grid.stride = len(self.layers)
         viewer.canvas.grid.shape = (1, 2)
         viewer.canvas.grid.enabled = True
@@ -175,5 +176,5 @@ class BaselineButton(QPushButton):
         self.layers, self.corners = [], {}
         for layer, visible in self._visibility.items():
             if layer in viewer.layers:
-                layer.visible = visible
+                set_visible(layer, visible)
         self._visibility = {}

@@ -39,6 +39,7 @@ from napari_spine_endpoints._layer_info import METADATA_KEY
 from napari_spine_endpoints._qt.baseline_panel import BaselineButton
 from napari_spine_endpoints._qt.context import ReadingContext
 from napari_spine_endpoints._qt.measure_labels import MeasureLabels
+from napari_spine_endpoints._qt.visibility import set_visible
 
 MARKERS = {"known length": 50.0, "ball diameter": 25.0}
 """What the drawn line spans, with a typical size in mm (the reader types the real one)."""
@@ -106,7 +107,7 @@ class CalibrationPanel(QWidget):
             self.context.message.emit("Open a film to calibrate first")
             return
         layer = self.lines.get(film) or self._make_layer(film)
-        layer.visible = True
+        set_visible(layer, True)
         self.viewer.layers.selection.active = layer
         layer.mode = "add_line"
         self.status.setText(

@@ -3,10 +3,12 @@
 A case's images load in a napari worker (:func:`napari.qt.threading.create_worker`) in two
 stages, films then MR/CT series, blinded by the store (:mod:`imaging.store.blinding`: pixels and
 what measuring needs, no path, date, name or description; layers made by
-:func:`napari_spine_endpoints._layers.blinded_layer`). napari takes
-about 0.1-0.2 s to add an image layer, so the shown film is added at once and the hidden images
-one per event-loop turn: the first film is on screen quickly and napari stays responsive. The
-previous case's layers are removed at once, in one batch (napari collects garbage once per
+:func:`napari_spine_endpoints._layers.blinded_layer`). napari takes about 0.1-0.2 s to add an
+image layer and as long to remove it, so only the shown film is added at once; the other films of
+a read with corners to place, and the series, are made into layers one per event-loop turn and
+held out of the viewer until the reader shows them (another film chosen; the Grades step): the
+first film is on screen quickly, napari stays responsive, and a film only tracked is never added.
+The previous case's layers are removed at once, in one batch (napari collects garbage once per
 removal batch; hiding them first and removing them after the new film's first frame cost 0.17 s
 more of the GUI thread per case). The read and the layers are named by the reading id, never by
 subject or visit.
@@ -101,6 +103,8 @@ class CaseLoader:
             info = ImageInfo.from_metadata(kwargs["metadata"])
             if info is not None and info.kind == "series" and isinstance(layer, Image):
                 context.hanging.hold(layer)  # into the viewer at the Grades step
+            elif _held_film(info, layer) and context.places_corners:
+                context.hold_film(layer)  # into the viewer when the reader shows it
             else:
                 context.viewer.add_layer(layer)
                 context.hanging.reassert()  # the added layer became active: the corners again
@@ -109,6 +113,17 @@ class CaseLoader:
                 return
         if context.case_id is not None:
             context.message.emit(f"Case {context.case_id} open")
+
+
+def _held_film(info: ImageInfo | None, layer: Layer) -> bool:
+    """A film not shown first: out of the viewer until the reader shows it (napari takes about
+    0.1 s to add a film and as long to remove it; a tracked film may never be shown)."""
+    return (
+        info is not None
+        and info.kind == "radiograph"
+        and isinstance(layer, Image)
+        and (not layer.visible)
+    )
 
 
 def _show_first_only(layers: list[LayerData]) -> None:

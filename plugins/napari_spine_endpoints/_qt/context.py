@@ -41,6 +41,7 @@ from napari_spine_endpoints._qt.gc_freeze import freeze_startup_objects
 from napari_spine_endpoints._qt.hanging import Hanging
 from napari_spine_endpoints._qt.reader_actions import ReaderActions
 from napari_spine_endpoints._qt.series_decoder import SeriesDecoder
+from napari_spine_endpoints._qt.visibility import set_visible
 
 AUTOSAVE_DELAY_MS = 700
 """Quiet time after the last change before the draft is written."""
@@ -206,13 +207,26 @@ class ReadingContext(QObject):
         self.changed.emit()
         return film
 
+    def hold_film(self, image: Image) -> None:
+        """Attach a film of the open case without adding it to the viewer: it comes in when
+        the reader shows it (:meth:`put_in_film`)."""
+        self._attach_or_say(image)
+
+    def put_in_film(self, film: Film) -> Image:
+        """The film's layer, added on top of the viewer's layers if it was held out of it."""
+        image = self.images[film]
+        if image not in self.viewer.layers:
+            self.viewer.add_layer(image)
+        return image
+
     def overlay(self, film: Film) -> FilmOverlay:
-        """The corner and line layers of an attached film (made on first use)."""
+        """The corner and line layers of an attached film (made on first use, the film put in
+        the viewer first)."""
         if film not in self.overlays:
             if self.session is None or film not in self.images:
                 raise KeyError(f"no {film.value} film is open in this read")
             placement = self.session.placements[film]
-            image = self.images[film]
+            image = self.put_in_film(film)
             self.overlays[film] = FilmOverlay(
                 self.viewer, image, placement, self.session.disc_levels,
                 self.session.proposals[film],
@@ -275,12 +289,12 @@ class ReadingContext(QObject):
         corners to place, the film itself. A draft waiting for the autosave is written first."""
         self.flush()
         if not self.places_corners:
-            self.images[film].visible = True
+            set_visible(self.put_in_film(film), True)
             self.viewer.layers.selection.active = self.images[film]
             self.changed.emit()
             return
         overlay = self.overlay(film)
-        overlay.image.visible = True
+        set_visible(overlay.image, True)
         self.viewer.layers.selection.active = overlay.points
         overlay.points.mode = "add"
         self.changed.emit()
@@ -353,6 +367,9 @@ class ReadingContext(QObject):
             return
         if self.session is not None and not self.same_case(info):
             return  # another case's film: the reader opens it from the worklist
+        self._attach_or_say(layer)
+
+    def _attach_or_say(self, layer: Image) -> None:
         try:
             self.attach_film(layer)
         except (ValueError, SpineEndpointsError) as error:  # e.g. a second neutral film

@@ -18,6 +18,7 @@ from qtpy.QtCore import QObject, QTimer, Signal
 from napari_spine_endpoints._layer_info import METADATA_KEY, ImageInfo
 from napari_spine_endpoints._model.hanging import MrHanging, Step, middle_slice, mr_hanging
 from napari_spine_endpoints._model.shortcuts import GRADE_KEYS
+from napari_spine_endpoints._qt.visibility import set_visible
 
 if TYPE_CHECKING:
     from imaging.anatomy import Film
@@ -119,7 +120,7 @@ class Hanging(QObject):
         self.context.remove_layers([*self.series, *self.mr_overlays])
         for layer, visible in self._film_visibility.items():
             if layer in self.viewer.layers:
-                layer.visible = visible
+                set_visible(layer, visible)
         self._film_visibility = {}
         self.reassert(film, chosen=film is not None)
         self.changed.emit()
@@ -153,9 +154,9 @@ class Hanging(QObject):
             return
         for layer in _film_layers(self.context):
             self._film_visibility.setdefault(layer, layer.visible)
-            layer.visible = False
+            set_visible(layer, False)
         for layer in self.series:
-            layer.visible = layer is shown
+            set_visible(layer, layer is shown)
         self._put_in(shown)  # only the series shown: the T1 comes in when Shift-M shows it
         for layer in self.mr_overlays:
             if layer not in self.viewer.layers:
@@ -178,7 +179,7 @@ class Hanging(QObject):
         self.mr = self.mr.toggled()
         shown = self.shown_mr
         for layer in self.series:
-            layer.visible = layer is shown
+            set_visible(layer, layer is shown)
         if shown is not None:
             self._put_in(shown)
             self.viewer.layers.selection.active = shown

@@ -34,6 +34,7 @@ from napari_spine_endpoints._qt.assist_panel import AssistPanel
 from napari_spine_endpoints._qt.calibration_panel import CalibrationPanel
 from napari_spine_endpoints._qt.context import ReadingContext, context_for
 from napari_spine_endpoints._qt.tables import MeasureTable, scrolling_layout
+from napari_spine_endpoints._qt.visibility import set_visible
 
 SKIP_REASONS = (
     "not visible on the film",
@@ -193,7 +194,7 @@ class LandmarksWidget(QWidget):
             viewer.canvas.grid.enabled = False
             for layer, visible in self._visibility.items():
                 if layer in viewer.layers:
-                    layer.visible = visible
+                    set_visible(layer, visible)
             return
         if Film.FLEXION not in context.images or Film.EXTENSION not in context.images:
             self.context.message.emit("Side by side needs a flexion and an extension film")
@@ -211,7 +212,7 @@ class LandmarksWidget(QWidget):
         for position, layer in enumerate(ordered):
             viewer.layers.move(viewer.layers.index(layer), position)
         for layer in viewer.layers:
-            layer.visible = layer in ordered
+            set_visible(layer, layer in ordered)
         viewer.canvas.grid.stride = 4
         viewer.canvas.grid.shape = (1, 2)
         viewer.canvas.grid.enabled = True

@@ -23,6 +23,7 @@ from imaging.anatomy import Film
 from napari_spine_endpoints._layer_info import METADATA_KEY, landmark_image_name
 from napari_spine_endpoints._model.on_image import level_labels
 from napari_spine_endpoints._qt.context import ReadingContext
+from napari_spine_endpoints._qt.visibility import set_visible
 
 LABEL_COLOR = "#ffe066"
 LABEL_SIZE = 10
@@ -152,7 +153,7 @@ class MeasureLabels:
         set redraws the layer)."""
         wanted = self.shown and self._film_visible(layer)
         if layer.visible != wanted:
-            layer.visible = wanted
+            set_visible(layer, wanted)
 
     def _film_visible(self, layer: Points) -> bool:
         for film, image in self.context.images.items():

@@ -42,6 +42,7 @@ from napari_spine_endpoints._qt.site_scoring import (
     bind_scoring_keys,
     place_on_click,
 )
+from napari_spine_endpoints._qt.visibility import set_visible
 
 PAIRED_METADATA = "spine_endpoints_paired"
 RING = "paired site"
@@ -270,7 +271,7 @@ class PairedWidget(QWidget):
             )
         )
         for layer in self.films.values():
-            layer.visible = layer is film
+            set_visible(layer, layer is film)
         self.ring.show(film, scoring.position())
         if film is not None:
             self.viewer.layers.selection.active = film

@@ -44,6 +44,7 @@ from napari_spine_endpoints._qt.site_scoring import (
     bind_scoring_keys,
     place_on_click,
 )
+from napari_spine_endpoints._qt.visibility import set_visible
 
 HIGHLIGHT = "scoring site"
 
@@ -192,7 +193,7 @@ class ScoringWidget(QWidget):
             self.definitions.addWidget(text, row, 1)
         if film is not None:
             for view, layer in self.films.items():
-                layer.visible = view == step.view
+                set_visible(layer, view == step.view)
         self.ring.show(film, scoring.position())
         if film is not None:  # the keys bound on it, not its modes; clicks place the site
             self.viewer.layers.selection.active = film

@@ -17,6 +17,7 @@ from napari.layers import Image
 
 from napari_spine_endpoints._model.shortcuts import GRADE_KEYS
 from napari_spine_endpoints._qt.reader_actions import key_handler
+from napari_spine_endpoints._qt.visibility import set_visible
 
 CANNOT_SCORE_KEY, BACK_KEY = "X", "B"
 DEFAULT_REASON = "hidden by the shoulders"
@@ -51,7 +52,7 @@ class SiteRing:
         """Ring ``position`` ((row, col) pixels of ``film``); hidden without a film or place."""
         if film is None or position is None:
             if self.layer is not None:
-                self.layer.visible = False
+                set_visible(self.layer, False)
             return
         if self.layer is None or self.layer not in self.viewer.layers:
             size = max(12.0, float(max(film.data.shape[:2])) / 25.0)  # pixels, 1/25 of the film
@@ -62,7 +63,7 @@ class SiteRing:
         self.layer.scale, self.layer.translate = film.scale, film.translate
         self.layer.units = film.units
         self.layer.data = np.array([position])
-        self.layer.visible = True
+        set_visible(self.layer, True)
 
     def remove(self) -> None:
         """Take the ring's layer out of the viewer."""
