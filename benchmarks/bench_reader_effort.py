@@ -30,8 +30,9 @@ Software seconds (what the reader waits for): for each action, from sending the 
 event loop being idle with no assist job running, the CPU time of the GUI thread handling it (the
 event, our handlers, napari's layer updates, the store writes) plus that of the background jobs it
 started and the reader waits for (the case's images loading until the first film is on screen,
-tracking, refinement: counted in full, as if on one core), plus each autosave of the draft (on the
-GUI thread); for the paced reader also everything the GUI thread does between actions. Drawing is
+tracking, refinement: counted in full, as if on one core), plus each autosave of the draft (taken
+on the GUI thread, written on the draft writer's thread: the instant reader waits for it); for the
+paced reader also everything the GUI thread does between actions. Drawing is
 reported beside it, not in it: the GUI thread repainting the window (the widgets, the canvas, the
 window composed with OpenGL) and the software OpenGL's own threads (llvmpipe under Xvfb; a GPU
 does this work). See :mod:`benchmarks.cpu_split`. CPU time, not wall time, so that a machine
@@ -174,7 +175,7 @@ class Reader:
         self.effort.add(self.part, saving - start, waited_for=wait)
         if self.paced:
             return  # the autosave comes in the pause before the next action
-        self.context.flush()  # the draft a reader's pause would save (on the GUI thread)
+        self.context.pause_elapsed()  # the draft a reader's pause saves (on its thread)
         QApplication.processEvents()  # and the status line saying so
         self.effort.add("autosave", self.meter.sample() - saving, waited_for=wait)
 
@@ -182,15 +183,14 @@ class Reader:
         """A paced reader's time before an action: the event loop runs; what the GUI thread
         does meanwhile (autosaves, images still loading) counts as software seconds, background
         jobs running meanwhile do not (the reader is not waiting for them)."""
-        from qtpy.QtWidgets import QApplication
+        from qtpy.QtCore import QEventLoop, QTimer
 
         if not self.paced:
             return
         start = self.meter.sample()
-        end = time.perf_counter() + seconds
-        while time.perf_counter() < end:
-            QApplication.processEvents()
-            time.sleep(0.002)
+        pause = QEventLoop()  # Qt's own event loop: it sleeps until an event or a timer is due
+        QTimer.singleShot(round(seconds * 1000), pause.quit)
+        pause.exec()
         self.effort.add("while the reader thinks", self.meter.sample() - start, waited_for=False)
 
     def open_case(self, button: Any, ready: Any) -> None:

@@ -1,17 +1,21 @@
 """When the workstation writes the draft, driven by real clicks and keys (run under Xvfb).
 
 The draft is written once the reader has paused for ``AUTOSAVE_DELAY_MS`` after the last
-change, and at once when the reader changes film or step, submits, or closes the case: a crash
-loses at most the changes of the last pause (0.7 s).
+change (on the draft writer's thread), and at once when the reader changes film or step, submits,
+or closes the case (after the write in flight): a crash loses at most the changes of the last
+pause (0.7 s).
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from napari_spine_endpoints._model.store_link import StoreLink
 from napari_spine_endpoints._qt.context import AUTOSAVE_DELAY_MS
 from qtpy.QtWidgets import QApplication
 from real_input import canvas, click_pixel, click_widget, look_at, press, shown_workstation
@@ -84,8 +88,63 @@ def test_a_clicked_corner_is_in_the_store_once_the_reader_pauses(
     widget.context._autosave.setInterval(pause_ms)
     row, col = _click_current(qtbot, viewer, widget, _neutral(truth))
     assert widget.context._autosave.isActive()  # the pause has not elapsed: nothing written
-    qtbot.waitUntil(lambda: not widget.context._autosave.isActive(), timeout=pause_ms * 5)
+    context = widget.context
+    qtbot.waitUntil(
+        lambda: not context._autosave.isActive() and context.drafts.idle, timeout=pause_ms * 5
+    )
     assert _stored(workstation_env) == ("draft", [("L1", "anterior_superior", row, col)])
+    assert context.lifecycle.state.status == ReadStatus.DRAFT
+
+
+def test_the_autosave_writes_off_the_gui_thread_and_a_submit_waits_for_it(
+    make_napari_viewer: Callable[..., Any],
+    workstation_env: str,
+    study: Path,
+    truth: dict[str, Any],
+    qtbot: Any,
+    monkeypatch: Any,
+) -> None:
+    """The pause's write runs on the draft writer's thread; a submit sent while it is still
+    writing waits for it, and the read ends submitted (the late outcome does not undo that)."""
+    viewer, widget = _opened(make_napari_viewer, study, ("neutral",))
+    context = widget.context
+    image = _neutral(truth)
+    session = context.session
+    placement = session.placements[Film.NEUTRAL]
+    while len(placement.missing()) > 1:
+        label = placement.current
+        corner = image["corners"][label.vertebra.value][label.corner.value]
+        placement.place(float(corner["row"]), float(corner["col"]))
+    for level, items in truth["grades"].items():
+        for item in (i for i in session.grades.items_at(level) if i.name in items):
+            session.grades.set_grade(level, item.name, str(items[item.name]))
+    context.flush()
+    threads: list[str] = []
+    draft_writer = StoreLink.draft_writer
+
+    def slow_writer(self: StoreLink, session: Any) -> Any:
+        write = draft_writer(self, session)
+
+        def slow() -> Any:
+            threads.append(threading.current_thread().name)
+            time.sleep(0.5)  # a write still in flight when the reader submits
+            return write()
+
+        return slow
+
+    monkeypatch.setattr(StoreLink, "draft_writer", slow_writer)
+    context._autosave.setInterval(0)  # the pause elapses at once
+    last = placement.current
+    row, col = _click_current(qtbot, viewer, widget, image)  # the last corner
+    qtbot.waitUntil(lambda: bool(threads), timeout=5000)
+    assert not context.drafts.idle  # writing on its thread
+    press(qtbot, canvas(viewer), "Control-Shift-Enter")
+    QApplication.processEvents()
+    assert threads[0].startswith("draft-writer")
+    status, points = _stored(workstation_env)
+    assert status == ReadStatus.SUBMITTED and len(points) == len(placement.labels)
+    assert (last.vertebra.value, last.corner.value, row, col) in points
+    assert context.drafts.idle
 
 
 def test_a_corner_clicked_then_submitted_at_once_is_in_the_submitted_read(

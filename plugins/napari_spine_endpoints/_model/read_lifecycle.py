@@ -46,6 +46,15 @@ def next_item(items: Iterable[WorklistItem], current: str | None = None) -> Work
     return None
 
 
+def run_write(write: Callable[[], ReadState]) -> ReadState | Exception:
+    """A draft write's outcome: the read's state, or the error that stopped it (any error: on a
+    worker thread it would otherwise go unseen; the reader is told)."""
+    try:
+        return write()
+    except Exception as error:  # reported to the reader by draft_written
+        return error
+
+
 def _ignore(_message: str) -> None:
     pass
 
@@ -108,21 +117,37 @@ class ReadLifecycle(Observable):
     def save_draft(self) -> bool:
         """Write the draft now; True when written. A submitted read is left as it is (and the
         reader told why); a read the store cannot keep is not written."""
+        write = self.draft_to_write()
+        return write is not None and self.draft_written(run_write(write))
+
+    def draft_to_write(self) -> Callable[[], ReadState] | None:
+        """The draft as it is now and the call that writes it (on any thread: see
+        :meth:`draft_written` for its outcome); None when nothing is to be written (a submitted
+        read: the reader is told why; a read the store cannot keep)."""
         session = self.session
         if session is None or not self.stored:
-            return False
+            return None
         if not self.state.status.editable:
             self.tell(
                 f"Not saved: this read is {self.state.status} (v{self.state.version}). To change "
                 "it, start a correction with a reason (Grades: Correct submitted read)."
             )
-            return False
+            return None
         try:
-            self._set_state(self.store.save_draft(session))
+            return self.store.draft_writer(session)
         except SpineEndpointsError as error:
             self.tell(f"Draft NOT saved: {error}")
+            return None
+
+    def draft_written(self, outcome: ReadState | Exception) -> bool:
+        """A draft write's outcome (:func:`run_write`): the read's new state, or the reader is
+        told it was not saved and why; True when written."""
+        if isinstance(outcome, Exception):
+            self.tell(f"Draft NOT saved: {outcome}")
             return False
-        self.tell(f"Draft saved ({session.label})")
+        self._set_state(outcome)
+        if self.session is not None:
+            self.tell(f"Draft saved ({self.session.label})")
         return True
 
     def submit(self) -> list[str]:

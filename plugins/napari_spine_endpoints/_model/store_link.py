@@ -11,7 +11,7 @@ default) or the URL set in the worklist.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -84,9 +84,32 @@ class StoreLink:
 
     def save_draft(self, session: ReadingSession) -> ReadState:
         """Write the draft (starting the read when new); refused once submitted."""
-        content = to_read_content(session)
-        with self.store.writing() as db:
-            return save_read_draft(db, _key(session), content, session.protocol, source=SOURCE)
+        return self.draft_writer(session)()
+
+    def draft_writer(self, session: ReadingSession) -> Callable[[], ReadState]:
+        """The draft as it is now, and a call that writes it (one transaction, on any thread:
+        it holds values only). Raises StoreError when the read cannot be stored."""
+        key, content, protocol, store = (
+            _key(session),
+            to_read_content(session),
+            session.protocol,
+            self.store,
+        )
+
+        def write() -> ReadState:
+            with store.writing() as db:
+                return save_read_draft(db, key, content, protocol, source=SOURCE)
+
+        return write
+
+    @property
+    def writes_off_thread(self) -> bool:
+        """Another thread may write: not an in-memory SQLite store (one per connection)."""
+        url = self.url.split("?")[0]
+        return not (
+            url.startswith("sqlite")
+            and url.rstrip("/") in {"sqlite:", "sqlite:/:memory:", "sqlite:///:memory:"}
+        )
 
     def submit(self, session: ReadingSession) -> ReadState:
         """Save and submit the read, in one transaction; the store computes its measures from

@@ -62,6 +62,7 @@ class CaseLoader:
         """Close the open read, then load the case (``repeat`` 1: the reader's repeat read of
         it, blind to the first); returns the (started) worker."""
         context, viewer = self.context, self.context.viewer
+        context.drafts.wait()  # the open read's last autosave first
         case = context.store.case(reading_id, context.reader_id, context.protocol, repeat)
         images = context.store.images(reading_id)
         previous = [layer for layer in viewer.layers if ImageInfo.from_metadata(layer.metadata)]

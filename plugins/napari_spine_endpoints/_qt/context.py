@@ -35,6 +35,7 @@ from napari_spine_endpoints._model.session import ReadingSession
 from napari_spine_endpoints._model.store_link import ReadState, StoreLink
 from napari_spine_endpoints._qt.assistant import Assistant
 from napari_spine_endpoints._qt.case_loader import CaseLoader
+from napari_spine_endpoints._qt.draft_writer import DraftWriter
 from napari_spine_endpoints._qt.film_overlay import FilmOverlay
 from napari_spine_endpoints._qt.frames import after_next_frame
 from napari_spine_endpoints._qt.gc_freeze import freeze_startup_objects
@@ -94,7 +95,9 @@ class ReadingContext(QObject):
         self._autosave = QTimer(self)
         self._autosave.setSingleShot(True)
         self._autosave.setInterval(AUTOSAVE_DELAY_MS)
-        self._autosave.timeout.connect(self.save_draft)
+        self.drafts = DraftWriter(self.lifecycle)
+        """The autosave's writes, off the GUI thread."""
+        self._autosave.timeout.connect(self.drafts.write_later)
         self.cases = CaseLoader(self)
         self.series_decoder = SeriesDecoder(self._series_problem)
         """Decodes series opened lazily (File > Open) in the background."""
@@ -301,21 +304,32 @@ class ReadingContext(QObject):
 
     # --- saving -------------------------------------------------------------------------------
     def flush(self) -> None:
-        """Write a pending draft now (napari closing, a widget going away)."""
+        """Write a pending draft now (napari closing, a widget going away, a change of film or
+        step), after the autosave's write in flight."""
+        self.drafts.wait()
         if self._autosave.isActive():
             self._autosave.stop()
             self.save_draft()
+
+    def pause_elapsed(self) -> None:
+        """What the reader's pause does (the autosave timer's end): the draft written on the
+        draft writer's thread."""
+        if self._autosave.isActive():
+            self._autosave.stop()
+            self.drafts.write_later()
 
     def watch(self, widget: QWidget) -> None:
         """Flush the draft when ``widget`` is destroyed (its napari window closed)."""
         widget.destroyed.connect(self.flush)
 
     def save_draft(self) -> None:
-        """Write the draft now (autosave calls this); see :meth:`ReadLifecycle.save_draft`."""
+        """Write the draft now; see :meth:`ReadLifecycle.save_draft`."""
+        self.drafts.wait()
         self.lifecycle.save_draft()
 
     def submit(self) -> list[str]:
         """Submit the read; returns the problems that block it (empty when submitted)."""
+        self.drafts.wait()
         problems = self.lifecycle.submit()
         if not problems:
             self._autosave.stop()  # a pending draft of a submitted read is not saved
@@ -325,6 +339,7 @@ class ReadingContext(QObject):
     def start_correction(self, reason: str) -> list[str]:
         """Reopen the submitted read as a correction (version n + 1, a draft) with ``reason``;
         returns what prevents it (empty when started). The edits since then are kept in it."""
+        self.drafts.wait()
         problems = self.lifecycle.start_correction(reason)
         if not problems:
             self.changed.emit()
