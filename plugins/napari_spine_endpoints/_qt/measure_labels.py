@@ -200,5 +200,5 @@ class MeasureLabels:
         self._watched = []
         layers, self.layers = list(self.layers.values()), {}
         self._drawn = {}
-        self.context.remove_layers(layers)
+        self.context.retire(layers)
         self.refresh()

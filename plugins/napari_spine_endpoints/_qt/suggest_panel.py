@@ -261,8 +261,7 @@ class SuggestPanel(QGroupBox):
         layer, self.centres_layer = self.centres_layer, None
         if layer is not None:
             layer.events.data.disconnect(self._on_centre)
-            if layer in self.viewer.layers:
-                self.viewer.layers.remove(layer)
+            self.context.retire([layer])
         self.refresh()
 
     # --- suggestions of the level being graded -----------------------------------------------
