@@ -284,11 +284,9 @@ class ReadingContext(QObject):
         return (session.subject, session.visit) == (info.subject, self.visit_id(info.visit))
 
     def visit_id(self, time_point: str) -> str:
-        """The protocol's visit id for a (0012,0050) value; the value itself when none matches."""
-        try:
-            return self.protocol.visit(time_point).id if time_point else time_point
-        except ValueError:
-            return time_point
+        """The protocol's visit id for a (0012,0050) value (:meth:`Protocol.visit_id`: 'Month 6'
+        -> 'month_6'); the value itself when none matches."""
+        return self.protocol.visit_id(time_point) or time_point
 
     @property
     def active_film(self) -> Film | None:
