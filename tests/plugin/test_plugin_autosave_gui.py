@@ -237,9 +237,10 @@ def test_a_worklist_case_autosave_writes_the_new_corner_only(
     viewer, widget = shown_workstation(make_napari_viewer)
     context = widget.context
     assert widget.worklist.register_folder(study) > 0
-    worker = context.open_next_case()
-    assert worker is not None
+    assert context.open_next_case() is not None
     qtbot.waitUntil(lambda: Film.NEUTRAL in context.overlays, timeout=20000)
+    # the case fully loaded: the series arriving re-hang the step, which writes a pending draft
+    qtbot.waitUntil(lambda: len(context.hanging.series) == 2, timeout=20000)
     context.select_film(Film.NEUTRAL)
     context._autosave.setInterval(60_000)  # the pauses are the flushes below
     image = _neutral(truth)
