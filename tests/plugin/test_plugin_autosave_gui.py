@@ -76,6 +76,21 @@ def _opened(make_napari_viewer: Callable[..., Any], study: Path, films: tuple[st
     return viewer, widget
 
 
+def _all_but_the_last_corner(context: Any, truth: dict[str, Any]) -> Any:
+    """Every neutral corner but the last one and every grade set, and saved; the placement."""
+    image, session = _neutral(truth), context.session
+    placement = session.placements[Film.NEUTRAL]
+    while len(placement.missing()) > 1:
+        label = placement.current
+        corner = image["corners"][label.vertebra.value][label.corner.value]
+        placement.place(float(corner["row"]), float(corner["col"]))
+    for level, items in truth["grades"].items():
+        for item in (i for i in session.grades.items_at(level) if i.name in items):
+            session.grades.set_grade(level, item.name, str(items[item.name]))
+    context.flush()
+    return placement
+
+
 def test_a_clicked_corner_is_in_the_store_once_the_reader_pauses(
     make_napari_viewer: Callable[..., Any],
     workstation_env: str,
@@ -109,16 +124,7 @@ def test_the_autosave_writes_off_the_gui_thread_and_a_submit_waits_for_it(
     viewer, widget = _opened(make_napari_viewer, study, ("neutral",))
     context = widget.context
     image = _neutral(truth)
-    session = context.session
-    placement = session.placements[Film.NEUTRAL]
-    while len(placement.missing()) > 1:
-        label = placement.current
-        corner = image["corners"][label.vertebra.value][label.corner.value]
-        placement.place(float(corner["row"]), float(corner["col"]))
-    for level, items in truth["grades"].items():
-        for item in (i for i in session.grades.items_at(level) if i.name in items):
-            session.grades.set_grade(level, item.name, str(items[item.name]))
-    context.flush()
+    placement = _all_but_the_last_corner(context, truth)
     threads: list[str] = []
     draft_writer = StoreLink.draft_writer
 
@@ -158,16 +164,7 @@ def test_a_corner_clicked_then_submitted_at_once_is_in_the_submitted_read(
     viewer, widget = _opened(make_napari_viewer, study, ("neutral",))
     context = widget.context
     image = _neutral(truth)
-    session = context.session
-    placement = session.placements[Film.NEUTRAL]
-    while len(placement.missing()) > 1:  # every corner but the last one, and every grade
-        label = placement.current
-        corner = image["corners"][label.vertebra.value][label.corner.value]
-        placement.place(float(corner["row"]), float(corner["col"]))
-    for level, items in truth["grades"].items():
-        for item in (i for i in session.grades.items_at(level) if i.name in items):
-            session.grades.set_grade(level, item.name, str(items[item.name]))
-    context.flush()
+    placement = _all_but_the_last_corner(context, truth)
     context._autosave.setInterval(60_000)  # a pause that cannot elapse on a loaded machine
     last = placement.current
     row, col = _click_current(qtbot, viewer, widget, image)
