@@ -249,14 +249,14 @@ def _text(value: Any) -> str:
 def _record(entry: Mapping[str, Any], where: str, source: Path) -> LandmarkRecord | None:
     subject, visit = _text(entry.get("subject")), _text(entry.get("visit"))
     film_text, reader = _text(entry.get("film")), _text(entry.get("reader"))
-    context = ", ".join(
-        f"{name} {value}"
-        for name, value in (("subject", subject), ("visit", visit), ("film", film_text))
-        if value
-    )
-    prefix = f"{where} ({context})" if context else where
 
     def fail(message: str, fix: str = "") -> LandmarkError:
+        context = ", ".join(
+            f"{name} {value}"
+            for name, value in (("subject", subject), ("visit", visit), ("film", film_text))
+            if value
+        )
+        prefix = f"{where} ({context})" if context else where
         return LandmarkError(f"{prefix}: {message}", path=source, fix=fix)
 
     for column in ("subject", "visit", "film", "image", "vertebra", "corner"):
