@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from batch_helpers import failures, keep_subject
@@ -39,16 +40,23 @@ def test_a_batch_over_hostile_inputs_writes_only_into_its_out_folder(
     for folder in ("tmp", "home"):
         (tmp_path / folder).mkdir()
     before = tree(tmp_path)
-
-    done = subprocess.run(
-        [sys.executable, "-m", "imaging", "batch", "archive", "--out", "out", "--jobs", "2"],
-        cwd=tmp_path,
-        env={**os.environ, "TMPDIR": str(tmp_path / "tmp"), "HOME": str(tmp_path / "home")},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    # TMPDIR names tmp_path/tmp by a short link: multiprocessing's forkserver binds a Unix
+    # socket under TMPDIR, whose path may not exceed 107 bytes, and pytest-xdist's worker
+    # folders (make test) make tmp_path longer.
+    short = Path(tempfile.mkdtemp(prefix="confined-"))
+    (short / "t").symlink_to(tmp_path / "tmp")
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "imaging", "batch", "archive", "--out", "out", "--jobs", "2"],
+            cwd=tmp_path,
+            env={**os.environ, "TMPDIR": str(short / "t"), "HOME": str(tmp_path / "home")},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    finally:
+        shutil.rmtree(short)
 
     assert done.returncode == 1, done.stderr  # failures listed
     after = tree(tmp_path)
