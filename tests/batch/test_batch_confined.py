@@ -63,6 +63,7 @@ def test_a_batch_over_hostile_inputs_writes_only_into_its_out_folder(
     outside = {path: entry for path, entry in after.items() if not path.startswith("out/")}
     assert outside == {**before, "out": None}, "written or changed outside --out"
     assert not list((tmp_path / "tmp").iterdir()), "the temporary folder is left with files"
+    assert (tmp_path / "out" / "failures.csv").is_file(), done.stdout + done.stderr
     reasons = {file: reason for file, _, _, reason in failures(tmp_path / "out")}
     base = "DLBP-003/baseline"
     assert reasons[f"{base}/corrupt.dcm"] == "not-dicom"
