@@ -26,7 +26,10 @@ _MODIFIERS = {
     "Shift": Qt.KeyboardModifier.ShiftModifier,
     "Alt": Qt.KeyboardModifier.AltModifier,
 }
-_KEYS = {"Enter": Qt.Key.Key_Return, "Escape": Qt.Key.Key_Escape}
+_KEYS = {
+    "Enter": Qt.Key.Key_Return, "Escape": Qt.Key.Key_Escape,
+    "Down": Qt.Key.Key_Down, "Up": Qt.Key.Key_Up,
+}  # fmt: skip
 
 
 def canvas(viewer: Any) -> QWidget:

@@ -128,6 +128,46 @@ def test_the_first_click_after_open_next_case_places_l1_every_time_and_undo_take
     assert opened[0] == opened[2] != opened[1]
 
 
+def test_a_film_chosen_in_the_list_is_shown_alone_and_takes_the_clicks(
+    make_napari_viewer: Callable[..., Any], workstation_env: str, sample_root: Path, qtbot: Any
+) -> None:
+    """Flexion chosen, then neutral again: each time that film and its corners and lines are
+    the only ones on screen (the other film's image never covers it) and a click places its
+    first corner. A film not shown yet is held out of the viewer."""
+    viewer, widget = shown_workstation(make_napari_viewer)
+    context = widget.context
+    widget.worklist.register_folder(sample_root / CASES[0])
+    click_widget(qtbot, _button(widget.worklist, "Open next case"))
+    qtbot.waitUntil(lambda: Film.NEUTRAL in context.overlays, timeout=20000)
+    qtbot.waitUntil(lambda: len(context.images) == 3, timeout=20000)
+    films_in_viewer = [layer for layer in viewer.layers if layer in context.images.values()]
+    assert films_in_viewer == [context.images[Film.NEUTRAL]]
+    folder = _folder(workstation_env, str(context.case_id), sample_root)
+    truth = json.loads((folder / "ground_truth.json").read_text())["images"]
+    films = widget.landmarks.films
+    for film in (Film.FLEXION, Film.NEUTRAL):
+        click_widget(qtbot, films)
+        current, wanted = films.currentIndex(), films.findData(film)
+        for _ in range(abs(wanted - current)):
+            press(qtbot, films.view(), "Down" if wanted > current else "Up")
+        press(qtbot, films.view(), "Enter")
+        image, overlay = context.images[film], context.overlay(film)
+        for each, other in context.images.items():
+            mine = [other, *context.overlays[each].layers] if each in context.overlays else []
+            assert all(layer.visible is (each is film) for layer in mine), (film, each)
+        shown_images = [x for x in viewer.layers if x in context.images.values() and x.visible]
+        assert shown_images == [image]
+        corner = next(i for i in truth if i.get("film") == film.value)["corners"]["L1"]
+        pixel = (
+            float(corner["anterior_superior"]["row"]),
+            float(corner["anterior_superior"]["col"]),
+        )
+        click_pixel(qtbot, viewer, image, pixel)
+        placement = context.session.placements[film]
+        assert list(placement.positions) == [placement.labels[0]], film
+        assert viewer.layers.selection.active is overlay.points
+
+
 def test_the_grades_step_shows_the_t2_with_the_level_highlighted_and_grades_by_keys(
     make_napari_viewer: Callable[..., Any], workstation_env: str, sample_root: Path, qtbot: Any
 ) -> None:

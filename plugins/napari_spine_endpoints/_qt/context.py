@@ -310,10 +310,23 @@ class ReadingContext(QObject):
             self.changed.emit()
             return
         overlay = self.overlay(film)
-        set_visible(overlay.image, True)
+        self._show_only(film)
         self.viewer.layers.selection.active = overlay.points
         overlay.points.mode = "add"
         self.changed.emit()
+
+    def _show_only(self, film: Film) -> None:
+        """One film on screen at the Landmarks step: the chosen film with its corner, line and
+        proposal layers; the other films and theirs hidden (flexion and extension side by side
+        in napari's grid stay as the grid shows them)."""
+        if self.viewer.canvas.grid.enabled:
+            set_visible(self.images[film], True)
+            return
+        for each, image in self.images.items():
+            overlay = self.overlays.get(each)
+            for layer in [image, *([] if overlay is None else overlay.layers)]:
+                if layer in self.viewer.layers:
+                    set_visible(layer, each is film)
 
     # --- saving -------------------------------------------------------------------------------
     def flush(self) -> None:

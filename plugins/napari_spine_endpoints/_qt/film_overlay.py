@@ -235,6 +235,12 @@ class FilmOverlay:
         if segments:
             self.lines.edge_color = [s.color for s in segments]
 
+    @property
+    def layers(self) -> list[Layer]:
+        """The corner and line layers, and the proposals' once made."""
+        proposals = self.proposals.layer
+        return [self.points, self.lines] + ([] if proposals is None else [proposals])
+
     def detach(self) -> list[Layer]:
         """Stop following the model; the overlay's layers, for the caller to take away."""
         self.placement.unsubscribe(self.redraw)

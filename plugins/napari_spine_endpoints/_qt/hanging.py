@@ -222,9 +222,7 @@ def _film_layers(context: ReadingContext) -> list[Layer]:
     """The read's films and their corner, line and proposal layers in the viewer."""
     layers: list[Layer] = list(context.images.values())
     for overlay in context.overlays.values():
-        layers += [overlay.points, overlay.lines]
-        if overlay.proposals.layer is not None:
-            layers.append(overlay.proposals.layer)
+        layers += overlay.layers
     return [layer for layer in layers if layer in context.viewer.layers]
 
 
