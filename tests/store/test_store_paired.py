@@ -3,6 +3,8 @@ undated, stored per visit with versions and audit; the export maps the scores ba
 
 from __future__ import annotations
 
+import zlib
+
 import pytest
 from sqlalchemy import select
 
@@ -40,8 +42,9 @@ def _register(store: ReadStore, subject: str, visits: tuple[str, ...]) -> dict[s
     with store.writing() as db:
         for visit in visits:
             case = get_case(db, subject, visit, actor="t")
+            uid = f"1.2.{zlib.crc32(subject.encode())}.{len(ids)}"
             db.add(
-                Image(sop_instance_uid=f"1.2.{subject[-1]}.{len(ids)}", subject_pk=case.subject_pk,
+                Image(sop_instance_uid=uid, subject_pk=case.subject_pk,
                       case_pk=case.id, path=f"{subject}-{visit}.dcm", sha256="0" * 64,
                       modality="DX", film="neutral", assignment_status="assigned")
             )  # fmt: skip
@@ -53,17 +56,21 @@ def _scores(code: str) -> ReadContent:
     return ReadContent(grades={(site, "msasss"): code for site in SITES})
 
 
+SUBJECTS = 20
+"""Paired cases in the shuffling test (with 6, one run in 32 showed every baseline first)."""
+
+
 def test_a_paired_case_shows_its_visits_shuffled_per_reader_without_visit_names(
     store: ReadStore,
 ) -> None:
     ids: dict[str, dict[str, str]] = {}
-    for n in range(6):
+    for n in range(SUBJECTS):  # every case in the same order by chance: 2 ** (1 - SUBJECTS)
         ids[f"AS-{n}"] = _register(store, f"AS-{n}", ("baseline", "month_24"))
-    _register(store, "AS-9", ("baseline",))  # one visit: nothing to pair yet
+    _register(store, "AS-one-visit", ("baseline",))  # one visit: nothing to pair yet
     with store.reading() as db:
         first = paired_worklist(db, AS, "R1")
         second = paired_worklist(db, AS, "R2")
-    assert len(first) == 6 and {c.paired_id for c in first} == {c.paired_id for c in second}
+    assert len(first) == SUBJECTS and {c.paired_id for c in first} == {c.paired_id for c in second}
     assert all(c.paired_id.startswith("P-") and len(c.paired_id) == 12 for c in first)
     assert all([s.label for s in c.sets] == ["A", "B"] for c in first)
     baseline_first = [ids_of(c.sets[0].reading_id, ids) == "baseline" for c in first]
