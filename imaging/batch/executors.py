@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from imaging.errors import SpineEndpointsError
@@ -87,6 +89,7 @@ def open_executor(
             raise SpineEndpointsError(
                 f"--jobs must be 1 or more, got {jobs}", fix="Give the number of processes."
             )
+        _check_socket_folder(jobs)
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["imaging.batch.task"])
         executor = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
@@ -97,6 +100,24 @@ def open_executor(
         _stop_now(executor)
         raise
     executor.shutdown(wait=True, cancel_futures=True)
+
+
+SOCKET_PATH_MAX = 107
+"""Bytes of a Unix socket's path (``sun_path`` is 108 with its NUL on Linux, 104 on macOS)."""
+
+
+def _check_socket_folder(jobs: int) -> None:
+    """Refuse a temporary folder too long for the worker processes' socket: the forkserver
+    listens on ``<temporary folder>/pymp-XXXXXXXX/listener-XXXXXXXX`` (CPython's
+    ``multiprocessing``), and a longer path fails at the first study with a bare OSError."""
+    folder = tempfile.gettempdir()
+    length = len(os.fsencode(Path(folder) / ("pymp-" + 8 * "x") / ("listener-" + 8 * "x")))
+    if length > SOCKET_PATH_MAX:
+        raise SpineEndpointsError(
+            f"--jobs {jobs}: the temporary folder {folder} is too long a path for the worker "
+            f"processes' socket ({length} bytes with its file name; at most {SOCKET_PATH_MAX})",
+            fix="Set TMPDIR to a shorter folder (e.g. /tmp), or run with --jobs 1.",
+        )
 
 
 def _stop_now(executor: Executor) -> None:

@@ -6,7 +6,9 @@ import hashlib
 import json
 import os
 import re
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pydicom
@@ -222,6 +224,23 @@ def test_usage_errors_exit_with_status_2(sample_archive: Path, tmp_path: Path) -
 
     assert jobs_zero.value.code == 2 and both.value.code == 2
     assert main(["batch", str(tmp_path / "missing"), "--out", str(tmp_path)]) == 2
+
+
+def test_jobs_with_a_temporary_folder_too_long_for_their_socket_is_a_usage_error(
+    sample_archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    """The worker processes talk over a Unix socket in the temporary folder (at most 107
+    bytes): a longer TMPDIR is refused before any study, naming the folder and the fix."""
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    out = tmp_path / "out"
+
+    status = main(["batch", str(sample_archive), "--out", str(out), "--jobs", "2"])
+
+    error = capsys.readouterr().err
+    assert status == 2 and str(deep) in error and "TMPDIR" in error and "--jobs 1" in error
+    assert not out.exists() or not any(out.rglob("*.csv"))
 
 
 def test_report_command_writes_the_report(clean_report: tuple[Path, int, list[str]]) -> None:
