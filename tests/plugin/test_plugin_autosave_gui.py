@@ -165,7 +165,6 @@ def test_a_corner_clicked_then_submitted_at_once_is_in_the_submitted_read(
     context = widget.context
     image = _neutral(truth)
     placement = _all_but_the_last_corner(context, truth)
-    context._autosave.setInterval(60_000)  # a pause that cannot elapse on a loaded machine
     last = placement.current
     row, col = _click_current(qtbot, viewer, widget, image)
     assert context._autosave.isActive()  # the last corner is not in the stored draft yet
@@ -239,7 +238,6 @@ def test_a_worklist_case_autosave_writes_the_new_corner_only(
     # the case fully loaded: the series arriving re-hang the step, which writes a pending draft
     qtbot.waitUntil(lambda: len(context.hanging.series) == 2, timeout=20000)
     context.select_film(Film.NEUTRAL)
-    context._autosave.setInterval(60_000)  # the pauses are the flushes below
     image = _neutral(truth)
     _click_current(qtbot, viewer, widget, image)
     context.flush()  # the reader pauses
