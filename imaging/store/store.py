@@ -96,13 +96,17 @@ class ReadStore:
                         fix="Create the folder or give another --store path.",
                     )
             self._writer = _sqlite_engine(self.url, immediate=True, busy_timeout_s=busy_timeout_s)
-            if database in (None, "", ":memory:"):
+            self.one_connection = database in (None, "", ":memory:")
+            """An in-memory database: one connection every thread shares (writes from two
+            threads at once would interleave on it)."""
+            if self.one_connection:
                 self._reader = self._writer  # one in-memory database, one connection
             else:
                 self._reader = _sqlite_engine(
                     self.url, immediate=False, busy_timeout_s=busy_timeout_s
                 )
         else:
+            self.one_connection = False
             try:
                 self._writer = create_engine(self.url, pool_pre_ping=True)
             except (ArgumentError, ImportError) as error:

@@ -104,12 +104,9 @@ class StoreLink:
 
     @property
     def writes_off_thread(self) -> bool:
-        """Another thread may write: not an in-memory SQLite store (one per connection)."""
-        url = self.url.split("?")[0]
-        return not (
-            url.startswith("sqlite")
-            and url.rstrip("/") in {"sqlite:", "sqlite:/:memory:", "sqlite:///:memory:"}
-        )
+        """Another thread may write: the store is not one in-memory database on one shared
+        connection (:attr:`ReadStore.one_connection`)."""
+        return not self.store.one_connection
 
     def submit(self, session: ReadingSession) -> ReadState:
         """Save and submit the read, in one transaction; the store computes its measures from
