@@ -4,14 +4,14 @@ A case's images load in a napari worker (:func:`napari.qt.threading.create_worke
 stages, films then MR/CT series, blinded by the store (:mod:`imaging.store.blinding`: pixels and
 what measuring needs, no path, date, name or description; layers made by
 :func:`napari_spine_endpoints._layers.blinded_layer`). napari takes about 0.1-0.2 s to add an
-image layer and as long to remove it, so only the shown film is added at once; the other films of
-a read with corners to place, and the series, are made into layers one per event-loop turn and
-held out of the viewer until the reader shows them (another film chosen; the Grades step): the
-first film is on screen quickly, napari stays responsive, and a film only tracked is never added.
-The previous case's layers are removed at once, in one batch (napari collects garbage once per
-removal batch; hiding them first and removing them after the new film's first frame cost 0.17 s
-more of the GUI thread per case). The read and the layers are named by the reading id, never by
-subject or visit.
+image layer and as long to remove it, so only the shown film is added at once (into the
+previous case's film layer, refilled: :class:`~napari_spine_endpoints._qt.layer_pool.LayerPool`);
+the other films of a read with corners to place, and the series, are made into layers one per
+event-loop turn and held out of the viewer until the reader shows them (another film chosen;
+the Grades step): the first film is on screen quickly, napari stays responsive, and a film only
+tracked is never added. The previous case's layers not refilled are removed at once, in one
+batch (napari collects garbage once per removal batch). The read and the layers are named by
+the reading id, never by subject or visit.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from napari.layers import Image, Layer
+from napari.layers import Layer
 from napari.qt.threading import create_worker
 from qtpy.QtCore import QTimer
 
@@ -100,31 +100,22 @@ class CaseLoader:
             reading_id, data, kwargs, kind = self._queue.pop(0)
             if reading_id != context.case_id:
                 continue
-            layer = Layer.create(data, kwargs, kind)
             info = ImageInfo.from_metadata(kwargs["metadata"])
-            if info is not None and info.kind == "series" and isinstance(layer, Image):
-                context.hanging.hold(layer)  # into the viewer at the Grades step
-            elif _held_film(info, layer) and context.places_corners:
-                context.hold_film(layer)  # into the viewer when the reader shows it
+            kind_of = None if info is None or kind != "image" else info.kind
+            if kind_of == "series":
+                context.hanging.hold(Layer.create(data, kwargs, kind))  # in at the Grades step
+            elif kind_of == "radiograph" and not kwargs["visible"] and context.places_corners:
+                # a film not shown first: out of the viewer until the reader shows it (a
+                # tracked film may never be shown)
+                context.hold_film(Layer.create(data, kwargs, kind))
             else:
-                context.viewer.add_layer(layer)
+                context.pool.make("film", kind, data, kwargs)  # the last read's, refilled
                 context.hanging.reassert()  # the added layer became active: the corners again
             if self._queue and not self._queue[0][2].get("visible", True):
                 QTimer.singleShot(0, self._add_queued)
                 return
         if context.case_id is not None:
             context.message.emit(f"Case {context.case_id} open")
-
-
-def _held_film(info: ImageInfo | None, layer: Layer) -> bool:
-    """A film not shown first: out of the viewer until the reader shows it (napari takes about
-    0.1 s to add a film and as long to remove it; a tracked film may never be shown)."""
-    return (
-        info is not None
-        and info.kind == "radiograph"
-        and isinstance(layer, Image)
-        and (not layer.visible)
-    )
 
 
 def _show_first_only(layers: list[LayerData]) -> None:

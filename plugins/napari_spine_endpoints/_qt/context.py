@@ -40,6 +40,7 @@ from napari_spine_endpoints._qt.film_overlay import FilmOverlay
 from napari_spine_endpoints._qt.frames import after_next_frame
 from napari_spine_endpoints._qt.gc_freeze import freeze_startup_objects
 from napari_spine_endpoints._qt.hanging import Hanging
+from napari_spine_endpoints._qt.layer_pool import LayerPool
 from napari_spine_endpoints._qt.reader_actions import ReaderActions
 from napari_spine_endpoints._qt.series_decoder import SeriesDecoder
 from napari_spine_endpoints._qt.visibility import set_visible
@@ -73,6 +74,9 @@ class ReadingContext(QObject):
     """Corners or grades of the open read changed."""
     session_replaced = Signal()
     """Another case was opened (or the read was closed)."""
+    films_changed = Signal()
+    """A film was put in the viewer (or a kept layer refilled with one), or an attached film
+    went away."""
     message = Signal(str)
     """Something to tell the reader (saved, submitted, refused ...)."""
     window_drag_toggled = Signal(bool)
@@ -100,6 +104,9 @@ class ReadingContext(QObject):
         self.drafts = DraftWriter(self.lifecycle)
         """The autosave's writes, off the GUI thread."""
         self._autosave.timeout.connect(self.drafts.write_later)
+        self.pool = LayerPool(viewer, refilled=self._on_layer_in)
+        """A closed read's layers, refilled for the next read's (napari adds and removes a
+        layer in 0.05-0.1 s; refilling one takes milliseconds)."""
         self.cases = CaseLoader(self)
         self.series_decoder = SeriesDecoder(self._series_problem)
         """Decodes series opened lazily (File > Open) in the background."""
@@ -156,7 +163,8 @@ class ReadingContext(QObject):
         """Save the draft and take its corner layers away, with the layers ``and_remove``.
 
         One batch, with the layers the widgets made for the read (:meth:`retire`): napari
-        collects garbage after removing layers (0.1-0.2 s here), once per batch.
+        collects garbage after removing layers (0.1-0.2 s here), once per batch. The layers
+        made through :attr:`pool` stay for the next read, hidden (:meth:`LayerPool.keep`).
         """
         if self.session is not None:
             self.flush()
@@ -174,7 +182,7 @@ class ReadingContext(QObject):
             self.session_replaced.emit()  # the widgets retire the layers they made for it
         finally:
             retiring, self._retiring = self._retiring, None
-        self.remove_layers(retiring)
+        self.remove_layers(self.pool.keep(retiring))
 
     def retire(self, layers: Sequence[Layer]) -> None:
         """Take a read's layers away: while :meth:`close_session` closes it, with the rest of
@@ -247,7 +255,7 @@ class ReadingContext(QObject):
             image = self.put_in_film(film)
             self.overlays[film] = FilmOverlay(
                 self.viewer, image, placement, self.session.disc_levels,
-                self.session.proposals[film],
+                self.session.proposals[film], pool=self.pool,
             )  # fmt: skip
             self.changed.emit()
         return self.overlays[film]
@@ -388,7 +396,14 @@ class ReadingContext(QObject):
 
     # --- layers ------------------------------------------------------------------------------
     def _on_layer_inserted(self, event: Any) -> None:
-        self._maybe_attach(event.value)
+        self._on_layer_in(event.value)
+
+    def _on_layer_in(self, layer: Layer) -> None:
+        """A layer put in the viewer, or a kept one refilled (:attr:`pool`)."""
+        self._maybe_attach(layer)
+        info = ImageInfo.from_metadata(layer.metadata)
+        if isinstance(layer, Image) and info is not None and info.kind == "radiograph":
+            self.films_changed.emit()
 
     def _maybe_attach(self, layer: Layer) -> None:
         if not isinstance(layer, Image):
@@ -442,6 +457,7 @@ class ReadingContext(QObject):
                 del self.images[film]
                 if film in self.overlays:
                     self.overlays.pop(film).remove()
+                self.films_changed.emit()
                 self.changed.emit()
 
     def _on_session_changed(self) -> None:

@@ -32,6 +32,7 @@ from napari_spine_endpoints._layer_info import METADATA_KEY, ImageInfo, landmark
 from napari_spine_endpoints._model.overlay import Segment, overlay_segments
 from napari_spine_endpoints._model.placement import CornerLabel, PlacementState
 from napari_spine_endpoints._model.proposals import ProposalSet
+from napari_spine_endpoints._qt.layer_pool import LayerPool
 from napari_spine_endpoints._qt.proposal_overlay import ProposalOverlay
 
 CORNER_COLOR = "#ff4040"
@@ -75,7 +76,10 @@ class FilmOverlay:
         placement: PlacementState,
         levels: tuple[DiscLevel, ...],
         proposals: ProposalSet | None = None,
+        *,
+        pool: LayerPool,
     ) -> None:
+        """``pool``: where the corner and line layers come from (the last read's, refilled)."""
         self.viewer = viewer
         self.image = image
         self.placement = placement
@@ -90,35 +94,36 @@ class FilmOverlay:
             "translate": tuple(image.translate),
             "units": tuple(str(u) for u in image.units),
         }
-        self.lines: Vectors = viewer.add_vectors(
-            np.zeros((0, 2, 2)),
-            name=f"{image.name} lines",
-            metadata=_overlay_metadata(image.name, info),
-            vector_style="line",
-            edge_width=self.line_width,
-            opacity=0.9,
+        self.lines = pool.make("lines", "vectors", np.zeros((0, 2, 2)), {
+            "name": f"{image.name} lines",
+            "metadata": _overlay_metadata(image.name, info),
+            "vector_style": "line",
+            "edge_width": self.line_width,
+            "opacity": 0.9,
             **common,
-        )
+        })  # fmt: skip
+        assert isinstance(self.lines, Vectors)
         self._segments: list[Segment] = []
-        self.points: Points = viewer.add_points(
-            np.empty((0, 2)),
-            ndim=2,
-            name=f"{image.name} corners",
-            metadata=landmark_metadata(image.name, None if info is None else info.film),
-            features={"label": np.array([], dtype=object), "short": np.array([], dtype=object)},
-            text={
+        self.points = pool.make("corners", "points", np.empty((0, 2)), {
+            "ndim": 2,
+            "name": f"{image.name} corners",
+            "metadata": landmark_metadata(image.name, None if info is None else info.film),
+            "features": {"label": np.array([], dtype=object),
+                         "short": np.array([], dtype=object)},
+            "text": {
                 "string": "{short}",
                 "size": 9,  # points on screen: napari does not scale text with the zoom
                 "color": TEXT_COLOR,
                 "anchor": "upper_left",
             },
-            size=self.point_size,
-            canvas_size_limits=(MARKER_PX, MARKER_PX),  # the same size on screen at any zoom
-            face_color=CORNER_COLOR,
-            border_color="white",
-            border_width=0.1,
+            "size": self.point_size,
+            "canvas_size_limits": (MARKER_PX, MARKER_PX),  # the same size on screen at any zoom
+            "face_color": CORNER_COLOR,
+            "border_color": "white",
+            "border_width": 0.1,
             **common,
-        )
+        })  # fmt: skip
+        assert isinstance(self.points, Points)
         self.proposals = ProposalOverlay(
             viewer,
             proposals or ProposalSet(placement),
@@ -245,6 +250,7 @@ class FilmOverlay:
         """Stop following the model; the overlay's layers, for the caller to take away."""
         self.placement.unsubscribe(self.redraw)
         self.points.events.data.disconnect(self._on_points_data)
+        self.points.events.feature_defaults.disconnect(self._keep_defaults)
         self.viewer.scene.camera.events.zoom.disconnect(self._place_labels)
         return [self.points, self.lines, *self.proposals.detach()]
 

@@ -121,22 +121,22 @@ class MeasureLabels:
 
     def _make_layer(self, film: Film) -> Points:
         image = self.context.images[film]
-        layer = self.viewer.add_points(
-            np.empty((0, 2)),
-            ndim=2,
-            name=f"{image.name} measures",
-            metadata={METADATA_KEY: {"kind": "overlay", "image_layer": image.name,
-                                     "film": film.value}},
-            features={"text": np.array([], dtype=object)},
-            text={"string": "{text}", "size": LABEL_SIZE, "color": LABEL_COLOR,
-                  "anchor": "center"},
-            size=1,
-            face_color="transparent",
-            border_width=0,
-            scale=tuple(image.scale),
-            translate=tuple(image.translate),
-            units=tuple(str(u) for u in image.units),
-        )  # fmt: skip
+        layer = self.context.pool.make("measures", "points", np.empty((0, 2)), {
+            "ndim": 2,
+            "name": f"{image.name} measures",
+            "metadata": {METADATA_KEY: {"kind": "overlay", "image_layer": image.name,
+                                        "film": film.value}},
+            "features": {"text": np.array([], dtype=object)},
+            "text": {"string": "{text}", "size": LABEL_SIZE, "color": LABEL_COLOR,
+                     "anchor": "center"},
+            "size": 1,
+            "face_color": "transparent",
+            "border_width": 0,
+            "scale": tuple(image.scale),
+            "translate": tuple(image.translate),
+            "units": tuple(str(u) for u in image.units),
+        })  # fmt: skip
+        assert isinstance(layer, Points)
         self.layers[film] = layer
         # the points layer stays the active one: clicks keep placing corners
         overlay = self.context.overlays.get(film)

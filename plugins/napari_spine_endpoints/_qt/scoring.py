@@ -89,8 +89,7 @@ class ScoringWidget(QWidget):
         layout.addStretch(1)
         bind_scoring_keys(self.viewer, self)
         self.viewer.mouse_drag_callbacks.append(self._on_mouse)
-        self.viewer.layers.events.inserted.connect(self._on_inserted)
-        self.viewer.layers.events.removed.connect(self._on_inserted)  # a replaced case's films
+        self.context.films_changed.connect(self._on_films)  # a film put in (or refilled), gone
         self.context.session_replaced.connect(self._on_session)
         self.context.watch(self)
         self._on_session()
@@ -139,8 +138,8 @@ class ScoringWidget(QWidget):
             self._assign_films()
         self._show()
 
-    def _on_inserted(self, event: Any) -> None:
-        if self.scoring is not None and isinstance(event.value, Image):
+    def _on_films(self) -> None:
+        if self.scoring is not None:
             self._assign_films()
             QTimer.singleShot(0, self._show)
 
