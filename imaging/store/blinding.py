@@ -25,7 +25,9 @@ from sqlalchemy.orm import Session
 
 from imaging.anatomy import Film
 from imaging.calibration import Calibration
+from imaging.dicom.film import detect_film
 from imaging.dicom.radiograph import load_radiograph
+from imaging.dicom.read import read_header
 from imaging.dicom.series import series_of_files
 from imaging.dicom.vocabulary import is_cross_sectional
 from imaging.errors import SpineEndpointsError, StoreError
@@ -70,6 +72,10 @@ def image_token(reading_id: str, sop_instance_uid: str) -> str:
     return f"img-{digest[:12]}"
 
 
+_FILM_ORDER = {Film.NEUTRAL: 0, Film.FLEXION: 1, Film.EXTENSION: 2, None: 3}
+"""The order a case's films load and are read in."""
+
+
 @dataclass(frozen=True)
 class _CaseFile:
     token: str
@@ -99,16 +105,32 @@ class CaseImages:
 
     def films(self) -> list[BlindedImage]:
         """The radiographs (neutral, flexion, extension, then others)."""
-        order = {Film.NEUTRAL: 0, Film.FLEXION: 1, Film.EXTENSION: 2, None: 3}
-        films = []
-        for each in self._files:
-            if is_cross_sectional(each.modality):
-                continue
-            try:
-                films.append(_radiograph(each))
-            except SpineEndpointsError as error:
-                self.problems.append(self._blinded(each, error))
-        return sorted(films, key=lambda image: order[image.film])
+        return [film for stage in self._film_stages() for film in stage]
+
+    def _film_stages(self) -> Iterator[list[BlindedImage]]:
+        """The first film (neutral, else flexion ...: the film read first), then the others in
+        that order. The order comes from the headers alone (:func:`read_header`, milliseconds
+        a file) so that the first film is decoded and on screen before the others are."""
+        files = sorted(
+            (each for each in self._files if not is_cross_sectional(each.modality)),
+            key=lambda each: _FILM_ORDER[self._film_of(each)],
+        )
+        for part in (files[:1], files[1:]):
+            films = []
+            for each in part:
+                try:
+                    films.append(_radiograph(each))
+                except SpineEndpointsError as error:
+                    self.problems.append(self._blinded(each, error))
+            yield sorted(films, key=lambda image: _FILM_ORDER[image.film])
+
+    def _film_of(self, each: _CaseFile) -> Film | None:
+        """The film a file's header names (else the one it was registered as); None when
+        neither says or the header cannot be read (the decode says why)."""
+        try:
+            return detect_film(read_header(each.file))[0] or each.film
+        except SpineEndpointsError:
+            return each.film
 
     def series(self) -> list[BlindedImage]:
         """The MR/CT series, each as one volume (slice, row, col)."""
@@ -137,10 +159,13 @@ class CaseImages:
         return images
 
     def stages(self) -> Iterator[list[BlindedImage]]:
-        """The films, then the series (quick to show first, then slow to decode); raises
+        """The first film, the other films, then the series (quick to show first, then slow to
+        decode); raises
         :class:`~imaging.errors.StoreError` when nothing at all loads."""
-        films = self.films()
-        yield films
+        films = []
+        for stage in self._film_stages():
+            films += stage
+            yield stage
         series = self.series()
         if not films and not series:
             listed = "; ".join(self.problems) or "the case has no registered image"

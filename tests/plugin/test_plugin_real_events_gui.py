@@ -242,6 +242,7 @@ def test_the_main_reading_flow_by_clicks_and_keys_ends_on_the_next_case(
     with ReadStore(context.store.url) as store, store.reading() as db:
         folder = two_cases[unblinding_map(db)[session.reading_id][1]]  # the test's own lookup
     screen = canvas(viewer)
+    qtbot.waitUntil(lambda: widget.status.text() == f"Case {first} open", timeout=10000)
 
     press(qtbot, screen, "Control-Shift-Enter")  # nothing placed yet: refused, the case stays open
     assert "Not submitted" in widget.status.text() and context.case_id == first

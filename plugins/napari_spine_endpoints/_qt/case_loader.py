@@ -1,21 +1,24 @@
 """Opening worklist cases: images load off the GUI thread and come on screen film first.
 
-A case's images load in a napari worker (:func:`napari.qt.threading.create_worker`) in two
-stages, films then MR/CT series, blinded by the store (:mod:`imaging.store.blinding`: pixels and
-what measuring needs, no path, date, name or description; layers made by
-:func:`napari_spine_endpoints._layers.blinded_layer`). napari takes about 0.1-0.2 s to add an
-image layer and as long to remove it, so only the shown film is added at once (into the
-previous case's film layer, refilled: :class:`~napari_spine_endpoints._qt.layer_pool.LayerPool`);
-the other films of a read with corners to place, and the series, are made into layers one per
-event-loop turn and held out of the viewer until the reader shows them (another film chosen;
-the Grades step): the first film is on screen quickly, napari stays responsive, and a film only
-tracked is never added. The previous case's layers not refilled are removed at once, in one
-batch (napari collects garbage once per removal batch). The read and the layers are named by
-the reading id, never by subject or visit.
+A case's images load in a napari worker (:func:`napari.qt.threading.create_worker`) in stages,
+the film read first, the other films, then the MR/CT series, blinded by the store
+(:mod:`imaging.store.blinding`: pixels and what measuring needs, no path, date, name or
+description; layers made by :func:`napari_spine_endpoints._layers.blinded_layer`); the other
+images decode once the first film is on screen, not competing with it. napari takes about
+0.1-0.2 s to add an image layer and as long to remove it, so only the shown film is added at
+once (into the previous case's film layer, refilled:
+:class:`~napari_spine_endpoints._qt.layer_pool.LayerPool`); the other films of a read with
+corners to place, and the series, are made into layers one per event-loop turn and held out of
+the viewer until the reader shows them (another film chosen; the Grades step): the first film
+is on screen quickly, napari stays responsive, and a film only tracked is never added. The
+previous case's layers not refilled are removed at once, in one batch (napari collects garbage
+once per removal batch). The read and the layers are named by the reading id, never by subject
+or visit.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -34,10 +37,21 @@ if TYPE_CHECKING:
 QueuedLayer = tuple[str, Any, dict[str, Any], str]
 
 
-def layers_in_stages(images: CaseImages, reading_id: str) -> Iterator[list[LayerData]]:
-    """The case's films, then its series, as layer data (run in the worker)."""
-    for stage in images.stages():
+FIRST_FILM_WAIT_S = 2.0
+"""Longest the other images wait for the first film's first frame."""
+
+
+def layers_in_stages(
+    images: CaseImages, reading_id: str, first_film_shown: threading.Event | None = None
+) -> Iterator[list[LayerData]]:
+    """The case's first film, the other films, then its series, as layer data (run in the
+    worker). The rest waits for ``first_film_shown`` (at most :data:`FIRST_FILM_WAIT_S`; not at
+    all when the first film did not load): its decoding does not compete with putting the first
+    film on screen."""
+    for number, stage in enumerate(images.stages()):
         yield [blinded_layer(image, reading_id) for image in stage]
+        if number == 0 and stage and first_film_shown is not None:  # (no film: nothing to wait for)
+            first_film_shown.wait(FIRST_FILM_WAIT_S)
 
 
 class CaseLoader:
@@ -46,6 +60,12 @@ class CaseLoader:
     def __init__(self, context: ReadingContext) -> None:
         self.context = context
         self._queue: list[QueuedLayer] = []
+        self._film_shown = False
+        """The open case's first film came (shown; the others come hidden)."""
+        self._loaded: str | None = None
+        """The reading id of the case whose images have all loaded."""
+        self._first_frame = threading.Event()
+        """Set once the open case's first film is on screen."""
 
     def open_next(self) -> str | None:
         """Open the first case still to read (or in draft); its reading id, or None when done."""
@@ -70,25 +90,45 @@ class CaseLoader:
         label = f"{reading_id} (repeat read)" if repeat else reading_id
         context.new_session(label=label, case_id=reading_id, items=case.items, repeat=repeat)
         self._queue.clear()
+        self._film_shown = False
+        self._first_frame.set()  # a worker of the previous case waits no longer
+        self._first_frame = threading.Event()
         context.message.emit(f"Loading case {reading_id} ...")
-        worker = create_worker(layers_in_stages, images, reading_id)
+        worker = create_worker(layers_in_stages, images, reading_id, self._first_frame)
         worker.yielded.connect(lambda layers: self._add(layers, reading_id))
         worker.errored.connect(lambda error: context.message.emit(f"Case {reading_id}: {error}"))
-        worker.finished.connect(lambda: self._report(images))
+        worker.finished.connect(lambda: self._finished(images, reading_id))
         worker.start()
         return worker
 
-    def _report(self, images: CaseImages) -> None:
-        """Name the images left out (by their tokens: the store's messages hold no path)."""
+    def _first_frame_shown(self) -> None:
+        """The first film's first frame is on screen; its corner layers come with it (see
+        :meth:`ReadingContext.attach_film`): the other images load after their frame."""
+        self.context.after_next_frame(self._first_frame.set)
+
+    def _finished(self, images: CaseImages, reading_id: str) -> None:
+        """Every image loaded: name those left out (by their tokens: the store's messages hold
+        no path); the case is open once the last is in."""
+        self._loaded = reading_id
         if images.problems:
             listed = "\n".join(f"- {problem}" for problem in images.problems)
             self.context.message.emit(f"{len(images.problems)} image(s) left out:\n{listed}")
+        self._say_open()
+
+    def _say_open(self) -> None:
+        case_id = self.context.case_id
+        if case_id is not None and case_id == self._loaded and not self._queue:
+            self.context.message.emit(f"Case {case_id} open")
 
     def _add(self, layers: list[Any], reading_id: str) -> None:
         """Queue a loaded batch: shown images now, hidden ones one per event-loop turn."""
         if self.context.case_id != reading_id:
             return  # another case was opened meanwhile
-        _show_first_only(layers)
+        for _, kwargs, _ in layers:  # the case's first film shown (a series stage comes hidden)
+            info = ImageInfo.from_metadata(kwargs["metadata"])
+            first = info is not None and info.kind == "radiograph" and not self._film_shown
+            kwargs["visible"] = first
+            self._film_shown = self._film_shown or first
         for data, kwargs, kind in layers:
             self._queue.append((reading_id, data, kwargs, kind))
         self._queue.sort(key=lambda item: not item[2].get("visible", True))  # stable
@@ -111,15 +151,9 @@ class CaseLoader:
             else:
                 context.pool.make("film", kind, data, kwargs)  # the last read's, refilled
                 context.hanging.reassert()  # the added layer became active: the corners again
+                if kwargs["visible"]:
+                    context.after_next_frame(self._first_frame_shown)
             if self._queue and not self._queue[0][2].get("visible", True):
                 QTimer.singleShot(0, self._add_queued)
                 return
-        if context.case_id is not None:
-            context.message.emit(f"Case {context.case_id} open")
-
-
-def _show_first_only(layers: list[LayerData]) -> None:
-    """Of a stage's images, show the first film (a series stage comes hidden)."""
-    for index, (_, kwargs, _) in enumerate(layers):
-        info = ImageInfo.from_metadata(kwargs["metadata"])
-        kwargs["visible"] = index == 0 and info is not None and info.kind == "radiograph"
+        self._say_open()
