@@ -73,6 +73,8 @@ def test_a_kept_film_refilled_has_the_new_window_scale_and_extent(
         "film", "image", np.zeros((300, 200), np.uint16), _film("A", (0, 1000), (0.1, 0.1))
     )
     pool.keep([first])
+    assert first.data.shape == (1, 1)  # the case's pixels are not held while it waits
+    np.testing.assert_allclose(viewer.layers.extent.world, [[0, 0], [0, 0]])  # nothing to fit
     pixels = np.full((400, 500), 3000, np.uint16)
     second = pool.make("film", "image", pixels, _film("B", (100, 4000), (0.2, 0.2)))
     new = viewer.add_image(pixels, **_film("C", (100, 4000), (0.2, 0.2)))

@@ -5,10 +5,12 @@ thousand event connections) and about 0.03 s to remove one (disconnecting them a
 a layer already in the viewer with the next case's data takes a few milliseconds. A 2-D layer
 made through :meth:`LayerPool.make` under a role ('film', 'corners', 'lines', 'measures') is kept
 when its read closes (:meth:`LayerPool.keep`): hidden, unselected, renamed, its metadata emptied
-(no widget takes it for an image of a case). The next layer asked for under that role, with the
-same fixed settings, is that one refilled (:data:`REFILLED`, in that order); a kept layer no read
-took by the time the next read closes goes with that read's layers, in the same batch. Volumes
-are never kept: a hidden 3-D layer would put a slice slider under the films.
+(no widget takes it for an image of a case), an image's pixels dropped (one pixel left: no
+memory held, nothing of it in the extent napari fits the view to). The next layer asked for
+under that role, with the same fixed settings, is that one refilled (:data:`REFILLED`, in that
+order); a kept layer no read took by the time the next read closes goes with that read's
+layers, in the same batch. Volumes are never kept: a hidden 3-D layer would put a slice slider
+under the films.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from napari.layers import Layer
+import numpy as np
+from napari.layers import Image, Layer
 
 from napari_spine_endpoints._qt.visibility import set_visible
 
@@ -82,6 +85,11 @@ class LayerPool:
         if any(layer in selection for layer in keeping):
             selection.difference_update(keeping)
         for layer in keeping:
+            if isinstance(layer, Image):
+                # the case's pixels go, before hiding (napari updates a hidden layer's extent
+                # only once it is shown): no memory held, nothing to fit the view to
+                rgb = (layer.data.shape[-1],) if layer.rgb else ()
+                layer.data = np.zeros((1,) * layer.ndim + rgb, dtype=layer.data.dtype)
             set_visible(layer, False)  # napari puts a hidden layer in pan/zoom mode
             layer.metadata = {}
             layer.name = SPARE_NAME
