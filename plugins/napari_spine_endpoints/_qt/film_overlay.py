@@ -131,6 +131,7 @@ class FilmOverlay:
             self.point_size,
             common,
             _overlay_metadata(image.name, info),
+            pool,
         )
         self._syncing = False
         self._colors: list[str] = []

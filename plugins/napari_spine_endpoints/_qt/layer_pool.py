@@ -3,14 +3,14 @@
 napari takes 0.05-0.1 s of the GUI thread to add a layer (its controls, its visual, a few
 thousand event connections) and about 0.03 s to remove one (disconnecting them all); refilling
 a layer already in the viewer with the next case's data takes a few milliseconds. A 2-D layer
-made through :meth:`LayerPool.make` under a role ('film', 'corners', 'lines', 'measures') is kept
-when its read closes (:meth:`LayerPool.keep`): hidden, unselected, renamed, its metadata emptied
-(no widget takes it for an image of a case), an image's pixels dropped (one pixel left: no
-memory held, nothing of it in the extent napari fits the view to). The next layer asked for
-under that role, with the same fixed settings, is that one refilled (:data:`REFILLED`, in that
-order); a kept layer no read took by the time the next read closes goes with that read's
-layers, in the same batch. Volumes are never kept: a hidden 3-D layer would put a slice slider
-under the films.
+made through :meth:`LayerPool.make` under a role ('film', 'corners', 'lines', 'proposals',
+'measures') is kept when its read closes (:meth:`LayerPool.keep`): hidden, unselected, renamed,
+its metadata emptied (no widget takes it for an image of a case), an image's pixels dropped
+(one pixel left: no memory held, nothing of it in the extent napari fits the view to). The next
+layer asked for under that role, with the same fixed settings, is that one refilled
+(:data:`REFILLED`, in that order); a kept layer no read took by the time the next read closes
+goes with that read's layers, in the same batch. Volumes are never kept: a hidden 3-D layer
+would put a slice slider under the films.
 """
 
 from __future__ import annotations

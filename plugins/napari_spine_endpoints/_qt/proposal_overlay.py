@@ -21,6 +21,7 @@ from napari.utils.events import Event
 from imaging.store.vocabulary import LandmarkUse
 from napari_spine_endpoints._model.placement import CornerLabel
 from napari_spine_endpoints._model.proposals import CornerProposal, ProposalSet
+from napari_spine_endpoints._qt.layer_pool import LayerPool
 
 CONFIDENT_COLOR = "#40ff40"
 DOUBTFUL_COLOR = "#ffa000"
@@ -45,8 +46,11 @@ class ProposalOverlay:
         size: float,
         common: dict[str, Any],
         metadata: dict[str, Any],
+        pool: LayerPool,
     ) -> None:
         self.viewer = viewer
+        self.pool = pool
+        """Where the layer comes from (a closed read's, refilled)."""
         self.proposals = proposals
         self.layer: Points | None = None
         self._spec = (name, size, common, metadata)
@@ -61,25 +65,27 @@ class ProposalOverlay:
             name, size, common, metadata = self._spec
             selection = self.viewer.layers.selection
             active, mode = selection.active, getattr(selection.active, "mode", None)
-            self.layer = self.viewer.add_points(
-                np.empty((0, 2)),
-                ndim=2,
-                name=name,
-                metadata=metadata,
-                features={"label": np.array([], dtype=object), "text": np.array([], dtype=object)},
-                text={
+            layer = self.pool.make("proposals", "points", np.empty((0, 2)), {
+                "ndim": 2,
+                "name": name,
+                "metadata": metadata,
+                "features": {"label": np.array([], dtype=object),
+                             "text": np.array([], dtype=object)},
+                "text": {
                     "string": "{text}",
                     "size": 8,
                     "color": CONFIDENT_COLOR,
                     "anchor": "lower_right",
                     "translation": np.array([size, -size]),  # data pixels
                 },
-                size=1.6 * size,
-                symbol="ring",
-                face_color=CONFIDENT_COLOR,
-                border_width=0.0,
+                "size": 1.6 * size,
+                "symbol": "ring",
+                "face_color": CONFIDENT_COLOR,
+                "border_width": 0.0,
                 **common,
-            )
+            })  # fmt: skip
+            assert isinstance(layer, Points)
+            self.layer = layer
             self.layer.events.data.connect(self._on_data)
             if active is not None:  # napari selects a new layer: the reader's clicks stay put
                 selection.active = active
