@@ -540,3 +540,22 @@ def test_a_damaged_mr_slice_is_reported_at_open_naming_its_file(
     assert len([layer for layer in viewer.layers if layer.ndim == 3]) == 2
     qtbot.waitUntil(lambda: damaged.name in widget.status.text(), timeout=10000)
     assert "cannot be decoded" in widget.status.text()
+
+
+def test_a_case_opened_while_another_loads_stops_that_loading(
+    make_napari_viewer: Callable[..., Any], workstation_env: str, sample_root: Path, qtbot: Any
+) -> None:
+    viewer = make_napari_viewer()
+    widget = WorkstationWidget(viewer)
+    context = widget.context
+    for visit in ("baseline", "month_6"):
+        widget.worklist.register_folder(sample_root / "DLBP-001" / visit)
+    first = context.open_case(_cell(widget.worklist.table, 0, 1))
+    second = context.open_case(_cell(widget.worklist.table, 1, 1))  # at once: the first loads
+    assert first.abort_requested  # its series are not decoded for nobody
+    qtbot.waitUntil(lambda: not first.is_running and not second.is_running, timeout=20000)
+    qtbot.waitUntil(lambda: len(context.hanging.series) == 2, timeout=5000)
+    case = context.case_id
+    assert case == _cell(widget.worklist.table, 1, 1)
+    assert all(case in layer.name for layer in [*context.hanging.series, *context.images.values()])
+    assert widget.status.text() == f"Case {case} open"  # nothing said of the first case

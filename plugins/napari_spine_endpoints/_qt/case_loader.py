@@ -66,6 +66,8 @@ class CaseLoader:
         """The reading id of the case whose images have all loaded."""
         self._first_frame = threading.Event()
         """Set once the open case's first film is on screen."""
+        self._worker: Any = None
+        """The open case's loading worker."""
 
     def open_next(self) -> str | None:
         """Open the first case still to read (or in draft); its reading id, or None when done."""
@@ -91,7 +93,9 @@ class CaseLoader:
         context.new_session(label=label, case_id=reading_id, items=case.items, repeat=repeat)
         self._queue.clear()
         self._film_shown = False
-        self._first_frame.set()  # a worker of the previous case waits no longer
+        if self._worker is not None:
+            self._worker.quit()  # the previous case's images stop loading at the next stage
+        self._first_frame.set()  # (and wait no longer for its first film)
         self._first_frame = threading.Event()
         context.message.emit(f"Loading case {reading_id} ...")
         worker = create_worker(layers_in_stages, images, reading_id, self._first_frame)
@@ -99,6 +103,7 @@ class CaseLoader:
         worker.errored.connect(lambda error: context.message.emit(f"Case {reading_id}: {error}"))
         worker.finished.connect(lambda: self._finished(images, reading_id))
         worker.start()
+        self._worker = worker
         return worker
 
     def _first_frame_shown(self) -> None:
@@ -108,7 +113,9 @@ class CaseLoader:
 
     def _finished(self, images: CaseImages, reading_id: str) -> None:
         """Every image loaded: name those left out (by their tokens: the store's messages hold
-        no path); the case is open once the last is in."""
+        no path); the case is open once the last is in. Nothing of a case closed meanwhile."""
+        if reading_id != self.context.case_id:
+            return
         self._loaded = reading_id
         if images.problems:
             listed = "\n".join(f"- {problem}" for problem in images.problems)
