@@ -81,7 +81,7 @@ def test_a_kept_film_refilled_has_the_new_window_scale_and_extent(
     assert second is first and second.visible and second.data is pixels
     assert list(second.contrast_limits) == [100, 4000]
     assert list(second.contrast_limits_range) == list(new.contrast_limits_range)
-    np.testing.assert_allclose(second.extent.world, [[0, 0], [79.8, 99.8]])  # mm
+    np.testing.assert_allclose(second.extent.world, np.array([[0, 0], [79.8, 99.8]]))  # mm
     np.testing.assert_allclose(second.extent.world, new.extent.world)
 
 
