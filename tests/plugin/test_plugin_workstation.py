@@ -558,4 +558,6 @@ def test_a_case_opened_while_another_loads_stops_that_loading(
     case = context.case_id
     assert case == _cell(widget.worklist.table, 1, 1)
     assert all(case in layer.name for layer in [*context.hanging.series, *context.images.values()])
-    assert widget.status.text() == f"Case {case} open"  # nothing said of the first case
+    qtbot.waitUntil(lambda: widget.status.text() == f"Case {case} open", timeout=5000)
+    qtbot.wait(300)
+    assert widget.status.text() == f"Case {case} open"  # nothing said of the first case since
