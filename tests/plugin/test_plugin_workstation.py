@@ -355,14 +355,22 @@ def test_closing_napari_right_after_a_click_keeps_the_draft(
     )
 
 
+def _two_visits(
+    make_napari_viewer: Callable[..., Any], sample_root: Path
+) -> tuple[Any, WorkstationWidget]:
+    """A workstation with DLBP-001's baseline and month 6 on the worklist."""
+    viewer = make_napari_viewer()
+    widget = WorkstationWidget(viewer)
+    for visit in ("baseline", "month_6"):
+        widget.worklist.register_folder(sample_root / "DLBP-001" / visit)
+    return viewer, widget
+
+
 def test_next_case_replaces_the_previous_one_and_keeps_its_draft(
     make_napari_viewer: Callable[..., Any], workstation_env: str, sample_root: Path, qtbot: Any
 ) -> None:
-    viewer = make_napari_viewer()
-    widget = WorkstationWidget(viewer)
+    viewer, widget = _two_visits(make_napari_viewer, sample_root)
     context = widget.context
-    for visit in ("baseline", "month_6"):
-        widget.worklist.register_folder(sample_root / "DLBP-001" / visit)
     first = context.open_case(_cell(widget.worklist.table, 0, 1))
     qtbot.waitUntil(lambda: Film.NEUTRAL in context.overlays, timeout=20000)
     qtbot.waitUntil(lambda: not first.is_running, timeout=5000)
@@ -545,11 +553,8 @@ def test_a_damaged_mr_slice_is_reported_at_open_naming_its_file(
 def test_a_case_opened_while_another_loads_stops_that_loading(
     make_napari_viewer: Callable[..., Any], workstation_env: str, sample_root: Path, qtbot: Any
 ) -> None:
-    viewer = make_napari_viewer()
-    widget = WorkstationWidget(viewer)
+    _, widget = _two_visits(make_napari_viewer, sample_root)
     context = widget.context
-    for visit in ("baseline", "month_6"):
-        widget.worklist.register_folder(sample_root / "DLBP-001" / visit)
     first = context.open_case(_cell(widget.worklist.table, 0, 1))
     second = context.open_case(_cell(widget.worklist.table, 1, 1))  # at once: the first loads
     assert first.abort_requested  # its series are not decoded for nobody
