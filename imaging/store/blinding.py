@@ -160,8 +160,7 @@ class CaseImages:
 
     def stages(self) -> Iterator[list[BlindedImage]]:
         """The first film, the other films, then the series (quick to show first, then slow to
-        decode); raises
-        :class:`~imaging.errors.StoreError` when nothing at all loads."""
+        decode); raises :class:`~imaging.errors.StoreError` when nothing at all loads."""
         films = []
         for stage in self._film_stages():
             films += stage

@@ -566,3 +566,27 @@ def test_a_case_opened_while_another_loads_stops_that_loading(
     qtbot.waitUntil(lambda: widget.status.text() == f"Case {case} open", timeout=5000)
     qtbot.wait(300)
     assert widget.status.text() == f"Case {case} open"  # nothing said of the first case since
+
+
+def test_a_case_with_a_film_cut_short_opens_and_says_which_image_is_left_out(
+    make_napari_viewer: Callable[..., Any],
+    workstation_env: str,
+    sample_root: Path,
+    tmp_path: Path,
+    qtbot: Any,
+) -> None:
+    copy = tmp_path / "DLBP-001" / "month_6"
+    shutil.copytree(sample_root / "DLBP-001" / "month_6", copy)
+    widget = WorkstationWidget(make_napari_viewer())
+    widget.worklist.register_folder(copy)
+    flexion = copy / "DX_lateral_flexion.dcm"
+    flexion.write_bytes(flexion.read_bytes()[: flexion.stat().st_size // 2])  # after registering
+    context = widget.context
+    worker = context.open_case(_cell(widget.worklist.table, 0, 1))
+    qtbot.waitUntil(lambda: not worker.is_running and len(context.hanging.series) == 2)
+    case = context.case_id
+    qtbot.waitUntil(lambda: widget.status.text().startswith(f"Case {case} open; "), timeout=5000)
+    said = widget.status.text()
+    assert said.startswith(f"Case {case} open; 1 image(s) left out:\n- case {case}: img-")
+    assert "truncated" in said and str(copy) not in said and "flexion" not in said
+    assert set(context.images) == {Film.NEUTRAL, Film.EXTENSION}  # the rest is read as usual

@@ -62,8 +62,10 @@ class CaseLoader:
         self._queue: list[QueuedLayer] = []
         self._film_shown = False
         """The open case's first film came (shown; the others come hidden)."""
-        self._loaded: str | None = None
-        """The reading id of the case whose images have all loaded."""
+        self._loaded: tuple[str, list[str]] = ("", [])
+        """The case whose images have all loaded (its reading id) and those left out."""
+        self._failed_case = ""
+        """The case none of whose images loaded."""
         self._first_frame = threading.Event()
         """Set once the open case's first film is on screen."""
         self._worker: Any = None
@@ -93,6 +95,7 @@ class CaseLoader:
         context.new_session(label=label, case_id=reading_id, items=case.items, repeat=repeat)
         self._queue.clear()
         self._film_shown = False
+        self._failed_case = ""
         if self._worker is not None:
             self._worker.quit()  # the previous case's images stop loading at the next stage
         self._first_frame.set()  # (and wait no longer for its first film)
@@ -100,7 +103,7 @@ class CaseLoader:
         context.message.emit(f"Loading case {reading_id} ...")
         worker = create_worker(layers_in_stages, images, reading_id, self._first_frame)
         worker.yielded.connect(lambda layers: self._add(layers, reading_id))
-        worker.errored.connect(lambda error: context.message.emit(f"Case {reading_id}: {error}"))
+        worker.errored.connect(lambda error: self._failed(reading_id, error))
         worker.finished.connect(lambda: self._finished(images, reading_id))
         worker.start()
         self._worker = worker
@@ -111,21 +114,28 @@ class CaseLoader:
         :meth:`ReadingContext.attach_film`): the other images load after their frame."""
         self.context.after_next_frame(self._first_frame.set)
 
+    def _failed(self, reading_id: str, error: BaseException) -> None:
+        """Nothing of the case could be loaded: said (its images by their tokens)."""
+        if reading_id == self.context.case_id:
+            self._failed_case = reading_id
+            self.context.message.emit(f"Case {reading_id}: {error}")
+
     def _finished(self, images: CaseImages, reading_id: str) -> None:
-        """Every image loaded: name those left out (by their tokens: the store's messages hold
-        no path); the case is open once the last is in. Nothing of a case closed meanwhile."""
-        if reading_id != self.context.case_id:
+        """Every image loaded: the case is open once the last is in, and the images left out
+        are named with it (by their tokens: the store's messages hold no path). Nothing of a
+        case closed meanwhile, nor after the reason nothing loaded."""
+        if reading_id != self.context.case_id or reading_id == self._failed_case:
             return
-        self._loaded = reading_id
-        if images.problems:
-            listed = "\n".join(f"- {problem}" for problem in images.problems)
-            self.context.message.emit(f"{len(images.problems)} image(s) left out:\n{listed}")
+        self._loaded = (reading_id, list(images.problems))
         self._say_open()
 
     def _say_open(self) -> None:
-        case_id = self.context.case_id
-        if case_id is not None and case_id == self._loaded and not self._queue:
-            self.context.message.emit(f"Case {case_id} open")
+        case_id, (loaded, problems) = self.context.case_id, self._loaded
+        if case_id is None or case_id != loaded or self._queue:
+            return
+        listed = "".join(f"\n- {problem}" for problem in problems)
+        left_out = f"; {len(problems)} image(s) left out:{listed}" if problems else ""
+        self.context.message.emit(f"Case {case_id} open{left_out}")
 
     def _add(self, layers: list[Any], reading_id: str) -> None:
         """Queue a loaded batch: shown images now, hidden ones one per event-loop turn."""
