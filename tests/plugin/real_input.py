@@ -61,6 +61,13 @@ def canvas_position(viewer: Any, layer: Any, pixel: tuple[float, float]) -> tupl
     return float(x), float(y)
 
 
+def slice_sliders(viewer: Any) -> list[int]:
+    """The axes napari shows a slider for under the canvas: those not displayed with more than
+    one step (napari's ``Dims`` model; its Qt dims widget hides the others)."""
+    dims = viewer.dims
+    return [axis for axis in dims.not_displayed if dims.nsteps[axis] > 1]
+
+
 def click_tolerance(viewer: Any, layer: Any) -> float:
     """How far (image pixels) a click can land from a wanted pixel: half a canvas pixel, plus
     the float32 rounding of the Points layer's data."""

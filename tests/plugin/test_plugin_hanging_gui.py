@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pydicom
 import pytest
 from napari_spine_endpoints._qt.film_overlay import LABEL_OFFSET_PX
 from napari_spine_endpoints._qt.suggest_panel import GRADED_COLOR
@@ -26,6 +27,7 @@ from real_input import (
     click_widget,
     press,
     shown_workstation,
+    slice_sliders,
 )
 
 from imaging.anatomy import Film
@@ -84,7 +86,7 @@ def test_the_first_click_after_open_next_case_places_l1_every_time_and_undo_take
         if turn == 1:  # the second time, a few seconds on: every film and series has arrived
             qtbot.waitUntil(lambda: len(context.hanging.series) == 2, timeout=20000)
             qtbot.waitUntil(lambda: len(context.images) == 3, timeout=20000)
-            assert viewer.dims.ndim == 2  # no slice slider under the film
+            assert slice_sliders(viewer) == []  # no slice slider under the film
         pixel = (
             float(corner["anterior_superior"]["row"]),
             float(corner["anterior_superior"]["col"]),
@@ -237,7 +239,7 @@ def test_the_grades_step_shows_the_t2_with_the_level_highlighted_and_grades_by_k
     }  # fmt: skip
 
     _click_tab(qtbot, widget, "Landmarks")  # back to the film: the MR leaves with its slider
-    assert viewer.dims.ndim == 2 and context.images[Film.NEUTRAL].visible
+    assert slice_sliders(viewer) == [] and context.images[Film.NEUTRAL].visible
     assert viewer.layers.selection.active is context.overlay(Film.NEUTRAL).points
 
 
@@ -265,3 +267,52 @@ def test_an_earlier_levels_suggestion_text_leaves_with_its_level(
     session.grades.next_level()
     texts = [label.text() for label in panel.items.findChildren(QLabel)]
     assert "second level's evidence" in texts and "first level's evidence" not in texts
+
+
+def test_the_next_cases_grades_step_shows_its_own_mr_in_the_last_reads_layers(
+    make_napari_viewer: Callable[..., Any], workstation_env: str, sample_root: Path, qtbot: Any
+) -> None:
+    """A case graded, then the next one: its films get no slice slider although the last
+    read's MR layer waits hidden in the viewer, and its Grades step shows its own T2 (the last
+    read's layers refilled: napari adds a volume in about 0.25 s), on its middle slice, with
+    its disc centres clicked into the store's read."""
+    viewer, widget = shown_workstation(make_napari_viewer)
+    context, panel = widget.context, widget.grades.suggestions
+    for case in CASES:
+        widget.worklist.register_folder(sample_root / case)
+    read = []
+    for _ in CASES:
+        click_widget(qtbot, _button(widget.worklist, "Open next case"))
+        qtbot.waitUntil(lambda: len(context.hanging.series) == 2, timeout=20000)
+        qtbot.waitUntil(lambda: Film.NEUTRAL in context.overlays, timeout=20000)
+        assert slice_sliders(viewer) == []  # the film alone, no slider under it
+        reading_id = str(context.case_id)
+        folder = _folder(workstation_env, reading_id, sample_root)
+        corner = _truth(folder, "DX")["corners"]["L1"]["anterior_superior"]
+        placement = context.session.placements[Film.NEUTRAL]
+        click_pixel(qtbot, viewer, context.images[Film.NEUTRAL], (corner["row"], corner["col"]))
+        assert list(placement.positions) == [placement.labels[0]]  # L1 anterior-superior
+
+        _click_tab(qtbot, widget, "Grades")
+        t2, centres = context.hanging.shown_mr, panel.centres_layer
+        assert t2 is not None and centres is not None
+        truth = _truth(folder, "MR")
+        middle = truth["mid_sagittal_slice_index"]
+        assert t2.name == f"{reading_id} MR T2 sagittal" and t2.visible
+        assert t2.data.shape[0] == truth["slices"] and slice_sliders(viewer) == [0]
+        mid_file = pydicom.dcmread(sample_root / truth["mid_sagittal_file"])
+        np.testing.assert_array_equal(t2.data[middle], mid_file.pixel_array)  # this case's MR
+        assert viewer.dims.current_step[0] == middle and panel.t2.currentData() is t2
+        assert centres.name == f"{t2.name} disc centres" and len(centres.data) == 0
+        point = truth["disc_centres"]["L1-L2"]
+        click_pixel(qtbot, viewer, t2, (middle, float(point["row"]), float(point["col"])))
+        disc_centres = context.session.disc_centres
+        assert disc_centres is not None and list(disc_centres.centres) == ["L1-L2"]
+        press(qtbot, canvas(viewer), "Shift-M")  # T1, in the viewer too from now on
+        assert context.hanging.shown_mr is context.hanging.t1 and not t2.visible
+        read.append((reading_id, t2, centres, [*viewer.layers]))
+
+    (first_id, first_t2, first_centres, _), (second_id, second_t2, second_centres, layers) = read
+    assert first_id != second_id
+    assert second_t2 is first_t2 and second_centres is first_centres  # refilled, not added
+    assert sum(layer.ndim == 3 for layer in layers) == 3  # T2, T1, disc centres: no spare left

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -85,7 +87,7 @@ def test_a_kept_film_refilled_has_the_new_window_scale_and_extent(
     np.testing.assert_allclose(second.extent.world, new.extent.world)
 
 
-def test_what_is_not_refilled_goes_with_the_next_read_and_volumes_are_never_kept(
+def test_what_is_not_refilled_goes_with_the_next_read(
     make_napari_viewer: Callable[..., Any],
 ) -> None:
     viewer = make_napari_viewer()
@@ -94,10 +96,8 @@ def test_what_is_not_refilled_goes_with_the_next_read_and_volumes_are_never_kept
         pool.make("film", "image", np.zeros((30, 20)), _film(name, (0, 1), (0.1, 0.1)))
         for name in ("neutral", "flexion")
     ]
-    volume = pool.make("film", "image", np.zeros((3, 30, 20)), _film("MR", (0, 1), (1, 1, 1)))
     other = viewer.add_points(np.empty((0, 2)))  # a layer the pool did not make
-    assert pool.keep([*films, volume, other]) == [volume, other]  # the caller removes them
-    viewer.layers.remove(volume)
+    assert pool.keep([*films, other]) == [other]  # the caller removes it
     viewer.layers.remove(other)
 
     kept = pool.make("film", "image", np.ones((30, 20)), _film("next", (0, 1), (0.1, 0.1)))
@@ -108,6 +108,46 @@ def test_what_is_not_refilled_goes_with_the_next_read_and_volumes_are_never_kept
     different = _film("other window", (0, 1), (0.1, 0.1)) | {"colormap": "gray_r"}
     assert pool.make("film", "image", np.ones((30, 20)), different) is kept  # refilled setting
     assert pool.make("film", "image", np.ones((30, 20)), different) is not kept
+
+
+def _slider_axes(viewer: Any) -> list[int]:
+    dims = viewer.dims
+    return [axis for axis in dims.not_displayed if dims.nsteps[axis] > 1]
+
+
+def test_a_held_series_comes_in_as_the_last_reads_volume_refilled_and_a_kept_one_has_no_slider(
+    make_napari_viewer: Callable[..., Any],
+) -> None:
+    viewer = make_napari_viewer()
+    pool = LayerPool(viewer)
+    film = pool.make("film", "image", np.zeros((300, 200)), _film("A", (0, 1), (0.1, 0.1)))
+    first = pool.hold("series", "image", np.ones((9, 40, 30)), _film("A T2", (0, 1), (4, 1, 1)))
+    assert first not in viewer.layers  # held until the Grades step
+    assert pool.put_in(first) is first and viewer.layers[0] is first  # nothing kept: put in
+    assert _slider_axes(viewer) == [0]
+    centres = pool.make("centres", "points", np.array([[16.0, 5, 5]]), {"ndim": 3})
+    first.visible = False  # the T1 shown instead (napari leaves a hidden layer's extent as is)
+
+    assert pool.keep([film, first, centres]) == []
+    assert first.data.shape == (1, 1, 1) and len(centres.data) == 0
+    assert viewer.dims.ndim == 3 and _slider_axes(viewer) == []  # no slider under the films
+    never_shown = pool.hold("series", "image", np.ones((5, 4, 3)), _film("A T1", (0, 1), (1,) * 3))
+    forgotten = weakref.ref(never_shown)
+    pool.keep([])  # its read closed: the pool holds it no more
+    del never_shown
+    gc.collect()
+    assert forgotten() is None
+
+    pixels = np.arange(11 * 50 * 20, dtype=np.uint16).reshape(11, 50, 20)
+    held = pool.hold("series", "image", pixels, _film("B T2", (0, 900), (3, 0.5, 0.5)))
+    held.visible = True  # as the Grades step shows it
+    shown = pool.put_in(held)
+    new = viewer.add_image(pixels, **_film("C", (0, 900), (3, 0.5, 0.5)))
+    assert shown is first and shown.data is pixels and shown.name == "B T2" and shown.visible
+    assert shown.metadata == {"case": "B T2"} and list(shown.contrast_limits) == [0, 900]
+    np.testing.assert_allclose(shown.extent.world, new.extent.world)
+    assert _slider_axes(viewer) == [0]
+    assert pool.put_in(shown) is shown  # in already
 
 
 def test_a_kept_layer_the_reader_deleted_is_not_refilled(

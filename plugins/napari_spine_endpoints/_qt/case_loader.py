@@ -160,7 +160,8 @@ class CaseLoader:
             info = ImageInfo.from_metadata(kwargs["metadata"])
             kind_of = None if info is None or kind != "image" else info.kind
             if kind_of == "series":
-                context.hanging.hold(Layer.create(data, kwargs, kind))  # in at the Grades step
+                # in at the Grades step, into the last read's series layer (refilled)
+                context.hanging.hold(context.pool.hold("series", kind, data, kwargs))
             elif kind_of == "radiograph" and not kwargs["visible"] and context.places_corners:
                 # a film not shown first: out of the viewer until the reader shows it (a
                 # tracked film may never be shown)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from napari.layers import Image, Layer
 from qtpy.QtCore import QObject, QTimer, Signal
 
@@ -140,9 +141,10 @@ class Hanging(QObject):
             return
         context.select_film(film)
         key, image = (id(context.session), film), context.images[film]
-        if self._fitted != key and self.viewer.dims.ndim == image.ndim:  # no series left in
+        series_in = any(layer in self.viewer.layers for layer in self.series)
+        if self._fitted != key and not series_in:
             self._fitted = key
-            self.viewer.reset_view(layers=[image])
+            fit_to_film(self.viewer, image)
 
     def show_grades(self) -> None:
         """The T2 series on its mid-sagittal slice (T1 hidden), films and their lines hidden."""
@@ -157,7 +159,7 @@ class Hanging(QObject):
             set_visible(layer, False)
         for layer in self.series:
             set_visible(layer, layer is shown)
-        self._put_in(shown)  # only the series shown: the T1 comes in when Shift-M shows it
+        shown = self._put_in(shown)  # only the series shown: the T1 comes when Shift-M shows it
         for layer in self.mr_overlays:
             if layer not in self.viewer.layers:
                 self.viewer.layers.append(layer)
@@ -181,16 +183,36 @@ class Hanging(QObject):
         for layer in self.series:
             set_visible(layer, layer is shown)
         if shown is not None:
-            self._put_in(shown)
-            self.viewer.layers.selection.active = shown
+            self.viewer.layers.selection.active = self._put_in(shown)
         self.changed.emit()
 
-    def _put_in(self, layer: Image) -> None:
-        """A held series into the viewer, under the disc centres. Not in a batched update:
-        napari ends a batch with a full garbage collection (0.3-1 s with a case open), which
-        an insertion does not need."""
-        if layer not in self.viewer.layers:
-            self.viewer.layers.insert(0, layer)
+    def _put_in(self, layer: Image) -> Image:
+        """A held series into the viewer, under the disc centres (the layer now in the viewer
+        for it: the last read's series layer refilled, :meth:`LayerPool.put_in`, takes its
+        place here). Not in a batched update: napari ends a batch with a full garbage
+        collection (0.3-1 s with a case open), which an insertion does not need."""
+        shown = self.context.pool.put_in(layer)
+        assert isinstance(shown, Image)
+        if shown is not layer:
+            self.series[self.series.index(layer)] = shown
+            bind_grade_keys(shown, self.context)
+            if self._chosen_t2 is layer:
+                self._chosen_t2 = shown
+        return shown
+
+
+def fit_to_film(viewer: Any, image: Image, margin: float = 0.05) -> None:
+    """Centre and zoom the camera on a 2-D ``image``, ``margin`` (a fraction of the canvas)
+    left around it, as ``viewer.reset_view(layers=[image])`` does; napari 0.9 cannot fit a 2-D
+    layer while a 3-D one is in the viewer (the last read's MR waits hidden in it:
+    :mod:`.layer_pool`). Extent in world units (mm), the pixels' own width included."""
+    step = np.asarray(image.extent.step, dtype=float)[-2:]
+    extent = np.asarray(image.extent.world, dtype=float)[:, -2:] + np.outer([-0.5, 0.5], step)
+    size = extent[1] - extent[0]
+    size[np.isclose(size, 0)] = 1
+    viewbox = np.asarray(viewer.canvas.viewbox_size(viewer.layers), dtype=float)
+    viewer.scene.camera.center = tuple(float(x) for x in extent[0] + size / 2)
+    viewer.scene.camera.zoom = (1 - margin) * float(np.min(viewbox / size))
 
 
 def bind_grade_keys(layer: Layer, context: ReadingContext) -> None:

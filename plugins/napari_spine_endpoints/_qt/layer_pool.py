@@ -9,8 +9,13 @@ its metadata emptied (no widget takes it for an image of a case), an image's pix
 (one pixel left: no memory held, nothing of it in the extent napari fits the view to). The next
 layer asked for under that role, with the same fixed settings, is that one refilled
 (:data:`REFILLED`, in that order); a kept layer no read took by the time the next read closes
-goes with that read's layers, in the same batch. Volumes are never kept: a hidden 3-D layer
-would put a slice slider under the films.
+goes with that read's layers, in the same batch.
+
+A read's MR series wait out of the viewer until the Grades step (:meth:`LayerPool.hold`, then
+:meth:`LayerPool.put_in`): put in, a held series refills a kept volume (napari takes about
+0.25 s to add a volume, 0.17 s to remove it, mostly making and removing the slice slider). A
+kept volume holds one voxel and a kept 3-D points layer no point: one slice, so napari shows
+no slice slider under the films.
 """
 
 from __future__ import annotations
@@ -44,6 +49,9 @@ class LayerPool:
         self._made: dict[int, tuple[Layer, tuple[str, str]]] = {}
         """id(layer) -> (layer, its role and fixed settings) for the layers made here."""
         self._kept: dict[tuple[str, str], list[Layer]] = {}
+        self._held: dict[int, tuple[Layer, tuple[str, str], dict[str, Any]]] = {}
+        """id(layer) -> (layer, its role and fixed settings, its settings) for the layers
+        made out of the viewer (:meth:`hold`)."""
         viewer.layers.events.removed.connect(self._forget)
 
     def make(self, role: str, kind: str, data: Any, kwargs: dict[str, Any]) -> Layer:
@@ -51,6 +59,41 @@ class LayerPool:
         :meth:`napari.layers.Layer.create` takes them) in the viewer: a kept one refilled, else
         a new one added."""
         key = (role, _fixed(kind, data, kwargs))
+        kept = self._refill_kept(key, data, kwargs)
+        if kept is not None:
+            return kept
+        layer = Layer.create(data, kwargs, kind)
+        self._made[id(layer)] = (layer, key)
+        self.viewer.add_layer(layer)
+        return layer
+
+    def hold(self, role: str, kind: str, data: Any, kwargs: dict[str, Any]) -> Layer:
+        """A ``kind`` layer of ``data`` with ``kwargs``, made out of the viewer: it comes in
+        through :meth:`put_in`."""
+        layer = Layer.create(data, kwargs, kind)
+        self._held[id(layer)] = (layer, (role, _fixed(kind, data, kwargs)), dict(kwargs))
+        return layer
+
+    def put_in(self, layer: Layer) -> Layer:
+        """The layer in the viewer standing for ``layer``: itself if it is in already; for a
+        layer made by :meth:`hold`, a kept one refilled with its data and settings (the
+        caller uses the layer returned from now on); else ``layer`` put at the bottom."""
+        if layer in self.viewer.layers:
+            return layer
+        held = self._held.pop(id(layer), None)
+        if held is None or held[0] is not layer:
+            self.viewer.layers.insert(0, layer)
+            return layer
+        _, key, kwargs = held
+        kept = self._refill_kept(key, layer.data, {**kwargs, "visible": layer.visible})
+        if kept is not None:
+            return kept
+        self._made[id(layer)] = (layer, key)
+        self.viewer.layers.insert(0, layer)
+        return layer
+
+    def _refill_kept(self, key: tuple[str, str], data: Any, kwargs: dict[str, Any]) -> Layer | None:
+        """A layer kept under ``key``, still in the viewer, refilled (None when there is none)."""
         kept = self._kept.get(key)
         while kept:
             layer = kept.pop()
@@ -60,15 +103,14 @@ class LayerPool:
                 if self._refilled is not None:
                     self._refilled(layer)
                 return layer
-        layer = Layer.create(data, kwargs, kind)
-        self._made[id(layer)] = (layer, key)
-        self.viewer.add_layer(layer)
-        return layer
+        return None
 
     def keep(self, layers: Sequence[Layer]) -> list[Layer]:
-        """Keep those of ``layers`` made here (2-D, in the viewer) for the next read; the rest,
+        """Keep those of ``layers`` made here (in the viewer) for the next read; the rest,
         with the layers kept before and not taken since, are the caller's to remove (none when
-        ``layers`` is empty: closing no read leaves the kept layers for the next one)."""
+        ``layers`` is empty: closing no read leaves the kept layers for the next one). The
+        held layers never put in are forgotten (their read is over)."""
+        self._held = {}
         if not layers:
             return []
         left = [layer for kept in self._kept.values() for layer in kept]
@@ -76,7 +118,7 @@ class LayerPool:
         keeping: list[Layer] = []
         for layer in layers:
             made = self._made.pop(id(layer), None)
-            if made is None or made[0] is not layer or layer.ndim != 2:
+            if made is None or made[0] is not layer or layer.ndim not in (2, 3):
                 left.append(layer)
             elif layer in self.viewer.layers:
                 keeping.append(layer)
@@ -86,10 +128,11 @@ class LayerPool:
             selection.difference_update(keeping)
         for layer in keeping:
             if isinstance(layer, Image):
-                # the case's pixels go, before hiding (napari updates a hidden layer's extent
-                # only once it is shown): no memory held, nothing to fit the view to
+                # the case's pixels go: no memory held, nothing to fit the view to
                 rgb = (layer.data.shape[-1],) if layer.rgb else ()
-                layer.data = np.zeros((1,) * layer.ndim + rgb, dtype=layer.data.dtype)
+                _empty(layer, np.zeros((1,) * layer.ndim + rgb, dtype=layer.data.dtype))
+            elif layer.ndim == 3 and len(layer.data):  # points on slices: a slice slider
+                _empty(layer, np.empty((0, 3)))
             set_visible(layer, False)  # napari puts a hidden layer in pan/zoom mode
             layer.metadata = {}
             layer.name = SPARE_NAME
@@ -104,6 +147,16 @@ class LayerPool:
         for kept in self._kept.values():
             if layer in kept:
                 kept.remove(layer)
+
+
+def _empty(layer: Layer, data: Any) -> None:
+    """Set a layer's ``data`` (a pixel, no point) so that napari's extent and dims follow it:
+    napari updates a layer's extent only when its data is set while it is shown (set once
+    hidden first, no old pixels are drawn when shown)."""
+    if not layer.visible:
+        layer.data = data
+        set_visible(layer, True)
+    layer.data = data
 
 
 def _fixed(kind: str, data: Any, kwargs: dict[str, Any]) -> str:

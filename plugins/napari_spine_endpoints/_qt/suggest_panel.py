@@ -157,17 +157,32 @@ class SuggestPanel(QGroupBox):
             hanging.show_grades()  # calls back here (hang=False) once the MR is on screen
             return self.centres_layer
         if self.centres_layer is None:
-            self.centres_layer = self.viewer.add_points(
-                np.empty((0, 3)), ndim=3, name=f"{t2.name} disc centres",
-                metadata={METADATA_KEY: {"kind": "overlay", "image_layer": t2.name}},
-                scale=tuple(t2.scale), translate=tuple(t2.translate),
-                units=tuple(str(u) for u in t2.units),  # as the MR's: no unit mismatch
-                features={"level": np.array([], dtype=object)},
-                text={"string": "{level}", "size": 10, "color": CENTRE_COLOR,
-                      "anchor": "upper_left"},
-                size=1.0, canvas_size_limits=(CENTRE_PX, 2 * CENTRE_PX),
-                face_color=CENTRE_COLOR, border_color="black",
-            )  # fmt: skip
+            layer = self.context.pool.make(
+                "centres",
+                "points",
+                np.empty((0, 3)),
+                {
+                    "ndim": 3,
+                    "name": f"{t2.name} disc centres",
+                    "metadata": {METADATA_KEY: {"kind": "overlay", "image_layer": t2.name}},
+                    "scale": tuple(t2.scale),
+                    "translate": tuple(t2.translate),
+                    "units": tuple(str(u) for u in t2.units),  # as the MR's: no unit mismatch
+                    "features": {"level": np.array([], dtype=object)},
+                    "text": {
+                        "string": "{level}",
+                        "size": 10,
+                        "color": CENTRE_COLOR,
+                        "anchor": "upper_left",
+                    },
+                    "size": 1.0,
+                    "canvas_size_limits": (CENTRE_PX, 2 * CENTRE_PX),
+                    "face_color": CENTRE_COLOR,
+                    "border_color": "black",
+                },
+            )  # fmt: skip (the last read's, refilled)
+            assert isinstance(layer, Points)
+            self.centres_layer = layer
             self.centres_layer.events.data.connect(self._on_centre)
             hanging.add_mr_overlay(self.centres_layer)
             bind_grade_keys(self.centres_layer, self.context)
