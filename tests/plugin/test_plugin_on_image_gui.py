@@ -9,8 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pydicom
 import pytest
+from napari_spine_endpoints._model.overlay import overlay_segments
 from napari_spine_endpoints._qt import summary_action
 from napari_spine_endpoints._qt.measure_labels import scale_bar
 from napari_spine_endpoints._qt.workstation import WorkstationWidget
@@ -55,10 +57,20 @@ def test_each_level_shows_the_tables_height_and_angle_next_to_it_with_a_scale_ba
     # corners are placed with napari's crosshair cursor on the canvas
     qtbot.waitUntil(lambda: viewer.cursor.style == "crosshair")
     _place(widget, _neutral(study)["corners"])
+    # the endplate lines and disc heights drawn: the model's segments, then rows not in use
+    session = context.session
+    segments = overlay_segments(session.placements[Film.NEUTRAL].positions, session.disc_levels)
+    lines = context.overlay(Film.NEUTRAL).lines
+    assert len(segments) == 11 + 3 * 5 and len(lines.data) >= len(segments)
+    np.testing.assert_allclose(lines.data[: len(segments), 0], [s.start for s in segments])
+    np.testing.assert_allclose(
+        lines.data[: len(segments), 0] + lines.data[: len(segments), 1], [s.end for s in segments]
+    )
+    assert not lines.data[len(segments) :].any() and not lines.edge_color[len(segments) :, 3].any()
     panel = widget.landmarks.on_image
     layer = panel.labels.layers[Film.NEUTRAL]
-    texts = dict(zip((t.split()[0] for t in layer.features["text"]), layer.features["text"],
-                     strict=True))  # fmt: skip
+    shown = [text for text in layer.features["text"] if text]  # (rows not in use: no text)
+    texts = dict(zip((t.split()[0] for t in shown), shown, strict=True))
     assert set(texts) == {"L1-L2", "L2-L3", "L3-L4", "L4-L5", "L5-S1"}
     table = widget.landmarks.measures
     angle = table.text("L4-L5", MEASURES["segmental_angle"].heading)

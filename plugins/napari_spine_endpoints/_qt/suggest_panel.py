@@ -238,10 +238,12 @@ class SuggestPanel(QGroupBox):
         self._highlighted = (graded, tuple(marked))
         layer.events.data.disconnect(self._on_centre)
         try:
-            layer.data = np.array([(slice_index, *p) for _, p in marked], dtype=float).reshape(
-                -1, 3
-            )
-            layer.features = {"level": np.array([lv.value for lv, _ in marked], dtype=object)}
+            data = np.array([(slice_index, *p) for _, p in marked], dtype=float).reshape(-1, 3)
+            levels = [lv.value for lv, _ in marked]
+            shown = list(layer.features["level"]) if len(layer.features) else []
+            if shown != levels or not np.array_equal(layer.data, data):  # (a set: 10 ms)
+                layer.data = data
+                layer.features = {"level": np.array(levels, dtype=object)}
             if marked:
                 layer.face_color = [
                     GRADED_COLOR if lv.value == graded else CENTRE_COLOR for lv, _ in marked
