@@ -56,7 +56,7 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -157,10 +157,14 @@ class Reader:
             raise RuntimeError("the viewer shows no canvas")
         self.canvas = canvas
 
-    def _settle(self, start: CpuSample, wait: bool = True) -> None:
+    def _settle(
+        self, start: CpuSample, wait: bool = True, waited_until: CpuSample | None = None
+    ) -> None:
         """Run the event loop until it is idle and (``wait``) no assist job runs; add the time,
         and that of the autosave a reader's pause would trigger. Without ``wait`` the reader
-        goes on while the jobs run (their CPU is not counted as waited for)."""
+        goes on while the jobs run (their CPU is not counted as waited for). With
+        ``waited_until``, the background jobs' CPU is counted up to that sample only (what
+        they do after it, the reader does not wait for)."""
         from qtpy.QtWidgets import QApplication
 
         deadline = time.perf_counter() + WAIT_S
@@ -172,7 +176,10 @@ class Reader:
             time.sleep(0.0005)
         QApplication.processEvents()
         saving = self.meter.sample()
-        self.effort.add(self.part, saving - start, waited_for=wait)
+        spent = saving - start
+        if waited_until is not None:
+            spent = replace(spent, background=(waited_until - start).background)
+        self.effort.add(self.part, spent, waited_for=wait)
         if self.paced:
             return  # the autosave comes in the pause before the next action
         self.context.pause_elapsed()  # the draft a reader's pause saves (on its thread)
@@ -195,7 +202,8 @@ class Reader:
 
     def open_case(self, button: Any, ready: Any) -> None:
         """Click "Open next case" and wait until ``ready()`` (the first film on screen with its
-        corners to place): the loading worker's CPU until then is waited for."""
+        corners to place): the loading worker's CPU until then is waited for, not what it
+        decodes afterwards (the other images, while the reader points at the first corner)."""
         from qtpy.QtCore import Qt
         from qtpy.QtTest import QTest
         from qtpy.QtWidgets import QApplication
@@ -210,7 +218,7 @@ class Reader:
                 raise RuntimeError("the case never opened")
             QApplication.processEvents()
             time.sleep(0.0005)
-        self._settle(start)
+        self._settle(start, waited_until=self.meter.sample())
 
     def wait_for_assist(self) -> None:
         """The reader needs the running jobs' result (no action: not counted as one)."""

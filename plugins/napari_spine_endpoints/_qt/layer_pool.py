@@ -2,14 +2,14 @@
 
 napari takes 0.05-0.1 s of the GUI thread to add a layer (its controls, its visual, a few
 thousand event connections) and about 0.03 s to remove one (disconnecting them all); refilling
-a layer already in the viewer with the next case's data takes a few milliseconds. A 2-D layer
-made through :meth:`LayerPool.make` under a role ('film', 'corners', 'lines', 'proposals',
-'measures') is kept when its read closes (:meth:`LayerPool.keep`): hidden, unselected, renamed,
-its metadata emptied (no widget takes it for an image of a case), an image's pixels dropped
-(one pixel left: no memory held, nothing of it in the extent napari fits the view to). The next
-layer asked for under that role, with the same fixed settings, is that one refilled
-(:data:`REFILLED`, in that order); a kept layer no read took by the time the next read closes
-goes with that read's layers, in the same batch.
+a layer already in the viewer with the next case's data takes a few milliseconds. A layer made
+through :meth:`LayerPool.make` under a role ('film', 'corners', 'lines', 'proposals',
+'measures', 'centres') is kept when its read closes (:meth:`LayerPool.keep`): hidden,
+unselected, renamed, its metadata emptied (no widget takes it for an image of a case), an
+image's pixels dropped (one pixel left: no memory held, nothing of it in the extent napari fits
+the view to). The next layer asked for under that role, with the same fixed settings, is that
+one refilled (:data:`REFILLED`, in that order); a kept layer no read took by the time the next
+read closes goes with that read's layers, in the same batch.
 
 A read's MR series wait out of the viewer until the Grades step (:meth:`LayerPool.hold`, then
 :meth:`LayerPool.put_in`): put in, a held series refills a kept volume (napari takes about
@@ -151,8 +151,8 @@ class LayerPool:
 
 def _empty(layer: Layer, data: Any) -> None:
     """Set a layer's ``data`` (a pixel, no point) so that napari's extent and dims follow it:
-    napari updates a layer's extent only when its data is set while it is shown (set once
-    hidden first, no old pixels are drawn when shown)."""
+    napari updates a layer's extent only when its data is set while it is shown. A hidden
+    layer gets it twice: once hidden, so that showing it draws no old pixels, then shown."""
     if not layer.visible:
         layer.data = data
         set_visible(layer, True)
