@@ -4,10 +4,11 @@ One :class:`ReadingContext` per viewer (:func:`context_for`) holds the protocol,
 the store, the read in progress (:class:`ReadingSession`) and its life in the store
 (:class:`ReadLifecycle`: draft, submitted, correction - the rules live there, without Qt), the
 corner/line/proposal layers of each film and the :class:`Assistant` that runs refinement,
-tracking and MR suggestions. Its :class:`ReaderActions` bind the keyboard shortcuts once; it
-attaches every radiograph layer of the open case, and autosaves the draft once the reader
-pauses (``AUTOSAVE_DELAY_MS`` after the last change) and at once on a change of film or step,
-submit, closing the case or napari: a crash loses at most the changes of the last 0.7 s.
+tracking and MR suggestions. Its :class:`ReaderActions` bind the keyboard shortcuts once; its
+:class:`LayerArrivals` attach every radiograph layer of the open case; it autosaves the draft
+once the reader pauses (``AUTOSAVE_DELAY_MS`` after the last change) and at once on a change of
+film or step, submit, closing the case or napari: a crash loses at most the changes of the last
+0.7 s.
 """
 
 from __future__ import annotations
@@ -18,9 +19,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
 from napari.layers import Image, Layer
-from napari.utils.notifications import show_warning
 from qtpy.QtCore import QObject, QTimer, Signal
 from qtpy.QtWidgets import QApplication, QWidget
 
@@ -29,7 +28,6 @@ from imaging.errors import SpineEndpointsError
 from imaging.protocol.loader import load_protocol
 from imaging.protocol.model import Protocol
 from napari_spine_endpoints._layer_info import ImageInfo
-from napari_spine_endpoints._model.hanging import middle_slice
 from napari_spine_endpoints._model.read_lifecycle import ReadLifecycle
 from napari_spine_endpoints._model.session import ReadingSession
 from napari_spine_endpoints._model.store_link import ReadState, StoreLink
@@ -40,9 +38,9 @@ from napari_spine_endpoints._qt.film_overlay import FilmOverlay
 from napari_spine_endpoints._qt.frames import after_next_frame
 from napari_spine_endpoints._qt.gc_freeze import freeze_startup_objects
 from napari_spine_endpoints._qt.hanging import Hanging
+from napari_spine_endpoints._qt.layer_arrivals import LayerArrivals
 from napari_spine_endpoints._qt.layer_pool import LayerPool
 from napari_spine_endpoints._qt.reader_actions import ReaderActions
-from napari_spine_endpoints._qt.series_decoder import SeriesDecoder
 from napari_spine_endpoints._qt.visibility import set_visible
 
 AUTOSAVE_DELAY_MS = 700
@@ -104,12 +102,12 @@ class ReadingContext(QObject):
         self.drafts = DraftWriter(self.lifecycle)
         """The autosave's writes, off the GUI thread."""
         self._autosave.timeout.connect(self.drafts.write_later)
-        self.pool = LayerPool(viewer, refilled=self._on_layer_in)
+        self.arrivals = LayerArrivals(self)
+        """What is done with each layer coming into the viewer (films attached, series held)."""
+        self.pool = LayerPool(viewer, refilled=self.arrivals.layer_in)
         """A closed read's layers, refilled for the next read's (napari adds and removes a
         layer in 0.05-0.1 s; refilling one takes milliseconds)."""
         self.cases = CaseLoader(self)
-        self.series_decoder = SeriesDecoder(self._series_problem)
-        """Decodes series opened lazily (File > Open) in the background."""
         self.assistant = Assistant(self)
         """Refinement, tracking and MR suggestions, run off the GUI thread."""
         self.hanging = Hanging(self)
@@ -119,10 +117,10 @@ class ReadingContext(QObject):
         application = QApplication.instance()
         if application is not None:
             application.aboutToQuit.connect(self.flush)
-        viewer.layers.events.inserted.connect(self._on_layer_inserted)
+        viewer.layers.events.inserted.connect(self.arrivals.on_inserted)
         viewer.layers.events.removed.connect(self._on_layer_removed)
         for layer in list(viewer.layers):
-            self._maybe_attach(layer)
+            self.arrivals.attach(layer)
         freeze_startup_objects()  # napari's objects out of every full collection
 
     # --- the read -----------------------------------------------------------------------------
@@ -236,7 +234,7 @@ class ReadingContext(QObject):
     def hold_film(self, image: Image) -> None:
         """Attach a film of the open case without adding it to the viewer: it comes in when
         the reader shows it (:meth:`put_in_film`)."""
-        self._attach_or_say(image)
+        self.arrivals.attach_or_say(image)
 
     def put_in_film(self, film: Film) -> Image:
         """The film's layer, added on top of the viewer's layers if it was held out of it."""
@@ -395,61 +393,6 @@ class ReadingContext(QObject):
         return self.cases.open(reading_id, repeat)
 
     # --- layers ------------------------------------------------------------------------------
-    def _on_layer_inserted(self, event: Any) -> None:
-        self._on_layer_in(event.value)
-
-    def _on_layer_in(self, layer: Layer) -> None:
-        """A layer put in the viewer, or a kept one refilled (:attr:`pool`)."""
-        self._maybe_attach(layer)
-        info = ImageInfo.from_metadata(layer.metadata)
-        if isinstance(layer, Image) and info is not None and info.kind == "radiograph":
-            self.films_changed.emit()
-
-    def _maybe_attach(self, layer: Layer) -> None:
-        if not isinstance(layer, Image):
-            return
-        info = ImageInfo.from_metadata(layer.metadata)
-        if info is not None and info.kind == "series" and layer.ndim == 3:
-            self._show_middle_slice(layer)
-            # once the films opened with it are attached: held for the Grades step
-            QTimer.singleShot(0, lambda: self._hold_series(layer, info))
-            if not isinstance(layer.data, np.ndarray):  # opened lazily (File > Open)
-                # one more turn of the event loop: the film's corner layers, due after the same
-                # frame, come first
-                self.after_next_frame(
-                    lambda: QTimer.singleShot(0, lambda: self._decode_in_background(layer))
-                )
-        if info is None or info.kind != "radiograph":
-            return
-        if self.session is not None and not self.same_case(info):
-            return  # another case's film: the reader opens it from the worklist
-        self._attach_or_say(layer)
-
-    def _attach_or_say(self, layer: Image) -> None:
-        try:
-            self.attach_film(layer)
-        except (ValueError, SpineEndpointsError) as error:  # e.g. a second neutral film
-            self.message.emit(f"{layer.name}: shown, not added to the read: {error}")
-
-    def _hold_series(self, layer: Image, info: ImageInfo) -> None:
-        if layer in self.viewer.layers and (self.session is None or self.same_case(info)):
-            self.hanging.hold(layer)
-
-    def _decode_in_background(self, layer: Image) -> None:
-        if layer in self.viewer.layers or layer in self.hanging.series:
-            self.series_decoder.decode(layer)
-
-    def _series_problem(self, name: str, error: BaseException) -> None:
-        text = f"{name}: {error}"
-        self.message.emit(text)
-        show_warning(text)
-
-    def _show_middle_slice(self, layer: Image) -> None:
-        """Put the slice slider of a newly added series on its middle (mid-sagittal) slice."""
-        axis = self.viewer.dims.ndim - 3
-        middle = layer.translate[0] + layer.scale[0] * middle_slice(layer.data.shape[0])
-        self.viewer.dims.set_point(axis, middle)
-
     def _on_layer_removed(self, event: Any) -> None:
         for film, image in list(self.images.items()):
             if event.value is image:
