@@ -157,7 +157,7 @@ class SuggestPanel(QGroupBox):
             hanging.show_grades()  # calls back here (hang=False) once the MR is on screen
             return self.centres_layer
         if self.centres_layer is None:
-            layer = self.context.pool.make(
+            layer = self.context.pool.make(  # the last read's disc centres, refilled
                 "centres",
                 "points",
                 np.empty((0, 3)),
@@ -180,7 +180,7 @@ class SuggestPanel(QGroupBox):
                     "face_color": CENTRE_COLOR,
                     "border_color": "black",
                 },
-            )  # fmt: skip (the last read's, refilled)
+            )
             assert isinstance(layer, Points)
             self.centres_layer = layer
             self.centres_layer.events.data.connect(self._on_centre)
