@@ -29,10 +29,11 @@ paced one (the tracked way) takes the Keystroke-Level Model's time before each a
 Software seconds (what the reader waits for): for each action, from sending the event to the
 event loop being idle with no assist job running, the CPU time of the GUI thread handling it (the
 event, our handlers, napari's layer updates, the store writes) plus that of the background jobs it
-started and the reader waits for (the case's images loading until the first film is on screen,
-tracking, refinement: counted in full, as if on one core), plus each autosave of the draft (taken
-on the GUI thread, written on the draft writer's thread: the instant reader waits for it); for the
-paced reader also everything the GUI thread does between actions. Drawing is
+started and the reader waits for (the case's images loading until the first film is on screen
+with its corners, not the other images decoding after that; tracking, refinement: counted in
+full, as if on one core), plus each autosave of the draft (taken on the GUI thread, written on
+the draft writer's thread: the instant reader waits for it); for the paced reader also
+everything the GUI thread does between actions. Drawing is
 reported beside it, not in it: the GUI thread repainting the window (the widgets, the canvas, the
 window composed with OpenGL) and the software OpenGL's own threads (llvmpipe under Xvfb; a GPU
 does this work). See :mod:`benchmarks.cpu_split`. CPU time, not wall time, so that a machine
