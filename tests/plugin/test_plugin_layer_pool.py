@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 from napari_spine_endpoints._qt.layer_pool import SPARE_NAME, LayerPool
+from real_input import slice_sliders
 
 pytestmark = pytest.mark.gui
 
@@ -110,11 +111,6 @@ def test_what_is_not_refilled_goes_with_the_next_read(
     assert pool.make("film", "image", np.ones((30, 20)), different) is not kept
 
 
-def _slider_axes(viewer: Any) -> list[int]:
-    dims = viewer.dims
-    return [axis for axis in dims.not_displayed if dims.nsteps[axis] > 1]
-
-
 def test_a_held_series_comes_in_as_the_last_reads_volume_refilled_and_a_kept_one_has_no_slider(
     make_napari_viewer: Callable[..., Any],
 ) -> None:
@@ -124,13 +120,13 @@ def test_a_held_series_comes_in_as_the_last_reads_volume_refilled_and_a_kept_one
     first = pool.hold("series", "image", np.ones((9, 40, 30)), _film("A T2", (0, 1), (4, 1, 1)))
     assert first not in viewer.layers  # held until the Grades step
     assert pool.put_in(first) is first and viewer.layers[0] is first  # nothing kept: put in
-    assert _slider_axes(viewer) == [0]
+    assert slice_sliders(viewer) == [0]
     centres = pool.make("centres", "points", np.array([[16.0, 5, 5]]), {"ndim": 3})
     first.visible = False  # the T1 shown instead (napari leaves a hidden layer's extent as is)
 
     assert pool.keep([film, first, centres]) == []
     assert first.data.shape == (1, 1, 1) and len(centres.data) == 0
-    assert viewer.dims.ndim == 3 and _slider_axes(viewer) == []  # no slider under the films
+    assert viewer.dims.ndim == 3 and slice_sliders(viewer) == []  # no slider under the films
     never_shown = pool.hold("series", "image", np.ones((5, 4, 3)), _film("A T1", (0, 1), (1,) * 3))
     forgotten = weakref.ref(never_shown)
     pool.keep([])  # its read closed: the pool holds it no more
@@ -146,7 +142,7 @@ def test_a_held_series_comes_in_as_the_last_reads_volume_refilled_and_a_kept_one
     assert shown is first and shown.data is pixels and shown.name == "B T2" and shown.visible
     assert shown.metadata == {"case": "B T2"} and list(shown.contrast_limits) == [0, 900]
     np.testing.assert_allclose(shown.extent.world, new.extent.world)
-    assert _slider_axes(viewer) == [0]
+    assert slice_sliders(viewer) == [0]
     assert pool.put_in(shown) is shown  # in already
 
 

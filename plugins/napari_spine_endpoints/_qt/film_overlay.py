@@ -13,7 +13,7 @@ layers are redrawn from it.
 Endplate lines and disc height segments are a Vectors layer drawn as plain lines: redrawing 30
 segments costs about 6 ms there against about 40 ms in a Shapes layer (which triangulates every
 shape again), and they are redrawn on every move of a dragged corner; written in place, as many
-rows as the read can have (:mod:`._qt.rows`), about 3 ms.
+rows as the read can have (:mod:`._qt.in_place`), about 3 ms.
 """
 
 from __future__ import annotations
@@ -33,9 +33,9 @@ from napari_spine_endpoints._layer_info import METADATA_KEY, ImageInfo, landmark
 from napari_spine_endpoints._model.overlay import Segment, overlay_segments
 from napari_spine_endpoints._model.placement import CornerLabel, PlacementState
 from napari_spine_endpoints._model.proposals import ProposalSet
+from napari_spine_endpoints._qt.in_place import padded, write_in_place
 from napari_spine_endpoints._qt.layer_pool import LayerPool
 from napari_spine_endpoints._qt.proposal_overlay import ProposalOverlay
-from napari_spine_endpoints._qt.rows import padded, write_rows
 
 CORNER_COLOR = "#ff4040"
 CURRENT_COLOR = "#40ff80"
@@ -232,7 +232,7 @@ class FilmOverlay:
         self.points.feature_defaults = {"label": current.text, "short": short_label(current)}
 
     def _redraw_lines(self) -> None:
-        """The segments drawn, as many rows as the read can have (:mod:`._qt.rows`): those
+        """The segments drawn, as many rows as the read can have (:mod:`._qt.in_place`): those
         not drawn have no length and no colour."""
         segments = overlay_segments(self.placement.positions, self.levels)
         if segments == self._segments:
@@ -244,7 +244,7 @@ class FilmOverlay:
         ).reshape(-1, 2, 2)  # napari vectors: (start, projection)
         capacity = len(self.placement.labels) // 2 + 3 * len(self.levels)  # endplates, heights
         data = padded(data, capacity)
-        write_rows(self.lines, data)
+        write_in_place(self.lines, data)
         colors = [s.color for s in segments] + ["transparent"] * (len(data) - len(segments))
         if colors != self._line_colors:
             self._line_colors = colors

@@ -23,7 +23,7 @@ from imaging.anatomy import Film
 from napari_spine_endpoints._layer_info import METADATA_KEY, landmark_image_name
 from napari_spine_endpoints._model.on_image import level_labels
 from napari_spine_endpoints._qt.context import ReadingContext
-from napari_spine_endpoints._qt.rows import padded, write_rows
+from napari_spine_endpoints._qt.in_place import padded, write_in_place
 from napari_spine_endpoints._qt.visibility import set_visible
 
 LABEL_COLOR = "#ffe066"
@@ -110,16 +110,16 @@ class MeasureLabels:
         drawn = ([tuple(x.position) for x in labels], [x.text for x in labels], anchor)
         if self._drawn.get(film) != drawn:
             self._drawn[film] = drawn
-            # one row per disc level of the read, written in place (:mod:`._qt.rows`)
+            # one row per disc level of the read, written in place (:mod:`._qt.in_place`)
             data = padded(np.array(drawn[0], dtype=float).reshape(-1, 2), self._capacity())
             texts = np.array(drawn[1] + [""] * (len(data) - len(labels)), dtype=object)
             shown = list(layer.features["text"]) if len(layer.features) else []
             if shown != list(texts) or not np.array_equal(layer.data, data):
                 if len(layer.data) == len(data):  # the texts first, then the redraw
                     layer.features = {"text": texts}
-                    write_rows(layer, data)
+                    write_in_place(layer, data)
                 else:
-                    write_rows(layer, data)
+                    write_in_place(layer, data)
                     layer.features = {"text": texts}
             if layer.text.anchor != anchor:
                 layer.text.anchor = anchor

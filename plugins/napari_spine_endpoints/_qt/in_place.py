@@ -24,7 +24,7 @@ def padded(rows: np.ndarray, capacity: int) -> np.ndarray:
     return out
 
 
-def write_rows(layer: Any, data: np.ndarray) -> None:
+def write_in_place(layer: Any, data: np.ndarray) -> None:
     """Give ``layer`` (Points, Vectors) ``data``: written in place when it holds as many rows
     of the same type, else set (once, when its number of rows changes)."""
     current = layer.data

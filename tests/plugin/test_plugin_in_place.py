@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from napari_spine_endpoints._qt.rows import padded, write_rows
+from napari_spine_endpoints._qt.in_place import padded, write_in_place
 
 pytestmark = pytest.mark.gui
 
@@ -32,7 +32,7 @@ def test_lines_written_in_place_draw_as_a_new_layer_and_emit_no_data_event(
     lines.events.data.connect(events.append)
     moved = padded(np.array([[[80.0, 30.0], [0.0, 100.0]], [[20.0, 120.0], [60.0, 10.0]]]), 4)
 
-    write_rows(lines, moved)
+    write_in_place(lines, moved)
     assert events == [] and lines.data is not moved and np.array_equal(lines.data, moved)
     drawn = viewer.screenshot(canvas_only=True, flash=False)
     viewer.layers.remove(lines)
@@ -41,5 +41,5 @@ def test_lines_written_in_place_draw_as_a_new_layer_and_emit_no_data_event(
     assert (drawn[..., 0] > 128).sum() > 200  # red lines are on the canvas
     np.testing.assert_array_equal(drawn, expected)
 
-    write_rows(viewer.layers[-1], padded(moved[:1], 5))  # another number of rows: set
+    write_in_place(viewer.layers[-1], padded(moved[:1], 5))  # another number of rows: set
     assert len(viewer.layers[-1].data) == 5
